@@ -1,0 +1,65 @@
+"""Command-line interface: ``python -m geo COMMAND ...``.
+
+Each module in this package (names not starting with ``_``) defines
+``register(subparsers)``, which adds one or more sub-commands whose handler is set with
+``parser.set_defaults(handler=fn)``; ``fn(args) -> int``. Commands print JSON to stdout
+and exit 2 with one clear line on stderr for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from geo.errors import SafetyMapError
+from geo.settings import Settings, get_settings, use_config
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"error: {message} (see {self.prog} --help)\n")
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """The settings chosen by ``--config`` (or the default/environment)."""
+    use_config(getattr(args, "config", None))
+    return get_settings()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every registered sub-command."""
+    parser = _Parser(
+        prog="python -m geo",
+        description="South LA community-safety map: data, analysis and exports from the command line.",
+    )
+    parser.add_argument("--config", metavar="PATH", help="config file (default: config.yaml or $SAFETYMAP_CONFIG)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    package = sys.modules[__name__]
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.handler(args))
+    except SafetyMapError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        return 130
