@@ -186,9 +186,7 @@ DESCENTS: tuple[tuple[str | None, float], ...] = (
     (None, 0.01),
 )
 # Relative frequency by hour of day (0..23): a night-time peak, a morning trough.
-HOUR_WEIGHTS = np.array(
-    [7, 6, 5, 4, 3, 2, 2, 2, 2, 3, 3, 4, 4, 4, 5, 5, 6, 6, 7, 8, 9, 9, 9, 8], dtype=float
-)
+HOUR_WEIGHTS = np.array([7, 6, 5, 4, 3, 2, 2, 2, 2, 3, 3, 4, 4, 4, 5, 5, 6, 6, 7, 8, 9, 9, 9, 8], dtype=float)
 # Monday..Sunday: weekends are busier.
 WEEKDAY_WEIGHTS = np.array([0.9, 0.85, 0.85, 0.9, 1.15, 1.35, 1.3])
 
@@ -281,8 +279,8 @@ def _sample_near(
 def _dates(rng: np.random.Generator, year: int, n: int) -> pd.DatetimeIndex:
     """Local naive datetimes in ``year`` following the hour and weekday patterns."""
     days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
-    summer = 1 + 0.15 * np.sin((days.dayofyear.to_numpy() - 100) / 366 * 2 * np.pi)
-    w = WEEKDAY_WEIGHTS[days.dayofweek.to_numpy()] * summer
+    summer = 1 + 0.15 * np.sin((days.day_of_year.to_numpy() - 100) / 366 * 2 * np.pi)
+    w = WEEKDAY_WEIGHTS[days.day_of_week.to_numpy()] * summer
     day = days[rng.choice(len(days), size=n, p=w / w.sum())]
     hour = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     minute = rng.choice(np.arange(0, 60, 5), size=n)
@@ -308,12 +306,12 @@ def _address_blocks(lon: np.ndarray, lat: np.ndarray, streets: gpd.GeoDataFrame)
     for i, k in enumerate(nearest):
         name, orient = STREETS[k][0], STREETS[k][1]
         if orient == "ns":
-            number = int(round((34.0500 - lat[i]) / 0.001089)) * 100
+            number = round(float((34.0500 - lat[i]) / 0.001089)) * 100
             out.append(f"{max(number, 100)} S {name.upper()}")
         else:
             offset = (-118.2740 - lon[i]) / 0.00206
             side = "W" if offset >= 0 else "E"
-            out.append(f"{int(round(abs(offset))) * 100 or 100} {side} {name.upper()}")
+            out.append(f"{round(float(abs(offset))) * 100 or 100} {side} {name.upper()}")
     return out
 
 
@@ -375,8 +373,9 @@ def build_incidents(places: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, *, seed
 
     time_known = rng.uniform(size=n) >= 0.02
     local = when.where(time_known, when.normalize())
-    occurred = local.tz_localize(TZ, ambiguous="NaT", nonexistent="shift_forward")
-    occurred = occurred.where(~occurred.isna(), local.tz_localize(TZ, ambiguous=True))
+    # Local wall-clock times: the repeated hour in November counts as daylight time, the
+    # skipped hour in March moves forward (as a clock would show it).
+    occurred = local.tz_localize(TZ, ambiguous=np.ones(n, dtype=bool), nonexistent="shift_forward")
 
     age = np.clip(np.round(rng.gamma(6.0, 4.8, size=n) + 8), 10, 89).astype("int64")
     age_series = pd.array(age, dtype="Int64")

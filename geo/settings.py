@@ -12,6 +12,7 @@ each offending key; nothing else in the code base reads YAML or the environment.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -101,7 +102,7 @@ class DistanceSettings(_Frozen):
         if not v:
             msg = "at least one ring distance is needed"
             raise ValueError(msg)
-        if any(b <= a for a, b in zip(v, v[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(v)):
             msg = f"ring distances must increase strictly, got {list(v)}"
             raise ValueError(msg)
         return v
@@ -210,6 +211,20 @@ class Settings(_Frozen):
 _PATH_KEYS = ("incidents", "places", "streets")
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML loader that leaves dates as text, so pydantic validates them with a clear message."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)
+
+
 def _env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, raw in environ.items():
@@ -219,7 +234,7 @@ def _env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]
         if not keys:
             continue
         try:
-            value = yaml.safe_load(raw)
+            value = _yaml(raw)
         except yaml.YAMLError:
             value = raw
         node = out
@@ -285,7 +300,7 @@ def load_settings(
         msg = f"config file not found: {chosen}"
         raise ConfigError(msg)
     try:
-        raw = yaml.safe_load(chosen.read_text(encoding="utf-8"))
+        raw = _yaml(chosen.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         msg = f"cannot read config file {chosen}: {exc}"
         raise ConfigError(msg) from exc

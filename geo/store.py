@@ -95,7 +95,7 @@ def _guard(path: Path, reader: Callable[[Path], gpd.GeoDataFrame], what: str) ->
         gdf = reader(path)
     except DataError:
         raise
-    except Exception as exc:  # noqa: BLE001 - every reader failure becomes one clear message
+    except Exception as exc:
         msg = f"cannot read {what} file {path}: {type(exc).__name__}: {exc}"
         raise DataError(msg) from exc
     if gdf.crs is None:

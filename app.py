@@ -1,0 +1,17 @@
+"""South LA community-safety map: ``streamlit run app.py [-- --config PATH]``."""
+
+from __future__ import annotations
+
+import sys
+
+import streamlit as st
+
+from geo.i18n import t
+from ui.boot import boot, current_lang
+
+settings = boot(sys.argv[1:])
+lang = current_lang(settings)
+pages = [
+    st.Page("pages/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
+]
+st.navigation(pages).run()

@@ -1,0 +1,39 @@
+"""Parks, housing developments and CSP site outlines."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+
+from geo.i18n import catalog, t
+from layers._escape import esc
+from layers._geojson import feature_collection
+from layers.style import Symbol, path_style
+
+FIELDS = ("name", "kind_label", "since", "note")
+
+
+def places_layer(
+    places: gpd.GeoDataFrame, *, name: str, symbol: Symbol, lang: str, show: bool = True
+) -> folium.FeatureGroup:
+    """One feature group of place outlines (EPSG:4326) with escaped tooltips."""
+    group = folium.FeatureGroup(name=name, show=show)
+    if places.empty:
+        return group
+    labels = catalog(lang)
+    frame = places.copy()
+    frame["kind_label"] = [labels.get(f"kind.{k}", k) for k in frame["kind"]]
+    frame["since"] = frame["program_start"].fillna("") if "program_start" in frame.columns else ""
+    approx = frame["approximate"].fillna(False).astype(bool) if "approximate" in frame.columns else [False] * len(frame)
+    frame["note"] = [t("note.approximate", lang) if a else "" for a in approx]
+    aliases = [t("field.name", lang), t("field.kind", lang), t("field.program_start", lang), t("field.note", lang)]
+    data = feature_collection(frame, list(FIELDS))
+    style = path_style(symbol)
+    folium.GeoJson(
+        data,
+        style_function=lambda _f, s=style: s,
+        highlight_function=lambda _f: {"weight": symbol.weight + 2},
+        tooltip=folium.GeoJsonTooltip(fields=list(FIELDS), aliases=[esc(a) for a in aliases], sticky=True),
+        control=False,
+    ).add_to(group)
+    return group

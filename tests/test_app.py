@@ -1,0 +1,87 @@
+"""The dashboard under AppTest: no exception, an offline map, both languages, clear error panels."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+pytestmark = pytest.mark.app
+ROOT = Path(__file__).resolve().parents[1]
+EXTERNAL_URL = re.compile(r"https?://", re.I)
+EXTERNAL_TAG = re.compile(r"<(?:script|link)[^>]+(?:src|href)=[\"']?(https?:)?//", re.I)
+
+
+def run_app(lang: str | None = None, argv: list[str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if lang:
+        at.query_params["lang"] = lang
+    if argv is not None:
+        import sys
+
+        saved = sys.argv
+        sys.argv = ["app.py", *argv]
+        try:
+            return at.run()
+        finally:
+            sys.argv = saved
+    return at.run()
+
+
+def map_args(at: AppTest) -> dict:
+    comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
+    assert len(comps) == 1
+    return json.loads(comps[0].proto.json_args)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_map_page_runs_and_sends_an_offline_map(lang: str, fresh_settings) -> None:
+    at = run_app(lang)
+    assert not at.exception
+    args = map_args(at)
+    links = args["js_links"] + args["css_links"]
+    assert links
+    assert not [u for u in links if EXTERNAL_URL.match(u)]
+    assert not EXTERNAL_TAG.search(args["html"] + args["header"])
+    assert "L.CircleMarker(" in args["script"]
+    assert args["returned_objects"] == []
+    title = at.title[0].value
+    assert title == (
+        "South LA Community Safety Map" if lang == "en" else "Mapa de Seguridad Comunitaria del Sur de Los Ángeles"
+    )
+    warning = at.warning[0].value
+    assert ("Synthetic demo data" if lang == "en" else "Datos sintéticos") in warning
+
+
+def test_language_switch_updates_the_url(fresh_settings) -> None:
+    at = run_app("en")
+    at.sidebar.radio(key="lang_switch").set_value("es").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Mapa")
+    assert "Homicidios" in map_args(at)["script"]
+
+
+def test_bad_config_shows_an_error_panel_not_a_traceback(tmp_path: Path, fresh_settings) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("map:\n  zoom: far\n", encoding="utf-8")
+    at = run_app(argv=["--config", str(cfg)])
+    assert not at.exception
+    assert "map.zoom" in at.error[0].value
+    assert str(cfg) in at.error[0].value
+
+
+def test_missing_data_file_shows_an_error_panel(tmp_path: Path, fresh_settings) -> None:
+    bad = tmp_path / "incidents.parquet"
+    bad.write_bytes(b"not parquet at all")
+    demo = ROOT / "data" / "demo"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"sources:\n  incidents: {bad}\n  places: {demo / 'places.geojson'}\n  streets: {demo / 'streets.geojson'}\n",
+        encoding="utf-8",
+    )
+    at = run_app(argv=["--config", str(cfg)])
+    assert not at.exception
+    assert "incidents.parquet" in at.error[0].value

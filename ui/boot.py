@@ -1,0 +1,69 @@
+"""Start-up for every run of the script: settings, page config, language, local map assets."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import streamlit as st
+
+from geo.errors import ConfigError
+from geo.i18n import LANGS, t
+from geo.settings import PROJECT_ROOT, Settings, get_settings, use_config
+from layers import assets
+
+STATIC_DIR = PROJECT_ROOT / "static"
+LANG_KEY = "lang"
+SWITCH_KEY = "lang_switch"
+
+
+def _config_arg(argv: Sequence[str]) -> str | None:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--config")
+    known, _ = parser.parse_known_args(list(argv))
+    return known.config
+
+
+@st.cache_resource(show_spinner=False)
+def _publish_assets(static_dir: str) -> str:
+    return str(assets.publish(Path(static_dir)))
+
+
+def _url_lang(settings: Settings) -> str:
+    raw = st.query_params.get(LANG_KEY, settings.languages.default)
+    return raw if raw in settings.languages.available and raw in LANGS else settings.languages.default
+
+
+def current_lang(settings: Settings) -> str:
+    """The language of this view: the switch once shown, else ``?lang=`` in the URL, else the default."""
+    chosen = st.session_state.get(SWITCH_KEY)
+    return chosen if chosen in settings.languages.available else _url_lang(settings)
+
+
+def boot(argv: Sequence[str]) -> Settings:
+    """Load settings (or show a clear error panel and stop), set up the page and the language switch."""
+    st.set_page_config(page_title="South LA Safety Map", page_icon=":world_map:", layout="wide")
+    try:
+        use_config(_config_arg(argv)) if _config_arg(argv) else None
+        settings = get_settings()
+    except ConfigError as exc:
+        st.error(f"**{t('app.config_error', 'en')} / {t('app.config_error', 'es')}**\n\n{exc}")
+        st.info(f"{t('app.fix_hint', 'en')} / {t('app.fix_hint', 'es')}")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+    _publish_assets(str(STATIC_DIR))
+    options = list(settings.languages.available)
+    if st.session_state.get(SWITCH_KEY) not in options:
+        st.session_state[SWITCH_KEY] = _url_lang(settings)
+    names = {"en": "English", "es": "Español"}
+    chosen = st.sidebar.radio(
+        f"{t('app.language', 'en')} / {t('app.language', 'es')}",
+        options,
+        format_func=lambda code: names.get(code, code),
+        horizontal=True,
+        key=SWITCH_KEY,
+    )
+    if st.query_params.get(LANG_KEY) != chosen:
+        st.query_params[LANG_KEY] = chosen
+    return settings

@@ -1,0 +1,77 @@
+"""Cached data access for the pages, keyed on plain values (paths and modification times)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import streamlit as st
+
+from geo import datasets
+from geo.errors import DataError
+from geo.i18n import t
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return -1.0
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _incidents(path: str, mtime: float) -> gpd.GeoDataFrame:
+    return datasets.load_incidents(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _places(path: str, mtime: float) -> gpd.GeoDataFrame:
+    return datasets.load_places(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _streets(path: str, mtime: float) -> gpd.GeoDataFrame:
+    return datasets.load_streets(path)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _metadata(path: str, mtime: float) -> dict[str, object]:
+    return datasets.incidents_metadata(path)
+
+
+def _guard(loader, path: Path, lang: str):  # type: ignore[no-untyped-def]
+    try:
+        return loader(str(path), _mtime(path))
+    except DataError as exc:
+        st.error(f"**{t('app.data_error', lang)}**\n\n{exc}")
+        st.info(t("app.fix_hint", lang))
+        st.stop()
+        raise
+
+
+def incidents(path: Path, lang: str) -> gpd.GeoDataFrame:
+    """The incident table (shared, read-only: never modify it in place)."""
+    return _guard(_incidents, path, lang)
+
+
+def places(path: Path, lang: str) -> gpd.GeoDataFrame:
+    """The place table (shared, read-only)."""
+    return _guard(_places, path, lang)
+
+
+def streets(path: Path, lang: str) -> gpd.GeoDataFrame:
+    """The context streets (shared, read-only)."""
+    return _guard(_streets, path, lang)
+
+
+def metadata(path: Path, lang: str) -> dict[str, object]:
+    """The incident file's stored metadata."""
+    return _guard(_metadata, path, lang)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def tiles_available(url: str, timeout_s: float) -> bool:
+    """Whether the tile server answers (checked at most every 10 minutes)."""
+    from geo.tiles import tile_server_answers
+
+    return tile_server_answers(url, timeout_s=timeout_s)
