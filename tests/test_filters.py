@@ -1,0 +1,144 @@
+"""Filters: grouping rules, masks, the URL round trip and bad query parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo.errors import DataError
+from geo.filters import (
+    AGE_BAND_KEYS,
+    DESCENTS,
+    SEXES,
+    WEAPON_GROUPS,
+    Filters,
+    age_band,
+    apply,
+    descent_group,
+    weapon_group,
+)
+from geo.schema import TZ
+
+ROWS = [
+    # occurred (local), time_known, category, weapon, age, sex, descent
+    ("2016-06-03 21:30", True, "homicide", "HAND GUN", 19, "M", "B"),
+    ("2016-06-04 02:10", True, "robbery", "STRONG-ARM (HANDS, FIST, FEET OR BODILY FORCE)", 34, "F", "H"),
+    ("2017-01-09 12:00", True, "assault_with_weapon", "KNIFE WITH BLADE 6INCHES OR LESS", None, "X", "K"),
+    ("2017-03-01 00:00", False, "homicide", None, 52, None, None),
+    ("2015-06-03 22:00", True, "homicide", "UNKNOWN WEAPON/OTHER WEAPON", 16, "H", "W"),
+]
+
+
+@pytest.fixture
+def incidents() -> gpd.GeoDataFrame:
+    df = pd.DataFrame(
+        ROWS, columns=["t", "time_known", "category", "weapon", "victim_age", "victim_sex", "victim_descent"]
+    )
+    df["occurred_at"] = pd.to_datetime(df.pop("t")).dt.tz_localize(TZ)
+    df["victim_age"] = df["victim_age"].astype("Int64")
+    for c in ("category", "weapon", "victim_sex", "victim_descent"):
+        df[c] = df[c].astype("string")
+    return gpd.GeoDataFrame(df, geometry=[shapely.Point(-118.3, 33.98)] * len(df), crs="EPSG:4326")
+
+
+def ids(gdf: gpd.GeoDataFrame) -> list[int]:
+    return list(gdf.index)
+
+
+def test_grouping_rules() -> None:
+    assert weapon_group("HAND GUN") == "firearm"
+    assert weapon_group("SEMI-AUTOMATIC PISTOL") == "firearm"
+    assert weapon_group("KNIFE WITH BLADE 6INCHES OR LESS") == "knife"
+    assert weapon_group("STRONG-ARM (HANDS, FIST, FEET OR BODILY FORCE)") == "bodily_force"
+    assert weapon_group("UNKNOWN WEAPON/OTHER WEAPON") == "unknown"
+    assert weapon_group(pd.NA) == "unknown"
+    assert weapon_group("VEHICLE") == "other"
+    assert descent_group("K") == "A"
+    assert descent_group(None) == "X"
+    assert age_band(17) == "0-17"
+    assert age_band(18) == "18-24"
+    assert age_band(50) == "50+"
+    assert age_band(pd.NA) == "unknown"
+
+
+def test_each_filter_selects_what_it_should(incidents: gpd.GeoDataFrame) -> None:
+    assert ids(apply(incidents, Filters())) == [0, 1, 2, 3, 4]
+    assert ids(apply(incidents, Filters(start=dt.date(2016, 6, 4), end=dt.date(2017, 1, 9)))) == [1, 2]
+    assert ids(apply(incidents, Filters(categories=("homicide",)))) == [0, 3, 4]
+    assert ids(apply(incidents, Filters(weapons=("unknown",)))) == [3, 4]
+    assert ids(apply(incidents, Filters(age_bands=("unknown", "0-17")))) == [2, 4]
+    assert ids(apply(incidents, Filters(sexes=("X",)))) == [2, 3, 4]
+    assert ids(apply(incidents, Filters(descents=("A",)))) == [2]
+    assert ids(apply(incidents, Filters(weekdays=(4,)))) == [0]  # Friday 3 June 2016
+
+
+def test_hours_wrap_past_midnight_and_skip_unknown_times(incidents: gpd.GeoDataFrame) -> None:
+    assert ids(apply(incidents, Filters(hours=(21, 2)))) == [0, 1, 4]
+    assert ids(apply(incidents, Filters(hours=(0, 12)))) == [1, 2]
+
+
+def test_year_earlier_period() -> None:
+    f = Filters(start=dt.date(2024, 2, 29), end=dt.date(2024, 12, 31))
+    assert f.shifted_years(-1).start == dt.date(2023, 2, 28)
+    assert f.shifted_years(-1).end == dt.date(2023, 12, 31)
+
+
+def test_invalid_filters_are_refused() -> None:
+    with pytest.raises(DataError, match="unknown categories"):
+        Filters(categories=("arson",))
+    with pytest.raises(DataError, match="after the end date"):
+        Filters(start=dt.date(2020, 1, 2), end=dt.date(2020, 1, 1))
+    with pytest.raises(DataError, match="hours"):
+        Filters(hours=(0, 24))
+
+
+def test_bad_query_parameters_are_reported_and_ignored() -> None:
+    f, problems = Filters.from_query({"from": "2020-13-01", "cat": "homicide,arson", "sex": "F", "hours": "x"})
+    assert f == Filters(sexes=("F",))
+    assert len(problems) == 3
+    assert any(p.startswith("from=") for p in problems)
+    f, problems = Filters.from_query({"from": "2021-01-01", "to": "2020-01-01"})
+    assert f == Filters()
+    assert problems == ["the start date 2021-01-01 is after the end date 2020-01-01"]
+
+
+dates = st.dates(min_value=dt.date(2005, 1, 1), max_value=dt.date(2030, 12, 31))
+
+
+@st.composite
+def filters(draw: st.DrawFn) -> Filters:
+    a, b = sorted([draw(st.none() | dates), draw(st.none() | dates)], key=lambda d: (d is None, d))
+    start, end = (a, b) if a and b else (a, b)
+    if start and end and start > end:
+        start, end = end, start
+    rings = tuple(sorted(set(draw(st.lists(st.integers(1, 2000), max_size=4)))))
+
+    def subset(pool: tuple) -> tuple:
+        return tuple(v for v in pool if draw(st.booleans()))
+
+    return Filters(
+        start=start,
+        end=end,
+        categories=subset(("homicide", "robbery", "shots_fired")),
+        weapons=subset(WEAPON_GROUPS),
+        age_bands=subset(AGE_BAND_KEYS),
+        sexes=subset(SEXES),
+        descents=subset(DESCENTS),
+        hours=(draw(st.integers(0, 23)), draw(st.integers(0, 23))),
+        weekdays=subset(tuple(range(7))),
+        place=draw(st.none() | st.sampled_from(["Harvard Park", "Jordan Downs", "Ted Watkins Memorial Park"])),
+        rings_m=tuple(float(r) for r in rings),
+    )
+
+
+@given(filters())
+def test_url_round_trip_is_exact(f: Filters) -> None:
+    back, problems = Filters.from_query(f.to_query())
+    assert problems == []
+    assert back == f
