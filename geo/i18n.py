@@ -73,6 +73,12 @@ def fmt_date(value: dt.date, lang: str, *, style: str = "medium") -> str:
     return _babel_date(value, format=style, locale=LOCALES[check_lang(lang)])
 
 
+@lru_cache(maxsize=4)
+def methods_text(lang: str) -> str:
+    """The Methods page (Markdown) in ``lang``."""
+    return (LOCALE_DIR / f"methods_{check_lang(lang)}.md").read_text(encoding="utf-8")
+
+
 def category_label(category: str, lang: str) -> str:
     """Translated name of an offense category (falls back to the code)."""
     return catalog(lang).get(f"category.{category}", category)

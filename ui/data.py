@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from geo import datasets
 from geo.errors import DataError
+from geo.filters import derived_columns
 from geo.i18n import t
 
+T = TypeVar("T")
 
-def _mtime(path: Path) -> float:
+
+def mtime(path: Path) -> float:
+    """Modification time of ``path`` (-1 when it is missing), part of every cache key."""
     try:
         return path.stat().st_mtime
     except OSError:
@@ -22,6 +29,11 @@ def _mtime(path: Path) -> float:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _incidents(path: str, mtime: float) -> gpd.GeoDataFrame:
     return datasets.load_incidents(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _derived(path: str, mtime: float) -> pd.DataFrame:
+    return derived_columns(_incidents(path, mtime))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -39,9 +51,10 @@ def _metadata(path: str, mtime: float) -> dict[str, object]:
     return datasets.incidents_metadata(path)
 
 
-def _guard(loader, path: Path, lang: str):  # type: ignore[no-untyped-def]
+def guarded(loader: Callable[[str, float], T], path: Path, lang: str) -> T:
+    """Call a cached loader; on a data error show one clear panel and stop the page."""
     try:
-        return loader(str(path), _mtime(path))
+        return loader(str(path), mtime(path))
     except DataError as exc:
         st.error(f"**{t('app.data_error', lang)}**\n\n{exc}")
         st.info(t("app.fix_hint", lang))
@@ -51,22 +64,27 @@ def _guard(loader, path: Path, lang: str):  # type: ignore[no-untyped-def]
 
 def incidents(path: Path, lang: str) -> gpd.GeoDataFrame:
     """The incident table (shared, read-only: never modify it in place)."""
-    return _guard(_incidents, path, lang)
+    return guarded(_incidents, path, lang)
+
+
+def derived(path: Path, lang: str) -> pd.DataFrame:
+    """Filter columns derived once per incident file (weapon group, age band, hour, ...)."""
+    return guarded(_derived, path, lang)
 
 
 def places(path: Path, lang: str) -> gpd.GeoDataFrame:
     """The place table (shared, read-only)."""
-    return _guard(_places, path, lang)
+    return guarded(_places, path, lang)
 
 
 def streets(path: Path, lang: str) -> gpd.GeoDataFrame:
     """The context streets (shared, read-only)."""
-    return _guard(_streets, path, lang)
+    return guarded(_streets, path, lang)
 
 
 def metadata(path: Path, lang: str) -> dict[str, object]:
     """The incident file's stored metadata."""
-    return _guard(_metadata, path, lang)
+    return guarded(_metadata, path, lang)
 
 
 @st.cache_data(show_spinner=False, ttl=600)

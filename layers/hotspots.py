@@ -1,0 +1,163 @@
+"""Hotspot layers: Gi* classes, kernel-density contours, grid counts, and border rings.
+
+Palettes are colour-blind safe (ColorBrewer RdBu / YlOrBr); hot and cold cells also differ by
+outline (solid vs dashed), and every tooltip and legend row names the class in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+
+from geo.i18n import fmt_int, fmt_num, t
+from layers._escape import esc
+from layers._geojson import feature_collection
+from layers.style import Symbol
+
+GI_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
+GI_CONFIDENCE = {3: 99, 2: 95, 1: 90, -1: 90, -2: 95, -3: 99}
+COUNT_COLOURS = ("#fff7bc", "#fec44f", "#ec7014", "#993404")
+KDE_COLOURS = ("#fee391", "#fe9929", "#cc4c02")
+RING_COLOUR = "#000000"
+
+
+def gi_label(cls: int, lang: str) -> str:
+    """``Hot spot, 99% confidence`` / ``Zona caliente, 99 % de confianza``."""
+    kind = "hot" if cls > 0 else "cold"
+    return t(f"gi.{kind}", lang, confidence=GI_CONFIDENCE[cls])
+
+
+def gi_symbol(cls: int) -> Symbol:
+    """The symbol of one Gi* class."""
+    return Symbol("area", GI_COLOURS[cls], fill_opacity=0.6, dash=None if cls > 0 else "4 3", weight=1)
+
+
+def gi_layer(cells: gpd.GeoDataFrame, *, lang: str, show: bool = True) -> tuple[folium.FeatureGroup, list]:
+    """Significant Gi* cells (``gi_class`` != 0); returns the layer and its legend rows."""
+    group = folium.FeatureGroup(name=t("layer.gistar", lang), show=show)
+    sig = cells[cells["gi_class"] != 0]
+    rows = []
+    if sig.empty:
+        return group, rows
+    frame = sig.copy()
+    frame["what"] = [gi_label(int(c), lang) for c in frame["gi_class"]]
+    frame["n"] = [fmt_int(int(c), lang) for c in frame["count"]]
+    frame["z"] = [fmt_num(float(z), lang, digits=2) for z in frame["gi_z"]]
+    data = feature_collection(frame, ["what", "n", "z", "gi_class"])
+    folium.GeoJson(
+        data,
+        style_function=lambda f: _gi_style(int(f["properties"]["gi_class"])),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["what", "n", "z"],
+            aliases=[esc(t("field.class", lang)), esc(t("field.count", lang)), esc(t("field.z", lang))],
+        ),
+        control=False,
+    ).add_to(group)
+    for cls in (3, 2, 1, -1, -2, -3):
+        if (frame["gi_class"] == cls).any():
+            rows.append((gi_label(cls, lang), gi_symbol(cls)))
+    return group, rows
+
+
+def _gi_style(cls: int) -> dict[str, object]:
+    sym = gi_symbol(cls)
+    style: dict[str, object] = {"color": "#444", "weight": sym.weight, "fillColor": sym.colour, "fillOpacity": 0.6}
+    if sym.dash:
+        style["dashArray"] = sym.dash
+    return style
+
+
+def _breaks(values: np.ndarray, n: int) -> list[float]:
+    qs = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)[1:-1])) if len(values) else np.array([])
+    return [float(q) for q in qs]
+
+
+def count_layer(
+    cells: gpd.GeoDataFrame, *, lang: str, name: str, show: bool = True, suppress_below: int = 0
+) -> tuple[folium.FeatureGroup, list]:
+    """Incident counts per cell (quantile classes). Counts below ``suppress_below`` read "fewer than N"."""
+    group = folium.FeatureGroup(name=name, show=show)
+    rows: list = []
+    cells = cells[cells["count"] > 0]
+    if cells.empty:
+        return group, rows
+    counts = cells["count"].to_numpy()
+    breaks = _breaks(counts, len(COUNT_COLOURS))
+    klass = np.searchsorted(breaks, counts, side="left")
+    frame = cells.copy()
+    frame["k"] = klass
+    frame["n"] = [
+        t("privacy.fewer_than", lang, n=suppress_below) if c < suppress_below else fmt_int(int(c), lang)
+        for c in counts
+    ]
+    data = feature_collection(frame, ["n", "k"])
+    folium.GeoJson(
+        data,
+        style_function=lambda f: {
+            "color": "#7a5a00",
+            "weight": 0.5,
+            "fillColor": COUNT_COLOURS[min(int(f["properties"]["k"]), len(COUNT_COLOURS) - 1)],
+            "fillOpacity": 0.65,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["n"], aliases=[esc(t("field.count", lang))]),
+        control=False,
+    ).add_to(group)
+    edges = [int(counts.min()), *[int(np.floor(b)) for b in breaks], int(counts.max())]
+    for i in range(len(breaks) + 1):
+        lo, hi = edges[i] if i == 0 else edges[i] + 1, edges[i + 1]
+        text = fmt_int(lo, lang) if lo >= hi else f"{fmt_int(lo, lang)}–{fmt_int(hi, lang)}"
+        rows.append((f"{name}: {text}", Symbol("area", COUNT_COLOURS[i], fill_opacity=0.65, weight=1)))
+    return group, rows
+
+
+def kde_layer(contours: gpd.GeoDataFrame, *, lang: str, bandwidth_m: Sequence[float], show: bool = True):  # type: ignore[no-untyped-def]
+    """Filled density contours (the areas holding 90/75/50% of the estimated density)."""
+    name = t("layer.kde", lang, h=fmt_int(float(np.mean(bandwidth_m)), lang))
+    group = folium.FeatureGroup(name=name, show=show)
+    rows: list = []
+    if contours.empty:
+        return group, rows
+    frame = contours.sort_values("mass", ascending=False).reset_index(drop=True)
+    frame["share"] = [f"{round(m * 100)}%" for m in frame["mass"]]
+    frame["k"] = range(len(frame))
+    data = feature_collection(frame, ["share", "k"])
+    n = len(frame)
+    folium.GeoJson(
+        data,
+        style_function=lambda f: {
+            "color": KDE_COLOURS[min(int(f["properties"]["k"]), len(KDE_COLOURS) - 1)],
+            "weight": 1,
+            "fillColor": KDE_COLOURS[min(int(f["properties"]["k"]), len(KDE_COLOURS) - 1)],
+            "fillOpacity": 0.35,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["share"], aliases=[esc(t("field.kde_share", lang))]),
+        control=False,
+    ).add_to(group)
+    for i in range(n):
+        sym = Symbol("area", KDE_COLOURS[min(i, len(KDE_COLOURS) - 1)], fill_opacity=0.35, weight=1)
+        rows.append((t("legend.kde_share", lang, share=frame.loc[i, "share"]), sym))
+    return group, rows
+
+
+def rings_layer(rings: gpd.GeoDataFrame, *, lang: str, place: str, show: bool = True):  # type: ignore[no-untyped-def]
+    """Border rings of the focus place (``from_m``/``to_m`` columns), outlined in black dashes."""
+    group = folium.FeatureGroup(name=t("layer.rings", lang, place=place), show=show)
+    if rings.empty:
+        return group, []
+    frame = rings.copy()
+    frame["band"] = [
+        t("ring.inside", lang) if np.isnan(a) else f"{fmt_int(a, lang)}–{fmt_int(b, lang)} m"
+        for a, b in zip(frame["from_m"], frame["to_m"], strict=True)
+    ]
+    data = feature_collection(frame, ["band"])
+    folium.GeoJson(
+        data,
+        style_function=lambda _f: {"color": RING_COLOUR, "weight": 1.5, "dashArray": "5 5", "fillOpacity": 0.0},
+        tooltip=folium.GeoJsonTooltip(fields=["band"], aliases=[esc(t("field.ring", lang))]),
+        control=False,
+    ).add_to(group)
+    sym = Symbol("area", RING_COLOUR, fill_opacity=0.0, dash="5 5", weight=1.5)
+    return group, [(t("layer.rings", lang, place=place), sym)]

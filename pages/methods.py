@@ -1,0 +1,14 @@
+"""Methods page: what each number means and how it is computed, in the chosen language."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.i18n import methods_text, t
+from geo.settings import get_settings
+from ui.boot import current_lang
+
+settings = get_settings()
+lang = current_lang(settings)
+st.title(t("nav.methods", lang))
+st.markdown(methods_text(lang))

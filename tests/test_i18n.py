@@ -1,0 +1,71 @@
+"""Message catalogs: every key in both languages, same placeholders, locale formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+
+import pytest
+
+from geo.categories import CATEGORIES
+from geo.filters import AGE_BAND_KEYS, DESCENTS, SEXES, WEAPON_GROUPS
+from geo.i18n import LOCALE_DIR, catalog, category_label, fmt_date, fmt_int, fmt_pct, methods_text, t
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_both_catalogs_have_the_same_keys() -> None:
+    en, es = catalog("en"), catalog("es")
+    assert set(en) - set(es) == set(), "keys missing in Spanish"
+    assert set(es) - set(en) == set(), "keys missing in English"
+
+
+def test_placeholders_match_and_no_value_is_empty() -> None:
+    en, es = catalog("en"), catalog("es")
+    for key in en:
+        assert en[key].strip(), key
+        assert es[key].strip(), key
+        assert placeholders(en[key]) == placeholders(es[key]), key
+
+
+def test_every_catalog_file_pair_is_complete() -> None:
+    for en_path in LOCALE_DIR.glob("*en.*"):
+        es_path = en_path.with_name(en_path.name.replace("en.", "es.", 1))
+        assert es_path.exists(), f"{en_path.name} has no Spanish counterpart"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "values"),
+    [
+        ("category", CATEGORIES),
+        ("weapon", WEAPON_GROUPS),
+        ("age", AGE_BAND_KEYS),
+        ("sex", SEXES),
+        ("descent", DESCENTS),
+    ],
+)
+def test_every_filter_value_has_a_label(prefix: str, values: tuple[str, ...]) -> None:
+    for lang in ("en", "es"):
+        for v in values:
+            assert f"{prefix}.{v}" in catalog(lang), (lang, prefix, v)
+
+
+def test_spanish_formats() -> None:
+    assert fmt_date(dt.date(2024, 3, 7), "es") == "7 mar 2024"
+    assert fmt_date(dt.date(2024, 3, 7), "en") == "Mar 7, 2024"
+    assert fmt_int(1234567, "en") == "1,234,567"
+    assert fmt_pct(-0.25, "es").startswith("-25")
+    assert fmt_pct(0.1, "en") == "+10%"
+    assert category_label("homicide", "es") == "Homicidio"
+    assert t("kpi.rings", "es", distance=400, place="Harvard Park") == "A menos de 400 m de Harvard Park"
+
+
+def test_methods_page_exists_in_both_languages() -> None:
+    en, es = methods_text("en"), methods_text("es")
+    assert "Benjamini" in en
+    assert "Benjamini" in es
+    assert len(re.findall(r"^###", en, re.M)) == len(re.findall(r"^###", es, re.M))
+    assert "Privacidad" in es

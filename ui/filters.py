@@ -1,0 +1,191 @@
+"""The sidebar filters, kept in the URL so a reload or a shared link reproduces the view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+from babel.dates import get_day_names
+
+from geo.categories import CATEGORIES
+from geo.errors import DataError
+from geo.filters import AGE_BAND_KEYS, DESCENTS, SEXES, WEAPON_GROUPS, Filters
+from geo.i18n import LOCALES, category_label, t
+from geo.settings import Settings
+
+FILTER_KEYS = ("from", "to", "cat", "weapon", "age", "sex", "descent", "wd", "hours", "place", "rings")
+INIT_FLAG = "_filters_from_url"
+
+
+def _period_range(key: str, first: dt.date, last: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    if key == "all":
+        return None, None
+    if key == "last12":
+        start = (pd.Timestamp(last) - pd.DateOffset(months=12) + pd.Timedelta(days=1)).date()
+        return max(start, first), last
+    if key == "ytd":
+        return dt.date(last.year, 1, 1), last
+    if key.startswith("year:"):
+        year = int(key.split(":", 1)[1])
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return None, None
+
+
+def _period_options(first: dt.date, last: dt.date) -> list[str]:
+    years = [f"year:{y}" for y in range(last.year, first.year - 1, -1)]
+    return ["all", "last12", "ytd", *years, "custom"]
+
+
+def _period_label(key: str, lang: str) -> str:
+    if key.startswith("year:"):
+        return t("filters.period.year", lang, year=key.split(":", 1)[1])
+    return t(f"filters.period.{key}", lang)
+
+
+def _detect_period(f: Filters, first: dt.date, last: dt.date) -> str:
+    for key in _period_options(first, last)[:-1]:
+        if _period_range(key, first, last) == (f.start, f.end):
+            return key
+    return "custom"
+
+
+def _parse_rings(text: str) -> tuple[float, ...]:
+    values = tuple(float(v) for v in text.replace(";", ",").split(",") if v.strip())
+    Filters(rings_m=values)  # validates
+    return values
+
+
+def _init_from_url(settings: Settings, first: dt.date, last: dt.date, places: Sequence[str]) -> list[str]:
+    query = {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}
+    f, problems = Filters.from_query(query)
+    if f.place is not None and f.place not in places:
+        problems.append(f"place={f.place!r}: not a known place")
+        f = f.replace(place=None)
+    ss = st.session_state
+    ss["f_period"] = _detect_period(f, first, last)
+    ss["f_dates"] = (f.start or first, f.end or last)
+    ss["f_cat"] = list(f.categories)
+    ss["f_weapon"] = list(f.weapons)
+    ss["f_age"] = list(f.age_bands)
+    ss["f_sex"] = list(f.sexes)
+    ss["f_descent"] = list(f.descents)
+    ss["f_wd"] = list(f.weekdays)
+    ss["f_hour_from"], ss["f_hour_to"] = f.hours
+    ss["f_place"] = f.place or settings.focus.default_place
+    ss["f_rings"] = ",".join(f"{r:g}" for r in (f.rings_m or settings.distances.rings_m))
+    ss[INIT_FLAG] = True
+    return problems
+
+
+def _on_period(first: dt.date, last: dt.date) -> None:
+    key = st.session_state["f_period"]
+    if key != "custom":
+        start, end = _period_range(key, first, last)
+        st.session_state["f_dates"] = (start or first, end or last)
+
+
+def _on_dates() -> None:
+    st.session_state["f_period"] = "custom"
+
+
+def _reset(settings: Settings, first: dt.date, last: dt.date, places: Sequence[str]) -> None:
+    for k in FILTER_KEYS:
+        if k in st.query_params:
+            del st.query_params[k]
+    _init_from_url(settings, first, last, places)
+
+
+def sidebar_filters(
+    settings: Settings, lang: str, *, first: dt.date, last: dt.date, places: Sequence[str]
+) -> Filters:
+    """Draw the filters in the sidebar and return them; the URL follows every change."""
+    problems: list[str] = []
+    if not st.session_state.get(INIT_FLAG):
+        problems = _init_from_url(settings, first, last, places)
+    sb = st.sidebar
+    sb.header(t("filters.title", lang))
+    if problems:
+        sb.warning(t("filters.bad_url", lang, problems="; ".join(problems)))
+
+    options = _period_options(first, last)
+    if st.session_state.get("f_period") not in options:
+        st.session_state["f_period"] = "custom"
+    sb.selectbox(
+        t("filters.period", lang),
+        options,
+        format_func=lambda k: _period_label(k, lang),
+        key="f_period",
+        on_change=_on_period,
+        args=(first, last),
+    )
+    dates = sb.date_input(
+        t("filters.dates", lang),
+        min_value=min(first, st.session_state["f_dates"][0]),
+        max_value=max(last, st.session_state["f_dates"][-1]),
+        key="f_dates",
+        on_change=_on_dates,
+        format="YYYY-MM-DD",
+    )
+    period = st.session_state["f_period"]
+    if period == "all":
+        start, end = None, None
+    else:
+        chosen = tuple(dates) if isinstance(dates, (tuple, list)) else (dates,)
+        start = chosen[0] if chosen else None
+        end = chosen[1] if len(chosen) > 1 else start
+
+    sb.selectbox(t("filters.place", lang), list(places), key="f_place")
+    rings_text = sb.text_input(t("filters.rings", lang), key="f_rings")
+    try:
+        rings = _parse_rings(rings_text)
+    except (ValueError, DataError):
+        rings = tuple(settings.distances.rings_m)
+        sb.warning(t("filters.bad_rings", lang, kept=", ".join(f"{r:g}" for r in rings)))
+
+    def multi(label: str, values: Sequence[object], key: str, fmt) -> list:  # type: ignore[no-untyped-def]
+        return sb.multiselect(label, list(values), key=key, format_func=fmt, placeholder=t("filters.any", lang))
+
+    cats = multi(t("filters.category", lang), CATEGORIES, "f_cat", lambda c: category_label(c, lang))
+    weapons = multi(t("filters.weapon", lang), WEAPON_GROUPS, "f_weapon", lambda w: t(f"weapon.{w}", lang))
+    ages = multi(t("filters.age", lang), AGE_BAND_KEYS, "f_age", lambda a: t(f"age.{a}", lang))
+    sexes = multi(t("filters.sex", lang), SEXES, "f_sex", lambda s: t(f"sex.{s}", lang))
+    descents = multi(t("filters.descent", lang), DESCENTS, "f_descent", lambda d: t(f"descent.{d}", lang))
+    day_names = get_day_names("wide", locale=LOCALES[lang])
+    weekdays = multi(t("filters.weekday", lang), range(7), "f_wd", lambda d: day_names[d])
+    sb.caption(t("filters.hours", lang))
+    c1, c2 = sb.columns(2)
+    h_from = c1.selectbox(t("filters.hour_from", lang), list(range(24)), key="f_hour_from")
+    h_to = c2.selectbox(t("filters.hour_to", lang), list(range(24)), key="f_hour_to")
+    sb.button(t("filters.reset", lang), on_click=_reset, args=(settings, first, last, places), key="f_reset")
+
+    try:
+        filters = Filters(
+            start=start,
+            end=end,
+            categories=tuple(cats),
+            weapons=tuple(weapons),
+            age_bands=tuple(ages),
+            sexes=tuple(sexes),
+            descents=tuple(descents),
+            hours=(int(h_from), int(h_to)),
+            weekdays=tuple(sorted(int(d) for d in weekdays)),
+            place=st.session_state["f_place"],
+            rings_m=rings,
+        )
+    except DataError as exc:
+        sb.warning(str(exc))
+        filters = Filters(place=st.session_state["f_place"], rings_m=rings)
+    _sync_url(filters)
+    return filters
+
+
+def _sync_url(filters: Filters) -> None:
+    wanted = filters.to_query()
+    for key in FILTER_KEYS:
+        if key in wanted:
+            if st.query_params.get(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
