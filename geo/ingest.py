@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,13 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo.errors import DataError
+from geo.errors import DataError, SourceError
 from geo.projection import to_wgs84
 from geo.schema import INCIDENT_COLUMNS, SCHEMA_VERSION, TZ, coerce_incidents
+from geo.settings import Settings
+from geo.sources import arcgis, socrata
 from geo.sources._accounting import LoadResult
+from geo.sources._http import Client, Progress, Sleep, make_session
 from geo.sources.detect import INCIDENT_KINDS, detect_kind, load
 from geo.store import atomic_path, read_metadata, read_vector, write_geoparquet
 
@@ -215,3 +219,109 @@ def incidents_from_path(path: str | Path) -> gpd.GeoDataFrame:
 def ingest_many(paths: Sequence[str | Path], *, store_dir: str | Path) -> list[dict[str, Any]]:
     """Ingest several files; stop at the first bad one (earlier layers stay written)."""
     return [ingest_file(p, store_dir=store_dir) for p in paths]
+
+
+SOCRATA_LAYERS = {socrata.LEGACY: "lapd_legacy_api", socrata.NIBRS: "lapd_nibrs_api"}
+"""Live Socrata source name -> store layer name."""
+
+
+def live_sources(settings: Settings) -> list[str]:
+    """Names ``python -m geo fetch`` accepts: ``legacy``, ``nibrs`` and each ``sources.arcgis_layers`` key."""
+    return [*SOCRATA_LAYERS, *settings.sources.arcgis_layers]
+
+
+def _date(value: str | dt.date | None, default: dt.date | None) -> dt.date | None:
+    if value is None:
+        return default
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        msg = f"--since must be a date like 2020-01-31, got {value!r}"
+        raise DataError(msg) from exc
+
+
+def _kept_note(store_dir: Path, name: str) -> str:
+    data_path, _ = layer_paths(store_dir, name)
+    if not data_path.exists():
+        return f"nothing was written (no previous {name} layer)"
+    try:
+        when = read_metadata(data_path).get("fetched_at", "an unknown time")
+    except DataError:
+        when = "an unknown time"
+    return f"the store is unchanged (layer {name} from {when} kept)"
+
+
+def fetch_sources(
+    names: Sequence[str] | None,
+    *,
+    settings: Settings,
+    store_dir: str | Path | None = None,
+    since: str | dt.date | None = None,
+    until: dt.date | None = None,
+    codes: Sequence[str] | None = None,
+    session: Any = None,
+    sleep: Sleep | None = None,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """Pull live sources into the store; all are fetched before any is written.
+
+    Parameters
+    ----------
+    names
+        Sources from :func:`live_sources` (all when None or empty).
+    since, until
+        Occurrence date range for the Socrata sources (default: ``analysis.data_from`` .. today).
+    codes
+        Offense codes for the Socrata sources (default: the violent-crime codes of each series).
+    session, sleep
+        Injectable ``requests.Session`` and sleep function (tests use a fake adapter and no sleeping).
+
+    Raises
+    ------
+    SourceError
+        A source cannot be reached or answers badly, or returns no rows where the store holds some;
+        the message says the store is unchanged.
+    """
+    known = live_sources(settings)
+    chosen = list(names) if names else known
+    unknown = [n for n in chosen if n not in known]
+    if unknown:
+        msg = f"unknown source(s) {unknown}; configured sources are {known}"
+        raise DataError(msg)
+    store = Path(store_dir if store_dir is not None else settings.sources.store_dir)
+    start = _date(since, settings.analysis.data_from)
+    http, soc = settings.sources.http, settings.sources.socrata
+    client = Client(
+        http=http,
+        session=session or make_session(http, app_token=soc.app_token),
+        sleep=sleep or time.sleep,
+        headers={"X-App-Token": soc.app_token} if soc.app_token else {},
+    )
+    fetched: list[tuple[str, LoadResult, dt.datetime]] = []
+    for source in chosen:
+        layer = SOCRATA_LAYERS.get(source, f"arcgis-{re.sub(r'[^a-z0-9_]+', '_', source.lower())}")
+        try:
+            if source in SOCRATA_LAYERS:
+                result = socrata.fetch_dataset(
+                    source,
+                    client=client,
+                    socrata=soc,
+                    since=start,
+                    until=until,
+                    codes=codes,
+                    series_break=settings.analysis.nibrs_break,
+                    progress=progress,
+                )
+            else:
+                url = settings.sources.arcgis_layers[source]
+                result = arcgis.fetch_layer(client, url, name=source, progress=progress)
+        except (SourceError, DataError) as exc:
+            msg = f"{exc}; {_kept_note(store, layer)}"
+            raise type(exc)(msg) from exc
+        if result.rows_in == 0 and layer_paths(store, layer)[0].exists():
+            msg = f"{source}: the source returned no rows; {_kept_note(store, layer)}"
+            raise SourceError(msg)
+        fetched.append((layer, result, dt.datetime.now(dt.UTC)))
+    return [write_layer(result, store, name=layer, fetched_at=when) for layer, result, when in fetched]
