@@ -21,8 +21,18 @@ _TIME_RE = r"^\s*(?P<t>\d{1,4})\s*$"
 
 
 def _arrow(s: pd.Series) -> pa.Array:
-    arr = pa.array(s.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
-    return arr
+    """The Series as an Arrow string array with nulls as ``""`` (zero-copy for Arrow-backed text)."""
+    try:
+        arr = pa.array(s)
+    except (pa.ArrowException, TypeError, ValueError):
+        arr = pa.array([], type=pa.null())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    elif not pa.types.is_string(arr.type) or len(arr) != len(s):
+        arr = pa.array(s.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
+    return pc.fill_null(arr, "")
 
 
 def _ints(arr: pa.Array) -> np.ndarray:
@@ -33,10 +43,9 @@ def _ints(arr: pa.Array) -> np.ndarray:
 
 def text(s: pd.Series) -> pd.Series:
     """Trimmed text with runs of whitespace collapsed to one space; empty -> NA."""
-    arr = _arrow(s)
-    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
-    out = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype="string")
-    return out.mask(out == "")
+    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(_arrow(s), r"\s+", " "))
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=s.index, dtype="string")
 
 
 def digits_key(s: pd.Series) -> pd.Series:
