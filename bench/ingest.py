@@ -126,9 +126,8 @@ def main() -> int:
         src = base / "Crime_Data_synthetic.csv"
         t0 = time.perf_counter()
         make_export(src, args.rows)
-        print(
-            f"synthetic export: {args.rows:,} rows, {src.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - t0:.1f} s"
-        )
+        size_mb = src.stat().st_size / 1e6
+        print(f"synthetic export: {args.rows:,} rows, {size_mb:.0f} MB in {time.perf_counter() - t0:.1f} s")
         ours = run_child("ingest", src, base / "store")
         naive = run_child("naive", src, base / "store")
     rate = args.rows / ours["seconds"]
