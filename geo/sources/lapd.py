@@ -34,8 +34,19 @@ DR_NO_WIDTH = 9
 
 REQUIRED = ("drno", "dateocc", "crmcd", "lat", "lon")
 """Normalised header keys a file must have to be an LAPD legacy export."""
-OPTIONAL = ("timeocc", "crmcddesc", "weapondesc", "premisdesc", "victage", "victsex", "victdescent", "location")
-OPTIONAL += ("area", "rptdistno")
+OPTIONAL: tuple[str, ...] = (
+    "timeocc",
+    "crmcddesc",
+    "weapondesc",
+    "premisdesc",
+    "victage",
+    "victsex",
+    "victdescent",
+    "location",
+    "area",
+    "rptdistno",
+)
+"""Normalised keys read when present (empty otherwise)."""
 
 
 def looks_like(keys: Iterable[str]) -> bool:
