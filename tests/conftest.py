@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
+
+from tests.fakehttp import FakeAdapter, fake_session
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -13,6 +23,14 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 
 # The map would probe a tile server on the internet; tests never touch the network.
 os.environ["SAFETYMAP__MAP__TILES__ENABLED"] = "false"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real public extracts in ../shared/data (skips when absent)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (see shared/data/SOURCES.md)")
+    return SHARED_DATA
 
 
 def shared_file(*parts: str) -> Path:
@@ -33,14 +51,20 @@ def fresh_settings():
     use_config(None)
 
 
+# --- fake HTTP layer ---------------------------------------------------------------------
+@pytest.fixture
+def no_sleep() -> list[float]:
+    """Collects requested sleeps instead of sleeping."""
+    return []
+
+
+@pytest.fixture
+def fake_http() -> Callable[..., tuple[requests.Session, FakeAdapter]]:
+    """Factory ``fake_http(replies) -> (session, adapter)``; see :class:`FakeAdapter`."""
+    return fake_session
+
+
 # --- browser tier -------------------------------------------------------------------------
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
