@@ -1,0 +1,211 @@
+"""Analysis commands: ``near``, ``rank``, ``zones``, ``hotspots``, ``trend``, ``evaluate``, ``nearrepeat``.
+
+Each prints JSON to stdout (or writes ``--out``) and exits 2 with one line for bad input.
+Distances are metres (EPSG:32611); dates are local (America/Los_Angeles) and inclusive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import Point
+
+from geo.cli import settings_for
+from geo.datasets import filter_period, load_incidents, load_places, place_by_name
+from geo.errors import AnalysisError
+from geo.projection import WGS84
+from geo.settings import Settings
+
+# --- shared helpers ------------------------------------------------------------------------
+
+
+def _date(text: str | None, what: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        msg = f"{what} must be a date like 2017-01-31, got {text!r}"
+        raise AnalysisError(msg) from None
+
+
+def _numbers(text: str, what: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        msg = f"{what} must be comma-separated numbers like 75,150,400, got {text!r}"
+        raise AnalysisError(msg) from None
+    if not values:
+        msg = f"{what} must list at least one number, got {text!r}"
+        raise AnalysisError(msg)
+    return values
+
+
+def _names(text: str, what: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        msg = f"{what} must name at least one place, got {text!r}"
+        raise AnalysisError(msg)
+    return names
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first date, inclusive (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last date, inclusive (YYYY-MM-DD)")
+    p.add_argument("--category", metavar="C[,C]", help="keep only these categories (e.g. homicide)")
+    p.add_argument("--incidents", metavar="PATH", help="incident store file (default: the configured source)")
+
+
+def _incidents(args: argparse.Namespace, settings: Settings) -> gpd.GeoDataFrame:
+    path = Path(args.incidents) if getattr(args, "incidents", None) else settings.sources.incidents
+    inc = load_incidents(path)
+    start = _date(getattr(args, "date_from", None), "--from")
+    end = _date(getattr(args, "date_to", None), "--to")
+    if start and end and start > end:
+        msg = f"--from {start} is after --to {end}"
+        raise AnalysisError(msg)
+    if getattr(args, "category", None):
+        cats = [c.strip() for c in args.category.split(",") if c.strip()]
+        known = set(inc["category"].dropna().unique())
+        unknown = [c for c in cats if c not in known]
+        if unknown:
+            msg = f"unknown category {unknown}; categories present: {sorted(known)}"
+            raise AnalysisError(msg)
+        inc = inc[inc["category"].isin(cats)]
+    if start or end:
+        inc = filter_period(inc, start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None)
+    return inc
+
+
+def _places(settings: Settings) -> gpd.GeoDataFrame:
+    return load_places(settings.sources.places)
+
+
+def _place_geoms(settings: Settings, names: list[str]) -> gpd.GeoDataFrame:
+    places = _places(settings)
+    return pd.concat([place_by_name(places, n) for n in names])
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN -> None, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dt.date | pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def _emit(payload: dict[str, Any], out: str | None) -> None:
+    text = json.dumps(_clean(payload), sort_keys=False, ensure_ascii=False)
+    if out:
+        from geo.store import write_text_atomic
+
+        write_text_atomic(out, text + "\n")
+        print(json.dumps({"output": str(out)}))
+    else:
+        print(text)
+
+
+@contextmanager
+def _warnings_to_stderr() -> Iterator[list[str]]:
+    """Collect analysis warnings and print each as one ``warning:`` line on stderr."""
+    seen: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield seen
+    for w in caught:
+        seen.append(str(w.message))
+        print(f"warning: {w.message}", file=sys.stderr)
+
+
+def _add(
+    subparsers: Any, name: str, help_text: str, fn: Callable[[argparse.Namespace], int]
+) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(name, help=help_text, description=help_text)
+    p.set_defaults(handler=fn)
+    return p
+
+
+# --- near ----------------------------------------------------------------------------------
+
+
+def _run_near(args: argparse.Namespace) -> int:
+    from geo.rings import ring_summary
+
+    settings = settings_for(args)
+    rings = _numbers(args.rings_m, "--rings-m") if args.rings_m else settings.distances.rings_m
+    if args.place:
+        if args.lat is not None or args.lon is not None:
+            msg = "give either --place or --lat/--lon, not both"
+            raise AnalysisError(msg)
+        place: Any = _place_geoms(settings, [args.place])
+        label = args.place
+    else:
+        if args.lat is None or args.lon is None:
+            msg = "give --place NAME, or both --lat and --lon (degrees, EPSG:4326)"
+            raise AnalysisError(msg)
+        if not (-90 <= args.lat <= 90 and -180 <= args.lon <= 180):
+            msg = f"--lat/--lon must be degrees (lat -90..90, lon -180..180), got {args.lat}, {args.lon}"
+            raise AnalysisError(msg)
+        place = gpd.GeoSeries([Point(args.lon, args.lat)], crs=WGS84)
+        label = f"{args.lat},{args.lon}"
+    inc = _incidents(args, settings)
+    summary = ring_summary(inc, place, rings_m=rings)
+    payload = {"place": label, **summary, "from": args.date_from, "to": args.date_to, "category": args.category}
+    _emit(payload, getattr(args, "out", None))
+    return 0
+
+
+def _run_rank(args: argparse.Namespace) -> int:
+    from geo.rings import rank_places
+
+    settings = settings_for(args)
+    within = args.within_m if args.within_m is not None else settings.distances.ranking_within_m
+    inc = _incidents(args, settings)
+    start = _date(args.date_from, "--from")
+    end = _date(args.date_to, "--to")
+    years = None
+    if start and end:
+        years = ((end - start).days + 1) / 365.25
+    table = rank_places(inc, _places(settings), within_m=within, kind=args.kind, years=years)
+    rows = table.drop(columns="geometry").to_dict(orient="records")
+    _emit({"kind": args.kind, "within_m": within, "places": rows}, args.out)
+    return 0
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+def register(subparsers: Any) -> None:
+    """Add the analysis commands."""
+    p = _add(subparsers, "near", "count incidents inside a place and in rings outside its border", _run_near)
+    p.add_argument("--place", metavar="NAME", help="a place name from the configured places")
+    p.add_argument("--lat", type=float, help="latitude of a point place (degrees)")
+    p.add_argument("--lon", type=float, help="longitude of a point place (degrees)")
+    p.add_argument("--rings-m", metavar="A,B,C", help="outer ring edges in metres (default from config)")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    _add_filters(p)
+
+    p = _add(subparsers, "rank", "rank parks or housing developments by incidents near their border", _run_rank)
+    p.add_argument("--kind", default="park", help="place kind to rank (park, housing, csp_site...)")
+    p.add_argument("--within-m", type=float, help="distance from the border in metres (default from config)")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    _add_filters(p)

@@ -1,0 +1,68 @@
+"""The analysis commands, run in-process on the demo bundle (the default config)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from geo.cli import main
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_near_place(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "near", "--place", "Harvard Park", "--from", "2016-01-01", "--to", "2017-12-31")
+    assert code == 0
+    data = json.loads(out)
+    assert data["place"] == "Harvard Park"
+    assert [(r["from_m"], r["to_m"]) for r in data["rings"]] == [(0, 75), (75, 150), (150, 400)]
+    assert data["total_within"] == data["inside"] + sum(r["count"] for r in data["rings"])
+    assert data["total_within"] > 50  # the demo cluster peaks in 2016-2017
+
+
+def test_near_point_with_custom_rings_and_category(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        capsys, "near", "--lat", "33.98394", "--lon", "-118.30458", "--rings-m", "100,800", "--category", "homicide"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["inside"] == 0
+    assert data["point_place"] is True
+    assert [r["to_m"] for r in data["rings"]] == [100, 800]
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["near", "--place", "Nowhere Park"], "no place named"),
+        (["near", "--place", "Harvard Park", "--rings-m", "150,75"], "increase strictly"),
+        (["near", "--place", "Harvard Park", "--rings-m", "a,b"], "comma-separated numbers"),
+        (["near", "--lat", "33.9"], "both --lat and --lon"),
+        (["near", "--place", "Harvard Park", "--from", "2017-13-01"], "--from must be a date"),
+        (["near", "--place", "Harvard Park", "--from", "2018-01-01", "--to", "2017-01-01"], "is after"),
+        (["near", "--place", "Harvard Park", "--category", "jaywalking"], "unknown category"),
+        (["near", "--place", "Harvard Park", "--incidents", "/nonexistent/x.parquet"], "not found"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
+    code, out, err = _run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_rank_parks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    dest = tmp_path / "rank.json"
+    code, out, _ = _run(capsys, "rank", "--kind", "park", "--out", str(dest))
+    assert code == 0
+    assert json.loads(out)["output"] == str(dest)
+    data = json.loads(dest.read_text())
+    assert data["places"][0]["name"] == "Harvard Park"
+    assert [p["rank"] for p in data["places"]] == list(range(1, len(data["places"]) + 1))
