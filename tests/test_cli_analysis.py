@@ -66,3 +66,48 @@ def test_rank_parks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     data = json.loads(dest.read_text())
     assert data["places"][0]["name"] == "Harvard Park"
     assert [p["rank"] for p in data["places"]] == list(range(1, len(data["places"]) + 1))
+
+
+@pytest.mark.parametrize("method", ["kde", "grid", "gistar", "emerging"])
+def test_hotspots_write_geojson(capsys: pytest.CaptureFixture[str], tmp_path: Path, method: str) -> None:
+    dest = tmp_path / f"{method}.geojson"
+    code, out, _ = _run(capsys, "hotspots", "--method", method, "--out", str(dest), "--from", "2014-01-01")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["method"] == method
+    assert summary["output"] == str(dest)
+    features = json.loads(dest.read_text())["features"]
+    assert len(features) == summary["features"] > 0
+    if method == "kde":
+        assert summary["bandwidth_rule"] == "rule of thumb"
+    if method == "gistar":
+        assert {"gi_z", "p", "q", "gi_class"} <= set(features[0]["properties"])
+
+
+def test_hotspots_hex_and_few_events_warning(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    dest = tmp_path / "hex.geojson"
+    code, out, err = _run(
+        capsys, "hotspots", "--method", "gistar", "--hex", "9", "--category", "homicide",
+        "--from", "2017-01-01", "--to", "2017-12-31", "--out", str(dest),
+    )  # fmt: skip
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["h3_resolution"] == 9
+    assert summary["n_events"] < 30
+    assert "warning: only" in err
+    assert summary["warnings"]
+
+
+def test_hotspots_bad_out_and_bandwidth(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "hotspots", "--method", "kde", "--out", str(tmp_path / "x.csv"))
+    assert code == 2
+    assert "--out must end in .geojson" in err
+    code, _, err = _run(
+        capsys, "hotspots", "--method", "kde", "--bandwidth-m", "-5", "--out", str(tmp_path / "x.geojson")
+    )
+    assert code == 2
+    assert "positive" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["hotspots", "--method", "magic", "--out", str(tmp_path / "x.geojson")])
+    assert exc.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err

@@ -191,6 +191,76 @@ def _run_rank(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- hotspots ------------------------------------------------------------------------------
+
+HOTSPOT_METHODS = ("kde", "grid", "gistar", "emerging")
+
+
+def _write_geojson(gdf: gpd.GeoDataFrame, out: str) -> None:
+    from geo.store import write_text_atomic
+
+    if Path(out).suffix.lower() not in (".geojson", ".json"):
+        msg = f"--out must end in .geojson or .json, got {out!r}"
+        raise AnalysisError(msg)
+    plain = gdf.copy()
+    plain.attrs = {}
+    write_text_atomic(out, plain.to_json(drop_id=True, to_wgs84=True))
+
+
+def _run_hotspots(args: argparse.Namespace) -> int:
+    from geo.gistar import emerging_hotspots, hotspots_grid, hotspots_h3, summarise_classes
+    from geo.grid import hex_counts, square_counts
+    from geo.kde import kde, kde_contours
+
+    settings = settings_for(args)
+    if Path(args.out).suffix.lower() not in (".geojson", ".json"):
+        msg = f"--out must end in .geojson or .json, got {args.out!r}"
+        raise AnalysisError(msg)
+    a = settings.analysis
+    alpha = args.alpha if args.alpha is not None else a.fdr_alpha
+    inc = _incidents(args, settings)
+    if inc.empty:
+        msg = "no incidents match the filters; widen --from/--to/--category"
+        raise AnalysisError(msg)
+    summary: dict[str, Any] = {"method": args.method, "n_events": len(inc)}
+    with _warnings_to_stderr() as seen:
+        if args.method == "kde":
+            cell = args.cell_m if args.cell_m is not None else a.kde_cell_m
+            result = kde(inc, cell_m=cell, bandwidth_m=args.bandwidth_m)
+            gdf = kde_contours(result) if args.kde_output == "contours" else result.to_gdf(min_density=0.0)
+            summary |= result.describe()
+        elif args.method == "grid":
+            if args.hex is not None:
+                gdf = hex_counts(inc, resolution=args.hex)
+                summary["h3_resolution"] = args.hex
+            else:
+                cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
+                gdf = square_counts(inc, cell_m=cell)
+                summary["cell_m"] = cell
+        elif args.method == "gistar":
+            if args.hex is not None:
+                gdf = hotspots_h3(inc, resolution=args.hex, alpha=alpha, min_events=a.min_events)
+                summary["h3_resolution"] = args.hex
+            else:
+                cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
+                gdf = hotspots_grid(inc, cell_m=cell, alpha=alpha, min_events=a.min_events)
+                summary["cell_m"] = cell
+            summary |= {"alpha": alpha, "fdr": "benjamini-hochberg", "classes": summarise_classes(gdf)}
+        else:
+            cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
+            gdf = emerging_hotspots(inc, cell_m=cell, alpha=alpha, min_events=a.min_events)
+            summary |= {
+                "cell_m": cell,
+                "alpha": alpha,
+                "years": gdf.attrs["years"],
+                "categories": {str(k): int(v) for k, v in gdf["category"].value_counts().items()},
+            }
+    _write_geojson(gdf, args.out)
+    summary |= {"features": len(gdf), "warnings": seen, "output": str(args.out)}
+    print(json.dumps(_clean(summary)))
+    return 0
+
+
 # --- registration --------------------------------------------------------------------------
 
 
@@ -202,6 +272,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--lon", type=float, help="longitude of a point place (degrees)")
     p.add_argument("--rings-m", metavar="A,B,C", help="outer ring edges in metres (default from config)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    _add_filters(p)
+
+    p = _add(subparsers, "hotspots", "hot spots as GeoJSON: kernel density, counts, Gi* or emerging", _run_hotspots)
+    p.add_argument("--method", choices=HOTSPOT_METHODS, default="gistar", help="analysis (default gistar)")
+    p.add_argument("--cell-m", type=float, help="grid cell side in metres (default from config)")
+    p.add_argument("--hex", type=int, metavar="RES", help="use H3 hexagons of this resolution (grid, gistar)")
+    p.add_argument("--bandwidth-m", type=float, help="KDE bandwidth in metres (default: rule of thumb)")
+    p.add_argument("--kde-output", choices=("contours", "cells"), default="contours", help="KDE output")
+    p.add_argument("--alpha", type=float, help="false discovery rate (default from config)")
+    p.add_argument("--out", required=True, metavar="FILE.geojson", help="GeoJSON file to write")
     _add_filters(p)
 
     p = _add(subparsers, "rank", "rank parks or housing developments by incidents near their border", _run_rank)
