@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from geo.cli import main
+from geo.settings import PROJECT_ROOT
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -111,3 +112,34 @@ def test_hotspots_bad_out_and_bandwidth(capsys: pytest.CaptureFixture[str], tmp_
         main(["hotspots", "--method", "magic", "--out", str(tmp_path / "x.geojson")])
     assert exc.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_zones_csv_and_stderr_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    zones = gpd.GeoDataFrame(
+        {"zone_name": ["Harvard box"], "OBJECTID": [1]},
+        geometry=[shapely.box(-118.32, 33.97, -118.29, 34.0)],
+        crs="EPSG:4326",
+    )
+    zpath = tmp_path / "zones.geojson"
+    zones.to_file(zpath, driver="GeoJSON")
+    dest = tmp_path / "zones.csv"
+    code, _, err = _run(capsys, "zones", "--zones", str(zpath), "--out", str(dest), "--from", "2016-01-01")
+    assert code == 0
+    lines = dest.read_text().splitlines()
+    assert lines[0] == "incident_id,zone"
+    assert any(line.endswith(",Harvard box") for line in lines[1:])
+    assert any(line.endswith(",") for line in lines[1:])  # outside every polygon: empty zone
+    assert "zones by 'zone_name'" in err
+    assert "Harvard box:" in err
+
+
+def test_zones_bad_file_and_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "zones", "--zones", str(tmp_path / "missing.shp"))
+    assert code == 2
+    assert "not found" in err
+    code, _, err = _run(capsys, "zones", "--zones", str(PROJECT_ROOT / "data/demo/places.geojson"), "--key", "nope")
+    assert code == 2
+    assert "no field 'nope'" in err

@@ -191,6 +191,32 @@ def _run_rank(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- zones ---------------------------------------------------------------------------------
+
+
+def _run_zones(args: argparse.Namespace) -> int:
+    from geo.store import read_vector, write_text_atomic
+    from geo.zones import assign_zones, default_zone_key
+
+    settings = settings_for(args)
+    zones = read_vector(args.zones)
+    key = args.key or default_zone_key(zones)
+    inc = _incidents(args, settings)
+    zone = assign_zones(inc, zones, key=key)
+    table = pd.DataFrame({"incident_id": inc["incident_id"].astype(str).to_numpy(), "zone": zone.to_numpy()})
+    text = table.to_csv(index=False, lineterminator="\n", na_rep="")
+    if args.out:
+        write_text_atomic(args.out, text)
+    else:
+        sys.stdout.write(text)
+    counts = zone.value_counts(dropna=True)
+    outside = int(zone.isna().sum())
+    print(f"zones by {key!r}: {len(inc)} incidents, {outside} outside every zone", file=sys.stderr)
+    for name, n in counts.items():
+        print(f"  {name}: {n}", file=sys.stderr)
+    return 0
+
+
 # --- hotspots ------------------------------------------------------------------------------
 
 HOTSPOT_METHODS = ("kde", "grid", "gistar", "emerging")
@@ -282,6 +308,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--kde-output", choices=("contours", "cells"), default="contours", help="KDE output")
     p.add_argument("--alpha", type=float, help="false discovery rate (default from config)")
     p.add_argument("--out", required=True, metavar="FILE.geojson", help="GeoJSON file to write")
+    _add_filters(p)
+
+    p = _add(subparsers, "zones", "assign incidents to polygons (divisions, districts...); CSV out", _run_zones)
+    p.add_argument("--zones", required=True, metavar="PATH", help="polygon file (shapefile, GeoJSON, GeoPackage)")
+    p.add_argument("--key", metavar="FIELD", help="field naming each zone (default: a name-like field)")
+    p.add_argument("--out", metavar="FILE.csv", help="write the CSV here instead of stdout")
     _add_filters(p)
 
     p = _add(subparsers, "rank", "rank parks or housing developments by incidents near their border", _run_rank)
