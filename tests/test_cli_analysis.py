@@ -143,3 +143,28 @@ def test_zones_bad_file_and_key(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     code, _, err = _run(capsys, "zones", "--zones", str(PROJECT_ROOT / "data/demo/places.geojson"), "--key", "nope")
     assert code == 2
     assert "no field 'nope'" in err
+
+
+def test_evaluate_watts_from_program_start(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        capsys, "evaluate", "--treated", "Jordan Downs,Nickerson Gardens,Imperial Courts",
+        "--control", "Pueblo del Rio,Avalon Gardens", "--monthly",
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert data["start"] == "2011-11-01"  # from the places' program_start
+    assert set(data["counts"]) == {"Tb", "Ta", "Db", "Da", "Cb", "Ca"}
+    assert data["reading"]["key"] in {"decrease", "increase", "no_clear_change", "too_few_events"}
+    assert data["text_en"]
+    assert len(data["monthly"]) == 2 * data["months"]
+
+
+def test_evaluate_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "evaluate", "--treated", "Harvard Park,Jordan Downs", "--control", "Jesse Owens Park")
+    assert code == 2
+    assert "give --start" in err
+    code, _, err = _run(
+        capsys, "evaluate", "--treated", "Harvard Park", "--control", "Jesse Owens Park", "--start", "2017-02-30"
+    )
+    assert code == 2
+    assert "--start must be a date" in err

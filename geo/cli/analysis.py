@@ -287,6 +287,53 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- evaluate ------------------------------------------------------------------------------
+
+
+def _program_start(treated: gpd.GeoDataFrame) -> str:
+    if "program_start" not in treated.columns:
+        msg = "give --start DATE (the treated places carry no program_start)"
+        raise AnalysisError(msg)
+    starts = sorted({str(pd.Timestamp(v).date()) for v in treated["program_start"] if not pd.isna(v)})
+    if len(starts) != 1:
+        msg = f"give --start DATE (the treated places have program starts {starts or 'none'})"
+        raise AnalysisError(msg)
+    return starts[0]
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from geo._analysis import local_dates
+    from geo.evaluate import evaluate_program
+
+    settings = settings_for(args)
+    treated = _place_geoms(settings, _names(args.treated, "--treated"))
+    control = _place_geoms(settings, _names(args.control, "--control"))
+    start = args.start or _program_start(treated)
+    _date(start, "--start")
+    buffer_m = args.buffer_m if args.buffer_m is not None else settings.distances.displacement_buffer_m
+    path = Path(args.incidents) if args.incidents else settings.sources.incidents
+    dates = local_dates(load_incidents(path))
+    data_start = args.date_from or (str(dates.min().date()) if len(dates) else None)
+    data_end = args.date_to or (str(dates.max().date()) if len(dates) else None)
+    inc = _incidents(args, settings)
+    result = evaluate_program(
+        inc,
+        treated,
+        control,
+        start=start,
+        buffer_m=buffer_m,
+        months=args.months,
+        data_start=data_start,
+        data_end=data_end,
+        min_events=settings.analysis.min_events,
+    )
+    payload = {"treated": args.treated, "control": args.control, "start": start, **result.to_dict()}
+    if not args.monthly:
+        payload.pop("monthly")
+    _emit(payload, args.out)
+    return 0
+
+
 # --- registration --------------------------------------------------------------------------
 
 
@@ -314,6 +361,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--zones", required=True, metavar="PATH", help="polygon file (shapefile, GeoJSON, GeoPackage)")
     p.add_argument("--key", metavar="FIELD", help="field naming each zone (default: a name-like field)")
     p.add_argument("--out", metavar="FILE.csv", help="write the CSV here instead of stdout")
+    _add_filters(p)
+
+    p = _add(subparsers, "evaluate", "before/after evaluation of a place-based program (WDQ, WDD, DiD)", _run_evaluate)
+    p.add_argument("--treated", required=True, metavar="NAME[,NAME]", help="treated places")
+    p.add_argument("--control", required=True, metavar="NAME[,NAME]", help="comparison places")
+    p.add_argument("--start", metavar="DATE", help="program start (default: the treated places' program_start)")
+    p.add_argument("--buffer-m", type=float, help="displacement buffer in metres (default from config)")
+    p.add_argument("--months", type=int, help="months on each side of the start (default: as many as the data allow)")
+    p.add_argument("--monthly", action="store_true", help="include the monthly series in the output")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     _add_filters(p)
 
     p = _add(subparsers, "rank", "rank parks or housing developments by incidents near their border", _run_rank)
