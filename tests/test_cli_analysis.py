@@ -168,3 +168,43 @@ def test_evaluate_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert code == 2
     assert "--start must be a date" in err
+
+
+def test_trend_place_yearly_marks_break(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "trend", "--place", "Harvard Park", "--freq", "year", "--within-m", "150")
+    assert code == 0
+    data = json.loads(out)
+    assert data["nibrs_break"] == "2024-03-07"
+    eras = {row["period"]: row["era"] for row in data["series"]}
+    assert eras["2016"] == "legacy"
+    assert eras["2024"] == "break"
+    counts = {row["period"]: row["count"] for row in data["series"]}
+    assert counts["2016"] > counts["2012"]  # the demo cluster peaks in 2016-2017
+
+
+def test_trend_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "trend", "--place", "Harvard Park", "--zones", "x.geojson")
+    assert code == 2
+    assert "not both" in err
+
+
+def test_nearrepeat_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        capsys, "nearrepeat", "--space-m", "100,400", "--time-days", "7,30", "--permutations", "49",
+        "--from", "2016-01-01", "--to", "2017-12-31",
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert data["permutations"] == 49
+    assert len(data["table"]) == 9  # 3 distance bands x 3 time bands
+    assert sum(r["observed"] for r in data["table"]) == data["pairs"]
+    assert all(1 / 50 <= r["p_value"] <= 1 for r in data["table"])
+
+
+def test_nearrepeat_bad_bands(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "nearrepeat", "--space-m", "400,100")
+    assert code == 2
+    assert "increase strictly" in err
+    code, _, err = _run(capsys, "nearrepeat", "--permutations", "0")
+    assert code == 2
+    assert "permutations" in err

@@ -334,6 +334,64 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- trend ---------------------------------------------------------------------------------
+
+
+def _run_trend(args: argparse.Namespace) -> int:
+    from geo.store import read_vector
+    from geo.trends import place_series, time_series, zone_series
+
+    settings = settings_for(args)
+    brk = settings.analysis.nibrs_break
+    inc = _incidents(args, settings)
+    span = {"start": args.date_from, "end": args.date_to}
+    if args.place and args.zones:
+        msg = "give --place or --zones, not both"
+        raise AnalysisError(msg)
+    if args.place:
+        within = args.within_m if args.within_m is not None else settings.distances.rings_m[-1]
+        table = place_series(
+            inc, _place_geoms(settings, [args.place]), within_m=within, freq=args.freq, nibrs_break=brk, **span
+        )
+        scope: dict[str, Any] = {"place": args.place, "within_m": within}
+    elif args.zones:
+        table = zone_series(inc, read_vector(args.zones), key=args.key, freq=args.freq, nibrs_break=brk, **span)
+        scope = {"zones": args.zones}
+    else:
+        table = time_series(inc, freq=args.freq, nibrs_break=brk, **span)
+        scope = {"scope": "all incidents"}
+    rows = table.assign(period_start=table["period_start"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
+    _emit({**scope, "freq": args.freq, "nibrs_break": brk.isoformat(), "series": rows}, args.out)
+    return 0
+
+
+# --- near-repeat ---------------------------------------------------------------------------
+
+
+def _run_nearrepeat(args: argparse.Namespace) -> int:
+    from geo.knox import near_repeat
+
+    settings = settings_for(args)
+    space = _numbers(args.space_m, "--space-m")
+    times = _numbers(args.time_days, "--time-days")
+    inc = _incidents(args, settings)
+    if args.place:
+        from geo.rings import distance_to_place
+
+        within = args.within_m if args.within_m is not None else settings.distances.rings_m[-1]
+        inc = inc[(distance_to_place(inc, _place_geoms(settings, [args.place])) <= within).to_numpy()]
+    table = near_repeat(inc, space_bands_m=space, time_bands_days=times, permutations=args.permutations, seed=args.seed)
+    payload = {
+        "n_events": table.attrs["n"],
+        "pairs": table.attrs["pairs"],
+        "permutations": table.attrs["permutations"],
+        "seed": table.attrs["seed"],
+        "table": table.to_dict(orient="records"),
+    }
+    _emit(payload, args.out)
+    return 0
+
+
 # --- registration --------------------------------------------------------------------------
 
 
@@ -370,6 +428,25 @@ def register(subparsers: Any) -> None:
     p.add_argument("--buffer-m", type=float, help="displacement buffer in metres (default from config)")
     p.add_argument("--months", type=int, help="months on each side of the start (default: as many as the data allow)")
     p.add_argument("--monthly", action="store_true", help="include the monthly series in the output")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    _add_filters(p)
+
+    p = _add(subparsers, "trend", "monthly or yearly counts, with the legacy/NIBRS break marked", _run_trend)
+    p.add_argument("--place", metavar="NAME", help="incidents inside or near this place")
+    p.add_argument("--within-m", type=float, help="distance from the place's border in metres (default: outer ring)")
+    p.add_argument("--zones", metavar="PATH", help="one series per polygon of this file")
+    p.add_argument("--key", metavar="FIELD", help="field naming each zone")
+    p.add_argument("--freq", choices=("month", "year"), default="month", help="period (default month)")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    _add_filters(p)
+
+    p = _add(subparsers, "nearrepeat", "Knox near-repeat test over distance and time bands", _run_nearrepeat)
+    p.add_argument("--space-m", default="100,200,400", metavar="A,B,C", help="distance band edges in metres")
+    p.add_argument("--time-days", default="7,14,30", metavar="A,B,C", help="time band edges in days")
+    p.add_argument("--permutations", type=int, default=999, help="Monte Carlo permutations (default 999)")
+    p.add_argument("--seed", type=int, default=0, help="permutation seed (default 0)")
+    p.add_argument("--place", metavar="NAME", help="only incidents inside or near this place")
+    p.add_argument("--within-m", type=float, help="distance from the place's border in metres (default: outer ring)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     _add_filters(p)
 
