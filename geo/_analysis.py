@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -58,6 +59,13 @@ def metric_xy(gdf: gpd.GeoDataFrame) -> NDArray[np.float64]:
     if CRS.from_user_input(gdf.crs) == CRS.from_user_input(METRIC):
         return shapely.get_coordinates(gdf.geometry.values)[:, :2].astype(float)
     return points_metric(gdf)
+
+
+def metric_points(gdf: gpd.GeoDataFrame) -> NDArray[Any]:
+    """Point geometries in EPSG:32611 (the frame's own when already metric, else projected)."""
+    if len(gdf) and CRS.from_user_input(gdf.crs) == CRS.from_user_input(METRIC):
+        return np.asarray(gdf.geometry.values)
+    return shapely.points(metric_xy(gdf))
 
 
 def as_metric_geoms(places: object, what: str = "places") -> gpd.GeoSeries:
