@@ -1,0 +1,457 @@
+"""Analysis commands: ``near``, ``rank``, ``zones``, ``hotspots``, ``trend``, ``evaluate``, ``nearrepeat``.
+
+Each prints JSON to stdout (or writes ``--out``) and exits 2 with one line for bad input.
+Distances are metres (EPSG:32611); dates are local (America/Los_Angeles) and inclusive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import Point
+
+from geo.cli import settings_for
+from geo.datasets import filter_period, load_incidents, load_places, place_by_name
+from geo.errors import AnalysisError
+from geo.projection import WGS84
+from geo.settings import Settings
+
+# --- shared helpers ------------------------------------------------------------------------
+
+
+def _date(text: str | None, what: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        msg = f"{what} must be a date like 2017-01-31, got {text!r}"
+        raise AnalysisError(msg) from None
+
+
+def _numbers(text: str, what: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        msg = f"{what} must be comma-separated numbers like 75,150,400, got {text!r}"
+        raise AnalysisError(msg) from None
+    if not values:
+        msg = f"{what} must list at least one number, got {text!r}"
+        raise AnalysisError(msg)
+    return values
+
+
+def _names(text: str, what: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        msg = f"{what} must name at least one place, got {text!r}"
+        raise AnalysisError(msg)
+    return names
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first date, inclusive (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last date, inclusive (YYYY-MM-DD)")
+    p.add_argument("--category", metavar="C[,C]", help="keep only these categories (e.g. homicide)")
+    p.add_argument("--incidents", metavar="PATH", help="incident store file (default: the configured source)")
+
+
+def _incidents(args: argparse.Namespace, settings: Settings) -> gpd.GeoDataFrame:
+    path = Path(args.incidents) if getattr(args, "incidents", None) else settings.sources.incidents
+    inc = load_incidents(path)
+    start = _date(getattr(args, "date_from", None), "--from")
+    end = _date(getattr(args, "date_to", None), "--to")
+    if start and end and start > end:
+        msg = f"--from {start} is after --to {end}"
+        raise AnalysisError(msg)
+    if getattr(args, "category", None):
+        cats = [c.strip() for c in args.category.split(",") if c.strip()]
+        known = set(inc["category"].dropna().unique())
+        unknown = [c for c in cats if c not in known]
+        if unknown:
+            msg = f"unknown category {unknown}; categories present: {sorted(known)}"
+            raise AnalysisError(msg)
+        inc = inc[inc["category"].isin(cats)]
+    if start or end:
+        inc = filter_period(inc, start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None)
+    return inc
+
+
+def _places(settings: Settings) -> gpd.GeoDataFrame:
+    return load_places(settings.sources.places)
+
+
+def _place_geoms(settings: Settings, names: list[str]) -> gpd.GeoDataFrame:
+    places = _places(settings)
+    return pd.concat([place_by_name(places, n) for n in names])
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN -> None, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dt.date | pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def _emit(payload: dict[str, Any], out: str | None) -> None:
+    text = json.dumps(_clean(payload), sort_keys=False, ensure_ascii=False)
+    if out:
+        from geo.store import write_text_atomic
+
+        write_text_atomic(out, text + "\n")
+        print(json.dumps({"output": str(out)}))
+    else:
+        print(text)
+
+
+@contextmanager
+def _warnings_to_stderr() -> Iterator[list[str]]:
+    """Collect analysis warnings and print each as one ``warning:`` line on stderr."""
+    seen: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield seen
+    for w in caught:
+        seen.append(str(w.message))
+        print(f"warning: {w.message}", file=sys.stderr)
+
+
+def _add(
+    subparsers: Any, name: str, help_text: str, fn: Callable[[argparse.Namespace], int]
+) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(name, help=help_text, description=help_text)
+    p.set_defaults(handler=fn)
+    return p
+
+
+# --- near ----------------------------------------------------------------------------------
+
+
+def _run_near(args: argparse.Namespace) -> int:
+    from geo.rings import ring_summary
+
+    settings = settings_for(args)
+    rings = _numbers(args.rings_m, "--rings-m") if args.rings_m else settings.distances.rings_m
+    if args.place:
+        if args.lat is not None or args.lon is not None:
+            msg = "give either --place or --lat/--lon, not both"
+            raise AnalysisError(msg)
+        place: Any = _place_geoms(settings, [args.place])
+        label = args.place
+    else:
+        if args.lat is None or args.lon is None:
+            msg = "give --place NAME, or both --lat and --lon (degrees, EPSG:4326)"
+            raise AnalysisError(msg)
+        if not (-90 <= args.lat <= 90 and -180 <= args.lon <= 180):
+            msg = f"--lat/--lon must be degrees (lat -90..90, lon -180..180), got {args.lat}, {args.lon}"
+            raise AnalysisError(msg)
+        place = gpd.GeoSeries([Point(args.lon, args.lat)], crs=WGS84)
+        label = f"{args.lat},{args.lon}"
+    inc = _incidents(args, settings)
+    summary = ring_summary(inc, place, rings_m=rings)
+    payload = {"place": label, **summary, "from": args.date_from, "to": args.date_to, "category": args.category}
+    _emit(payload, getattr(args, "out", None))
+    return 0
+
+
+def _run_rank(args: argparse.Namespace) -> int:
+    from geo.rings import rank_places
+
+    settings = settings_for(args)
+    within = args.within_m if args.within_m is not None else settings.distances.ranking_within_m
+    inc = _incidents(args, settings)
+    start = _date(args.date_from, "--from")
+    end = _date(args.date_to, "--to")
+    years = None
+    if start and end:
+        years = ((end - start).days + 1) / 365.25
+    table = rank_places(inc, _places(settings), within_m=within, kind=args.kind, years=years)
+    rows = table.drop(columns="geometry").to_dict(orient="records")
+    _emit({"kind": args.kind, "within_m": within, "places": rows}, args.out)
+    return 0
+
+
+# --- zones ---------------------------------------------------------------------------------
+
+
+def _run_zones(args: argparse.Namespace) -> int:
+    from geo.store import read_vector, write_text_atomic
+    from geo.zones import assign_zones, default_zone_key
+
+    settings = settings_for(args)
+    zones = read_vector(args.zones)
+    key = args.key or default_zone_key(zones)
+    inc = _incidents(args, settings)
+    zone = assign_zones(inc, zones, key=key)
+    table = pd.DataFrame({"incident_id": inc["incident_id"].astype(str).to_numpy(), "zone": zone.to_numpy()})
+    text = table.to_csv(index=False, lineterminator="\n", na_rep="")
+    if args.out:
+        write_text_atomic(args.out, text)
+    else:
+        sys.stdout.write(text)
+    counts = zone.value_counts(dropna=True)
+    outside = int(zone.isna().sum())
+    print(f"zones by {key!r}: {len(inc)} incidents, {outside} outside every zone", file=sys.stderr)
+    for name, n in counts.items():
+        print(f"  {name}: {n}", file=sys.stderr)
+    return 0
+
+
+# --- hotspots ------------------------------------------------------------------------------
+
+HOTSPOT_METHODS = ("kde", "grid", "gistar", "emerging")
+
+
+def _write_geojson(gdf: gpd.GeoDataFrame, out: str) -> None:
+    from geo.store import write_text_atomic
+
+    if Path(out).suffix.lower() not in (".geojson", ".json"):
+        msg = f"--out must end in .geojson or .json, got {out!r}"
+        raise AnalysisError(msg)
+    plain = gdf.copy()
+    plain.attrs = {}
+    write_text_atomic(out, plain.to_json(drop_id=True, to_wgs84=True))
+
+
+def _run_hotspots(args: argparse.Namespace) -> int:
+    from geo.gistar import emerging_hotspots, hotspots_grid, hotspots_h3, summarise_classes
+    from geo.grid import hex_counts, square_counts
+    from geo.kde import kde, kde_contours
+
+    settings = settings_for(args)
+    if Path(args.out).suffix.lower() not in (".geojson", ".json"):
+        msg = f"--out must end in .geojson or .json, got {args.out!r}"
+        raise AnalysisError(msg)
+    a = settings.analysis
+    alpha = args.alpha if args.alpha is not None else a.fdr_alpha
+    inc = _incidents(args, settings)
+    if inc.empty:
+        msg = "no incidents match the filters; widen --from/--to/--category"
+        raise AnalysisError(msg)
+    summary: dict[str, Any] = {"method": args.method, "n_events": len(inc)}
+    with _warnings_to_stderr() as seen:
+        if args.method == "kde":
+            cell = args.cell_m if args.cell_m is not None else a.kde_cell_m
+            result = kde(inc, cell_m=cell, bandwidth_m=args.bandwidth_m)
+            gdf = kde_contours(result) if args.kde_output == "contours" else result.to_gdf(min_density=0.0)
+            summary |= result.describe()
+        elif args.method == "grid":
+            if args.hex is not None:
+                gdf = hex_counts(inc, resolution=args.hex)
+                summary["h3_resolution"] = args.hex
+            else:
+                cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
+                gdf = square_counts(inc, cell_m=cell)
+                summary["cell_m"] = cell
+        elif args.method == "gistar":
+            if args.hex is not None:
+                gdf = hotspots_h3(inc, resolution=args.hex, alpha=alpha, min_events=a.min_events)
+                summary["h3_resolution"] = args.hex
+            else:
+                cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
+                gdf = hotspots_grid(inc, cell_m=cell, alpha=alpha, min_events=a.min_events)
+                summary["cell_m"] = cell
+            summary |= {"alpha": alpha, "fdr": "benjamini-hochberg", "classes": summarise_classes(gdf)}
+        else:
+            cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
+            gdf = emerging_hotspots(inc, cell_m=cell, alpha=alpha, min_events=a.min_events)
+            summary |= {
+                "cell_m": cell,
+                "alpha": alpha,
+                "years": gdf.attrs["years"],
+                "categories": {str(k): int(v) for k, v in gdf["category"].value_counts().items()},
+            }
+    _write_geojson(gdf, args.out)
+    summary |= {"features": len(gdf), "warnings": seen, "output": str(args.out)}
+    print(json.dumps(_clean(summary)))
+    return 0
+
+
+# --- evaluate ------------------------------------------------------------------------------
+
+
+def _program_start(treated: gpd.GeoDataFrame) -> str:
+    if "program_start" not in treated.columns:
+        msg = "give --start DATE (the treated places carry no program_start)"
+        raise AnalysisError(msg)
+    starts = sorted({str(pd.Timestamp(v).date()) for v in treated["program_start"] if not pd.isna(v)})
+    if len(starts) != 1:
+        msg = f"give --start DATE (the treated places have program starts {starts or 'none'})"
+        raise AnalysisError(msg)
+    return starts[0]
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from geo._analysis import local_dates
+    from geo.evaluate import evaluate_program
+
+    settings = settings_for(args)
+    treated = _place_geoms(settings, _names(args.treated, "--treated"))
+    control = _place_geoms(settings, _names(args.control, "--control"))
+    start = args.start or _program_start(treated)
+    _date(start, "--start")
+    buffer_m = args.buffer_m if args.buffer_m is not None else settings.distances.displacement_buffer_m
+    path = Path(args.incidents) if args.incidents else settings.sources.incidents
+    dates = local_dates(load_incidents(path))
+    data_start = args.date_from or (str(dates.min().date()) if len(dates) else None)
+    data_end = args.date_to or (str(dates.max().date()) if len(dates) else None)
+    inc = _incidents(args, settings)
+    result = evaluate_program(
+        inc,
+        treated,
+        control,
+        start=start,
+        buffer_m=buffer_m,
+        months=args.months,
+        data_start=data_start,
+        data_end=data_end,
+        min_events=settings.analysis.min_events,
+    )
+    payload = {"treated": args.treated, "control": args.control, "start": start, **result.to_dict()}
+    if not args.monthly:
+        payload.pop("monthly")
+    _emit(payload, args.out)
+    return 0
+
+
+# --- trend ---------------------------------------------------------------------------------
+
+
+def _run_trend(args: argparse.Namespace) -> int:
+    from geo.store import read_vector
+    from geo.trends import place_series, time_series, zone_series
+
+    settings = settings_for(args)
+    brk = settings.analysis.nibrs_break
+    inc = _incidents(args, settings)
+    span = {"start": args.date_from, "end": args.date_to}
+    if args.place and args.zones:
+        msg = "give --place or --zones, not both"
+        raise AnalysisError(msg)
+    if args.place:
+        within = args.within_m if args.within_m is not None else settings.distances.rings_m[-1]
+        table = place_series(
+            inc, _place_geoms(settings, [args.place]), within_m=within, freq=args.freq, nibrs_break=brk, **span
+        )
+        scope: dict[str, Any] = {"place": args.place, "within_m": within}
+    elif args.zones:
+        table = zone_series(inc, read_vector(args.zones), key=args.key, freq=args.freq, nibrs_break=brk, **span)
+        scope = {"zones": args.zones}
+    else:
+        table = time_series(inc, freq=args.freq, nibrs_break=brk, **span)
+        scope = {"scope": "all incidents"}
+    rows = table.assign(period_start=table["period_start"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
+    _emit({**scope, "freq": args.freq, "nibrs_break": brk.isoformat(), "series": rows}, args.out)
+    return 0
+
+
+# --- near-repeat ---------------------------------------------------------------------------
+
+
+def _run_nearrepeat(args: argparse.Namespace) -> int:
+    from geo.knox import near_repeat
+
+    settings = settings_for(args)
+    space = _numbers(args.space_m, "--space-m")
+    times = _numbers(args.time_days, "--time-days")
+    inc = _incidents(args, settings)
+    if args.place:
+        from geo.rings import distance_to_place
+
+        within = args.within_m if args.within_m is not None else settings.distances.rings_m[-1]
+        inc = inc[(distance_to_place(inc, _place_geoms(settings, [args.place])) <= within).to_numpy()]
+    table = near_repeat(inc, space_bands_m=space, time_bands_days=times, permutations=args.permutations, seed=args.seed)
+    payload = {
+        "n_events": table.attrs["n"],
+        "pairs": table.attrs["pairs"],
+        "permutations": table.attrs["permutations"],
+        "seed": table.attrs["seed"],
+        "table": table.to_dict(orient="records"),
+    }
+    _emit(payload, args.out)
+    return 0
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+def register(subparsers: Any) -> None:
+    """Add the analysis commands."""
+    p = _add(subparsers, "near", "count incidents inside a place and in rings outside its border", _run_near)
+    p.add_argument("--place", metavar="NAME", help="a place name from the configured places")
+    p.add_argument("--lat", type=float, help="latitude of a point place (degrees)")
+    p.add_argument("--lon", type=float, help="longitude of a point place (degrees)")
+    p.add_argument("--rings-m", metavar="A,B,C", help="outer ring edges in metres (default from config)")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    _add_filters(p)
+
+    p = _add(subparsers, "hotspots", "hot spots as GeoJSON: kernel density, counts, Gi* or emerging", _run_hotspots)
+    p.add_argument("--method", choices=HOTSPOT_METHODS, default="gistar", help="analysis (default gistar)")
+    p.add_argument("--cell-m", type=float, help="grid cell side in metres (default from config)")
+    p.add_argument("--hex", type=int, metavar="RES", help="use H3 hexagons of this resolution (grid, gistar)")
+    p.add_argument("--bandwidth-m", type=float, help="KDE bandwidth in metres (default: rule of thumb)")
+    p.add_argument("--kde-output", choices=("contours", "cells"), default="contours", help="KDE output")
+    p.add_argument("--alpha", type=float, help="false discovery rate (default from config)")
+    p.add_argument("--out", required=True, metavar="FILE.geojson", help="GeoJSON file to write")
+    _add_filters(p)
+
+    p = _add(subparsers, "zones", "assign incidents to polygons (divisions, districts...); CSV out", _run_zones)
+    p.add_argument("--zones", required=True, metavar="PATH", help="polygon file (shapefile, GeoJSON, GeoPackage)")
+    p.add_argument("--key", metavar="FIELD", help="field naming each zone (default: a name-like field)")
+    p.add_argument("--out", metavar="FILE.csv", help="write the CSV here instead of stdout")
+    _add_filters(p)
+
+    p = _add(subparsers, "evaluate", "before/after evaluation of a place-based program (WDQ, WDD, DiD)", _run_evaluate)
+    p.add_argument("--treated", required=True, metavar="NAME[,NAME]", help="treated places")
+    p.add_argument("--control", required=True, metavar="NAME[,NAME]", help="comparison places")
+    p.add_argument("--start", metavar="DATE", help="program start (default: the treated places' program_start)")
+    p.add_argument("--buffer-m", type=float, help="displacement buffer in metres (default from config)")
+    p.add_argument("--months", type=int, help="months on each side of the start (default: as many as the data allow)")
+    p.add_argument("--monthly", action="store_true", help="include the monthly series in the output")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    _add_filters(p)
+
+    p = _add(subparsers, "trend", "monthly or yearly counts, with the legacy/NIBRS break marked", _run_trend)
+    p.add_argument("--place", metavar="NAME", help="incidents inside or near this place")
+    p.add_argument("--within-m", type=float, help="distance from the place's border in metres (default: outer ring)")
+    p.add_argument("--zones", metavar="PATH", help="one series per polygon of this file")
+    p.add_argument("--key", metavar="FIELD", help="field naming each zone")
+    p.add_argument("--freq", choices=("month", "year"), default="month", help="period (default month)")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    _add_filters(p)
+
+    p = _add(subparsers, "nearrepeat", "Knox near-repeat test over distance and time bands", _run_nearrepeat)
+    p.add_argument("--space-m", default="100,200,400", metavar="A,B,C", help="distance band edges in metres")
+    p.add_argument("--time-days", default="7,14,30", metavar="A,B,C", help="time band edges in days")
+    p.add_argument("--permutations", type=int, default=999, help="Monte Carlo permutations (default 999)")
+    p.add_argument("--seed", type=int, default=0, help="permutation seed (default 0)")
+    p.add_argument("--place", metavar="NAME", help="only incidents inside or near this place")
+    p.add_argument("--within-m", type=float, help="distance from the place's border in metres (default: outer ring)")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    _add_filters(p)
+
+    p = _add(subparsers, "rank", "rank parks or housing developments by incidents near their border", _run_rank)
+    p.add_argument("--kind", default="park", help="place kind to rank (park, housing, csp_site...)")
+    p.add_argument("--within-m", type=float, help="distance from the border in metres (default from config)")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    _add_filters(p)

@@ -1,0 +1,129 @@
+"""WDQ, WDD and difference-in-differences against worked examples; the full evaluation."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.errors import AnalysisError
+from geo.evaluate import Reading, did_monthly, evaluate_program, reading_text, wdd, wdq
+from geo.projection import METRIC
+from tests.analysis_helpers import ORIGIN, metric_points, square
+
+X0, Y0 = ORIGIN
+SPAN = {"data_start": "2013-01-01", "data_end": "2016-12-31"}
+
+
+def test_wdq_worked_example() -> None:
+    # Ta/Ca - Tb/Cb = 60/190 - 100/200 = -7000/38000; Da/Ca - Db/Cb = 45/190 - 50/200 = -500/38000
+    assert wdq(tb=100, ta=60, db=50, da=45, cb=200, ca=190) == pytest.approx(1 / 14)
+    # displacement: the buffer got worse while the treated area improved
+    assert wdq(tb=100, ta=60, db=50, da=70, cb=200, ca=200) == pytest.approx((70 / 200 - 50 / 200) / (60 / 200 - 0.5))
+    assert wdq(tb=100, ta=60, db=50, da=70, cb=0, ca=200) is None
+    assert wdq(tb=100, ta=100, db=5, da=7, cb=200, ca=200) is None  # no change: undefined
+
+
+def test_wdd_worked_example() -> None:
+    # (60 - 100) - (190 - 200) = -30; Var = 100 + 60 + 200 + 190 = 550
+    res = wdd(tb=100, ta=60, cb=200, ca=190)
+    assert res.estimate == -30
+    assert res.se == pytest.approx(np.sqrt(550))
+    assert res.low == pytest.approx(-30 - 1.959964 * 23.452079, abs=1e-4)
+    assert res.high == pytest.approx(-30 + 1.959964 * 23.452079, abs=1e-4)
+    assert res.p == pytest.approx(2 * (1 - 0.899575), abs=1e-4)  # z = 1.2792
+    with pytest.raises(AnalysisError, match="count >= 0"):
+        wdd(tb=-1, ta=0, cb=0, ca=0)
+
+
+def test_did_worked_example() -> None:
+    # means: T before 12, after 7; C before 21, after 20 -> d = (7 - 12) - (20 - 21) = -4
+    # RSS = 8 + 2 + 2 + 2 = 14, df = 12 - 4 = 8, sigma^2 = 1.75, se = sqrt(1.75 * 4 / 3)
+    treated = [10, 12, 14, 6, 8, 7]
+    control = [20, 22, 21, 19, 21, 20]
+    post = [False, False, False, True, True, True]
+    res = did_monthly(treated, control, post)
+    assert res.estimate == pytest.approx(-4.0)
+    assert res.se == pytest.approx(np.sqrt(1.75 * 4 / 3))
+    t8 = 2.306004135  # t(0.975, df=8)
+    assert res.low == pytest.approx(-4 - t8 * res.se)
+    assert res.high == pytest.approx(-4 + t8 * res.se)
+    assert res.high < 0
+    with pytest.raises(AnalysisError, match="at least 2 months"):
+        did_monthly([1, 2], [3, 4], [False, True])
+
+
+def _scenario(before_t: int, after_t: int, *, seed: int = 0) -> tuple[gpd.GeoDataFrame, gpd.GeoSeries, gpd.GeoSeries]:
+    """Treated 200 m square, control 200 m square 3 km away; 24 months each side of 2015-01-01."""
+    rng = np.random.default_rng(seed)
+    treated = gpd.GeoSeries([square(X0, Y0, 200)], crs=METRIC).to_crs("EPSG:4326")
+    control = gpd.GeoSeries([square(X0 + 3000, Y0, 200)], crs=METRIC).to_crs("EPSG:4326")
+    xy, dates = [], []
+
+    def add(n: int, x: float, y: float, side: float, first: str, last: str) -> None:
+        xy.extend(np.column_stack([rng.uniform(x, x + side, n), rng.uniform(y, y + side, n)]))
+        span = pd.date_range(first, last, freq="D")
+        dates.extend(rng.choice(span, size=n).astype("datetime64[D]").astype(str))
+
+    add(before_t, X0 + 10, Y0 + 10, 180, "2013-01-01", "2014-12-31")
+    add(after_t, X0 + 10, Y0 + 10, 180, "2015-01-01", "2016-12-31")
+    add(120, X0 + 3010, Y0 + 10, 180, "2013-01-01", "2014-12-31")
+    add(120, X0 + 3010, Y0 + 10, 180, "2015-01-01", "2016-12-31")
+    add(40, X0 + 250, Y0 + 10, 100, "2013-01-01", "2014-12-31")  # buffer: 50-150 m east
+    add(20, X0 + 250, Y0 + 10, 100, "2015-01-01", "2016-12-31")
+    return metric_points(np.array(xy), dates=dates), treated, control
+
+
+def test_evaluate_program_detects_a_planted_drop() -> None:
+    inc, treated, control = _scenario(150, 60)
+    res = evaluate_program(inc, treated, control, start="2015-01-01", **SPAN, buffer_m=400)
+    assert res.months == 24
+    assert res.before == ("2013-01-01", "2014-12-31")
+    assert res.after == ("2015-01-01", "2016-12-31")
+    assert res.counts == {"Tb": 150, "Ta": 60, "Db": 40, "Da": 20, "Cb": 120, "Ca": 120}
+    assert res.wdd.estimate == -90
+    assert res.reading.key == "decrease"
+    assert res.wdq == pytest.approx((20 / 120 - 40 / 120) / (60 / 120 - 150 / 120))
+    assert res.displacement.key == "diffusion"
+    assert res.did is not None
+    assert res.did.estimate == pytest.approx((60 - 150) / 24)
+    assert res.did.high < 0
+    assert "decrease of 90" in res.text_en
+    assert res.monthly["treated"].sum() == 210
+    assert len(res.monthly) == 48
+    data = res.to_dict()
+    assert data["reading"] == {"key": "decrease", "params": res.reading.params}
+
+
+def test_evaluate_program_no_change_and_too_few() -> None:
+    inc, treated, control = _scenario(100, 104, seed=1)
+    res = evaluate_program(inc, treated, control, start="2015-01-01", **SPAN)
+    assert res.reading.key == "no_clear_change"
+    assert "could be chance" in res.text_en
+    inc, treated, control = _scenario(8, 5, seed=2)
+    res = evaluate_program(inc, treated, control, start="2015-01-01", **SPAN, min_events=30)
+    assert res.reading.key == "too_few_events"
+    assert res.reading.params["n_treated"] == 13
+    assert res.displacement.key == "not_applicable"
+    assert res.text_en.startswith("Too few events to say: 13 incidents")
+
+
+def test_evaluate_program_bad_input() -> None:
+    inc, treated, control = _scenario(10, 10)
+    with pytest.raises(AnalysisError, match="start must be a date"):
+        evaluate_program(inc, treated, control, start="someday")
+    with pytest.raises(AnalysisError, match="exceed the data"):
+        evaluate_program(inc, treated, control, start="2015-01-01", **SPAN, months=40)
+    with pytest.raises(AnalysisError, match="no whole month"):
+        evaluate_program(inc, treated, control, start="2012-01-01")
+    with pytest.raises(AnalysisError, match="entirely inside"):
+        evaluate_program(inc, treated, treated, start="2015-01-01", **SPAN)
+
+
+def test_reading_text_keys() -> None:
+    assert reading_text(Reading("not_applicable")) == ""
+    with pytest.raises(AnalysisError, match="unknown reading key"):
+        reading_text(Reading("nope"))
+    with pytest.raises(AnalysisError, match="only English"):
+        reading_text(Reading("not_applicable"), lang="es")

@@ -1,0 +1,145 @@
+"""Border rings and the place ranking, on hand-built geometry in EPSG:32611."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo.errors import AnalysisError
+from geo.projection import METRIC
+from geo.rings import assign_rings, band_labels, distance_to_place, rank_places, ring_counts, ring_summary
+from tests.analysis_helpers import ORIGIN, lonlat_points, metric_points, square
+
+X0, Y0 = ORIGIN
+PARK = gpd.GeoSeries([square(X0, Y0, 100.0)], crs=METRIC)  # 100 m x 100 m
+
+
+def _pts(offsets: list[tuple[float, float]], **kw: object) -> gpd.GeoDataFrame:
+    return metric_points([(X0 + dx, Y0 + dy) for dx, dy in offsets], **kw)  # type: ignore[arg-type]
+
+
+def test_band_labels() -> None:
+    assert band_labels((75, 150, 400)) == ["inside", "0-75", "75-150", "150-400"]
+    assert band_labels((50.5,)) == ["inside", "0-50.5"]
+
+
+def test_points_on_edges_go_to_documented_side() -> None:
+    inc = _pts(
+        [
+            (50, 50),  # inside
+            (100, 50),  # on the boundary -> inside
+            (0, 0),  # on a corner -> inside
+            (100.5, 50),  # 0.5 m out -> 0-75
+            (175, 50),  # exactly 75 m -> 0-75 (outer edge closed)
+            (175.5, 50),  # -> 75-150
+            (50, 250),  # exactly 150 m north -> 75-150
+            (500, 50),  # exactly 400 m -> 150-400
+            (500.01, 50),  # just beyond -> missing
+            (-400, 50),  # exactly 400 m west -> 150-400
+            (100 + 300 / np.sqrt(2) * np.sqrt(2), 50),  # 400 m after float noise -> 150-400
+        ]
+    )
+    bands = assign_rings(inc, PARK, rings_m=(75, 150, 400))
+    expected = ["inside", "inside", "inside", "0-75", "0-75", "75-150", "75-150", "150-400", None, "150-400", "150-400"]
+    got = [None if pd.isna(b) else b for b in bands]
+    assert got == expected
+    assert bands.index.equals(inc.index)
+
+
+def test_distance_to_place_zero_inside() -> None:
+    inc = _pts([(50, 50), (130, 100), (100, 140)])
+    d = distance_to_place(inc, PARK)
+    np.testing.assert_allclose(d.to_numpy(), [0.0, 30.0, 40.0])
+
+
+def test_point_place_measures_from_point_and_has_no_inside() -> None:
+    place = gpd.GeoSeries([shapely.Point(X0, Y0)], crs=METRIC)
+    inc = _pts([(0, 0), (75, 0), (0, 75.5), (0, 150), (300, 400)])
+    bands = assign_rings(inc, place, rings_m=(75, 150, 400))
+    assert list(bands.astype(object).where(bands.notna(), None)) == ["0-75", "0-75", "75-150", "75-150", None]
+    summary = ring_summary(inc, place, rings_m=(75, 150, 400))
+    assert summary["inside"] == 0
+    assert summary["point_place"] is True
+    # 500 m away (3-4-5 triangle) is beyond 400 m
+    assert summary["total_within"] == 4
+
+
+def test_ring_summary_shape_and_total() -> None:
+    inc = _pts([(50, 50), (120, 50), (120, 60), (300, 50), (800, 50)])
+    summary = ring_summary(inc, PARK, rings_m=(75, 150, 400))
+    assert summary["inside"] == 1
+    assert summary["rings"] == [
+        {"from_m": 0.0, "to_m": 75.0, "count": 2},
+        {"from_m": 75.0, "to_m": 150.0, "count": 0},
+        {"from_m": 150.0, "to_m": 400.0, "count": 1},
+    ]
+    assert summary["total_within"] == 4
+
+
+def test_ring_counts_by_year_and_category_zero_filled() -> None:
+    inc = _pts(
+        [(50, 50), (120, 50), (120, 50), (300, 50)],
+        dates=["2015-03-01", "2015-07-01", "2016-01-01", "2016-12-31"],
+        categories=["robbery", "homicide", "robbery", "robbery"],
+    )
+    table = ring_counts(inc, PARK, rings_m=(75, 150), by=["year", "category"])
+    assert list(table.columns) == ["year", "category", "band", "from_m", "to_m", "count"]
+    assert table["count"].sum() == 3  # 300 m is beyond 150 m
+    row = table[(table["year"] == 2015) & (table["category"] == "homicide") & (table["band"] == "0-75")]
+    assert int(row["count"].iloc[0]) == 1
+    # every band appears for each (year, category) seen
+    assert len(table) == 3 * table[["year", "category"]].drop_duplicates().shape[0]
+
+
+def test_ring_counts_lonlat_input_matches_metric() -> None:
+    xy = np.array([(X0 + 50, Y0 + 50), (X0 + 140, Y0 + 50), (X0 + 220, Y0 + 50), (X0 + 390, Y0 + 50)])
+    a = ring_counts(metric_points(xy), PARK)
+    b = ring_counts(lonlat_points(xy), PARK.to_crs("EPSG:4326"))
+    assert a["count"].tolist() == b["count"].tolist() == [1, 1, 1, 1]
+
+
+def test_bad_rings_and_inputs() -> None:
+    inc = _pts([(50, 50)])
+    with pytest.raises(AnalysisError, match="increase strictly"):
+        assign_rings(inc, PARK, rings_m=(150, 75))
+    with pytest.raises(AnalysisError, match="positive"):
+        assign_rings(inc, PARK, rings_m=(-5, 75))
+    with pytest.raises(AnalysisError, match="GeoDataFrame"):
+        assign_rings(pd.DataFrame({"a": [1]}), PARK)  # type: ignore[arg-type]
+    with pytest.raises(AnalysisError, match="no CRS"):
+        assign_rings(inc.set_crs(None, allow_override=True), PARK)
+    with pytest.raises(AnalysisError, match="cannot group by"):
+        ring_counts(inc, PARK, by=["nope"])
+
+
+def test_rank_places_per_km_and_year() -> None:
+    places = gpd.GeoDataFrame(
+        {
+            "place_id": ["a", "b", "c"],
+            "name": ["Small Park", "Big Park", "Point Park"],
+            "kind": ["park", "park", "park"],
+        },
+        geometry=[square(X0, Y0, 100), square(X0 + 2000, Y0, 200), shapely.Point(X0 + 5000, Y0)],
+        crs=METRIC,
+    ).to_crs("EPSG:4326")
+    inc = _pts(
+        [(50, 50), (150, 50), (250.0, 50), (2100, 100), (2100, -140), (5000, 100)],
+        dates=["2014-01-01", "2014-06-01", "2015-01-01", "2016-01-01", "2017-01-01", "2017-12-31"],
+    )
+    table = rank_places(inc, places, within_m=150, years=2.0)
+    assert table.crs == "EPSG:4326"
+    by_name = table.set_index("name")
+    # Small: inside, 50 m, 150 m (edge, inclusive) -> 3 over 0.4 km border
+    assert by_name.loc["Small Park", "count"] == 3
+    assert by_name.loc["Small Park", "per_km_year"] == pytest.approx(3 / 2 / 0.4, rel=1e-6)
+    assert by_name.loc["Big Park", "count"] == 2
+    assert by_name.loc["Big Park", "border_km"] == pytest.approx(0.8, rel=1e-6)
+    assert by_name.loc["Point Park", "count"] == 1
+    assert np.isnan(by_name.loc["Point Park", "per_km_year"])
+    assert table["name"].tolist() == ["Small Park", "Big Park", "Point Park"]
+    assert table["rank"].tolist() == [1, 2, 3]
+    with pytest.raises(AnalysisError, match="no places of kind"):
+        rank_places(inc, places, kind="housing")
