@@ -25,15 +25,15 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geo.datasets import load_incidents
 from geo.errors import DataError, SourceError
-from geo.projection import to_wgs84
-from geo.schema import INCIDENT_COLUMNS, SCHEMA_VERSION, TZ, coerce_incidents
+from geo.schema import SCHEMA_VERSION, coerce_incidents
 from geo.settings import Settings
 from geo.sources import arcgis, socrata
 from geo.sources._accounting import LoadResult
 from geo.sources._http import Client, Progress, Sleep, make_session
 from geo.sources.detect import INCIDENT_KINDS, detect_kind, load
-from geo.store import atomic_path, read_metadata, read_vector, write_geoparquet
+from geo.store import atomic_path, read_metadata, write_geoparquet
 
 QUARANTINE_SUFFIX = ".quarantine.parquet"
 LAYER_SUFFIX = ".parquet"
@@ -200,15 +200,7 @@ def incidents_from_path(path: str | Path) -> gpd.GeoDataFrame:
     """
     path = Path(path)
     if path.suffix.lower() in (".parquet", ".geoparquet"):
-        gdf = read_vector(path)
-        missing = [c for c in INCIDENT_COLUMNS if c not in gdf.columns]
-        if missing:
-            msg = f"{path} is not an incident table: it lacks columns {missing}"
-            raise DataError(msg)
-        gdf = to_wgs84(gdf)
-        if str(gdf["occurred_at"].dtype) != f"datetime64[ns, {TZ}]":
-            gdf["occurred_at"] = pd.to_datetime(gdf["occurred_at"]).dt.tz_convert(TZ).astype(f"datetime64[ns, {TZ}]")
-        return coerce_incidents(gdf)
+        return load_incidents(path)
     kind = detect_kind(path)
     if kind not in INCIDENT_KINDS:
         msg = f"{path} holds places ({kind}), not incidents"

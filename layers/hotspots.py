@@ -90,8 +90,7 @@ def count_layer(
     frame = cells.copy()
     frame["k"] = klass
     frame["n"] = [
-        t("privacy.fewer_than", lang, n=suppress_below) if c < suppress_below else fmt_int(int(c), lang)
-        for c in counts
+        t("privacy.fewer_than", lang, n=suppress_below) if c < suppress_below else fmt_int(int(c), lang) for c in counts
     ]
     data = feature_collection(frame, ["n", "k"])
     folium.GeoJson(

@@ -97,9 +97,7 @@ def _reset(settings: Settings, first: dt.date, last: dt.date, places: Sequence[s
     _init_from_url(settings, first, last, places)
 
 
-def sidebar_filters(
-    settings: Settings, lang: str, *, first: dt.date, last: dt.date, places: Sequence[str]
-) -> Filters:
+def sidebar_filters(settings: Settings, lang: str, *, first: dt.date, last: dt.date, places: Sequence[str]) -> Filters:
     """Draw the filters in the sidebar and return them; the URL follows every change."""
     problems: list[str] = []
     if not st.session_state.get(INIT_FLAG):

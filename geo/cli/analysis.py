@@ -23,8 +23,9 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geo.cli import settings_for
-from geo.datasets import filter_period, load_incidents, load_places, place_by_name
+from geo.datasets import filter_period, load_places, place_by_name
 from geo.errors import AnalysisError
+from geo.ingest import incidents_from_path
 from geo.projection import WGS84
 from geo.settings import Settings
 
@@ -65,12 +66,16 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="date_from", metavar="DATE", help="first date, inclusive (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last date, inclusive (YYYY-MM-DD)")
     p.add_argument("--category", metavar="C[,C]", help="keep only these categories (e.g. homicide)")
-    p.add_argument("--incidents", metavar="PATH", help="incident store file (default: the configured source)")
+    p.add_argument(
+        "--incidents",
+        metavar="PATH",
+        help="incident store file or any raw file `ingest` reads (default: the configured source)",
+    )
 
 
 def _incidents(args: argparse.Namespace, settings: Settings) -> gpd.GeoDataFrame:
     path = Path(args.incidents) if getattr(args, "incidents", None) else settings.sources.incidents
-    inc = load_incidents(path)
+    inc = incidents_from_path(path)
     start = _date(getattr(args, "date_from", None), "--from")
     end = _date(getattr(args, "date_to", None), "--to")
     if start and end and start > end:
@@ -312,7 +317,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     _date(start, "--start")
     buffer_m = args.buffer_m if args.buffer_m is not None else settings.distances.displacement_buffer_m
     path = Path(args.incidents) if args.incidents else settings.sources.incidents
-    dates = local_dates(load_incidents(path))
+    dates = local_dates(incidents_from_path(path))
     data_start = args.date_from or (str(dates.min().date()) if len(dates) else None)
     data_end = args.date_to or (str(dates.max().date()) if len(dates) else None)
     inc = _incidents(args, settings)
