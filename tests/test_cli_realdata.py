@@ -33,5 +33,7 @@ def test_near_on_the_lapd_homicide_sample(capsys: pytest.CaptureFixture[str]) ->
     path = shared_file("lapd_crime", "lapd_homicides_from_samples.csv")
     out = run(["near", "--lat", "33.9833", "--lon", "-118.3053", "--rings-m", "800", "--incidents", str(path)], capsys)
     assert out["total_within"] == 0  # SOURCES.md: none of the 13 lies within 800 m of Harvard Park
-    wide = run(["near", "--lat", "33.9833", "--lon", "-118.3053", "--rings-m", "3000", "--incidents", str(path)], capsys)
+    wide = run(
+        ["near", "--lat", "33.9833", "--lon", "-118.3053", "--rings-m", "3000", "--incidents", str(path)], capsys
+    )
     assert wide["total_within"] >= 1  # the nearest, DR_NO 201214818, is about 2.9 km away
