@@ -825,7 +825,10 @@ def plan_route(
         best = int(np.argmin(alone))
         need = alone[best] / 60
         if alone[best] >= orienteering.UNREACHABLE:
-            msg = f"no candidate stop can be reached and left within the {budget_min:g}-minute budget"
+            msg = (
+                f"no stop fits the {budget_min:g}-minute budget: every candidate stop is more than "
+                f"{budget_s * speed_mps:.0f} m of walking away; raise the budget or start closer to the hot spots"
+            )
         else:
             msg = (
                 f"no stop fits the {budget_min:g}-minute budget: the closest one needs {need:.1f} min "
