@@ -293,10 +293,14 @@ def improve_by_subsets(
         loop = [0, *visited, 0]
         insert = {
             j: float(prize[j])
-            / max(1.0, float(min(travel[a, j] + travel[j, b] - travel[a, b] for a, b in itertools.pairwise(loop))
-                             + service[j]))
+            / max(
+                1.0,
+                float(
+                    min(travel[a, j] + travel[j, b] - travel[a, b] for a, b in itertools.pairwise(loop)) + service[j]
+                ),
+            )
             for j in free
-        }  # fmt: skip
+        }
         rankings = [
             sorted(free, key=lambda j: (-lone[j], j)),
             sorted(free, key=lambda j: (-insert[j], j)),
@@ -314,8 +318,9 @@ def improve_by_subsets(
             if tuple(idx) in seen:
                 continue
             seen.add(tuple(idx))
-            sub = solve_exact(_sub(travel, idx), np.r_[0, prize[idx]], np.r_[0, service[idx]], budget_s,
-                              max_stops=max_stops)  # fmt: skip
+            sub = solve_exact(
+                _sub(travel, idx), np.r_[0, prize[idx]], np.r_[0, service[idx]], budget_s, max_stops=max_stops
+            )
             cand = Tour(tuple(idx[k - 1] for k in sub.order), sub.prize, sub.time_s, best.method)
             if (cand.prize, -cand.time_s) > (best.prize, -best.time_s):
                 best = Tour(cand.order, cand.prize, cand.time_s, f"{tour.method}+subsets")
@@ -354,8 +359,15 @@ def solve(
     ]
     best: Tour | None = None
     for start in starts:
-        cand = improve_by_subsets(two_opt(start, travel, service), travel, prize, service, budget_s,
-                                  max_stops=max_stops, subset_size=exact_max)  # fmt: skip
+        cand = improve_by_subsets(
+            two_opt(start, travel, service),
+            travel,
+            prize,
+            service,
+            budget_s,
+            max_stops=max_stops,
+            subset_size=exact_max,
+        )
         if cand.time_s <= budget_s and (best is None or (cand.prize, -cand.time_s) > (best.prize, -best.time_s)):
             best = cand
     assert best is not None

@@ -50,8 +50,9 @@ KOPER_RANGE_MIN = (10.0, 16.0)
 # --- Koper dwell --------------------------------------------------------------------------------
 
 
-def koper_dwell(minutes: float = KOPER_DEFAULT_MIN, *, low: float = KOPER_RANGE_MIN[0],
-                high: float = KOPER_RANGE_MIN[1]) -> float:  # fmt: skip
+def koper_dwell(
+    minutes: float = KOPER_DEFAULT_MIN, *, low: float = KOPER_RANGE_MIN[0], high: float = KOPER_RANGE_MIN[1]
+) -> float:
     """Dwell time per hot spot in minutes, clamped to the Koper-curve range ``[low, high]``.
 
     Koper (1995): stops of about 11-15 minutes give the longest residual deterrence; the default
@@ -70,12 +71,22 @@ def koper_dwell(minutes: float = KOPER_DEFAULT_MIN, *, low: float = KOPER_RANGE_
 
 
 def _empty_stops() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({c: pd.Series(dtype="float64" if c == "weight" else "object") for c in STOP_COLUMNS},
-                            geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)  # fmt: skip
+    return gpd.GeoDataFrame(
+        {c: pd.Series(dtype="float64" if c == "weight" else "object") for c in STOP_COLUMNS},
+        geometry=gpd.GeoSeries([], crs=WGS84),
+        crs=WGS84,
+    )
 
 
-def _stops_frame(lon: NDArray[np.float64], lat: NDArray[np.float64], weight: NDArray[np.float64], *, kind: str,
-                 labels: Sequence[str] | None = None, prefix: str | None = None) -> gpd.GeoDataFrame:  # fmt: skip
+def _stops_frame(
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    *,
+    kind: str,
+    labels: Sequence[str] | None = None,
+    prefix: str | None = None,
+) -> gpd.GeoDataFrame:
     n = len(lon)
     if n == 0:
         return _empty_stops()
@@ -159,9 +170,12 @@ def stops_from_cells(
 
 
 def stops_from_points(
-    points: gpd.GeoDataFrame, weight: str | Sequence[float] | NDArray[Any], *, kind: str = "peak",
+    points: gpd.GeoDataFrame,
+    weight: str | Sequence[float] | NDArray[Any],
+    *,
+    kind: str = "peak",
     top: int | None = None,
-) -> gpd.GeoDataFrame:  # fmt: skip
+) -> gpd.GeoDataFrame:
     """Candidate stops at weighted points (KDE peaks, addresses), heaviest first.
 
     ``weight`` is a column name or one value per point (expected incidents, >= 0).
@@ -309,8 +323,11 @@ def grid_hot_cells(
     if around is not None and radius_m is not None:
         (cx,), (cy,) = lonlat_to_metric(np.array([around[1]]), np.array([around[0]]))
         xy = xy[np.hypot(xy[:, 0] - cx, xy[:, 1] - cy) <= radius_m]
-    empty = gpd.GeoDataFrame({"cell_id": pd.Series(dtype="object"), "weight": pd.Series(dtype="float64")},
-                             geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)  # fmt: skip
+    empty = gpd.GeoDataFrame(
+        {"cell_id": pd.Series(dtype="object"), "weight": pd.Series(dtype="float64")},
+        geometry=gpd.GeoSeries([], crs=WGS84),
+        crs=WGS84,
+    )
     if len(xy) == 0:
         return empty
     ij = np.floor(xy / cell_m).astype(np.int64)
@@ -657,16 +674,26 @@ def _leg_turns(graph: nx.MultiDiGraph, index: NetworkIndex, nodes: Sequence[Any]
     for k, run in enumerate(runs):
         action = "depart" if k == 0 else _turn_action(runs[k - 1]["tail"], run["head"])
         node = index.pos[run["node"]]
-        turns.append(Turn(action, run["street"], float(run["distance_m"]), None, float(index.lat[node]),
-                          float(index.lon[node])))  # fmt: skip
+        turns.append(
+            Turn(action, run["street"], float(run["distance_m"]), None, float(index.lat[node]), float(index.lon[node]))
+        )
     end = index.pos[nodes[-1]]
-    turns.append(Turn("stop" if to_stop is not None else "finish", None, 0.0, to_stop, float(index.lat[end]),
-                      float(index.lon[end])))  # fmt: skip
+    turns.append(
+        Turn(
+            "stop" if to_stop is not None else "finish",
+            None,
+            0.0,
+            to_stop,
+            float(index.lat[end]),
+            float(index.lon[end]),
+        )
+    )
     return turns
 
 
-def _validate_plan(stops: gpd.GeoDataFrame, lat: float, lon: float, budget_min: float, speed_mps: float,
-                   max_stops: int | None) -> gpd.GeoDataFrame:  # fmt: skip
+def _validate_plan(
+    stops: gpd.GeoDataFrame, lat: float, lon: float, budget_min: float, speed_mps: float, max_stops: int | None
+) -> gpd.GeoDataFrame:
     stops = _require_frame(stops, "candidate stops")
     missing = [c for c in ("stop_id", "weight") if c not in stops.columns]
     if missing:
@@ -807,8 +834,9 @@ def plan_route(
 
     sources = [start_i] + [int(cand.at[i, "node_index"]) for i in live]
     uniq, inverse = np.unique(np.array(sources), return_inverse=True)
-    dist_all, pred_all = dijkstra(index.matrix, directed=False, indices=uniq, return_predecessors=True,
-                                  limit=budget_s * speed_mps)  # fmt: skip
+    dist_all, pred_all = dijkstra(
+        index.matrix, directed=False, indices=uniq, return_predecessors=True, limit=budget_s * speed_mps
+    )
     rows = dist_all[inverse][:, np.array(sources)]
     travel = np.full(rows.shape, orienteering.UNREACHABLE, dtype=np.int64)
     finite = np.isfinite(rows)
@@ -841,8 +869,14 @@ def plan_route(
     keep = np.flatnonzero(fits)
     sub = np.r_[0, keep + 1]
     prize = _integer_prizes(weights[keep])
-    tour = orienteering.solve(travel[np.ix_(sub, sub)], np.r_[0, prize], service[sub], budget_s,
-                              max_stops=max_stops, time_limit_s=time_limit_s)  # fmt: skip
+    tour = orienteering.solve(
+        travel[np.ix_(sub, sub)],
+        np.r_[0, prize],
+        service[sub],
+        budget_s,
+        max_stops=max_stops,
+        time_limit_s=time_limit_s,
+    )
     if not tour.order:
         msg = f"no stop fits the {budget_min:g}-minute budget"
         raise AnalysisError(msg)
@@ -857,8 +891,21 @@ def plan_route(
     if start_time is None:
         now = dt.datetime.now().astimezone()
         start_time = (now + dt.timedelta(minutes=5 - now.minute % 5)).replace(second=0, microsecond=0)
-    route = _assemble(graph, index, cand, visit, visit_src, sources, uniq, inverse, pred_all, rows,
-                      start_i=start_i, speed_mps=speed_mps, start_time=start_time)  # fmt: skip
+    route = _assemble(
+        graph,
+        index,
+        cand,
+        visit,
+        visit_src,
+        sources,
+        uniq,
+        inverse,
+        pred_all,
+        rows,
+        start_i=start_i,
+        speed_mps=speed_mps,
+        start_time=start_time,
+    )
     legs, turns, path, arrive, depart, walk_m, end_time = route
     visited = cand.loc[visit].copy()
     visited.insert(0, "order", np.arange(1, len(visit) + 1))
@@ -970,8 +1017,9 @@ def _assemble(
         if len(ids) > 1:
             turns.extend(_leg_turns(graph, index, ids, to_stop=to_stop))
         else:
-            turns.append(Turn("stop" if to_stop else "finish", None, 0.0, to_stop, float(index.lat[dst]),
-                              float(index.lon[dst])))  # fmt: skip
+            turns.append(
+                Turn("stop" if to_stop else "finish", None, 0.0, to_stop, float(index.lat[dst]), float(index.lon[dst]))
+            )
         coords.extend(pieces if not coords else pieces[1:])
         clock = clock + dt.timedelta(seconds=walk_s)
         if to_stop is not None:

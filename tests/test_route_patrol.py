@@ -54,8 +54,11 @@ def test_koper_dwell_rejects_a_bad_range():
 
 
 def test_stops_from_cells_uses_centroids_and_drops_empty_cells():
-    cells = gpd.GeoDataFrame({"weight": [2.0, 0.0, 5.0]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100),
-                             box(0, 100, 100, 200)], crs=METRIC)  # fmt: skip
+    cells = gpd.GeoDataFrame(
+        {"weight": [2.0, 0.0, 5.0]},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(0, 100, 100, 200)],
+        crs=METRIC,
+    )
     out = stops_from_cells(cells)
     assert list(out["weight"]) == [5.0, 2.0]
     assert out.crs == WGS84
@@ -93,8 +96,11 @@ def test_border_stops_weight_the_busy_side():
     top = out.iloc[0]
     assert top["label"] == "N"
     north_side = gpd.GeoSeries([park.exterior], crs=WGS84).to_crs(METRIC).iloc[0]
-    north_edge = gpd.GeoSeries([Polygon([lonlat(0, 400), lonlat(400, 400), lonlat(200, 300)]).exterior],
-                               crs=WGS84).to_crs(METRIC).iloc[0]  # fmt: skip
+    north_edge = (
+        gpd.GeoSeries([Polygon([lonlat(0, 400), lonlat(400, 400), lonlat(200, 300)]).exterior], crs=WGS84)
+        .to_crs(METRIC)
+        .iloc[0]
+    )
     p = gpd.GeoSeries([top.geometry], crs=WGS84).to_crs(METRIC).iloc[0]
     assert north_side.distance(p) < 0.01
     assert north_edge.distance(p) < 0.01
@@ -162,8 +168,7 @@ def test_plan_route_matches_brute_force_on_a_grid(budget_min):
     weights = [6, 5, 9, 3, 4, 2]
     stops = stops_at(offsets, weights)
     lon, lat = lonlat(0, 0)
-    route = plan_route(g, stops, lat=lat, lon=lon, budget_min=budget_min, dwell_min=10, max_stops=None,
-                       start_time=T0)  # fmt: skip
+    route = plan_route(g, stops, lat=lat, lon=lon, budget_min=budget_min, dwell_min=10, max_stops=None, start_time=T0)
     nodes = [4, 20, 24, 12, 16, 8]
     expected = brute_force_weight(g, 0, nodes, weights, 600, budget_min * 60, 1.2)
     assert route.weight_covered == expected

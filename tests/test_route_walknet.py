@@ -49,8 +49,17 @@ def test_demo_network_covers_harvard_park_and_watts(demo):
 
 def test_demo_network_street_names_and_lengths(demo):
     names = {d.get("name") for _, _, d in demo.edges(data=True)}
-    for expected in ("W 62nd St", "Normandie Ave", "Western Ave", "Gage Ave", "Manchester Ave", "E 103rd St",
-                     "W 61st St", "Central Ave", "103rd St"):  # fmt: skip
+    for expected in (
+        "W 62nd St",
+        "Normandie Ave",
+        "Western Ave",
+        "Gage Ave",
+        "Manchester Ave",
+        "E 103rd St",
+        "W 61st St",
+        "Central Ave",
+        "103rd St",
+    ):
         assert expected in names
     lengths = [d["length"] for _, _, d in demo.edges(data=True)]
     assert min(lengths) > 50
@@ -91,8 +100,14 @@ def test_reads_an_osmnx_style_graphml_with_string_attributes(tmp_path):
     g = nx.MultiDiGraph(crs="epsg:4326", created_with="osmnx 2.1")
     g.add_node("101", x="-118.30", y="33.98", street_count="3")
     g.add_node("102", x="-118.299", y="33.98", street_count="3")
-    g.add_edge("101", "102", length="92.6", name="['W 62nd St', 'Gage Ave']", oneway="False",
-               geometry="LINESTRING (-118.299 33.98, -118.2995 33.9801, -118.30 33.98)")  # fmt: skip
+    g.add_edge(
+        "101",
+        "102",
+        length="92.6",
+        name="['W 62nd St', 'Gage Ave']",
+        oneway="False",
+        geometry="LINESTRING (-118.299 33.98, -118.2995 33.9801, -118.30 33.98)",
+    )
     g.add_edge("102", "101", length="92.6", name="W 62nd St", oneway="False", reversed="True")
     nx.write_graphml(g, tmp_path / "osm.graphml")
     h = read_graphml(tmp_path / "osm.graphml")
