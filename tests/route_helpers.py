@@ -80,3 +80,28 @@ def stops_at(offsets: Sequence[tuple[float, float]], weights: Sequence[float]) -
         geometry=gpd.points_from_xy([p[0] for p in pts], [p[1] for p in pts]),
         crs=WGS84,
     )
+
+
+def small_route(*, meta: dict | None = None):
+    """A planned 3-stop loop on a 5x5 grid (100 m blocks), leaving at 18:00 Pacific time."""
+    import datetime as dt
+
+    from geo.patrol import plan_route
+
+    g = grid_graph(5, 5, 100)
+    stops = stops_at([(400, 0), (400, 400), (0, 400), (200, 200)], [3, 4, 2, 1])
+    lon, lat = lonlat(0, 0)
+    start = dt.datetime(2025, 5, 2, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
+    route = plan_route(
+        g,
+        stops,
+        lat=lat,
+        lon=lon,
+        budget_min=90,
+        dwell_min=15,
+        start_time=start,
+        meta=meta
+        if meta is not None
+        else {"place": "Test Park", "data_from": "2023-01-01", "data_to": "2024-12-31", "synthetic": True},
+    )
+    return route, g
