@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 import networkx as nx
@@ -33,7 +34,7 @@ STOP_COLOUR = "#D55E00"
 START_COLOUR = "#009E73"
 STREET_COLOUR = "#c8c8c8"
 MAX_TURN_LINES = 26
-_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans", "svg.fonttype": "none"}
+_RC: dict[str, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans", "svg.fonttype": "none"}
 
 
 def _xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -182,7 +183,7 @@ def render_route_card(
     if not isinstance(route, PatrolRoute):
         msg = f"expected a PatrolRoute, got {type(route).__name__}"
         raise AnalysisError(msg)
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(_RC):  # type: ignore[arg-type]
         fig = Figure(figsize=PAGE_IN, dpi=100)
         fig.patch.set_facecolor("white")
         place = route.meta.get("place")
@@ -282,10 +283,10 @@ def route_card_bytes(
         raise AnalysisError(msg)
     fig = render_route_card(route, lang=lang, graph=graph, printed=printed)
     buf = io.BytesIO()
-    with mpl.rc_context(_RC):
-        metadata = {"Title": rt.t(lang, "title"), "Creator": "south-la-safety-map"} if fmt == "pdf" else None
+    with mpl.rc_context(_RC):  # type: ignore[arg-type]
+        metadata: dict[str, Any] | None = None
         if fmt == "pdf":
-            metadata = {**(metadata or {}), "CreationDate": None}
+            metadata = {"Title": rt.t(lang, "title"), "Creator": "south-la-safety-map", "CreationDate": None}
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
     return buf.getvalue()
 

@@ -87,7 +87,9 @@ def _ew_lines(
     first = _ANCHOR_NUMBER + math.ceil((_ANCHOR_LAT - north) / _LAT_PER_NUMBER)
     last = _ANCHOR_NUMBER + math.floor((_ANCHOR_LAT - south) / _LAT_PER_NUMBER)
     numbers = [n for n in range(first, last + 1) if (n - _ANCHOR_NUMBER) % step_numbers == 0]
-    lines = {n: (round(_ANCHOR_LAT - (n - _ANCHOR_NUMBER) * _LAT_PER_NUMBER, 6), None, (0.0, 0.0)) for n in numbers}
+    lines: dict[int, tuple[float, str | None, tuple[float, float]]] = {
+        n: (round(_ANCHOR_LAT - (n - _ANCHOR_NUMBER) * _LAT_PER_NUMBER, 6), None, (0.0, 0.0)) for n in numbers
+    }
     for name, orient, const, a, b in STREETS:
         if orient != "ew" or not south <= const <= north:
             continue
@@ -169,7 +171,7 @@ def build_demo_network(
     for r, (_, number, name, span) in enumerate(ew):
         for c in range(n_cols - 1):
             mid = (lon[c] + lon[c + 1]) / 2
-            street = name if name and span[0] <= mid <= span[1] else _numbered_name(number, float(mid))
+            street: str | None = name if name and span[0] <= mid <= span[1] else _numbered_name(number, float(mid))
             length = float(math.hypot(gx[r, c + 1] - gx[r, c], gy[r, c + 1] - gy[r, c]))
             add_street(node_id(r, c), node_id(r, c + 1), length, street, "primary" if street == name else "residential")
     for c, (_, name, span) in enumerate(ns):

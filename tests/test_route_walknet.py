@@ -168,3 +168,17 @@ def test_fetch_results_are_validated(tmp_path):
     with pytest.raises(DataError, match="empty"):
         load_osm_network(lat=33.98, lon=-118.30, dist_m=1000, cache_dir=tmp_path, fetch=empty)
     assert not list(tmp_path.glob("*.graphml"))
+
+
+def test_reads_a_file_saved_by_osmnx(tmp_path):
+    ox = pytest.importorskip("osmnx", reason="osmnx is optional (only for fetching OpenStreetMap)")
+    g = grid_graph(3, 3, 100)
+    g.edges[0, 1, 0]["name"] = ["Row 0 St", "Other St"]
+    g.edges[0, 1, 0]["osmid"] = [11, 12]
+    g.edges[0, 1, 0]["geometry"] = LineString([(g.nodes[0]["x"], g.nodes[0]["y"]), (g.nodes[1]["x"], g.nodes[1]["y"])])
+    ox.save_graphml(g, tmp_path / "ox.graphml")
+    h = read_graphml(tmp_path / "ox.graphml")
+    assert h.number_of_edges() == g.number_of_edges()
+    assert h.edges[0, 1, 0]["name"] == ["Row 0 St", "Other St"]
+    assert isinstance(h.edges[0, 1, 0]["length"], float)
+    assert isinstance(h.edges[0, 1, 0]["geometry"], LineString)
