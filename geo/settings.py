@@ -194,6 +194,34 @@ class PrivacySettings(_Frozen):
     default_mode: Literal["public", "internal"] = "public"
 
 
+class PatrolSettings(_Frozen):
+    """Foot-patrol route planner (distances in metres, EPSG:32611; times in minutes)."""
+
+    network: Literal["demo", "osm"] = "demo"
+    demo_network: Path = Path("data/demo/walk.graphml")
+    osm_dist_m: Metres = 2000.0
+    speed_mps: float = Field(default=1.2, gt=0.3, le=3.0)
+    dwell_min: float = Field(default=15.0, gt=0, le=60)
+    dwell_range_min: tuple[float, float] = (10.0, 16.0)
+    max_stops: int = Field(default=8, ge=1, le=50)
+    candidates: int = Field(default=25, ge=1, le=200)
+    hotspot_days: int = Field(default=730, ge=1, le=20_000)
+    grid_cell_m: Metres = 150.0
+    border_segment_m: Metres = 120.0
+    border_within_m: Metres = 75.0
+    min_separation_m: Metres = 80.0
+    max_snap_m: Metres = 250.0
+    solver_time_limit_s: float = Field(default=2.0, gt=0, le=60)
+
+    @field_validator("dwell_range_min")
+    @classmethod
+    def _range(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < v[0] <= v[1]:
+            msg = f"dwell_range_min must be [low, high] with 0 < low <= high, got {list(v)}"
+            raise ValueError(msg)
+        return v
+
+
 class Settings(_Frozen):
     """Every tunable of the application."""
 
@@ -205,6 +233,7 @@ class Settings(_Frozen):
     colours: ColourSettings = ColourSettings()
     languages: LanguageSettings = LanguageSettings()
     privacy: PrivacySettings = PrivacySettings()
+    patrol: PatrolSettings = PatrolSettings()
     config_path: Path | None = None
 
 
@@ -330,7 +359,8 @@ def load_settings(
         msg = f"bad config in {chosen}: " + "; ".join(missing)
         raise ConfigError(msg)
     new_sources = sources.model_copy(update=resolved)
-    return settings.model_copy(update={"sources": new_sources, "config_path": chosen})
+    patrol = settings.patrol.model_copy(update={"demo_network": _resolve(settings.patrol.demo_network, base)})
+    return settings.model_copy(update={"sources": new_sources, "patrol": patrol, "config_path": chosen})
 
 
 _override: Path | None = None

@@ -1,0 +1,333 @@
+"""Candidate stops, snapping, Koper dwell and route assembly (geo.patrol) on tiny synthetic networks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, Polygon, box
+
+from geo.errors import AnalysisError, DataError
+from geo.patrol import (
+    add_stop,
+    border_stops,
+    grid_hot_cells,
+    koper_dwell,
+    merge_candidates,
+    plan_route,
+    remove_stops,
+    stops_from_cells,
+    stops_from_points,
+)
+from geo.projection import METRIC, WGS84
+from tests.route_helpers import BASE_LAT, BASE_LON, graph_from_points, grid_graph, lonlat, stops_at
+
+T0 = dt.datetime(2025, 5, 2, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
+
+
+def points_gdf(offsets):
+    pts = [lonlat(dx, dy) for dx, dy in offsets]
+    return gpd.GeoDataFrame(geometry=[Point(p) for p in pts], crs=WGS84)
+
+
+# --- Koper dwell ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("given_min", "expected"), [(15, 15), (5, 10), (30, 16), (12.5, 12.5)])
+def test_koper_dwell_clamps(given_min, expected):
+    assert koper_dwell(given_min) == expected
+
+
+def test_koper_dwell_rejects_a_bad_range():
+    with pytest.raises(AnalysisError, match="low <= high"):
+        koper_dwell(15, low=16, high=10)
+
+
+# --- candidates ------------------------------------------------------------------------------------
+
+
+def test_stops_from_cells_uses_centroids_and_drops_empty_cells():
+    cells = gpd.GeoDataFrame(
+        {"weight": [2.0, 0.0, 5.0]},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(0, 100, 100, 200)],
+        crs=METRIC,
+    )
+    out = stops_from_cells(cells)
+    assert list(out["weight"]) == [5.0, 2.0]
+    assert out.crs == WGS84
+    c = out.to_crs(METRIC).geometry
+    assert c.iloc[0].distance(Point(50, 150)) < 1e-6
+    assert list(out["stop_id"]) == ["hot_cell-01", "hot_cell-02"]
+    assert len(stops_from_cells(cells, top=1)) == 1
+
+
+def test_stops_from_cells_needs_the_weight_column():
+    cells = gpd.GeoDataFrame({"z": [1.0]}, geometry=[box(0, 0, 1, 1)], crs=METRIC)
+    with pytest.raises(DataError, match="no weight column 'weight'"):
+        stops_from_cells(cells)
+
+
+def test_stops_from_points_with_array_weights():
+    pts = points_gdf([(0, 0), (100, 0)])
+    out = stops_from_points(pts, [1.0, 3.0], kind="kde_peak")
+    assert list(out["weight"]) == [3.0, 1.0]
+    assert set(out["kind"]) == {"kde_peak"}
+    with pytest.raises(DataError, match="expected 2 weights"):
+        stops_from_points(pts, [1.0])
+    with pytest.raises(DataError, match="non-negative"):
+        stops_from_points(pts, [1.0, -1.0])
+
+
+def test_border_stops_weight_the_busy_side():
+    # a 400 m square park; 6 incidents just north of the north side, 1 just east
+    park = Polygon([lonlat(0, 0), lonlat(400, 0), lonlat(400, 400), lonlat(0, 400)])
+    north = [(50 + 60 * i, 420) for i in range(6)]
+    inc = points_gdf([*north, (430, 200), (900, 900)])
+    out = border_stops(park, inc, segment_m=100, within_m=50)
+    assert out["weight"].sum() == 7  # each incident once; the far one not at all
+    assert len(out) >= 2
+    top = out.iloc[0]
+    assert top["label"] == "N"
+    north_side = gpd.GeoSeries([park.exterior], crs=WGS84).to_crs(METRIC).iloc[0]
+    north_edge = (
+        gpd.GeoSeries([Polygon([lonlat(0, 400), lonlat(400, 400), lonlat(200, 300)]).exterior], crs=WGS84)
+        .to_crs(METRIC)
+        .iloc[0]
+    )
+    p = gpd.GeoSeries([top.geometry], crs=WGS84).to_crs(METRIC).iloc[0]
+    assert north_side.distance(p) < 0.01
+    assert north_edge.distance(p) < 0.01
+
+
+def test_border_stops_for_a_point_place():
+    place = gpd.GeoDataFrame(geometry=[Point(lonlat(0, 0))], crs=WGS84)
+    out = border_stops(place, points_gdf([(10, 10), (30, 0), (500, 0)]), within_m=50)
+    assert list(out["weight"]) == [2.0]
+
+
+def test_grid_hot_cells_counts_on_an_aligned_grid():
+    inc = points_gdf([(10, 10), (20, 20), (30, 30), (400, 400), (410, 410)])
+    cells = grid_hot_cells(inc, cell_m=150, top=None)
+    assert cells["weight"].sum() == 5
+    assert cells["weight"].iloc[0] >= cells["weight"].iloc[-1]
+    again = grid_hot_cells(inc, cell_m=150, top=None)
+    assert list(again["cell_id"]) == list(cells["cell_id"])
+    near = grid_hot_cells(inc, cell_m=150, top=None, around=(BASE_LAT, BASE_LON), radius_m=100)
+    assert near["weight"].sum() == 3
+
+
+def test_merge_candidates_keeps_the_heaviest_of_close_stops():
+    a = stops_at([(0, 0), (500, 0)], [3, 1])
+    b = stops_at([(20, 0)], [5])
+    b["stop_id"] = ["b0"]
+    out = merge_candidates(a, b, min_separation_m=50)
+    assert list(out["stop_id"]) == ["b0", "s1"]
+    with pytest.raises(DataError, match="unique"):
+        merge_candidates(a, a)
+
+
+def test_add_and_remove_stops():
+    s = stops_at([(0, 0)], [1])
+    lon, lat = lonlat(100, 0)
+    s2 = add_stop(s, lat=lat, lon=lon, weight=4, label="corner")
+    assert list(s2["stop_id"]) == ["s0", "user-1"]
+    s3 = add_stop(s2, lat=lat, lon=lon, weight=1)
+    assert s3["stop_id"].iloc[-1] == "user-2"
+    assert list(remove_stops(s3, ["s0", "user-1"])["stop_id"]) == ["user-2"]
+    with pytest.raises(DataError, match="unknown stop ids"):
+        remove_stops(s3, ["nope"])
+
+
+# --- routes ----------------------------------------------------------------------------------------
+
+
+def brute_force_weight(graph, start, stop_nodes, weights, dwell_s, budget_s, speed):
+    dist = dict(nx.all_pairs_dijkstra_path_length(graph.to_undirected(), weight="length"))
+    best = 0.0
+    idx = range(len(stop_nodes))
+    for k in range(1, len(stop_nodes) + 1):
+        for perm in itertools.permutations(idx, k):
+            seq = [start, *[stop_nodes[i] for i in perm], start]
+            walk = sum(math.ceil(dist[a][b] / speed - 1e-9) for a, b in itertools.pairwise(seq))
+            if walk + dwell_s * k <= budget_s:
+                best = max(best, sum(weights[i] for i in perm))
+    return best
+
+
+@pytest.mark.parametrize("budget_min", [25, 35, 50, 70, 100])
+def test_plan_route_matches_brute_force_on_a_grid(budget_min):
+    g = grid_graph(5, 5, 100)
+    offsets = [(400, 0), (0, 400), (400, 400), (200, 200), (100, 300), (300, 100)]
+    weights = [6, 5, 9, 3, 4, 2]
+    stops = stops_at(offsets, weights)
+    lon, lat = lonlat(0, 0)
+    route = plan_route(g, stops, lat=lat, lon=lon, budget_min=budget_min, dwell_min=10, max_stops=None, start_time=T0)
+    nodes = [4, 20, 24, 12, 16, 8]
+    expected = brute_force_weight(g, 0, nodes, weights, 600, budget_min * 60, 1.2)
+    assert route.weight_covered == expected
+    assert route.total_min <= budget_min
+    assert route.stops["node"].tolist() == [nodes[int(s[1:])] for s in route.stops["stop_id"]]
+
+
+def test_route_loop_closes_at_the_start_and_times_add_up():
+    g = grid_graph(5, 5, 100)
+    stops = stops_at([(400, 0), (400, 400), (0, 400)], [3, 3, 3])
+    lon, lat = lonlat(10, 5)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=70, dwell_min=15, start_time=T0)
+    assert r.start_node == 0
+    start_xy = (g.nodes[0]["x"], g.nodes[0]["y"])
+    assert r.path.coords[0] == pytest.approx(start_xy)
+    assert r.path.coords[-1] == pytest.approx(start_xy)
+    assert r.legs[0].from_stop == 0
+    assert r.legs[-1].to_stop == 0
+    assert r.legs[0].nodes[0] == 0
+    assert r.legs[-1].nodes[-1] == 0
+    assert len(r.legs) == len(r.stops) + 1
+    assert r.distance_m == pytest.approx(sum(leg.distance_m for leg in r.legs))
+    # a loop of 3 stops on the square's corners: 1600 m
+    assert len(r.stops) == 3
+    assert r.distance_m == pytest.approx(1600)
+    assert r.walk_min == pytest.approx(1600 / 1.2 / 60)
+    assert r.total_min == pytest.approx(r.walk_min + 45)
+    assert (r.end_time - r.start_time).total_seconds() == pytest.approx(r.total_min * 60)
+    arrive = list(r.stops["arrive"])
+    depart = list(r.stops["depart"])
+    assert all(a < d for a, d in zip(arrive, depart, strict=True))
+    assert all(d < a for d, a in zip(depart[:-1], arrive[1:], strict=True))
+    assert (r.stops["dwell_min"] == 15).all()
+    s = r.summary()
+    assert s["n_stops"] == 3
+    assert s["total_min"] <= 70
+    assert s["turns"][-1]["action"] == "finish"
+
+
+def test_turn_list_names_streets_and_turns():
+    g = grid_graph(3, 3, 100)
+    stops = stops_at([(200, 200)], [1])
+    lon, lat = lonlat(0, 0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=30, dwell_min=10, start_time=T0)
+    actions = [t.action for t in r.turns]
+    assert actions[0] == "depart"
+    assert actions.count("stop") == 1
+    assert actions[-1] == "finish"
+    streets = {t.street for t in r.turns if t.street}
+    assert streets <= {"Row 0 St", "Row 1 St", "Row 2 St", "Col 0 Ave", "Col 1 Ave", "Col 2 Ave"}
+    assert any(a in ("turn_left", "turn_right") for a in actions)
+    walked = sum(t.distance_m for t in r.turns)
+    assert walked == pytest.approx(r.distance_m)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(budget=st.floats(5, 200), dwell=st.floats(1, 30), speed=st.floats(0.5, 2.0), max_stops=st.integers(1, 6))
+def test_budget_is_never_exceeded(budget, dwell, speed, max_stops):
+    g = grid_graph(4, 4, 120)
+    stops = stops_at([(360, 0), (0, 360), (360, 360), (120, 240), (240, 120)], [5, 4, 8, 2, 3])
+    lon, lat = lonlat(0, 0)
+    try:
+        r = plan_route(
+            g,
+            stops,
+            lat=lat,
+            lon=lon,
+            budget_min=budget,
+            dwell_min=dwell,
+            speed_mps=speed,
+            max_stops=max_stops,
+            start_time=T0,
+        )
+    except AnalysisError as exc:
+        message = str(exc)
+        r = None
+    if r is None:
+        assert "no stop fits" in message
+        return
+    assert r.total_min <= budget + 1e-9
+    assert len(r.stops) <= max_stops
+    assert (r.end_time - r.start_time).total_seconds() <= budget * 60 + 1e-6
+    assert 10 <= r.stops["dwell_min"].min() <= r.stops["dwell_min"].max() <= 16
+
+
+def test_same_input_same_route():
+    g = grid_graph(6, 6, 100)
+    rng = np.random.default_rng(4)
+    offsets = [tuple(v) for v in rng.uniform(0, 500, (20, 2))]
+    stops = stops_at(offsets, rng.integers(1, 10, 20))
+    lon, lat = lonlat(250, 250)
+    a = plan_route(g, stops, lat=lat, lon=lon, budget_min=90, start_time=T0)
+    b = plan_route(g, stops, lat=lat, lon=lon, budget_min=90, start_time=T0)
+    assert a.stops["stop_id"].tolist() == b.stops["stop_id"].tolist()
+    assert a.path.equals(b.path)
+
+
+def test_a_disconnected_start_node_gives_a_clear_error():
+    points = {0: (0, 0), 1: (100, 0), 2: (200, 0), 10: (0, 300), 11: (60, 300)}
+    g = graph_from_points(points, [(0, 1), (1, 2), (10, 11)])
+    stops = stops_at([(200, 0), (100, 0)], [3, 2])
+    lon, lat = lonlat(5, 300)
+    with pytest.raises(AnalysisError, match=r"not connected to any candidate stop .* 2 nodes"):
+        plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
+
+
+def test_stops_on_another_piece_are_marked_unreachable():
+    points = {0: (0, 0), 1: (100, 0), 10: (0, 300), 11: (60, 300)}
+    g = graph_from_points(points, [(0, 1), (10, 11)])
+    stops = stops_at([(100, 0), (60, 300)], [3, 9])
+    lon, lat = lonlat(0, 0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
+    status = dict(zip(r.candidates["stop_id"], r.candidates["status"], strict=True))
+    assert status == {"s0": "visited", "s1": "unreachable"}
+
+
+def test_a_start_off_the_network_is_refused():
+    g = grid_graph(3, 3, 100)
+    lon, lat = lonlat(2000, 2000)
+    with pytest.raises(AnalysisError, match="off the walking network"):
+        plan_route(g, stops_at([(100, 100)], [1]), lat=lat, lon=lon, budget_min=60, max_snap_m=250)
+
+
+def test_no_stop_fits_the_budget():
+    g = grid_graph(3, 3, 100)
+    lon, lat = lonlat(0, 0)
+    with pytest.raises(AnalysisError, match="no stop fits the 12-minute budget"):
+        plan_route(g, stops_at([(200, 200)], [1]), lat=lat, lon=lon, budget_min=12, dwell_min=10)
+
+
+def test_stops_on_one_node_are_merged_not_doubled():
+    g = grid_graph(3, 3, 100)
+    stops = stops_at([(100, 100), (105, 95)], [2, 5])
+    lon, lat = lonlat(0, 0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
+    status = dict(zip(r.candidates["stop_id"], r.candidates["status"], strict=True))
+    assert status == {"s0": "merged", "s1": "visited"}
+    assert r.weight_covered == 5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"budget_min": 0}, "positive number of minutes"),
+        ({"budget_min": 30, "speed_mps": 40}, "walking speed"),
+        ({"budget_min": 30, "max_stops": 0}, "max_stops"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    g = grid_graph(3, 3, 100)
+    lon, lat = lonlat(0, 0)
+    with pytest.raises(AnalysisError, match=match):
+        plan_route(g, stops_at([(100, 100)], [1]), lat=lat, lon=lon, **kwargs)
+
+
+def test_per_stop_dwell_column_is_clamped():
+    g = grid_graph(3, 3, 100)
+    stops = stops_at([(200, 0), (0, 200)], [1, 1])
+    stops["dwell_min"] = [3.0, 12.0]
+    lon, lat = lonlat(0, 0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
+    assert sorted(r.stops["dwell_min"]) == [10.0, 12.0]
