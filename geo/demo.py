@@ -8,6 +8,9 @@ the Watts developments after the Community Safety Partnership began there (late 
 evening and weekend peaks, and the quirks of real exports (unknown victim age, unknown
 weapon, date-only records).
 
+The bundle also carries ``walk.graphml``, a generated (approximate) walking network of the
+demo area, so patrol routes can be planned with no network at all.
+
 Run ``python -m geo demo`` (or ``make demo``) to rebuild. The seed is fixed, so a re-run on
 the same library versions gives byte-identical files.
 """
@@ -453,6 +456,14 @@ def write_bundle(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Any]:
         "incidents_by_category": counts,
         "date_from": str(incidents["occurred_at"].min().date()),
         "date_to": str(incidents["occurred_at"].max().date()),
+    }
+    from geo.walknet import read_graphml, write_demo_network  # walknet reads this module's street names
+
+    network = read_graphml(write_demo_network(out))
+    manifest["walk_network"] = {
+        "nodes": network.number_of_nodes(),
+        "edges": network.number_of_edges(),
+        "note": "generated street grid, approximate; not OpenStreetMap",
     }
     write_geoparquet(incidents, out / "incidents.parquet", metadata={**manifest, "source": DEMO_SOURCE})
     write_text_atomic(out / "manifest.json", json.dumps(manifest, sort_keys=True, indent=2) + "\n")

@@ -35,10 +35,10 @@ def test_generator_is_deterministic_and_matches_committed_bundle(tmp_path: Path)
     a, b = tmp_path / "a", tmp_path / "b"
     write_bundle(a)
     write_bundle(b)
-    for name in ("incidents.parquet", "places.geojson", "streets.geojson", "manifest.json"):
+    for name in ("incidents.parquet", "places.geojson", "streets.geojson", "walk.graphml", "manifest.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     # The committed text files are exactly what the generator writes; the parquet holds the same table.
-    for name in ("places.geojson", "streets.geojson", "manifest.json"):
+    for name in ("places.geojson", "streets.geojson", "walk.graphml", "manifest.json"):
         assert (a / name).read_bytes() == (DEMO / name).read_bytes(), f"data/demo/{name} is stale: run make demo"
     assert_geodataframe_equal(load_incidents(a / "incidents.parquet"), load_incidents(DEMO / "incidents.parquet"))
 
