@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo import webassets as assets
 from geo.datasets import load_incidents, load_places, load_streets
 from geo.settings import DEFAULT_CONFIG, load_settings
-from layers import assets
 from layers.overview import OverviewData, overview_map
 
 ROOT = Path(__file__).resolve().parents[1]

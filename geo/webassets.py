@@ -1,4 +1,4 @@
-"""Leaflet scripts and styles from installed packages, so maps draw with no internet.
+"""Leaflet scripts and styles from installed packages, so maps draw with no internet (no folium here).
 
 folium points at CDNs by default; here the same files come from the XStatic packages
 installed by ``requirements.txt``. The dashboard copies them into ``static/vendor/`` (served
