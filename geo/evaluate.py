@@ -16,7 +16,7 @@ places, minus T and D so no incident is counted twice). Periods: before **b** an
   residual variance and a t interval (``df = months - 4``).
 
 The reading is a structured :class:`Reading` (a key plus parameters) so the interface can
-word it in English or Spanish; :func:`reading_text` gives the English.
+word it; :func:`reading_text` gives the sentence in English or Spanish.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo._analysis import as_metric_geoms, check_points, local_dates, metric_xy, positive, to_timestamp
 from geo.errors import AnalysisError
+from geo.i18n import t
 
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -366,54 +367,26 @@ def _read_displacement(counts: dict[str, int], q: float | None, reading: Reading
     return Reading("displacement_greater", params)
 
 
-READINGS_EN: dict[str, str] = {
-    "too_few_events": (
-        "Too few events to say: {n_treated} incidents in the treated area over both periods "
-        "({months} months each side of {start}); at least {min_events} are needed."
-    ),
-    "decrease": (
-        "After {start}, incidents in the treated area went from {treated_before} to {treated_after} "
-        "({treated_change_pct}%) while the comparison area changed by {control_change_pct}%: "
-        "a relative decrease of {wdd_size} incidents (WDD {wdd}, 95% interval {low} to {high}), "
-        "more than chance alone would explain."
-    ),
-    "increase": (
-        "After {start}, incidents in the treated area went from {treated_before} to {treated_after} "
-        "({treated_change_pct}%) while the comparison area changed by {control_change_pct}%: "
-        "a relative increase of {wdd_size} incidents (WDD {wdd}, 95% interval {low} to {high}), "
-        "more than chance alone would explain."
-    ),
-    "no_clear_change": (
-        "After {start}, incidents in the treated area went from {treated_before} to {treated_after} "
-        "({treated_change_pct}%) while the comparison area changed by {control_change_pct}%. "
-        "The difference (WDD {wdd}, 95% interval {low} to {high}) could be chance: no clear program effect."
-    ),
-    "diffusion_greater": (
-        "The surrounding buffer also improved, by more than the treated area itself (WDQ {wdq}): "
-        "a diffusion of benefits."
-    ),
-    "diffusion": "The surrounding buffer also improved (WDQ {wdq}): a diffusion of benefits, not displacement.",
-    "no_displacement": "The surrounding buffer did not change relative to the comparison area (WDQ 0).",
-    "displacement": (
-        "Some incidents may have moved into the surrounding buffer (WDQ {wdq}), "
-        "but less than the improvement in the treated area."
-    ),
-    "displacement_greater": (
-        "Incidents appear to have moved into the surrounding buffer by more than the treated area improved "
-        "(WDQ {wdq}): the net effect is negative."
-    ),
-    "not_applicable": "",
-}
+READING_KEYS: tuple[str, ...] = (
+    "too_few_events",
+    "decrease",
+    "increase",
+    "no_clear_change",
+    "diffusion_greater",
+    "diffusion",
+    "no_displacement",
+    "displacement",
+    "displacement_greater",
+    "not_applicable",
+)
 
 
 def reading_text(reading: Reading, lang: str = "en") -> str:
-    """The reading as an English sentence (other languages are the interface's job)."""
-    if lang != "en":
-        msg = f"only English text is built here, got lang={lang!r}; translate reading.key in the interface"
-        raise AnalysisError(msg)
-    template = READINGS_EN.get(reading.key)
-    if template is None:
+    """The reading as a sentence in ``lang`` (templates ``reading.<key>`` in geo/locales)."""
+    if reading.key not in READING_KEYS:
         msg = f"unknown reading key {reading.key!r}"
         raise AnalysisError(msg)
+    if reading.key == "not_applicable":
+        return ""
     params = {k: ("n/a" if v is None else v) for k, v in reading.params.items()}
-    return template.format(**params)
+    return t(f"reading.{reading.key}", lang, **params)

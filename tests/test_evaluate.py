@@ -125,5 +125,7 @@ def test_reading_text_keys() -> None:
     assert reading_text(Reading("not_applicable")) == ""
     with pytest.raises(AnalysisError, match="unknown reading key"):
         reading_text(Reading("nope"))
-    with pytest.raises(AnalysisError, match="only English"):
-        reading_text(Reading("not_applicable"), lang="es")
+    params = {"wdq": "0.4"}
+    assert reading_text(Reading("diffusion", params), lang="en").startswith("The surrounding buffer also improved")
+    assert reading_text(Reading("diffusion", params), lang="es").startswith("La zona vecina también mejoró")
+    assert "WDQ 0.4" in reading_text(Reading("diffusion", params), lang="es")
