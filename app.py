@@ -13,5 +13,6 @@ settings = boot(sys.argv[1:])
 lang = current_lang(settings)
 pages = [
     st.Page("pages/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
+    st.Page("pages/methods.py", title=t("nav.methods", lang), icon=":material/menu_book:", url_path="methods"),
 ]
 st.navigation(pages).run()

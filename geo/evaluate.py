@@ -350,6 +350,10 @@ def _read(
 def _read_displacement(counts: dict[str, int], q: float | None, reading: Reading) -> Reading:
     if reading.key == "too_few_events":
         return Reading("not_applicable", {"reason": "too_few_events"})
+    if reading.key != "decrease":
+        # Displacement is read only where the program measurably worked (Ratcliffe): with no
+        # clear relative decrease, a WDQ would describe noise.
+        return Reading("not_applicable", {"reason": "no_clear_effect"})
     success = None
     if counts["Ca"] > 0 and counts["Cb"] > 0:
         success = counts["Ta"] / counts["Ca"] - counts["Tb"] / counts["Cb"]

@@ -318,3 +318,27 @@ def rank_places(
     out = out.drop(columns="_key").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return to_wgs84(out)
+
+
+def ring_polygons(place: object, *, rings_m: Sequence[float] = (75, 150, 400)) -> gpd.GeoDataFrame:
+    """The drawn bands of a place: ``inside`` (areal places only) and each ring outside its border.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, columns ``band, from_m, to_m, geometry`` (``from_m``/``to_m`` in metres,
+        NaN for ``inside``), innermost first.
+    """
+    edges = check_bands(rings_m, "rings_m", "metres")
+    geom = union_metric(place, "place")
+    rows: list[dict[str, Any]] = []
+    if _is_areal(geom):
+        rows.append({"band": INSIDE, "from_m": np.nan, "to_m": np.nan, "geometry": geom})
+    labels = band_labels(edges)
+    lows = (0.0, *edges[:-1])
+    for label, low, high in zip(labels[-len(edges) :], lows, edges, strict=True):
+        outer = geom.buffer(high, quad_segs=16)
+        inner = geom.buffer(low, quad_segs=16) if low > 0 else geom
+        band = outer.difference(inner) if _is_areal(inner) else outer
+        rows.append({"band": label, "from_m": float(low), "to_m": float(high), "geometry": band})
+    return to_wgs84(gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC))

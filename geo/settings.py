@@ -156,7 +156,7 @@ class MapSettings(_Frozen):
     height_px: int = Field(default=620, ge=200, le=2000)
     background: HexColour = "#f2efe9"
     tiles: TileSettings = TileSettings()
-    max_points: int = Field(default=3000, ge=1)
+    max_points: int = Field(default=5000, ge=1)
 
     @field_validator("center")
     @classmethod

@@ -9,12 +9,13 @@ import geopandas as gpd
 
 from geo.i18n import t
 from geo.settings import Settings
-from layers.basemap import make_map
+from layers.compose import MapComposer
 from layers.incidents import incidents_layer
-from layers.legend import LEGEND_CSS, Banner, Legend, add_css
 from layers.places import places_layer
-from layers.streets import STREET_LABEL_CSS, streets_layer
+from layers.streets import streets_layer
 from layers.style import symbols
+
+PLACE_LAYERS = (("csp_site", "layer.csp_sites"), ("park", "layer.parks"), ("housing", "layer.housing"))
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,33 @@ class OverviewData:
     others: gpd.GeoDataFrame | None = None
 
 
+def add_places(composer: MapComposer, places: gpd.GeoDataFrame, *, kinds: tuple[str, ...] | None = None) -> None:
+    """Parks, housing developments and CSP sites, one layer each."""
+    sym = symbols(composer.settings.colours)
+    for kind, key in PLACE_LAYERS:
+        if kinds is not None and kind not in kinds:
+            continue
+        subset = places[places["kind"] == kind]
+        if subset.empty:
+            continue
+        name = t(key, composer.lang)
+        composer.add(places_layer(subset, name=name, symbol=sym[kind], lang=composer.lang), [(name, sym[kind])])
+
+
+def add_streets(composer: MapComposer, streets: gpd.GeoDataFrame) -> None:
+    """The labelled context streets."""
+    sym = symbols(composer.settings.colours)["street"]
+    if not streets.empty:
+        composer.add(streets_layer(streets, symbol=sym, lang=composer.lang), [(t("layer.streets", composer.lang), sym)])
+
+
+def approximate_note(places: gpd.GeoDataFrame, lang: str) -> str | None:
+    """The legend note for approximate outlines, when any place is approximate."""
+    if places.empty or "approximate" not in places.columns:
+        return None
+    return t("legend.approximate", lang) if bool(places["approximate"].fillna(False).any()) else None
+
+
 def overview_map(
     data: OverviewData,
     settings: Settings,
@@ -38,31 +66,12 @@ def overview_map(
 ) -> folium.Map:
     """Build the overview map with a layer control, a legend for every layer and a scale bar."""
     sym = symbols(settings.colours)
-    m = make_map(settings.map, tiles=tiles, asset_base=asset_base)
-    add_css(m, LEGEND_CSS + STREET_LABEL_CSS, "safetymap_css")
-    legend_rows: list[tuple[str, object]] = []
-
-    streets_layer(data.streets, symbol=sym["street"], lang=lang).add_to(m)
-    legend_rows.append((t("layer.streets", lang), sym["street"]))
-    for kind, key in (("csp_site", "layer.csp_sites"), ("park", "layer.parks"), ("housing", "layer.housing")):
-        subset = data.places[data.places["kind"] == kind]
-        if subset.empty:
-            continue
-        places_layer(subset, name=t(key, lang), symbol=sym[kind], lang=lang).add_to(m)
-        legend_rows.append((t(key, lang), sym[kind]))
+    composer = MapComposer(settings, lang=lang, tiles=tiles, asset_base=asset_base)
+    add_streets(composer, data.streets)
+    add_places(composer, data.places)
     if data.others is not None and not data.others.empty:
-        incidents_layer(data.others, name=t("layer.incidents", lang), symbol=sym["incident"], lang=lang).add_to(m)
-        legend_rows.append((t("layer.incidents", lang), sym["incident"]))
-    incidents_layer(data.homicides, name=t("layer.homicides", lang), symbol=sym["homicide"], lang=lang).add_to(m)
-    legend_rows.append((t("layer.homicides", lang), sym["homicide"]))
-
-    approximate = bool(data.places.get("approximate", False).any()) if not data.places.empty else False
-    Legend(
-        t("legend.title", lang),
-        legend_rows,  # type: ignore[arg-type]
-        note=t("legend.approximate", lang) if approximate else None,
-    ).add_to(m)
-    if data.synthetic:
-        Banner(t("banner.synthetic_short", lang), position="bottomleft").add_to(m)
-    folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    return m
+        name = t("layer.incidents", lang)
+        composer.add(incidents_layer(data.others, name=name, symbol=sym["incident"], lang=lang), [(name, sym["incident"])])
+    name = t("layer.homicides", lang)
+    composer.add(incidents_layer(data.homicides, name=name, symbol=sym["homicide"], lang=lang), [(name, sym["homicide"])])
+    return composer.finish(synthetic=data.synthetic, note=approximate_note(data.places, lang))

@@ -1,50 +1,158 @@
-"""Map page: homicides, parks, housing developments, CSP sites and context streets."""
+"""Map page: incidents, hot spots, places, border rings and streets, with filters and key figures."""
 
 from __future__ import annotations
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.i18n import fmt_date, fmt_int, t
-from geo.settings import get_settings
-from layers.overview import OverviewData, overview_map
-from ui import data
-from ui.boot import current_lang
+from geo.i18n import fmt_int, fmt_pct, t
+from layers.compose import MapComposer
+from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
+from layers.incidents import incidents_layer
+from layers.overview import add_places, add_streets, approximate_note
+from layers.style import symbols
+from ui import data, view
+from ui.common import page_context
 
-settings = get_settings()
-lang = current_lang(settings)
-src = settings.sources
+LAYERS = ("homicides", "incidents", "kde", "gistar", "grid", "parks", "housing", "csp", "rings", "streets")
+DEFAULT_LAYERS = ("homicides", "incidents", "parks", "housing", "csp", "rings", "streets")
+LAYER_LABELS = {
+    "homicides": "layer.homicides",
+    "incidents": "layer.incidents",
+    "kde": "layer.gistar",
+    "gistar": "layer.gistar",
+    "grid": "layer.grid",
+    "parks": "layer.parks",
+    "housing": "layer.housing",
+    "csp": "layer.csp_sites",
+    "rings": "layer.rings",
+    "streets": "layer.streets",
+}
 
-incidents = data.incidents(src.incidents, lang)
-places = data.places(src.places, lang)
-streets = data.streets(src.streets, lang)
-synthetic = bool(incidents["synthetic"].any())
-
+ctx = page_context()
+s, lang, f = ctx.settings, ctx.lang, ctx.filters
+src = s.sources
 st.title(t("app.title", lang))
-st.caption(t("app.subtitle", lang))
-if synthetic:
-    st.warning(t("banner.synthetic", lang), icon=":material/science:")
 
-homicides = incidents[incidents["category"] == "homicide"]
-tiles = settings.map.tiles.enabled and data.tiles_available(settings.map.tiles.url, settings.map.tiles.probe_timeout_s)
-m = overview_map(
-    OverviewData(homicides=homicides, places=places, streets=streets, synthetic=synthetic),
-    settings,
-    lang=lang,
-    tiles=tiles,
-)
-st_folium(m, key="overview_map", height=settings.map.height_px, use_container_width=True, returned_objects=[])
-if not homicides.empty:
-    start = homicides["occurred_at"].min().date()
-    end = homicides["occurred_at"].max().date()
-    st.caption(
-        t(
-            "map.caption",
-            lang,
-            homicides=fmt_int(len(homicides), lang),
-            start=fmt_date(start, lang),
-            end=fmt_date(end, lang),
-        )
+# --- layers chosen, kept in the URL ---------------------------------------------------------
+if "m_layers" not in st.session_state:
+    raw = st.query_params.get("layers")
+    wanted = [k for k in (raw.split(",") if raw else DEFAULT_LAYERS) if k in LAYERS]
+    st.session_state["m_layers"] = wanted
+
+
+def _layer_label(key: str) -> str:
+    if key == "kde":
+        return t("layer.kde", lang, h="…").split(" (")[0]
+    if key == "rings":
+        return t("layer.rings", lang, place=f.place or "")
+    return t(LAYER_LABELS[key], lang)
+
+
+chosen = st.multiselect(t("map.layers", lang), LAYERS, key="m_layers", format_func=_layer_label)
+layers_param = ",".join(chosen)
+if st.query_params.get("layers") != layers_param:
+    st.query_params["layers"] = layers_param
+
+# --- key figures ----------------------------------------------------------------------------
+in_view = view.view(src.incidents, f, lang)
+n = len(in_view)
+homicides = in_view[in_view["category"] == "homicide"]
+cols = st.columns(3)
+delta = None
+if f.start and f.end:
+    before = len(view.view(src.incidents, f.shifted_years(-1), lang))
+    if before:
+        delta = f"{fmt_pct((n - before) / before, lang)} {t('kpi.vs_year', lang)}"
+cols[0].metric(t("kpi.in_view", lang), fmt_int(n, lang), delta=delta, delta_color="inverse")
+cols[1].metric(t("kpi.homicides", lang), fmt_int(len(homicides), lang))
+focus = None
+if f.place:
+    outer = int(max(f.rings_m or s.distances.rings_m))
+    table = view.ring_table(src.incidents, f, src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
+    cols[2].metric(
+        t("kpi.rings", lang, distance=fmt_int(outer, lang), place=f.place),
+        fmt_int(int(table["count"].sum()), lang),
+        help=t("kpi.rings_help", lang),
     )
+    focus = view.place(src.places, f.place, lang)
+
+if n == 0:
+    st.info(f"**{t('empty.title', lang)}** {t('empty.hint', lang)}", icon=":material/filter_alt_off:")
+
+# --- the map --------------------------------------------------------------------------------
+tiles = s.map.tiles.enabled and data.tiles_available(s.map.tiles.url, s.map.tiles.probe_timeout_s)
+center = None
+zoom = None
+if focus is not None:
+    c = focus.geometry.iloc[0].centroid
+    center, zoom = (c.y, c.x), max(s.map.zoom, 15)
+composer = MapComposer(s, lang=lang, tiles=tiles, center=center, zoom=zoom)
+sym = symbols(s.colours)
+notes: list[str] = []
+cell = s.analysis.grid_cell_m
+
+if "streets" in chosen:
+    add_streets(composer, ctx.streets)
+kinds = tuple(k for k, key in (("park", "parks"), ("housing", "housing"), ("csp_site", "csp")) if key in chosen)
+add_places(composer, ctx.places, kinds=kinds)
+if "grid" in chosen and n:
+    composer.add(*count_layer(view.grid_counts(src.incidents, f, cell), lang=lang, name=t("layer.grid", lang)))
+if "kde" in chosen and n:
+    heat = view.heat(src.incidents, f, cell_m=s.analysis.kde_cell_m, bandwidth=None)
+    if heat is not None:
+        contours, info = heat
+        bw = (info["bandwidth_x_m"], info["bandwidth_y_m"])
+        composer.add(*kde_layer(contours, lang=lang, bandwidth_m=bw))
+        rule = t(f"rule.{info['bandwidth_rule']}", lang)
+        notes.append(t("map.bandwidth", lang, hx=fmt_int(bw[0], lang), hy=fmt_int(bw[1], lang), rule=rule))
+if "gistar" in chosen and n:
+    cells, n_events = view.gistar(
+        src.incidents, f, cell_m=cell, alpha=s.analysis.fdr_alpha, min_events=s.analysis.min_events
+    )
+    group, rows = gi_layer(cells, lang=lang)
+    composer.add(group, rows)
+    if n_events < s.analysis.min_events:
+        st.warning(t("map.few_events", lang, message=t("map.too_few", lang, n=n_events, min=s.analysis.min_events)))
+    elif not rows:
+        notes.append(t("map.no_hotspots", lang))
+if "rings" in chosen and f.place:
+    rings = view.rings(src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
+    composer.add(*rings_layer(rings, lang=lang, place=f.place))
+for key, category, symbol_key, label_key in (
+    ("incidents", None, "incident", "layer.incidents"),
+    ("homicides", "homicide", "homicide", "layer.homicides"),
+):
+    if key not in chosen:
+        continue
+    subset = in_view[in_view["category"] != "homicide"] if category is None else homicides
+    if subset.empty:
+        continue
+    name = t(label_key, lang)
+    if len(subset) > s.map.max_points:
+        cells = view.grid_counts(src.incidents, f, cell, category=category)
+        if category is None:
+            cells = cells.assign(count=cells["count"] - view.grid_counts(src.incidents, f, cell, category="homicide")
+                                 .set_index("cell_id")["count"].reindex(cells["cell_id"]).fillna(0).to_numpy())  # fmt: skip
+        composer.add(*count_layer(cells, lang=lang, name=name))
+        notes.append(t("map.aggregated", lang, n=fmt_int(len(subset), lang), cell=fmt_int(cell, lang)))
+    else:
+        composer.add(incidents_layer(subset, name=name, symbol=sym[symbol_key], lang=lang), [(name, sym[symbol_key])])
+
+m = composer.finish(synthetic=ctx.synthetic, note=approximate_note(ctx.places, lang))
+st_folium(m, key="main_map", height=s.map.height_px, use_container_width=True, returned_objects=[])
+for note in notes:
+    st.caption(note)
 if not tiles:
     st.caption(t("map.no_tiles", lang))
+
+# --- focus place: counts by ring and year ---------------------------------------------------
+if f.place and n:
+    st.subheader(t("focus.title", lang, place=f.place))
+    pivot = table.pivot_table(index="year", columns="band", values="count", aggfunc="sum", fill_value=0, sort=False)
+    pivot = pivot.rename(columns={"inside": t("ring.inside", lang)})
+    pivot.columns = [str(c) + ("" if c == t("ring.inside", lang) else " m") for c in pivot.columns]
+    pivot[t("focus.total", lang)] = pivot.sum(axis=1)
+    pivot.index = pivot.index.astype(str)
+    pivot.index.name = t("focus.year", lang)
+    st.dataframe(pivot, width="stretch")

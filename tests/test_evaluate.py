@@ -129,3 +129,20 @@ def test_reading_text_keys() -> None:
     assert reading_text(Reading("diffusion", params), lang="en").startswith("The surrounding buffer also improved")
     assert reading_text(Reading("diffusion", params), lang="es").startswith("La zona vecina también mejoró")
     assert "WDQ 0.4" in reading_text(Reading("diffusion", params), lang="es")
+
+
+def test_displacement_is_read_only_after_a_clear_decrease() -> None:
+    from pathlib import Path
+
+    from geo.datasets import load_incidents, load_places
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    inc = load_incidents(demo / "incidents.parquet")
+    places = load_places(demo / "places.geojson")
+    park = places[(places["name"] == "Harvard Park") & (places["kind"] == "park")]
+    control = places[places["name"].isin(["Jesse Owens Park", "Van Ness Recreation Center"])]
+    result = evaluate_program(inc, park, control, start="2017-01-01", buffer_m=400)
+    assert result.reading.key != "decrease"
+    assert result.displacement.key == "not_applicable"
+    assert result.displacement.params["reason"] == "no_clear_effect"
+    assert result.wdq is not None  # the number is still reported; only the reading is withheld

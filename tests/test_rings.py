@@ -143,3 +143,27 @@ def test_rank_places_per_km_and_year() -> None:
     assert table["rank"].tolist() == [1, 2, 3]
     with pytest.raises(AnalysisError, match="no places of kind"):
         rank_places(inc, places, kind="housing")
+
+
+def test_ring_polygons_match_the_bands_they_draw() -> None:
+    import math
+
+    import shapely
+
+    from geo.projection import METRIC, metric_to_lonlat
+    from geo.rings import ring_polygons
+
+    # a 200 m x 100 m rectangle in metres, expressed in EPSG:4326
+    x0, y0 = 380_000.0, 3_760_000.0
+    xs, ys = metric_to_lonlat(np.array([x0, x0 + 200, x0 + 200, x0]), np.array([y0, y0, y0 + 100, y0 + 100]))
+    rect = shapely.Polygon(zip(xs, ys, strict=True))
+    bands = ring_polygons(rect, rings_m=(50, 100))
+    assert list(bands["band"]) == ["inside", "0-50", "50-100"]
+    area = bands.to_crs(METRIC).area.to_numpy()
+    assert area[0] == pytest.approx(20_000, rel=1e-3)
+    # buffer area of a rectangle: A + P d + pi d^2 (minus the previous band)
+    assert area[1] == pytest.approx(600 * 50 + math.pi * 50**2, rel=2e-3)
+    assert area[2] == pytest.approx(600 * 50 + math.pi * (100**2 - 50**2), rel=2e-3)
+    point_bands = ring_polygons(shapely.Point(-118.3, 33.98), rings_m=(75,))
+    assert list(point_bands["band"]) == ["0-75"]
+    assert point_bands.to_crs(METRIC).area.iloc[0] == pytest.approx(math.pi * 75**2, rel=2e-3)

@@ -1,0 +1,60 @@
+"""What every data page starts with: settings, language, data, filters and the demo notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+import streamlit as st
+
+from geo.filters import Filters
+from geo.i18n import t
+from geo.settings import Settings, get_settings
+from ui import data
+from ui.boot import current_lang
+from ui.filters import sidebar_filters
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """The state a page works from (all tables shared and read-only)."""
+
+    settings: Settings
+    lang: str
+    incidents: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    streets: gpd.GeoDataFrame
+    filters: Filters
+    synthetic: bool
+    first: dt.date
+    last: dt.date
+
+
+def focus_places(settings: Settings, places: gpd.GeoDataFrame) -> list[str]:
+    """Configured focus places first, then every other park and housing development."""
+    known = set(places["name"])
+    first = [p for p in settings.focus.places if p in known]
+    rest = sorted(set(places.loc[places["kind"].isin(["park", "housing"]), "name"]) - set(first))
+    return first + rest
+
+
+def page_context(*, with_filters: bool = True) -> PageContext:
+    """Load settings, language and data; draw the sidebar filters; show the synthetic-data notice."""
+    settings = get_settings()
+    lang = current_lang(settings)
+    src = settings.sources
+    incidents = data.incidents(src.incidents, lang)
+    places = data.places(src.places, lang)
+    streets = data.streets(src.streets, lang)
+    synthetic = bool(incidents["synthetic"].any()) if len(incidents) else False
+    if len(incidents):
+        first = incidents["occurred_at"].min().date()
+        last = incidents["occurred_at"].max().date()
+    else:
+        first = last = dt.date.today()
+    names = focus_places(settings, places)
+    f = sidebar_filters(settings, lang, first=first, last=last, places=names) if with_filters else Filters()
+    if synthetic:
+        st.warning(t("banner.synthetic", lang), icon=":material/science:")
+    return PageContext(settings, lang, incidents, places, streets, f, synthetic, first, last)

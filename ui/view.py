@@ -1,0 +1,134 @@
+"""Cached analysis for the pages, keyed on plain values: file path + mtime + the filter query.
+
+Results are small (indices, cells, contours, tables); the incident table itself is shared
+read-only through :mod:`ui.data`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from geo import datasets, filters
+from geo.gistar import TooFewEventsWarning, hotspots_grid
+from geo.grid import square_counts
+from geo.kde import kde, kde_contours
+from geo.rings import ring_counts, ring_polygons
+from ui import data
+
+Query = tuple[tuple[str, str], ...]
+
+
+def query_key(f: filters.Filters) -> Query:
+    """A hashable, plain cache key for ``f``."""
+    return tuple(sorted(f.to_query().items()))
+
+
+def _filters(query: Query) -> filters.Filters:
+    return filters.Filters.from_query(dict(query))[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _positions(path: str, mtime: float, query: Query) -> np.ndarray:
+    inc = data._incidents(path, mtime)
+    derived = data._derived(path, mtime)
+    return np.flatnonzero(filters.mask(inc, _filters(query), derived).to_numpy())
+
+
+def view(path: Path, f: filters.Filters, lang: str) -> gpd.GeoDataFrame:
+    """The incidents matching ``f`` (a view of the shared table)."""
+    inc = data.incidents(path, lang)
+    return inc.iloc[_positions(str(path), data.mtime(path), query_key(f))]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _grid(path: str, mtime: float, query: Query, cell_m: float, category: str | None) -> gpd.GeoDataFrame:
+    inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
+    if category is not None:
+        inc = inc[inc["category"] == category]
+    cells = square_counts(inc, cell_m=cell_m) if len(inc) else inc.iloc[0:0].assign(count=0)
+    cells.attrs = {}
+    return cells
+
+
+def grid_counts(path: Path, f: filters.Filters, cell_m: float, *, category: str | None = None) -> gpd.GeoDataFrame:
+    """Counts per square cell of ``cell_m`` metres (EPSG:4326 polygons)."""
+    return _grid(str(path), data.mtime(path), query_key(f), cell_m, category)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _gistar(path: str, mtime: float, query: Query, cell_m: float, alpha: float, min_events: int):  # type: ignore[no-untyped-def]
+    inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
+    if len(inc) == 0:
+        return inc.iloc[0:0].assign(count=0, gi_z=0.0, gi_class=0), 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TooFewEventsWarning)
+        cells = hotspots_grid(inc, cell_m=cell_m, alpha=alpha, min_events=min_events)
+    n = int(cells.attrs.get("n_events", len(inc)))
+    cells.attrs = {}
+    return cells, n
+
+
+def gistar(path: Path, f: filters.Filters, *, cell_m: float, alpha: float, min_events: int):  # type: ignore[no-untyped-def]
+    """Gi* cells (with ``gi_class``) and the number of events behind them."""
+    return _gistar(str(path), data.mtime(path), query_key(f), cell_m, alpha, min_events)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _kde(path: str, mtime: float, query: Query, cell_m: float, bandwidth: float | None):  # type: ignore[no-untyped-def]
+    inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
+    if len(inc) < 3:
+        return None
+    result = kde(inc, cell_m=cell_m, bandwidth_m=bandwidth)
+    contours = kde_contours(result)
+    contours.attrs = {}
+    return contours, result.describe()
+
+
+def heat(path: Path, f: filters.Filters, *, cell_m: float, bandwidth: float | None):  # type: ignore[no-untyped-def]
+    """KDE contours and the description (bandwidth, rule) of the surface, or None with too few points."""
+    return _kde(str(path), data.mtime(path), query_key(f), cell_m, bandwidth)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _place(places_path: str, places_mtime: float, name: str) -> gpd.GeoDataFrame:
+    places = data._places(places_path, places_mtime)
+    hit = datasets.place_by_name(places, name)
+    parks_first = hit.sort_values("kind", key=lambda k: k.map({"park": 0, "housing": 1}).fillna(2))
+    return parks_first.iloc[[0]]
+
+
+def place(places_path: Path, name: str, lang: str) -> gpd.GeoDataFrame:
+    """One place by name (a park or housing development before its CSP outline)."""
+    data.places(places_path, lang)  # error panel on a bad file
+    return _place(str(places_path), data.mtime(places_path), name)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _rings(places_path: str, places_mtime: float, name: str, rings_m: tuple[float, ...]) -> gpd.GeoDataFrame:
+    return ring_polygons(_place(places_path, places_mtime, name), rings_m=rings_m)
+
+
+def rings(places_path: Path, name: str, rings_m: tuple[float, ...]) -> gpd.GeoDataFrame:
+    """Ring polygons around a place."""
+    return _rings(str(places_path), data.mtime(places_path), name, rings_m)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _ring_table(
+    path: str, mtime: float, query: Query, places_path: str, places_mtime: float, name: str, rings_m: tuple[float, ...]
+) -> pd.DataFrame:
+    inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
+    return ring_counts(inc, _place(places_path, places_mtime, name), rings_m=rings_m, by=("year",))
+
+
+def ring_table(path: Path, f: filters.Filters, places_path: Path, name: str, rings_m: tuple[float, ...]) -> pd.DataFrame:
+    """Counts by year and band (``year, band, from_m, to_m, count``) for the incidents in view."""
+    return _ring_table(
+        str(path), data.mtime(path), query_key(f), str(places_path), data.mtime(places_path), name, rings_m
+    )
