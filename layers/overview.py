@@ -71,7 +71,11 @@ def overview_map(
     add_places(composer, data.places)
     if data.others is not None and not data.others.empty:
         name = t("layer.incidents", lang)
-        composer.add(incidents_layer(data.others, name=name, symbol=sym["incident"], lang=lang), [(name, sym["incident"])])
+        composer.add(
+            incidents_layer(data.others, name=name, symbol=sym["incident"], lang=lang), [(name, sym["incident"])]
+        )
     name = t("layer.homicides", lang)
-    composer.add(incidents_layer(data.homicides, name=name, symbol=sym["homicide"], lang=lang), [(name, sym["homicide"])])
+    composer.add(
+        incidents_layer(data.homicides, name=name, symbol=sym["homicide"], lang=lang), [(name, sym["homicide"])]
+    )
     return composer.finish(synthetic=data.synthetic, note=approximate_note(data.places, lang))

@@ -130,10 +130,10 @@ for key, category, symbol_key, label_key in (
         continue
     name = t(label_key, lang)
     if len(subset) > s.map.max_points:
-        cells = view.grid_counts(src.incidents, f, cell, category=category)
         if category is None:
-            cells = cells.assign(count=cells["count"] - view.grid_counts(src.incidents, f, cell, category="homicide")
-                                 .set_index("cell_id")["count"].reindex(cells["cell_id"]).fillna(0).to_numpy())  # fmt: skip
+            cells = view.grid_counts(src.incidents, f, cell, exclude="homicide")
+        else:
+            cells = view.grid_counts(src.incidents, f, cell, only=category)
         composer.add(*count_layer(cells, lang=lang, name=name))
         notes.append(t("map.aggregated", lang, n=fmt_int(len(subset), lang), cell=fmt_int(cell, lang)))
     else:

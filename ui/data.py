@@ -93,3 +93,15 @@ def tiles_available(url: str, timeout_s: float) -> bool:
     from geo.tiles import tile_server_answers
 
     return tile_server_answers(url, timeout_s=timeout_s)
+
+
+@st.cache_data(show_spinner=False, ttl=30)
+def _inventory(store_dir: str, mtime: float) -> list[dict[str, object]]:
+    from geo.ingest import store_inventory
+
+    return store_inventory(store_dir)
+
+
+def inventory(store_dir: Path) -> list[dict[str, object]]:
+    """What the local store holds (re-read when the folder changes, at most every 30 s)."""
+    return _inventory(str(store_dir), mtime(store_dir))

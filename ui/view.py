@@ -47,18 +47,24 @@ def view(path: Path, f: filters.Filters, lang: str) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _grid(path: str, mtime: float, query: Query, cell_m: float, category: str | None) -> gpd.GeoDataFrame:
+def _grid(
+    path: str, mtime: float, query: Query, cell_m: float, only: str | None, exclude: str | None
+) -> gpd.GeoDataFrame:
     inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
-    if category is not None:
-        inc = inc[inc["category"] == category]
+    if only is not None:
+        inc = inc[inc["category"] == only]
+    if exclude is not None:
+        inc = inc[inc["category"] != exclude]
     cells = square_counts(inc, cell_m=cell_m) if len(inc) else inc.iloc[0:0].assign(count=0)
     cells.attrs = {}
     return cells
 
 
-def grid_counts(path: Path, f: filters.Filters, cell_m: float, *, category: str | None = None) -> gpd.GeoDataFrame:
-    """Counts per square cell of ``cell_m`` metres (EPSG:4326 polygons)."""
-    return _grid(str(path), data.mtime(path), query_key(f), cell_m, category)
+def grid_counts(
+    path: Path, f: filters.Filters, cell_m: float, *, only: str | None = None, exclude: str | None = None
+) -> gpd.GeoDataFrame:
+    """Counts per square cell of ``cell_m`` metres (EPSG:4326 polygons), for one category or all but one."""
+    return _grid(str(path), data.mtime(path), query_key(f), cell_m, only, exclude)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -127,8 +133,91 @@ def _ring_table(
     return ring_counts(inc, _place(places_path, places_mtime, name), rings_m=rings_m, by=("year",))
 
 
-def ring_table(path: Path, f: filters.Filters, places_path: Path, name: str, rings_m: tuple[float, ...]) -> pd.DataFrame:
+def ring_table(
+    path: Path, f: filters.Filters, places_path: Path, name: str, rings_m: tuple[float, ...]
+) -> pd.DataFrame:
     """Counts by year and band (``year, band, from_m, to_m, count``) for the incidents in view."""
     return _ring_table(
         str(path), data.mtime(path), query_key(f), str(places_path), data.mtime(places_path), name, rings_m
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _series(
+    path: str,
+    mtime: float,
+    query: Query,
+    places_path: str,
+    places_mtime: float,
+    names: tuple[str, ...],
+    within_m: float,
+    freq: str,
+    nibrs_break: str,
+) -> pd.DataFrame:
+    from geo.trends import place_series
+
+    f = _filters(query)
+    inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
+    frames = []
+    for name in names:
+        s = place_series(
+            inc, _place(places_path, places_mtime, name), within_m=within_m, freq=freq,
+            start=f.start, end=f.end, nibrs_break=nibrs_break,
+        )  # fmt: skip
+        frames.append(s.assign(place=name))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def series(
+    path: Path, f: filters.Filters, places_path: Path, names: tuple[str, ...], *, within_m: float, freq: str,
+    nibrs_break: str,
+) -> pd.DataFrame:  # fmt: skip
+    """Monthly or yearly counts near each named place (``place, period, period_start, count, era``)."""
+    return _series(
+        str(path), data.mtime(path), query_key(f), str(places_path), data.mtime(places_path), names, within_m, freq,
+        nibrs_break,
+    )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _evaluation(
+    path: str,
+    mtime: float,
+    query: Query,
+    places_path: str,
+    places_mtime: float,
+    treated: str,
+    control: tuple[str, ...],
+    start: str,
+    buffer_m: float,
+    min_events: int,
+) -> dict[str, object]:
+    from geo.errors import AnalysisError
+    from geo.evaluate import evaluate_program
+
+    inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
+    places = data._places(places_path, places_mtime)
+    ctrl = places[places["name"].isin(control) & places["kind"].isin(["park", "housing"])]
+    try:
+        result = evaluate_program(
+            inc, _place(places_path, places_mtime, treated), ctrl, start=start, buffer_m=buffer_m, min_events=min_events
+        )
+    except AnalysisError as exc:
+        return {"error": str(exc)}
+    out = result.to_dict()
+    out["reading_obj"] = result.reading
+    out["displacement_obj"] = result.displacement
+    out["monthly_frame"] = result.monthly
+    return out
+
+
+def evaluation(
+    path: Path, f: filters.Filters, places_path: Path, *, treated: str, control: tuple[str, ...], start: str,
+    buffer_m: float, min_events: int,
+) -> dict[str, object]:  # fmt: skip
+    """The program evaluation as plain values (``error`` set when it cannot be computed)."""
+    undated = f.replace(start=None, end=None)
+    return _evaluation(
+        str(path), data.mtime(path), query_key(undated), str(places_path), data.mtime(places_path), treated,
+        control, start, buffer_m, min_events,
+    )  # fmt: skip

@@ -1,0 +1,69 @@
+"""Data page: where the incidents come from, how fresh they are, and every row accounted for."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo.i18n import catalog, fmt_date, fmt_int, t
+from geo.settings import get_settings
+from ui import data
+from ui.boot import current_lang
+
+settings = get_settings()
+lang = current_lang(settings)
+src = settings.sources
+st.title(t("data.title", lang))
+
+incidents = data.incidents(src.incidents, lang)
+meta = data.metadata(src.incidents, lang)
+st.subheader(t("data.current", lang))
+c1, c2, c3 = st.columns(3)
+c1.metric(t("data.rows", lang), fmt_int(len(incidents), lang))
+if len(incidents):
+    first = incidents["occurred_at"].min().date()
+    last = incidents["occurred_at"].max().date()
+    c2.metric(t("data.range", lang), f"{fmt_date(first, lang)} – {fmt_date(last, lang)}")
+    c3.metric(t("data.as_of", lang), fmt_date(last, lang))
+st.caption(f"{t('data.file', lang)}: `{src.incidents}` · {t('data.source', lang)}: {meta.get('source', '—')}")
+if bool(incidents["synthetic"].any()) if len(incidents) else False:
+    st.warning(t("data.synthetic", lang, seed=meta.get("seed", "—")), icon=":material/science:")
+if meta.get("series_break"):
+    st.info(t("data.break_note", lang, date=meta["series_break"]))
+elif len(incidents) and first <= settings.analysis.nibrs_break <= last:
+    st.info(t("data.break_note", lang, date=fmt_date(settings.analysis.nibrs_break, lang)))
+
+st.subheader(t("data.store", lang))
+layers = data.inventory(src.store_dir)
+if not layers:
+    st.info(t("data.store_empty", lang, path=src.store_dir))
+else:
+    for layer in layers:
+        if layer.get("error"):
+            st.error(t("data.broken", lang, name=layer["name"], error=layer["error"]))
+    labels = catalog(lang)
+    rows = []
+    for layer in layers:
+        if layer.get("error"):
+            continue
+        dropped = layer.get("dropped") or {}
+        dates = "" if not layer.get("date_from") else f"{layer['date_from']} – {layer['date_to']}"
+        rows.append(
+            {
+                t("data.col.layer", lang): layer["name"],
+                t("data.col.kind", lang): layer.get("kind"),
+                t("data.col.source", lang): layer.get("source"),
+                t("data.col.origin", lang): layer.get("url_or_file"),
+                t("data.col.fetched", lang): str(layer.get("fetched_at") or "")[:16].replace("T", " "),
+                t("data.col.rows_in", lang): layer.get("rows_in"),
+                t("data.col.kept", lang): layer.get("rows_kept"),
+                t("data.col.dropped", lang): ", ".join(
+                    f"{labels.get(f'reason.{k}', k)}: {fmt_int(v, lang)}" for k, v in dropped.items()
+                )
+                or "0",
+                t("data.col.dates", lang): dates,
+                t("data.col.break", lang): layer.get("series_break") or "",
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(t("data.accounting", lang))

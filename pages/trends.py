@@ -1,0 +1,154 @@
+"""Trends and evaluation: series near the focus place and its comparison, hour x weekday, program evaluation."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from babel.dates import get_day_names
+
+from geo.evaluate import reading_text
+from geo.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
+from ui import view
+from ui.common import focus_places, page_context
+
+ctx = page_context()
+s, lang, f = ctx.settings, ctx.lang, ctx.filters
+src = s.sources
+st.title(t("trends.title", lang))
+place = f.place or s.focus.default_place
+outer = float(max(f.rings_m or s.distances.rings_m))
+names = focus_places(s, ctx.places)
+nibrs = s.analysis.nibrs_break
+
+# --- series -------------------------------------------------------------------------------
+c1, c2 = st.columns([1, 3])
+freq = c1.radio(
+    t("trends.freq", lang), ["month", "year"], format_func=lambda k: t(f"trends.freq.{k}", lang), key="t_freq"
+)
+default_compare = [n for n in s.focus.places if n != place][:2]
+compare = c2.multiselect(
+    t("trends.compare", lang), [n for n in names if n != place], default=default_compare, key="t_cmp"
+)
+series = view.series(
+    src.incidents, f, src.places, (place, *compare), within_m=outer, freq=freq, nibrs_break=nibrs.isoformat()
+)
+st.subheader(t("trends.series", lang, distance=fmt_int(outer, lang)))
+if series.empty or series["count"].sum() == 0:
+    st.info(f"**{t('empty.title', lang)}** {t('empty.hint', lang)}")
+else:
+    frame = series.rename(columns={"place": t("trends.place", lang)})
+    line = (
+        alt.Chart(frame)
+        .mark_line(point=freq == "year")
+        .encode(
+            x=alt.X("period_start:T", title=t("trends.axis_period", lang)),
+            y=alt.Y("count:Q", title=t("trends.axis_count", lang)),
+            color=alt.Color(f"{t('trends.place', lang)}:N", scale=alt.Scale(scheme="tableau10")),
+            strokeDash=alt.StrokeDash(f"{t('trends.place', lang)}:N"),
+            tooltip=[t("trends.place", lang), "period", "count"],
+        )
+    )
+    layers = [line]
+    start, end = series["period_start"].min(), series["period_start"].max()
+    if start <= pd.Timestamp(nibrs) <= end + pd.offsets.YearEnd(0):
+        rule = pd.DataFrame({"x": [pd.Timestamp(nibrs)], "label": [t("trends.break_label", lang)]})
+        layers.append(alt.Chart(rule).mark_rule(color="#444", strokeDash=[4, 4]).encode(x="x:T"))
+        layers.append(alt.Chart(rule).mark_text(align="left", dx=4, dy=-6, color="#444").encode(x="x:T", text="label"))
+        st.caption(t("trends.break", lang, date=fmt_date(nibrs, lang)))
+    st.altair_chart(alt.layer(*layers).properties(height=320), width="stretch")
+
+# --- hour of day x weekday --------------------------------------------------------------------
+in_view = view.view(src.incidents, f, lang)
+known = in_view[in_view["time_known"]]
+if len(known):
+    st.subheader(t("trends.heat_title", lang))
+    days = get_day_names("abbreviated", locale=LOCALES[lang])
+    table = pd.crosstab(known["occurred_at"].dt.hour, known["occurred_at"].dt.day_of_week)
+    table = table.reindex(index=range(24), columns=range(7), fill_value=0)
+    table.columns = [days[d] for d in range(7)]
+    table.index.name = t("trends.hour", lang)
+    st.dataframe(table.style.background_gradient(cmap="Oranges", axis=None), height=420, width="stretch")
+
+# --- evaluation -------------------------------------------------------------------------------
+st.subheader(t("eval.title", lang, place=place))
+focus = view.place(src.places, place, lang)
+program_start = focus["program_start"].iloc[0] if "program_start" in focus.columns else None
+e1, e2, e3 = st.columns(3)
+peers = [n for n in names if n not in s.focus.places and n != place][:3]
+controls = e1.multiselect(
+    t("eval.control", lang), [n for n in names if n != place], default=peers,
+    key="e_ctrl",
+)  # fmt: skip
+start = e2.date_input(
+    t("eval.start", lang), value=pd.Timestamp(program_start or "2017-01-01").date(), min_value=ctx.first,
+    max_value=ctx.last, key="e_start", format="YYYY-MM-DD",
+)  # fmt: skip
+buffer_m = e3.number_input(
+    t("eval.buffer", lang), min_value=50, max_value=2000, value=int(s.distances.displacement_buffer_m), step=50,
+    key="e_buffer",
+)  # fmt: skip
+if not controls:
+    st.info(t("eval.need_control", lang))
+else:
+    res = view.evaluation(
+        src.incidents, f, src.places, treated=place, control=tuple(controls), start=start.isoformat(),
+        buffer_m=float(buffer_m), min_events=s.analysis.min_events,
+    )  # fmt: skip
+    if "error" in res:
+        st.warning(t("eval.error", lang, error=res["error"]))
+    else:
+        st.markdown(f"**{reading_text(res['reading_obj'], lang)}** {reading_text(res['displacement_obj'], lang)}")
+        wdd = res["wdd"]
+        m1, m2, m3 = st.columns(3)
+        m1.metric(
+            t("eval.wdd", lang), fmt_num(wdd["estimate"], lang),
+            help=t("eval.wdd_ci", lang, low=fmt_num(wdd["low"], lang), high=fmt_num(wdd["high"], lang)),
+        )  # fmt: skip
+        m1.caption(t("eval.wdd_ci", lang, low=fmt_num(wdd["low"], lang), high=fmt_num(wdd["high"], lang)))
+        m2.metric(t("eval.wdq", lang), t("na", lang) if res["wdq"] is None else fmt_num(res["wdq"], lang, digits=2))
+        did = res["did_per_month"]
+        m3.metric(t("eval.did", lang), t("na", lang) if did is None else fmt_num(did["estimate"], lang, digits=2))
+        if did is not None:
+            m3.caption(
+                t(
+                    "eval.wdd_ci",
+                    lang,
+                    low=fmt_num(did["low"], lang, digits=2),
+                    high=fmt_num(did["high"], lang, digits=2),
+                )
+            )
+        b, a = res["before"], res["after"]
+        st.caption(
+            t("eval.counts", lang, before_from=fmt_date(pd.Timestamp(b[0]).date(), lang),
+              before_to=fmt_date(pd.Timestamp(b[1]).date(), lang), after_from=fmt_date(pd.Timestamp(a[0]).date(), lang),
+              after_to=fmt_date(pd.Timestamp(a[1]).date(), lang), months=res["months"])
+        )  # fmt: skip
+        counts = res["counts"]
+        table = pd.DataFrame(
+            {
+                t("eval.table.area", lang): [t(f"eval.area.{k}", lang) for k in ("T", "D", "C")],
+                t("eval.table.before", lang): [counts[f"{k}b"] for k in ("T", "D", "C")],
+                t("eval.table.after", lang): [counts[f"{k}a"] for k in ("T", "D", "C")],
+            }
+        )
+        st.dataframe(table, hide_index=True)
+        monthly = res["monthly_frame"].rename(
+            columns={"treated": t("eval.area.T", lang), "displacement": t("eval.area.D", lang),
+                     "control": t("eval.area.C", lang)}
+        )  # fmt: skip
+        long = monthly.melt(id_vars=["month", "post"], var_name=t("eval.table.area", lang), value_name="n")
+        long["month"] = pd.to_datetime(long["month"].astype(str))
+        chart = (
+            alt.Chart(long)
+            .mark_line()
+            .encode(
+                x=alt.X("month:T", title=t("trends.axis_period", lang)),
+                y=alt.Y("n:Q", title=t("trends.axis_count", lang)),
+                color=alt.Color(f"{t('eval.table.area', lang)}:N", scale=alt.Scale(scheme="dark2")),
+                strokeDash=alt.StrokeDash(f"{t('eval.table.area', lang)}:N"),
+            )
+        )
+        marker = alt.Chart(pd.DataFrame({"x": [pd.Timestamp(start)]})).mark_rule(color="#000").encode(x="x:T")
+        st.caption(t("eval.monthly", lang))
+        st.altair_chart(alt.layer(chart, marker).properties(height=260), width="stretch")
