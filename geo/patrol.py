@@ -40,6 +40,7 @@ from shapely.ops import substring
 from geo import _orienteering as orienteering
 from geo.errors import AnalysisError, DataError
 from geo.projection import METRIC, WGS84, lonlat_to_metric, metric_to_lonlat, points_metric, to_metric
+from geo.settings import PatrolSettings
 from geo.walknet import check_network, edge_line
 
 STOP_COLUMNS = ("stop_id", "kind", "label", "weight")
@@ -379,6 +380,60 @@ def merge_candidates(
     if top is not None:
         keep = keep[: max(0, int(top))]
     return allc.iloc[keep].reset_index(drop=True)
+
+
+HOTSPOT_METHODS = ("gistar", "grid")
+
+
+def candidate_stops(
+    incidents: gpd.GeoDataFrame,
+    *,
+    place: gpd.GeoDataFrame | None,
+    lat: float,
+    lon: float,
+    reach_m: float,
+    params: PatrolSettings,
+    method: str = "gistar",
+    alpha: float = 0.05,
+    min_events: int = 30,
+) -> gpd.GeoDataFrame:
+    """Candidate stops for a patrol from ``(lat, lon)``: border segments of ``place`` and hot cells.
+
+    Hot cells come from the analysis engine's Getis-Ord Gi* (cells significantly hot after the
+    FDR correction, weighted by their count) when ``method="gistar"`` and there are at least
+    ``min_events`` incidents within ``reach_m`` metres; otherwise (or when no cell is
+    significant) from the busiest cells of the same square grid.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Merged candidates (``stop_id, kind, label, weight``, EPSG:4326), heaviest first.
+    """
+    import warnings
+
+    from geo.gistar import TooFewEventsWarning, hotspots_grid
+
+    if method not in HOTSPOT_METHODS:
+        msg = f"unknown hot-spot method {method!r}; expected one of {list(HOTSPOT_METHODS)}"
+        raise AnalysisError(msg)
+    xy = points_metric(incidents) if len(incidents) else np.empty((0, 2))
+    (cx,), (cy,) = lonlat_to_metric(np.array([lon]), np.array([lat]))
+    near = incidents.iloc[np.flatnonzero(np.hypot(xy[:, 0] - cx, xy[:, 1] - cy) <= reach_m)] if len(xy) else incidents
+    frames = []
+    if place is not None:
+        frames.append(border_stops(place, near, segment_m=params.border_segment_m, within_m=params.border_within_m))
+    hot = None
+    if method == "gistar" and len(near) >= min_events:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TooFewEventsWarning)
+            cells = hotspots_grid(near, cell_m=params.grid_cell_m, alpha=alpha, min_events=min_events)
+        hot = cells[cells["gi_class"] > 0]
+        if not hot.empty:
+            frames.append(stops_from_cells(hot, weight="count", kind="gistar", top=2 * params.candidates))
+    if hot is None or hot.empty:
+        busy = grid_hot_cells(near, cell_m=params.grid_cell_m, top=2 * params.candidates)
+        frames.append(stops_from_cells(busy))
+    return merge_candidates(*frames, min_separation_m=params.min_separation_m, top=params.candidates)
 
 
 def add_stop(

@@ -331,3 +331,27 @@ def test_per_stop_dwell_column_is_clamped():
     lon, lat = lonlat(0, 0)
     r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
     assert sorted(r.stops["dwell_min"]) == [10.0, 12.0]
+
+
+def test_candidate_stops_use_gistar_hot_cells_and_fall_back_to_grid_counts() -> None:
+    from pathlib import Path
+
+    from geo.datasets import filter_period, load_incidents, load_places, place_by_name
+    from geo.patrol import candidate_stops
+    from geo.settings import PatrolSettings
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    inc = filter_period(load_incidents(demo / "incidents.parquet"), start="2015-01-01", end="2017-12-31")
+    park = place_by_name(load_places(demo / "places.geojson"), "Harvard Park")
+    params = PatrolSettings()
+    lat, lon = 33.98394, -118.30458
+    many = candidate_stops(inc, place=park, lat=lat, lon=lon, reach_m=1500, params=params, min_events=30)
+    assert "gistar" in set(many["kind"])
+    assert "border" in set(many["kind"])
+    assert len(many) <= params.candidates
+    few = candidate_stops(inc.iloc[:10], place=None, lat=lat, lon=lon, reach_m=20_000, params=params, min_events=30)
+    assert set(few["kind"]) <= {"hot_cell"}
+    grid = candidate_stops(inc, place=None, lat=lat, lon=lon, reach_m=1500, params=params, method="grid")
+    assert set(grid["kind"]) == {"hot_cell"}
+    with pytest.raises(AnalysisError, match="unknown hot-spot method"):
+        candidate_stops(inc, place=None, lat=lat, lon=lon, reach_m=1500, params=params, method="kde")

@@ -116,13 +116,10 @@ def plan_from_args(args: argparse.Namespace, settings: Settings) -> tuple[patrol
         raise AnalysisError(msg)
 
     reach_m = budget * 60 * speed / 2
-    cells = patrol.grid_hot_cells(
-        recent, cell_m=p.grid_cell_m, top=2 * p.candidates, around=(lat, lon), radius_m=reach_m
-    )
-    frames = [patrol.stops_from_cells(cells)]
-    if place is not None:
-        frames.insert(0, patrol.border_stops(place, recent, segment_m=p.border_segment_m, within_m=p.border_within_m))
-    candidates = patrol.merge_candidates(*frames, min_separation_m=p.min_separation_m, top=p.candidates)
+    candidates = patrol.candidate_stops(
+        recent, place=place, lat=lat, lon=lon, reach_m=reach_m, params=p, method=args.hotspots,
+        alpha=settings.analysis.fdr_alpha, min_events=settings.analysis.min_events,
+    )  # fmt: skip
 
     graph = _network(settings, args.network or p.network, lat, lon, reach_m)
     dwell = p.dwell_min if args.dwell_min is None else args.dwell_min
@@ -192,6 +189,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--lang", choices=("en", "es"), default="en", help="language of the card and GPX (default en)")
     p.add_argument("--start", default=None, metavar="HH:MM", help="departure time (default: now, rounded up)")
     p.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="date of the patrol (default today)")
+    p.add_argument(
+        "--hotspots",
+        choices=patrol.HOTSPOT_METHODS,
+        default="gistar",
+        help="hot cells from Getis-Ord Gi* (default) or the busiest grid cells",
+    )
     p.add_argument("--from", dest="from_date", default=None, metavar="YYYY-MM-DD", help="incidents from this date")
     p.add_argument("--to", dest="to_date", default=None, metavar="YYYY-MM-DD", help="incidents up to this date")
     p.add_argument(
