@@ -1,53 +1,33 @@
 """Words for patrol routes in English and Spanish: turn lists, stop kinds, numbers, dates.
 
-The strings live in ``geo/locales/routecard_<lang>.json`` (one file per language, the same
-keys in each). Used by the route card, the GPX export and the dashboard's route page.
+The strings live in the message catalogs (``geo/locales/<lang>.json``, keys ``route.*``).
+Used by the route card, the GPX export and the dashboard's route page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from babel.dates import format_date as babel_format_date
-from babel.numbers import format_decimal
-
-from geo.errors import AnalysisError
+from geo import i18n
 
 if TYPE_CHECKING:
     from geo.patrol import PatrolRoute, Turn
 
-LANGS = ("en", "es")
-LOCALES = Path(__file__).resolve().parent / "locales"
-
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if supported, else raise :class:`AnalysisError` naming the choices."""
-    if lang not in LANGS:
-        msg = f"language must be one of {list(LANGS)}, got {lang!r}"
-        raise AnalysisError(msg)
-    return lang
-
-
-@lru_cache(maxsize=4)
-def strings(lang: str) -> dict[str, Any]:
-    """The route-card catalog for ``lang`` ("en" or "es")."""
-    check_lang(lang)
-    return json.loads((LOCALES / f"routecard_{lang}.json").read_text(encoding="utf-8"))
+    """Return ``lang`` if supported (see :func:`geo.i18n.check_lang`)."""
+    return i18n.check_lang(lang)
 
 
 def t(lang: str, key: str, **values: Any) -> str:
-    """One catalog string, formatted with ``values``."""
-    return str(strings(lang)[key]).format(**values)
+    """One route string (catalog key ``route.<key>``), formatted with ``values``."""
+    return i18n.t(f"route.{key}", lang, **values)
 
 
 def number(value: float, lang: str, *, digits: int = 0) -> str:
-    """A number in the language's style ("1,234.5" / "1234,5")."""
-    fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(round(value, digits), format=fmt, locale=lang)
+    """A number in the language's style."""
+    return i18n.fmt_num(round(value, digits), lang, digits=digits)
 
 
 def minutes(value: float, lang: str) -> str:
@@ -64,7 +44,7 @@ def distance(metres: float, lang: str) -> str:
 
 def date(value: dt.date | dt.datetime, lang: str) -> str:
     """A long date ("May 2, 2025" / "2 de mayo de 2025")."""
-    return babel_format_date(value, format="long", locale=lang)
+    return i18n.fmt_date(value, lang, style="long")
 
 
 def clock(value: dt.datetime) -> str:
@@ -74,12 +54,11 @@ def clock(value: dt.datetime) -> str:
 
 def stop_kind(kind: str, label: str | None, lang: str) -> str:
     """What a stop is ("Border N", "Hot cell", "Borde O")."""
-    cat = strings(lang)
-    key = f"kind_{kind}"
+    cat = i18n.catalog(lang)
     if kind == "border":
-        side = cat["compass"].get(str(label), str(label or ""))
+        side = cat.get(f"route.compass.{label}", str(label or ""))
         return t(lang, "kind_border", side=side).strip()
-    return str(cat.get(key, cat["kind_other"]))
+    return str(cat.get(f"route.kind_{kind}", cat["route.kind_other"]))
 
 
 def turn_line(turn: Turn, lang: str, *, dwell_min: float | None = None) -> str:

@@ -4,7 +4,7 @@ One page: title, place and times; a map of the loop over the walking network (dr
 EPSG:32611 metres so distances look right, with a scale bar and north arrow); the stops with
 arrival, departure and dwell; the directions; and the notes an officer or a community member
 needs: the date range of the incidents behind the hot spots, whether the data are synthetic, and
-where the walking network comes from. Strings come from ``geo/locales/routecard_<lang>.json``.
+where the walking network comes from. Strings come from the message catalogs (keys ``route.*``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from geo.errors import AnalysisError
+from geo.errors import AnalysisError, ConfigError
 from geo.routecard import route_card_bytes, write_route_card
 from tests.route_helpers import small_route
 
@@ -68,6 +68,6 @@ def test_card_without_graph_and_bad_inputs(planned, tmp_path):
     not_blank(route_card_bytes(route, fmt="png", dpi=50))
     with pytest.raises(AnalysisError, match=r"\.pdf or \.png"):
         write_route_card(route, tmp_path / "card.svg")
-    with pytest.raises(AnalysisError, match="language"):
+    with pytest.raises(ConfigError, match="unsupported language"):
         route_card_bytes(route, lang="de")
     assert np.isfinite(route.total_min)

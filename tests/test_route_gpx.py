@@ -7,7 +7,7 @@ import itertools
 import gpxpy
 import pytest
 
-from geo.errors import AnalysisError
+from geo.errors import ConfigError
 from geo.gpx import route_gpx, write_gpx
 from tests.route_helpers import small_route
 
@@ -62,5 +62,5 @@ def test_spanish_gpx(route):
 
 
 def test_bad_language(route):
-    with pytest.raises(AnalysisError, match="language must be one of"):
+    with pytest.raises(ConfigError, match="unsupported language"):
         route_gpx(route, lang="fr")
