@@ -1,0 +1,152 @@
+"""Patrol route page: plan a foot-patrol loop through the hottest blocks, download GPX and a route card."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.errors import SafetyMapError
+from geo.gpx import route_gpx
+from geo.i18n import fmt_int, t
+from geo.patrol import HOTSPOT_METHODS, plan_route
+from geo.route_text import clock, distance, minutes, network_line, stop_kind, turn_lines
+from geo.routecard import route_card_bytes
+from layers.compose import MapComposer
+from layers.legend import add_css
+from layers.overview import add_places, add_streets
+from layers.route import ROUTE_CSS, route_layers
+from ui import route as planner
+from ui import view
+from ui.common import focus_places, page_context
+
+ctx = page_context()
+s, lang, f = ctx.settings, ctx.lang, ctx.filters
+p = s.patrol
+src = s.sources
+st.title(t("rp.title", lang))
+st.caption(t("rp.intro", lang))
+
+names = focus_places(s, ctx.places)
+c1, c2, c3 = st.columns(3)
+place = c1.selectbox(t("rp.start", lang), names, index=names.index(f.place) if f.place in names else 0, key="r_place")
+budget = c2.number_input(t("rp.budget", lang), min_value=20, max_value=600, value=120, step=10, key="r_budget")
+dwell = c3.slider(
+    t("rp.dwell", lang), p.dwell_range_min[0], p.dwell_range_min[1], float(p.dwell_min), 1.0, key="r_dwell"
+)
+c4, c5, c6 = st.columns(3)
+max_stops = c4.number_input(t("rp.stops", lang), min_value=1, max_value=20, value=p.max_stops, key="r_stops")
+speed = c5.number_input(t("rp.speed", lang), min_value=0.5, max_value=2.0, value=p.speed_mps, step=0.1, key="r_speed")
+method = c6.radio(
+    t("rp.hotspots", lang), HOTSPOT_METHODS, format_func=lambda m: t(f"rp.hotspots.{m}", lang), key="r_method"
+)
+if "r_time" not in st.session_state:
+    st.session_state["r_time"] = dt.time(18, 0)
+leave_at = st.time_input(t("route.col_leave", lang), key="r_time", step=dt.timedelta(minutes=15))
+
+in_view = view.view(src.incidents, f, lang)
+if in_view.empty:
+    st.info(t("rp.no_incidents", lang))
+    st.stop()
+
+lat, lon = planner.start_point(src.places, place, lang)
+reach_m = float(budget) * 60 * float(speed) / 2
+try:
+    graph = planner.network(s, lat, lon, reach_m)
+    candidates = planner.candidates(
+        s, src.incidents, view.query_key(f), src.places, place, lat=lat, lon=lon, reach_m=reach_m, method=method
+    )
+except SafetyMapError as exc:
+    st.error(t("rp.error", lang, error=exc))
+    st.stop()
+
+labels = {
+    row.stop_id: f"{stop_kind(row.kind, row.label, lang)} ({fmt_int(row.weight, lang)})"
+    for row in candidates.itertuples()
+}
+excluded = st.multiselect(t("rp.exclude", lang), list(labels), format_func=labels.get, key="r_exclude")
+added: list[tuple[float, float]] = st.session_state.setdefault("r_added", [])
+stops = planner.with_edits(candidates, excluded=tuple(excluded), added=tuple(added))
+
+meta = {
+    "place": place,
+    "data_from": str(in_view["occurred_at"].min().date()),
+    "data_to": str(in_view["occurred_at"].max().date()),
+    "incidents_used": len(in_view),
+    "synthetic": ctx.synthetic,
+    "lang": lang,
+}
+try:
+    route = plan_route(
+        graph, stops, lat=lat, lon=lon, budget_min=float(budget), dwell_min=float(dwell),
+        dwell_range_min=p.dwell_range_min, speed_mps=float(speed), max_stops=int(max_stops),
+        start_time=planner.start_datetime(dt.date.today(), leave_at), max_snap_m=p.max_snap_m,
+        time_limit_s=p.solver_time_limit_s, meta=meta,
+    )  # fmt: skip
+except SafetyMapError as exc:
+    st.error(t("rp.error", lang, error=exc))
+    st.stop()
+
+m1, m2, m3 = st.columns(3)
+m1.metric(t("rp.distance", lang), distance(route.distance_m, lang))
+m2.metric(t("rp.total", lang), minutes(route.total_min, lang), help=t("route.summary", lang, stops=len(route.stops),
+          distance=distance(route.distance_m, lang), walk=minutes(route.walk_min, lang),
+          dwell=minutes(route.dwell_total_min, lang), total=minutes(route.total_min, lang),
+          budget=minutes(route.budget_min, lang)))  # fmt: skip
+m3.metric(t("rp.covered", lang), fmt_int(route.weight_covered, lang))
+m3.caption(t("rp.covered_of", lang, n=fmt_int(route.weight_available, lang)))
+
+composer = MapComposer(s, lang=lang, center=(lat, lon), zoom=16)
+add_css(composer.map, ROUTE_CSS, "route_css")
+add_streets(composer, ctx.streets)
+add_places(composer, ctx.places, kinds=("park", "housing"))
+for group, rows in route_layers(route, lang=lang):
+    composer.add(group, rows)
+m = composer.finish(synthetic=ctx.synthetic)
+clicked = st_folium(m, key="route_map", height=520, use_container_width=True, returned_objects=["last_clicked"])
+point = (clicked or {}).get("last_clicked")
+b1, b2 = st.columns(2)
+if point and b1.button(t("rp.add_button", lang), key="r_add"):
+    added.append((round(float(point["lat"]), 6), round(float(point["lng"]), 6)))
+    st.rerun()
+if not point:
+    b1.caption(t("rp.add_hint", lang))
+if added and b2.button(t("rp.clear_added", lang), key="r_clear"):
+    st.session_state["r_added"] = []
+    st.rerun()
+st.caption(t("rp.network_note", lang, note=network_line(route, lang)))
+
+table = pd.DataFrame(
+    {
+        t("route.col_order", lang): route.stops["order"].astype(int),
+        t("route.col_arrive", lang): [clock(a) for a in route.stops["arrive"]],
+        t("route.col_leave", lang): [clock(d) for d in route.stops["depart"]],
+        t("route.col_stay", lang): [minutes(x, lang) for x in route.stops["dwell_min"]],
+        t("route.col_where", lang): [
+            f"{stop_kind(k, lbl, lang)} · {w or ''}"
+            for k, lbl, w in zip(route.stops["kind"], route.stops["label"], route.stops["where"], strict=True)
+        ],
+        t("route.col_weight", lang): route.stops["weight"].round(1),
+    }
+)
+st.subheader(t("route.stops", lang))
+st.dataframe(table, hide_index=True, width="stretch")
+with st.expander(t("route.turns", lang)):
+    st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(turn_lines(route, lang), start=1)))
+
+d1, d2, d3 = st.columns(3)
+stem = f"patrol-{place.lower().replace(' ', '-')}"
+d1.download_button(
+    t("rp.gpx", lang), data=lambda: route_gpx(route, lang=lang), file_name=f"{stem}.gpx",
+    mime="application/gpx+xml", key="r_gpx",
+)  # fmt: skip
+d2.download_button(
+    t("rp.card_pdf", lang), data=lambda: route_card_bytes(route, fmt="pdf", lang=lang, graph=graph),
+    file_name=f"{stem}.pdf", mime="application/pdf", key="r_pdf",
+)  # fmt: skip
+d3.download_button(
+    t("rp.card_png", lang), data=lambda: route_card_bytes(route, fmt="png", lang=lang, graph=graph),
+    file_name=f"{stem}.png", mime="image/png", key="r_png",
+)  # fmt: skip
