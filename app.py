@@ -11,11 +11,13 @@ from ui.boot import boot, current_lang
 
 settings = boot(sys.argv[1:])
 lang = current_lang(settings)
-pages = [
-    st.Page("pages/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
-    st.Page("pages/trends.py", title=t("nav.trends", lang), icon=":material/monitoring:", url_path="trends"),
-    st.Page("pages/route.py", title=t("nav.route", lang), icon=":material/directions_walk:", url_path="route"),
+pages = {
+    "map": st.Page("pages/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
+    "trends": st.Page("pages/trends.py", title=t("nav.trends", lang), icon=":material/monitoring:", url_path="trends"),
+    "route": st.Page("pages/route.py", title=t("nav.route", lang), icon=":material/directions_walk:", url_path="route"),
+}
+plain = [
     st.Page("pages/data.py", title=t("nav.data", lang), icon=":material/database:", url_path="data"),
     st.Page("pages/methods.py", title=t("nav.methods", lang), icon=":material/menu_book:", url_path="methods"),
 ]
-st.navigation(pages).run()
+st.navigation([*pages.values(), *plain]).run()

@@ -29,7 +29,7 @@ LAYER_LABELS = {
     "streets": "layer.streets",
 }
 
-ctx = page_context()
+ctx = page_context("map")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
 src = s.sources
 st.title(t("app.title", lang))

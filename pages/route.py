@@ -22,7 +22,7 @@ from ui import route as planner
 from ui import view
 from ui.common import focus_places, page_context
 
-ctx = page_context()
+ctx = page_context("route")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
 p = s.patrol
 src = s.sources

@@ -12,7 +12,7 @@ from geo.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from ui import view
 from ui.common import focus_places, page_context
 
-ctx = page_context()
+ctx = page_context("trends")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
 src = s.sources
 st.title(t("trends.title", lang))

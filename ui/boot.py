@@ -12,6 +12,7 @@ from geo import webassets as assets
 from geo.errors import ConfigError
 from geo.i18n import LANGS, t
 from geo.settings import PROJECT_ROOT, Settings, get_settings, use_config
+from ui.filters import keep_state
 
 STATIC_DIR = PROJECT_ROOT / "static"
 LANG_KEY = "lang"
@@ -53,6 +54,7 @@ def boot(argv: Sequence[str]) -> Settings:
         st.stop()
         raise  # unreachable: st.stop() raises
     _publish_assets(str(STATIC_DIR))
+    keep_state()
     options = list(settings.languages.available)
     if st.session_state.get(SWITCH_KEY) not in options:
         st.session_state[SWITCH_KEY] = _url_lang(settings)

@@ -39,7 +39,14 @@ def focus_places(settings: Settings, places: gpd.GeoDataFrame) -> list[str]:
     return first + rest
 
 
-def page_context(*, with_filters: bool = True) -> PageContext:
+def _span(incidents: gpd.GeoDataFrame) -> tuple[dt.date, dt.date]:
+    if len(incidents):
+        return incidents["occurred_at"].min().date(), incidents["occurred_at"].max().date()
+    today = dt.date.today()
+    return today, today
+
+
+def page_context(page: str, *, with_filters: bool = True) -> PageContext:
     """Load settings, language and data; draw the sidebar filters; show the synthetic-data notice."""
     settings = get_settings()
     lang = current_lang(settings)
@@ -48,13 +55,10 @@ def page_context(*, with_filters: bool = True) -> PageContext:
     places = data.places(src.places, lang)
     streets = data.streets(src.streets, lang)
     synthetic = bool(incidents["synthetic"].any()) if len(incidents) else False
-    if len(incidents):
-        first = incidents["occurred_at"].min().date()
-        last = incidents["occurred_at"].max().date()
-    else:
-        first = last = dt.date.today()
-    names = focus_places(settings, places)
-    f = sidebar_filters(settings, lang, first=first, last=last, places=names) if with_filters else Filters()
+    first, last = _span(incidents)
+    f = Filters()
+    if with_filters:
+        f = sidebar_filters(settings, lang, first=first, last=last, places=focus_places(settings, places), page=page)
     if synthetic:
         st.warning(t("banner.synthetic", lang), icon=":material/science:")
     return PageContext(settings, lang, incidents, places, streets, f, synthetic, first, last)

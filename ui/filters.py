@@ -15,8 +15,25 @@ from geo.filters import AGE_BAND_KEYS, DESCENTS, SEXES, WEAPON_GROUPS, Filters
 from geo.i18n import LOCALES, category_label, t
 from geo.settings import Settings
 
+WIDGET_KEYS = (
+    "f_period", "f_dates", "f_cat", "f_weapon", "f_age", "f_sex", "f_descent", "f_wd", "f_hour_from", "f_hour_to",
+    "f_place", "f_rings",
+)  # fmt: skip
 FILTER_KEYS = ("from", "to", "cat", "weapon", "age", "sex", "descent", "wd", "hours", "place", "rings")
 INIT_FLAG = "_filters_from_url"
+SAVED = "_filters_query"
+PAGE = "_filters_page"
+
+
+def keep_state() -> None:
+    """Keep the filter widgets' values while the user visits other pages.
+
+    The pages draw the filters themselves; Streamlit forgets the state of widgets a run did not
+    draw, so the entry script re-assigns them on every run.
+    """
+    for key in WIDGET_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def _period_range(key: str, first: dt.date, last: dt.date) -> tuple[dt.date | None, dt.date | None]:
@@ -59,6 +76,8 @@ def _parse_rings(text: str) -> tuple[float, ...]:
 
 def _init_from_url(settings: Settings, first: dt.date, last: dt.date, places: Sequence[str]) -> list[str]:
     query = {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}
+    if not query:  # page changes clear the URL's parameters: fall back to this session's last view
+        query = dict(st.session_state.get(SAVED, {}))
     f, problems = Filters.from_query(query)
     if f.place is not None and f.place not in places:
         problems.append(f"place={f.place!r}: not a known place")
@@ -97,11 +116,19 @@ def _reset(settings: Settings, first: dt.date, last: dt.date, places: Sequence[s
     _init_from_url(settings, first, last, places)
 
 
-def sidebar_filters(settings: Settings, lang: str, *, first: dt.date, last: dt.date, places: Sequence[str]) -> Filters:
-    """Draw the filters in the sidebar and return them; the URL follows every change."""
+def sidebar_filters(
+    settings: Settings, lang: str, *, first: dt.date, last: dt.date, places: Sequence[str], page: str
+) -> Filters:
+    """Draw the filters in the sidebar and return them; the URL follows every change.
+
+    ``page`` names the calling page: on a page change the widgets are set again from the URL, or
+    from this session's last view when the change cleared the URL's parameters.
+    """
     problems: list[str] = []
-    if not st.session_state.get(INIT_FLAG):
+    fresh = not st.session_state.get(INIT_FLAG) or any(k not in st.session_state for k in WIDGET_KEYS)
+    if fresh or st.session_state.get(PAGE) != page:
         problems = _init_from_url(settings, first, last, places)
+    st.session_state[PAGE] = page
     sb = st.sidebar
     sb.header(t("filters.title", lang))
     if problems:
@@ -181,6 +208,7 @@ def sidebar_filters(settings: Settings, lang: str, *, first: dt.date, last: dt.d
 
 def _sync_url(filters: Filters) -> None:
     wanted = filters.to_query()
+    st.session_state[SAVED] = wanted
     for key in FILTER_KEYS:
         if key in wanted:
             if st.query_params.get(key) != wanted[key]:

@@ -158,6 +158,8 @@ def _series(
 
     f = _filters(query)
     inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
+    if inc.empty and not (f.start and f.end):
+        return pd.DataFrame()
     frames = []
     for name in names:
         s = place_series(

@@ -1,0 +1,223 @@
+"""Every page under AppTest, in both languages, with the numbers the filters should give on the demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.i18n import catalog, fmt_int
+
+pytestmark = pytest.mark.app
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+PAGES = ("pages/map.py", "pages/trends.py", "pages/route.py", "pages/data.py", "pages/methods.py")
+
+
+@pytest.fixture(scope="module")
+def demo() -> gpd.GeoDataFrame:
+    return gpd.read_parquet(DEMO / "incidents.parquet")
+
+
+def app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise AssertionError(f"no metric {label!r} in {[m.label for m in at.metric]}")
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every visible text of the page: headings, captions, markdown, alerts, metrics and widget labels."""
+    out: list[str] = []
+    for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning", "error", "success"):
+        out += [e.value for e in getattr(at, kind)]
+    out += [m.label for m in at.metric]
+    for kind in ("selectbox", "multiselect", "radio", "button", "text_input", "number_input", "slider", "date_input",
+                 "time_input", "checkbox"):  # fmt: skip
+        out += [w.label for w in getattr(at, kind)]
+    for df in at.dataframe:
+        out += [str(c) for c in df.value.columns]
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_in_both_languages(page: str, lang: str, fresh_settings) -> None:
+    at = app({"lang": lang}).run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_spanish_pages_show_no_english_interface_text(page: str, fresh_settings) -> None:
+    en, es = catalog("en"), catalog("es")
+    english_only = {v for k, v in en.items() if es.get(k) != v and len(v) >= 5 and "{" not in v}
+    at = app({"lang": "es"}).run()
+    at.switch_page(page).run()
+    assert not at.exception
+    shown = texts(at)
+    # phrases must not appear anywhere; single words (which may be part of a proper name such as the
+    # LA Times "Homicide Report") must not stand alone as a label
+    leaks = sorted({e for e in english_only for s in shown if (e in s if " " in e else e == s.strip())})
+    assert not leaks, leaks
+
+
+def test_each_filter_changes_the_counts(demo: gpd.GeoDataFrame, fresh_settings) -> None:
+    local = demo["occurred_at"]
+    in_2016 = local.dt.year == 2016
+    at = app({"from": "2016-01-01", "to": "2016-12-31"}).run()
+    assert metric(at, "Incidents in view") == fmt_int(int(in_2016.sum()), "en")
+    assert metric(at, "Homicides in view") == fmt_int(int((in_2016 & (demo["category"] == "homicide")).sum()), "en")
+
+    at.sidebar.multiselect(key="f_cat").set_value(["robbery"]).run()
+    robbery = in_2016 & (demo["category"] == "robbery")
+    assert metric(at, "Incidents in view") == fmt_int(int(robbery.sum()), "en")
+
+    at.sidebar.multiselect(key="f_sex").set_value(["F"]).run()
+    female = robbery & (demo["victim_sex"] == "F")
+    assert metric(at, "Incidents in view") == fmt_int(int(female.sum()), "en")
+
+    at.sidebar.multiselect(key="f_sex").set_value([]).run()
+    at.sidebar.multiselect(key="f_wd").set_value([5, 6]).run()
+    weekend = robbery & local.dt.day_of_week.isin([5, 6])
+    assert metric(at, "Incidents in view") == fmt_int(int(weekend.sum()), "en")
+
+    at.sidebar.multiselect(key="f_wd").set_value([]).run()
+    at.sidebar.selectbox(key="f_hour_from").set_value(20).run()
+    at.sidebar.selectbox(key="f_hour_to").set_value(3).run()
+    hours = local.dt.hour
+    night = robbery & demo["time_known"] & ((hours >= 20) | (hours <= 3))
+    assert metric(at, "Incidents in view") == fmt_int(int(night.sum()), "en")
+
+    at.sidebar.selectbox(key="f_hour_from").set_value(0).run()
+    at.sidebar.selectbox(key="f_hour_to").set_value(23).run()
+    at.sidebar.multiselect(key="f_age").set_value(["unknown"]).run()
+    unknown_age = robbery & demo["victim_age"].isna()
+    assert metric(at, "Incidents in view") == fmt_int(int(unknown_age.sum()), "en")
+    assert not at.exception
+
+
+def test_period_quick_picks(demo: gpd.GeoDataFrame, fresh_settings) -> None:
+    at = app().run()
+    assert metric(at, "Incidents in view") == fmt_int(len(demo), "en")
+    at.sidebar.selectbox(key="f_period").set_value("year:2017").run()
+    assert metric(at, "Incidents in view") == fmt_int(int((demo["occurred_at"].dt.year == 2017).sum()), "en")
+    assert at.query_params["from"] in ("2017-01-01", ["2017-01-01"])
+    at.sidebar.selectbox(key="f_period").set_value("last12").run()
+    last = demo["occurred_at"].max().tz_localize(None).normalize()
+    start = last - pd.DateOffset(months=12) + pd.Timedelta(days=1)
+    dates = demo["occurred_at"].dt.tz_localize(None).dt.normalize()
+    assert metric(at, "Incidents in view") == fmt_int(int(((dates >= start) & (dates <= last)).sum()), "en")
+
+
+def test_ring_count_matches_an_independent_distance_computation(demo: gpd.GeoDataFrame, fresh_settings) -> None:
+    places = gpd.read_file(DEMO / "places.geojson")
+    park = places[(places["name"] == "Harvard Park") & (places["kind"] == "park")].to_crs(32611).geometry.iloc[0]
+    d = demo.to_crs(32611).distance(park)
+    at = app({"from": "2016-01-01", "to": "2016-12-31"}).run()
+    expected = int(((d <= 400) & (demo["occurred_at"].dt.year == 2016)).sum())
+    assert metric(at, "Within 400 m of Harvard Park") == fmt_int(expected, "en")
+
+
+def test_query_parameters_round_trip(fresh_settings) -> None:
+    query = {
+        "lang": "es",
+        "from": "2015-03-01",
+        "to": "2017-06-30",
+        "cat": "homicide,shots_fired",
+        "weapon": "firearm",
+        "sex": "M",
+        "wd": "4,5,6",
+        "hours": "20-3",
+        "place": "Jordan Downs",
+        "rings": "100,250",
+        "layers": "homicides,gistar,rings,streets",
+    }
+    at = app(query).run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="f_cat").value == ["homicide", "shots_fired"]
+    assert at.sidebar.selectbox(key="f_place").value == "Jordan Downs"
+    assert at.sidebar.text_input(key="f_rings").value == "100,250"
+    assert at.multiselect(key="m_layers").value == ["homicides", "gistar", "rings", "streets"]
+    kept = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert kept == query
+    assert metric(at, "A menos de 250 m de Jordan Downs")
+
+
+def test_bad_link_parameters_are_reported_not_fatal(fresh_settings) -> None:
+    at = app({"from": "2016-02-30", "cat": "arson", "place": "Atlantis"}).run()
+    assert not at.exception
+    warning = " ".join(w.value for w in at.sidebar.warning)
+    assert "from=" in warning
+    assert "arson" in warning
+    assert "Atlantis" in warning
+
+
+def test_empty_result_shows_a_clear_state(fresh_settings) -> None:
+    at = app({"cat": "kidnapping"}).run()  # the demo has no kidnapping
+    assert not at.exception
+    assert metric(at, "Incidents in view") == "0"
+    assert any("No incidents match" in i.value for i in at.info)
+    for page in ("pages/trends.py", "pages/route.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        assert at.info
+
+
+def test_hotspot_layers_render_and_say_their_method(fresh_settings) -> None:
+    at = app({"layers": "homicides,kde,gistar,grid,rings", "from": "2016-01-01", "to": "2017-12-31"}).run()
+    assert not at.exception
+    args = map_args(at)
+    assert "Hot spot, 99% confidence" in args["script"]
+    assert any("Heat bandwidth" in c.value for c in at.caption)
+
+
+def map_args(at: AppTest) -> dict:
+    comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
+    return json.loads(comps[0].proto.json_args)
+
+
+def test_map_payload_stays_small_at_100k_incidents(tmp_path: Path, fresh_settings) -> None:
+    from geo.schema import coerce_incidents
+    from geo.store import write_geoparquet
+
+    demo = gpd.read_parquet(DEMO / "incidents.parquet")
+    rng = np.random.default_rng(7)
+    big = demo.iloc[rng.integers(0, len(demo), 100_000)].reset_index(drop=True)
+    big["incident_id"] = [f"bench-{i:06d}" for i in range(len(big))]
+    big["lat"] = big["lat"] + rng.normal(0, 0.004, len(big))
+    big["lon"] = big["lon"] + rng.normal(0, 0.004, len(big))
+    big = gpd.GeoDataFrame(big, geometry=gpd.points_from_xy(big["lon"], big["lat"]), crs=4326)
+    path = write_geoparquet(coerce_incidents(big), tmp_path / "big.parquet")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"sources:\n  incidents: {path}\n  places: {DEMO / 'places.geojson'}\n  streets: {DEMO / 'streets.geojson'}\n",
+        encoding="utf-8",
+    )
+    import sys
+
+    saved = sys.argv
+    sys.argv = ["app.py", "--config", str(cfg)]
+    try:
+        at = app().run()
+    finally:
+        sys.argv = saved
+    assert not at.exception
+    payload = len(at.get("component_instance")[0].proto.json_args.encode())
+    assert payload <= 5_000_000, payload
+    assert metric(at, "Incidents in view") == "100,000"
+    assert any("too many to draw one by one" in c.value for c in at.caption)
