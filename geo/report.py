@@ -30,7 +30,7 @@ from geo.datasets import place_by_name
 from geo.errors import AnalysisError
 from geo.i18n import category_label, check_lang, fmt_date, fmt_int, fmt_pct, t
 from geo.privacy import Mode, check_mode, check_public_cells, count_text, internal_points, public_cells
-from geo.projection import METRIC, WGS84, to_metric
+from geo.projection import METRIC, WGS84, lonlat_to_metric, to_metric
 from geo.settings import Settings, get_settings
 from geo.store import write_bytes_atomic, write_text_atomic
 from geo.trends import time_series
@@ -173,9 +173,18 @@ def _in_period(dates: pd.Series, start: dt.date, end: dt.date) -> np.ndarray:
 
 
 def _focus(
-    places: gpd.GeoDataFrame | None, place: str | None, lat: float | None, lon: float | None, lang: str
+    places: gpd.GeoDataFrame | None,
+    place: str | None,
+    lat: float | None,
+    lon: float | None,
+    lang: str,
+    *,
+    snap_m: float | None = None,
 ) -> tuple[gpd.GeoDataFrame, str, bool]:
-    """The focus geometry (EPSG:4326), its printed name and whether its outline is approximate."""
+    """The focus geometry (EPSG:4326), its printed name and whether its outline is approximate.
+
+    A point focus is moved to the centre of its ``snap_m`` grid cell (EPSG:32611) when given.
+    """
     if place is not None and (lat is not None or lon is not None):
         msg = "give either a place or lat/lon, not both"
         raise AnalysisError(msg)
@@ -201,7 +210,13 @@ def _focus(
         lat=f"{lat_f:.{POINT_NAME_DECIMALS}f}",
         lon=f"{lon_f:.{POINT_NAME_DECIMALS}f}",
     )
-    return gpd.GeoDataFrame({"name": [name]}, geometry=[shapely.Point(lon_f, lat_f)], crs=WGS84), name, False
+    point = gpd.GeoDataFrame({"name": [name]}, geometry=[shapely.Point(lon_f, lat_f)], crs=WGS84)
+    if snap_m is not None:  # public: the point is drawn at the centre of its grid cell, never finer
+        x, y = lonlat_to_metric(np.array([lon_f]), np.array([lat_f]))
+        cx = (np.floor(x / snap_m) + 0.5) * snap_m
+        cy = (np.floor(y / snap_m) + 0.5) * snap_m
+        point = gpd.GeoDataFrame({"name": [name]}, geometry=shapely.points(cx, cy), crs=METRIC).to_crs(WGS84)
+    return point, name, False
 
 
 def _within(incidents: gpd.GeoDataFrame, geom_m: BaseGeometry, ring_m: float) -> np.ndarray:
@@ -350,7 +365,7 @@ def build_report(
     ring_m = float(cfg.distances.rings_m[-1])
     brk = cfg.analysis.nibrs_break
 
-    focus, focus_name, approximate = _focus(places, place, lat, lon, code)
+    focus, focus_name, approximate = _focus(places, place, lat, lon, code, snap_m=cell_m if mode == "public" else None)
     focus_m = to_metric(focus).geometry.iloc[0]
     ring_geom_m = focus_m.buffer(ring_m, quad_segs=32)
     ring = gpd.GeoDataFrame({"distance_m": [ring_m]}, geometry=[ring_geom_m], crs=METRIC).to_crs(WGS84)
