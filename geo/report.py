@@ -472,8 +472,8 @@ def build_report(
         if len(cells):
             labels = cells.attrs["class_labels"]
             if (~cells["suppressed"]).any():
-                top = int(cells["level"].max())
-                legend += [("cell", LEVEL_COLOURS[i], labels[i]) for i in range(top)]
+                present = sorted({int(v) for v in cells.loc[~cells["suppressed"], "level"]})
+                legend += [("cell", LEVEL_COLOURS[i - 1], labels[i - 1]) for i in present]
             if cells["suppressed"].any():
                 legend.append(("suppressed", SUPPRESSED_COLOUR, t("report.fewer_than", code, n=min_count)))
     else:
