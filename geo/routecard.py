@@ -20,9 +20,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrow
 
 from geo import route_text as rt
+from geo._mapdraw import draw_north_arrow, draw_scale_bar
 from geo.errors import AnalysisError
 from geo.patrol import PatrolRoute
 from geo.projection import lonlat_to_metric
@@ -128,34 +128,9 @@ def _draw_map(ax: Axes, route: PatrolRoute, graph: nx.MultiDiGraph | None, lang:
     ax.set_yticks([])
     ax.set_facecolor("#fbfaf7")
     ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
-    # scale bar: a round number of metres near a fifth of the frame
-    target = (x1 - x0) / 5
-    nice = max(v for v in (50, 100, 200, 250, 500, 1000, 2000, 5000) if v <= max(target, 50))
-    bx, by = x1 - (x1 - x0) * 0.05 - nice, y0 + (y1 - y0) * 0.05
-    ax.plot([bx, bx + nice], [by, by], color="black", linewidth=3, solid_capstyle="butt", zorder=8)
-    ax.text(
-        bx + nice / 2,
-        by + (y1 - y0) * 0.015,
-        rt.t(lang, "scale", n=rt.number(nice, lang)),
-        ha="center",
-        va="bottom",
-        fontsize=7,
-        zorder=8,
-    )
-    ax.add_patch(
-        FancyArrow(
-            x1 - (x1 - x0) * 0.05,
-            y1 - (y1 - y0) * 0.16,
-            0,
-            (y1 - y0) * 0.08,
-            width=(x1 - x0) * 0.006,
-            head_width=(x1 - x0) * 0.025,
-            head_length=(y1 - y0) * 0.03,
-            color="black",
-            zorder=8,
-        )
-    )
-    ax.text(x1 - (x1 - x0) * 0.05, y1 - (y1 - y0) * 0.045, "N", ha="center", va="bottom", fontsize=9, fontweight="bold")
+    extent = (x0, x1, y0, y1)
+    draw_scale_bar(ax, extent, label=lambda m: rt.t(lang, "scale", n=rt.number(m, lang)), fontsize=7)
+    draw_north_arrow(ax, extent, fontsize=9)
 
 
 def render_route_card(

@@ -1,0 +1,123 @@
+"""``python -m geo report``: a community-meeting export (PDF handout, PNG slide/page, offline HTML map).
+
+Focus on a place (``--place "Harvard Park"``) or a point (``--lat/--lon``); incidents from the
+configured source or ``--incidents PATH`` (a store file or any raw file ``ingest`` reads). The
+privacy mode is ``public`` unless ``--privacy internal`` is given. Prints a JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from geo.cli import settings_for
+from geo.datasets import load_places, load_streets
+from geo.errors import AnalysisError
+from geo.ingest import incidents_from_path
+from geo.report import FORMATS, SIZES, build_report, write_report
+
+
+def _date(text: str | None, flag: str) -> str | None:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        msg = f"{flag} must be a date like 2016-01-31, got {text!r}"
+        raise AnalysisError(msg) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        msg = f"--out must end in .pdf, .png or .html, got {args.out!r}"
+        raise AnalysisError(msg)
+    if args.size is not None and fmt != "png":
+        msg = f"--size applies to PNG output only, got --size {args.size} with {out.name!r}"
+        raise AnalysisError(msg)
+    if args.place is None and (args.lat is None or args.lon is None):
+        msg = "give both --lat and --lon (degrees), or --place NAME"
+        raise AnalysisError(msg)
+    if args.place is not None and args.lon is not None:
+        msg = "--lon goes with --lat, not with --place"
+        raise AnalysisError(msg)
+    if not out.parent.exists():
+        msg = f"the folder of --out does not exist: {out.parent}"
+        raise AnalysisError(msg)
+    start = _date(args.date_from, "--from")
+    end = _date(args.date_to, "--to")
+    if start and end and start > end:
+        msg = f"--from {start} is after --to {end}"
+        raise AnalysisError(msg)
+    settings = settings_for(args)
+    path = Path(args.incidents) if args.incidents else settings.sources.incidents
+    incidents = incidents_from_path(path)
+    if args.category:
+        cats = [c.strip() for c in args.category.split(",") if c.strip()]
+        known = set(incidents["category"].dropna().unique())
+        unknown = [c for c in cats if c not in known]
+        if unknown:
+            msg = f"unknown category {unknown}; categories present: {sorted(known)}"
+            raise AnalysisError(msg)
+        incidents = incidents[incidents["category"].isin(cats)]
+    places = load_places(settings.sources.places)
+    streets = load_streets(settings.sources.streets)
+    report = build_report(
+        incidents,
+        places,
+        streets,
+        place=args.place,
+        lat=args.lat,
+        lon=args.lon,
+        start=start,
+        end=end,
+        lang=args.lang,
+        privacy=args.privacy,
+        settings=settings,
+    )
+    size = args.size or "slide"
+    written = write_report(report, out, size=size)
+    summary: dict[str, Any] = {"output": str(written), "format": fmt}
+    if fmt == "png":
+        summary["size"] = size
+        summary["pixels"] = list(SIZES[size])
+    summary.update(report.summary_dict())
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``report`` command."""
+    p = subparsers.add_parser(
+        "report",
+        help="community-meeting export: PDF handout, PNG slide or page, or an offline HTML map",
+        description="Write a print-ready, bilingual report of the incidents around a place or point. Public "
+        "mode (the default) shows only counts on grid squares, with small counts shown as 'fewer than 3'.",
+    )
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--place", metavar="NAME", help='focus place, e.g. "Harvard Park"')
+    where.add_argument("--lat", type=float, metavar="LAT", help="focus latitude (degrees; with --lon)")
+    p.add_argument("--lon", type=float, metavar="LON", help="focus longitude (degrees; with --lat)")
+    p.add_argument(
+        "--incidents",
+        metavar="PATH",
+        help="incident store file or any raw file `ingest` reads (default: the configured source)",
+    )
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first date, inclusive (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last date, inclusive (YYYY-MM-DD)")
+    p.add_argument("--category", metavar="C[,C]", help="keep only these categories (e.g. homicide)")
+    p.add_argument("--lang", choices=("en", "es"), default="en", help="language (default en)")
+    p.add_argument(
+        "--privacy",
+        choices=("public", "internal"),
+        default=None,
+        help="public (default: counts on grid squares, no points) or internal (points, watermarked)",
+    )
+    p.add_argument("--size", choices=tuple(SIZES), default=None, help="PNG size: slide 1920x1080 or letter page")
+    p.add_argument("--out", required=True, metavar="FILE", help="output file: .pdf, .png or .html")
+    p.set_defaults(handler=_run)

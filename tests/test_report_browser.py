@@ -1,0 +1,99 @@
+"""The standalone HTML export draws in Chromium with every network request blocked (browser tier)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geo.report import write_report
+from tests.conftest import ARTIFACTS, CHROMIUM_FLAGS
+from tests.report_helpers import demo_report
+
+CHROMIUM = "/usr/bin/chromium"
+
+COUNT_LAYERS = """() => {
+    const m = window.reportMap;
+    const c = {markers: 0, polygons: 0, lines: 0, tiles: 0};
+    m.eachLayer(l => {
+        if (l instanceof L.CircleMarker) c.markers++;
+        else if (l instanceof L.Polygon) c.polygons++;
+        else if (l instanceof L.Polyline) c.lines++;
+        else if (l instanceof L.TileLayer) c.tiles++;
+    });
+    return c;
+}"""
+
+
+def _need_browser(reason: str) -> None:
+    if os.environ.get("SAFETYMAP_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests are required here but cannot run: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def offline_browser():
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        _need_browser("Debian's chromium is not installed (apt-get install chromium); CI installs it")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _need_browser("playwright is not installed (pip install -r requirements-dev.txt)")
+    path = CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_offline(browser, path: Path, *, width: int = 1600, height: int = 1000):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("file://", "data:")):
+            r.continue_()
+        else:
+            blocked.append(url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.as_uri())
+    page.wait_for_function("window.reportMap !== undefined", timeout=30_000)
+    return context, page, blocked, errors
+
+
+@pytest.mark.parametrize(("lang", "privacy"), [("en", "public"), ("es", "public"), ("en", "internal")])
+def test_html_export_draws_offline(offline_browser, tmp_path, lang, privacy):
+    report = demo_report(lang=lang, privacy=privacy)
+    html_path = write_report(report, tmp_path / f"report_{lang}_{privacy}.html")
+    context, page, blocked, errors = open_offline(offline_browser, html_path)
+    try:
+        layers = page.evaluate(COUNT_LAYERS)
+        assert errors == []
+        assert blocked == [], f"the export asked the network for {blocked}"
+        assert layers["tiles"] == 0
+        assert layers["polygons"] >= 2  # the place outline and its ring, at least
+        if privacy == "public":
+            assert layers["polygons"] >= 2 + len(report.cells)
+            assert layers["markers"] == 0
+        else:
+            assert layers["markers"] == len(report.points)
+            assert page.locator(".watermark").is_visible()
+        assert page.locator(".leaflet-control-scale").is_visible()
+        assert page.locator(".north").is_visible()
+        drawn = page.locator("#map path.leaflet-interactive").count()
+        assert drawn >= 2
+        assert report.title in page.locator("h1").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"report_html_{lang}_{privacy}.png"), full_page=True)
+    finally:
+        context.close()
