@@ -14,6 +14,9 @@ lang = current_lang(settings)
 pages = {
     "map": st.Page("pages/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
     "trends": st.Page("pages/trends.py", title=t("nav.trends", lang), icon=":material/monitoring:", url_path="trends"),
+    "present": st.Page(
+        "pages/present.py", title=t("nav.present", lang), icon=":material/co_present:", url_path="present"
+    ),
     "route": st.Page("pages/route.py", title=t("nav.route", lang), icon=":material/directions_walk:", url_path="route"),
 }
 plain = [

@@ -16,7 +16,7 @@ from geo.i18n import catalog, fmt_int
 pytestmark = pytest.mark.app
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
-PAGES = ("pages/map.py", "pages/trends.py", "pages/route.py", "pages/data.py", "pages/methods.py")
+PAGES = ("pages/map.py", "pages/trends.py", "pages/route.py", "pages/present.py", "pages/data.py", "pages/methods.py")
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +221,25 @@ def test_map_payload_stays_small_at_100k_incidents(tmp_path: Path, fresh_setting
     assert payload <= 5_000_000, payload
     assert metric(at, "Incidents in view") == "100,000"
     assert any("too many to draw one by one" in c.value for c in at.caption)
+
+
+def test_present_page_is_public_unless_internal_is_confirmed(fresh_settings) -> None:
+    at = app({"from": "2016-01-01", "to": "2016-12-31"}).run()
+    at.switch_page("pages/present.py").run()
+    assert not at.exception
+    public = image_url(at)
+    at.radio(key="p_mode").set_value("internal").run()
+    assert any("Tick the box" in i.value for i in at.info)
+    still_public = image_url(at)
+    at.checkbox(key="p_confirm").check().run()
+    internal = image_url(at)
+    assert not at.exception
+    assert len(at.get("download_button")) == 4
+    assert public == still_public  # same rendered slide: still the public version
+    assert internal != public
+
+
+def image_url(at: AppTest) -> str:
+    images = at.get("image")
+    assert len(images) == 1
+    return images[0].proto.imgs[0].url

@@ -223,3 +223,37 @@ def evaluation(
         str(path), data.mtime(path), query_key(undated), str(places_path), data.mtime(places_path), treated,
         control, start, buffer_m, min_events,
     )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _report(
+    path: str, mtime: float, query: Query, places_path: str, places_mtime: float, streets_path: str,
+    streets_mtime: float, lang: str, privacy: str, fmt: str, settings_json: str,
+) -> bytes:  # fmt: skip
+    from geo.report import build_report, render_html, render_pdf, render_png
+    from geo.settings import Settings
+
+    f = _filters(query)
+    undated = f.replace(start=None, end=None)
+    full = data._incidents(path, mtime)
+    inc = full.iloc[_positions(path, mtime, query_key(undated))]
+    report = build_report(
+        inc, data._places(places_path, places_mtime), data._streets(streets_path, streets_mtime),
+        place=f.place, start=f.start, end=f.end, lang=lang, privacy=privacy,
+        settings=Settings.model_validate_json(settings_json),
+        data_as_of=full["occurred_at"].max().date() if len(full) else None,
+    )  # fmt: skip
+    if fmt == "pdf":
+        return render_pdf(report)
+    if fmt == "html":
+        return render_html(report).encode("utf-8")
+    return render_png(report, size=fmt.removeprefix("png-"))
+
+
+def report_bytes(settings, f: filters.Filters, *, lang: str, privacy: str, fmt: str) -> bytes:  # type: ignore[no-untyped-def]
+    """A rendered export (``pdf``, ``html``, ``png-slide`` or ``png-letter``) of the current view."""
+    src = settings.sources
+    return _report(
+        str(src.incidents), data.mtime(src.incidents), query_key(f), str(src.places), data.mtime(src.places),
+        str(src.streets), data.mtime(src.streets), lang, privacy, fmt, settings.model_dump_json(),
+    )  # fmt: skip

@@ -1,0 +1,55 @@
+"""Present and export: a slide, a letter page, a PDF handout and an offline HTML map, privacy-safe by default."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.errors import SafetyMapError
+from geo.i18n import t
+from ui import view
+from ui.common import page_context
+
+ctx = page_context("present")
+s, lang, f = ctx.settings, ctx.lang, ctx.filters
+st.title(t("pr.title", lang))
+st.caption(t("pr.intro", lang))
+st.caption(t("pr.period_needed", lang))
+
+c1, c2, c3 = st.columns(3)
+out_lang = c1.radio(t("pr.lang", lang), ["en", "es"], index=["en", "es"].index(lang),
+                    format_func={"en": "English", "es": "Español"}.get, key="p_lang", horizontal=True)  # fmt: skip
+mode = c2.radio(t("pr.privacy", lang), ["public", "internal"], format_func=lambda m: t(f"pr.privacy.{m}", lang),
+                key="p_mode")  # fmt: skip
+confirmed = c2.checkbox(t("pr.internal_confirm", lang), key="p_confirm") if mode == "internal" else False
+if mode == "internal" and not confirmed:
+    st.info(t("pr.internal_blocked", lang))
+privacy = "internal" if mode == "internal" and confirmed else "public"
+if c3.toggle(t("pr.fullscreen", lang), key="p_full"):
+    st.markdown(
+        "<style>[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='stToolbar'],"
+        "[data-testid='stSidebarNav']{display:none !important}</style>",
+        unsafe_allow_html=True,
+    )
+
+try:
+    slide = view.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="png-slide")
+except SafetyMapError as exc:
+    st.error(t("pr.error", lang, error=exc))
+    st.stop()
+st.image(slide, width="stretch")
+
+stem = f"{(f.place or 'report').lower().replace(' ', '-')}-{privacy}-{out_lang}"
+d1, d2, d3, d4 = st.columns(4)
+d1.download_button(t("pr.slide", lang), data=slide, file_name=f"{stem}-slide.png", mime="image/png", key="p_slide")
+d2.download_button(
+    t("pr.letter", lang), data=lambda: view.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="png-letter"),
+    file_name=f"{stem}-letter.png", mime="image/png", key="p_letter",
+)  # fmt: skip
+d3.download_button(
+    t("pr.pdf", lang), data=lambda: view.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="pdf"),
+    file_name=f"{stem}.pdf", mime="application/pdf", key="p_pdf",
+)  # fmt: skip
+d4.download_button(
+    t("pr.html", lang), data=lambda: view.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="html"),
+    file_name=f"{stem}.html", mime="text/html", key="p_html",
+)  # fmt: skip
