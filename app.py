@@ -7,7 +7,7 @@ import sys
 import streamlit as st
 
 from geo.i18n import t
-from ui.boot import boot, current_lang
+from ui.boot import boot, current_lang, sync_lang_url
 
 settings = boot(sys.argv[1:])
 lang = current_lang(settings)
@@ -23,4 +23,6 @@ plain = [
     st.Page("pages/data.py", title=t("nav.data", lang), icon=":material/database:", url_path="data"),
     st.Page("pages/methods.py", title=t("nav.methods", lang), icon=":material/menu_book:", url_path="methods"),
 ]
-st.navigation([*pages.values(), *plain]).run()
+page = st.navigation([*pages.values(), *plain])
+sync_lang_url(settings)
+page.run()

@@ -8,6 +8,7 @@ import folium
 
 from geo.i18n import t
 from geo.settings import Settings
+from layers._escape import esc
 from layers.basemap import make_map
 from layers.legend import LEGEND_CSS, Banner, Legend, add_css
 from layers.streets import STREET_LABEL_CSS
@@ -36,7 +37,12 @@ class MapComposer:
         self.rows: LegendRows = []
 
     def add(self, group: folium.FeatureGroup, rows: LegendRows) -> None:
-        """Add a layer and its legend rows (layers are drawn in the order added)."""
+        """Add a layer and its legend rows (layers are drawn in the order added).
+
+        The layer control writes layer names as HTML, so the name (which may hold a place name
+        from the data) is escaped here, once for every layer.
+        """
+        group.layer_name = esc(group.layer_name)
         group.add_to(self.map)
         self.rows.extend(rows)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -101,45 +102,29 @@ def chromium() -> str:
     return str(path)
 
 
-@pytest.fixture(scope="session")
-def app_server(chromium: str) -> Iterator[str]:
-    """`streamlit run app.py` on a free localhost port; yields its base URL."""
+@contextlib.contextmanager
+def streamlit_app(name: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `streamlit run app.py` on a free localhost port; yield its base URL; stop it after."""
     port = _free_port()
-    env = {**os.environ, "SAFETYMAP__MAP__TILES__ENABLED": "false"}
-    log = (ARTIFACTS / "streamlit.log") if ARTIFACTS.mkdir(parents=True, exist_ok=True) is None else None
-    with open(log, "w") as out:  # type: ignore[arg-type]
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    env = {**os.environ, "SAFETYMAP__MAP__TILES__ENABLED": "false", **(extra_env or {})}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = ARTIFACTS / f"streamlit-{name}.log"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+           "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            proc.terminate()
-            pytest.fail(f"streamlit did not answer /_stcore/health within 60 s; see {log}")
         try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.5)
+            else:
+                pytest.fail(f"streamlit did not answer /_stcore/health within 60 s; see {log}")
             yield base
         finally:
             proc.terminate()
@@ -147,6 +132,13 @@ def app_server(chromium: str) -> Iterator[str]:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium: str) -> Iterator[str]:
+    """The dashboard on the demo bundle, served on localhost for the browser tests."""
+    with streamlit_app("demo") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -181,6 +173,10 @@ class OfflinePage:
             route.abort()  # type: ignore[attr-defined]
 
     def map_frame(self, timeout_ms: int = 60_000) -> object:
+        # while a rerun replaces the map, the old and the new frame exist side by side for a moment
+        self.page.wait_for_function(
+            "() => document.querySelectorAll('iframe[title*=\"st_folium\"]').length === 1", timeout=timeout_ms
+        )
         frame = self.page.frame_locator('iframe[title*="st_folium"]')
         frame.locator(".safetymap-legend").wait_for(timeout=timeout_ms)
         return frame

@@ -105,3 +105,19 @@ def test_layers_refuse_projected_data() -> None:
     with pytest.raises(ValueError, match="EPSG:4326"):
         feature_collection(gdf, ["name"])
     assert pd.isna(pd.NA) is True
+
+
+def test_layer_names_from_data_are_escaped_in_the_layer_control() -> None:
+    from geo.rings import ring_polygons
+    from layers.compose import MapComposer
+    from layers.hotspots import rings_layer
+
+    evil = 'Park <img src=x onerror="alert(1)">'
+    settings = load_settings(DEFAULT_CONFIG, environ={})
+    composer = MapComposer(settings, lang="en")
+    rings = ring_polygons(shapely.Point(-118.3, 33.98), rings_m=(75,))
+    composer.add(*rings_layer(rings, lang="en", place=evil))
+    html = composer.finish(synthetic=False).get_root().render()
+    assert "<img src=x" not in html
+    assert "\\u003cimg src=x" not in html  # not smuggled as a JSON escape either
+    assert "&lt;img src=x" in html or "\\u0026lt;img src=x" in html

@@ -59,13 +59,18 @@ def boot(argv: Sequence[str]) -> Settings:
     if st.session_state.get(SWITCH_KEY) not in options:
         st.session_state[SWITCH_KEY] = _url_lang(settings)
     names = {"en": "English", "es": "Español"}
-    chosen = st.sidebar.radio(
+    st.sidebar.radio(
         f"{t('app.language', 'en')} / {t('app.language', 'es')}",
         options,
         format_func=lambda code: names.get(code, code),
         horizontal=True,
         key=SWITCH_KEY,
     )
-    if st.query_params.get(LANG_KEY) != chosen:
-        st.query_params[LANG_KEY] = chosen
     return settings
+
+
+def sync_lang_url(settings: Settings) -> None:
+    """Write the language into the URL (after ``st.navigation``, which sets the page's URL)."""
+    lang = current_lang(settings)
+    if st.query_params.get(LANG_KEY) != lang:
+        st.query_params[LANG_KEY] = lang
