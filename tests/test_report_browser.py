@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from geo.report import write_report
-from tests.conftest import ARTIFACTS, CHROMIUM_FLAGS
+from tests.conftest import ARTIFACTS
 from tests.report_helpers import demo_report
 
-CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
 
 COUNT_LAYERS = """() => {
     const m = window.reportMap;
@@ -25,29 +23,6 @@ COUNT_LAYERS = """() => {
     });
     return c;
 }"""
-
-
-def _need_browser(reason: str) -> None:
-    if os.environ.get("SAFETYMAP_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"browser tests are required here but cannot run: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def offline_browser():
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        _need_browser("Debian's chromium is not installed (apt-get install chromium); CI installs it")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need_browser("playwright is not installed (pip install -r requirements-dev.txt)")
-    path = CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def open_offline(browser, path: Path, *, width: int = 1600, height: int = 1000):
@@ -72,10 +47,10 @@ def open_offline(browser, path: Path, *, width: int = 1600, height: int = 1000):
 
 
 @pytest.mark.parametrize(("lang", "privacy"), [("en", "public"), ("es", "public"), ("en", "internal")])
-def test_html_export_draws_offline(offline_browser, tmp_path, lang, privacy):
+def test_html_export_draws_offline(browser, tmp_path, lang, privacy):
     report = demo_report(lang=lang, privacy=privacy)
     html_path = write_report(report, tmp_path / f"report_{lang}_{privacy}.html")
-    context, page, blocked, errors = open_offline(offline_browser, html_path)
+    context, page, blocked, errors = open_offline(browser, html_path)
     try:
         layers = page.evaluate(COUNT_LAYERS)
         assert errors == []
