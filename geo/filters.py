@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -177,7 +178,7 @@ class Filters:
     def from_query(cls, query: Mapping[str, str], *, default: Filters | None = None) -> tuple[Filters, list[str]]:
         """Filters from query parameters, and a list of the parameters that were ignored (with why)."""
         base = default or cls()
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         problems: list[str] = []
 
         def split(raw: str) -> tuple[str, ...]:
@@ -202,7 +203,8 @@ class Filters:
                 continue
             try:
                 value = parse(raw)
-                dataclasses.replace(base, **{attr: value})  # validate this one field alone
+                one: dict[str, Any] = {attr: value}
+                dataclasses.replace(base, **one)  # validate this one field alone
             except (ValueError, DataError) as exc:
                 problems.append(f"{key}={raw!r}: {exc}")
                 continue

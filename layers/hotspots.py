@@ -39,7 +39,7 @@ def gi_layer(cells: gpd.GeoDataFrame, *, lang: str, show: bool = True) -> tuple[
     """Significant Gi* cells (``gi_class`` != 0); returns the layer and its legend rows."""
     group = folium.FeatureGroup(name=t("layer.gistar", lang), show=show)
     sig = cells[cells["gi_class"] != 0]
-    rows = []
+    rows: list[tuple[str, Symbol]] = []
     if sig.empty:
         return group, rows
     frame = sig.copy()

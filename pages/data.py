@@ -46,7 +46,7 @@ else:
     for layer in layers:
         if layer.get("error"):
             continue
-        dropped = layer.get("dropped") or {}
+        dropped: dict[str, int] = dict(layer.get("dropped") or {})  # type: ignore[call-overload]
         dates = "" if not layer.get("date_from") else f"{layer['date_from']} – {layer['date_to']}"
         rows.append(
             {

@@ -66,7 +66,9 @@ labels = {
     row.stop_id: f"{stop_kind(row.kind, row.label, lang)} ({fmt_int(row.weight, lang)})"
     for row in candidates.itertuples()
 }
-excluded = st.multiselect(t("rp.exclude", lang), list(labels), format_func=labels.get, key="r_exclude")
+excluded = st.multiselect(
+    t("rp.exclude", lang), list(labels), format_func=lambda sid: labels.get(sid, sid), key="r_exclude"
+)
 added: list[tuple[float, float]] = st.session_state.setdefault("r_added", [])
 stops = planner.with_edits(candidates, excluded=tuple(excluded), added=tuple(added))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -193,7 +194,7 @@ def _evaluation(
     start: str,
     buffer_m: float,
     min_events: int,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     from geo.errors import AnalysisError
     from geo.evaluate import evaluate_program
 
@@ -216,7 +217,7 @@ def _evaluation(
 def evaluation(
     path: Path, f: filters.Filters, places_path: Path, *, treated: str, control: tuple[str, ...], start: str,
     buffer_m: float, min_events: int,
-) -> dict[str, object]:  # fmt: skip
+) -> dict[str, Any]:  # fmt: skip
     """The program evaluation as plain values (``error`` set when it cannot be computed)."""
     undated = f.replace(start=None, end=None)
     return _evaluation(

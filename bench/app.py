@@ -1,0 +1,187 @@
+"""Benchmark of the dashboard: first render, rerun after a filter change, and the map payload.
+
+Run: ``python bench/app.py``. Uses Streamlit's AppTest (the script runs in-process, as on the
+server) on the demo bundle and on synthetic incident files of 10k and 100k rows made from it
+(demo rows resampled with ~400 m of jitter). Prints seconds and bytes, and the ratio against
+the naive way: one folium marker per incident (measured on 10k points, extrapolated to 100k).
+Targets (DESIGN.md section 8): first render <= 2 s for the homicide view and <= 3 s at 10k;
+rerun after a filter <= 1 s at 10k; map payload <= 5 MB at 100k.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["SAFETYMAP__MAP__TILES__ENABLED"] = "false"
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from geo.schema import coerce_incidents  # noqa: E402
+from geo.settings import use_config  # noqa: E402
+from geo.store import write_geoparquet  # noqa: E402
+
+DEMO = ROOT / "data" / "demo"
+
+
+def synthetic(n: int, out: Path, seed: int = 11) -> Path:
+    demo = gpd.read_parquet(DEMO / "incidents.parquet")
+    rng = np.random.default_rng(seed)
+    big = demo.iloc[rng.integers(0, len(demo), n)].reset_index(drop=True)
+    big["incident_id"] = [f"bench-{i:07d}" for i in range(n)]
+    big["lat"] = big["lat"] + rng.normal(0, 0.0035, n)
+    big["lon"] = big["lon"] + rng.normal(0, 0.0035, n)
+    big = gpd.GeoDataFrame(big, geometry=gpd.points_from_xy(big["lon"], big["lat"]), crs=4326)
+    return write_geoparquet(coerce_incidents(big), out)
+
+
+def config_for(incidents: Path, tmp: Path) -> Path:
+    cfg = tmp / f"{incidents.stem}.yaml"
+    cfg.write_text(
+        f"sources:\n  incidents: {incidents}\n  places: {DEMO / 'places.geojson'}\n"
+        f"  streets: {DEMO / 'streets.geojson'}\n",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def run(cfg: Path | None, query: dict[str, str]) -> tuple[AppTest, float]:
+    sys.argv = ["app.py", *(["--config", str(cfg)] if cfg else [])]
+    use_config(None)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for k, v in query.items():
+        at.query_params[k] = v
+    t0 = time.perf_counter()
+    at.run()
+    took = time.perf_counter() - t0
+    if at.exception:
+        raise SystemExit(f"app raised: {at.exception}")
+    return at, took
+
+
+def payload(at: AppTest) -> int:
+    comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
+    return len(comps[0].proto.json_args.encode())
+
+
+def naive_payload(incidents: Path, n: int) -> tuple[int, float]:
+    """Bytes and seconds of a folium map with one CircleMarker per incident (the naive way)."""
+    gdf = gpd.read_parquet(incidents).iloc[:n]
+    t0 = time.perf_counter()
+    m = folium.Map(location=[33.96, -118.28], zoom_start=13, tiles=None)
+    for lat, lon, cat, block in zip(gdf["lat"], gdf["lon"], gdf["category"], gdf["address_block"], strict=True):
+        folium.CircleMarker([lat, lon], radius=4, tooltip=f"{cat} {block}").add_to(m)
+    html = m.get_root().render()
+    return len(html.encode()), time.perf_counter() - t0
+
+
+def browser_first_paint(cfg: Path | None, query: str) -> float | None:
+    """Seconds from navigation to the drawn legend in headless Chromium (None without chromium)."""
+    import shutil
+    import socket
+    import subprocess
+    import urllib.request
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return None
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, **({"SAFETYMAP_CONFIG": str(cfg)} if cfg else {})}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]  # fmt: skip
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=flags)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+            page.goto(f"{base}/?{query}")  # warm the server's caches, as a second visitor would find them
+            page.frame_locator('iframe[title*="st_folium"]').locator(".safetymap-legend").wait_for(timeout=120_000)
+            page2 = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page2.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+            t0 = time.perf_counter()
+            page2.goto(f"{base}/?{query}")
+            page2.frame_locator('iframe[title*="st_folium"]').locator(".safetymap-legend").wait_for(timeout=120_000)
+            took = time.perf_counter() - t0
+            browser.close()
+        return took
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def line(name: str, value: str, target: str, ok: bool, extra: str = "") -> None:
+    print(f"{name:<52} {value:>12}   target {target:<10} {'OK' if ok else 'MISSED'}  {extra}")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        f10k = synthetic(10_000, tmp / "inc10k.parquet")
+        f100k = synthetic(100_000, tmp / "inc100k.parquet")
+        cfg10k, cfg100k = config_for(f10k, tmp), config_for(f100k, tmp)
+
+        _, cold = run(None, {"cat": "homicide"})  # imports, first data load
+        _, warm = run(None, {"cat": "homicide"})  # a new session on a warm server
+        print(f"dashboard benchmark (AppTest, in-process; {os.cpu_count()} cores)\n")
+        line("first render, homicide view, cold process", f"{cold:.2f} s", "<= 2 s", cold <= 2, "(imports included)")
+        line("first render, homicide view, new session", f"{warm:.2f} s", "<= 2 s", warm <= 2)
+
+        _, cold10 = run(cfg10k, {})
+        at10, first10 = run(cfg10k, {})
+        line("first render at 10k incidents (new file)", f"{cold10:.2f} s", "<= 3 s", cold10 <= 3, "(file read)")
+        line("first render at 10k incidents, new session", f"{first10:.2f} s", "<= 3 s", first10 <= 3)
+        times = []
+        for cats in (["robbery"], ["homicide", "shots_fired"], ["assault_with_weapon"]):
+            t0 = time.perf_counter()
+            at10.sidebar.multiselect(key="f_cat").set_value(cats).run()
+            times.append(time.perf_counter() - t0)
+        rerun = max(times)
+        line("rerun after a filter change at 10k (worst of 3)", f"{rerun:.2f} s", "<= 1 s", rerun <= 1)
+
+        at100, first100 = run(cfg100k, {})
+        size = payload(at100)
+        naive_bytes, naive_s = naive_payload(f100k, 10_000)
+        naive_100k = naive_bytes * 10
+        line("first render at 100k incidents", f"{first100:.2f} s", "-", True, "(file read)")
+        note = f"naive {naive_100k / 1e6:.0f} MB (one marker each, 10k x 10): {naive_100k / size:.0f}x smaller"
+        line("map payload at 100k incidents", f"{size / 1e6:.2f} MB", "<= 5 MB", size <= 5e6, note)
+        hom = browser_first_paint(None, "cat=homicide")
+        if hom is not None:
+            line("browser: homicide view, navigation to drawn map", f"{hom:.2f} s", "<= 2 s", hom <= 2)
+            b10 = browser_first_paint(cfg10k, "")
+            line("browser: 10k incidents, navigation to drawn map", f"{b10:.2f} s", "<= 3 s", b10 <= 3)
+        else:
+            print("browser figures skipped: Debian's chromium is not installed")
+        print(f"\nnaive map of 10k markers: {naive_bytes / 1e6:.1f} MB built in {naive_s:.1f} s (Python side only)")
+        print(json.dumps({"cold_s": cold, "warm_s": warm, "first_10k_s": first10, "rerun_10k_s": rerun,
+                          "payload_100k_bytes": size, "naive_payload_100k_bytes": naive_100k}))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
