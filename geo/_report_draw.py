@@ -203,6 +203,9 @@ def draw_trend(ax: Axes, report: Report, *, scale: float) -> None:
         if partial:
             bar.set_hatch("///")
             bar.set_edgecolor("white")
+    if "suppressed" in tr.columns:
+        for xi in x[tr["suppressed"].to_numpy()]:
+            ax.text(xi, 0, f"<{report.min_count}", ha="center", va="bottom", fontsize=6 * scale, color="#555")
     freq = tr.attrs.get("freq", "year")
     labels = list(tr["period"])
     step = max(1, len(labels) // (12 if scale > 1 else 10))

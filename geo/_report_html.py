@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 
+from geo.i18n import t
 from geo.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR, round_coords
 from geo.projection import METRIC, WGS84, metric_to_lonlat
 from geo.webassets import inline_tags
@@ -196,8 +197,10 @@ def html_document(report: Report) -> str:
         for f in report.figures
     )
     caveats = "".join(f"<li>{e(c)}</li>" for c in report.caveats)
+    fewer = t("report.fewer_than", report.lang, n=report.min_count)
     trend_rows = "".join(
-        f"<tr><td>{e(str(r.period))}</td><td>{int(r.count)}</td></tr>" for r in report.trend.itertuples()
+        f"<tr><td>{e(str(r.period))}</td><td>{e(fewer) if getattr(r, 'suppressed', False) else int(r.count)}</td></tr>"
+        for r in report.trend.itertuples()
     )
     watermark = (
         f'<div class="watermark" aria-hidden="true">{e(report.text("report.watermark"))}</div>'

@@ -486,8 +486,13 @@ def build_report(
 
     # trend ---------------------------------------------------------------------------------
     trend, freq = _trend(near_all, first=first or start_d, start=start_d, end=end_d, nibrs_break=brk)
+    # Public outputs never print a count below the threshold, in the chart any more than on the map.
+    trend["suppressed"] = (mode == "public") & (trend["count"] > 0) & (trend["count"] < min_count)
+    trend["count"] = trend["count"].where(~trend["suppressed"], 0)
     trend_title = t(f"report.trend.{freq}", code, distance=distance, place=focus_name)
     notes: list[str] = []
+    if bool(trend["suppressed"].any()):
+        notes.append(t("report.trend.suppressed", code, n=min_count))
     if bool(trend["partial"].iloc[-1]) if len(trend) else False:
         notes.append(t("report.trend.partial", code, date=fmt_date(end_d, code)))
     if (trend["era"] == "break").any() or (trend["era"].nunique() > 1):

@@ -334,3 +334,26 @@ def test_renderers_refuse_a_tampered_public_report(public_latimes):
     bad = dataclasses.replace(public_latimes, cells=cells)
     with pytest.raises(AnalysisError, match="exact count below 3"):
         render_html(bad)
+
+
+def test_public_trend_never_prints_a_count_below_the_threshold() -> None:
+    import geopandas as gpd
+
+    from geo.report import build_report, render_html
+    from geo.settings import DEFAULT_CONFIG, load_settings
+
+    settings = load_settings(DEFAULT_CONFIG, environ={})
+    demo = gpd.read_parquet(settings.sources.incidents)
+    homicides = demo[demo["category"] == "homicide"]
+    places = gpd.read_file(settings.sources.places)
+    public = build_report(homicides, places, place="Harvard Park", start="2017-01-01", end="2017-12-31",
+                          settings=settings)  # fmt: skip
+    internal = build_report(homicides, places, place="Harvard Park", start="2017-01-01", end="2017-12-31",
+                            settings=settings, privacy="internal")  # fmt: skip
+    small = (internal.trend["count"] > 0) & (internal.trend["count"] < 3)
+    assert small.any(), "the demo should have a year with 1 or 2 homicides near the park"
+    assert public.trend.loc[small.to_numpy(), "suppressed"].all()
+    assert (public.trend.loc[small.to_numpy(), "count"] == 0).all()
+    assert not internal.trend["suppressed"].any()
+    html = render_html(public)
+    assert "fewer than 3" in html
