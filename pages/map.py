@@ -12,7 +12,7 @@ from layers.incidents import incidents_layer
 from layers.overview import add_places, add_streets, approximate_note
 from layers.style import symbols
 from ui import data, view
-from ui.common import page_context
+from ui.common import page_context, synthetic_notice
 
 LAYERS = ("homicides", "incidents", "kde", "gistar", "grid", "parks", "housing", "csp", "rings", "streets")
 DEFAULT_LAYERS = ("homicides", "incidents", "parks", "housing", "csp", "rings", "streets")
@@ -33,6 +33,7 @@ ctx = page_context("map")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
 src = s.sources
 st.title(t("app.title", lang))
+synthetic_notice(ctx)
 
 # --- layers chosen, kept in the URL ---------------------------------------------------------
 if "m_layers" not in st.session_state:
@@ -49,7 +50,9 @@ def _layer_label(key: str) -> str:
     return t(LAYER_LABELS[key], lang)
 
 
-chosen = st.multiselect(t("map.layers", lang), LAYERS, key="m_layers", format_func=_layer_label)
+chosen = st.multiselect(
+    t("map.layers", lang), LAYERS, key="m_layers", format_func=_layer_label, placeholder=t("pick.none", lang)
+)
 layers_param = ",".join(chosen)
 if st.query_params.get("layers") != layers_param:
     st.query_params["layers"] = layers_param

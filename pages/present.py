@@ -7,11 +7,12 @@ import streamlit as st
 from geo.errors import SafetyMapError
 from geo.i18n import t
 from ui import view
-from ui.common import page_context
+from ui.common import page_context, synthetic_notice
 
 ctx = page_context("present")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
 st.title(t("pr.title", lang))
+synthetic_notice(ctx)
 st.caption(t("pr.intro", lang))
 st.caption(t("pr.period_needed", lang))
 

@@ -20,13 +20,14 @@ from layers.overview import add_places, add_streets
 from layers.route import ROUTE_CSS, route_layers
 from ui import route as planner
 from ui import view
-from ui.common import focus_places, page_context
+from ui.common import focus_places, page_context, synthetic_notice
 
 ctx = page_context("route")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
 p = s.patrol
 src = s.sources
 st.title(t("rp.title", lang))
+synthetic_notice(ctx)
 st.caption(t("rp.intro", lang))
 
 names = focus_places(s, ctx.places)
@@ -34,7 +35,7 @@ c1, c2, c3 = st.columns(3)
 place = c1.selectbox(t("rp.start", lang), names, index=names.index(f.place) if f.place in names else 0, key="r_place")
 budget = c2.number_input(t("rp.budget", lang), min_value=20, max_value=600, value=120, step=10, key="r_budget")
 dwell = c3.slider(
-    t("rp.dwell", lang), p.dwell_range_min[0], p.dwell_range_min[1], float(p.dwell_min), 1.0, key="r_dwell"
+    t("rp.dwell", lang), int(p.dwell_range_min[0]), int(p.dwell_range_min[1]), int(p.dwell_min), 1, key="r_dwell"
 )
 c4, c5, c6 = st.columns(3)
 max_stops = c4.number_input(t("rp.stops", lang), min_value=1, max_value=20, value=p.max_stops, key="r_stops")
@@ -67,7 +68,11 @@ labels = {
     for row in candidates.itertuples()
 }
 excluded = st.multiselect(
-    t("rp.exclude", lang), list(labels), format_func=lambda sid: labels.get(sid, sid), key="r_exclude"
+    t("rp.exclude", lang),
+    list(labels),
+    format_func=lambda sid: labels.get(sid, sid),
+    key="r_exclude",
+    placeholder=t("pick.none", lang),
 )
 added: list[tuple[float, float]] = st.session_state.setdefault("r_added", [])
 stops = planner.with_edits(candidates, excluded=tuple(excluded), added=tuple(added))

@@ -10,12 +10,13 @@ from babel.dates import get_day_names
 from geo.evaluate import reading_text
 from geo.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from ui import view
-from ui.common import focus_places, page_context
+from ui.common import focus_places, page_context, synthetic_notice
 
 ctx = page_context("trends")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
 src = s.sources
 st.title(t("trends.title", lang))
+synthetic_notice(ctx)
 place = f.place or s.focus.default_place
 outer = float(max(f.rings_m or s.distances.rings_m))
 names = focus_places(s, ctx.places)
@@ -28,8 +29,9 @@ freq = c1.radio(
 )
 default_compare = [n for n in s.focus.places if n != place][:2]
 compare = c2.multiselect(
-    t("trends.compare", lang), [n for n in names if n != place], default=default_compare, key="t_cmp"
-)
+    t("trends.compare", lang), [n for n in names if n != place], default=default_compare, key="t_cmp",
+    placeholder=t("pick.choose", lang),
+)  # fmt: skip
 series = view.series(
     src.incidents, f, src.places, (place, *compare), within_m=outer, freq=freq, nibrs_break=nibrs.isoformat()
 )
@@ -42,7 +44,12 @@ else:
         alt.Chart(frame)
         .mark_line(point=freq == "year")
         .encode(
-            x=alt.X("period_start:T", title=t("trends.axis_period", lang)),
+            # numeric date labels read the same in both languages (Vega's month names are English)
+            x=alt.X(
+                "period_start:T",
+                title=t("trends.axis_period", lang),
+                axis=alt.Axis(format="%Y-%m" if freq == "month" else "%Y"),
+            ),
             y=alt.Y("count:Q", title=t("trends.axis_count", lang)),
             color=alt.Color(f"{t('trends.place', lang)}:N", scale=alt.Scale(scheme="tableau10")),
             strokeDash=alt.StrokeDash(f"{t('trends.place', lang)}:N"),
@@ -78,7 +85,7 @@ e1, e2, e3 = st.columns(3)
 peers = [n for n in names if n not in s.focus.places and n != place][:3]
 controls = e1.multiselect(
     t("eval.control", lang), [n for n in names if n != place], default=peers,
-    key="e_ctrl",
+    key="e_ctrl", placeholder=t("pick.choose", lang),
 )  # fmt: skip
 start = e2.date_input(
     t("eval.start", lang), value=pd.Timestamp(program_start or "2017-01-01").date(), min_value=ctx.first,
@@ -143,7 +150,7 @@ else:
             alt.Chart(long)
             .mark_line()
             .encode(
-                x=alt.X("month:T", title=t("trends.axis_period", lang)),
+                x=alt.X("month:T", title=t("trends.axis_period", lang), axis=alt.Axis(format="%Y")),
                 y=alt.Y("n:Q", title=t("trends.axis_count", lang)),
                 color=alt.Color(f"{t('eval.table.area', lang)}:N", scale=alt.Scale(scheme="dark2")),
                 strokeDash=alt.StrokeDash(f"{t('eval.table.area', lang)}:N"),

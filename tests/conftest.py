@@ -201,6 +201,15 @@ class OfflinePage:
         msg = "map frame not found"
         raise AssertionError(msg)
 
+    def settle(self, timeout_ms: int = 60_000) -> None:
+        """Wait until the script run has finished and no placeholder is left on the page."""
+        self.page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
+            ' && !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]\')',
+            timeout=timeout_ms,
+        )
+        self.page.wait_for_timeout(700)
+
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / name

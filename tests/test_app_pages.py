@@ -74,6 +74,9 @@ def test_spanish_pages_show_no_english_interface_text(page: str, fresh_settings)
     # LA Times "Homicide Report") must not stand alone as a label
     leaks = sorted({e for e in english_only for s in shown if (e in s if " " in e else e == s.strip())})
     assert not leaks, leaks
+    # Streamlit's own English placeholders must be replaced too
+    placeholders = [w.proto.placeholder for kind in ("multiselect", "selectbox") for w in getattr(at, kind)]
+    assert not [p for p in placeholders if p.startswith("Choose")], placeholders
 
 
 def test_each_filter_changes_the_counts(demo: gpd.GeoDataFrame, fresh_settings) -> None:

@@ -95,7 +95,7 @@ def test_every_page_draws_at_desktop_and_phone_width(
                 page.map_frame()
             if path == "present":
                 page.page.locator('[data-testid="stImage"] img').first.wait_for(timeout=60_000)
-            page.page.wait_for_timeout(500)
+            page.settle()
             assert page.page.locator(EXCEPTION).count() == 0, f"{path} raised"
             page.shot(f"page_{path or 'map'}_{width}_{lang}.png")
         assert not page.blocked or all(u.startswith(("http://localhost", "http://127")) for u in page.blocked)

@@ -31,6 +31,12 @@ class PageContext:
     last: dt.date
 
 
+def synthetic_notice(ctx: PageContext) -> None:
+    """The synthetic-data banner, under the page title, whenever the data are synthetic."""
+    if ctx.synthetic:
+        st.warning(t("banner.synthetic", ctx.lang), icon=":material/science:")
+
+
 def focus_places(settings: Settings, places: gpd.GeoDataFrame) -> list[str]:
     """Configured focus places first, then every other park and housing development."""
     known = set(places["name"])
@@ -59,6 +65,4 @@ def page_context(page: str, *, with_filters: bool = True) -> PageContext:
     f = Filters()
     if with_filters:
         f = sidebar_filters(settings, lang, first=first, last=last, places=focus_places(settings, places), page=page)
-    if synthetic:
-        st.warning(t("banner.synthetic", lang), icon=":material/science:")
     return PageContext(settings, lang, incidents, places, streets, f, synthetic, first, last)
