@@ -23,6 +23,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geo.cli import settings_for
+from geo.cli._args import add_focus, focus_point, parse_date
 from geo.datasets import filter_period, load_places, place_by_name
 from geo.errors import AnalysisError
 from geo.ingest import incidents_from_path
@@ -30,16 +31,6 @@ from geo.projection import WGS84
 from geo.settings import Settings
 
 # --- shared helpers ------------------------------------------------------------------------
-
-
-def _date(text: str | None, what: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        msg = f"{what} must be a date like 2017-01-31, got {text!r}"
-        raise AnalysisError(msg) from None
 
 
 def _numbers(text: str, what: str) -> tuple[float, ...]:
@@ -76,8 +67,8 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
 def _incidents(args: argparse.Namespace, settings: Settings) -> gpd.GeoDataFrame:
     path = Path(args.incidents) if getattr(args, "incidents", None) else settings.sources.incidents
     inc = incidents_from_path(path)
-    start = _date(getattr(args, "date_from", None), "--from")
-    end = _date(getattr(args, "date_to", None), "--to")
+    start = parse_date(getattr(args, "date_from", None), "--from")
+    end = parse_date(getattr(args, "date_to", None), "--to")
     if start and end and start > end:
         msg = f"--from {start} is after --to {end}"
         raise AnalysisError(msg)
@@ -157,20 +148,12 @@ def _run_near(args: argparse.Namespace) -> int:
 
     settings = settings_for(args)
     rings = _numbers(args.rings_m, "--rings-m") if args.rings_m else settings.distances.rings_m
-    if args.place:
-        if args.lat is not None or args.lon is not None:
-            msg = "give either --place or --lat/--lon, not both"
-            raise AnalysisError(msg)
+    point = focus_point(args)
+    if point is None:
         place: Any = _place_geoms(settings, [args.place])
         label = args.place
     else:
-        if args.lat is None or args.lon is None:
-            msg = "give --place NAME, or both --lat and --lon (degrees, EPSG:4326)"
-            raise AnalysisError(msg)
-        if not (-90 <= args.lat <= 90 and -180 <= args.lon <= 180):
-            msg = f"--lat/--lon must be degrees (lat -90..90, lon -180..180), got {args.lat}, {args.lon}"
-            raise AnalysisError(msg)
-        place = gpd.GeoSeries([Point(args.lon, args.lat)], crs=WGS84)
+        place = gpd.GeoSeries([Point(point[1], point[0])], crs=WGS84)
         label = f"{args.lat},{args.lon}"
     inc = _incidents(args, settings)
     summary = ring_summary(inc, place, rings_m=rings)
@@ -185,8 +168,8 @@ def _run_rank(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     within = args.within_m if args.within_m is not None else settings.distances.ranking_within_m
     inc = _incidents(args, settings)
-    start = _date(args.date_from, "--from")
-    end = _date(args.date_to, "--to")
+    start = parse_date(args.date_from, "--from")
+    end = parse_date(args.date_to, "--to")
     years = None
     if start and end:
         years = ((end - start).days + 1) / 365.25
@@ -314,7 +297,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     treated = _place_geoms(settings, _names(args.treated, "--treated"))
     control = _place_geoms(settings, _names(args.control, "--control"))
     start = args.start or _program_start(treated)
-    _date(start, "--start")
+    parse_date(start, "--start")
     buffer_m = args.buffer_m if args.buffer_m is not None else settings.distances.displacement_buffer_m
     path = Path(args.incidents) if args.incidents else settings.sources.incidents
     dates = local_dates(incidents_from_path(path))
@@ -403,9 +386,7 @@ def _run_nearrepeat(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add the analysis commands."""
     p = _add(subparsers, "near", "count incidents inside a place and in rings outside its border", _run_near)
-    p.add_argument("--place", metavar="NAME", help="a place name from the configured places")
-    p.add_argument("--lat", type=float, help="latitude of a point place (degrees)")
-    p.add_argument("--lon", type=float, help="longitude of a point place (degrees)")
+    add_focus(p, role="focus", required=False)
     p.add_argument("--rings-m", metavar="A,B,C", help="outer ring edges in metres (default from config)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     _add_filters(p)

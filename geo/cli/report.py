@@ -13,22 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from geo.cli import settings_for
+from geo.cli._args import add_focus, focus_point, parse_date
 from geo.datasets import load_places, load_streets
 from geo.errors import AnalysisError
 from geo.ingest import incidents_from_path
 from geo.report import FORMATS, SIZES, build_report, write_report
-
-
-def _date(text: str | None, flag: str) -> str | None:
-    import datetime as dt
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        msg = f"{flag} must be a date like 2016-01-31, got {text!r}"
-        raise AnalysisError(msg) from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -40,17 +29,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.size is not None and fmt != "png":
         msg = f"--size applies to PNG output only, got --size {args.size} with {out.name!r}"
         raise AnalysisError(msg)
-    if args.place is None and (args.lat is None or args.lon is None):
-        msg = "give both --lat and --lon (degrees), or --place NAME"
-        raise AnalysisError(msg)
-    if args.place is not None and args.lon is not None:
-        msg = "--lon goes with --lat, not with --place"
-        raise AnalysisError(msg)
+    focus_point(args)
     if not out.parent.exists():
         msg = f"the folder of --out does not exist: {out.parent}"
         raise AnalysisError(msg)
-    start = _date(args.date_from, "--from")
-    end = _date(args.date_to, "--to")
+    start = parse_date(args.date_from, "--from")
+    end = parse_date(args.date_to, "--to")
     if start and end and start > end:
         msg = f"--from {start} is after --to {end}"
         raise AnalysisError(msg)
@@ -99,10 +83,7 @@ def register(subparsers: Any) -> None:
         description="Write a print-ready, bilingual report of the incidents around a place or point. Public "
         "mode (the default) shows only counts on grid squares, with small counts shown as 'fewer than 3'.",
     )
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--place", metavar="NAME", help='focus place, e.g. "Harvard Park"')
-    where.add_argument("--lat", type=float, metavar="LAT", help="focus latitude (degrees; with --lon)")
-    p.add_argument("--lon", type=float, metavar="LON", help="focus longitude (degrees; with --lat)")
+    add_focus(p, role="focus")
     p.add_argument(
         "--incidents",
         metavar="PATH",

@@ -22,6 +22,7 @@ from shapely.geometry import Point
 
 from geo import patrol
 from geo.cli import settings_for
+from geo.cli._args import add_focus, focus_point, parse_date
 from geo.datasets import filter_period, load_incidents, load_places, place_by_name
 from geo.errors import AnalysisError
 from geo.projection import WGS84, to_metric
@@ -52,13 +53,8 @@ def _start_time(text: str | None, day: str | None) -> dt.datetime:
 
 
 def _date(text: str | None, flag: str) -> pd.Timestamp | None:
-    if text is None:
-        return None
-    try:
-        return pd.Timestamp(dt.date.fromisoformat(text))
-    except ValueError:
-        msg = f"{flag} must be YYYY-MM-DD, got {text!r}"
-        raise AnalysisError(msg) from None
+    day = parse_date(text, flag)
+    return None if day is None else pd.Timestamp(day)
 
 
 def _focus(places: gpd.GeoDataFrame, args: argparse.Namespace) -> tuple[gpd.GeoDataFrame | None, float, float]:
@@ -69,13 +65,9 @@ def _focus(places: gpd.GeoDataFrame, args: argparse.Namespace) -> tuple[gpd.GeoD
         centre = shape.centroid if shape.contains(shape.centroid) else shape.representative_point()
         point = gpd.GeoSeries([centre], crs=to_metric(place).crs).to_crs(WGS84).iloc[0]
         return place, float(point.y), float(point.x)
-    if args.lat is None or args.lon is None:
-        msg = "give both --lat and --lon (degrees), or --place NAME"
-        raise AnalysisError(msg)
-    lat, lon = float(args.lat), float(args.lon)
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        msg = f"--lat/--lon must be degrees, got {lat}, {lon}"
-        raise AnalysisError(msg)
+    point = focus_point(args)
+    assert point is not None  # --place was handled above
+    lat, lon = point
     inside = places[places.geometry.contains(Point(lon, lat))]
     if inside.empty:
         return None, lat, lon
@@ -176,10 +168,7 @@ def register(subparsers: Any) -> None:
         description="Plan a foot-patrol loop from a place or a point: visit the hottest blocks, stay at each "
         "(Koper curve), be back within the time budget.",
     )
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--place", metavar="NAME", help='start at a place, e.g. "Harvard Park"')
-    where.add_argument("--lat", type=float, metavar="LAT", help="start latitude (degrees; with --lon)")
-    p.add_argument("--lon", type=float, metavar="LON", help="start longitude (degrees; with --lat)")
+    add_focus(p, role="start")
     p.add_argument("--budget-min", type=float, required=True, metavar="M", help="time budget, minutes")
     p.add_argument("--dwell-min", type=float, default=None, metavar="MIN", help="dwell per stop (default 15)")
     p.add_argument("--stops", type=int, default=None, metavar="N", help="visit at most N stops (default 8)")
