@@ -37,3 +37,23 @@ def places_layer(
         control=False,
     ).add_to(group)
     return group
+
+
+ZONE_SYMBOL = Symbol("area", "#444444", fill_opacity=0.0, dash="1 4", weight=1.5)
+
+
+def zones_layer(zones: gpd.GeoDataFrame, *, name: str, lang: str, show: bool = True) -> folium.FeatureGroup:
+    """Boundary polygons (``zone``, ``count`` columns, EPSG:4326) with the incidents in view in each."""
+    group = folium.FeatureGroup(name=name, show=show)
+    if zones.empty:
+        return group
+    data = feature_collection(zones, ["zone", "count"])
+    folium.GeoJson(
+        data,
+        style_function=lambda _f: path_style(ZONE_SYMBOL),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["zone", "count"], aliases=[esc(t("field.zone", lang)), esc(t("field.count", lang))]
+        ),
+        control=False,
+    ).add_to(group)
+    return group

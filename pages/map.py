@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -10,6 +12,7 @@ from layers.compose import MapComposer
 from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
 from layers.incidents import incidents_layer
 from layers.overview import add_places, add_streets, approximate_note
+from layers.places import ZONE_SYMBOL, zones_layer
 from layers.style import symbols
 from ui import data, view
 from ui.common import page_context, synthetic_notice
@@ -35,14 +38,18 @@ src = s.sources
 st.title(t("app.title", lang))
 synthetic_notice(ctx)
 
-# --- layers chosen, kept in the URL ---------------------------------------------------------
+# --- layers chosen, kept in the URL (boundary layers come from the local store) ----------------
+zones = {f"zones:{z['name']}": z for z in data.zone_layers(src.store_dir)}
+options = [*LAYERS, *zones]
 if "m_layers" not in st.session_state:
     raw = st.query_params.get("layers")
-    wanted = [k for k in (raw.split(",") if raw else DEFAULT_LAYERS) if k in LAYERS]
+    wanted = [k for k in (raw.split(",") if raw else DEFAULT_LAYERS) if k in options]
     st.session_state["m_layers"] = wanted
 
 
 def _layer_label(key: str) -> str:
+    if key in zones:
+        return t(f"layer.zones.{zones[key]['kind']}", lang)
     if key == "kde":
         return t("layer.kde", lang, h="…").split(" (")[0]
     if key == "rings":
@@ -51,7 +58,7 @@ def _layer_label(key: str) -> str:
 
 
 chosen = st.multiselect(
-    t("map.layers", lang), LAYERS, key="m_layers", format_func=_layer_label, placeholder=t("pick.none", lang)
+    t("map.layers", lang), options, key="m_layers", format_func=_layer_label, placeholder=t("pick.none", lang)
 )
 layers_param = ",".join(chosen)
 if st.query_params.get("layers") != layers_param:
@@ -119,6 +126,10 @@ if "gistar" in chosen and n:
         st.warning(t("map.few_events", lang, message=t("map.too_few", lang, n=n_events, min=s.analysis.min_events)))
     elif not rows:
         notes.append(t("map.no_hotspots", lang))
+for key in (k for k in chosen if k in zones):
+    counts = view.zone_counts(src.incidents, f, Path(str(zones[key]["path"])))
+    label = _layer_label(key)
+    composer.add(zones_layer(counts, name=label, lang=lang), [(label, ZONE_SYMBOL)])
 if "rings" in chosen and f.place:
     rings = view.rings(src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
     composer.add(*rings_layer(rings, lang=lang, place=f.place))

@@ -246,3 +246,25 @@ def image_url(at: AppTest) -> str:
     images = at.get("image")
     assert len(images) == 1
     return images[0].proto.imgs[0].url
+
+
+@pytest.mark.realdata
+def test_boundary_layers_from_the_store_are_offered_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_settings
+) -> None:
+    from geo.ingest import ingest_file
+    from tests.conftest import shared_file
+
+    divisions = shared_file("boundaries", "LAPD_Division_5922489107755548254.geojson")
+    report = ingest_file(divisions, store_dir=tmp_path)
+    monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(tmp_path))
+    from geo.settings import use_config
+
+    use_config(None)
+    name = Path(report["output"]).stem
+    at = app({"layers": f"homicides,zones:{name}"}).run()
+    assert not at.exception
+    assert f"zones:{name}" in at.multiselect(key="m_layers").value
+    script = map_args(at)["script"]
+    assert "LAPD divisions" in script
+    assert "77TH STREET" in script.upper()

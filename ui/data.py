@@ -105,3 +105,15 @@ def _inventory(store_dir: str, mtime: float) -> list[dict[str, object]]:
 def inventory(store_dir: Path) -> list[dict[str, object]]:
     """What the local store holds (re-read when the folder changes, at most every 30 s)."""
     return _inventory(str(store_dir), mtime(store_dir))
+
+
+ZONE_KINDS = ("divisions", "reporting_districts", "neighborhoods", "council_districts")
+
+
+def zone_layers(store_dir: Path) -> list[dict[str, object]]:
+    """Boundary layers (divisions, reporting districts, neighborhoods, council districts) in the store."""
+    return [
+        layer
+        for layer in inventory(store_dir)
+        if layer.get("table") == "places" and layer.get("kind") in ZONE_KINDS and not layer.get("error")
+    ]

@@ -258,3 +258,21 @@ def report_bytes(settings, f: filters.Filters, *, lang: str, privacy: str, fmt: 
         str(src.incidents), data.mtime(src.incidents), query_key(f), str(src.places), data.mtime(src.places),
         str(src.streets), data.mtime(src.streets), lang, privacy, fmt, settings.model_dump_json(),
     )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _zone_counts(path: str, mtime: float, query: Query, zones_path: str, zones_mtime: float) -> gpd.GeoDataFrame:
+    from geo.projection import to_wgs84
+    from geo.store import read_geoparquet
+    from geo.zones import zone_counts
+
+    zones = to_wgs84(read_geoparquet(zones_path))
+    inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
+    counts = zone_counts(inc, zones, key="name")
+    counts.attrs = {}
+    return counts
+
+
+def zone_counts(path: Path, f: filters.Filters, zones_path: Path) -> gpd.GeoDataFrame:
+    """Zones of a stored boundary layer with the number of incidents in view in each (EPSG:4326)."""
+    return _zone_counts(str(path), data.mtime(path), query_key(f), str(zones_path), data.mtime(zones_path))
