@@ -85,8 +85,12 @@ def naive_payload(incidents: Path, n: int) -> tuple[int, float]:
     return len(html.encode()), time.perf_counter() - t0
 
 
-def browser_first_paint(cfg: Path | None, query: str) -> float | None:
-    """Seconds from navigation to the drawn legend in headless Chromium (None without chromium)."""
+def browser_first_paint(cfg: Path | None, query: str, *, script: Path | None = None) -> float | None:
+    """Seconds from navigation to the drawn legend in headless Chromium (None without chromium).
+
+    With ``script``, the same for a bare Streamlit page (time to its first heading): the floor
+    that any Streamlit page pays on this machine.
+    """
     import shutil
     import socket
     import subprocess
@@ -102,7 +106,7 @@ def browser_first_paint(cfg: Path | None, query: str) -> float | None:
         port = sock.getsockname()[1]
     env = {**os.environ, **({"SAFETYMAP_CONFIG": str(cfg)} if cfg else {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(script or ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -120,13 +124,22 @@ def browser_first_paint(cfg: Path | None, query: str) -> float | None:
             browser = pw.chromium.launch(executable_path=chromium, args=flags)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+
+            def drawn(pg) -> None:  # type: ignore[no-untyped-def]
+                if script is not None:
+                    pg.locator("h1").first.wait_for(timeout=120_000)
+                else:
+                    pg.frame_locator('iframe[title*="st_folium"]').locator(".safetymap-legend").wait_for(
+                        timeout=120_000
+                    )
+
             page.goto(f"{base}/?{query}")  # warm the server's caches, as a second visitor would find them
-            page.frame_locator('iframe[title*="st_folium"]').locator(".safetymap-legend").wait_for(timeout=120_000)
+            drawn(page)
             page2 = browser.new_page(viewport={"width": 1400, "height": 1000})
             page2.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
             t0 = time.perf_counter()
             page2.goto(f"{base}/?{query}")
-            page2.frame_locator('iframe[title*="st_folium"]').locator(".safetymap-legend").wait_for(timeout=120_000)
+            drawn(page2)
             took = time.perf_counter() - t0
             browser.close()
         return took
@@ -173,6 +186,10 @@ def main() -> None:
         line("map payload at 100k incidents", f"{size / 1e6:.2f} MB", "<= 5 MB", size <= 5e6, note)
         hom = browser_first_paint(None, "cat=homicide")
         if hom is not None:
+            bare = tmp / "bare.py"
+            bare.write_text("import streamlit as st\nst.title('bare page')\n", encoding="utf-8")
+            floor = browser_first_paint(None, "", script=bare)
+            line("browser: a bare Streamlit page (the floor)", f"{floor:.2f} s", "-", True)
             line("browser: homicide view, navigation to drawn map", f"{hom:.2f} s", "<= 2 s", hom <= 2)
             b10 = browser_first_paint(cfg10k, "")
             line("browser: 10k incidents, navigation to drawn map", f"{b10:.2f} s", "<= 3 s", b10 <= 3)
