@@ -77,6 +77,27 @@ if len(known):
     table.index.name = t("trends.hour", lang)
     st.dataframe(table.style.background_gradient(cmap="Oranges", axis=None), height=420, width="stretch")
 
+# --- ranking of peers ------------------------------------------------------------------------
+within = s.distances.ranking_within_m
+st.subheader(t("rank.title", lang, distance=fmt_int(within, lang)))
+kind = st.radio(
+    t("rank.kind", lang), ["park", "housing"], format_func=lambda k: t(f"kind.{k}", lang), horizontal=True,
+    key="rank_kind",
+)  # fmt: skip
+ranked = view.ranking(src.incidents, f, src.places, within_m=within, kinds=(kind,))
+if len(ranked):
+    table = pd.DataFrame(
+        {
+            t("rank.col.rank", lang): ranked["rank"].astype(int),
+            t("rank.col.name", lang): ranked["name"],
+            t("rank.col.count", lang): ranked["count"].astype(int),
+            t("rank.col.per_year", lang): ranked["per_year"].round(1),
+            t("rank.col.per_km_year", lang): ranked["per_km_year"].round(1),
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(t("rank.note", lang, distance=fmt_int(within, lang)))
+
 # --- evaluation -------------------------------------------------------------------------------
 st.subheader(t("eval.title", lang, place=place))
 focus = view.place(src.places, place, lang)

@@ -268,3 +268,31 @@ def test_boundary_layers_from_the_store_are_offered_and_counted(
     script = map_args(at)["script"]
     assert "LAPD divisions" in script
     assert "77TH STREET" in script.upper()
+
+
+def test_park_ranking_puts_harvard_park_first_in_2016(demo: gpd.GeoDataFrame, fresh_settings) -> None:
+    at = app({"from": "2016-01-01", "to": "2016-12-31"}).run()
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception
+    ranked = next(d.value for d in at.dataframe if "Rank" in d.value.columns)
+    assert ranked.iloc[0]["Place"] == "Harvard Park"
+    places = gpd.read_file(DEMO / "places.geojson")
+    park = places[(places["name"] == "Harvard Park") & (places["kind"] == "park")].to_crs(32611).geometry.iloc[0]
+    near = demo.to_crs(32611).distance(park) <= 150
+    expected = int((near & (demo["occurred_at"].dt.year == 2016)).sum())
+    assert int(ranked.iloc[0]["Incidents"]) == expected
+
+
+def test_route_page_leaves_out_an_excluded_stop(fresh_settings) -> None:
+    at = app({"from": "2015-01-01", "to": "2017-12-31"}).run()
+    at.switch_page("pages/route.py").run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Arrive" in d.value.columns)
+    options = at.multiselect(key="r_exclude").options
+    assert options
+    at.multiselect(key="r_exclude").select(options[0]).run()
+    assert not at.exception
+    after = next(d.value for d in at.dataframe if "Arrive" in d.value.columns)
+    assert len(after) >= 1
+    # the heaviest candidate was on the route; without it the planner chooses other stops
+    assert list(after["Where"]) != list(table["Where"])

@@ -276,3 +276,34 @@ def _zone_counts(path: str, mtime: float, query: Query, zones_path: str, zones_m
 def zone_counts(path: Path, f: filters.Filters, zones_path: Path) -> gpd.GeoDataFrame:
     """Zones of a stored boundary layer with the number of incidents in view in each (EPSG:4326)."""
     return _zone_counts(str(path), data.mtime(path), query_key(f), str(zones_path), data.mtime(zones_path))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _ranking(
+    path: str,
+    mtime: float,
+    query: Query,
+    places_path: str,
+    places_mtime: float,
+    within_m: float,
+    kinds: tuple[str, ...],
+) -> pd.DataFrame:
+    from geo.rings import rank_places
+
+    f = _filters(query)
+    inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
+    places = data._places(places_path, places_mtime)
+    years = None
+    if f.start and f.end:
+        years = max((f.end - f.start).days + 1, 1) / 365.25
+    ranked = rank_places(inc, places, within_m=within_m, kind=list(kinds), years=years)
+    return pd.DataFrame(ranked.drop(columns="geometry"))
+
+
+def ranking(
+    path: Path, f: filters.Filters, places_path: Path, *, within_m: float, kinds: tuple[str, ...]
+) -> pd.DataFrame:
+    """Places ranked by incidents in view within ``within_m`` metres of their border, per km and per year."""
+    return _ranking(
+        str(path), data.mtime(path), query_key(f), str(places_path), data.mtime(places_path), within_m, kinds
+    )
