@@ -36,6 +36,7 @@ from geo.store import write_bytes_atomic, write_text_atomic
 from geo.trends import time_series
 
 Size = Literal["slide", "letter"]
+ROUND_TOTAL_TO = 10  # public totals next to suppressed cells are rounded to this many incidents
 SIZES: dict[str, tuple[int, int]] = {"slide": (1920, 1080), "letter": (1275, 1650)}
 """Pixel sizes of the PNG exports: a 16:9 slide, and US Letter (8.5 x 11 in) at 150 dpi."""
 FORMATS = ("pdf", "png", "html")
@@ -483,6 +484,16 @@ def build_report(
     legend.append(("ring", cfg.colours.focus, t("report.legend.ring", code, distance=distance, place=focus_name)))
     if streets is not None and len(streets):
         legend.append(("street", cfg.colours.street, t("report.legend.streets", code)))
+
+    # A total printed exactly beside suppressed cells would give their sum away by subtraction
+    # (all of it when a single cell is suppressed): round it to tens instead.
+    if mode == "public" and cells is not None and bool(cells["suppressed"].any()) and n_map >= ROUND_TOTAL_TO:
+        about = int(round(n_map / ROUND_TOTAL_TO) * ROUND_TOTAL_TO)
+        total = figures[0]
+        figures = (
+            KeyFigure(total.key, total.label, t("report.about", code, n=fmt_int(about, code)), None),
+            *figures[1:],
+        )
 
     # trend ---------------------------------------------------------------------------------
     trend, freq = _trend(near_all, first=first or start_d, start=start_d, end=end_d, nibrs_break=brk)

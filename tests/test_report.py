@@ -357,3 +357,24 @@ def test_public_trend_never_prints_a_count_below_the_threshold() -> None:
     assert not internal.trend["suppressed"].any()
     html = render_html(public)
     assert "fewer than 3" in html
+
+
+def test_public_map_total_is_rounded_when_cells_are_suppressed() -> None:
+    import geopandas as gpd
+
+    from geo.report import ROUND_TOTAL_TO, build_report
+    from geo.settings import DEFAULT_CONFIG, load_settings
+
+    settings = load_settings(DEFAULT_CONFIG, environ={})
+    demo = gpd.read_parquet(settings.sources.incidents)
+    places = gpd.read_file(settings.sources.places)
+    kw = {"place": "Harvard Park", "start": "2016-01-01", "end": "2016-12-31", "settings": settings}
+    public = build_report(demo, places, **kw)
+    internal = build_report(demo, places, privacy="internal", **kw)
+    assert public.cells is not None
+    assert public.cells["suppressed"].any()
+    exact = next(f for f in internal.figures if f.key == "on_map").number
+    shown = next(f for f in public.figures if f.key == "on_map")
+    assert shown.number is None
+    assert shown.value == f"about {round(exact / ROUND_TOTAL_TO) * ROUND_TOTAL_TO:,}"
+    assert str(exact) not in shown.value or exact % ROUND_TOTAL_TO == 0
