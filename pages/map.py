@@ -57,7 +57,7 @@ def _layer_label(key: str) -> str:
     return t(LAYER_LABELS[key], lang)
 
 
-chosen = st.multiselect(
+chosen = st.expander(t("map.layers", lang)).multiselect(
     t("map.layers", lang), options, key="m_layers", format_func=_layer_label, placeholder=t("pick.none", lang)
 )
 layers_param = ",".join(chosen)

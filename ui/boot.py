@@ -53,6 +53,8 @@ def boot(argv: Sequence[str]) -> Settings:
         st.info(f"{t('app.fix_hint', 'en')} / {t('app.fix_hint', 'es')}")
         st.stop()
         raise  # unreachable: st.stop() raises
+    # phones: a title that leaves room for the map
+    st.html("<style>@media (max-width: 640px) { h1 { font-size: 1.7rem !important; } }</style>")
     _publish_assets(str(STATIC_DIR))
     keep_state()
     options = list(settings.languages.available)

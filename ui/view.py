@@ -293,6 +293,8 @@ def _ranking(
     f = _filters(query)
     inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
     places = data._places(places_path, places_mtime)
+    if inc.empty:
+        return pd.DataFrame()
     years = None
     if f.start and f.end:
         years = max((f.end - f.start).days + 1, 1) / 365.25
