@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 from geo.i18n import catalog, fmt_date, fmt_int, t
-from geo.settings import get_settings
 from ui import data
 from ui.boot import current_lang
+from ui.source import choose, chosen_layer, incident_layers, session_settings
 
-settings = get_settings()
+settings = session_settings()
 lang = current_lang(settings)
 src = settings.sources
 st.title(t("data.title", lang))
@@ -34,6 +36,19 @@ elif len(incidents) and first <= settings.analysis.nibrs_break <= last:
     st.info(t("data.break_note", lang, date=fmt_date(settings.analysis.nibrs_break, lang)))
 
 st.subheader(t("data.store", lang))
+choices = ["", *incident_layers(settings)]
+if len(choices) > 1:
+    current = chosen_layer() if chosen_layer() in choices else ""
+    configured = settings.sources.incidents if not current else None
+    st.selectbox(
+        t("data.show", lang),
+        choices,
+        index=choices.index(current),
+        format_func=lambda name: name or t("data.show.configured", lang, file=Path(str(configured or "")).name or "…"),
+        key="d_source",
+        on_change=lambda: choose(st.session_state["d_source"] or None),
+    )
+    st.caption(t("data.show.note", lang))
 layers = data.inventory(src.store_dir)
 if not layers:
     st.info(t("data.store_empty", lang, path=src.store_dir))

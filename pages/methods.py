@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.i18n import methods_text, t
-from geo.settings import get_settings
 from ui.boot import current_lang
+from ui.source import session_settings
 
-settings = get_settings()
+settings = session_settings()
 lang = current_lang(settings)
 st.title(t("nav.methods", lang))
 st.markdown(methods_text(lang))

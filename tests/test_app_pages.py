@@ -296,3 +296,33 @@ def test_route_page_leaves_out_an_excluded_stop(fresh_settings) -> None:
     assert len(after) >= 1
     # the heaviest candidate was on the route; without it the planner chooses other stops
     assert list(after["Where"]) != list(table["Where"])
+
+
+@pytest.mark.realdata
+def test_a_store_layer_can_be_shown_instead_of_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_settings
+) -> None:
+    from geo.ingest import ingest_file
+    from geo.settings import use_config
+    from tests.conftest import shared_file
+
+    path = shared_file("latimes", "harvard_park_homicides.json")
+    name = Path(ingest_file(path, store_dir=tmp_path)["output"]).stem
+    monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(tmp_path))
+    use_config(None)
+    at = app().run()
+    at.switch_page("pages/data.py").run()
+    at.selectbox(key="d_source").set_value(name).run()
+    assert not at.exception
+    assert at.query_params["data"] in (name, [name])
+    at.switch_page("pages/map.py").run()
+    assert not at.exception
+    assert metric(at, "Incidents in view") == "64"  # SOURCES.md: 64 victims
+    assert not at.warning or not any("Synthetic" in w.value for w in at.warning)
+    # a shared link with the choice opens the same data in a new session
+    again = app({"data": name}).run()
+    assert metric(again, "Incidents in view") == "64"
+    # an unknown layer name falls back to the configured source
+    other = app({"data": "no-such-layer"}).run()
+    assert not other.exception
+    assert metric(other, "Incidents in view") == "4,116"

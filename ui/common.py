@@ -10,10 +10,11 @@ import streamlit as st
 
 from geo.filters import Filters
 from geo.i18n import t
-from geo.settings import Settings, get_settings
+from geo.settings import Settings
 from ui import data
 from ui.boot import current_lang
 from ui.filters import sidebar_filters
+from ui.source import session_settings
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _span(incidents: gpd.GeoDataFrame) -> tuple[dt.date, dt.date]:
 
 def page_context(page: str, *, with_filters: bool = True) -> PageContext:
     """Load settings, language and data; draw the sidebar filters; show the synthetic-data notice."""
-    settings = get_settings()
+    settings = session_settings()
     lang = current_lang(settings)
     src = settings.sources
     incidents = data.incidents(src.incidents, lang)
