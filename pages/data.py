@@ -36,9 +36,10 @@ elif len(incidents) and first <= settings.analysis.nibrs_break <= last:
     st.info(t("data.break_note", lang, date=fmt_date(settings.analysis.nibrs_break, lang)))
 
 st.subheader(t("data.store", lang))
-choices = ["", *incident_layers(settings)]
+choices: list[str] = ["", *incident_layers(settings)]
 if len(choices) > 1:
-    current = chosen_layer() if chosen_layer() in choices else ""
+    picked = chosen_layer()
+    current: str = picked if picked is not None and picked in choices else ""
     configured = settings.sources.incidents if not current else None
     st.selectbox(
         t("data.show", lang),
