@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrow
 
@@ -76,3 +77,13 @@ def draw_north_arrow(
         )
     )
     ax.text(x1 - w * margin, y1 - h * 0.045, letter, ha="center", va="bottom", fontsize=fontsize, fontweight="bold")
+
+
+def street_label(ax: Axes, x: float, y: float, name: str, *, dx: float, dy: float, fontsize: float) -> None:
+    """Write a street name at ``(x, y)`` (metres) along the direction ``(dx, dy)``, never upside down."""
+    angle = float(np.degrees(np.arctan2(dy, dx)))
+    angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
+    ax.text(
+        x, y, name, fontsize=fontsize, color="#6b6b6b", rotation=angle, rotation_mode="anchor",
+        ha="center", va="center", zorder=2, clip_on=True,
+    )  # fmt: skip

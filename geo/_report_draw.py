@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from geo._mapdraw import draw_north_arrow, draw_scale_bar
+from geo._mapdraw import draw_north_arrow, draw_scale_bar, street_label
 from geo.i18n import fmt_int
 from geo.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR
 from geo.projection import to_metric
@@ -81,21 +81,7 @@ def draw_map(ax: Axes, report: Report, *, scale: float) -> None:
                     continue
                 a = geom.interpolate(max(0.0, geom.project(p) - 20))
                 b = geom.interpolate(geom.project(p) + 20)
-                angle = float(np.degrees(np.arctan2(b.y - a.y, b.x - a.x)))
-                angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
-                ax.text(
-                    p.x,
-                    p.y,
-                    name,
-                    fontsize=5.5 * scale,
-                    color="#6b6b6b",
-                    rotation=angle,
-                    rotation_mode="anchor",
-                    ha="center",
-                    va="center",
-                    zorder=2,
-                    clip_on=True,
-                )
+                street_label(ax, p.x, p.y, name, dx=b.x - a.x, dy=b.y - a.y, fontsize=5.5 * scale)
     cells = report.cells
     if cells is not None and len(cells):
         cm = to_metric(cells)

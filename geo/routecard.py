@@ -22,7 +22,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from geo import route_text as rt
-from geo._mapdraw import draw_north_arrow, draw_scale_bar
+from geo._mapdraw import draw_north_arrow, draw_scale_bar, street_label
 from geo.errors import AnalysisError
 from geo.patrol import PatrolRoute
 from geo.projection import lonlat_to_metric
@@ -65,7 +65,7 @@ def _draw_map(ax: Axes, route: PatrolRoute, graph: nx.MultiDiGraph | None, lang:
         if segs:
             ax.add_collection(LineCollection(segs, colors=STREET_COLOUR, linewidths=0.6, zorder=1))
         # street labels: one per named street, at the visible edge nearest the route's centre
-        labelled: dict[str, tuple[float, float, float, float]] = {}
+        labelled: dict[str, tuple[float, float, float, float, float]] = {}
         for u, v, d in graph.edges(data=True):
             name = d.get("name")
             a, b = pos[u], pos[v]
@@ -76,23 +76,9 @@ def _draw_map(ax: Axes, route: PatrolRoute, graph: nx.MultiDiGraph | None, lang:
                 continue
             dist = (mx - cx) ** 2 + (my - cy) ** 2
             if name not in labelled or dist < labelled[name][2]:
-                angle = float(np.degrees(np.arctan2(ny_[b] - ny_[a], nx_[b] - nx_[a])))
-                angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
-                labelled[name] = (mx, my, dist, angle)
-        for name, (mx, my, _, angle) in sorted(labelled.items()):
-            ax.text(
-                mx,
-                my,
-                name,
-                fontsize=5.5,
-                color="#777777",
-                rotation=angle,
-                ha="center",
-                va="center",
-                rotation_mode="anchor",
-                zorder=2,
-                clip_on=True,
-            )
+                labelled[name] = (mx, my, dist, nx_[b] - nx_[a], ny_[b] - ny_[a])
+        for name, (mx, my, _, ddx, ddy) in sorted(labelled.items()):
+            street_label(ax, mx, my, name, dx=ddx, dy=ddy, fontsize=5.5)
     ax.plot(px, py, color=ROUTE_COLOUR, linewidth=2.6, alpha=0.85, zorder=3, label=rt.t(lang, "legend_route"))
     sx, sy = _xy(np.array([coords[0, 0]]), np.array([coords[0, 1]]))
     ax.scatter(

@@ -75,6 +75,18 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Counts of drawn Leaflet layers by kind, read from the page's map object.
+COUNT_LAYERS = """() => {
+    const m = Object.values(window).find(v => v instanceof L.Map);
+    const c = {markers: 0, polygons: 0, lines: 0, tiles: 0};
+    m.eachLayer(l => {
+        if (l instanceof L.CircleMarker) c.markers++;
+        else if (l instanceof L.Polygon) c.polygons++;
+        else if (l instanceof L.Polyline) c.lines++;
+        else if (l instanceof L.TileLayer) c.tiles++;
+    });
+    return c;
+}"""
 LOCAL_PREFIXES = ("http://localhost", "http://127.0.0.1", "data:", "blob:", "about:")
 
 
@@ -185,19 +197,7 @@ class OfflinePage:
         """Counts of drawn Leaflet layers by kind, read from the map object in the component frame."""
         for fr in self.page.frames:
             if "st_folium" in fr.url or "streamlit_folium" in fr.url:
-                return fr.evaluate(
-                    """() => {
-                        const m = Object.values(window).find(v => v instanceof L.Map);
-                        const c = {markers: 0, polygons: 0, lines: 0, tiles: 0};
-                        m.eachLayer(l => {
-                            if (l instanceof L.CircleMarker) c.markers++;
-                            else if (l instanceof L.Polygon) c.polygons++;
-                            else if (l instanceof L.Polyline) c.lines++;
-                            else if (l instanceof L.TileLayer) c.tiles++;
-                        });
-                        return c;
-                    }"""
-                )
+                return fr.evaluate(COUNT_LAYERS)
         msg = "map frame not found"
         raise AssertionError(msg)
 

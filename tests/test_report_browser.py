@@ -7,22 +7,10 @@ from pathlib import Path
 import pytest
 
 from geo.report import write_report
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, COUNT_LAYERS
 from tests.report_helpers import demo_report
 
 pytestmark = pytest.mark.browser
-
-COUNT_LAYERS = """() => {
-    const m = window.reportMap;
-    const c = {markers: 0, polygons: 0, lines: 0, tiles: 0};
-    m.eachLayer(l => {
-        if (l instanceof L.CircleMarker) c.markers++;
-        else if (l instanceof L.Polygon) c.polygons++;
-        else if (l instanceof L.Polyline) c.lines++;
-        else if (l instanceof L.TileLayer) c.tiles++;
-    });
-    return c;
-}"""
 
 
 def open_offline(browser, path: Path, *, width: int = 1600, height: int = 1000):
