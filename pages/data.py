@@ -25,9 +25,11 @@ c1.metric(t("data.rows", lang), fmt_int(len(incidents), lang))
 if len(incidents):
     first = incidents["occurred_at"].min().date()
     last = incidents["occurred_at"].max().date()
-    c2.metric(t("data.range", lang), f"{fmt_date(first, lang)} – {fmt_date(last, lang)}")
+    c2.metric(t("data.first", lang), fmt_date(first, lang))
     c3.metric(t("data.as_of", lang), fmt_date(last, lang))
-st.caption(f"{t('data.file', lang)}: `{src.incidents}` · {t('data.source', lang)}: {meta.get('source', '—')}")
+source = str(meta.get("source", "—"))
+source = t("data.synthetic_source", lang) if source == "synthetic demo" else source
+st.caption(f"{t('data.file', lang)}: `{src.incidents}` · {t('data.source', lang)}: {source}")
 if bool(incidents["synthetic"].any()) if len(incidents) else False:
     st.warning(t("data.synthetic", lang, seed=meta.get("seed", "—")), icon=":material/science:")
 if meta.get("series_break"):
