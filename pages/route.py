@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 from geo.errors import SafetyMapError
 from geo.gpx import route_gpx
 from geo.i18n import fmt_int, t
-from geo.patrol import HOTSPOT_METHODS, plan_route
+from geo.patrol import HOTSPOT_METHODS
 from geo.route_text import clock, distance, minutes, network_line, stop_kind, turn_lines
 from geo.routecard import route_card_bytes
 from layers.compose import MapComposer
@@ -75,7 +75,6 @@ excluded = st.multiselect(
     placeholder=t("pick.none", lang),
 )
 added: list[tuple[float, float]] = st.session_state.setdefault("r_added", [])
-stops = planner.with_edits(candidates, excluded=tuple(excluded), added=tuple(added))
 
 meta = {
     "place": place,
@@ -86,11 +85,11 @@ meta = {
     "lang": lang,
 }
 try:
-    route = plan_route(
-        graph, stops, lat=lat, lon=lon, budget_min=float(budget), dwell_min=float(dwell),
-        dwell_range_min=p.dwell_range_min, speed_mps=float(speed), max_stops=int(max_stops),
-        start_time=planner.start_datetime(dt.date.today(), leave_at), max_snap_m=p.max_snap_m,
-        time_limit_s=p.solver_time_limit_s, meta=meta,
+    route = planner.plan(
+        s, src.incidents, view.query_key(f), src.places, place, lat=lat, lon=lon, budget_min=float(budget),
+        dwell_min=float(dwell), speed_mps=float(speed), max_stops=int(max_stops), method=method,
+        excluded=tuple(excluded), added=tuple(added), leave=planner.start_datetime(dt.date.today(), leave_at),
+        meta=meta,
     )  # fmt: skip
 except SafetyMapError as exc:
     st.error(t("rp.error", lang, error=exc))

@@ -78,6 +78,47 @@ def with_edits(
     return out
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _plan(
+    path: str, mtime: float, query: Query, places_path: str, places_mtime: float, place: str, lat: float,
+    lon: float, budget_min: float, dwell_min: float, speed_mps: float, max_stops: int, method: str,
+    excluded: tuple[str, ...], added: tuple[tuple[float, float], ...], leave_iso: str, meta_json: str,
+    settings_json: str,
+) -> patrol.PatrolRoute:  # fmt: skip
+    import json
+
+    settings = Settings.model_validate_json(settings_json)
+    p = settings.patrol
+    reach_m = budget_min * 60 * speed_mps / 2
+    graph = network(settings, lat, lon, reach_m)
+    stops = with_edits(
+        _candidates(path, mtime, query, places_path, places_mtime, place, round(lat, 6), round(lon, 6),
+                    round(reach_m), method, settings_json),
+        excluded=excluded, added=added,
+    )  # fmt: skip
+    return patrol.plan_route(
+        graph, stops, lat=lat, lon=lon, budget_min=budget_min, dwell_min=dwell_min,
+        dwell_range_min=p.dwell_range_min, speed_mps=speed_mps, max_stops=max_stops,
+        start_time=dt.datetime.fromisoformat(leave_iso), max_snap_m=p.max_snap_m,
+        time_limit_s=p.solver_time_limit_s, meta=json.loads(meta_json),
+    )  # fmt: skip
+
+
+def plan(
+    settings: Settings, path: Path, query: Query, places_path: Path, place: str, *, lat: float, lon: float,
+    budget_min: float, dwell_min: float, speed_mps: float, max_stops: int, method: str, excluded: tuple[str, ...],
+    added: tuple[tuple[float, float], ...], leave: dt.datetime, meta: dict[str, object],
+) -> patrol.PatrolRoute:  # fmt: skip
+    """The planned route for these choices (cached on plain values; solving is deterministic)."""
+    import json
+
+    return _plan(
+        str(path), data.mtime(path), query, str(places_path), data.mtime(places_path), place, lat, lon, budget_min,
+        dwell_min, speed_mps, max_stops, method, excluded, added, leave.isoformat(),
+        json.dumps(meta, sort_keys=True, default=str), settings.model_dump_json(),
+    )  # fmt: skip
+
+
 def start_datetime(day: dt.date, at: dt.time) -> dt.datetime:
     """A timezone-aware local departure time."""
     return pd.Timestamp(dt.datetime.combine(day, at)).tz_localize("America/Los_Angeles").to_pydatetime()
