@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+import geopandas as gpd
+
 from geo.errors import AnalysisError
 
 
@@ -42,3 +44,16 @@ def focus_point(args: argparse.Namespace) -> tuple[float, float] | None:
         msg = f"--lat/--lon must be degrees, got {lat}, {lon}"
         raise AnalysisError(msg)
     return float(lat), float(lon)
+
+
+def select_categories(incidents: gpd.GeoDataFrame, text: str | None) -> gpd.GeoDataFrame:
+    """The incidents of the comma-separated categories in ``text`` (all when None); unknown ones are refused."""
+    if not text:
+        return incidents
+    cats = [c.strip() for c in text.split(",") if c.strip()]
+    known = set(incidents["category"].dropna().unique())
+    unknown = [c for c in cats if c not in known]
+    if unknown:
+        msg = f"unknown category {unknown}; categories present: {sorted(known)}"
+        raise AnalysisError(msg)
+    return incidents[incidents["category"].isin(cats)]

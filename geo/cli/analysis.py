@@ -23,7 +23,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geo.cli import settings_for
-from geo.cli._args import add_focus, focus_point, parse_date
+from geo.cli._args import add_focus, focus_point, parse_date, select_categories
 from geo.datasets import filter_period, load_places, place_by_name
 from geo.errors import AnalysisError
 from geo.ingest import incidents_from_path
@@ -72,14 +72,7 @@ def _incidents(args: argparse.Namespace, settings: Settings) -> gpd.GeoDataFrame
     if start and end and start > end:
         msg = f"--from {start} is after --to {end}"
         raise AnalysisError(msg)
-    if getattr(args, "category", None):
-        cats = [c.strip() for c in args.category.split(",") if c.strip()]
-        known = set(inc["category"].dropna().unique())
-        unknown = [c for c in cats if c not in known]
-        if unknown:
-            msg = f"unknown category {unknown}; categories present: {sorted(known)}"
-            raise AnalysisError(msg)
-        inc = inc[inc["category"].isin(cats)]
+    inc = select_categories(inc, getattr(args, "category", None))
     if start or end:
         inc = filter_period(inc, start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None)
     return inc

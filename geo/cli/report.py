@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.cli import settings_for
-from geo.cli._args import add_focus, focus_point, parse_date
+from geo.cli._args import add_focus, focus_point, parse_date, select_categories
 from geo.datasets import load_places, load_streets
 from geo.errors import AnalysisError
 from geo.ingest import incidents_from_path
@@ -40,15 +40,7 @@ def _run(args: argparse.Namespace) -> int:
         raise AnalysisError(msg)
     settings = settings_for(args)
     path = Path(args.incidents) if args.incidents else settings.sources.incidents
-    incidents = incidents_from_path(path)
-    if args.category:
-        cats = [c.strip() for c in args.category.split(",") if c.strip()]
-        known = set(incidents["category"].dropna().unique())
-        unknown = [c for c in cats if c not in known]
-        if unknown:
-            msg = f"unknown category {unknown}; categories present: {sorted(known)}"
-            raise AnalysisError(msg)
-        incidents = incidents[incidents["category"].isin(cats)]
+    incidents = select_categories(incidents_from_path(path), args.category)
     places = load_places(settings.sources.places)
     streets = load_streets(settings.sources.streets)
     report = build_report(

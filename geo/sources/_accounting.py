@@ -144,6 +144,20 @@ class _Base:
             q.insert(0, "source_row", pd.array(source_row[~keep], dtype="Int64"))
             self.dropped.append(q)
 
+    def _result(self, table: Literal["incidents", "places"], frame: gpd.GeoDataFrame) -> LoadResult:
+        """The checked result: kept rows, quarantine and counts (``rows_in == kept + dropped``)."""
+        return LoadResult(
+            kind=self.kind,
+            table=table,
+            source=self.source,
+            origin=self.origin,
+            frame=frame,
+            quarantine=self._quarantine(),
+            rows_in=self.rows_in,
+            dropped=dict(self.counts),
+            notes=self.notes,
+        ).check()
+
     def _quarantine(self) -> pd.DataFrame:
         if not self.dropped:
             return pd.DataFrame({"source_row": pd.array([], dtype="Int64"), "reason": pd.Series([], dtype="str")})
@@ -227,17 +241,7 @@ class IncidentAccountant(_Base):
         geom = gpd.points_from_xy(df["lon"].to_numpy(), df["lat"].to_numpy(), crs=WGS84)
         gdf = gpd.GeoDataFrame(df, geometry=geom, crs=WGS84)
         gdf = gdf[[*INCIDENT_DTYPES, "geometry", *extra]]
-        return LoadResult(
-            kind=self.kind,
-            table="incidents",
-            source=self.source,
-            origin=self.origin,
-            frame=gdf,
-            quarantine=self._quarantine(),
-            rows_in=self.rows_in,
-            dropped=dict(self.counts),
-            notes=self.notes,
-        ).check()
+        return self._result("incidents", gdf)
 
 
 def repair(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, int]:
@@ -312,14 +316,4 @@ class PlaceAccountant(_Base):
         for col, dtype in PLACE_DTYPES.items():
             if str(gdf[col].dtype) != dtype:
                 gdf[col] = gdf[col].astype(dtype)
-        return LoadResult(
-            kind=self.kind,
-            table="places",
-            source=self.source,
-            origin=self.origin,
-            frame=gdf,
-            quarantine=self._quarantine(),
-            rows_in=self.rows_in,
-            dropped=dict(self.counts),
-            notes=self.notes,
-        ).check()
+        return self._result("places", gdf)
