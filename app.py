@@ -6,7 +6,7 @@ import sys
 
 import streamlit as st
 
-from geo.i18n import t
+from geo.core.i18n import t
 from ui.boot import boot, current_lang, sync_lang_url
 
 settings = boot(sys.argv[1:])

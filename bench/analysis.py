@@ -24,15 +24,15 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.datasets import load_incidents
-from geo.gistar import gi_star_grid
-from geo.grid import SquareGrid
-from geo.kde import kde_from_xy
-from geo.projection import METRIC, WGS84, metric_to_lonlat, points_metric
-from geo.rings import rank_places
-from geo.schema import INCIDENT_DTYPES, TZ, coerce_incidents
-from geo.store import write_geoparquet
-from geo.zones import zone_index
+from geo.analysis.gistar import gi_star_grid
+from geo.analysis.grid import SquareGrid
+from geo.analysis.kde import kde_from_xy
+from geo.analysis.rings import rank_places
+from geo.analysis.zones import zone_index
+from geo.core.projection import METRIC, WGS84, metric_to_lonlat, points_metric
+from geo.core.schema import INCIDENT_DTYPES, TZ, coerce_incidents
+from geo.core.store import write_geoparquet
+from geo.data.datasets import load_incidents
 
 X0, Y0, SIDE = 370_000.0, 3_750_000.0, 30_000.0
 ORIGIN_XY = np.array([X0, Y0])
@@ -239,7 +239,7 @@ def bench_parquet(inc: gpd.GeoDataFrame) -> None:
         fast,
         None,
         "<= 1.5 s",
-        f"geo.datasets.load_incidents (read + schema coercion); bare gpd.read_parquet {t_raw:.2f} s; "
+        f"geo.data.datasets.load_incidents (read + schema coercion); bare gpd.read_parquet {t_raw:.2f} s; "
         f"file {size_mb:.0f} MB",
         ok=fast <= 1.5,
     )

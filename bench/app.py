@@ -27,9 +27,9 @@ os.environ["SAFETYMAP__MAP__TILES__ENABLED"] = "false"
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from geo.schema import coerce_incidents  # noqa: E402
-from geo.settings import use_config  # noqa: E402
-from geo.store import write_geoparquet  # noqa: E402
+from geo.core.schema import coerce_incidents  # noqa: E402
+from geo.core.settings import use_config  # noqa: E402
+from geo.core.store import write_geoparquet  # noqa: E402
 
 DEMO = ROOT / "data" / "demo"
 

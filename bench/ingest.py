@@ -1,6 +1,6 @@
 """Benchmark: a synthetic 1M-row LAPD export (real column layout and quirks) -> the GeoParquet store.
 
-Prints rows/s and peak memory (RSS, via ``resource.getrusage``) of ``geo.ingest.ingest_file``, and
+Prints rows/s and peak memory (RSS, via ``resource.getrusage``) of ``geo.data.ingest.ingest_file``, and
 the same for the naive way (``pandas.read_csv`` + ``geopandas.points_from_xy``, no cleaning, no
 accounting) on the same file, each in its own process so peaks do not mix. Usage::
 
@@ -95,7 +95,7 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 t0 = time.perf_counter()
 if {mode!r} == "ingest":
-    from geo.ingest import ingest_file
+    from geo.data.ingest import ingest_file
     rep = ingest_file({src!r}, store_dir={store!r})
     rows = rep["rows_kept"]
 else:

@@ -21,11 +21,11 @@ from scipy.sparse.csgraph import dijkstra
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import _orienteering as ot
-from geo import patrol
-from geo.datasets import load_incidents, load_places, place_by_name
-from geo.settings import PROJECT_ROOT
-from geo.walknet import build_demo_network
+from geo.core.settings import PROJECT_ROOT
+from geo.data.datasets import load_incidents, load_places, place_by_name
+from geo.data.walknet import build_demo_network
+from geo.patrol import planner as patrol
+from geo.patrol import solvers as ot
 
 BUDGET_MIN = 180.0
 SPEED = 1.2

@@ -8,8 +8,8 @@ import folium
 from branca.element import Element, Figure
 from folium.elements import JSCSSMixin
 
-from geo import webassets as assets
-from geo.settings import MapSettings
+from geo.core.settings import MapSettings
+from geo.data import webassets as assets
 
 
 def make_map(

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import folium
 
-from geo.i18n import t
-from geo.settings import Settings
+from geo.core.i18n import t
+from geo.core.settings import Settings
 from layers._escape import esc
 from layers.basemap import make_map
 from layers.legend import LEGEND_CSS, Banner, Legend, add_css

@@ -12,7 +12,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from geo.i18n import fmt_int, fmt_num, t
+from geo.core.i18n import fmt_int, fmt_num, t
 from layers._escape import esc
 from layers._geojson import feature_collection
 from layers.style import Symbol

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from geo.i18n import category_label, fmt_date, t
+from geo.core.i18n import category_label, fmt_date, t
 from layers._escape import esc
 from layers._geojson import point_collection
 from layers.style import Symbol, path_style

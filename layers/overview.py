@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import folium
 import geopandas as gpd
 
-from geo.i18n import t
-from geo.settings import Settings
+from geo.core.i18n import t
+from geo.core.settings import Settings
 from layers.compose import MapComposer
 from layers.incidents import incidents_layer
 from layers.places import places_layer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from geo.i18n import catalog, t
+from geo.core.i18n import catalog, t
 from layers._escape import esc
 from layers._geojson import feature_collection
 from layers.style import Symbol, path_style

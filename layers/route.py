@@ -5,9 +5,9 @@ from __future__ import annotations
 import folium
 import shapely
 
-from geo.i18n import t
-from geo.patrol import PatrolRoute
-from geo.route_text import clock, stop_kind
+from geo.core.i18n import t
+from geo.patrol.planner import PatrolRoute
+from geo.patrol.text import clock, stop_kind
 from layers._escape import esc
 from layers.compose import LegendRows
 from layers.style import Symbol

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo.settings import ColourSettings
+from geo.core.settings import ColourSettings
 
 
 @dataclass(frozen=True)

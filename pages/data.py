@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.i18n import catalog, fmt_date, fmt_int, t
+from geo.core.i18n import catalog, fmt_date, fmt_int, t
 from ui import data
 from ui.boot import current_lang
 from ui.source import choose, chosen_layer, incident_layers, session_settings

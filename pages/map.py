@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.i18n import fmt_int, fmt_pct, t
+from geo.core.i18n import fmt_int, fmt_pct, t
 from layers.compose import MapComposer
 from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
 from layers.incidents import incidents_layer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.i18n import methods_text, t
+from geo.core.i18n import methods_text, t
 from ui.boot import current_lang
 from ui.source import session_settings
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.errors import SafetyMapError
-from geo.i18n import t
+from geo.core.errors import SafetyMapError
+from geo.core.i18n import t
 from ui import view
 from ui.common import page_context, synthetic_notice
 

@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.errors import SafetyMapError
-from geo.gpx import route_gpx
-from geo.i18n import fmt_int, t
-from geo.patrol import HOTSPOT_METHODS
-from geo.route_text import clock, distance, minutes, network_line, stop_kind, turn_lines
-from geo.routecard import route_card_bytes
+from geo.core.errors import SafetyMapError
+from geo.core.i18n import fmt_int, t
+from geo.exports.gpx import route_gpx
+from geo.exports.routecard import route_card_bytes
+from geo.patrol.planner import HOTSPOT_METHODS
+from geo.patrol.text import clock, distance, minutes, network_line, stop_kind, turn_lines
 from layers.compose import MapComposer
 from layers.legend import add_css
 from layers.overview import add_places, add_streets

@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 from babel.dates import get_day_names
 
-from geo.evaluate import reading_text
-from geo.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
+from geo.analysis.evaluate import reading_text
+from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from ui import view
 from ui.common import focus_places, page_context, synthetic_notice
 

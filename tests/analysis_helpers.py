@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.projection import METRIC, WGS84, metric_to_lonlat
-from geo.schema import TZ
+from geo.core.projection import METRIC, WGS84, metric_to_lonlat
+from geo.core.schema import TZ
 
 SHARED_DATA = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

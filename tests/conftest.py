@@ -45,7 +45,7 @@ def shared_file(*parts: str) -> Path:
 @pytest.fixture
 def fresh_settings():
     """Forget the cached process-wide settings before and after a test."""
-    from geo.settings import use_config
+    from geo.core.settings import use_config
 
     use_config(None)
     yield

@@ -13,10 +13,10 @@ import geopandas as gpd
 import matplotlib.image as mpimg
 import numpy as np
 
-from geo.datasets import load_places, load_streets
-from geo.ingest import incidents_from_path
-from geo.report import Report, build_report
-from geo.settings import Settings
+from geo.core.settings import Settings
+from geo.data.datasets import load_places, load_streets
+from geo.data.ingest import incidents_from_path
+from geo.exports.report import Report, build_report
 from tests.conftest import ROOT, shared_file
 
 DEMO = ROOT / "data" / "demo"

@@ -10,7 +10,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 
-from geo.projection import WGS84, lonlat_to_metric, metric_to_lonlat
+from geo.core.projection import WGS84, lonlat_to_metric, metric_to_lonlat
 
 BASE_LAT = 33.98
 BASE_LON = -118.30
@@ -86,7 +86,7 @@ def small_route(*, meta: dict | None = None):
     """A planned 3-stop loop on a 5x5 grid (100 m blocks), leaving at 18:00 Pacific time."""
     import datetime as dt
 
-    from geo.patrol import plan_route
+    from geo.patrol.planner import plan_route
 
     g = grid_graph(5, 5, 100)
     stops = stops_at([(400, 0), (400, 400), (0, 400), (200, 200)], [3, 4, 2, 1])

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.i18n import catalog, fmt_int
+from geo.core.i18n import catalog, fmt_int
 
 pytestmark = pytest.mark.app
 ROOT = Path(__file__).resolve().parents[1]
@@ -195,8 +195,8 @@ def map_args(at: AppTest) -> dict:
 
 
 def test_map_payload_stays_small_at_100k_incidents(tmp_path: Path, fresh_settings) -> None:
-    from geo.schema import coerce_incidents
-    from geo.store import write_geoparquet
+    from geo.core.schema import coerce_incidents
+    from geo.core.store import write_geoparquet
 
     demo = gpd.read_parquet(DEMO / "incidents.parquet")
     rng = np.random.default_rng(7)
@@ -252,13 +252,13 @@ def image_url(at: AppTest) -> str:
 def test_boundary_layers_from_the_store_are_offered_and_counted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_settings
 ) -> None:
-    from geo.ingest import ingest_file
+    from geo.data.ingest import ingest_file
     from tests.conftest import shared_file
 
     divisions = shared_file("boundaries", "LAPD_Division_5922489107755548254.geojson")
     report = ingest_file(divisions, store_dir=tmp_path)
     monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(tmp_path))
-    from geo.settings import use_config
+    from geo.core.settings import use_config
 
     use_config(None)
     name = Path(report["output"]).stem
@@ -302,8 +302,8 @@ def test_route_page_leaves_out_an_excluded_stop(fresh_settings) -> None:
 def test_a_store_layer_can_be_shown_instead_of_the_demo(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_settings
 ) -> None:
-    from geo.ingest import ingest_file
-    from geo.settings import use_config
+    from geo.core.settings import use_config
+    from geo.data.ingest import ingest_file
     from tests.conftest import shared_file
 
     path = shared_file("latimes", "harvard_park_homicides.json")

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import geopandas as gpd
 import pytest
 
-from geo.i18n import fmt_int
+from geo.core.i18n import fmt_int
 from tests.conftest import OfflinePage, streamlit_app
 
 pytestmark = pytest.mark.browser
@@ -108,8 +108,8 @@ EVIL = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</scr
 @pytest.fixture(scope="module")
 def evil_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dashboard on data whose text fields carry HTML and script."""
-    from geo.datasets import load_incidents, load_places
-    from geo.store import write_geoparquet
+    from geo.core.store import write_geoparquet
+    from geo.data.datasets import load_incidents, load_places
 
     tmp = tmp_path_factory.mktemp("evil")
     places = load_places(DEMO / "places.geojson")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from geo.cli import main
-from geo.settings import PROJECT_ROOT
+from geo.core.settings import PROJECT_ROOT
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -11,11 +11,12 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geo.categories import CATEGORIES, LAPD_CODE_CATEGORY
-from geo.datasets import load_incidents, load_places, load_streets
-from geo.demo import DEVELOPMENTS, write_bundle
-from geo.projection import METRIC
-from geo.schema import INCIDENT_COLUMNS, PLACE_COLUMNS, validate_incidents
+from geo.core.categories import CATEGORIES, LAPD_CODE_CATEGORY
+from geo.core.projection import METRIC
+from geo.core.schema import INCIDENT_COLUMNS, PLACE_COLUMNS, validate_incidents
+from geo.data.datasets import load_incidents, load_places, load_streets
+from geo.data.demo import write_bundle
+from geo.data.demo_places import DEVELOPMENTS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"

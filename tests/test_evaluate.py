@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.errors import AnalysisError
-from geo.evaluate import Reading, did_monthly, evaluate_program, reading_text, wdd, wdq
-from geo.projection import METRIC
+from geo.analysis.evaluate import Reading, did_monthly, evaluate_program, reading_text, wdd, wdq
+from geo.core.errors import AnalysisError
+from geo.core.projection import METRIC
 from tests.analysis_helpers import ORIGIN, metric_points, square
 
 X0, Y0 = ORIGIN
@@ -134,7 +134,7 @@ def test_reading_text_keys() -> None:
 def test_displacement_is_read_only_after_a_clear_decrease() -> None:
     from pathlib import Path
 
-    from geo.datasets import load_incidents, load_places
+    from geo.data.datasets import load_incidents, load_places
 
     demo = Path(__file__).resolve().parents[1] / "data" / "demo"
     inc = load_incidents(demo / "incidents.parquet")

@@ -11,8 +11,8 @@ import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.errors import DataError
-from geo.filters import (
+from geo.core.errors import DataError
+from geo.core.filters import (
     AGE_BAND_KEYS,
     DESCENTS,
     SEXES,
@@ -23,7 +23,7 @@ from geo.filters import (
     descent_group,
     weapon_group,
 )
-from geo.schema import TZ
+from geo.core.schema import TZ
 
 ROWS = [
     # occurred (local), time_known, category, weapon, age, sex, descent

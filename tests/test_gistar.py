@@ -8,8 +8,7 @@ import pymannkendall
 import pytest
 from scipy import stats
 
-from geo.errors import AnalysisError
-from geo.gistar import (
+from geo.analysis.gistar import (
     TooFewEventsWarning,
     bh_fdr,
     classify_trajectory,
@@ -23,7 +22,8 @@ from geo.gistar import (
     mann_kendall,
     p_values,
 )
-from geo.grid import SquareGrid, h3_neighbours, square_counts
+from geo.analysis.grid import SquareGrid, h3_neighbours, square_counts
+from geo.core.errors import AnalysisError
 from tests.analysis_helpers import ORIGIN, lonlat_points, metric_points
 
 X0, Y0 = ORIGIN

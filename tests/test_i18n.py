@@ -8,9 +8,9 @@ import string
 
 import pytest
 
-from geo.categories import CATEGORIES
-from geo.filters import AGE_BAND_KEYS, DESCENTS, SEXES, WEAPON_GROUPS
-from geo.i18n import LOCALE_DIR, catalog, category_label, fmt_date, fmt_int, fmt_pct, methods_text, t
+from geo.core.categories import CATEGORIES
+from geo.core.filters import AGE_BAND_KEYS, DESCENTS, SEXES, WEAPON_GROUPS
+from geo.core.i18n import LOCALE_DIR, catalog, category_label, fmt_date, fmt_int, fmt_pct, methods_text, t
 
 
 def placeholders(text: str) -> set[str]:

@@ -13,10 +13,10 @@ import pytest
 from shapely.geometry import Polygon
 
 from geo.cli import main
-from geo.errors import DataError
-from geo.ingest import incidents_from_path, ingest_file, store_inventory
-from geo.schema import INCIDENT_COLUMNS
-from geo.settings import use_config
+from geo.core.errors import DataError
+from geo.core.schema import INCIDENT_COLUMNS
+from geo.core.settings import use_config
+from geo.data.ingest import incidents_from_path, ingest_file, store_inventory
 
 HEADER = (
     "DR_NO,Date Rptd,DATE OCC,TIME OCC,AREA ,AREA NAME,Rpt Dist No,Part 1-2,Crm Cd,Crm Cd Desc,Mocodes,Vict Age,"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.errors import DataError
-from geo.ingest import incidents_from_path, ingest_file, read_quarantine, store_inventory
-from geo.schema import INCIDENT_COLUMNS, TZ, validate_incidents
-from geo.sources.detect import detect_kind, load
+from geo.core.errors import DataError
+from geo.core.schema import INCIDENT_COLUMNS, TZ, validate_incidents
+from geo.data.ingest import incidents_from_path, ingest_file, read_quarantine, store_inventory
+from geo.data.sources.detect import detect_kind, load
 
 pytestmark = pytest.mark.realdata
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import gaussian_kde
 
-from geo.errors import AnalysisError
-from geo.kde import kde, kde_contours, kde_from_xy, mass_levels, rule_of_thumb_bandwidth
+from geo.analysis.kde import kde, kde_contours, kde_from_xy, mass_levels, rule_of_thumb_bandwidth
+from geo.core.errors import AnalysisError
 from tests.analysis_helpers import ORIGIN, lonlat_points
 
 X0, Y0 = ORIGIN

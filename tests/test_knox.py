@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo.errors import AnalysisError
-from geo.knox import knox_matrix, knox_test, near_repeat
+from geo.analysis.knox import knox_matrix, knox_test, near_repeat
+from geo.core.errors import AnalysisError
 from tests.analysis_helpers import ORIGIN, metric_points
 
 X0, Y0 = ORIGIN

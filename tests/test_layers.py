@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import webassets as assets
-from geo.datasets import load_incidents, load_places, load_streets
-from geo.settings import DEFAULT_CONFIG, load_settings
+from geo.core.settings import DEFAULT_CONFIG, load_settings
+from geo.data import webassets as assets
+from geo.data.datasets import load_incidents, load_places, load_streets
 from layers.overview import OverviewData, overview_map
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +108,7 @@ def test_layers_refuse_projected_data() -> None:
 
 
 def test_layer_names_from_data_are_escaped_in_the_layer_control() -> None:
-    from geo.rings import ring_polygons
+    from geo.analysis.rings import ring_polygons
     from layers.compose import MapComposer
     from layers.hotspots import rings_layer
 

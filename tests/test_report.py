@@ -1,4 +1,4 @@
-"""Community-meeting exports (geo.report): every format renders, speaks its language, protects victims."""
+"""Community-meeting exports (geo.exports.report): every format renders, speaks its language, protects victims."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import shutil
 import numpy as np
 import pytest
 
-from geo.errors import AnalysisError
-from geo.projection import lonlat_to_metric
-from geo.report import SIZES, build_report, comparison_period, render_html, render_pdf, render_png, write_report
-from geo.settings import Settings
-from geo.webassets import inline_tags
+from geo.core.errors import AnalysisError
+from geo.core.projection import lonlat_to_metric
+from geo.core.settings import Settings
+from geo.data.webassets import inline_tags
+from geo.exports.report import SIZES, build_report, comparison_period, render_html, render_pdf, render_png, write_report
 from tests.report_helpers import (
     assert_not_blank,
     demo_report,
@@ -339,8 +339,8 @@ def test_renderers_refuse_a_tampered_public_report(public_latimes):
 def test_public_trend_never_prints_a_count_below_the_threshold() -> None:
     import geopandas as gpd
 
-    from geo.report import build_report, render_html
-    from geo.settings import DEFAULT_CONFIG, load_settings
+    from geo.core.settings import DEFAULT_CONFIG, load_settings
+    from geo.exports.report import build_report, render_html
 
     settings = load_settings(DEFAULT_CONFIG, environ={})
     demo = gpd.read_parquet(settings.sources.incidents)
@@ -362,8 +362,8 @@ def test_public_trend_never_prints_a_count_below_the_threshold() -> None:
 def test_public_map_total_is_rounded_when_cells_are_suppressed() -> None:
     import geopandas as gpd
 
-    from geo.report import ROUND_TOTAL_TO, build_report
-    from geo.settings import DEFAULT_CONFIG, load_settings
+    from geo.core.settings import DEFAULT_CONFIG, load_settings
+    from geo.exports.report import ROUND_TOTAL_TO, build_report
 
     settings = load_settings(DEFAULT_CONFIG, environ={})
     demo = gpd.read_parquet(settings.sources.incidents)

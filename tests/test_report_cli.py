@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from geo.cli import main
-from geo.report import SIZES
+from geo.exports.report import SIZES
 from tests.report_helpers import assert_not_blank, latimes_path, names_found, pdf_text, png_shape
 
 POPPLER = all(shutil.which(t) for t in ("pdftoppm", "pdftotext"))

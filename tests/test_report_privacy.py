@@ -1,4 +1,4 @@
-"""Public aggregation for exports (geo.privacy): cells only, small counts suppressed, no fine coordinates."""
+"""Public aggregation for exports (geo.exports.privacy): cells only, small counts suppressed, no fine coordinates."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.errors import AnalysisError
-from geo.privacy import (
+from geo.core.errors import AnalysisError
+from geo.core.projection import METRIC, lonlat_to_metric
+from geo.exports.privacy import (
     PUBLIC_CELL_COLUMNS,
     check_mode,
     check_public_cells,
@@ -20,7 +21,6 @@ from geo.privacy import (
     internal_points,
     public_cells,
 )
-from geo.projection import METRIC, lonlat_to_metric
 
 CELL = 150.0
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.errors import AnalysisError
-from geo.projection import METRIC
-from geo.rings import assign_rings, band_labels, distance_to_place, rank_places, ring_counts, ring_summary
+from geo.analysis.rings import assign_rings, band_labels, distance_to_place, rank_places, ring_counts, ring_summary
+from geo.core.errors import AnalysisError
+from geo.core.projection import METRIC
 from tests.analysis_helpers import ORIGIN, lonlat_points, metric_points, square
 
 X0, Y0 = ORIGIN
@@ -150,8 +150,8 @@ def test_ring_polygons_match_the_bands_they_draw() -> None:
 
     import shapely
 
-    from geo.projection import METRIC, metric_to_lonlat
-    from geo.rings import ring_polygons
+    from geo.analysis.rings import ring_polygons
+    from geo.core.projection import METRIC, metric_to_lonlat
 
     # a 200 m x 100 m rectangle in metres, expressed in EPSG:4326
     x0, y0 = 380_000.0, 3_760_000.0

@@ -1,4 +1,4 @@
-"""The printable route card (geo.routecard): renders, is not blank, speaks the chosen language."""
+"""The printable route card (geo.exports.routecard): renders, is not blank, speaks the chosen language."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from geo.errors import AnalysisError, ConfigError
-from geo.routecard import route_card_bytes, write_route_card
+from geo.core.errors import AnalysisError, ConfigError
+from geo.exports.routecard import route_card_bytes, write_route_card
 from tests.route_helpers import small_route
 
 POPPLER = shutil.which("pdftoppm") is not None and shutil.which("pdftotext") is not None

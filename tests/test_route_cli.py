@@ -9,7 +9,7 @@ import gpxpy
 import pytest
 
 from geo.cli import main
-from geo.errors import SourceError
+from geo.core.errors import SourceError
 from tests.route_helpers import grid_graph
 
 BASE = ["route", "--start", "18:00", "--date", "2025-05-02"]
@@ -29,7 +29,7 @@ def no_network(monkeypatch):
         msg = "ConnectionError: offline (test)"
         raise SourceError(msg)
 
-    monkeypatch.setattr("geo.walknet.osmnx_fetch", no_osmnx)
+    monkeypatch.setattr("geo.data.walknet.osmnx_fetch", no_osmnx)
 
 
 def run(capsys, *argv):
@@ -103,7 +103,7 @@ def test_osm_network_offline_without_cache_is_a_clear_error(capsys, tmp_path, mo
 
 
 def test_osm_network_from_the_cache(capsys, tmp_path, monkeypatch):
-    from geo.walknet import write_graphml
+    from geo.data.walknet import write_graphml
 
     monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(tmp_path))
     g = grid_graph(12, 12, 100)  # around 33.98, -118.30

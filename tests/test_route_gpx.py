@@ -1,4 +1,4 @@
-"""GPX 1.1 export of a patrol route (geo.gpx), parsed back with gpxpy."""
+"""GPX 1.1 export of a patrol route (geo.exports.gpx), parsed back with gpxpy."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import itertools
 import gpxpy
 import pytest
 
-from geo.errors import ConfigError
-from geo.gpx import route_gpx, write_gpx
+from geo.core.errors import ConfigError
+from geo.exports.gpx import route_gpx, write_gpx
 from tests.route_helpers import small_route
 
 

@@ -1,4 +1,4 @@
-"""Candidate stops, snapping, Koper dwell and route assembly (geo.patrol) on tiny synthetic networks."""
+"""Candidate stops, snapping, Koper dwell and route assembly (geo.patrol.planner) on tiny synthetic networks."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
-from geo.errors import AnalysisError, DataError
-from geo.patrol import (
+from geo.core.errors import AnalysisError, DataError
+from geo.core.projection import METRIC, WGS84
+from geo.patrol.planner import (
     add_stop,
     border_stops,
     grid_hot_cells,
@@ -26,7 +27,6 @@ from geo.patrol import (
     stops_from_cells,
     stops_from_points,
 )
-from geo.projection import METRIC, WGS84
 from tests.route_helpers import BASE_LAT, BASE_LON, graph_from_points, grid_graph, lonlat, stops_at
 
 T0 = dt.datetime(2025, 5, 2, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
@@ -336,9 +336,9 @@ def test_per_stop_dwell_column_is_clamped():
 def test_candidate_stops_use_gistar_hot_cells_and_fall_back_to_grid_counts() -> None:
     from pathlib import Path
 
-    from geo.datasets import filter_period, load_incidents, load_places, place_by_name
-    from geo.patrol import candidate_stops
-    from geo.settings import PatrolSettings
+    from geo.core.settings import PatrolSettings
+    from geo.data.datasets import filter_period, load_incidents, load_places, place_by_name
+    from geo.patrol.planner import candidate_stops
 
     demo = Path(__file__).resolve().parents[1] / "data" / "demo"
     inc = filter_period(load_incidents(demo / "incidents.parquet"), start="2015-01-01", end="2017-12-31")

@@ -1,4 +1,4 @@
-"""The orienteering solvers against brute force on small cases (geo._orienteering)."""
+"""The orienteering solvers against brute force on small cases (geo.patrol.solvers)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import _orienteering as ot
+from geo.patrol import solvers as ot
 
 
 def instance(n: int, seed: int, *, side_m: float = 1500.0, dwell_s: int = 900):

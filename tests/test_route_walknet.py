@@ -1,4 +1,4 @@
-"""Walking networks (geo.walknet): the generated demo grid, GraphML, the osmnx cache. No network access."""
+"""Walking networks (geo.data.walknet): the generated demo grid, GraphML, the osmnx cache. No network access."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import networkx as nx
 import pytest
 from shapely.geometry import LineString
 
-from geo.errors import DataError, SourceError
-from geo.settings import PROJECT_ROOT
-from geo.walknet import (
+from geo.core.errors import DataError, SourceError
+from geo.core.settings import PROJECT_ROOT
+from geo.data.walknet import (
     DEMO_NOTE,
     build_demo_network,
     cached_network_path,

@@ -9,8 +9,8 @@ import pydantic
 import pytest
 
 from geo.cli import main
-from geo.errors import ConfigError
-from geo.settings import DEFAULT_CONFIG, Settings, load_settings
+from geo.core.errors import ConfigError
+from geo.core.settings import DEFAULT_CONFIG, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 import requests
 
-from geo.errors import DataError, SourceError
-from geo.ingest import fetch_sources, store_inventory
-from geo.schema import TZ
-from geo.settings import HttpSettings, Settings, SocrataSettings, SourceSettings
-from geo.sources import arcgis, socrata
-from geo.sources._http import Client
+from geo.core.errors import DataError, SourceError
+from geo.core.schema import TZ
+from geo.core.settings import HttpSettings, Settings, SocrataSettings, SourceSettings
+from geo.data.ingest import fetch_sources, store_inventory
+from geo.data.sources import arcgis, socrata
+from geo.data.sources._http import Client
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LAYER_URL = "https://services.example.com/arcgis/rest/services/LAPD_Division/FeatureServer/0"

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from geo.schema import TZ
-from geo.sources import lapd
-from geo.sources._csv import norm_key
-from geo.sources._parse import local_times
+from geo.core.schema import TZ
+from geo.data.sources import lapd
+from geo.data.sources._csv import norm_key
+from geo.data.sources._parse import local_times
 
 HEADER = [
     "DR_NO",

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon
 
-from geo.errors import DataError
-from geo.schema import TZ
-from geo.sources.detect import detect_kind, load
+from geo.core.errors import DataError
+from geo.core.schema import TZ
+from geo.data.sources.detect import detect_kind, load
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -8,9 +8,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo.datasets import load_incidents, load_places, place_by_name
-from geo.errors import DataError
-from geo.store import atomic_path, read_geoparquet, read_metadata, write_geoparquet, write_text_atomic
+from geo.core.errors import DataError
+from geo.core.store import atomic_path, read_geoparquet, read_metadata, write_geoparquet, write_text_atomic
+from geo.data.datasets import load_incidents, load_places, place_by_name
 
 
 def small() -> gpd.GeoDataFrame:

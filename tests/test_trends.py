@@ -5,9 +5,9 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 
-from geo.errors import AnalysisError
-from geo.projection import METRIC
-from geo.trends import place_series, time_series, zone_series
+from geo.analysis.trends import place_series, time_series, zone_series
+from geo.core.errors import AnalysisError
+from geo.core.projection import METRIC
 from tests.analysis_helpers import ORIGIN, metric_points, square
 
 X0, Y0 = ORIGIN

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.errors import AnalysisError
-from geo.projection import METRIC
-from geo.zones import assign_zones, default_zone_key, zone_counts
+from geo.analysis.zones import assign_zones, default_zone_key, zone_counts
+from geo.core.errors import AnalysisError
+from geo.core.projection import METRIC
 from tests.analysis_helpers import ORIGIN, SHARED_DATA, lonlat_points, metric_points, square
 
 X0, Y0 = ORIGIN

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo import webassets as assets
-from geo.errors import ConfigError
-from geo.i18n import LANGS, t
-from geo.settings import PROJECT_ROOT, Settings, get_settings, use_config
+from geo.core.errors import ConfigError
+from geo.core.i18n import LANGS, t
+from geo.core.settings import PROJECT_ROOT, Settings, get_settings, use_config
+from geo.data import webassets as assets
 from ui.filters import keep_state
 
 STATIC_DIR = PROJECT_ROOT / "static"

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import geopandas as gpd
 import streamlit as st
 
-from geo.filters import Filters
-from geo.i18n import t
-from geo.settings import Settings
+from geo.core.filters import Filters
+from geo.core.i18n import t
+from geo.core.settings import Settings
 from ui import data
 from ui.boot import current_lang
 from ui.filters import sidebar_filters

@@ -10,10 +10,10 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import datasets
-from geo.errors import DataError
-from geo.filters import derived_columns
-from geo.i18n import t
+from geo.core.errors import DataError
+from geo.core.filters import derived_columns
+from geo.core.i18n import t
+from geo.data import datasets
 
 T = TypeVar("T")
 
@@ -90,14 +90,14 @@ def metadata(path: Path, lang: str) -> dict[str, object]:
 @st.cache_data(show_spinner=False, ttl=600)
 def tiles_available(url: str, timeout_s: float) -> bool:
     """Whether the tile server answers (checked at most every 10 minutes)."""
-    from geo.tiles import tile_server_answers
+    from geo.data.tiles import tile_server_answers
 
     return tile_server_answers(url, timeout_s=timeout_s)
 
 
 @st.cache_data(show_spinner=False, ttl=30)
 def _inventory(store_dir: str, mtime: float) -> list[dict[str, object]]:
-    from geo.ingest import store_inventory
+    from geo.data.ingest import store_inventory
 
     return store_inventory(store_dir)
 

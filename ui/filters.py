@@ -9,11 +9,11 @@ import pandas as pd
 import streamlit as st
 from babel.dates import get_day_names
 
-from geo.categories import CATEGORIES
-from geo.errors import DataError
-from geo.filters import AGE_BAND_KEYS, DESCENTS, SEXES, WEAPON_GROUPS, Filters
-from geo.i18n import LOCALES, category_label, t
-from geo.settings import Settings
+from geo.core.categories import CATEGORIES
+from geo.core.errors import DataError
+from geo.core.filters import AGE_BAND_KEYS, DESCENTS, SEXES, WEAPON_GROUPS, Filters
+from geo.core.i18n import LOCALES, category_label, t
+from geo.core.settings import Settings
 
 WIDGET_KEYS = (
     "f_period", "f_dates", "f_cat", "f_weapon", "f_age", "f_sex", "f_descent", "f_wd", "f_hour_from", "f_hour_to",

@@ -10,9 +10,9 @@ import networkx as nx
 import pandas as pd
 import streamlit as st
 
-from geo import patrol
-from geo.settings import Settings
-from geo.walknet import load_demo_network, load_osm_network
+from geo.core.settings import Settings
+from geo.data.walknet import load_demo_network, load_osm_network
+from geo.patrol import planner as patrol
 from ui import data, view
 from ui.view import Query
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.settings import Settings, get_settings
+from geo.core.settings import Settings, get_settings
 from ui import data
 
 DATA_KEY = "data"

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo import datasets, filters
-from geo.gistar import TooFewEventsWarning, hotspots_grid
-from geo.grid import square_counts
-from geo.kde import kde, kde_contours
-from geo.rings import ring_counts, ring_polygons
+from geo.analysis.gistar import TooFewEventsWarning, hotspots_grid
+from geo.analysis.grid import square_counts
+from geo.analysis.kde import kde, kde_contours
+from geo.analysis.rings import ring_counts, ring_polygons
+from geo.core import filters
+from geo.data import datasets
 from ui import data
 
 Query = tuple[tuple[str, str], ...]
@@ -155,7 +156,7 @@ def _series(
     freq: str,
     nibrs_break: str,
 ) -> pd.DataFrame:
-    from geo.trends import place_series
+    from geo.analysis.trends import place_series
 
     f = _filters(query)
     inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
@@ -195,8 +196,8 @@ def _evaluation(
     buffer_m: float,
     min_events: int,
 ) -> dict[str, Any]:
-    from geo.errors import AnalysisError
-    from geo.evaluate import evaluate_program
+    from geo.analysis.evaluate import evaluate_program
+    from geo.core.errors import AnalysisError
 
     inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
     places = data._places(places_path, places_mtime)
@@ -231,8 +232,8 @@ def _report(
     path: str, mtime: float, query: Query, places_path: str, places_mtime: float, streets_path: str,
     streets_mtime: float, lang: str, privacy: str, fmt: str, settings_json: str,
 ) -> bytes:  # fmt: skip
-    from geo.report import build_report, render_html, render_pdf, render_png
-    from geo.settings import Settings
+    from geo.core.settings import Settings
+    from geo.exports.report import build_report, render_html, render_pdf, render_png
 
     f = _filters(query)
     undated = f.replace(start=None, end=None)
@@ -262,9 +263,9 @@ def report_bytes(settings, f: filters.Filters, *, lang: str, privacy: str, fmt: 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _zone_counts(path: str, mtime: float, query: Query, zones_path: str, zones_mtime: float) -> gpd.GeoDataFrame:
-    from geo.projection import to_wgs84
-    from geo.store import read_geoparquet
-    from geo.zones import zone_counts
+    from geo.analysis.zones import zone_counts
+    from geo.core.projection import to_wgs84
+    from geo.core.store import read_geoparquet
 
     zones = to_wgs84(read_geoparquet(zones_path))
     inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]
@@ -288,7 +289,7 @@ def _ranking(
     within_m: float,
     kinds: tuple[str, ...],
 ) -> pd.DataFrame:
-    from geo.rings import rank_places
+    from geo.analysis.rings import rank_places
 
     f = _filters(query)
     inc = data._incidents(path, mtime).iloc[_positions(path, mtime, query)]

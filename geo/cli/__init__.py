@@ -14,8 +14,8 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from geo.errors import SafetyMapError
-from geo.settings import Settings, get_settings, use_config
+from geo.core.errors import SafetyMapError
+from geo.core.settings import Settings, get_settings, use_config
 
 EXIT_BAD_INPUT = 2
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import geopandas as gpd
 
-from geo.errors import AnalysisError
+from geo.core.errors import AnalysisError
 
 
 def parse_date(text: str | None, flag: str) -> dt.date | None:

@@ -24,11 +24,11 @@ from shapely.geometry import Point
 
 from geo.cli import settings_for
 from geo.cli._args import add_focus, focus_point, parse_date, select_categories
-from geo.datasets import filter_period, load_places, place_by_name
-from geo.errors import AnalysisError
-from geo.ingest import incidents_from_path
-from geo.projection import WGS84
-from geo.settings import Settings
+from geo.core.errors import AnalysisError
+from geo.core.projection import WGS84
+from geo.core.settings import Settings
+from geo.data.datasets import filter_period, load_places, place_by_name
+from geo.data.ingest import incidents_from_path
 
 # --- shared helpers ------------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ def _clean(value: Any) -> Any:
 def _emit(payload: dict[str, Any], out: str | None) -> None:
     text = json.dumps(_clean(payload), sort_keys=False, ensure_ascii=False)
     if out:
-        from geo.store import write_text_atomic
+        from geo.core.store import write_text_atomic
 
         write_text_atomic(out, text + "\n")
         print(json.dumps({"output": str(out)}))
@@ -137,7 +137,7 @@ def _add(
 
 
 def _run_near(args: argparse.Namespace) -> int:
-    from geo.rings import ring_summary
+    from geo.analysis.rings import ring_summary
 
     settings = settings_for(args)
     rings = _numbers(args.rings_m, "--rings-m") if args.rings_m else settings.distances.rings_m
@@ -156,7 +156,7 @@ def _run_near(args: argparse.Namespace) -> int:
 
 
 def _run_rank(args: argparse.Namespace) -> int:
-    from geo.rings import rank_places
+    from geo.analysis.rings import rank_places
 
     settings = settings_for(args)
     within = args.within_m if args.within_m is not None else settings.distances.ranking_within_m
@@ -176,8 +176,8 @@ def _run_rank(args: argparse.Namespace) -> int:
 
 
 def _run_zones(args: argparse.Namespace) -> int:
-    from geo.store import read_vector, write_text_atomic
-    from geo.zones import assign_zones, default_zone_key
+    from geo.analysis.zones import assign_zones, default_zone_key
+    from geo.core.store import read_vector, write_text_atomic
 
     settings = settings_for(args)
     zones = read_vector(args.zones)
@@ -204,7 +204,7 @@ HOTSPOT_METHODS = ("kde", "grid", "gistar", "emerging")
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, out: str) -> None:
-    from geo.store import write_text_atomic
+    from geo.core.store import write_text_atomic
 
     if Path(out).suffix.lower() not in (".geojson", ".json"):
         msg = f"--out must end in .geojson or .json, got {out!r}"
@@ -215,9 +215,9 @@ def _write_geojson(gdf: gpd.GeoDataFrame, out: str) -> None:
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
-    from geo.gistar import emerging_hotspots, hotspots_grid, hotspots_h3, summarise_classes
-    from geo.grid import hex_counts, square_counts
-    from geo.kde import kde, kde_contours
+    from geo.analysis.gistar import emerging_hotspots, hotspots_grid, hotspots_h3, summarise_classes
+    from geo.analysis.grid import hex_counts, square_counts
+    from geo.analysis.kde import kde, kde_contours
 
     settings = settings_for(args)
     if Path(args.out).suffix.lower() not in (".geojson", ".json"):
@@ -283,8 +283,8 @@ def _program_start(treated: gpd.GeoDataFrame) -> str:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    from geo._analysis import local_dates
-    from geo.evaluate import evaluate_program
+    from geo.analysis.evaluate import evaluate_program
+    from geo.core.validate import local_dates
 
     settings = settings_for(args)
     treated = _place_geoms(settings, _names(args.treated, "--treated"))
@@ -319,8 +319,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _run_trend(args: argparse.Namespace) -> int:
-    from geo.store import read_vector
-    from geo.trends import place_series, time_series, zone_series
+    from geo.analysis.trends import place_series, time_series, zone_series
+    from geo.core.store import read_vector
 
     settings = settings_for(args)
     brk = settings.analysis.nibrs_break
@@ -350,14 +350,14 @@ def _run_trend(args: argparse.Namespace) -> int:
 
 
 def _run_nearrepeat(args: argparse.Namespace) -> int:
-    from geo.knox import near_repeat
+    from geo.analysis.knox import near_repeat
 
     settings = settings_for(args)
     space = _numbers(args.space_m, "--space-m")
     times = _numbers(args.time_days, "--time-days")
     inc = _incidents(args, settings)
     if args.place:
-        from geo.rings import distance_to_place
+        from geo.analysis.rings import distance_to_place
 
         within = args.within_m if args.within_m is not None else settings.distances.rings_m[-1]
         inc = inc[(distance_to_place(inc, _place_geoms(settings, [args.place])) <= within).to_numpy()]

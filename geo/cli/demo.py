@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from geo.demo import SEED, write_bundle
-from geo.settings import PROJECT_ROOT
+from geo.core.settings import PROJECT_ROOT
+from geo.data.demo import SEED, write_bundle
 
 
 def _run(args: argparse.Namespace) -> int:

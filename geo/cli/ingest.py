@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.cli import settings_for
-from geo.sources.detect import KINDS
+from geo.data.sources.detect import KINDS
 
 
 def _store_dir(args: argparse.Namespace) -> Path:
@@ -19,7 +19,7 @@ def _store_dir(args: argparse.Namespace) -> Path:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from geo.ingest import ingest_file
+    from geo.data.ingest import ingest_file
 
     rep = ingest_file(Path(args.path), store_dir=_store_dir(args), kind=args.kind)
     out = {k: rep[k] for k in ("kind", "rows_in", "rows_kept", "dropped", "output")}
@@ -33,7 +33,7 @@ def _progress(message: str) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from geo.ingest import fetch_sources
+    from geo.data.ingest import fetch_sources
 
     settings = settings_for(args)
     store = Path(args.store) if args.store else Path(settings.sources.store_dir)
@@ -53,7 +53,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from geo.ingest import store_inventory
+    from geo.data.ingest import store_inventory
 
     store = _store_dir(args)
     layers: list[dict[str, Any]] = store_inventory(store)

@@ -14,10 +14,10 @@ from typing import Any
 
 from geo.cli import settings_for
 from geo.cli._args import add_focus, focus_point, parse_date, select_categories
-from geo.datasets import load_places, load_streets
-from geo.errors import AnalysisError
-from geo.ingest import incidents_from_path
-from geo.report import FORMATS, SIZES, build_report, write_report
+from geo.core.errors import AnalysisError
+from geo.data.datasets import load_places, load_streets
+from geo.data.ingest import incidents_from_path
+from geo.exports.report import FORMATS, SIZES, build_report, write_report
 
 
 def _run(args: argparse.Namespace) -> int:

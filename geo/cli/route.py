@@ -20,15 +20,15 @@ import networkx as nx
 import pandas as pd
 from shapely.geometry import Point
 
-from geo import patrol
 from geo.cli import settings_for
 from geo.cli._args import add_focus, focus_point, parse_date
-from geo.datasets import filter_period, load_incidents, load_places, place_by_name
-from geo.errors import AnalysisError
-from geo.projection import WGS84, to_metric
-from geo.schema import TZ
-from geo.settings import Settings
-from geo.walknet import load_demo_network, load_osm_network
+from geo.core.errors import AnalysisError
+from geo.core.projection import WGS84, to_metric
+from geo.core.schema import TZ
+from geo.core.settings import Settings
+from geo.data.datasets import filter_period, load_incidents, load_places, place_by_name
+from geo.data.walknet import load_demo_network, load_osm_network
+from geo.patrol import planner as patrol
 
 
 def _start_time(text: str | None, day: str | None) -> dt.datetime:
@@ -149,11 +149,11 @@ def _run(args: argparse.Namespace) -> int:
     route, graph = plan_from_args(args, settings)
     summary = route.summary()
     if args.out is not None:
-        from geo.gpx import write_gpx
+        from geo.exports.gpx import write_gpx
 
         summary["gpx"] = str(write_gpx(route, args.out, lang=args.lang))
     if args.card is not None:
-        from geo.routecard import write_route_card
+        from geo.exports.routecard import write_route_card
 
         summary["card"] = str(write_route_card(route, args.card, lang=args.lang, graph=graph))
     print(json.dumps(summary, ensure_ascii=False, sort_keys=False))

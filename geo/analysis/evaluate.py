@@ -1,0 +1,396 @@
+"""Evaluation of a place-based program (Ratcliffe 2002; POP guide 10; Wheeler & Ratcliffe 2018).
+
+Areas, in EPSG:32611 metres: the treated area **T** (the union of the treated places; a
+point place becomes a disc of ``point_radius_m``), the displacement buffer **D** (the ring
+of ``buffer_m`` around T, outside it) and the comparison area **C** (the union of the control
+places, minus T and D so no incident is counted twice). Periods: before **b** and after
+**a** the start date, of equal length in whole months.
+
+- Weighted displacement quotient, ``WDQ = (Da/Ca - Db/Cb) / (Ta/Ca - Tb/Cb)``: the
+  displacement measure over the success measure; only read when the success measure is
+  negative (the treated area improved relative to the comparison).
+- Weighted displacement difference, ``WDD = (Ta - Tb) - (Ca - Cb)`` with
+  ``Var = Ta + Tb + Ca + Cb`` (Poisson counts) and a normal 95 % interval.
+- Difference-in-differences on monthly counts: OLS of ``y = a + b T + c post + d T*post``
+  on the treated and comparison monthly series; ``d`` (incidents per month) with a pooled
+  residual variance and a t interval (``df = months - 4``).
+
+The reading is a structured :class:`Reading` (a key plus parameters) so the interface can
+word it; :func:`reading_text` gives the sentence in English or Spanish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from scipy import stats
+from shapely.geometry.base import BaseGeometry
+
+from geo.core.errors import AnalysisError
+from geo.core.i18n import t
+from geo.core.validate import as_metric_geoms, check_points, local_dates, metric_xy, positive, to_timestamp
+
+Z95 = float(stats.norm.ppf(0.975))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A plain-language reading as a key plus the numbers its sentence needs."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its standard error and 95 % interval."""
+
+    estimate: float
+    se: float
+    low: float
+    high: float
+    p: float
+
+
+def wdq(*, tb: float, ta: float, db: float, da: float, cb: float, ca: float) -> float | None:
+    """Weighted displacement quotient ``(Da/Ca - Db/Cb) / (Ta/Ca - Tb/Cb)``.
+
+    Returns None when it is undefined (a comparison count of zero, or no change in the
+    treated area relative to the comparison).
+    """
+    if ca <= 0 or cb <= 0:
+        return None
+    success = ta / ca - tb / cb
+    if success == 0:
+        return None
+    return (da / ca - db / cb) / success
+
+
+def wdd(*, tb: float, ta: float, cb: float, ca: float, level: float = 0.95) -> Interval:
+    """Weighted displacement difference ``(Ta - Tb) - (Ca - Cb)``, ``Var = Ta + Tb + Ca + Cb``.
+
+    Returns
+    -------
+    Interval
+        The difference (incidents; negative = the treated area fell more than the
+        comparison), its standard error, the normal interval at ``level`` and the two-sided p.
+    """
+    for name, v in (("tb", tb), ("ta", ta), ("cb", cb), ("ca", ca)):
+        if v < 0:
+            msg = f"{name} must be a count >= 0, got {v}"
+            raise AnalysisError(msg)
+    est = float((ta - tb) - (ca - cb))
+    se = float(np.sqrt(ta + tb + ca + cb))
+    zq = float(stats.norm.ppf(0.5 + level / 2))
+    p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else 1.0
+    return Interval(est, se, est - zq * se, est + zq * se, p)
+
+
+def did_monthly(
+    treated: Sequence[float] | NDArray[Any],
+    control: Sequence[float] | NDArray[Any],
+    post: Sequence[bool] | NDArray[Any],
+    *,
+    level: float = 0.95,
+) -> Interval:
+    """Difference-in-differences on monthly counts.
+
+    Parameters
+    ----------
+    treated, control
+        Monthly counts of the treated and comparison areas, same months.
+    post
+        True for the months after the start.
+    level
+        Confidence level of the t interval.
+
+    Returns
+    -------
+    Interval
+        ``d`` = (mean after - mean before) in the treated area minus the same in the
+        comparison area, in incidents per month; OLS standard error with the pooled
+        residual variance of the four groups (``df = 2 * months - 4``).
+    """
+    t = np.asarray(treated, dtype=float)
+    c = np.asarray(control, dtype=float)
+    post_arr = np.asarray(post, dtype=bool)
+    if not (t.shape == c.shape == post_arr.shape) or t.ndim != 1:
+        msg = f"treated, control and post must be 1-D and equally long, got {t.shape}, {c.shape}, {post_arr.shape}"
+        raise AnalysisError(msg)
+    groups = [t[~post_arr], t[post_arr], c[~post_arr], c[post_arr]]
+    if any(len(g) < 2 for g in groups):
+        msg = "difference-in-differences needs at least 2 months before and 2 after"
+        raise AnalysisError(msg)
+    means = [g.mean() for g in groups]
+    est = float((means[1] - means[0]) - (means[3] - means[2]))
+    rss = sum(float(((g - m) ** 2).sum()) for g, m in zip(groups, means, strict=True))
+    df = sum(len(g) for g in groups) - 4
+    sigma2 = rss / df
+    se = float(np.sqrt(sigma2 * sum(1.0 / len(g) for g in groups)))
+    tq = float(stats.t.ppf(0.5 + level / 2, df))
+    p = float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else (1.0 if est == 0 else 0.0)
+    return Interval(est, se, est - tq * se, est + tq * se, p)
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Everything a program evaluation produced (counts, measures, readings)."""
+
+    counts: dict[str, int]
+    before: tuple[str, str]
+    after: tuple[str, str]
+    months: int
+    buffer_m: float
+    wdq: float | None
+    wdd: Interval
+    did: Interval | None
+    monthly: pd.DataFrame
+    reading: Reading
+    displacement: Reading
+    areas_km2: dict[str, float]
+
+    @property
+    def text_en(self) -> str:
+        """The reading in English (two sentences at most)."""
+        return " ".join(t for t in (reading_text(self.reading), reading_text(self.displacement)) if t)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for JSON (the monthly table as records)."""
+        return {
+            "counts": self.counts,
+            "before": list(self.before),
+            "after": list(self.after),
+            "months": self.months,
+            "buffer_m": self.buffer_m,
+            "areas_km2": self.areas_km2,
+            "wdq": self.wdq,
+            "wdd": asdict(self.wdd),
+            "did_per_month": asdict(self.did) if self.did else None,
+            "reading": asdict(self.reading),
+            "displacement": asdict(self.displacement),
+            "text_en": self.text_en,
+            "monthly": self.monthly.assign(month=self.monthly["month"].astype(str)).to_dict(orient="records"),
+        }
+
+
+def _area(places: object, what: str, point_radius_m: float) -> BaseGeometry:
+    geoms = as_metric_geoms(places, what).to_numpy()
+    areal = shapely.area(geoms) > 0
+    geoms = np.where(areal, geoms, shapely.buffer(geoms, point_radius_m, quad_segs=16))
+    return shapely.union_all(geoms)
+
+
+def _months_between(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Whole months from ``start`` until ``end`` (start + k months <= end)."""
+    k = (end.year - start.year) * 12 + (end.month - start.month)
+    while k > 0 and start + pd.DateOffset(months=k) > end:
+        k -= 1
+    return max(k, 0)
+
+
+def _pct(after: int, before: int) -> float | None:
+    return None if before == 0 else round(100.0 * (after - before) / before, 1)
+
+
+def evaluate_program(
+    incidents: gpd.GeoDataFrame,
+    treated: object,
+    control: object,
+    *,
+    start: object,
+    buffer_m: float = 400.0,
+    months: int | None = None,
+    data_start: object | None = None,
+    data_end: object | None = None,
+    min_events: int = 30,
+    point_radius_m: float = 150.0,
+) -> EvaluationResult:
+    """Before/after evaluation of a place-based program with displacement and a comparison.
+
+    Parameters
+    ----------
+    incidents
+        Point GeoDataFrame with ``occurred_at`` (EPSG:4326 or EPSG:32611).
+    treated, control
+        Places (GeoDataFrame/GeoSeries/geometry, EPSG:4326); several rows are merged.
+    start
+        Program start date (the first day of the after period).
+    buffer_m
+        Width of the displacement buffer around the treated area, metres.
+    months
+        Length of each period in whole months; default: as many as the data allow on both
+        sides of ``start`` (from ``data_start`` to ``data_end``).
+    data_start, data_end
+        The dates the incident data cover (default: first and last incident date).
+    min_events
+        Fewer treated-area incidents than this (both periods) reads "too few events to say".
+    point_radius_m
+        Radius of the disc standing for a place known only as a point, metres.
+
+    Returns
+    -------
+    EvaluationResult
+    """
+    check_points(incidents, need_time=True)
+    buffer = positive(buffer_m, "buffer_m", "metres")
+    radius = positive(point_radius_m, "point_radius_m", "metres")
+    start_ts = to_timestamp(start, "start")
+    dates = local_dates(incidents)
+    first = to_timestamp(data_start, "data_start") if data_start is not None else dates.min()
+    last = to_timestamp(data_end, "data_end") if data_end is not None else dates.max()
+    if pd.isna(first) or pd.isna(last):
+        msg = "no incidents to evaluate; widen the filters"
+        raise AnalysisError(msg)
+    avail_before = _months_between(first, start_ts)
+    avail_after = _months_between(start_ts, last + pd.Timedelta(days=1))
+    if months is None:
+        months = min(avail_before, avail_after)
+    elif months > min(avail_before, avail_after):
+        msg = (
+            f"{months} months on each side of {start_ts.date()} exceed the data "
+            f"({avail_before} months before, {avail_after} after)"
+        )
+        raise AnalysisError(msg)
+    if months < 1:
+        msg = (
+            f"the start date {start_ts.date()} leaves no whole month of data on one side "
+            f"(data {first.date()} to {last.date()})"
+        )
+        raise AnalysisError(msg)
+
+    t_area = _area(treated, "treated places", radius)
+    d_area = shapely.difference(t_area.buffer(buffer, quad_segs=16), t_area)
+    c_area = shapely.difference(_area(control, "control places", radius), shapely.union(t_area, d_area))
+    if c_area.is_empty or c_area.area <= 0:
+        msg = "the control places lie entirely inside the treated area or its displacement buffer"
+        raise AnalysisError(msg)
+
+    edges = [start_ts + pd.DateOffset(months=k) for k in range(-months, months + 1)]
+    edge_ns = np.array([e.value for e in edges], dtype=np.int64)
+    month_pos = np.searchsorted(edge_ns, dates.to_numpy(dtype="datetime64[ns]").astype(np.int64), side="right") - 1
+    in_window = (month_pos >= 0) & (month_pos < 2 * months)
+    xy = metric_xy(incidents)
+    pts = shapely.points(xy)
+    areas = {"T": t_area, "D": d_area, "C": c_area}
+    series = {}
+    for name, geom in areas.items():
+        shapely.prepare(geom)
+        inside = shapely.covers(geom, pts) & in_window
+        series[name] = np.bincount(month_pos[inside], minlength=2 * months)
+    post = np.arange(2 * months) >= months
+    counts = {
+        f"{a}{p}": int(series[a][~post].sum() if p == "b" else series[a][post].sum()) for a in "TDC" for p in "ba"
+    }
+    tb, ta, db, da, cb, ca = (counts[k] for k in ("Tb", "Ta", "Db", "Da", "Cb", "Ca"))
+    q = wdq(tb=tb, ta=ta, db=db, da=da, cb=cb, ca=ca)
+    w = wdd(tb=tb, ta=ta, cb=cb, ca=ca)
+    did = did_monthly(series["T"], series["C"], post) if months >= 2 else None
+    monthly = pd.DataFrame(
+        {
+            "month": [e.strftime("%Y-%m-%d") for e in edges[:-1]],
+            "post": post,
+            "treated": series["T"],
+            "displacement": series["D"],
+            "control": series["C"],
+        }
+    )
+    reading = _read(counts, w, did, min_events=min_events, start=start_ts, months=months)
+    displacement = _read_displacement(counts, q, reading)
+    return EvaluationResult(
+        counts=counts,
+        before=(edges[0].strftime("%Y-%m-%d"), (edges[months] - pd.Timedelta(days=1)).strftime("%Y-%m-%d")),
+        after=(edges[months].strftime("%Y-%m-%d"), (edges[-1] - pd.Timedelta(days=1)).strftime("%Y-%m-%d")),
+        months=months,
+        buffer_m=buffer,
+        wdq=q,
+        wdd=w,
+        did=did,
+        monthly=monthly,
+        reading=reading,
+        displacement=displacement,
+        areas_km2={k: round(v.area / 1e6, 4) for k, v in areas.items()},
+    )
+
+
+def _read(
+    counts: dict[str, int], w: Interval, did: Interval | None, *, min_events: int, start: pd.Timestamp, months: int
+) -> Reading:
+    n_treated = counts["Tb"] + counts["Ta"]
+    base = {"start": start.strftime("%Y-%m-%d"), "months": months}
+    if n_treated < min_events:
+        return Reading("too_few_events", {**base, "n_treated": n_treated, "min_events": min_events})
+    params = {
+        **base,
+        "treated_before": counts["Tb"],
+        "treated_after": counts["Ta"],
+        "control_before": counts["Cb"],
+        "control_after": counts["Ca"],
+        "treated_change_pct": _pct(counts["Ta"], counts["Tb"]),
+        "control_change_pct": _pct(counts["Ca"], counts["Cb"]),
+        "wdd": round(w.estimate, 1),
+        "wdd_size": round(abs(w.estimate), 1),
+        "low": round(w.low, 1),
+        "high": round(w.high, 1),
+        "did_per_month": None if did is None else round(did.estimate, 2),
+    }
+    if w.high < 0:
+        return Reading("decrease", params)
+    if w.low > 0:
+        return Reading("increase", params)
+    return Reading("no_clear_change", params)
+
+
+def _read_displacement(counts: dict[str, int], q: float | None, reading: Reading) -> Reading:
+    if reading.key == "too_few_events":
+        return Reading("not_applicable", {"reason": "too_few_events"})
+    if reading.key != "decrease":
+        # Displacement is read only where the program measurably worked (Ratcliffe): with no
+        # clear relative decrease, a WDQ would describe noise.
+        return Reading("not_applicable", {"reason": "no_clear_effect"})
+    success = None
+    if counts["Ca"] > 0 and counts["Cb"] > 0:
+        success = counts["Ta"] / counts["Ca"] - counts["Tb"] / counts["Cb"]
+    if q is None or success is None or success >= 0:
+        return Reading("not_applicable", {"reason": "no_relative_decrease"})
+    params = {"wdq": round(q, 2), "buffer_before": counts["Db"], "buffer_after": counts["Da"]}
+    if q > 1:
+        return Reading("diffusion_greater", params)
+    if q > 0:
+        return Reading("diffusion", params)
+    if q == 0:
+        return Reading("no_displacement", params)
+    if q >= -1:
+        return Reading("displacement", params)
+    return Reading("displacement_greater", params)
+
+
+READING_KEYS: tuple[str, ...] = (
+    "too_few_events",
+    "decrease",
+    "increase",
+    "no_clear_change",
+    "diffusion_greater",
+    "diffusion",
+    "no_displacement",
+    "displacement",
+    "displacement_greater",
+    "not_applicable",
+)
+
+
+def reading_text(reading: Reading, lang: str = "en") -> str:
+    """The reading as a sentence in ``lang`` (templates ``reading.<key>`` in geo/core/locales)."""
+    if reading.key not in READING_KEYS:
+        msg = f"unknown reading key {reading.key!r}"
+        raise AnalysisError(msg)
+    if reading.key == "not_applicable":
+        return ""
+    params = {k: ("n/a" if v is None else v) for k, v in reading.params.items()}
+    return t(f"reading.{reading.key}", lang, **params)

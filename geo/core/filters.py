@@ -1,0 +1,270 @@
+"""Incident filters: one immutable value that the URL, the pages and the exports share.
+
+A :class:`Filters` round-trips through URL query parameters (``to_query`` / ``from_query``),
+so reloading or sharing a link reproduces the view exactly. Applying filters is a single
+vectorised mask over the canonical incident table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.core.categories import CATEGORIES
+from geo.core.errors import DataError
+
+WEAPON_GROUPS: tuple[str, ...] = ("firearm", "knife", "bodily_force", "other", "unknown")
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("0-17", 0, 17),
+    ("18-24", 18, 24),
+    ("25-34", 25, 34),
+    ("35-49", 35, 49),
+    ("50+", 50, 200),
+)
+AGE_BAND_KEYS: tuple[str, ...] = (*(b[0] for b in AGE_BANDS), "unknown")
+SEXES: tuple[str, ...] = ("M", "F", "X")  # X: unknown, other or not recorded (LAPD X, H, empty)
+DESCENTS: tuple[str, ...] = ("H", "B", "W", "A", "O", "X")  # X: unknown or not recorded
+ASIAN_CODES = frozenset("ACDFGJKLPSUVZ")  # LAPD descent codes of Asian and Pacific Islander groups
+WEEKDAYS: tuple[int, ...] = tuple(range(7))  # Monday = 0
+
+_FIREARM = ("GUN", "PISTOL", "RIFLE", "REVOLVER", "FIREARM", "SHOTGUN", "SEMI-AUTOMATIC", "AUTOMATIC WEAPON")
+_KNIFE = ("KNIFE", "BLADE", "DAGGER", "MACHETE", "SWORD", "CUTTING", "STABBING", "SCISSORS", "RAZOR", "ICE PICK")
+
+
+def weapon_group(weapon: object) -> str:
+    """Group a free-text weapon description (``HAND GUN`` -> ``firearm``)."""
+    if weapon is None or weapon is pd.NA or (isinstance(weapon, float) and np.isnan(weapon)):
+        return "unknown"
+    text = str(weapon).upper()
+    if not text.strip() or "UNKNOWN WEAPON" in text:
+        return "unknown"
+    if "STRONG-ARM" in text or "BODILY FORCE" in text:
+        return "bodily_force"
+    if any(k in text for k in _FIREARM):
+        return "firearm"
+    if any(k in text for k in _KNIFE):
+        return "knife"
+    return "other"
+
+
+def descent_group(code: object) -> str:
+    """Group LAPD victim-descent codes (H, B, W, Asian groups -> A, other -> O, unknown -> X)."""
+    if code is None or code is pd.NA or (isinstance(code, float) and np.isnan(code)):
+        return "X"
+    c = str(code).strip().upper()
+    if c in ("H", "B", "W", "O"):
+        return c
+    if c in ASIAN_CODES:
+        return "A"
+    if c in ("I",):  # American Indian / Alaskan Native
+        return "O"
+    return "X"
+
+
+def sex_group(code: object) -> str:
+    """M, F, or X for anything else (X, H, empty)."""
+    if code is None or code is pd.NA or (isinstance(code, float) and np.isnan(code)):
+        return "X"
+    c = str(code).strip().upper()
+    return c if c in ("M", "F") else "X"
+
+
+def age_band(age: object) -> str:
+    """The band of a victim age in years (``unknown`` for missing)."""
+    if age is None or age is pd.NA or (isinstance(age, float) and np.isnan(age)):
+        return "unknown"
+    a = int(age)  # type: ignore[call-overload]
+    for key, lo, hi in AGE_BANDS:
+        if lo <= a <= hi:
+            return key
+    return "unknown"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user asked to see. Empty tuples mean "all"; dates are inclusive local dates."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    categories: tuple[str, ...] = ()
+    weapons: tuple[str, ...] = ()
+    age_bands: tuple[str, ...] = ()
+    sexes: tuple[str, ...] = ()
+    descents: tuple[str, ...] = ()
+    hours: tuple[int, int] = (0, 23)
+    weekdays: tuple[int, ...] = ()
+    place: str | None = None
+    rings_m: tuple[float, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("categories", self.categories, CATEGORIES),
+            ("weapons", self.weapons, WEAPON_GROUPS),
+            ("age_bands", self.age_bands, AGE_BAND_KEYS),
+            ("sexes", self.sexes, SEXES),
+            ("descents", self.descents, DESCENTS),
+            ("weekdays", self.weekdays, WEEKDAYS),
+        )
+        for name, values, allowed in checks:
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                msg = f"unknown {name} {bad}; expected some of {list(allowed)}"
+                raise DataError(msg)
+        lo, hi = self.hours
+        if not (0 <= lo <= 23 and 0 <= hi <= 23):
+            msg = f"hours must lie in 0..23, got {self.hours}"
+            raise DataError(msg)
+        if self.start and self.end and self.start > self.end:
+            msg = f"the start date {self.start} is after the end date {self.end}"
+            raise DataError(msg)
+        if any(b <= a for a, b in zip(self.rings_m, self.rings_m[1:], strict=False)) or any(
+            r <= 0 for r in self.rings_m
+        ):
+            msg = f"ring distances must be positive and increasing, got {list(self.rings_m)}"
+            raise DataError(msg)
+
+    def replace(self, **changes: object) -> Filters:
+        """A copy with ``changes`` applied (validated again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def shifted_years(self, years: int) -> Filters:
+        """The same filters over the same calendar period ``years`` earlier (negative) or later."""
+
+        def shift(d: dt.date | None) -> dt.date | None:
+            if d is None:
+                return None
+            try:
+                return d.replace(year=d.year + years)
+            except ValueError:  # 29 February
+                return d.replace(year=d.year + years, day=28)
+
+        return dataclasses.replace(self, start=shift(self.start), end=shift(self.end))
+
+    # --- URL round trip -------------------------------------------------------------------
+
+    def to_query(self) -> dict[str, str]:
+        """Query parameters for this view; defaults are left out so links stay short."""
+        q: dict[str, str] = {}
+        if self.start:
+            q["from"] = self.start.isoformat()
+        if self.end:
+            q["to"] = self.end.isoformat()
+        for key, values in (
+            ("cat", self.categories),
+            ("weapon", self.weapons),
+            ("age", self.age_bands),
+            ("sex", self.sexes),
+            ("descent", self.descents),
+            ("wd", tuple(str(d) for d in self.weekdays)),
+        ):
+            if values:
+                q[key] = ",".join(values)
+        if self.hours != (0, 23):
+            q["hours"] = f"{self.hours[0]}-{self.hours[1]}"
+        if self.place:
+            q["place"] = self.place
+        if self.rings_m:
+            q["rings"] = ",".join(f"{r:g}" for r in self.rings_m)
+        return q
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str], *, default: Filters | None = None) -> tuple[Filters, list[str]]:
+        """Filters from query parameters, and a list of the parameters that were ignored (with why)."""
+        base = default or cls()
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+
+        def split(raw: str) -> tuple[str, ...]:
+            return tuple(v for v in (p.strip() for p in raw.split(",")) if v)
+
+        parsers = {
+            "from": ("start", lambda r: dt.date.fromisoformat(r)),
+            "to": ("end", lambda r: dt.date.fromisoformat(r)),
+            "cat": ("categories", split),
+            "weapon": ("weapons", split),
+            "age": ("age_bands", split),
+            "sex": ("sexes", split),
+            "descent": ("descents", split),
+            "wd": ("weekdays", lambda r: tuple(int(v) for v in split(r))),
+            "hours": ("hours", lambda r: tuple(int(v) for v in r.split("-", 1))),
+            "place": ("place", lambda r: r.strip() or None),
+            "rings": ("rings_m", lambda r: tuple(float(v) for v in split(r))),
+        }
+        for key, (attr, parse) in parsers.items():
+            raw = query.get(key)
+            if raw is None:
+                continue
+            try:
+                value = parse(raw)
+                one: dict[str, Any] = {attr: value}
+                dataclasses.replace(base, **one)  # validate this one field alone
+            except (ValueError, DataError) as exc:
+                problems.append(f"{key}={raw!r}: {exc}")
+                continue
+            values[attr] = value
+        try:
+            return dataclasses.replace(base, **values), problems  # type: ignore[arg-type]
+        except DataError as exc:  # fields valid alone but not together (start after end)
+            problems.append(str(exc))
+            return base, problems
+
+
+def derived_columns(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The grouped columns filters work on (weapon group, age band, sex, descent, hour, weekday, date)."""
+    local = incidents["occurred_at"]
+    ages = incidents["victim_age"]
+    band = pd.Series("unknown", index=incidents.index, dtype="object")
+    for key, lo, hi in AGE_BANDS:
+        band[(ages >= lo).fillna(False) & (ages <= hi).fillna(False)] = key
+    return pd.DataFrame(
+        {
+            "weapon_group": [weapon_group(w) for w in incidents["weapon"]],
+            "age_band": band,
+            "sex_group": [sex_group(s) for s in incidents["victim_sex"]],
+            "descent_group": [descent_group(d) for d in incidents["victim_descent"]],
+            "hour": local.dt.hour,
+            "weekday": local.dt.day_of_week,
+            "date": local.dt.tz_localize(None).dt.normalize(),
+        },
+        index=incidents.index,
+    )
+
+
+def mask(incidents: pd.DataFrame, filters: Filters, derived: pd.DataFrame | None = None) -> pd.Series:
+    """Boolean mask of the incidents matching ``filters`` (``derived`` from :func:`derived_columns`)."""
+    d = derived if derived is not None else derived_columns(incidents)
+    m = pd.Series(True, index=incidents.index)
+    if filters.start:
+        m &= d["date"] >= pd.Timestamp(filters.start)
+    if filters.end:
+        m &= d["date"] <= pd.Timestamp(filters.end)
+    if filters.categories:
+        m &= incidents["category"].isin(filters.categories).fillna(False)
+    if filters.weapons:
+        m &= d["weapon_group"].isin(filters.weapons)
+    if filters.age_bands:
+        m &= d["age_band"].isin(filters.age_bands)
+    if filters.sexes:
+        m &= d["sex_group"].isin(filters.sexes)
+    if filters.descents:
+        m &= d["descent_group"].isin(filters.descents)
+    if filters.weekdays:
+        m &= d["weekday"].isin(filters.weekdays)
+    lo, hi = filters.hours
+    if (lo, hi) != (0, 23):
+        hour = d["hour"]
+        in_hours = (hour >= lo) & (hour <= hi) if lo <= hi else (hour >= lo) | (hour <= hi)
+        m &= in_hours & incidents["time_known"].astype(bool)
+    return m.astype(bool)
+
+
+def apply(incidents: gpd.GeoDataFrame, filters: Filters, derived: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """The incidents matching ``filters``."""
+    return incidents[mask(incidents, filters, derived)]

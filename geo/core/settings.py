@@ -1,0 +1,379 @@
+"""One typed, immutable settings object, loaded once from ``config.yaml``.
+
+Precedence (later wins): the YAML file (``--config PATH``, else ``$SAFETYMAP_CONFIG``, else
+``config.yaml`` at the project root), then environment overrides of single keys written as
+``SAFETYMAP__SECTION__KEY=value`` (the value is read as YAML, so ``14`` is a number and
+``[75, 150]`` a list). Relative paths are resolved against the config file's folder.
+
+A bad config raises :class:`geo.core.errors.ConfigError` with one message naming the file and
+each offending key; nothing else in the code base reads YAML or the environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from geo.core.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
+ENV_CONFIG = "SAFETYMAP_CONFIG"
+ENV_PREFIX = "SAFETYMAP__"
+
+HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+Metres = Annotated[float, Field(gt=0, le=50_000)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FocusSettings(_Frozen):
+    """Places the dashboard centres on and offers first."""
+
+    default_place: str = "Harvard Park"
+    places: tuple[str, ...] = ("Harvard Park",)
+
+    @model_validator(mode="after")
+    def _default_listed(self) -> FocusSettings:
+        if self.default_place not in self.places:
+            msg = f"default_place {self.default_place!r} is not one of places {list(self.places)}"
+            raise ValueError(msg)
+        return self
+
+
+class SocrataSettings(_Frozen):
+    """City of LA open-data portal (Socrata SODA API)."""
+
+    base_url: str = "https://data.lacity.org/resource"
+    legacy_dataset: str = "2nrs-mtv8"
+    nibrs_dataset: str = "k7nn-b2ep"
+    app_token: str | None = None
+    page_size: int = Field(default=50_000, gt=0, le=50_000)
+
+
+class HttpSettings(_Frozen):
+    """Timeouts and retries for every live source."""
+
+    timeout_s: float = Field(default=30.0, gt=0, le=600)
+    retries: int = Field(default=4, ge=0, le=10)
+    backoff_s: float = Field(default=1.0, ge=0, le=60)
+    user_agent: str = "south-la-safety-map"
+
+
+class SourceSettings(_Frozen):
+    """Where the dashboard's data comes from (the demo bundle by default)."""
+
+    incidents: Path = Path("data/demo/incidents.parquet")
+    places: Path = Path("data/demo/places.geojson")
+    streets: Path = Path("data/demo/streets.geojson")
+    store_dir: Path = Path("data/cache")
+    socrata: SocrataSettings = SocrataSettings()
+    arcgis_layers: dict[str, str] = Field(default_factory=dict)
+    http: HttpSettings = HttpSettings()
+
+
+class DistanceSettings(_Frozen):
+    """Distances in metres (EPSG:32611)."""
+
+    rings_m: tuple[Metres, ...] = (75.0, 150.0, 400.0)
+    ranking_within_m: Metres = 150.0
+    displacement_buffer_m: Metres = 400.0
+    csp_site_buffer_m: Metres = 250.0
+
+    @field_validator("rings_m")
+    @classmethod
+    def _increasing(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if not v:
+            msg = "at least one ring distance is needed"
+            raise ValueError(msg)
+        if any(b <= a for a, b in itertools.pairwise(v)):
+            msg = f"ring distances must increase strictly, got {list(v)}"
+            raise ValueError(msg)
+        return v
+
+
+class AnalysisSettings(_Frozen):
+    """Analysis defaults (cells and bandwidths in metres)."""
+
+    metric_crs: str = "EPSG:32611"
+    grid_cell_m: Metres = 150.0
+    kde_cell_m: Metres = 50.0
+    min_events: int = Field(default=30, ge=1)
+    fdr_alpha: float = Field(default=0.05, gt=0, lt=1)
+    nibrs_break: dt.date = dt.date(2024, 3, 7)
+    data_from: dt.date = dt.date(2010, 1, 1)
+    data_to: dt.date | None = None
+
+    @field_validator("metric_crs")
+    @classmethod
+    def _metric(cls, v: str) -> str:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            unit = CRS.from_user_input(v).axis_info[0].unit_name
+        except CRSError as exc:
+            msg = f"unknown CRS {v!r}"
+            raise ValueError(msg) from exc
+        if unit not in ("metre", "meter"):
+            msg = f"{v} is in {unit}, not metres; use a metric CRS such as EPSG:32611"
+            raise ValueError(msg)
+        return v
+
+
+class TileSettings(_Frozen):
+    """A background tile layer, used only when its server answers."""
+
+    enabled: bool = True
+    url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    attribution: str = "&copy; OpenStreetMap contributors"
+    probe_timeout_s: float = Field(default=1.5, gt=0, le=30)
+
+
+class MapSettings(_Frozen):
+    """Map defaults (EPSG:4326 degrees)."""
+
+    center: tuple[float, float] = (33.965, -118.275)
+    zoom: int = Field(default=13, ge=1, le=19)
+    min_zoom: int = Field(default=10, ge=1, le=19)
+    max_zoom: int = Field(default=19, ge=1, le=22)
+    height_px: int = Field(default=620, ge=200, le=2000)
+    background: HexColour = "#f2efe9"
+    tiles: TileSettings = TileSettings()
+    max_points: int = Field(default=5000, ge=1)
+
+    @field_validator("center")
+    @classmethod
+    def _in_range(cls, v: tuple[float, float]) -> tuple[float, float]:
+        lat, lon = v
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            msg = f"center must be [lat, lon] in degrees, got {list(v)}"
+            raise ValueError(msg)
+        return v
+
+
+class ColourSettings(_Frozen):
+    """Colour-blind-safe palette (Okabe-Ito) for layers and categories."""
+
+    homicide: HexColour = "#D55E00"
+    incident: HexColour = "#0072B2"
+    park: HexColour = "#009E73"
+    housing: HexColour = "#CC79A7"
+    csp_site: HexColour = "#E69F00"
+    street: HexColour = "#7f7f7f"
+    focus: HexColour = "#000000"
+
+
+class LanguageSettings(_Frozen):
+    """Languages of the interface."""
+
+    default: Literal["en", "es"] = "en"
+    available: tuple[Literal["en", "es"], ...] = ("en", "es")
+
+
+class PrivacySettings(_Frozen):
+    """Rules for public outputs (DESIGN.md section 7)."""
+
+    min_count: int = Field(default=3, ge=1)
+    default_mode: Literal["public", "internal"] = "public"
+
+
+class PatrolSettings(_Frozen):
+    """Foot-patrol route planner (distances in metres, EPSG:32611; times in minutes)."""
+
+    network: Literal["demo", "osm"] = "demo"
+    demo_network: Path = Path("data/demo/walk.graphml")
+    osm_dist_m: Metres = 2000.0
+    speed_mps: float = Field(default=1.2, gt=0.3, le=3.0)
+    dwell_min: float = Field(default=15.0, gt=0, le=60)
+    dwell_range_min: tuple[float, float] = (10.0, 16.0)
+    max_stops: int = Field(default=8, ge=1, le=50)
+    candidates: int = Field(default=25, ge=1, le=200)
+    hotspot_days: int = Field(default=730, ge=1, le=20_000)
+    grid_cell_m: Metres = 150.0
+    border_segment_m: Metres = 120.0
+    border_within_m: Metres = 75.0
+    min_separation_m: Metres = 80.0
+    max_snap_m: Metres = 250.0
+    solver_time_limit_s: float = Field(default=2.0, gt=0, le=60)
+
+    @field_validator("dwell_range_min")
+    @classmethod
+    def _range(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < v[0] <= v[1]:
+            msg = f"dwell_range_min must be [low, high] with 0 < low <= high, got {list(v)}"
+            raise ValueError(msg)
+        return v
+
+
+class Settings(_Frozen):
+    """Every tunable of the application."""
+
+    focus: FocusSettings = FocusSettings()
+    sources: SourceSettings = SourceSettings()
+    distances: DistanceSettings = DistanceSettings()
+    analysis: AnalysisSettings = AnalysisSettings()
+    map: MapSettings = MapSettings()
+    colours: ColourSettings = ColourSettings()
+    languages: LanguageSettings = LanguageSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    patrol: PatrolSettings = PatrolSettings()
+    config_path: Path | None = None
+
+
+_PATH_KEYS = ("incidents", "places", "streets")
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML loader that leaves dates as text, so pydantic validates them with a clear message."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)
+
+
+def _env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        keys = [k.lower() for k in name[len(ENV_PREFIX) :].split("__") if k]
+        if not keys:
+            continue
+        try:
+            value = _yaml(raw)
+        except yaml.YAMLError:
+            value = raw
+        node = out
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[keys[-1]] = value
+    return out
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return f"{loc}: unknown key"
+    got = err.get("input")
+    text = str(err.get("msg", "invalid value"))
+    text = text.removeprefix("Value error, ")
+    if kind != "missing" and not isinstance(got, dict):
+        return f"{loc}: {text} (got {got!r})"
+    return f"{loc}: {text}"
+
+
+def _resolve(path: Path, base: Path) -> Path:
+    path = Path(os.path.expanduser(str(path)))
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def load_settings(
+    path: str | Path | None = None, *, environ: dict[str, str] | os._Environ[str] | None = None
+) -> Settings:
+    """Read, validate and freeze the settings.
+
+    Parameters
+    ----------
+    path
+        YAML file; defaults to ``$SAFETYMAP_CONFIG`` or the project's ``config.yaml``.
+    environ
+        Environment to read overrides from (``os.environ`` by default).
+
+    Raises
+    ------
+    ConfigError
+        Missing or unreadable file, YAML syntax error, unknown key, wrong type, bad date,
+        or a source file that does not exist. The message names the file and the key.
+    """
+    env = os.environ if environ is None else environ
+    chosen = Path(path) if path is not None else Path(env.get(ENV_CONFIG) or DEFAULT_CONFIG)
+    chosen = chosen.expanduser().resolve()
+    if not chosen.is_file():
+        msg = f"config file not found: {chosen}"
+        raise ConfigError(msg)
+    try:
+        raw = _yaml(chosen.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"cannot read config file {chosen}: {exc}"
+        raise ConfigError(msg) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        msg = f"config file {chosen} is not valid YAML{where}: {getattr(exc, 'problem', exc)}"
+        raise ConfigError(msg) from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        msg = f"config file {chosen} must hold a mapping of sections, got {type(raw).__name__}"
+        raise ConfigError(msg)
+    data = _merge(raw, _env_overrides(env))
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())  # type: ignore[arg-type]
+        msg = f"bad config in {chosen}: {problems}"
+        raise ConfigError(msg) from None
+
+    base = chosen.parent
+    sources = settings.sources
+    resolved = {k: _resolve(getattr(sources, k), base) for k in (*_PATH_KEYS, "store_dir")}
+    missing = [f"sources.{k}: file not found: {resolved[k]}" for k in _PATH_KEYS if not resolved[k].is_file()]
+    if missing:
+        msg = f"bad config in {chosen}: " + "; ".join(missing)
+        raise ConfigError(msg)
+    new_sources = sources.model_copy(update=resolved)
+    patrol = settings.patrol.model_copy(update={"demo_network": _resolve(settings.patrol.demo_network, base)})
+    return settings.model_copy(update={"sources": new_sources, "patrol": patrol, "config_path": chosen})
+
+
+_override: Path | None = None
+
+
+def use_config(path: str | Path | None) -> None:
+    """Choose the config file for :func:`get_settings` (``--config PATH``) and forget the cached one."""
+    global _override
+    _override = Path(path) if path is not None else None
+    get_settings.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once (see :func:`use_config`)."""
+    return load_settings(_override)

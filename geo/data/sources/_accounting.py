@@ -1,0 +1,319 @@
+"""Every row accounted for: the checks every source shares and the quarantine of dropped rows.
+
+A loader builds a *staged* frame (canonical columns, possibly with missing ids, dates or
+coordinates) beside the raw text of the same rows, then hands both to an accountant. The
+accountant decides for each row, in a fixed order, the first reason to drop it:
+
+``missing_id``, ``unparseable_date``, ``date_out_of_range``, ``no_coordinates``, ``zero_coordinates``,
+``outside_la_county``, ``duplicate_id`` (incidents); ``missing_id``, ``no_geometry``,
+``outside_la_county``, ``duplicate_id`` (places); plus ``malformed_row`` for a line the CSV
+parser could not split and any reason a loader sets itself. Kept rows become the canonical table;
+dropped rows (raw text, with ``source_row`` and ``reason``) become the quarantine, so
+``rows_in == rows_kept + sum(dropped.values())`` always holds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.core.errors import DataError
+from geo.core.projection import WGS84
+from geo.core.schema import INCIDENT_DTYPES, PLACE_COLUMNS, PLACE_DTYPES, TZ
+
+LA_COUNTY_BBOX = (-118.96, 32.79, -117.64, 34.83)
+"""Bounding box of Los Angeles County incl. Catalina and San Clemente (lon/lat min, max; EPSG:4326)."""
+EARLIEST_YEAR = 1900
+"""Dates before this year are placeholders (NIBRS uses 1800 as a sentinel) and are dropped."""
+QUARANTINE_FIRST = ("source_row", "reason")
+NAME_FIELDS = frozenset({"first_name", "middle_name", "last_name", "first", "middle", "last", "slug", "image", "name"})
+"""Victim-name fields of the LA Times files: never stored, not even in the quarantine."""
+
+Table = Literal["incidents", "places"]
+
+
+@dataclass
+class LoadResult:
+    """What a loader returns: the kept rows, the dropped rows and the counts that tie them together."""
+
+    kind: str
+    table: Table
+    source: str
+    origin: str
+    """The file path or URL the rows came from."""
+    frame: gpd.GeoDataFrame
+    quarantine: pd.DataFrame
+    rows_in: int
+    dropped: dict[str, int]
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows_kept(self) -> int:
+        """Number of rows in the canonical table."""
+        return len(self.frame)
+
+    def check(self) -> LoadResult:
+        """Raise :class:`DataError` unless ``rows_in == rows_kept + sum(dropped)`` and the quarantine agrees."""
+        total = self.rows_kept + sum(self.dropped.values())
+        if total != self.rows_in or len(self.quarantine) != sum(self.dropped.values()):
+            msg = (
+                f"row accounting failed for {self.origin}: rows_in={self.rows_in}, kept={self.rows_kept}, "
+                f"dropped={self.dropped}, quarantined={len(self.quarantine)}"
+            )
+            raise DataError(msg)
+        return self
+
+    def summary(self) -> dict[str, Any]:
+        """The counts as a plain dict (kind, rows_in, rows_kept, dropped)."""
+        return {
+            "kind": self.kind,
+            "rows_in": self.rows_in,
+            "rows_kept": self.rows_kept,
+            "dropped": dict(sorted(self.dropped.items())),
+        }
+
+
+def text_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """JSON records as an all-text frame (``None`` -> ``""``), dropping victim-name fields."""
+    df = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    df = df.drop(columns=[c for c in df.columns if str(c).lower() in NAME_FIELDS])
+    return df.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)).astype("str")
+
+
+def in_la_county(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """True where (lon, lat) in degrees (EPSG:4326) lies in :data:`LA_COUNTY_BBOX`."""
+    x0, y0, x1, y1 = LA_COUNTY_BBOX
+    return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+
+
+class _Base:
+    def __init__(self, *, kind: str, source: str, origin: str) -> None:
+        self.kind, self.source, self.origin = kind, source, origin
+        self.rows_in = 0
+        self.counts: Counter[str] = Counter()
+        self.kept: list[pd.DataFrame] = []
+        self.dropped: list[pd.DataFrame] = []
+        self.seen: set[str] = set()
+        self.notes: dict[str, Any] = {}
+
+    def malformed(self, rows: list[Any]) -> None:
+        """Account for rows the CSV parser could not split (objects with ``row`` and ``text``)."""
+        if not rows:
+            return
+        self.rows_in += len(rows)
+        self.counts["malformed_row"] += len(rows)
+        self.dropped.append(
+            pd.DataFrame(
+                {
+                    "source_row": pd.array([r.row for r in rows], dtype="Int64"),
+                    "reason": "malformed_row",
+                    "raw_line": [r.text for r in rows],
+                }
+            )
+        )
+
+    def _split(
+        self, staged: pd.DataFrame, raw: pd.DataFrame, reason: np.ndarray, ids: pd.Series, source_row: np.ndarray
+    ) -> None:
+        # Duplicates are judged last, among rows that pass every other check: the first one wins.
+        ok = reason == ""
+        id_text = ids.to_numpy(dtype=object, na_value=None)
+        dup = np.zeros(len(staged), dtype=bool)
+        ok_idx = np.flatnonzero(ok)
+        if len(ok_idx):
+            block_ids = pd.Series(id_text[ok_idx])
+            in_seen = np.fromiter((i in self.seen for i in id_text[ok_idx]), dtype=bool, count=len(ok_idx))
+            dup[ok_idx] = in_seen | block_ids.duplicated().to_numpy()
+            self.seen.update(id_text[ok_idx])
+        reason[dup] = "duplicate_id"
+        keep = reason == ""
+        n = len(staged)
+        self.rows_in += n
+        self.counts.update(reason[~keep].tolist())
+        if keep.any():
+            self.kept.append(staged.loc[keep].assign(_row=source_row[keep]))
+        if (~keep).any():
+            q = raw.loc[~keep].copy()
+            q.insert(0, "reason", reason[~keep])
+            q.insert(0, "source_row", pd.array(source_row[~keep], dtype="Int64"))
+            self.dropped.append(q)
+
+    def _result(self, table: Literal["incidents", "places"], frame: gpd.GeoDataFrame) -> LoadResult:
+        """The checked result: kept rows, quarantine and counts (``rows_in == kept + dropped``)."""
+        return LoadResult(
+            kind=self.kind,
+            table=table,
+            source=self.source,
+            origin=self.origin,
+            frame=frame,
+            quarantine=self._quarantine(),
+            rows_in=self.rows_in,
+            dropped=dict(self.counts),
+            notes=self.notes,
+        ).check()
+
+    def _quarantine(self) -> pd.DataFrame:
+        if not self.dropped:
+            return pd.DataFrame({"source_row": pd.array([], dtype="Int64"), "reason": pd.Series([], dtype="str")})
+        q = pd.concat(self.dropped, ignore_index=True)
+        rest = [c for c in q.columns if c not in QUARANTINE_FIRST]
+        q = q[[*QUARANTINE_FIRST, *rest]]
+        for c in rest:
+            q[c] = q[c].fillna("").astype("str")
+        return q.sort_values("source_row", kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _mark(reason: np.ndarray, mask: np.ndarray, why: str) -> None:
+    reason[(reason == "") & mask] = why
+
+
+class IncidentAccountant(_Base):
+    """Collects staged incident blocks; see the module docstring for the order of checks."""
+
+    def add(
+        self,
+        staged: pd.DataFrame,
+        raw: pd.DataFrame,
+        *,
+        source_row: np.ndarray,
+        preset: np.ndarray | None = None,
+        now: pd.Timestamp | None = None,
+    ) -> None:
+        """Account for one block.
+
+        Parameters
+        ----------
+        staged
+            Canonical incident columns (no geometry); ``lat``/``lon`` in degrees (EPSG:4326), may be NaN;
+            ``occurred_at`` tz-aware (America/Los_Angeles), may be NaT; extra columns are kept after.
+        raw
+            The same rows as text, same index, written to the quarantine when dropped.
+        source_row
+            1-based data-row number of each row in the source.
+        preset
+            Optional reasons set by the loader (``""`` for none); they win over the shared checks.
+        """
+        if len(staged) != len(raw) or len(staged) != len(source_row):
+            msg = f"staged ({len(staged)}), raw ({len(raw)}) and source_row ({len(source_row)}) differ in length"
+            raise DataError(msg)
+        staged = staged.reset_index(drop=True)
+        raw = raw.reset_index(drop=True)
+        n = len(staged)
+        reason = np.full(n, "", dtype=object) if preset is None else np.asarray(preset, dtype=object).copy()
+        ids = staged["incident_id"]
+        _mark(reason, ids.isna().to_numpy() | (ids.fillna("").str.strip() == "").to_numpy(), "missing_id")
+        when = staged["occurred_at"]
+        _mark(reason, when.isna().to_numpy(), "unparseable_date")
+        limit = (now or pd.Timestamp.now(tz=TZ)) + pd.Timedelta(days=1)
+        year_ok = (when.dt.year >= EARLIEST_YEAR).to_numpy(dtype=bool, na_value=False)
+        future = (when > limit).to_numpy(dtype=bool, na_value=False)
+        _mark(reason, ~year_ok | future, "date_out_of_range")
+        lat = staged["lat"].to_numpy(dtype=float, na_value=np.nan)
+        lon = staged["lon"].to_numpy(dtype=float, na_value=np.nan)
+        _mark(reason, ~np.isfinite(lat) | ~np.isfinite(lon), "no_coordinates")
+        _mark(reason, (lat == 0) | (lon == 0), "zero_coordinates")
+        with np.errstate(invalid="ignore"):
+            _mark(reason, ~in_la_county(lon, lat), "outside_la_county")
+        self._split(staged, raw, reason, ids, np.asarray(source_row))
+
+    def result(self) -> LoadResult:
+        """The canonical incidents (EPSG:4326) and the quarantine."""
+        if self.kept:
+            df = pd.concat(self.kept, ignore_index=True).sort_values("_row", kind="stable")
+            df = df.drop(columns="_row").reset_index(drop=True)
+        else:
+            df = pd.DataFrame({c: pd.Series(dtype=t) for c, t in INCIDENT_DTYPES.items()})
+        for col, dtype in INCIDENT_DTYPES.items():
+            if col not in df.columns:
+                df[col] = pd.Series(pd.NA if dtype != "bool" else False, index=df.index)
+            if str(df[col].dtype) != dtype:
+                df[col] = df[col].astype(dtype)
+        extra = [c for c in df.columns if c not in INCIDENT_DTYPES]
+        for c in extra:
+            df[c] = df[c].astype("string")
+        df = df[[*INCIDENT_DTYPES, *extra]]
+        geom = gpd.points_from_xy(df["lon"].to_numpy(), df["lat"].to_numpy(), crs=WGS84)
+        gdf = gpd.GeoDataFrame(df, geometry=geom, crs=WGS84)
+        gdf = gdf[[*INCIDENT_DTYPES, "geometry", *extra]]
+        return self._result("incidents", gdf)
+
+
+def repair(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, int]:
+    """Make invalid polygons valid (``make_valid``, polygonal parts kept); return them and how many were fixed."""
+    values = geoms.array
+    present = ~geoms.isna().to_numpy() & ~geoms.is_empty.to_numpy()
+    bad = present & ~shapely.is_valid(np.asarray(values, dtype=object))
+    if not bad.any():
+        return geoms, 0
+    fixed = np.asarray(values, dtype=object).copy()
+    for i in np.flatnonzero(bad):
+        g = shapely.make_valid(fixed[i])
+        if g.geom_type == "GeometryCollection":
+            parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+            g = shapely.union_all(parts) if parts else g
+        fixed[i] = g
+    return gpd.GeoSeries(fixed, index=geoms.index, crs=geoms.crs), int(bad.sum())
+
+
+class PlaceAccountant(_Base):
+    """Collects staged place frames (``place_id, name, kind, source, approximate, geometry`` + extras)."""
+
+    def add(
+        self,
+        staged: gpd.GeoDataFrame,
+        raw: pd.DataFrame,
+        *,
+        source_row: np.ndarray,
+        preset: np.ndarray | None = None,
+        points_in_county: bool = True,
+    ) -> None:
+        """Account for one frame; invalid polygons are repaired and counted in ``notes['repaired_geometries']``.
+
+        ``points_in_county`` drops point places outside :data:`LA_COUNTY_BBOX`; polygons are never
+        dropped for position (a loader may preset ``outside_la_county`` from an attribute instead).
+        """
+        if staged.crs is None:
+            msg = f"{self.origin}: the layer has no CRS; refusing to guess one (add a .prj or set EPSG:4326)"
+            raise DataError(msg)
+        staged = staged.reset_index(drop=True)
+        raw = raw.reset_index(drop=True)
+        n = len(staged)
+        reason = np.full(n, "", dtype=object) if preset is None else np.asarray(preset, dtype=object).copy()
+        ids = staged["place_id"]
+        _mark(reason, ids.isna().to_numpy() | (ids.fillna("").str.strip() == "").to_numpy(), "missing_id")
+        geoms = staged.geometry
+        _mark(reason, (geoms.isna() | geoms.is_empty).to_numpy(), "no_geometry")
+        if points_in_county:
+            is_pt = (geoms.geom_type == "Point").to_numpy(dtype=bool, na_value=False)
+            usable = is_pt & (reason == "")
+            if usable.any():
+                x = np.full(n, np.nan)
+                y = np.full(n, np.nan)
+                x[usable] = shapely.get_x(np.asarray(geoms.array, dtype=object)[usable])
+                y[usable] = shapely.get_y(np.asarray(geoms.array, dtype=object)[usable])
+                _mark(reason, usable & ~in_la_county(x, y), "outside_la_county")
+        fixed, repaired = repair(geoms)
+        staged = staged.set_geometry(fixed)
+        self.notes["repaired_geometries"] = self.notes.get("repaired_geometries", 0) + repaired
+        self._split(staged, raw, reason, ids, np.asarray(source_row))
+
+    def result(self) -> LoadResult:
+        """The canonical places (EPSG:4326) and the quarantine."""
+        if self.kept:
+            gdf = gpd.GeoDataFrame(pd.concat(self.kept, ignore_index=True), geometry="geometry", crs=WGS84)
+            gdf = gdf.sort_values("_row", kind="stable").drop(columns="_row").reset_index(drop=True)
+        else:
+            df = pd.DataFrame({c: pd.Series(dtype=t) for c, t in PLACE_DTYPES.items()})
+            gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+        extra = [c for c in gdf.columns if c not in PLACE_COLUMNS]
+        gdf = gdf[[*PLACE_COLUMNS, *extra]]
+        for col, dtype in PLACE_DTYPES.items():
+            if str(gdf[col].dtype) != dtype:
+                gdf[col] = gdf[col].astype(dtype)
+        return self._result("places", gdf)

@@ -1,0 +1,1 @@
+"""Outputs for people: the meeting report model and its renderers, privacy rules, route cards and GPX."""

@@ -1,0 +1,246 @@
+"""Private: the meeting report as one standalone HTML file (Leaflet inlined; opens offline).
+
+No external URL is loaded: Leaflet's script and style are inlined from the installed XStatic
+package (:func:`geo.data.webassets.inline_tags`), there is no tile layer (a plain background with the
+main streets instead) and Leaflet's attribution prefix (a link to its website) is switched off.
+Every text that comes from data is escaped: in the HTML with :func:`html.escape`, in the
+embedded JSON by escaping ``<``, ``>`` and ``&``, and again in the browser before a tooltip.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+
+from geo.core.i18n import t
+from geo.core.projection import METRIC, WGS84, metric_to_lonlat
+from geo.data.webassets import inline_tags
+from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR, round_coords
+
+if TYPE_CHECKING:
+    from geo.exports.report import Report
+
+POINT_COLOUR = "#D55E00"
+WARN = "#B00000"
+
+
+def _fc(gdf: gpd.GeoDataFrame | None, props: list[str]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of ``gdf`` (EPSG:4326, 6 decimals) with only ``props``."""
+    if gdf is None or len(gdf) == 0:
+        return {"type": "FeatureCollection", "features": []}
+    g = gdf.to_crs(WGS84) if gdf.crs != WGS84 else gdf
+    g = g.set_geometry(round_coords(g.geometry))
+    keep = [c for c in props if c in g.columns]
+    data = json.loads(g.loc[:, [*keep, "geometry"]].to_json(na="drop", drop_id=True))
+    return dict(data)
+
+
+def _cells_fc(report: Report) -> dict[str, Any]:
+    cells = report.cells
+    if cells is None:
+        return {"type": "FeatureCollection", "features": []}
+    fc = _fc(cells, ["level", "count", "suppressed", "label"])
+    for f in fc["features"]:
+        p = f["properties"]
+        p["colour"] = SUPPRESSED_COLOUR if p["suppressed"] else LEVEL_COLOURS[int(p["level"]) - 1]
+        if p["suppressed"]:
+            p.pop("count", None)
+    return fc
+
+
+def _json_for_script(data: object) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _legend_html(report: Report) -> str:
+    rows = []
+    for kind, colour, label in report.legend:
+        if kind in ("cell", "suppressed"):
+            border = "1px dashed #777" if kind == "suppressed" else "1px solid #fff"
+            sw = f'<span class="sw" style="background:{colour};border:{border}"></span>'
+        elif kind == "point":
+            sw = f'<span class="sw dot" style="background:{colour}"></span>'
+        elif kind == "ring":
+            sw = f'<span class="sw line" style="border-top:3px dashed {colour}"></span>'
+        else:
+            sw = f'<span class="sw line" style="border-top:3px solid {colour}"></span>'
+        rows.append(f"<li>{sw}{html.escape(label)}</li>")
+    return f'<h3>{html.escape(report.legend_title)}</h3><ul class="legend">{"".join(rows)}</ul>'
+
+
+_CSS = """
+html, body { margin: 0; padding: 0; background: #fff; color: #111;
+  font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; font-size: 20px; }
+header { padding: 14px 28px 8px; }
+h1 { font-size: 42px; margin: 0 0 6px; }
+.meta { font-size: 22px; margin: 0; }
+.meta.internal { color: #B00000; font-weight: bold; }
+.synthetic { display: inline-block; margin-top: 8px; padding: 4px 12px; background: #B00000; color: #fff;
+  font-weight: bold; font-size: 24px; text-transform: uppercase; }
+main { display: flex; gap: 24px; padding: 0 28px; }
+#map { flex: 0 0 58%; height: 72vh; min-height: 480px; background: #f2efe9; border: 1px solid #999; }
+aside { flex: 1; min-width: 0; }
+.figs { display: flex; gap: 18px; flex-wrap: wrap; }
+.fig { flex: 1 1 30%; min-width: 150px; }
+.fig .v { font-size: 48px; font-weight: bold; color: #0072B2; line-height: 1.1; }
+.fig .v.long { font-size: 30px; }
+.fig .l { font-size: 18px; }
+h3 { font-size: 22px; margin: 18px 0 6px; }
+ul.legend { list-style: none; padding: 0; margin: 0; }
+ul.legend li { margin: 4px 0; display: flex; align-items: center; gap: 10px; }
+.sw { display: inline-block; width: 28px; height: 18px; }
+.sw.dot { width: 16px; height: 16px; border-radius: 50%; }
+.sw.line { height: 0; }
+.summary { font-size: 21px; line-height: 1.4; }
+ul.caveats { font-size: 17px; padding-left: 22px; margin: 0; }
+footer { padding: 10px 28px 18px; font-size: 15px; color: #444; }
+.north { background: #fff; padding: 4px 8px; border: 1px solid #999; font-weight: bold; font-size: 20px;
+  text-align: center; line-height: 1.0; }
+.cell-label { background: transparent; border: none; box-shadow: none; font-weight: bold; font-size: 15px; }
+.cell-label::before { display: none; }
+.focus-label { font-weight: bold; font-size: 16px; }
+.watermark { position: fixed; top: 40%; left: -10%; width: 120%; text-align: center; pointer-events: none;
+  transform: rotate(-25deg); font-size: 90px; font-weight: bold; color: rgba(176, 0, 0, 0.15); z-index: 10000;
+  text-transform: uppercase; }
+@media print { #map { height: 560px; } }
+"""
+
+_JS = """
+(function () {
+  "use strict";
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  var D = JSON.parse(document.getElementById("report-data").textContent);
+  var map = L.map("map", {maxZoom: 19, minZoom: 10, zoomSnap: 0.25, attributionControl: true});
+  map.attributionControl.setPrefix(false);
+  if (D.attribution) { map.attributionControl.addAttribution(esc(D.attribution)); }
+  L.geoJSON(D.streets, {interactive: false, style: {color: "#9a9a9a", weight: 2}}).addTo(map);
+  L.geoJSON(D.cells, {
+    style: function (f) {
+      var p = f.properties;
+      return {fillColor: p.colour, fillOpacity: 0.85, color: p.suppressed ? "#666" : "#fff",
+              weight: 1, dashArray: p.suppressed ? "4 3" : null};
+    },
+    onEachFeature: function (f, layer) {
+      var p = f.properties;
+      if (p.suppressed) { layer.bindTooltip(esc(p.label)); }
+      else { layer.bindTooltip(esc(p.label), {permanent: true, direction: "center", className: "cell-label"}); }
+    }
+  }).addTo(map);
+  L.geoJSON(D.points, {
+    pointToLayer: function (f, ll) {
+      return L.circleMarker(ll, {radius: 6, color: "#fff", weight: 1, fillColor: D.point_colour, fillOpacity: 0.9});
+    },
+    onEachFeature: function (f, layer) {
+      var p = f.properties;
+      layer.bindTooltip(esc(p.date) + " \\u00b7 " + esc(p.category) + " \\u00b7 " + esc(p.incident_id));
+    }
+  }).addTo(map);
+  L.geoJSON(D.ring, {interactive: false, style: {color: "#000", weight: 2, dashArray: "8 6", fill: false}}).addTo(map);
+  var focus = L.geoJSON(D.focus, {
+    style: {color: "#000", weight: 3, fill: false},
+    pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 7, color: "#000", fillOpacity: 1}); }
+  }).addTo(map);
+  focus.bindTooltip(esc(D.focus_name), {permanent: true, direction: "center", className: "focus-label"});
+  map.fitBounds(D.bounds);
+  L.control.scale({metric: true, imperial: true, maxWidth: 220, position: "bottomright"}).addTo(map);
+  var North = L.Control.extend({
+    options: {position: "topright"},
+    onAdd: function () {
+      var div = L.DomUtil.create("div", "north");
+      div.innerHTML = "&#9650;<br>" + esc(D.north);
+      return div;
+    }
+  });
+  new North().addTo(map);
+  window.reportMap = map;
+})();
+"""
+
+
+def html_document(report: Report) -> str:
+    """The report as a standalone HTML document (UTF-8 text)."""
+    x0, x1, y0, y1 = report.extent_m
+    lon, lat = metric_to_lonlat(np.array([x0, x1]), np.array([y0, y1]), crs=METRIC)
+    data = {
+        "cells": _cells_fc(report),
+        "points": _fc(report.points, ["incident_id", "date", "category"]) if report.points is not None else None,
+        "focus": _fc(report.focus.loc[:, ["geometry"]], []),
+        "ring": _fc(report.ring.loc[:, ["geometry"]], []),
+        "streets": _fc(report.streets, []),
+        "bounds": [
+            [round(float(lat[0]), 6), round(float(lon[0]), 6)],
+            [round(float(lat[1]), 6), round(float(lon[1]), 6)],
+        ],
+        "focus_name": report.focus_name,
+        "attribution": report.attribution,
+        "north": report.text("report.north"),
+        "point_colour": POINT_COLOUR,
+    }
+    if data["points"] is None:
+        data["points"] = {"type": "FeatureCollection", "features": []}
+    e = html.escape
+    privacy = report.text("report.privacy", mode=report.mode_label)
+    meta_cls = "meta internal" if report.privacy == "internal" else "meta"
+    banner = f'<div class="synthetic">{e(report.text("report.synthetic"))}</div>' if report.synthetic else ""
+    figs = "".join(
+        f'<div class="fig" data-key="{e(f.key)}"><div class="v{" long" if len(f.value) > 6 else ""}">{e(f.value)}</div>'
+        f'<div class="l">{e(f.label)}</div></div>'
+        for f in report.figures
+    )
+    caveats = "".join(f"<li>{e(c)}</li>" for c in report.caveats)
+    fewer = t("report.fewer_than", report.lang, n=report.min_count)
+    trend_rows = "".join(
+        f"<tr><td>{e(str(r.period))}</td><td>{e(fewer) if getattr(r, 'suppressed', False) else int(r.count)}</td></tr>"
+        for r in report.trend.itertuples()
+    )
+    watermark = (
+        f'<div class="watermark" aria-hidden="true">{e(report.text("report.watermark"))}</div>'
+        if report.privacy == "internal"
+        else ""
+    )
+    foot = "<br>".join(e(x) for x in (report.mode_note, report.attribution, report.made_text) if x)
+    return f"""<!DOCTYPE html>
+<html lang="{e(report.lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="safetymap-privacy" content="{e(report.privacy)}">
+<title>{e(report.title)}</title>
+{inline_tags()}
+<style>{_CSS}</style>
+</head>
+<body class="privacy-{e(report.privacy)}">
+{watermark}
+<header>
+<h1>{e(report.title)}</h1>
+<p class="{meta_cls}">{e(report.period_text)} &middot; {e(report.data_as_of_text)} &middot; {e(privacy)}</p>
+{banner}
+</header>
+<main>
+<div id="map" role="img" aria-label="{e(report.title)}"></div>
+<aside>
+<h3>{e(report.text("report.key_figures"))}</h3>
+<div class="figs">{figs}</div>
+{_legend_html(report)}
+<h3>{e(report.text("report.summary_heading"))}</h3>
+<p class="summary">{e(report.summary)}</p>
+<h3>{e(report.text("report.caveats_heading"))}</h3>
+<ul class="caveats">{caveats}</ul>
+<details><summary>{e(report.trend_title)}</summary><table class="trend">{trend_rows}</table></details>
+</aside>
+</main>
+<footer>{foot}</footer>
+<script type="application/json" id="report-data">{_json_for_script(data)}</script>
+<script>{_JS}</script>
+</body>
+</html>
+"""
