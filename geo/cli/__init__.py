@@ -15,7 +15,6 @@ import sys
 from collections.abc import Sequence
 
 from geo.core.errors import SafetyMapError
-from geo.core.settings import Settings, get_settings, use_config
 
 EXIT_BAD_INPUT = 2
 
@@ -23,12 +22,6 @@ EXIT_BAD_INPUT = 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_BAD_INPUT, f"error: {message} (see {self.prog} --help)\n")
-
-
-def settings_for(args: argparse.Namespace) -> Settings:
-    """The settings chosen by ``--config`` (or the default/environment)."""
-    use_config(getattr(args, "config", None))
-    return get_settings()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ import datetime as dt
 import geopandas as gpd
 
 from geo.core.errors import AnalysisError
+from geo.core.settings import Settings, get_settings, use_config
 
 
 def parse_date(text: str | None, flag: str) -> dt.date | None:
@@ -57,3 +58,9 @@ def select_categories(incidents: gpd.GeoDataFrame, text: str | None) -> gpd.GeoD
         msg = f"unknown category {unknown}; categories present: {sorted(known)}"
         raise AnalysisError(msg)
     return incidents[incidents["category"].isin(cats)]
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """The settings chosen by ``--config`` (or the default/environment)."""
+    use_config(getattr(args, "config", None))
+    return get_settings()

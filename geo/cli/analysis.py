@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.cli import settings_for
-from geo.cli._args import add_focus, focus_point, parse_date, select_categories
+from geo.cli._args import add_focus, focus_point, parse_date, select_categories, settings_for
 from geo.core.errors import AnalysisError
 from geo.core.projection import WGS84
 from geo.core.settings import Settings

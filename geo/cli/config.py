@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from geo.cli import settings_for
+from geo.cli._args import settings_for
 
 
 def _run(args: argparse.Namespace) -> int:

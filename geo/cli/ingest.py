@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from geo.cli import settings_for
+from geo.cli._args import settings_for
 from geo.data.sources.detect import KINDS
 
 

@@ -12,8 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from geo.cli import settings_for
-from geo.cli._args import add_focus, focus_point, parse_date, select_categories
+from geo.cli._args import add_focus, focus_point, parse_date, select_categories, settings_for
 from geo.core.errors import AnalysisError
 from geo.data.datasets import load_places, load_streets
 from geo.data.ingest import incidents_from_path

@@ -20,8 +20,7 @@ import networkx as nx
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.cli import settings_for
-from geo.cli._args import add_focus, focus_point, parse_date
+from geo.cli._args import add_focus, focus_point, parse_date, settings_for
 from geo.core.errors import AnalysisError
 from geo.core.projection import WGS84, to_metric
 from geo.core.schema import TZ
