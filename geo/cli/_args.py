@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-import geopandas as gpd
-
+from geo.core.categories import CATEGORIES
 from geo.core.errors import AnalysisError
+from geo.core.filters import AGE_BAND_KEYS, DESCENTS, SEXES, WEAPON_GROUPS, Filters
 from geo.core.settings import Settings, get_settings, use_config
 
 
@@ -47,17 +47,74 @@ def focus_point(args: argparse.Namespace) -> tuple[float, float] | None:
     return float(lat), float(lon)
 
 
-def select_categories(incidents: gpd.GeoDataFrame, text: str | None) -> gpd.GeoDataFrame:
-    """The incidents of the comma-separated categories in ``text`` (all when None); unknown ones are refused."""
-    if not text:
-        return incidents
-    cats = [c.strip() for c in text.split(",") if c.strip()]
-    known = set(incidents["category"].dropna().unique())
-    unknown = [c for c in cats if c not in known]
-    if unknown:
-        msg = f"unknown category {unknown}; categories present: {sorted(known)}"
+def add_filters(p: argparse.ArgumentParser, *, incidents: bool = True) -> None:
+    """The filter options every command that selects incidents shares (the same fields as the dashboard)."""
+    g = p.add_argument_group("filters (the same as the dashboard's sidebar)")
+    g.add_argument("--from", dest="date_from", metavar="DATE", help="first date, inclusive (YYYY-MM-DD)")
+    g.add_argument("--to", dest="date_to", metavar="DATE", help="last date, inclusive (YYYY-MM-DD)")
+    g.add_argument("--category", metavar="C[,C]", help=f"keep only these categories, of {', '.join(CATEGORIES)}")
+    g.add_argument("--weapon", metavar="W[,W]", help=f"weapon groups, of {', '.join(WEAPON_GROUPS)}")
+    g.add_argument("--age", metavar="A[,A]", help=f"victim age bands, of {', '.join(AGE_BAND_KEYS)}")
+    g.add_argument("--sex", metavar="S[,S]", help=f"victim sex, of {', '.join(SEXES)}")
+    g.add_argument("--descent", metavar="D[,D]", help=f"victim descent groups, of {', '.join(DESCENTS)}")
+    g.add_argument("--hours", metavar="H-H", help="hours of the day, inclusive, e.g. 18-23 or 22-3")
+    g.add_argument("--weekday", metavar="N[,N]", help="weekdays, 0 = Monday .. 6 = Sunday")
+    if incidents:
+        p.add_argument(
+            "--incidents",
+            metavar="PATH",
+            help="incident store file or any raw file `ingest` reads (default: the configured source)",
+        )
+
+
+# CLI flag -> the dashboard's URL key, so both read filters through Filters.from_query.
+_FILTER_FLAGS = {
+    "date_from": ("--from", "from"),
+    "date_to": ("--to", "to"),
+    "category": ("--category", "cat"),
+    "weapon": ("--weapon", "weapon"),
+    "age": ("--age", "age"),
+    "sex": ("--sex", "sex"),
+    "descent": ("--descent", "descent"),
+    "hours": ("--hours", "hours"),
+    "weekday": ("--weekday", "wd"),
+}
+
+
+def filters_from_args(args: argparse.Namespace) -> Filters:
+    """The :class:`~geo.core.filters.Filters` the filter options ask for; one clear error for a bad value."""
+    for attr, flag in (("date_from", "--from"), ("date_to", "--to")):
+        parse_date(getattr(args, attr, None), flag)
+    query: dict[str, str] = {}
+    flags: dict[str, str] = {}
+    for attr, (flag, key) in _FILTER_FLAGS.items():
+        value = getattr(args, attr, None)
+        if value is not None:
+            query[key] = str(value)
+            flags[key] = flag
+    filters, problems = Filters.from_query(query)
+    if problems:
+        first = problems[0]
+        key = first.split("=", 1)[0]
+        flag = flags.get(key)
+        if flag is None:  # fields valid alone but not together
+            msg = f"--from {query.get('from')} is after --to {query.get('to')}"
+        else:
+            reason = first.split(": ", 1)[1] if ": " in first else first
+            reason = reason.replace(f"unknown {_FIELD_NAMES.get(key, key)}", f"unknown {flag.lstrip('-')}")
+            msg = f"{flag} {query[key]!r}: {reason}"
         raise AnalysisError(msg)
-    return incidents[incidents["category"].isin(cats)]
+    return filters
+
+
+_FIELD_NAMES = {
+    "cat": "categories",
+    "weapon": "weapons",
+    "age": "age_bands",
+    "sex": "sexes",
+    "descent": "descents",
+    "wd": "weekdays",
+}
 
 
 def settings_for(args: argparse.Namespace) -> Settings:

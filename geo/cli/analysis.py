@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.cli._args import add_focus, focus_point, parse_date, select_categories, settings_for
+from geo.cli._args import add_filters, add_focus, filters_from_args, focus_point, parse_date, settings_for
 from geo.core.errors import AnalysisError
+from geo.core.filters import apply
 from geo.core.projection import WGS84
 from geo.core.settings import Settings
-from geo.data.datasets import filter_period, load_places, place_by_name
+from geo.data.datasets import load_places, place_by_name
 from geo.data.ingest import incidents_from_path
 
 # --- shared helpers ------------------------------------------------------------------------
@@ -52,29 +53,9 @@ def _names(text: str, what: str) -> list[str]:
     return names
 
 
-def _add_filters(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="date_from", metavar="DATE", help="first date, inclusive (YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="last date, inclusive (YYYY-MM-DD)")
-    p.add_argument("--category", metavar="C[,C]", help="keep only these categories (e.g. homicide)")
-    p.add_argument(
-        "--incidents",
-        metavar="PATH",
-        help="incident store file or any raw file `ingest` reads (default: the configured source)",
-    )
-
-
 def _incidents(args: argparse.Namespace, settings: Settings) -> gpd.GeoDataFrame:
     path = Path(args.incidents) if getattr(args, "incidents", None) else settings.sources.incidents
-    inc = incidents_from_path(path)
-    start = parse_date(getattr(args, "date_from", None), "--from")
-    end = parse_date(getattr(args, "date_to", None), "--to")
-    if start and end and start > end:
-        msg = f"--from {start} is after --to {end}"
-        raise AnalysisError(msg)
-    inc = select_categories(inc, getattr(args, "category", None))
-    if start or end:
-        inc = filter_period(inc, start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None)
-    return inc
+    return apply(incidents_from_path(path), filters_from_args(args))
 
 
 def _places(settings: Settings) -> gpd.GeoDataFrame:
@@ -381,7 +362,7 @@ def register(subparsers: Any) -> None:
     add_focus(p, role="focus", required=False)
     p.add_argument("--rings-m", metavar="A,B,C", help="outer ring edges in metres (default from config)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
-    _add_filters(p)
+    add_filters(p)
 
     p = _add(subparsers, "hotspots", "hot spots as GeoJSON: kernel density, counts, Gi* or emerging", _run_hotspots)
     p.add_argument("--method", choices=HOTSPOT_METHODS, default="gistar", help="analysis (default gistar)")
@@ -391,13 +372,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--kde-output", choices=("contours", "cells"), default="contours", help="KDE output")
     p.add_argument("--alpha", type=float, help="false discovery rate (default from config)")
     p.add_argument("--out", required=True, metavar="FILE.geojson", help="GeoJSON file to write")
-    _add_filters(p)
+    add_filters(p)
 
     p = _add(subparsers, "zones", "assign incidents to polygons (divisions, districts...); CSV out", _run_zones)
     p.add_argument("--zones", required=True, metavar="PATH", help="polygon file (shapefile, GeoJSON, GeoPackage)")
     p.add_argument("--key", metavar="FIELD", help="field naming each zone (default: a name-like field)")
     p.add_argument("--out", metavar="FILE.csv", help="write the CSV here instead of stdout")
-    _add_filters(p)
+    add_filters(p)
 
     p = _add(subparsers, "evaluate", "before/after evaluation of a place-based program (WDQ, WDD, DiD)", _run_evaluate)
     p.add_argument("--treated", required=True, metavar="NAME[,NAME]", help="treated places")
@@ -407,7 +388,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--months", type=int, help="months on each side of the start (default: as many as the data allow)")
     p.add_argument("--monthly", action="store_true", help="include the monthly series in the output")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
-    _add_filters(p)
+    add_filters(p)
 
     p = _add(subparsers, "trend", "monthly or yearly counts, with the legacy/NIBRS break marked", _run_trend)
     p.add_argument("--place", metavar="NAME", help="incidents inside or near this place")
@@ -416,7 +397,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--key", metavar="FIELD", help="field naming each zone")
     p.add_argument("--freq", choices=("month", "year"), default="month", help="period (default month)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
-    _add_filters(p)
+    add_filters(p)
 
     p = _add(subparsers, "nearrepeat", "Knox near-repeat test over distance and time bands", _run_nearrepeat)
     p.add_argument("--space-m", default="100,200,400", metavar="A,B,C", help="distance band edges in metres")
@@ -426,10 +407,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--place", metavar="NAME", help="only incidents inside or near this place")
     p.add_argument("--within-m", type=float, help="distance from the place's border in metres (default: outer ring)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
-    _add_filters(p)
+    add_filters(p)
 
     p = _add(subparsers, "rank", "rank parks or housing developments by incidents near their border", _run_rank)
     p.add_argument("--kind", default="park", help="place kind to rank (park, housing, csp_site...)")
     p.add_argument("--within-m", type=float, help="distance from the border in metres (default from config)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
-    _add_filters(p)
+    add_filters(p)

@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from geo.cli._args import add_focus, focus_point, parse_date, select_categories, settings_for
+from geo.cli._args import add_filters, add_focus, filters_from_args, focus_point, settings_for
 from geo.core.errors import AnalysisError
+from geo.core.filters import apply
 from geo.data.datasets import load_places, load_streets
 from geo.data.ingest import incidents_from_path
 from geo.exports.report import FORMATS, SIZES, build_report, write_report
@@ -32,14 +33,10 @@ def _run(args: argparse.Namespace) -> int:
     if not out.parent.exists():
         msg = f"the folder of --out does not exist: {out.parent}"
         raise AnalysisError(msg)
-    start = parse_date(args.date_from, "--from")
-    end = parse_date(args.date_to, "--to")
-    if start and end and start > end:
-        msg = f"--from {start} is after --to {end}"
-        raise AnalysisError(msg)
+    filters = filters_from_args(args)
     settings = settings_for(args)
     path = Path(args.incidents) if args.incidents else settings.sources.incidents
-    incidents = select_categories(incidents_from_path(path), args.category)
+    incidents = apply(incidents_from_path(path), filters.replace(start=None, end=None))
     places = load_places(settings.sources.places)
     streets = load_streets(settings.sources.streets)
     report = build_report(
@@ -49,8 +46,8 @@ def _run(args: argparse.Namespace) -> int:
         place=args.place,
         lat=args.lat,
         lon=args.lon,
-        start=start,
-        end=end,
+        start=filters.start,
+        end=filters.end,
         lang=args.lang,
         privacy=args.privacy,
         settings=settings,
@@ -75,14 +72,7 @@ def register(subparsers: Any) -> None:
         "mode (the default) shows only counts on grid squares, with small counts shown as 'fewer than 3'.",
     )
     add_focus(p, role="focus")
-    p.add_argument(
-        "--incidents",
-        metavar="PATH",
-        help="incident store file or any raw file `ingest` reads (default: the configured source)",
-    )
-    p.add_argument("--from", dest="date_from", metavar="DATE", help="first date, inclusive (YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="last date, inclusive (YYYY-MM-DD)")
-    p.add_argument("--category", metavar="C[,C]", help="keep only these categories (e.g. homicide)")
+    add_filters(p)
     p.add_argument("--lang", choices=("en", "es"), default="en", help="language (default en)")
     p.add_argument(
         "--privacy",
