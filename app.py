@@ -11,18 +11,21 @@ from ui.boot import boot, current_lang, sync_lang_url
 
 settings = boot(sys.argv[1:])
 lang = current_lang(settings)
-pages = {
-    "map": st.Page("pages/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
-    "trends": st.Page("pages/trends.py", title=t("nav.trends", lang), icon=":material/monitoring:", url_path="trends"),
-    "present": st.Page(
-        "pages/present.py", title=t("nav.present", lang), icon=":material/co_present:", url_path="present"
-    ),
-    "route": st.Page("pages/route.py", title=t("nav.route", lang), icon=":material/directions_walk:", url_path="route"),
-}
-plain = [
-    st.Page("pages/data.py", title=t("nav.data", lang), icon=":material/database:", url_path="data"),
-    st.Page("pages/methods.py", title=t("nav.methods", lang), icon=":material/menu_book:", url_path="methods"),
-]
-page = st.navigation([*pages.values(), *plain])
+
+# (file in app_pages/, catalog key of the title, icon, URL path); the first is the default page.
+PAGES = (
+    ("map", "nav.map", ":material/map:", "map"),
+    ("trends", "nav.trends", ":material/monitoring:", "trends"),
+    ("present", "nav.present", ":material/co_present:", "present"),
+    ("route", "nav.route", ":material/directions_walk:", "route"),
+    ("data", "nav.data", ":material/database:", "data"),
+    ("methods", "nav.methods", ":material/menu_book:", "methods"),
+)
+page = st.navigation(
+    [
+        st.Page(f"app_pages/{name}.py", title=t(key, lang), icon=icon, url_path=url, default=i == 0)
+        for i, (name, key, icon, url) in enumerate(PAGES)
+    ]
+)
 sync_lang_url(settings)
 page.run()

@@ -16,7 +16,14 @@ from geo.core.i18n import catalog, fmt_int
 pytestmark = pytest.mark.app
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
-PAGES = ("pages/map.py", "pages/trends.py", "pages/route.py", "pages/present.py", "pages/data.py", "pages/methods.py")
+PAGES = (
+    "app_pages/map.py",
+    "app_pages/trends.py",
+    "app_pages/route.py",
+    "app_pages/present.py",
+    "app_pages/data.py",
+    "app_pages/methods.py",
+)
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +182,7 @@ def test_empty_result_shows_a_clear_state(fresh_settings) -> None:
     assert not at.exception
     assert metric(at, "Incidents in view") == "0"
     assert any("No incidents match" in i.value for i in at.info)
-    for page in ("pages/trends.py", "pages/route.py"):
+    for page in ("app_pages/trends.py", "app_pages/route.py"):
         at.switch_page(page).run()
         assert not at.exception
         assert at.info
@@ -228,7 +235,7 @@ def test_map_payload_stays_small_at_100k_incidents(tmp_path: Path, fresh_setting
 
 def test_present_page_is_public_unless_internal_is_confirmed(fresh_settings) -> None:
     at = app({"from": "2016-01-01", "to": "2016-12-31"}).run()
-    at.switch_page("pages/present.py").run()
+    at.switch_page("app_pages/present.py").run()
     assert not at.exception
     public = image_url(at)
     at.radio(key="p_mode").set_value("internal").run()
@@ -272,7 +279,7 @@ def test_boundary_layers_from_the_store_are_offered_and_counted(
 
 def test_park_ranking_puts_harvard_park_first_in_2016(demo: gpd.GeoDataFrame, fresh_settings) -> None:
     at = app({"from": "2016-01-01", "to": "2016-12-31"}).run()
-    at.switch_page("pages/trends.py").run()
+    at.switch_page("app_pages/trends.py").run()
     assert not at.exception
     ranked = next(d.value for d in at.dataframe if "Rank" in d.value.columns)
     assert ranked.iloc[0]["Place"] == "Harvard Park"
@@ -285,7 +292,7 @@ def test_park_ranking_puts_harvard_park_first_in_2016(demo: gpd.GeoDataFrame, fr
 
 def test_route_page_leaves_out_an_excluded_stop(fresh_settings) -> None:
     at = app({"from": "2015-01-01", "to": "2017-12-31"}).run()
-    at.switch_page("pages/route.py").run()
+    at.switch_page("app_pages/route.py").run()
     assert not at.exception
     table = next(d.value for d in at.dataframe if "Arrive" in d.value.columns)
     options = at.multiselect(key="r_exclude").options
@@ -311,11 +318,11 @@ def test_a_store_layer_can_be_shown_instead_of_the_demo(
     monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(tmp_path))
     use_config(None)
     at = app().run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("app_pages/data.py").run()
     at.selectbox(key="d_source").set_value(name).run()
     assert not at.exception
     assert at.query_params["data"] in (name, [name])
-    at.switch_page("pages/map.py").run()
+    at.switch_page("app_pages/map.py").run()
     assert not at.exception
     assert metric(at, "Incidents in view") == "64"  # SOURCES.md: 64 victims
     assert not at.warning or not any("Synthetic" in w.value for w in at.warning)

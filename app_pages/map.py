@@ -14,7 +14,7 @@ from layers.incidents import incidents_layer
 from layers.overview import add_places, add_streets, approximate_note
 from layers.places import ZONE_SYMBOL, zones_layer
 from layers.style import symbols
-from ui import data, view
+from ui import analysis, data
 from ui.common import page_context, synthetic_notice
 
 LAYERS = ("homicides", "incidents", "kde", "gistar", "grid", "parks", "housing", "csp", "rings", "streets")
@@ -65,13 +65,13 @@ if st.query_params.get("layers") != layers_param:
     st.query_params["layers"] = layers_param
 
 # --- key figures ----------------------------------------------------------------------------
-in_view = view.view(src.incidents, f, lang)
+in_view = analysis.view(src.incidents, f, lang)
 n = len(in_view)
 homicides = in_view[in_view["category"] == "homicide"]
 cols = st.columns(3)
 delta = None
 if f.start and f.end:
-    before = len(view.view(src.incidents, f.shifted_years(-1), lang))
+    before = len(analysis.view(src.incidents, f.shifted_years(-1), lang))
     if before:
         delta = f"{fmt_pct((n - before) / before, lang)} {t('kpi.vs_year', lang)}"
 cols[0].metric(t("kpi.in_view", lang), fmt_int(n, lang), delta=delta, delta_color="inverse")
@@ -79,13 +79,13 @@ cols[1].metric(t("kpi.homicides", lang), fmt_int(len(homicides), lang))
 focus = None
 if f.place:
     outer = int(max(f.rings_m or s.distances.rings_m))
-    table = view.ring_table(src.incidents, f, src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
+    table = analysis.ring_table(src.incidents, f, src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
     cols[2].metric(
         t("kpi.rings", lang, distance=fmt_int(outer, lang), place=f.place),
         fmt_int(int(table["count"].sum()), lang),
         help=t("kpi.rings_help", lang),
     )
-    focus = view.place(src.places, f.place, lang)
+    focus = analysis.place(src.places, f.place, lang)
 
 if n == 0:
     st.info(f"**{t('empty.title', lang)}** {t('empty.hint', lang)}", icon=":material/filter_alt_off:")
@@ -107,9 +107,9 @@ if "streets" in chosen:
 kinds = tuple(k for k, key in (("park", "parks"), ("housing", "housing"), ("csp_site", "csp")) if key in chosen)
 add_places(composer, ctx.places, kinds=kinds)
 if "grid" in chosen and n:
-    composer.add(*count_layer(view.grid_counts(src.incidents, f, cell), lang=lang, name=t("layer.grid", lang)))
+    composer.add(*count_layer(analysis.grid_counts(src.incidents, f, cell), lang=lang, name=t("layer.grid", lang)))
 if "kde" in chosen and n:
-    heat = view.heat(src.incidents, f, cell_m=s.analysis.kde_cell_m, bandwidth=None)
+    heat = analysis.heat(src.incidents, f, cell_m=s.analysis.kde_cell_m, bandwidth=None)
     if heat is not None:
         contours, info = heat
         bw = (info["bandwidth_x_m"], info["bandwidth_y_m"])
@@ -117,7 +117,7 @@ if "kde" in chosen and n:
         rule = t(f"rule.{info['bandwidth_rule']}", lang)
         notes.append(t("map.bandwidth", lang, hx=fmt_int(bw[0], lang), hy=fmt_int(bw[1], lang), rule=rule))
 if "gistar" in chosen and n:
-    cells, n_events = view.gistar(
+    cells, n_events = analysis.gistar(
         src.incidents, f, cell_m=cell, alpha=s.analysis.fdr_alpha, min_events=s.analysis.min_events
     )
     group, rows = gi_layer(cells, lang=lang)
@@ -127,11 +127,11 @@ if "gistar" in chosen and n:
     elif not rows:
         notes.append(t("map.no_hotspots", lang))
 for key in (k for k in chosen if k in zones):
-    counts = view.zone_counts(src.incidents, f, Path(str(zones[key]["path"])))
+    counts = analysis.zone_counts(src.incidents, f, Path(str(zones[key]["path"])))
     label = _layer_label(key)
     composer.add(zones_layer(counts, name=label, lang=lang), [(label, ZONE_SYMBOL)])
 if "rings" in chosen and f.place:
-    rings = view.rings(src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
+    rings = analysis.rings(src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
     composer.add(*rings_layer(rings, lang=lang, place=f.place))
 for key, category, symbol_key, label_key in (
     ("incidents", None, "incident", "layer.incidents"),
@@ -145,9 +145,9 @@ for key, category, symbol_key, label_key in (
     name = t(label_key, lang)
     if len(subset) > s.map.max_points:
         if category is None:
-            cells = view.grid_counts(src.incidents, f, cell, exclude="homicide")
+            cells = analysis.grid_counts(src.incidents, f, cell, exclude="homicide")
         else:
-            cells = view.grid_counts(src.incidents, f, cell, only=category)
+            cells = analysis.grid_counts(src.incidents, f, cell, only=category)
         composer.add(*count_layer(cells, lang=lang, name=name))
         notes.append(t("map.aggregated", lang, n=fmt_int(len(subset), lang), cell=fmt_int(cell, lang)))
     else:

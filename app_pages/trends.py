@@ -9,7 +9,7 @@ from babel.dates import get_day_names
 
 from geo.analysis.evaluate import reading_text
 from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
-from ui import view
+from ui import analysis
 from ui.common import focus_places, page_context, synthetic_notice
 
 ctx = page_context("trends")
@@ -32,7 +32,7 @@ compare = c2.multiselect(
     t("trends.compare", lang), [n for n in names if n != place], default=default_compare, key="t_cmp",
     placeholder=t("pick.choose", lang),
 )  # fmt: skip
-series = view.series(
+series = analysis.series(
     src.incidents, f, src.places, (place, *compare), within_m=outer, freq=freq, nibrs_break=nibrs.isoformat()
 )
 st.subheader(t("trends.series", lang, distance=fmt_int(outer, lang)))
@@ -66,7 +66,7 @@ else:
     st.altair_chart(alt.layer(*layers).properties(height=320), width="stretch")
 
 # --- hour of day x weekday --------------------------------------------------------------------
-in_view = view.view(src.incidents, f, lang)
+in_view = analysis.view(src.incidents, f, lang)
 known = in_view[in_view["time_known"]]
 if len(known):
     st.subheader(t("trends.heat_title", lang))
@@ -84,7 +84,7 @@ kind = st.radio(
     t("rank.kind", lang), ["park", "housing"], format_func=lambda k: t(f"kind.{k}", lang), horizontal=True,
     key="rank_kind",
 )  # fmt: skip
-ranked = view.ranking(src.incidents, f, src.places, within_m=within, kinds=(kind,))
+ranked = analysis.ranking(src.incidents, f, src.places, within_m=within, kinds=(kind,))
 if len(ranked):
     table = pd.DataFrame(
         {
@@ -100,7 +100,7 @@ if len(ranked):
 
 # --- evaluation -------------------------------------------------------------------------------
 st.subheader(t("eval.title", lang, place=place))
-focus = view.place(src.places, place, lang)
+focus = analysis.place(src.places, place, lang)
 program_start = focus["program_start"].iloc[0] if "program_start" in focus.columns else None
 e1, e2, e3 = st.columns(3)
 peers = [n for n in names if n not in s.focus.places and n != place][:3]
@@ -119,7 +119,7 @@ buffer_m = e3.number_input(
 if not controls:
     st.info(t("eval.need_control", lang))
 else:
-    res = view.evaluation(
+    res = analysis.evaluation(
         src.incidents, f, src.places, treated=place, control=tuple(controls), start=start.isoformat(),
         buffer_m=float(buffer_m), min_events=s.analysis.min_events,
     )  # fmt: skip

@@ -18,8 +18,8 @@ from layers.compose import MapComposer
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
 from layers.route import ROUTE_CSS, route_layers
-from ui import route as planner
-from ui import view
+from ui import analysis
+from ui import patrol as planner
 from ui.common import focus_places, page_context, synthetic_notice
 
 ctx = page_context("route")
@@ -47,7 +47,7 @@ if "r_time" not in st.session_state:
     st.session_state["r_time"] = dt.time(18, 0)
 leave_at = st.time_input(t("route.col_leave", lang), key="r_time", step=dt.timedelta(minutes=15))
 
-in_view = view.view(src.incidents, f, lang)
+in_view = analysis.view(src.incidents, f, lang)
 if in_view.empty:
     st.info(t("rp.no_incidents", lang))
     st.stop()
@@ -57,7 +57,7 @@ reach_m = float(budget) * 60 * float(speed) / 2
 try:
     graph = planner.network(s, lat, lon, reach_m)
     candidates = planner.candidates(
-        s, src.incidents, view.query_key(f), src.places, place, lat=lat, lon=lon, reach_m=reach_m, method=method
+        s, src.incidents, analysis.query_key(f), src.places, place, lat=lat, lon=lon, reach_m=reach_m, method=method
     )
 except SafetyMapError as exc:
     st.error(t("rp.error", lang, error=exc))
@@ -86,7 +86,7 @@ meta = {
 }
 try:
     route = planner.plan(
-        s, src.incidents, view.query_key(f), src.places, place, lat=lat, lon=lon, budget_min=float(budget),
+        s, src.incidents, analysis.query_key(f), src.places, place, lat=lat, lon=lon, budget_min=float(budget),
         dwell_min=float(dwell), speed_mps=float(speed), max_stops=int(max_stops), method=method,
         excluded=tuple(excluded), added=tuple(added), leave=planner.start_datetime(dt.date.today(), leave_at),
         meta=meta,

@@ -13,8 +13,8 @@ import streamlit as st
 from geo.core.settings import Settings
 from geo.data.walknet import load_demo_network, load_osm_network
 from geo.patrol import planner as patrol
-from ui import data, view
-from ui.view import Query
+from ui import analysis, data
+from ui.analysis import Query
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -38,7 +38,7 @@ def network(settings: Settings, lat: float, lon: float, reach_m: float) -> nx.Mu
 
 def start_point(places_path: Path, name: str, lang: str) -> tuple[float, float]:
     """Where a patrol from ``name`` starts: the place's representative point (lat, lon)."""
-    geom = view.place(places_path, name, lang).geometry.iloc[0]
+    geom = analysis.place(places_path, name, lang).geometry.iloc[0]
     pt = geom.representative_point() if geom.geom_type != "Point" else geom
     return float(pt.y), float(pt.x)
 
@@ -49,8 +49,8 @@ def _candidates(
     lat: float, lon: float, reach_m: float, method: str, settings_json: str,
 ) -> gpd.GeoDataFrame:  # fmt: skip
     settings = Settings.model_validate_json(settings_json)
-    inc = data._incidents(path, mtime).iloc[view._positions(path, mtime, query)]
-    focus = view._place(places_path, places_mtime, place)
+    inc = data._incidents(path, mtime).iloc[analysis._positions(path, mtime, query)]
+    focus = analysis._place(places_path, places_mtime, place)
     return patrol.candidate_stops(
         inc, place=focus, lat=lat, lon=lon, reach_m=reach_m, params=settings.patrol, method=method,
         alpha=settings.analysis.fdr_alpha, min_events=settings.analysis.min_events,
