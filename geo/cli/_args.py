@@ -95,14 +95,14 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
     filters, problems = Filters.from_query(query)
     if problems:
         first = problems[0]
-        key = first.split("=", 1)[0]
-        flag = flags.get(key)
-        if flag is None:  # fields valid alone but not together
+        bad_key = first.split("=", 1)[0]
+        bad_flag = flags.get(bad_key)
+        if bad_flag is None:  # fields valid alone but not together
             msg = f"--from {query.get('from')} is after --to {query.get('to')}"
         else:
             reason = first.split(": ", 1)[1] if ": " in first else first
-            reason = reason.replace(f"unknown {_FIELD_NAMES.get(key, key)}", f"unknown {flag.lstrip('-')}")
-            msg = f"{flag} {query[key]!r}: {reason}"
+            reason = reason.replace(f"unknown {_FIELD_NAMES.get(bad_key, bad_key)}", f"unknown {bad_flag.lstrip('-')}")
+            msg = f"{bad_flag} {query[bad_key]!r}: {reason}"
         raise AnalysisError(msg)
     return filters
 
