@@ -9,6 +9,7 @@ import string
 import pytest
 
 from geo.core.categories import CATEGORIES
+from geo.core.errors import ConfigError
 from geo.core.filters import AGE_BAND_KEYS, DESCENTS, SEXES, WEAPON_GROUPS
 from geo.core.i18n import LOCALE_DIR, catalog, category_label, fmt_date, fmt_int, fmt_pct, methods_text, t
 
@@ -69,3 +70,20 @@ def test_methods_page_exists_in_both_languages() -> None:
     assert "Benjamini" in es
     assert len(re.findall(r"^###", en, re.M)) == len(re.findall(r"^###", es, re.M))
     assert "Privacidad" in es
+
+
+def test_area_catalog_files_merge_and_refuse_a_key_defined_twice(tmp_path, monkeypatch) -> None:
+    import geo.core.i18n as i18n
+
+    (tmp_path / "en.json").write_text('{"a.one": "One"}', encoding="utf-8")
+    (tmp_path / "en.extra.json").write_text('{"a.two": "Two"}', encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.catalog.cache_clear()
+    try:
+        assert dict(i18n.catalog("en")) == {"a.one": "One", "a.two": "Two"}
+        (tmp_path / "en.more.json").write_text('{"a.one": "Again"}', encoding="utf-8")
+        i18n.catalog.cache_clear()
+        with pytest.raises(ConfigError, match="already defined"):
+            i18n.catalog("en")
+    finally:
+        i18n.catalog.cache_clear()

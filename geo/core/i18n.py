@@ -1,6 +1,6 @@
 """Message catalogs and locale-aware formatting (English and Spanish).
 
-Catalogs are JSON files in ``geo/core/locales/`` (``en.json``, ``es.json``), flat mappings from a
+Catalogs are JSON files in ``geo/core/locales/`` (``en.json`` and ``en.<area>.json``, likewise ``es``), flat mappings from a
 dotted key to a text with ``{name}`` placeholders. Numbers and dates are formatted with
 babel for ``en_US`` and ``es_US`` (Spanish as written in the United States).
 """
@@ -33,16 +33,27 @@ def check_lang(lang: str) -> Lang:
     return lang  # type: ignore[return-value]
 
 
+def catalog_files(lang: str) -> list[Path]:
+    """The catalog files of ``lang``: ``<lang>.json`` and one ``<lang>.<area>.json`` per area of the product."""
+    code = check_lang(lang)
+    return [LOCALE_DIR / f"{code}.json", *sorted(LOCALE_DIR.glob(f"{code}.*.json"))]
+
+
 @lru_cache(maxsize=4)
 def catalog(lang: str) -> Mapping[str, str]:
-    """The message catalog of ``lang`` (read once)."""
-    code = check_lang(lang)
-    path = LOCALE_DIR / f"{code}.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        msg = f"message catalog {path} must be a JSON object"
-        raise ConfigError(msg)
-    return data
+    """The message catalog of ``lang`` (read once): the union of its catalog files; a key defined twice is an error."""
+    merged: dict[str, str] = {}
+    for path in catalog_files(lang):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            msg = f"message catalog {path} must be a JSON object"
+            raise ConfigError(msg)
+        twice = sorted(set(data) & set(merged))
+        if twice:
+            msg = f"message catalog {path.name} defines keys already defined in another file: {twice[:5]}"
+            raise ConfigError(msg)
+        merged.update(data)
+    return merged
 
 
 def t(key: str, lang: str, /, **params: object) -> str:
