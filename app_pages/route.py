@@ -57,7 +57,7 @@ reach_m = float(budget) * 60 * float(speed) / 2
 try:
     graph = planner.network(s, lat, lon, reach_m)
     candidates = planner.candidates(
-        s, src.incidents, analysis.query_key(f), src.places, place, lat=lat, lon=lon, reach_m=reach_m, method=method
+        s, src.incidents, f, src.places, place, lat=lat, lon=lon, reach_m=reach_m, method=method
     )
 except SafetyMapError as exc:
     st.error(t("rp.error", lang, error=exc))
@@ -86,7 +86,7 @@ meta = {
 }
 try:
     route = planner.plan(
-        s, src.incidents, analysis.query_key(f), src.places, place, lat=lat, lon=lon, budget_min=float(budget),
+        s, src.incidents, f, src.places, place, lat=lat, lon=lon, budget_min=float(budget),
         dwell_min=float(dwell), speed_mps=float(speed), max_stops=int(max_stops), method=method,
         excluded=tuple(excluded), added=tuple(added), leave=planner.start_datetime(dt.date.today(), leave_at),
         meta=meta,

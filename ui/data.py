@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,35 +27,54 @@ def mtime(path: Path) -> float:
         return -1.0
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _incidents(path: str, mtime: float) -> gpd.GeoDataFrame:
-    return datasets.load_incidents(path)
+@dataclass(frozen=True)
+class FileKey:
+    """A data file as a plain cache key: its path and modification time (a changed file is a new key)."""
+
+    path: str
+    mtime: float
+
+
+def file_key(path: Path | str) -> FileKey:
+    """The cache key of ``path`` as it is on disk now."""
+    p = Path(path)
+    return FileKey(str(p), mtime(p))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _derived(path: str, mtime: float) -> pd.DataFrame:
-    return derived_columns(_incidents(path, mtime))
+def incidents_table(key: FileKey) -> gpd.GeoDataFrame:
+    """The incident table of ``key`` (one copy per process, shared read-only: never modify it in place)."""
+    return datasets.load_incidents(key.path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _places(path: str, mtime: float) -> gpd.GeoDataFrame:
-    return datasets.load_places(path)
+def derived_table(key: FileKey) -> pd.DataFrame:
+    """Filter columns derived once per incident file (weapon group, age band, hour, ...)."""
+    return derived_columns(incidents_table(key))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _streets(path: str, mtime: float) -> gpd.GeoDataFrame:
-    return datasets.load_streets(path)
+def places_table(key: FileKey) -> gpd.GeoDataFrame:
+    """The place table of ``key`` (shared, read-only)."""
+    return datasets.load_places(key.path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def streets_table(key: FileKey) -> gpd.GeoDataFrame:
+    """The context streets of ``key`` (shared, read-only)."""
+    return datasets.load_streets(key.path)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _metadata(path: str, mtime: float) -> dict[str, object]:
-    return datasets.incidents_metadata(path)
+def metadata_of(key: FileKey) -> dict[str, object]:
+    """The stored metadata of the incident file ``key``."""
+    return datasets.incidents_metadata(key.path)
 
 
-def guarded(loader: Callable[[str, float], T], path: Path, lang: str) -> T:
+def guarded(loader: Callable[[FileKey], T], path: Path, lang: str) -> T:
     """Call a cached loader; on a data error show one clear panel and stop the page."""
     try:
-        return loader(str(path), mtime(path))
+        return loader(file_key(path))
     except DataError as exc:
         st.error(f"**{t('app.data_error', lang)}**\n\n{exc}")
         st.info(t("app.fix_hint", lang))
@@ -63,28 +83,23 @@ def guarded(loader: Callable[[str, float], T], path: Path, lang: str) -> T:
 
 
 def incidents(path: Path, lang: str) -> gpd.GeoDataFrame:
-    """The incident table (shared, read-only: never modify it in place)."""
-    return guarded(_incidents, path, lang)
-
-
-def derived(path: Path, lang: str) -> pd.DataFrame:
-    """Filter columns derived once per incident file (weapon group, age band, hour, ...)."""
-    return guarded(_derived, path, lang)
+    """The incident table (shared, read-only), or an error panel and a stopped page."""
+    return guarded(incidents_table, path, lang)
 
 
 def places(path: Path, lang: str) -> gpd.GeoDataFrame:
-    """The place table (shared, read-only)."""
-    return guarded(_places, path, lang)
+    """The place table (shared, read-only), or an error panel and a stopped page."""
+    return guarded(places_table, path, lang)
 
 
 def streets(path: Path, lang: str) -> gpd.GeoDataFrame:
-    """The context streets (shared, read-only)."""
-    return guarded(_streets, path, lang)
+    """The context streets (shared, read-only), or an error panel and a stopped page."""
+    return guarded(streets_table, path, lang)
 
 
 def metadata(path: Path, lang: str) -> dict[str, object]:
-    """The incident file's stored metadata."""
-    return guarded(_metadata, path, lang)
+    """The incident file's stored metadata, or an error panel and a stopped page."""
+    return guarded(metadata_of, path, lang)
 
 
 @st.cache_data(show_spinner=False, ttl=600)

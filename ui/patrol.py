@@ -10,11 +10,12 @@ import networkx as nx
 import pandas as pd
 import streamlit as st
 
+from geo.core.filters import Filters
 from geo.core.settings import Settings
 from geo.data.walknet import load_demo_network, load_osm_network
 from geo.patrol import planner as patrol
 from ui import analysis, data
-from ui.analysis import Query
+from ui.data import FileKey
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -45,12 +46,12 @@ def start_point(places_path: Path, name: str, lang: str) -> tuple[float, float]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _candidates(
-    path: str, mtime: float, query: Query, places_path: str, places_mtime: float, place: str,
+    path: str, mtime: float, query: Filters, places_path: str, places_mtime: float, place: str,
     lat: float, lon: float, reach_m: float, method: str, settings_json: str,
 ) -> gpd.GeoDataFrame:  # fmt: skip
     settings = Settings.model_validate_json(settings_json)
-    inc = data._incidents(path, mtime).iloc[analysis._positions(path, mtime, query)]
-    focus = analysis._place(places_path, places_mtime, place)
+    inc = analysis.incidents_in_view(FileKey(path, mtime), query)
+    focus = analysis.focus_place(FileKey(places_path, places_mtime), place)
     return patrol.candidate_stops(
         inc, place=focus, lat=lat, lon=lon, reach_m=reach_m, params=settings.patrol, method=method,
         alpha=settings.analysis.fdr_alpha, min_events=settings.analysis.min_events,
@@ -58,7 +59,7 @@ def _candidates(
 
 
 def candidates(
-    settings: Settings, path: Path, query: Query, places_path: Path, place: str, *, lat: float, lon: float,
+    settings: Settings, path: Path, query: Filters, places_path: Path, place: str, *, lat: float, lon: float,
     reach_m: float, method: str,
 ) -> gpd.GeoDataFrame:  # fmt: skip
     """Candidate stops for a patrol (border segments and hot cells), heaviest first."""
@@ -80,7 +81,7 @@ def with_edits(
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _plan(
-    path: str, mtime: float, query: Query, places_path: str, places_mtime: float, place: str, lat: float,
+    path: str, mtime: float, query: Filters, places_path: str, places_mtime: float, place: str, lat: float,
     lon: float, budget_min: float, dwell_min: float, speed_mps: float, max_stops: int, method: str,
     excluded: tuple[str, ...], added: tuple[tuple[float, float], ...], leave_iso: str, meta_json: str,
     settings_json: str,
@@ -105,7 +106,7 @@ def _plan(
 
 
 def plan(
-    settings: Settings, path: Path, query: Query, places_path: Path, place: str, *, lat: float, lon: float,
+    settings: Settings, path: Path, query: Filters, places_path: Path, place: str, *, lat: float, lon: float,
     budget_min: float, dwell_min: float, speed_mps: float, max_stops: int, method: str, excluded: tuple[str, ...],
     added: tuple[tuple[float, float], ...], leave: dt.datetime, meta: dict[str, object],
 ) -> patrol.PatrolRoute:  # fmt: skip
