@@ -110,9 +110,10 @@ def test_focus_default_must_be_listed(tmp_path: Path) -> None:
         load_settings(cfg, environ={})
 
 
-def test_metric_crs_must_be_metres(tmp_path: Path) -> None:
+def test_the_metric_crs_is_not_a_setting(tmp_path: Path) -> None:
+    # Measurements use EPSG:32611 throughout (geo/core/projection.py); a key that changed nothing is refused.
     cfg = write(tmp_path, demo_sources(tmp_path) + "analysis:\n  metric_crs: EPSG:2229\n")
-    with pytest.raises(ConfigError, match="not metres"):
+    with pytest.raises(ConfigError, match="metric_crs"):
         load_settings(cfg, environ={})
 
 

@@ -94,7 +94,6 @@ class DistanceSettings(_Frozen):
     rings_m: tuple[Metres, ...] = (75.0, 150.0, 400.0)
     ranking_within_m: Metres = 150.0
     displacement_buffer_m: Metres = 400.0
-    csp_site_buffer_m: Metres = 250.0
 
     @field_validator("rings_m")
     @classmethod
@@ -111,7 +110,6 @@ class DistanceSettings(_Frozen):
 class AnalysisSettings(_Frozen):
     """Analysis defaults (cells and bandwidths in metres)."""
 
-    metric_crs: str = "EPSG:32611"
     grid_cell_m: Metres = 150.0
     kde_cell_m: Metres = 50.0
     min_events: int = Field(default=30, ge=1)
@@ -119,22 +117,6 @@ class AnalysisSettings(_Frozen):
     nibrs_break: dt.date = dt.date(2024, 3, 7)
     data_from: dt.date = dt.date(2010, 1, 1)
     data_to: dt.date | None = None
-
-    @field_validator("metric_crs")
-    @classmethod
-    def _metric(cls, v: str) -> str:
-        from pyproj import CRS
-        from pyproj.exceptions import CRSError
-
-        try:
-            unit = CRS.from_user_input(v).axis_info[0].unit_name
-        except CRSError as exc:
-            msg = f"unknown CRS {v!r}"
-            raise ValueError(msg) from exc
-        if unit not in ("metre", "meter"):
-            msg = f"{v} is in {unit}, not metres; use a metric CRS such as EPSG:32611"
-            raise ValueError(msg)
-        return v
 
 
 class TileSettings(_Frozen):

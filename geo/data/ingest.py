@@ -264,7 +264,7 @@ def fetch_sources(
     names
         Sources from :func:`live_sources` (all when None or empty).
     since, until
-        Occurrence date range for the Socrata sources (default: ``analysis.data_from`` .. today).
+        Occurrence date range for the Socrata sources (default: ``analysis.data_from`` .. ``analysis.data_to``, or today).
     codes
         Offense codes for the Socrata sources (default: the violent-crime codes of each series).
     session, sleep
@@ -284,6 +284,7 @@ def fetch_sources(
         raise DataError(msg)
     store = Path(store_dir if store_dir is not None else settings.sources.store_dir)
     start = _date(since, settings.analysis.data_from)
+    end = until if until is not None else settings.analysis.data_to
     http, soc = settings.sources.http, settings.sources.socrata
     client = Client(
         http=http,
@@ -301,7 +302,7 @@ def fetch_sources(
                     client=client,
                     socrata=soc,
                     since=start,
-                    until=until,
+                    until=end,
                     codes=codes,
                     series_break=settings.analysis.nibrs_break,
                     progress=progress,
