@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test setup setup-dev lint typecheck demo bench clean
+.PHONY: run test setup setup-dev lint demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,10 @@ run: setup
 test: setup-dev
 	$(BIN)/python -m pytest
 
+## Lint and types: ruff (rules and format) and mypy --strict over geo, layers, ui, app_pages and app.py.
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-
-typecheck: setup-dev
 	$(BIN)/mypy
 
 ## Rebuild the demo bundle (deterministic).
