@@ -21,11 +21,14 @@ PAGES = (
     ("data", "nav.data", ":material/database:", "data"),
     ("methods", "nav.methods", ":material/menu_book:", "methods"),
 )
-page = st.navigation(
-    [
-        st.Page(f"app_pages/{name}.py", title=t(key, lang), icon=icon, url_path=url, default=i == 0)
-        for i, (name, key, icon, url) in enumerate(PAGES)
-    ]
-)
+visible = [
+    st.Page(f"app_pages/{name}.py", title=t(key, lang), icon=icon, url_path=url if i else "home", default=i == 0)
+    for i, (name, key, icon, url) in enumerate(PAGES)
+]
+# The default page is served at "/" (and reserves /home); its own path, /map, opens the same script as a
+# hidden page, so typed and shared links to /map work.
+name, key, icon, url = PAGES[0]
+alias = st.Page(f"app_pages/{name}.py", title=t(key, lang), icon=icon, url_path=url, visibility="hidden")
+page = st.navigation([*visible, alias])
 sync_lang_url(settings)
 page.run()

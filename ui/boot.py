@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -76,3 +77,7 @@ def sync_lang_url(settings: Settings) -> None:
     lang = current_lang(settings)
     if st.query_params.get(LANG_KEY) != lang:
         st.query_params[LANG_KEY] = lang
+    # Screen readers pick the voice from <html lang>; Streamlit leaves it at "en".
+    st.sidebar.html(
+        f"<script>document.documentElement.lang = {json.dumps(lang)};</script>", unsafe_allow_javascript=True
+    )

@@ -264,7 +264,8 @@ def fetch_sources(
     names
         Sources from :func:`live_sources` (all when None or empty).
     since, until
-        Occurrence date range for the Socrata sources (default: ``analysis.data_from`` .. ``analysis.data_to``, or today).
+        Occurrence date range for the Socrata sources (default: ``analysis.data_from`` ..
+        ``analysis.data_to``, or today).
     codes
         Offense codes for the Socrata sources (default: the violent-crime codes of each series).
     session, sleep
