@@ -11,6 +11,7 @@ from layers._geojson import feature_collection
 from layers.style import Symbol, path_style
 
 FIELDS = ("name", "kind_label", "since", "note")
+POINT_RADIUS_PX = 7
 
 
 def places_layer(
@@ -31,6 +32,8 @@ def places_layer(
     style = path_style(symbol)
     folium.GeoJson(
         data,
+        # A place known only as a point is a circle in the place's style, not Leaflet's image marker.
+        marker=folium.CircleMarker(radius=POINT_RADIUS_PX),
         style_function=lambda _f, s=style: s,
         highlight_function=lambda _f: {"weight": symbol.weight + 2},
         tooltip=folium.GeoJsonTooltip(fields=list(FIELDS), aliases=[esc(a) for a in aliases], sticky=True),
