@@ -51,6 +51,7 @@ class MapComposer:
         Legend(t("legend.title", self.lang), self.rows, note=note).add_to(self.map)
         text = banner or (t("banner.synthetic_short", self.lang) if synthetic else None)
         if text:
-            Banner(text, position="bottomleft").add_to(self.map)
+            # top left, under the zoom buttons: clear of the legend (bottom right) and the scale (bottom left)
+            Banner(text, position="topleft").add_to(self.map)
         folium.LayerControl(collapsed=True, position="topright").add_to(self.map)
         return self.map

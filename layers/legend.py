@@ -35,21 +35,33 @@ def _swatch(sym: Symbol) -> str:
     return f'<svg width="20" height="16" aria-hidden="true">{body}</svg>'
 
 
+NARROW_MAP_PX = 560
+"""Maps narrower than this (phones) start with the legend folded, so it covers nothing until opened."""
+
+
 class Legend(MacroElement):
-    """A Leaflet control listing ``(label, symbol)`` rows under a title, plus an optional note."""
+    """A Leaflet control listing ``(label, symbol)`` rows under a title, plus an optional note.
+
+    The legend is a ``<details>`` element: its title folds and unfolds it (by mouse, touch or keyboard),
+    and it starts folded on maps narrower than :data:`NARROW_MAP_PX`.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function() {
+            var map = {{ this._parent.get_name() }};
             var legend = L.control({position: "{{ this.position }}"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "safetymap-legend");
                 div.innerHTML = {{ this.html|tojson }};
+                var box = div.querySelector("details");
+                if (box && map.getSize().x < {{ this.narrow_px }}) { box.open = false; }
                 L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
+            legend.addTo(map);
         })();
         {% endmacro %}
         """
@@ -66,19 +78,23 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.position = position
+        self.narrow_px = NARROW_MAP_PX
         items = "".join(f'<div class="row">{_swatch(sym)}<span>{esc(label)}</span></div>' for label, sym in rows)
         foot = f'<div class="note">{esc(note)}</div>' if note else ""
-        self.html = f'<div class="title">{esc(title)}</div>{items}{foot}'
+        self.html = f'<details open><summary class="title">{esc(title)}</summary>{items}{foot}</details>'
 
 
 LEGEND_CSS = (
     "<style>.safetymap-legend{background:rgba(255,255,255,0.92);padding:6px 9px;border-radius:4px;"
-    "box-shadow:0 1px 4px rgba(0,0,0,0.35);font:13px/1.35 system-ui,sans-serif;color:#222;max-width:260px}"
-    ".safetymap-legend .title{font-weight:600;margin-bottom:3px}"
+    "box-shadow:0 1px 4px rgba(0,0,0,0.35);font:13px/1.35 system-ui,sans-serif;color:#222;max-width:260px;"
+    "max-height:calc(100vh - 90px);overflow-y:auto}"
+    "@media (max-width:560px){.safetymap-legend{max-width:55vw}}"
+    ".safetymap-legend .title{font-weight:600;cursor:pointer}"
+    ".safetymap-legend details[open] .title{margin-bottom:3px}"
     ".safetymap-legend .row{display:flex;align-items:center;gap:6px;margin:2px 0}"
     ".safetymap-legend .note{font-size:11px;color:#555;margin-top:3px}"
     ".safetymap-banner{background:#fff3cd;color:#5c4400;border:1px solid #e0c36c;padding:4px 10px;"
-    "border-radius:4px;font:600 13px system-ui,sans-serif}</style>"
+    "border-radius:4px;font:600 13px system-ui,sans-serif;max-width:calc(100vw - 80px)}</style>"
 )
 
 
@@ -101,7 +117,7 @@ class Banner(MacroElement):
         """
     )
 
-    def __init__(self, text: str, *, position: str = "topright") -> None:
+    def __init__(self, text: str, *, position: str = "topleft") -> None:
         super().__init__()
         self._name = "Banner"
         self.text = text

@@ -14,11 +14,12 @@ from layers.style import Symbol
 
 ROUTE_COLOUR = "#0072B2"
 STOP_COLOUR = "#D55E00"
+STOP_BADGE_COLOUR = "#A34400"  # the stop colour, darkened so its white number has a contrast of at least 4.5:1
 CANDIDATE_COLOUR = "#777777"
 
 ROUTE_CSS = (
     "<style>.route-stop{display:flex;align-items:center;justify-content:center;width:24px;height:24px;"
-    "margin:-12px 0 0 -12px;border-radius:50%;background:#D55E00;color:#fff;border:2px solid #fff;"
+    "margin:-12px 0 0 -12px;border-radius:50%;background:" + STOP_BADGE_COLOUR + ";color:#fff;border:2px solid #fff;"
     "font:700 13px system-ui,sans-serif;box-shadow:0 0 3px rgba(0,0,0,.6)}"
     ".route-start{width:18px;height:18px;margin:-9px 0 0 -9px;background:#000;transform:rotate(45deg);"
     "border:2px solid #fff}</style>"

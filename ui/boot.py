@@ -14,6 +14,7 @@ from geo.core.i18n import LANGS, t
 from geo.core.settings import PROJECT_ROOT, Settings, get_settings, use_config
 from geo.data import webassets as assets
 from ui.filters import keep_state
+from ui.style import PAGE_CSS
 
 STATIC_DIR = PROJECT_ROOT / "static"
 LANG_KEY = "lang"
@@ -54,8 +55,7 @@ def boot(argv: Sequence[str]) -> Settings:
         st.info(f"{t('app.fix_hint', 'en')} / {t('app.fix_hint', 'es')}")
         st.stop()
         raise  # unreachable: st.stop() raises
-    # phones: a title that leaves room for the map
-    st.html("<style>@media (max-width: 640px) { h1 { font-size: 1.7rem !important; } }</style>")
+    st.html(PAGE_CSS)
     _publish_assets(str(STATIC_DIR))
     keep_state()
     options = list(settings.languages.available)
