@@ -57,6 +57,8 @@ class Legend(MacroElement):
                 div.innerHTML = {{ this.html|tojson }};
                 var box = div.querySelector("details");
                 if (box && map.getSize().x < {{ this.narrow_px }}) { box.open = false; }
+                // never taller than half the map, so it stays clear of the badge at the top
+                div.style.maxHeight = Math.max(80, Math.round(map.getSize().y / 2 - 40)) + "px";
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -87,7 +89,7 @@ class Legend(MacroElement):
 LEGEND_CSS = (
     "<style>.safetymap-legend{background:rgba(255,255,255,0.92);padding:6px 9px;border-radius:4px;"
     "box-shadow:0 1px 4px rgba(0,0,0,0.35);font:13px/1.35 system-ui,sans-serif;color:#222;max-width:260px;"
-    "max-height:calc(100vh - 90px);overflow-y:auto}"
+    "overflow-y:auto}"
     "@media (max-width:560px){.safetymap-legend{max-width:55vw}}"
     ".safetymap-legend .title{font-weight:600;cursor:pointer}"
     ".safetymap-legend details[open] .title{margin-bottom:3px}"
