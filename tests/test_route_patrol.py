@@ -123,6 +123,22 @@ def test_grid_hot_cells_counts_on_an_aligned_grid():
     assert near["weight"].sum() == 3
 
 
+def test_grid_hot_cells_are_the_analysis_grid_cells():
+    from geo.analysis.grid import square_counts
+
+    rng = np.random.default_rng(7)
+    inc = points_gdf([tuple(v) for v in rng.uniform(-600, 600, (300, 2))])
+    cells = grid_hot_cells(inc, cell_m=150, top=None)
+    ref = square_counts(inc, cell_m=150)
+
+    def keyed(frame, column):
+        centres = frame.to_crs(METRIC).geometry.centroid
+        return sorted(zip(np.round(centres.x), np.round(centres.y), frame[column].astype(float), strict=True))
+
+    assert keyed(cells, "weight") == keyed(ref, "count")
+    assert list(cells["weight"]) == sorted(cells["weight"], reverse=True)
+
+
 def test_merge_candidates_keeps_the_heaviest_of_close_stops():
     a = stops_at([(0, 0), (500, 0)], [3, 1])
     b = stops_at([(20, 0)], [5])

@@ -25,10 +25,11 @@ from shapely.geometry import LineString
 from shapely.ops import substring
 
 from geo.analysis.gistar import TooFewEventsWarning, hotspots_grid
-from geo.analysis.grid import square_counts
+from geo.analysis.grid import make_grid
 from geo.core.errors import AnalysisError, DataError
-from geo.core.projection import WGS84, lonlat_to_metric, metric_to_lonlat, points_metric, to_metric
+from geo.core.projection import METRIC, WGS84, lonlat_to_metric, metric_to_lonlat, points_metric, to_metric
 from geo.core.settings import PatrolSettings
+from geo.core.validate import metric_xy
 
 STOP_COLUMNS = ("stop_id", "kind", "label", "weight")
 HOTSPOT_METHODS = ("gistar", "grid")
@@ -89,6 +90,13 @@ def stop_weights(
     return np.asarray(values, dtype=np.float64)
 
 
+def _heaviest(values: NDArray[np.float64], *, top: int | None = None, floor: float = 0.0) -> NDArray[np.int64]:
+    """Positions of the values above zero (and at least ``floor``), heaviest first, ties by position."""
+    keep = np.flatnonzero((values > 0) & (values >= floor))
+    order = keep[np.lexsort((keep, -values[keep]))]
+    return order if top is None else order[: max(0, int(top))]
+
+
 def require_frame(frame: Any, what: str) -> gpd.GeoDataFrame:
     """``frame`` if it is a GeoDataFrame with a CRS; DataError otherwise."""
     if not isinstance(frame, gpd.GeoDataFrame):
@@ -128,10 +136,7 @@ def stops_from_cells(
         return _empty_stops()
     metric = to_metric(cells[[cells.geometry.name]])
     centres = metric.geometry.centroid.to_numpy()
-    keep = np.flatnonzero(values > 0)
-    order = keep[np.lexsort((keep, -values[keep]))]
-    if top is not None:
-        order = order[: max(0, int(top))]
+    order = _heaviest(values, top=top)
     xy = shapely.get_coordinates(centres[order])
     lon, lat = metric_to_lonlat(xy[:, 0], xy[:, 1])
     return _stops_frame(lon, lat, values[order], kind=kind)
@@ -156,10 +161,7 @@ def stops_from_points(
         msg = f"points must be Point geometry, got {sorted(set(points.geom_type))}"
         raise DataError(msg)
     geo = points.geometry.to_crs(WGS84) if points.crs != WGS84 else points.geometry
-    keep = np.flatnonzero(values > 0)
-    order = keep[np.lexsort((keep, -values[keep]))]
-    if top is not None:
-        order = order[: max(0, int(top))]
+    order = _heaviest(values, top=top)
     return _stops_frame(geo.x.to_numpy()[order], geo.y.to_numpy()[order], values[order], kind=kind)
 
 
@@ -242,8 +244,7 @@ def border_stops(
         counts += np.bincount(dist.argmin(axis=1), minlength=len(segments))
     mids = [s.interpolate(0.5, normalized=True) for s in segments]
     labels = [_compass(m.x - centre.x, m.y - centre.y) for m in mids]
-    keep = np.flatnonzero(counts >= max(min_weight, 1e-12))
-    order = keep[np.lexsort((keep, -counts[keep]))]
+    order = _heaviest(counts, floor=min_weight)
     mx = np.array([mids[i].x for i in order])
     my = np.array([mids[i].y for i in order])
     lon, lat = metric_to_lonlat(mx, my)
@@ -261,9 +262,10 @@ def grid_hot_cells(
 ) -> gpd.GeoDataFrame:
     """The busiest cells of a square metric grid: a simple stand-in for Gi* hot cells.
 
-    The counts are :func:`geo.analysis.grid.square_counts`: cells ``cell_m`` metres square in
-    EPSG:32611, aligned to multiples of ``cell_m`` (so the same incidents always fall in the same
-    cells).
+    The counting is :mod:`geo.analysis.grid`'s (:func:`~geo.analysis.grid.make_grid` and
+    :meth:`~geo.analysis.grid.SquareGrid.counts`, as in ``square_counts``): cells ``cell_m`` metres
+    square in EPSG:32611, aligned to multiples of ``cell_m`` (so the same incidents always fall in
+    the same cells); polygons are built for the kept cells only.
 
     Parameters
     ----------
@@ -300,21 +302,22 @@ def grid_hot_cells(
     )
     if len(incidents) == 0:
         return empty
-    counted = square_counts(incidents, cell_m=cell_m)
-    grid = counted.attrs["grid"]
-    col = counted["col"].to_numpy() + round(grid.x0 / grid.cell_m)
-    row = counted["row"].to_numpy() + round(grid.y0 / grid.cell_m)
-    counts = counted["count"].to_numpy()
-    keep = np.flatnonzero(counts >= min_count)
-    order = keep[np.lexsort((row[keep], col[keep], -counts[keep]))]
+    xy = metric_xy(incidents)
+    grid = make_grid(xy, cell_m=cell_m)
+    counts = grid.counts(xy).ravel()
+    ids = np.flatnonzero(counts >= max(min_count, 1))
+    row, col = ids // grid.nx, ids % grid.nx
+    gcol, grow = col + round(grid.x0 / cell_m), row + round(grid.y0 / cell_m)  # the global grid's columns and rows
+    order = np.lexsort((grow, gcol, -counts[ids]))
     if top is not None:
         order = order[: max(0, int(top))]
     if len(order) == 0:
         return empty
+    x, y = gcol[order] * cell_m, grow[order] * cell_m
     return gpd.GeoDataFrame(
-        {"cell_id": [f"{i}_{j}" for i, j in zip(col[order], row[order], strict=True)],
-         "weight": counts[order].astype(float)},
-        geometry=counted.geometry.to_numpy()[order],
+        {"cell_id": [f"{i}_{j}" for i, j in zip(gcol[order], grow[order], strict=True)],
+         "weight": counts[ids[order]].astype(float)},
+        geometry=gpd.GeoSeries(shapely.box(x, y, x + cell_m, y + cell_m), crs=METRIC).to_crs(WGS84),
         crs=WGS84,
     )  # fmt: skip
 
