@@ -12,20 +12,19 @@ from geo.core.errors import SafetyMapError
 from geo.core.i18n import fmt_int, t
 from geo.exports.gpx import route_gpx
 from geo.exports.routecard import route_card_bytes
-from geo.patrol.planner import HOTSPOT_METHODS
-from geo.patrol.text import clock, distance, minutes, network_line, stop_kind, turn_lines
+from geo.patrol.candidates import HOTSPOT_METHODS
+from geo.patrol.request import PlanRequest, reach_m
+from geo.patrol.text import clock, data_note, distance, minutes, network_line, stop_kind, turn_lines
 from layers.compose import MapComposer
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
 from layers.route import ROUTE_CSS, route_layers
-from ui import analysis
 from ui import patrol as planner
 from ui.common import focus_places, page_context, synthetic_notice
 
 ctx = page_context("route")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
 p = s.patrol
-src = s.sources
 st.title(t("rp.title", lang))
 synthetic_notice(ctx)
 st.caption(t("rp.intro", lang))
@@ -47,18 +46,20 @@ if "r_time" not in st.session_state:
     st.session_state["r_time"] = dt.time(18, 0)
 leave_at = st.time_input(t("route.col_leave", lang), key="r_time", step=dt.timedelta(minutes=15))
 
-in_view = analysis.view(src.incidents, f, lang)
-if in_view.empty:
+added: list[tuple[float, float]] = st.session_state.setdefault("r_added", [])
+request = PlanRequest(
+    budget_min=float(budget), place=place, dwell_min=float(dwell), speed_mps=float(speed), max_stops=int(max_stops),
+    method=method, filters=f, added=tuple(added), start_time=planner.start_datetime(dt.date.today(), leave_at),
+)  # fmt: skip
+n_incidents, _ = planner.window(request, s, lang)
+if n_incidents == 0:
     st.info(t("rp.no_incidents", lang))
     st.stop()
 
-lat, lon = planner.start_point(src.places, place, lang)
-reach_m = float(budget) * 60 * float(speed) / 2
+lat, lon = planner.start_point(request, s, lang)
 try:
-    graph = planner.network(s, lat, lon, reach_m)
-    candidates = planner.candidates(
-        s, src.incidents, f, src.places, place, lat=lat, lon=lon, reach_m=reach_m, method=method
-    )
+    graph = planner.network(s, p.network, lat=lat, lon=lon, reach_m=reach_m(request, s))
+    candidates = planner.candidates(request, s, lang)
 except SafetyMapError as exc:
     st.error(t("rp.error", lang, error=exc))
     st.stop()
@@ -67,6 +68,8 @@ labels = {
     row.stop_id: f"{stop_kind(row.kind, row.label, lang)} ({fmt_int(row.weight, lang)})"
     for row in candidates.itertuples()
 }
+if "r_exclude" in st.session_state:  # keep only stops still offered (the candidates follow the choices)
+    st.session_state["r_exclude"] = [sid for sid in st.session_state["r_exclude"] if sid in labels]
 excluded = st.multiselect(
     t("rp.exclude", lang),
     list(labels),
@@ -74,26 +77,13 @@ excluded = st.multiselect(
     key="r_exclude",
     placeholder=t("pick.none", lang),
 )
-added: list[tuple[float, float]] = st.session_state.setdefault("r_added", [])
-
-meta = {
-    "place": place,
-    "data_from": str(in_view["occurred_at"].min().date()),
-    "data_to": str(in_view["occurred_at"].max().date()),
-    "incidents_used": len(in_view),
-    "synthetic": ctx.synthetic,
-    "lang": lang,
-}
+request = request.replace(excluded=tuple(excluded))
 try:
-    route = planner.plan(
-        s, src.incidents, f, src.places, place, lat=lat, lon=lon, budget_min=float(budget),
-        dwell_min=float(dwell), speed_mps=float(speed), max_stops=int(max_stops), method=method,
-        excluded=tuple(excluded), added=tuple(added), leave=planner.start_datetime(dt.date.today(), leave_at),
-        meta=meta,
-    )  # fmt: skip
+    route = planner.plan_route(request, s, lang)
 except SafetyMapError as exc:
     st.error(t("rp.error", lang, error=exc))
     st.stop()
+st.session_state["r_plan"] = route.summary()  # the route on screen, as `python -m geo route` prints it
 
 m1, m2, m3 = st.columns(3)
 m1.metric(t("rp.distance", lang), distance(route.distance_m, lang))
@@ -122,7 +112,7 @@ if not point:
 if added and b2.button(t("rp.clear_added", lang), key="r_clear"):
     st.session_state["r_added"] = []
     st.rerun()
-st.caption(t("rp.network_note", lang, note=network_line(route, lang)))
+st.caption(f"{network_line(route, lang)} · {data_note(route, lang)}")
 
 table = pd.DataFrame(
     {
@@ -138,7 +128,12 @@ table = pd.DataFrame(
     }
 )
 st.subheader(t("route.stops", lang))
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={t("route.col_where", lang): st.column_config.TextColumn(width="large")},  # scrolls on a phone
+)
 with st.expander(t("route.turns", lang)):
     st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(turn_lines(route, lang), start=1)))
 

@@ -21,11 +21,15 @@ from scipy.sparse.csgraph import dijkstra
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.core.settings import PROJECT_ROOT
+from geo.core.filters import Filters
+from geo.core.settings import PROJECT_ROOT, get_settings
 from geo.data.datasets import load_incidents, load_places, place_by_name
 from geo.data.walknet import build_demo_network
-from geo.patrol import planner as patrol
+from geo.patrol import candidates as cand
 from geo.patrol import solvers as ot
+from geo.patrol.network import network_index
+from geo.patrol.planner import plan_route
+from geo.patrol.request import PlanRequest, plan
 
 BUDGET_MIN = 180.0
 SPEED = 1.2
@@ -36,7 +40,7 @@ START = (33.98394, -118.30458)  # Harvard Recreation Center
 
 def matrix(graph, lat, lon, stops):
     """Integer walking seconds between the start and the snapped stops (as plan_route computes them)."""
-    index = patrol.network_index(graph)
+    index = network_index(graph)
     (s,), _ = index.nearest(np.array([lon]), np.array([lat]))
     nodes, _ = index.nearest(stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
     src = np.r_[s, nodes]
@@ -58,9 +62,9 @@ def main() -> None:
     places = load_places(PROJECT_ROOT / "data" / "demo" / "places.geojson")
     park = place_by_name(places, "Harvard Park")
     reach = BUDGET_MIN * 60 * SPEED / 2
-    cells = patrol.grid_hot_cells(incidents, cell_m=150, top=80, around=START, radius_m=reach)
-    stops = patrol.merge_candidates(
-        patrol.border_stops(park, incidents), patrol.stops_from_cells(cells), min_separation_m=80, top=25
+    cells = cand.grid_hot_cells(incidents, cell_m=150, top=80, around=START, radius_m=reach)
+    stops = cand.merge_candidates(
+        cand.border_stops(park, incidents), cand.stops_from_cells(cells), min_separation_m=80, top=25
     )
     print(f"candidates: {len(stops)} stops, weight {stops['weight'].sum():.0f} incidents (2010-2024 demo data)")
     start_time = dt.datetime(2025, 5, 2, 18, 0, tzinfo=dt.UTC)
@@ -75,12 +79,12 @@ def main() -> None:
         start_time=start_time,
     )
     t = time.perf_counter()
-    route = patrol.plan_route(graph, stops, **kw)
+    route = plan_route(graph, stops, **kw)
     t_cold = time.perf_counter() - t
     times = []
     for _ in range(3):
         t = time.perf_counter()
-        again = patrol.plan_route(graph, stops, **kw)
+        again = plan_route(graph, stops, **kw)
         times.append(time.perf_counter() - t)
         assert again.stops["stop_id"].tolist() == route.stops["stop_id"].tolist(), "not deterministic"
     t_warm = min(times)
@@ -93,9 +97,25 @@ def main() -> None:
         f"weight {route.weight_covered:.0f} of {route.weight_available:.0f}, solver {route.solver}"
     )
 
+    # the one entry point of the CLI and the page: data window, candidates (Gi*), network, plan
+    request = PlanRequest(
+        budget_min=BUDGET_MIN, place="Harvard Park", dwell_min=DWELL_MIN, speed_mps=SPEED, max_stops=MAX_STOPS,
+        filters=Filters(start=dt.date(2015, 1, 1), end=dt.date(2017, 12, 31)), start_time=start_time,
+    )  # fmt: skip
+    t = time.perf_counter()
+    result = plan(
+        request, incidents=incidents, places=places, settings=get_settings(),
+        network_loader=lambda *a, **k: graph,
+    )  # fmt: skip
+    t_request = time.perf_counter() - t
+    print(
+        f"plan(request) for Harvard Park, 2015-2017 data: {len(result.route.stops)} stops, "
+        f"{result.route.distance_m:.0f} m, {len(result.candidates)} candidates, planned in {t_request:.2f} s"
+    )
+
     kw_free = {**kw, "budget_min": 300.0, "max_stops": None}
     t = time.perf_counter()
-    free = patrol.plan_route(graph, stops, **kw_free)
+    free = plan_route(graph, stops, **kw_free)
     t_free = time.perf_counter() - t
     print(
         f"no stop limit, 300 min: {len(free.stops)} stops, weight {free.weight_covered:.0f}, "

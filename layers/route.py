@@ -6,7 +6,7 @@ import folium
 import shapely
 
 from geo.core.i18n import t
-from geo.patrol.planner import PatrolRoute
+from geo.patrol.model import PatrolRoute
 from geo.patrol.text import clock, stop_kind
 from layers._escape import esc
 from layers.compose import LegendRows

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+from numpy.typing import NDArray
 
 from geo.core.projection import WGS84, lonlat_to_metric, metric_to_lonlat
+from geo.patrol.solvers import Tour, tour_time
 
 BASE_LAT = 33.98
 BASE_LON = -118.30
@@ -105,3 +107,26 @@ def small_route(*, meta: dict | None = None):
         else {"place": "Test Park", "data_from": "2023-01-01", "data_to": "2024-12-31", "synthetic": True},
     )
     return route, g
+
+
+def solve_brute_force(
+    travel: NDArray[np.int64],
+    prize: NDArray[np.int64],
+    service: NDArray[np.int64],
+    budget_s: int,
+    *,
+    max_stops: int | None = None,
+) -> Tour:
+    """The test oracle: try every ordered subset of stops (``n <= 8``); most prize, then least time."""
+    n = len(prize) - 1
+    best = Tour((), 0, 0, "brute_force")
+    cap = n if max_stops is None else min(n, max_stops)
+    for k in range(1, cap + 1):
+        for perm in itertools.permutations(range(1, n + 1), k):
+            t = tour_time(perm, travel, service)
+            if t > budget_s:
+                continue
+            cand = Tour(tuple(perm), int(sum(prize[i] for i in perm)), t, "brute_force")
+            if (cand.prize, -cand.time_s) > (best.prize, -best.time_s):
+                best = cand
+    return best

@@ -65,7 +65,7 @@ def test_lat_lon_start_and_options(capsys):
     assert all(s["dwell_min"] == 12 for s in summary["stops"])
     assert summary["speed_mps"] == 1.0
     assert summary["total_min"] <= 60
-    assert summary["place"] is not None  # the start lies in Jordan Downs
+    assert summary["place"] == "Jordan Downs"  # the smallest demo place around the start
 
 
 @pytest.mark.parametrize(

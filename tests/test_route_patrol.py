@@ -1,4 +1,4 @@
-"""Candidate stops, snapping, Koper dwell and route assembly (geo.patrol.planner) on tiny synthetic networks."""
+"""Candidate stops, snapping, Koper dwell and route assembly (geo.patrol) on tiny synthetic networks."""
 
 from __future__ import annotations
 
@@ -16,17 +16,17 @@ from shapely.geometry import Point, Polygon, box
 
 from geo.core.errors import AnalysisError, DataError
 from geo.core.projection import METRIC, WGS84
-from geo.patrol.planner import (
+from geo.patrol.candidates import (
     add_stop,
     border_stops,
     grid_hot_cells,
-    koper_dwell,
     merge_candidates,
-    plan_route,
     remove_stops,
     stops_from_cells,
     stops_from_points,
 )
+from geo.patrol.dwell import koper_dwell
+from geo.patrol.planner import plan_route
 from tests.route_helpers import BASE_LAT, BASE_LON, graph_from_points, grid_graph, lonlat, stops_at
 
 T0 = dt.datetime(2025, 5, 2, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
@@ -121,6 +121,22 @@ def test_grid_hot_cells_counts_on_an_aligned_grid():
     assert list(again["cell_id"]) == list(cells["cell_id"])
     near = grid_hot_cells(inc, cell_m=150, top=None, around=(BASE_LAT, BASE_LON), radius_m=100)
     assert near["weight"].sum() == 3
+
+
+def test_grid_hot_cells_are_the_analysis_grid_cells():
+    from geo.analysis.grid import square_counts
+
+    rng = np.random.default_rng(7)
+    inc = points_gdf([tuple(v) for v in rng.uniform(-600, 600, (300, 2))])
+    cells = grid_hot_cells(inc, cell_m=150, top=None)
+    ref = square_counts(inc, cell_m=150)
+
+    def keyed(frame, column):
+        centres = frame.to_crs(METRIC).geometry.centroid
+        return sorted(zip(np.round(centres.x), np.round(centres.y), frame[column].astype(float), strict=True))
+
+    assert keyed(cells, "weight") == keyed(ref, "count")
+    assert list(cells["weight"]) == sorted(cells["weight"], reverse=True)
 
 
 def test_merge_candidates_keeps_the_heaviest_of_close_stops():
@@ -336,12 +352,14 @@ def test_per_stop_dwell_column_is_clamped():
 def test_candidate_stops_use_gistar_hot_cells_and_fall_back_to_grid_counts() -> None:
     from pathlib import Path
 
+    from geo.core.filters import Filters, apply
     from geo.core.settings import PatrolSettings
-    from geo.data.datasets import filter_period, load_incidents, load_places, place_by_name
-    from geo.patrol.planner import candidate_stops
+    from geo.data.datasets import load_incidents, load_places, place_by_name
+    from geo.patrol.candidates import candidate_stops
 
     demo = Path(__file__).resolve().parents[1] / "data" / "demo"
-    inc = filter_period(load_incidents(demo / "incidents.parquet"), start="2015-01-01", end="2017-12-31")
+    window = Filters(start=dt.date(2015, 1, 1), end=dt.date(2017, 12, 31))
+    inc = apply(load_incidents(demo / "incidents.parquet"), window)
     park = place_by_name(load_places(demo / "places.geojson"), "Harvard Park")
     params = PatrolSettings()
     lat, lon = 33.98394, -118.30458

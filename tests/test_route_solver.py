@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.patrol import solvers as ot
+from tests.route_helpers import solve_brute_force
 
 
 def instance(n: int, seed: int, *, side_m: float = 1500.0, dwell_s: int = 900):
@@ -33,7 +34,7 @@ def key(t: ot.Tour) -> tuple[int, int]:
 )
 def test_exact_matches_brute_force(n, seed, budget, max_stops):
     travel, prize, service = instance(n, seed)
-    bf = ot.solve_brute_force(travel, prize, service, budget, max_stops=max_stops)
+    bf = solve_brute_force(travel, prize, service, budget, max_stops=max_stops)
     ex = ot.solve_exact(travel, prize, service, budget, max_stops=max_stops)
     assert key(ex) == key(bf)
     assert ot.tour_time(ex.order, travel, service) == ex.time_s <= budget
@@ -47,7 +48,7 @@ def test_exact_matches_brute_force(n, seed, budget, max_stops):
 def test_solve_finds_the_brute_force_optimum_and_respects_the_budget(n, seed, budget):
     travel, prize, service = instance(n, seed)
     best = ot.solve(travel, prize, service, budget, max_stops=None)
-    bf = ot.solve_brute_force(travel, prize, service, budget)
+    bf = solve_brute_force(travel, prize, service, budget)
     assert best.prize == bf.prize
     assert best.time_s <= budget
     assert ot.tour_time(best.order, travel, service) == best.time_s
@@ -72,7 +73,7 @@ def test_ortools_alone_is_feasible_and_close(seed):
     travel, prize, service = instance(7, seed)
     budget = 5400
     raw = ot.solve_ortools(travel, prize, service, budget, max_stops=5)
-    bf = ot.solve_brute_force(travel, prize, service, budget, max_stops=5)
+    bf = solve_brute_force(travel, prize, service, budget, max_stops=5)
     assert raw.time_s <= budget
     assert len(raw.order) <= 5
     assert raw.prize >= 0.7 * bf.prize

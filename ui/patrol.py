@@ -1,9 +1,14 @@
-"""Cached patrol planning for the route page (walking network, candidates, plans), plain keys only."""
+"""Cached patrol planning for the Patrol page: the same :func:`geo.patrol.request.plan` as the CLI.
+
+Every cache is keyed on plain values: the :class:`~geo.patrol.request.PlanRequest` itself (a frozen
+dataclass of plain values), the data files' paths and modification times, and the settings as
+JSON. The tables and the walking network are shared read-only and never part of a key.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import networkx as nx
@@ -11,11 +16,13 @@ import pandas as pd
 import streamlit as st
 
 from geo.core.filters import Filters
+from geo.core.schema import TZ
 from geo.core.settings import Settings
 from geo.data.walknet import load_demo_network, load_osm_network
-from geo.patrol import planner as patrol
-from ui import analysis, data
-from ui.data import FileKey
+from geo.patrol.model import PatrolRoute
+from geo.patrol.network import osm_centre, osm_radius_m
+from geo.patrol.request import PlanRequest, candidates_for, plan, select_incidents, start_of
+from ui import data
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -28,98 +35,83 @@ def _osm_network(lat: float, lon: float, dist_m: float, cache_dir: str) -> nx.Mu
     return load_osm_network(lat=lat, lon=lon, dist_m=dist_m, cache_dir=cache_dir)
 
 
-def network(settings: Settings, lat: float, lon: float, reach_m: float) -> nx.MultiDiGraph:
-    """The walking network the settings choose (shared, never modified)."""
-    p = settings.patrol
-    if p.network == "osm":
-        dist = max(p.osm_dist_m, reach_m)
-        return _osm_network(round(lat, 4), round(lon, 4), dist, str(settings.sources.store_dir / "walk"))
-    return _demo_network(str(p.demo_network), data.mtime(p.demo_network))
+def network(settings: Settings, choice: str, *, lat: float, lon: float, reach_m: float) -> nx.MultiDiGraph:
+    """The walking network (shared, never modified), as :func:`geo.patrol.network.load_network` loads it, cached.
+
+    The OSM network is cached on the centre and radius of :func:`~geo.patrol.network.osm_centre`
+    and :func:`~geo.patrol.network.osm_radius_m`; the demo network on its file's modification time.
+    """
+    if choice == "osm":
+        clat, clon = osm_centre(lat, lon)
+        dist = osm_radius_m(settings, reach_m)
+        return _osm_network(clat, clon, dist, str(settings.sources.store_dir / "walk"))
+    path = settings.patrol.demo_network
+    return _demo_network(str(path), data.mtime(path))
 
 
-def start_point(places_path: Path, name: str, lang: str) -> tuple[float, float]:
-    """Where a patrol from ``name`` starts: the place's representative point (lat, lon)."""
-    geom = analysis.place(places_path, name, lang).geometry.iloc[0]
-    pt = geom.representative_point() if geom.geom_type != "Point" else geom
-    return float(pt.y), float(pt.x)
+def _tables(settings: Settings, lang: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+    src = settings.sources
+    incidents = data.incidents(src.incidents, lang)
+    return incidents, data.derived_table(data.file_key(src.incidents)), data.places(src.places, lang)
+
+
+def _files(settings: Settings) -> tuple[str, float, str, float]:
+    src = settings.sources
+    return str(src.incidents), data.mtime(src.incidents), str(src.places), data.mtime(src.places)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _window(
+    request: PlanRequest, files: tuple[str, float, str, float], settings_json: str, lang: str
+) -> tuple[int, Filters]:
+    settings = Settings.model_validate_json(settings_json)
+    incidents, derived, _ = _tables(settings, lang)
+    rows, window = select_incidents(request, incidents, settings, derived=derived)
+    return len(rows), window
+
+
+def window(request: PlanRequest, settings: Settings, lang: str) -> tuple[int, Filters]:
+    """How many incidents the request's data window selects, and the window (start and end stated)."""
+    return _window(request.without_edits(), _files(settings), settings.model_dump_json(), lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _candidates(
-    path: str, mtime: float, query: Filters, places_path: str, places_mtime: float, place: str,
-    lat: float, lon: float, reach_m: float, method: str, settings_json: str,
-) -> gpd.GeoDataFrame:  # fmt: skip
-    settings = Settings.model_validate_json(settings_json)
-    inc = analysis.incidents_in_view(FileKey(path, mtime), query)
-    focus = analysis.focus_place(FileKey(places_path, places_mtime), place)
-    return patrol.candidate_stops(
-        inc, place=focus, lat=lat, lon=lon, reach_m=reach_m, params=settings.patrol, method=method,
-        alpha=settings.analysis.fdr_alpha, min_events=settings.analysis.min_events,
-    )  # fmt: skip
-
-
-def candidates(
-    settings: Settings, path: Path, query: Filters, places_path: Path, place: str, *, lat: float, lon: float,
-    reach_m: float, method: str,
-) -> gpd.GeoDataFrame:  # fmt: skip
-    """Candidate stops for a patrol (border segments and hot cells), heaviest first."""
-    return _candidates(
-        str(path), data.mtime(path), query, str(places_path), data.mtime(places_path), place, round(lat, 6),
-        round(lon, 6), round(reach_m), method, settings.model_dump_json(),
-    )  # fmt: skip
-
-
-def with_edits(
-    stops: gpd.GeoDataFrame, *, excluded: tuple[str, ...], added: tuple[tuple[float, float], ...]
+    request: PlanRequest, files: tuple[str, float, str, float], settings_json: str, lang: str
 ) -> gpd.GeoDataFrame:
-    """Candidates less the excluded ones, plus the user's points (weight 1 each)."""
-    out = patrol.remove_stops(stops, list(excluded)) if excluded else stops
-    for i, (lat, lon) in enumerate(added, start=1):
-        out = patrol.add_stop(out, lat=lat, lon=lon, weight=1.0, label=str(i))
-    return out
+    settings = Settings.model_validate_json(settings_json)
+    incidents, derived, places = _tables(settings, lang)
+    return candidates_for(request, incidents=incidents, places=places, settings=settings, derived=derived)
+
+
+def candidates(request: PlanRequest, settings: Settings, lang: str) -> gpd.GeoDataFrame:
+    """The candidate stops the request offers before the user's edits, heaviest first."""
+    return _candidates(request.without_edits(), _files(settings), settings.model_dump_json(), lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _plan(
-    path: str, mtime: float, query: Filters, places_path: str, places_mtime: float, place: str, lat: float,
-    lon: float, budget_min: float, dwell_min: float, speed_mps: float, max_stops: int, method: str,
-    excluded: tuple[str, ...], added: tuple[tuple[float, float], ...], leave_iso: str, meta_json: str,
-    settings_json: str,
-) -> patrol.PatrolRoute:  # fmt: skip
-    import json
-
+def _plan(request: PlanRequest, files: tuple[str, float, str, float], settings_json: str, lang: str) -> PatrolRoute:
     settings = Settings.model_validate_json(settings_json)
-    p = settings.patrol
-    reach_m = budget_min * 60 * speed_mps / 2
-    graph = network(settings, lat, lon, reach_m)
-    stops = with_edits(
-        _candidates(path, mtime, query, places_path, places_mtime, place, round(lat, 6), round(lon, 6),
-                    round(reach_m), method, settings_json),
-        excluded=excluded, added=added,
+    incidents, derived, places = _tables(settings, lang)
+    offered = candidates(request, settings, lang)
+    result = plan(
+        request, incidents=incidents, places=places, settings=settings, network_loader=network, derived=derived,
+        candidates=offered,
     )  # fmt: skip
-    return patrol.plan_route(
-        graph, stops, lat=lat, lon=lon, budget_min=budget_min, dwell_min=dwell_min,
-        dwell_range_min=p.dwell_range_min, speed_mps=speed_mps, max_stops=max_stops,
-        start_time=dt.datetime.fromisoformat(leave_iso), max_snap_m=p.max_snap_m,
-        time_limit_s=p.solver_time_limit_s, meta=json.loads(meta_json),
-    )  # fmt: skip
+    return result.route
 
 
-def plan(
-    settings: Settings, path: Path, query: Filters, places_path: Path, place: str, *, lat: float, lon: float,
-    budget_min: float, dwell_min: float, speed_mps: float, max_stops: int, method: str, excluded: tuple[str, ...],
-    added: tuple[tuple[float, float], ...], leave: dt.datetime, meta: dict[str, object],
-) -> patrol.PatrolRoute:  # fmt: skip
-    """The planned route for these choices (cached on plain values; solving is deterministic)."""
-    import json
+def plan_route(request: PlanRequest, settings: Settings, lang: str) -> PatrolRoute:
+    """The route :func:`geo.patrol.request.plan` gives for ``request`` (cached; solving is deterministic)."""
+    return _plan(request, _files(settings), settings.model_dump_json(), lang)
 
-    return _plan(
-        str(path), data.mtime(path), query, str(places_path), data.mtime(places_path), place, lat, lon, budget_min,
-        dwell_min, speed_mps, max_stops, method, excluded, added, leave.isoformat(),
-        json.dumps(meta, sort_keys=True, default=str), settings.model_dump_json(),
-    )  # fmt: skip
+
+def start_point(request: PlanRequest, settings: Settings, lang: str) -> tuple[float, float]:
+    """Where the request's loop starts, ``(lat, lon)`` degrees (:func:`geo.patrol.request.start_of`)."""
+    _, lat, lon = start_of(request, data.places(settings.sources.places, lang))
+    return lat, lon
 
 
 def start_datetime(day: dt.date, at: dt.time) -> dt.datetime:
-    """A timezone-aware local departure time."""
-    return pd.Timestamp(dt.datetime.combine(day, at)).tz_localize("America/Los_Angeles").to_pydatetime()
+    """A timezone-aware local departure time (the data's time zone)."""
+    return dt.datetime.combine(day, at, ZoneInfo(TZ))

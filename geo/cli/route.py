@@ -1,9 +1,11 @@
 """``python -m geo route``: plan a foot-patrol loop and print a JSON summary.
 
 Start at a place (``--place "Harvard Park"``) or a point (``--lat/--lon``); candidate stops are
-the border segments of the focus place and the busiest grid cells within reach, weighted by the
-incidents of the last ``patrol.hotspot_days`` days of data (or ``--from/--to``). Optional outputs:
-a GPX 1.1 file (``--out``) and a printable route card (``--card``, .pdf or .png), in ``--lang``.
+the border segments of the focus place and the hot cells within reach, weighted by the incidents
+the filters select (``--from/--to/--category/...``, the dashboard's sidebar fields; without
+``--from``, the last ``patrol.hotspot_days`` days of data). The plan is
+:func:`geo.patrol.request.plan`, the same as the dashboard's Patrol page. Optional outputs: a GPX
+1.1 file (``--out``) and a printable route card (``--card``, .pdf or .png), in ``--lang``.
 """
 
 from __future__ import annotations
@@ -12,22 +14,19 @@ import argparse
 import datetime as dt
 import json
 import re
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import geopandas as gpd
-import networkx as nx
-import pandas as pd
-from shapely.geometry import Point
-
-from geo.cli._args import add_focus, focus_point, parse_date, settings_for
+from geo.cli._args import add_filters, add_focus, filters_from_args, focus_point, settings_for
 from geo.core.errors import AnalysisError
-from geo.core.projection import WGS84, to_metric
 from geo.core.schema import TZ
 from geo.core.settings import Settings
-from geo.data.datasets import filter_period, load_incidents, load_places, place_by_name
-from geo.data.walknet import load_demo_network, load_osm_network
-from geo.patrol import planner as patrol
+from geo.data.datasets import load_places
+from geo.data.ingest import incidents_from_path
+from geo.patrol.candidates import HOTSPOT_METHODS
+from geo.patrol.network import NETWORKS
+from geo.patrol.request import PlanRequest, PlanResult, plan
 
 
 def _start_time(text: str | None, day: str | None) -> dt.datetime:
@@ -51,93 +50,30 @@ def _start_time(text: str | None, day: str | None) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(int(m.group(1)), int(m.group(2))), tz)
 
 
-def _date(text: str | None, flag: str) -> pd.Timestamp | None:
-    day = parse_date(text, flag)
-    return None if day is None else pd.Timestamp(day)
-
-
-def _focus(places: gpd.GeoDataFrame, args: argparse.Namespace) -> tuple[gpd.GeoDataFrame | None, float, float]:
-    """The focus place (or None) and the start point (lat, lon)."""
-    if args.place is not None:
-        place = place_by_name(places, args.place).iloc[[0]]
-        shape = to_metric(place).geometry.iloc[0]
-        centre = shape.centroid if shape.contains(shape.centroid) else shape.representative_point()
-        point = gpd.GeoSeries([centre], crs=to_metric(place).crs).to_crs(WGS84).iloc[0]
-        return place, float(point.y), float(point.x)
+def request_from_args(args: argparse.Namespace) -> PlanRequest:
+    """The :class:`~geo.patrol.request.PlanRequest` the CLI options ask for (the page builds the same)."""
     point = focus_point(args)
-    assert point is not None  # --place was handled above
-    lat, lon = point
-    inside = places[places.geometry.contains(Point(lon, lat))]
-    if inside.empty:
-        return None, lat, lon
-    areas = to_metric(inside).geometry.area
-    return inside.loc[[areas.idxmin()]], lat, lon
-
-
-def _network(settings: Settings, source: str, lat: float, lon: float, reach_m: float) -> nx.MultiDiGraph:
-    p = settings.patrol
-    if source == "demo":
-        return load_demo_network(p.demo_network)
-    return load_osm_network(
-        lat=lat, lon=lon, dist_m=max(p.osm_dist_m, reach_m + 250), cache_dir=settings.sources.store_dir / "walk"
+    return PlanRequest(
+        budget_min=float(args.budget_min),
+        place=args.place,
+        point=point,
+        dwell_min=args.dwell_min,
+        speed_mps=args.speed_mps,
+        max_stops=args.stops,
+        method=args.hotspots,
+        filters=filters_from_args(args),
+        network=args.network,
+        start_time=_start_time(args.start, args.date),
     )
 
 
-def plan_from_args(args: argparse.Namespace, settings: Settings) -> tuple[patrol.PatrolRoute, nx.MultiDiGraph]:
-    """Build candidates, load the network and plan, as the CLI options say."""
-    p = settings.patrol
-    start_time = _start_time(args.start, args.date)
-    speed = p.speed_mps if args.speed_mps is None else args.speed_mps
-    budget = float(args.budget_min)
-    if not budget > 0:
-        msg = f"--budget-min must be a positive number of minutes, got {args.budget_min}"
-        raise AnalysisError(msg)
+def plan_from_args(args: argparse.Namespace, settings: Settings) -> PlanResult:
+    """Load the data and plan the route the CLI options ask for."""
+    request = request_from_args(args)
+    path = Path(args.incidents) if args.incidents else settings.sources.incidents
+    incidents = incidents_from_path(path)
     places = load_places(settings.sources.places)
-    place, lat, lon = _focus(places, args)
-    incidents = load_incidents(settings.sources.incidents)
-    end = _date(args.to_date, "--to")
-    start = _date(args.from_date, "--from")
-    if end is None and len(incidents):
-        end = incidents["occurred_at"].max().tz_localize(None).normalize()
-    if start is None and end is not None:
-        start = end - pd.Timedelta(days=p.hotspot_days - 1)
-    recent = filter_period(incidents, start=start, end=end)
-    if recent.empty:
-        msg = f"no incidents between {start.date() if start is not None else '...'} and {end.date() if end else '...'}"
-        raise AnalysisError(msg)
-
-    reach_m = budget * 60 * speed / 2
-    candidates = patrol.candidate_stops(
-        recent, place=place, lat=lat, lon=lon, reach_m=reach_m, params=p, method=args.hotspots,
-        alpha=settings.analysis.fdr_alpha, min_events=settings.analysis.min_events,
-    )  # fmt: skip
-
-    graph = _network(settings, args.network or p.network, lat, lon, reach_m)
-    dwell = p.dwell_min if args.dwell_min is None else args.dwell_min
-    meta: dict[str, Any] = {
-        "place": str(place["name"].iloc[0]) if place is not None else None,
-        "data_from": str(start.date()) if start is not None else None,
-        "data_to": str(end.date()) if end is not None else None,
-        "incidents_used": len(recent),
-        "synthetic": bool(recent["synthetic"].any()) if "synthetic" in recent.columns else False,
-        "lang": args.lang,
-    }
-    route = patrol.plan_route(
-        graph,
-        candidates,
-        lat=lat,
-        lon=lon,
-        budget_min=budget,
-        dwell_min=dwell,
-        dwell_range_min=p.dwell_range_min,
-        speed_mps=speed,
-        max_stops=p.max_stops if args.stops is None else args.stops,
-        start_time=start_time,
-        max_snap_m=p.max_snap_m,
-        time_limit_s=p.solver_time_limit_s,
-        meta=meta,
-    )
-    return route, graph
+    return plan(request, incidents=incidents, places=places, settings=settings)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -145,8 +81,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.card is not None and not str(args.card).lower().endswith((".pdf", ".png")):
         msg = f"--card must end in .pdf or .png, got {args.card!r}"
         raise AnalysisError(msg)
-    route, graph = plan_from_args(args, settings)
-    summary = route.summary()
+    result = plan_from_args(args, settings)
+    route, graph = result.route, result.graph
+    summary = {**route.summary(), "lang": args.lang}
     if args.out is not None:
         from geo.exports.gpx import write_gpx
 
@@ -179,16 +116,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="date of the patrol (default today)")
     p.add_argument(
         "--hotspots",
-        choices=patrol.HOTSPOT_METHODS,
+        choices=HOTSPOT_METHODS,
         default="gistar",
         help="hot cells from Getis-Ord Gi* (default) or the busiest grid cells",
     )
-    p.add_argument("--from", dest="from_date", default=None, metavar="YYYY-MM-DD", help="incidents from this date")
-    p.add_argument("--to", dest="to_date", default=None, metavar="YYYY-MM-DD", help="incidents up to this date")
     p.add_argument(
         "--network",
-        choices=("demo", "osm"),
+        choices=NETWORKS,
         default=None,
         help="walking network: the generated demo grid or OpenStreetMap via osmnx, cached (default: config)",
     )
+    add_filters(p)
     p.set_defaults(handler=_run)

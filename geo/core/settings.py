@@ -182,6 +182,7 @@ class PatrolSettings(_Frozen):
     network: Literal["demo", "osm"] = "demo"
     demo_network: Path = Path("data/demo/walk.graphml")
     osm_dist_m: Metres = 2000.0
+    osm_margin_m: Metres = 250.0
     speed_mps: float = Field(default=1.2, gt=0.3, le=3.0)
     dwell_min: float = Field(default=15.0, gt=0, le=60)
     dwell_range_min: tuple[float, float] = (10.0, 16.0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 
 from geo.core.errors import DataError
 from geo.core.projection import to_wgs84
@@ -69,16 +68,3 @@ def place_by_name(places: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
         msg = f"no place named {name!r}{hint}"
         raise DataError(msg)
     return hit
-
-
-def filter_period(
-    incidents: gpd.GeoDataFrame, *, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
-) -> gpd.GeoDataFrame:
-    """Incidents whose local date lies in ``[start, end]`` (both inclusive, dates)."""
-    dates = incidents["occurred_at"].dt.tz_localize(None).dt.normalize()
-    mask = pd.Series(True, index=incidents.index)
-    if start is not None:
-        mask &= dates >= pd.Timestamp(start).normalize()
-    if end is not None:
-        mask &= dates <= pd.Timestamp(end).normalize()
-    return incidents[mask]

@@ -19,7 +19,7 @@ from geo.core.errors import AnalysisError
 from geo.core.projection import lonlat_to_metric
 from geo.core.store import write_text_atomic
 from geo.patrol import text as rt
-from geo.patrol.planner import PatrolRoute
+from geo.patrol.model import PatrolRoute
 
 CREATOR = "south-la-safety-map (geo.exports.gpx)"
 

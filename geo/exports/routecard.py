@@ -26,7 +26,7 @@ from geo.core.projection import lonlat_to_metric
 from geo.core.store import write_bytes_atomic
 from geo.exports.mapdraw import draw_north_arrow, draw_scale_bar, street_label
 from geo.patrol import text as rt
-from geo.patrol.planner import PatrolRoute
+from geo.patrol.model import PatrolRoute
 
 PAGE_IN = (8.5, 11.0)
 ROUTE_COLOUR = "#0072B2"

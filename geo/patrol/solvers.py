@@ -9,7 +9,6 @@ Maximise the prize collected; among routes with the same prize, take the shortes
 - :func:`solve_ortools`: OR-Tools' routing solver, skipped stops cost a disjunction penalty
   proportional to their prize, a time dimension with the budget as capacity, deterministic
   (a fixed first-solution strategy and guided local search bounded by a solution count).
-- :func:`solve_brute_force`: every ordered subset, for tests only.
 - :func:`solve_nearest_neighbour`: the naive greedy tour, the benchmark's baseline.
 
 All times are integer seconds; matrices are ``(n + 1, n + 1)`` with :data:`UNREACHABLE` for
@@ -46,29 +45,6 @@ def tour_time(order: tuple[int, ...] | list[int], travel: NDArray[np.int64], ser
         total += int(travel[prev, node]) + int(service[node])
         prev = node
     return total + int(travel[prev, 0])
-
-
-def solve_brute_force(
-    travel: NDArray[np.int64],
-    prize: NDArray[np.int64],
-    service: NDArray[np.int64],
-    budget_s: int,
-    *,
-    max_stops: int | None = None,
-) -> Tour:
-    """Try every ordered subset of stops (tests only; ``n <= 8``)."""
-    n = len(prize) - 1
-    best = Tour((), 0, 0, "brute_force")
-    cap = n if max_stops is None else min(n, max_stops)
-    for k in range(1, cap + 1):
-        for perm in itertools.permutations(range(1, n + 1), k):
-            t = tour_time(perm, travel, service)
-            if t > budget_s:
-                continue
-            cand = Tour(tuple(perm), int(sum(prize[i] for i in perm)), t, "brute_force")
-            if (cand.prize, -cand.time_s) > (best.prize, -best.time_s):
-                best = cand
-    return best
 
 
 def solve_exact(

@@ -7,12 +7,10 @@ Used by the route card, the GPX export and the dashboard's route page.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from geo.core import i18n
-
-if TYPE_CHECKING:
-    from geo.patrol.planner import PatrolRoute, Turn
+from geo.patrol.model import PatrolRoute, Turn
 
 
 def check_lang(lang: str) -> str:
