@@ -17,6 +17,7 @@ from geo.core.errors import DataError
 from geo.core.schema import INCIDENT_COLUMNS
 from geo.core.settings import use_config
 from geo.data.ingest import incidents_from_path, ingest_file, store_inventory
+from tests.store_helpers import store_snapshot
 
 HEADER = (
     "DR_NO,Date Rptd,DATE OCC,TIME OCC,AREA ,AREA NAME,Rpt Dist No,Part 1-2,Crm Cd,Crm Cd Desc,Mocodes,Vict Age,"
@@ -89,13 +90,13 @@ def test_failure_deep_in_the_file_leaves_the_previous_store(tmp_path: Path) -> N
     store = tmp_path / "store"
     path = lapd_file(tmp_path / "crime.csv", rows=3)
     before = ingest_file(path, store_dir=store)
-    snapshot = {p.name: p.read_bytes() for p in store.iterdir()}
+    snapshot = store_snapshot(store)
     with path.open("ab") as fh:
         fh.write(GOOD.encode() * 40_000)  # 10 MB of good rows: the first MiB sniffs as UTF-8
         fh.write(GOOD.encode().replace(b"Southwest", b"\xff\xfe"))  # then bytes that are not UTF-8
     with pytest.raises(DataError, match="not valid UTF-8"):
         ingest_file(path, store_dir=store)
-    assert {p.name: p.read_bytes() for p in store.iterdir()} == snapshot
+    assert store_snapshot(store) == snapshot
     assert store_inventory(store)[0]["rows_kept"] == before["rows_kept"] == 3
 
 
