@@ -53,17 +53,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "handler", None) is None:
-        parser.print_help()
-        return EXIT_BAD_INPUT
     try:
-        code = int(args.handler(args))
+        code = _run(argv)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code
     except BrokenPipeError:
         return _stdout_closed()
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:  # --help or a usage error: argparse has printed; flush before leaving
+        sys.stdout.flush()
+        raise
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.handler(args))
     except SafetyMapError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
