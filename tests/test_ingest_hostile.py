@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -357,3 +358,13 @@ def test_utf8_file_with_one_cp1252_row_is_one_clear_error(tmp_path: Path) -> Non
     with pytest.raises(DataError, match="mixes encodings"):
         ingest_file(path, store_dir=tmp_path / "s")
     assert store_snapshot(tmp_path / "s") == {}
+
+
+def test_a_new_version_changes_the_store_folder_time(tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    path = rows_file(tmp_path / "crime.csv", good=2)
+    ingest_file(path, store_dir=store)
+    os.utime(store, (1_000_000, 1_000_000))
+    rows_file(path, good=3)
+    ingest_file(path, store_dir=store)
+    assert store.stat().st_mtime > 1_000_000  # the dashboard's inventory cache is keyed on it

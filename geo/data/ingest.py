@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import re
 import time
 from collections.abc import Sequence
@@ -151,6 +152,8 @@ def write_layer(
     for legacy in (store / data_name, store / q_name):  # the older flat layout, now superseded
         with contextlib.suppress(FileNotFoundError):
             legacy.unlink()
+    with contextlib.suppress(OSError):
+        os.utime(store)  # readers that cache on the store folder's time see the change at once
     return {**meta, "output": str(staged.final / data_name), "quarantine": str(staged.final / q_name)}
 
 
