@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import geopandas as gpd
@@ -141,3 +142,49 @@ def test_url_round_trip_is_exact(f: Filters) -> None:
     back, problems = Filters.from_query(f.to_query())
     assert problems == []
     assert back == f
+
+
+def test_year_zero_dates_from_a_link_are_refused_before_any_arithmetic() -> None:
+    f, problems = Filters.from_query({"from": "0001-01-01", "to": "0001-12-31"})
+    assert (f.start, f.end) == (None, None)
+    assert len(problems) == 2
+    assert all("1900-01-01" in p and "2100-12-31" in p for p in problems)
+    assert f.shifted_years(-1) == f  # the year-earlier comparison of the Map and Present pages
+    f, problems = Filters.from_query({"from": "1900-01-01", "to": "2100-12-31"})
+    assert problems == []
+    assert f.shifted_years(-1).start == dt.date(1899, 1, 1)
+
+
+def test_shifting_past_the_calendar_is_a_clear_error() -> None:
+    with pytest.raises(DataError, match="out of range"):
+        Filters(start=dt.date(1, 3, 1)).shifted_years(-1)
+
+
+@pytest.mark.parametrize("key", ["place", "from", "to", "cat", "rings"])
+def test_huge_values_are_refused_with_a_short_message(key: str) -> None:
+    raw = ("2020-01-01" if key in ("from", "to") else "Harvard Park") * 10_000  # over 100 KB
+    f, problems = Filters.from_query({key: raw, "sex": "F"})
+    assert f == Filters(sexes=("F",))
+    (problem,) = problems
+    assert problem.startswith(f"{key}=")
+    assert "too long" in problem
+    assert len(problem) < 120
+
+
+def test_refused_values_are_quoted_short_and_clean() -> None:
+    _, problems = Filters.from_query({"cat": "x" * 400 + "\x1b[2J"})
+    (problem,) = problems
+    assert "\x1b" not in problem
+    assert len(problem) < 300
+    _, problems = Filters.from_query({"place": "Harvard\nPark"})
+    assert problems
+    assert "control characters" in problems[0]
+
+
+def test_filters_from_links_stay_hashable_cache_keys() -> None:
+    a, _ = Filters.from_query({"place": "Harvard Park", "from": "2016-01-01", "cat": "homicide"})
+    b, _ = Filters.from_query({"cat": "homicide", "from": "2016-01-01", "place": "Harvard Park"})
+    assert hash(a) == hash(b)
+    assert {a: 1}[b] == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.place = "x"  # type: ignore[misc]

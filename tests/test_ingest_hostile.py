@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from geo.core.errors import DataError
 from geo.core.schema import INCIDENT_COLUMNS
 from geo.core.settings import use_config
 from geo.data.ingest import incidents_from_path, ingest_file, store_inventory
+from tests.store_helpers import store_snapshot
 
 HEADER = (
     "DR_NO,Date Rptd,DATE OCC,TIME OCC,AREA ,AREA NAME,Rpt Dist No,Part 1-2,Crm Cd,Crm Cd Desc,Mocodes,Vict Age,"
@@ -89,13 +92,13 @@ def test_failure_deep_in_the_file_leaves_the_previous_store(tmp_path: Path) -> N
     store = tmp_path / "store"
     path = lapd_file(tmp_path / "crime.csv", rows=3)
     before = ingest_file(path, store_dir=store)
-    snapshot = {p.name: p.read_bytes() for p in store.iterdir()}
+    snapshot = store_snapshot(store)
     with path.open("ab") as fh:
         fh.write(GOOD.encode() * 40_000)  # 10 MB of good rows: the first MiB sniffs as UTF-8
         fh.write(GOOD.encode().replace(b"Southwest", b"\xff\xfe"))  # then bytes that are not UTF-8
     with pytest.raises(DataError, match="not valid UTF-8"):
         ingest_file(path, store_dir=store)
-    assert {p.name: p.read_bytes() for p in store.iterdir()} == snapshot
+    assert store_snapshot(store) == snapshot
     assert store_inventory(store)[0]["rows_kept"] == before["rows_kept"] == 3
 
 
@@ -221,3 +224,147 @@ def test_cli_fetch_offline_says_so(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "are you offline" in err
     assert "nothing was written" in err
     assert not (tmp_path / "store").exists()
+
+
+# --- an ingest never loses a layer silently --------------------------------------------------
+
+SWAPPED = GOOD.replace("34.0141,-118.2978", "-118.2978,34.0141")  # LAT and LON exchanged
+
+
+def rows_file(path: Path, *, good: int = 0, swapped: int = 0) -> Path:
+    rows = [GOOD.replace("010304468", f"0103{i:05d}") for i in range(good)]
+    rows += [SWAPPED.replace("010304468", f"0107{i:05d}") for i in range(swapped)]
+    path.write_text(HEADER + "".join(rows))
+    return path
+
+
+def test_reingest_that_drops_every_row_is_refused_and_keeps_the_layer(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    path = rows_file(tmp_path / "crime.csv", good=3)
+    ingest_file(path, store_dir=store)
+    before = store_snapshot(store)
+    rows_file(path, swapped=3)  # the same export, saved with its coordinate columns swapped
+    with pytest.raises(DataError, match=r"0 rows instead of 3") as info:
+        ingest_file(path, store_dir=store)
+    assert "look swapped" in str(info.value)
+    assert "--replace" in str(info.value)
+    assert store_snapshot(store) == before
+    rep = ingest_file(path, store_dir=store, replace=True)  # asked for: written
+    assert (rep["rows_kept"], rep["dropped"]) == (0, {"outside_la_county": 3})
+    assert store_inventory(store)[0]["rows_kept"] == 0
+
+
+def test_reingest_with_fewer_rows_needs_replace_in_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "s"
+    path = rows_file(tmp_path / "crime.csv", good=4)
+    assert run(capsys, "ingest", str(path), "--store", str(store))[0] == 0
+    rows_file(path, good=2)
+    code, out, err = run(capsys, "ingest", str(path), "--store", str(store))
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert "2 rows instead of 4" in err
+    assert store_inventory(store)[0]["rows_kept"] == 4
+    code, out, _ = run(capsys, "ingest", str(path), "--store", str(store), "--replace")
+    assert (code, json.loads(out)["rows_kept"]) == (0, 2)
+    rows_file(path, good=6)  # growing needs nothing
+    assert run(capsys, "ingest", str(path), "--store", str(store))[0] == 0
+
+
+def test_a_first_ingest_that_keeps_nothing_is_refused(tmp_path: Path) -> None:
+    path = rows_file(tmp_path / "crime.csv", swapped=2)
+    with pytest.raises(DataError, match=r"none of the 2 rows .* can be kept .*look swapped.*nothing was written"):
+        ingest_file(path, store_dir=tmp_path / "s")
+    assert store_snapshot(tmp_path / "s") == {}
+
+
+def test_two_files_with_the_same_name_never_share_a_layer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "s"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = rows_file(tmp_path / "a" / "crime.csv", good=2)
+    second = lapd_file(tmp_path / "b" / "crime.csv", rows=5)
+    ingest_file(first, store_dir=store)
+    before = store_snapshot(store)
+    code, _, err = run(capsys, "ingest", str(second), "--store", str(store))
+    assert code == 2
+    assert "a different file" in err
+    assert "--name" in err
+    assert "--replace" in err
+    assert store_snapshot(store) == before
+    code, out, _ = run(capsys, "ingest", str(second), "--store", str(store), "--name", "lapd_csv-crime_b")
+    assert (code, json.loads(out)["layer"]) == (0, "lapd_csv-crime_b")
+    assert {(x["name"], x["rows_kept"]) for x in store_inventory(store)} == {
+        ("lapd_csv-crime", 2),
+        ("lapd_csv-crime_b", 5),
+    }
+    # a byte-identical copy of the first file elsewhere is the same source, not another one
+    copy = tmp_path / "crime.csv"
+    copy.write_bytes(first.read_bytes())
+    assert ingest_file(copy, store_dir=store)["rows_kept"] == 2
+
+
+def test_swapped_columns_get_a_hint_even_when_the_ingest_succeeds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = rows_file(tmp_path / "crime.csv", good=3, swapped=2)
+    code, out, err = run(capsys, "ingest", str(path), "--store", str(tmp_path / "s"))
+    assert code == 0
+    assert json.loads(out)["dropped"] == {"outside_la_county": 2}
+    assert "2 of the rows dropped as outside LA County" in err
+    assert "look swapped" in err
+    assert store_inventory(tmp_path / "s")[0]["problems"] == []
+
+
+def test_info_notices_a_layer_whose_parts_disagree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "s"
+    path = rows_file(tmp_path / "crime.csv", good=2)
+    old = ingest_file(path, store_dir=store)
+    rows_file(path, good=3, swapped=1)
+    new = ingest_file(path, store_dir=store)
+    assert run(capsys, "info", "--store", str(store))[0] == 0
+    # new data beside the old quarantine: what a crash between two renames used to leave
+    shutil.copyfile(old["quarantine"], new["quarantine"])
+    code, out, err = run(capsys, "info", "--store", str(store))
+    assert code == 1
+    (layer,) = json.loads(out)["layers"]
+    assert layer["problems"]
+    assert layer["error"]
+    assert err.startswith("problem: layer lapd_csv-crime:")
+    assert "quarantine" in err
+
+
+def test_layers_of_the_flat_layout_are_read_and_replaced_on_write(tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    path = rows_file(tmp_path / "crime.csv", good=2)
+    rep = ingest_file(path, store_dir=store)
+    # the older layout: <layer>.parquet and <layer>.quarantine.parquet directly in the store
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for key in ("output", "quarantine"):
+        shutil.copyfile(rep[key], flat / Path(rep[key]).name)
+    (layer,) = store_inventory(flat)
+    assert (layer["name"], layer["rows_kept"], layer["problems"]) == ("lapd_csv-crime", 2, [])
+    assert Path(layer["path"]) == flat / "lapd_csv-crime.parquet"
+    ingest_file(path, store_dir=flat)
+    assert sorted(p.name for p in flat.iterdir()) == ["lapd_csv-crime"]
+    (layer,) = store_inventory(flat)
+    assert layer["rows_kept"] == 2
+    assert Path(layer["path"]).parent.parent == flat / "lapd_csv-crime"
+
+
+def test_utf8_file_with_one_cp1252_row_is_one_clear_error(tmp_path: Path) -> None:
+    rows = [GOOD.replace("010304468", f"0103{i:05d}").replace("PL,,", "PEÑA Í,,") for i in range(3)]
+    path = tmp_path / "crime.csv"
+    path.write_bytes(HEADER.encode() + "".join(rows[:2]).encode("utf-8") + rows[2].encode("cp1252"))
+    with pytest.raises(DataError, match="mixes encodings"):
+        ingest_file(path, store_dir=tmp_path / "s")
+    assert store_snapshot(tmp_path / "s") == {}
+
+
+def test_a_new_version_changes_the_store_folder_time(tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    path = rows_file(tmp_path / "crime.csv", good=2)
+    ingest_file(path, store_dir=store)
+    os.utime(store, (1_000_000, 1_000_000))
+    rows_file(path, good=3)
+    ingest_file(path, store_dir=store)
+    assert store.stat().st_mtime > 1_000_000  # the dashboard's inventory cache is keyed on it

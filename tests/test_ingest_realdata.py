@@ -139,8 +139,9 @@ def test_ingest_store_roundtrip_and_idempotence(shared_data: Path, tmp_path: Pat
     src = shared_data / LAPD / "Crime_Data_from_2020_to_Present__sample10k_Ivanco19.csv.gz"
     first = ingest_file(src, store_dir=tmp_path)
     second = ingest_file(src, store_dir=tmp_path)
-    assert first["output"] == second["output"]
-    assert {p.name for p in tmp_path.iterdir()} == {Path(first["output"]).name, Path(first["quarantine"]).name}
+    assert first["layer"] == second["layer"]
+    assert Path(first["output"]).name == Path(second["output"]).name
+    assert [p.name for p in tmp_path.iterdir()] == [first["layer"]]  # one layer folder
     inv = store_inventory(tmp_path)
     assert len(inv) == 1
     layer = inv[0]

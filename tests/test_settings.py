@@ -150,3 +150,33 @@ def test_cli_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert exc.value.code == 0
     assert "demo" in capsys.readouterr().out
+
+
+def test_bad_environment_override_names_the_variable_not_the_file() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(DEFAULT_CONFIG, environ={"SAFETYMAP__MAP__ZOOM": "99"})
+    message = str(info.value)
+    assert "SAFETYMAP__MAP__ZOOM" in message
+    assert "got 99" in message
+    assert str(DEFAULT_CONFIG) not in message
+
+
+def test_unknown_environment_key_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match=r"SAFETYMAP__MAP__ZOMM: map\.zomm: unknown key") as info:
+        load_settings(DEFAULT_CONFIG, environ={"SAFETYMAP__MAP__ZOMM": "3"})
+    assert "config.yaml" not in str(info.value)
+
+
+def test_file_and_environment_problems_are_told_apart(tmp_path: Path) -> None:
+    cfg = write(tmp_path, demo_sources(tmp_path) + "map:\n  zoom: twelve\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, environ={"SAFETYMAP__PATROL__MAX_STOPS": "0"})
+    message = str(info.value)
+    assert f"bad config in {cfg}: map.zoom" in message
+    assert "environment variable SAFETYMAP__PATROL__MAX_STOPS: patrol.max_stops" in message
+    assert f"{cfg}: patrol" not in message
+
+
+def test_missing_data_file_from_environment_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"SAFETYMAP__SOURCES__INCIDENTS: sources\.incidents: file not found"):
+        load_settings(DEFAULT_CONFIG, environ={"SAFETYMAP__SOURCES__INCIDENTS": str(tmp_path / "nope.parquet")})

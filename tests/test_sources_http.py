@@ -18,6 +18,7 @@ from geo.core.settings import HttpSettings, Settings, SocrataSettings, SourceSet
 from geo.data.ingest import fetch_sources, store_inventory
 from geo.data.sources import arcgis, socrata
 from geo.data.sources._http import Client
+from tests.store_helpers import store_snapshot
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LAYER_URL = "https://services.example.com/arcgis/rest/services/LAPD_Division/FeatureServer/0"
@@ -114,14 +115,13 @@ def test_failed_fetch_leaves_the_previous_store_intact(tmp_path, fake_http, no_s
     good, _ = fake_http([fixture("socrata_legacy_page.json")[:2]])
     before = fetch_sources(["legacy"], settings=settings(tmp_path), session=good, sleep=no_sleep.append)[0]
     data_before = Path(before["output"]).read_bytes()
+    files_before = store_snapshot(tmp_path)
     bad, _ = fake_http(lambda req: reply)
     with pytest.raises((SourceError, DataError), match=match) as info:
         fetch_sources(["legacy"], settings=settings(tmp_path), session=bad, sleep=no_sleep.append)
     assert "store is unchanged" in str(info.value)
     assert Path(before["output"]).read_bytes() == data_before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [Path(before["output"]).name, Path(before["quarantine"]).name]
-    )
+    assert store_snapshot(tmp_path) == files_before
 
 
 def test_first_fetch_offline_writes_nothing(tmp_path, fake_http, no_sleep) -> None:

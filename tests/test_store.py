@@ -1,7 +1,9 @@
-"""Atomic writes and clear read errors."""
+"""Atomic writes, layers published whole (versions and one pointer) and clear read errors."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,7 +11,18 @@ import pytest
 import shapely
 
 from geo.core.errors import DataError
-from geo.core.store import atomic_path, read_geoparquet, read_metadata, write_geoparquet, write_text_atomic
+from geo.core.store import (
+    CURRENT,
+    MANIFEST,
+    atomic_path,
+    check_version,
+    current_version,
+    new_version,
+    read_geoparquet,
+    read_metadata,
+    write_geoparquet,
+    write_text_atomic,
+)
 from geo.data.datasets import load_incidents, load_places, place_by_name
 
 
@@ -74,3 +87,81 @@ def test_place_lookup_suggests_close_names() -> None:
     assert len(place_by_name(places, "harvard park")) == 1
     with pytest.raises(DataError, match=r"did you mean.*Harvard Park"):
         place_by_name(places, "Harvard")
+
+
+# --- versioned layer folders ---------------------------------------------------------------
+
+
+def publish(layer: Path, **files: str) -> Path:
+    with new_version(layer) as staged:
+        for name, text in files.items():
+            (staged.folder / name).write_text(text)
+    return staged.final
+
+
+def test_a_version_is_published_whole_and_readers_follow_the_pointer(tmp_path: Path) -> None:
+    layer = tmp_path / "roads"
+    assert current_version(layer) is None
+    first = publish(layer, a="1", b="1")
+    assert current_version(layer) == first
+    assert (layer / CURRENT).read_text().strip() == first.name
+    assert check_version(first) == []
+    manifest = json.loads((first / MANIFEST).read_text())
+    assert set(manifest["files"]) == {"a", "b"}
+    assert manifest["files"]["a"]["sha256"] == hashlib.sha256(b"1").hexdigest()
+    second = publish(layer, a="2", b="2")
+    assert current_version(layer) == second
+    assert (second / "a").read_text() == (second / "b").read_text() == "2"
+
+
+def test_a_failed_write_publishes_nothing_and_leaves_no_temp(tmp_path: Path) -> None:
+    layer = tmp_path / "roads"
+    first = publish(layer, a="1")
+
+    def interrupted() -> None:
+        with new_version(layer) as staged:
+            (staged.folder / "a").write_text("half")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        interrupted()
+    assert current_version(layer) == first
+    assert sorted(p.name for p in layer.iterdir()) == sorted([".lock", CURRENT, first.name])
+
+
+def test_the_next_write_removes_what_a_killed_one_left(tmp_path: Path) -> None:
+    layer = tmp_path / "roads"
+    v1 = publish(layer, a="1")
+    v2 = publish(layer, a="2")
+    # what a kill leaves: a half-written temp folder, a temp pointer, an unpublished version
+    (layer / ".tmp-deadbeef").mkdir()
+    (layer / ".tmp-deadbeef" / "a").write_text("half")
+    (layer / ".CURRENT.x1y2.tmp").write_text("v")
+    orphan = layer / "v20260101T000000000000Z-0badc0de"
+    orphan.mkdir()
+    assert current_version(layer) == v2
+    v3 = publish(layer, a="3")
+    # the new version and the one it replaced stay (a reader may have just resolved it)
+    assert sorted(p.name for p in layer.iterdir()) == sorted([".lock", CURRENT, v2.name, v3.name])
+    assert not v1.exists()
+
+
+def test_check_version_notices_changed_and_missing_files(tmp_path: Path) -> None:
+    v = publish(tmp_path / "roads", a="1", b="22")
+    (v / "a").write_text("9")
+    assert check_version(v, hashes=False) == []  # same size: only the hash tells
+    assert check_version(v) == [f"a in version {v.name} has changed since it was written"]
+    (v / "b").unlink()
+    assert f"b is missing from version {v.name}" in check_version(v)
+    (v / MANIFEST).unlink()
+    assert "manifest" in check_version(v)[0]
+
+
+def test_a_damaged_pointer_is_a_clear_error_and_the_next_write_repairs_it(tmp_path: Path) -> None:
+    layer = tmp_path / "roads"
+    publish(layer, a="1")
+    (layer / CURRENT).write_text("../../etc")
+    with pytest.raises(DataError, match="damaged"):
+        current_version(layer)
+    v = publish(layer, a="2")
+    assert current_version(layer) == v

@@ -158,6 +158,7 @@ def _run_rank(args: argparse.Namespace) -> int:
 def _run_zones(args: argparse.Namespace) -> int:
     from geo.analysis.zones import assign_zones, default_zone_key
     from geo.core.store import read_vector, write_text_atomic
+    from geo.core.text import to_csv_text
 
     settings = settings_for(args)
     zones = read_vector(args.zones)
@@ -165,7 +166,7 @@ def _run_zones(args: argparse.Namespace) -> int:
     inc = _incidents(args, settings)
     zone = assign_zones(inc, zones, key=key)
     table = pd.DataFrame({"incident_id": inc["incident_id"].astype(str).to_numpy(), "zone": zone.to_numpy()})
-    text = table.to_csv(index=False, lineterminator="\n", na_rep="")
+    text = to_csv_text(table)  # names such as "=HYPERLINK(...)" open as text in a spreadsheet
     if args.out:
         write_text_atomic(args.out, text)
     else:

@@ -11,6 +11,9 @@ from typing import Any
 from geo.cli._args import settings_for
 from geo.data.sources.detect import KINDS
 
+EXIT_STORE_PROBLEM = 1
+"""Exit code of ``info`` when a layer's parts disagree (the JSON is printed all the same)."""
+
 
 def _store_dir(args: argparse.Namespace) -> Path:
     if getattr(args, "store", None):
@@ -19,12 +22,15 @@ def _store_dir(args: argparse.Namespace) -> Path:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from geo.data.ingest import ingest_file
+    from geo.data.ingest import ingest_file, swap_hint
 
-    rep = ingest_file(Path(args.path), store_dir=_store_dir(args), kind=args.kind)
-    out = {k: rep[k] for k in ("kind", "rows_in", "rows_kept", "dropped", "output")}
+    rep = ingest_file(Path(args.path), store_dir=_store_dir(args), kind=args.kind, name=args.name, replace=args.replace)
+    out = {k: rep[k] for k in ("layer", "kind", "rows_in", "rows_kept", "dropped", "output")}
     out["quarantine"] = rep["quarantine"]
     print(json.dumps(out, sort_keys=False))
+    hint = swap_hint(int(rep.get("swapped_coordinates") or 0))
+    if hint:
+        print(f"hint: {hint}", file=sys.stderr)
     return 0
 
 
@@ -56,9 +62,12 @@ def _info(args: argparse.Namespace) -> int:
     from geo.data.ingest import store_inventory
 
     store = _store_dir(args)
-    layers: list[dict[str, Any]] = store_inventory(store)
+    layers: list[dict[str, Any]] = store_inventory(store, hashes=True)
     print(json.dumps({"store": str(store), "layers": layers}, indent=None))
-    return 0
+    broken = [layer for layer in layers if layer["problems"]]
+    for layer in broken:
+        print(f"problem: layer {layer['name']}: {'; '.join(layer['problems'])}", file=sys.stderr)
+    return EXIT_STORE_PROBLEM if broken else 0
 
 
 def register(subparsers: Any) -> None:
@@ -67,6 +76,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("path", help="CSV (.csv/.csv.gz), JSON, GeoJSON, shapefile, GeoPackage or xlsx file")
     p.add_argument("--kind", choices=KINDS, help="what the file holds (detected from its header when omitted)")
     p.add_argument("--store", metavar="DIR", help="store folder (default: sources.store_dir)")
+    p.add_argument("--name", metavar="LAYER", help="layer name (default: <kind>-<file name>)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="write even if the layer ends with fewer rows (or none) or held another file",
+    )
     p.set_defaults(handler=_ingest)
 
     f = subparsers.add_parser("fetch", help="pull the configured live sources (Socrata, ArcGIS) into the store")
@@ -77,6 +92,8 @@ def register(subparsers: Any) -> None:
     f.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     f.set_defaults(handler=_fetch)
 
-    i = subparsers.add_parser("info", help="list what the store holds: counts, date ranges, freshness")
+    i = subparsers.add_parser(
+        "info", help="list what the store holds: counts, date ranges, freshness; exit 1 if a layer's parts disagree"
+    )
     i.add_argument("--store", metavar="DIR", help="store folder (default: sources.store_dir)")
     i.set_defaults(handler=_info)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from geo.core.categories import CATEGORIES
 from geo.core.errors import DataError
+from geo.core.text import clean, clip
 
 WEAPON_GROUPS: tuple[str, ...] = ("firearm", "knife", "bodily_force", "other", "unknown")
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
@@ -33,6 +34,14 @@ SEXES: tuple[str, ...] = ("M", "F", "X")  # X: unknown, other or not recorded (L
 DESCENTS: tuple[str, ...] = ("H", "B", "W", "A", "O", "X")  # X: unknown or not recorded
 ASIAN_CODES = frozenset("ACDFGJKLPSUVZ")  # LAPD descent codes of Asian and Pacific Islander groups
 WEEKDAYS: tuple[int, ...] = tuple(range(7))  # Monday = 0
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+"""Dates a link may ask for; anything outside is refused before any date arithmetic."""
+MAX_QUERY_VALUE = 500
+"""Longest query-parameter value (characters) :meth:`Filters.from_query` reads; longer ones are refused."""
+MAX_PLACE = 200
+"""Longest place name (characters) a link may carry."""
+_ECHO_IN_PROBLEM = 40  # characters of a refused value quoted back in its problem line
 
 _FIREARM = ("GUN", "PISTOL", "RIFLE", "REVOLVER", "FIREARM", "SHOTGUN", "SEMI-AUTOMATIC", "AUTOMATIC WEAPON")
 _KNIFE = ("KNIFE", "BLADE", "DAGGER", "MACHETE", "SWORD", "CUTTING", "STABBING", "SCISSORS", "RAZOR", "ICE PICK")
@@ -140,10 +149,14 @@ class Filters:
         def shift(d: dt.date | None) -> dt.date | None:
             if d is None:
                 return None
+            year = d.year + years
+            if not dt.MINYEAR <= year <= dt.MAXYEAR:
+                msg = f"cannot shift {d} by {years} years: year {year} is out of range"
+                raise DataError(msg)
             try:
-                return d.replace(year=d.year + years)
+                return d.replace(year=year)
             except ValueError:  # 29 February
-                return d.replace(year=d.year + years, day=28)
+                return d.replace(year=year, day=28)
 
         return dataclasses.replace(self, start=shift(self.start), end=shift(self.end))
 
@@ -176,7 +189,14 @@ class Filters:
 
     @classmethod
     def from_query(cls, query: Mapping[str, str], *, default: Filters | None = None) -> tuple[Filters, list[str]]:
-        """Filters from query parameters, and a list of the parameters that were ignored (with why)."""
+        """Filters from query parameters, and a list of the parameters that were ignored (with why).
+
+        Values longer than :data:`MAX_QUERY_VALUE` (:data:`MAX_PLACE` for ``place``) and dates
+        outside :data:`EARLIEST_DATE` .. :data:`LATEST_DATE` are refused before they are parsed,
+        so a crafted link can neither stall the page nor break the date arithmetic of
+        :meth:`shifted_years`. Problem lines quote at most a short, cleaned part of the value;
+        they are plain text (show them with :func:`geo.core.text.echo`).
+        """
         base = default or cls()
         values: dict[str, Any] = {}
         problems: list[str] = []
@@ -184,9 +204,22 @@ class Filters:
         def split(raw: str) -> tuple[str, ...]:
             return tuple(v for v in (p.strip() for p in raw.split(",")) if v)
 
+        def day(raw: str) -> dt.date:
+            value = dt.date.fromisoformat(raw.strip())
+            if not EARLIEST_DATE <= value <= LATEST_DATE:
+                msg = f"dates must lie between {EARLIEST_DATE} and {LATEST_DATE}"
+                raise DataError(msg)
+            return value
+
+        def place(raw: str) -> str | None:
+            if clean(raw) != raw.strip():
+                msg = "a place name cannot hold control characters or line breaks"
+                raise DataError(msg)
+            return raw.strip() or None
+
         parsers = {
-            "from": ("start", lambda r: dt.date.fromisoformat(r)),
-            "to": ("end", lambda r: dt.date.fromisoformat(r)),
+            "from": ("start", day),
+            "to": ("end", day),
             "cat": ("categories", split),
             "weapon": ("weapons", split),
             "age": ("age_bands", split),
@@ -194,19 +227,25 @@ class Filters:
             "descent": ("descents", split),
             "wd": ("weekdays", lambda r: tuple(int(v) for v in split(r))),
             "hours": ("hours", lambda r: tuple(int(v) for v in r.split("-", 1))),
-            "place": ("place", lambda r: r.strip() or None),
+            "place": ("place", place),
             "rings": ("rings_m", lambda r: tuple(float(v) for v in split(r))),
         }
         for key, (attr, parse) in parsers.items():
             raw = query.get(key)
             if raw is None:
                 continue
+            raw = str(raw)
+            limit = MAX_PLACE if key == "place" else MAX_QUERY_VALUE
+            if len(raw) > limit:
+                problems.append(f"{key}=\u2026: the value is too long ({len(raw)} characters, at most {limit})")
+                continue
             try:
                 value = parse(raw)
                 one: dict[str, Any] = {attr: value}
                 dataclasses.replace(base, **one)  # validate this one field alone
             except (ValueError, DataError) as exc:
-                problems.append(f"{key}={raw!r}: {exc}")
+                quoted = clip(clean(raw), limit=_ECHO_IN_PROBLEM)
+                problems.append(f"{key}={quoted!r}: {clip(clean(exc))}")
                 continue
             values[attr] = value
         try:

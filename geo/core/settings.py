@@ -237,14 +237,22 @@ def _yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
+def _env_keys(environ: dict[str, str] | os._Environ[str]) -> dict[tuple[str, ...], str]:
+    """Setting path (``("map", "zoom")``) -> the ``SAFETYMAP__...`` variable that sets it."""
+    out: dict[tuple[str, ...], str] = {}
+    for name in environ:
+        if name.startswith(ENV_PREFIX):
+            keys = tuple(k.lower() for k in name[len(ENV_PREFIX) :].split("__") if k)
+            if keys:
+                out[keys] = name
+    return out
+
+
 def _env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX):
-            continue
-        keys = [k.lower() for k in name[len(ENV_PREFIX) :].split("__") if k]
-        if not keys:
-            continue
+    for keys_t, name in _env_keys(environ).items():
+        raw = environ[name]
+        keys = list(keys_t)
         try:
             value = _yaml(raw)
         except yaml.YAMLError:
@@ -280,6 +288,30 @@ def _describe(err: dict[str, Any]) -> str:
     if kind != "missing" and not isinstance(got, dict):
         return f"{loc}: {text} (got {got!r})"
     return f"{loc}: {text}"
+
+
+def _env_var_for(loc: tuple[str, ...], env_keys: dict[tuple[str, ...], str]) -> str | None:
+    """The environment variable that set the key at ``loc`` (or a section holding it), if any."""
+    for depth in range(len(loc), 0, -1):
+        name = env_keys.get(loc[:depth])
+        if name is not None:
+            return name
+    return None
+
+
+def _problems(errors: list[dict[str, Any]], *, chosen: Path, env_keys: dict[tuple[str, ...], str]) -> str:
+    """One message: file problems under the file's name, override problems under their variable's name."""
+    in_file: list[str] = []
+    in_env: list[str] = []
+    for err in errors:
+        loc = tuple(str(p) for p in err["loc"])
+        var = _env_var_for(loc, env_keys)
+        if var is None:
+            in_file.append(_describe(err))
+        else:
+            in_env.append(f"environment variable {var}: {_describe(err)}")
+    parts = [f"bad config in {chosen}: " + "; ".join(in_file)] if in_file else []
+    return "; ".join([*parts, *(f"bad {p}" for p in in_env)])
 
 
 def _resolve(path: Path, base: Path) -> Path:
@@ -326,21 +358,24 @@ def load_settings(
     if not isinstance(raw, dict):
         msg = f"config file {chosen} must hold a mapping of sections, got {type(raw).__name__}"
         raise ConfigError(msg)
+    env_keys = _env_keys(env)
     data = _merge(raw, _env_overrides(env))
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_describe(e) for e in exc.errors())  # type: ignore[arg-type]
-        msg = f"bad config in {chosen}: {problems}"
+        msg = _problems(exc.errors(), chosen=chosen, env_keys=env_keys)  # type: ignore[arg-type]
         raise ConfigError(msg) from None
 
     base = chosen.parent
     sources = settings.sources
     resolved = {k: _resolve(getattr(sources, k), base) for k in (*_PATH_KEYS, "store_dir")}
-    missing = [f"sources.{k}: file not found: {resolved[k]}" for k in _PATH_KEYS if not resolved[k].is_file()]
+    missing = [
+        {"loc": ("sources", k), "msg": f"file not found: {resolved[k]}", "type": "missing"}
+        for k in _PATH_KEYS
+        if not resolved[k].is_file()
+    ]
     if missing:
-        msg = f"bad config in {chosen}: " + "; ".join(missing)
-        raise ConfigError(msg)
+        raise ConfigError(_problems(missing, chosen=chosen, env_keys=env_keys))
     new_sources = sources.model_copy(update=resolved)
     patrol = settings.patrol.model_copy(update={"demo_network": _resolve(settings.patrol.demo_network, base)})
     return settings.model_copy(update={"sources": new_sources, "patrol": patrol, "config_path": chosen})

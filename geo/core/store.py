@@ -4,15 +4,36 @@ Every write goes to a temporary file in the destination folder and is renamed in
 so an interrupted write never leaves a half-written file and the previous version stays
 intact. Reads turn every failure (missing file, corrupt bytes, wrong format) into
 :class:`geo.core.errors.DataError` with the path in the message.
+
+A layer made of several files that must agree (data, quarantine, quality report) is written
+as one unit with :func:`new_version`: the files go into a fresh hidden folder, which is renamed
+to a version folder and then published by rewriting one small pointer file (``CURRENT``) with a
+single atomic rename::
+
+    <layer>/CURRENT                 name of the published version folder
+    <layer>/v<UTC time>-<random>/   the files of one version + manifest.json (sizes, SHA-256)
+
+Readers follow the pointer (:func:`current_version`), so they see the old set of files or the
+new one, never a mix, whatever moment a writer is killed at. The next write removes what an
+interrupted one left (hidden temporary folders and files, unpublished versions) and every
+version but the new one and the one it replaces (kept for readers that resolved the pointer
+just before the switch).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import hashlib
 import json
 import os
+import re
+import secrets
+import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +44,13 @@ import pyarrow.parquet as pq
 from geo.core.errors import DataError
 
 META_KEY = b"safetymap"
+CURRENT = "CURRENT"
+"""Pointer file of a versioned layer folder: the name of its published version."""
+MANIFEST = "manifest.json"
+"""File list of a version (name -> bytes and SHA-256), written last, before the version is published."""
+TEMP_PREFIX = "."
+VERSION_RE = re.compile(r"v\d{8}T\d{12}Z-[0-9a-f]{8}")
+_HASH_CHUNK = 1 << 20
 
 
 @contextlib.contextmanager
@@ -33,9 +61,7 @@ def atomic_path(dest: str | Path, *, suffix: str | None = None) -> Iterator[Path
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix or ".tmp", dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o666 & ~umask)
+    tmp.chmod(0o666 & ~_umask())
     try:
         yield tmp
         os.replace(tmp, dest)
@@ -115,3 +141,186 @@ def read_vector(path: str | Path) -> gpd.GeoDataFrame:
     if path.suffix.lower() in (".parquet", ".geoparquet"):
         return read_geoparquet(path)
     return _guard(path, lambda p: gpd.read_file(p, engine="pyogrio"), "vector")
+
+
+# --- versioned layer folders ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StagedVersion:
+    """A version being written: put its files in ``folder``; it is published as ``final``."""
+
+    folder: Path
+    final: Path
+
+    @property
+    def version(self) -> str:
+        """The version's name (its folder name once published)."""
+        return self.final.name
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (hex), read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or (on POSIX) a folder to disk; best effort where the OS cannot."""
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if path.is_dir() else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (one writer per layer; a no-op where flock is missing)."""
+    if sys.platform == "win32":  # pragma: no cover - the project runs on POSIX
+        yield
+        return
+    import fcntl
+
+    with (folder / ".lock").open("a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def current_version(layer_dir: str | Path) -> Path | None:
+    """The published version folder of ``layer_dir`` (None when nothing was ever published).
+
+    Raises
+    ------
+    DataError
+        The pointer file is unreadable or does not name a version.
+    """
+    pointer = Path(layer_dir) / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"cannot read the layer pointer {pointer}: {exc}"
+        raise DataError(msg) from exc
+    if not VERSION_RE.fullmatch(name):
+        msg = f"the layer pointer {pointer} is damaged: it does not name a version folder"
+        raise DataError(msg)
+    return pointer.parent / name
+
+
+def _clean(layer_dir: Path, *, keep: set[str] | None) -> None:
+    """Remove what interrupted writes left; with ``keep``, also every version not named in it."""
+    for entry in layer_dir.iterdir():
+        stale_temp = entry.name.startswith(TEMP_PREFIX) and entry.name != ".lock"
+        stale_version = keep is not None and VERSION_RE.fullmatch(entry.name) and entry.name not in keep
+        if not (stale_temp or stale_version):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
+
+
+def _manifest(folder: Path, version: str) -> dict[str, Any]:
+    files = {}
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        _fsync(path)
+        files[path.name] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+    written = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return {"version": version, "written_at": written, "files": files}
+
+
+@contextlib.contextmanager
+def new_version(layer_dir: str | Path) -> Iterator[StagedVersion]:
+    """Write a new version of a multi-file layer and publish it with one pointer switch.
+
+    The block writes its files into ``staged.folder``; when it succeeds, a manifest is added,
+    the folder is renamed to ``staged.final`` and ``CURRENT`` is switched to it. If the block
+    raises, or the process dies at any point, the published version is unchanged. One writer
+    per layer at a time (a lock file in ``layer_dir``).
+    """
+    layer_dir = Path(layer_dir)
+    layer_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(layer_dir):
+        _clean(layer_dir, keep=None)
+        try:
+            previous = current_version(layer_dir)
+        except DataError:
+            previous = None  # a damaged pointer is replaced by this write
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        staged = StagedVersion(
+            folder=Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}tmp-", dir=layer_dir)),
+            final=layer_dir / f"v{stamp}-{secrets.token_hex(4)}",
+        )
+        staged.folder.chmod(0o777 & ~_umask())
+        try:
+            yield staged
+            manifest = json.dumps(_manifest(staged.folder, staged.version), indent=1, sort_keys=True)
+            (staged.folder / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
+            _fsync(staged.folder / MANIFEST)
+            _fsync(staged.folder)
+            os.replace(staged.folder, staged.final)
+            _fsync(layer_dir)
+            write_text_atomic(layer_dir / CURRENT, staged.version + "\n")  # the one switch readers see
+            _fsync(layer_dir)
+        finally:
+            if staged.folder.exists():
+                shutil.rmtree(staged.folder, ignore_errors=True)
+        _clean(layer_dir, keep={staged.version} | ({previous.name} if previous else set()))
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def check_version(folder: str | Path, *, hashes: bool = True) -> list[str]:
+    """What is wrong with a published version folder (empty when its files agree with its manifest).
+
+    Checks that the folder exists, that its manifest names this version, and that every file
+    listed is present with the recorded size (and SHA-256 when ``hashes``).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return [f"the published version {folder.name} is missing"]
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        files = dict(manifest["files"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"the manifest of version {folder.name} is missing or unreadable ({type(exc).__name__})"]
+    problems = []
+    if manifest.get("version") != folder.name:
+        problems.append(f"the manifest of {folder.name} names version {manifest.get('version')!r}")
+    for name, expected in sorted(files.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name} is missing from version {folder.name}")
+        elif path.stat().st_size != expected.get("bytes"):
+            problems.append(f"{name} in version {folder.name} has changed size since it was written")
+        elif hashes and file_sha256(path) != expected.get("sha256"):
+            problems.append(f"{name} in version {folder.name} has changed since it was written")
+    return problems
+
+
+def parquet_rows(path: str | Path) -> int:
+    """Number of rows of a Parquet file, from its footer (no data read)."""
+    path = Path(path)
+    try:
+        return int(pq.read_metadata(path).num_rows)
+    except (OSError, pa.ArrowException) as exc:
+        msg = f"cannot read {path}: not a readable Parquet file ({exc})"
+        raise DataError(msg) from exc

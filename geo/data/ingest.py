@@ -1,21 +1,32 @@
 """Ingest into the local store: canonical GeoParquet layers, their quarantine and quality report.
 
-Layout of the store folder (``sources.store_dir``, ``data/cache`` by default)::
+Layout of the store folder (``sources.store_dir``, ``data/cache`` by default); each layer is one
+versioned folder (see :func:`geo.core.store.new_version`)::
 
-    <layer>.parquet             canonical rows (incidents or places) + extras, EPSG:4326, metadata
-    <layer>.quarantine.parquet  every dropped row as text, with ``source_row`` and ``reason``
+    <layer>/CURRENT                         the published version
+    <layer>/<version>/<layer>.parquet       canonical rows (incidents or places) + extras, EPSG:4326, metadata
+    <layer>/<version>/<layer>.quarantine.parquet   every dropped row as text, with ``source_row`` and ``reason``
+    <layer>/<version>/report.json           the quality report (the same as the data file's metadata)
+    <layer>/<version>/manifest.json         sizes and SHA-256 of the three files
 
-The metadata in ``<layer>.parquet`` (key ``safetymap``) is the quality report: layer, kind, table,
-source, url_or_file, fetched_at, ingested_at, rows_in, rows_kept, dropped (reason -> count),
-repaired_geometries, date_from, date_to, series_break, schema_version. Both files are written to
-temporary names and renamed only when both are complete, so a failed or interrupted ingest or
-fetch leaves the previous layer intact. Re-ingesting a file replaces its layer with the same rows.
+The quality report (metadata key ``safetymap``): layer, kind, table, source, url_or_file,
+source_path, source_sha256, fetched_at, ingested_at, rows_in, rows_kept, dropped (reason ->
+count), repaired_geometries, date_from, date_to, series_break, schema_version, version. The three
+files are published together by one pointer switch, so a failed, interrupted or killed ingest or
+fetch leaves the previous layer, whole. Layers of the older flat layout (``<layer>.parquet`` and
+``<layer>.quarantine.parquet`` in the store folder) are still read, and replaced on their next write.
+
+An ingest never shrinks or takes over a layer silently: a file that would leave a layer with
+fewer rows than it holds (or with none), or a different file whose name maps to an existing
+layer, is refused unless ``replace=True`` (``--replace``); ``name=`` (``--name``) stores it beside.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
+import os
 import re
 import time
 from collections.abc import Sequence
@@ -28,7 +39,16 @@ import pandas as pd
 from geo.core.errors import DataError, SourceError
 from geo.core.schema import SCHEMA_VERSION, coerce_incidents
 from geo.core.settings import Settings
-from geo.core.store import atomic_path, read_metadata, write_geoparquet
+from geo.core.store import (
+    CURRENT,
+    check_version,
+    current_version,
+    file_sha256,
+    new_version,
+    parquet_rows,
+    read_metadata,
+    write_geoparquet,
+)
 from geo.data.datasets import load_incidents
 from geo.data.sources import arcgis, socrata
 from geo.data.sources._accounting import LoadResult
@@ -37,6 +57,7 @@ from geo.data.sources.detect import INCIDENT_KINDS, detect_kind, load
 
 QUARANTINE_SUFFIX = ".quarantine.parquet"
 LAYER_SUFFIX = ".parquet"
+REPORT = "report.json"
 
 
 def layer_name(path: str | Path, kind: str) -> str:
@@ -48,9 +69,20 @@ def layer_name(path: str | Path, kind: str) -> str:
 
 
 def layer_paths(store_dir: str | Path, name: str) -> tuple[Path, Path]:
-    """Paths of a layer's data file and quarantine file."""
+    """Data and quarantine files of the published version of layer ``name``.
+
+    For a layer never written these are the paths of the older flat layout (which do not
+    exist either); use ``.exists()`` on the data file to ask whether the layer is there.
+
+    Raises
+    ------
+    DataError
+        The layer's pointer file is damaged.
+    """
     store = Path(store_dir)
-    return store / f"{name}{LAYER_SUFFIX}", store / f"{name}{QUARANTINE_SUFFIX}"
+    version = current_version(store / name)
+    folder = version if version is not None else store
+    return folder / f"{name}{LAYER_SUFFIX}", folder / f"{name}{QUARANTINE_SUFFIX}"
 
 
 def _iso(ts: dt.datetime) -> str:
@@ -88,7 +120,7 @@ def report(result: LoadResult, *, name: str, fetched_at: dt.datetime | None = No
 def write_layer(
     result: LoadResult, store_dir: str | Path, *, name: str, fetched_at: dt.datetime | None = None
 ) -> dict[str, Any]:
-    """Write a load result to the store atomically (data and quarantine together).
+    """Write a load result to the store as one new version (data, quarantine and report together).
 
     Returns
     -------
@@ -101,34 +133,124 @@ def write_layer(
         The accounting does not add up (nothing is written), or the store cannot be written.
     """
     result.check()
-    if not re.fullmatch(r"[a-z0-9_.-]+", name):
-        msg = f"layer name {name!r} must be lower-case letters, digits, '_', '-' or '.'"
+    if not re.fullmatch(r"[a-z0-9_][a-z0-9_.-]*", name):
+        msg = f"layer name {name!r} must be lower-case letters, digits, '_', '-' or '.' (not first)"
         raise DataError(msg)
-    data_path, q_path = layer_paths(store_dir, name)
+    store = Path(store_dir)
+    data_name, q_name = f"{name}{LAYER_SUFFIX}", f"{name}{QUARANTINE_SUFFIX}"
     meta = report(result, name=name, fetched_at=fetched_at)
-    meta["quarantine"] = q_path.name
     try:
-        with atomic_path(q_path, suffix=".parquet") as q_tmp, atomic_path(data_path, suffix=".parquet") as d_tmp:
-            result.quarantine.to_parquet(q_tmp, index=False, compression="zstd")
-            write_geoparquet(result.frame, d_tmp, metadata=meta)
+        with new_version(store / name) as staged:
+            meta.update(version=staged.version, quarantine=q_name)
+            result.quarantine.to_parquet(staged.folder / q_name, index=False, compression="zstd")
+            write_geoparquet(result.frame, staged.folder / data_name, metadata=meta)
+            text = json.dumps(meta, indent=1, sort_keys=True, default=str)
+            (staged.folder / REPORT).write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
-        msg = f"cannot write the store at {Path(store_dir)}: {exc}; the previous layer {name} is unchanged"
+        msg = f"cannot write the store at {store}: {exc}; the previous layer {name} is unchanged"
         raise DataError(msg) from exc
-    return {**meta, "output": str(data_path), "quarantine": str(q_path)}
+    for legacy in (store / data_name, store / q_name):  # the older flat layout, now superseded
+        with contextlib.suppress(FileNotFoundError):
+            legacy.unlink()
+    with contextlib.suppress(OSError):
+        os.utime(store)  # readers that cache on the store folder's time see the change at once
+    return {**meta, "output": str(staged.final / data_name), "quarantine": str(staged.final / q_name)}
+
+
+def _published_report(store: Path, name: str) -> dict[str, Any] | None:
+    """The stored report of layer ``name`` (None when absent or unreadable)."""
+    try:
+        data_path, _ = layer_paths(store, name)
+        return read_metadata(data_path) if data_path.exists() else None
+    except DataError:
+        return None  # a damaged layer may be replaced
+
+
+def _same_source(stored: dict[str, Any], path: Path, sha256: str) -> bool:
+    if stored.get("source_sha256") == sha256:
+        return True
+    where = stored.get("source_path") or stored.get("url_or_file")
+    try:
+        return where is not None and Path(str(where)).resolve() == path.resolve()
+    except (OSError, ValueError):
+        return False
+
+
+def swap_hint(n: int) -> str:
+    """A sentence when ``n`` rows dropped as outside LA County fall inside it with lat and lon exchanged."""
+    if n <= 0:
+        return ""
+    return (
+        f"{n} of the rows dropped as outside LA County fall inside it with latitude and longitude "
+        "exchanged: the latitude and longitude columns look swapped"
+    )
+
+
+def _refuse_loss(result: LoadResult, store: Path, name: str, path: Path, sha256: str) -> None:
+    """Raise unless writing ``result`` as layer ``name`` keeps every row the store holds and its source."""
+    stored = _published_report(store, name)
+    hint = swap_hint(int(result.notes.get("swapped_coordinates", 0)))
+    hint = f"; {hint}" if hint else ""
+    dropped = ", ".join(f"{k}: {v}" for k, v in sorted(result.dropped.items())) or "none dropped"
+    if stored is None:
+        if result.rows_kept == 0:
+            msg = (
+                f"none of the {result.rows_in} rows of {path} can be kept ({dropped}){hint}; nothing was "
+                "written (use --replace to store an empty layer anyway)"
+            )
+            raise DataError(msg)
+        return
+    if not _same_source(stored, path, sha256):
+        msg = (
+            f"layer {name!r} already holds {stored.get('url_or_file')}, a different file from {path}; the store "
+            f"is unchanged. Use --name NAME to store this file as another layer, or --replace to replace {name!r}"
+        )
+        raise DataError(msg)
+    before = int(stored.get("rows_kept") or 0)
+    if result.rows_kept < before:
+        msg = (
+            f"{path} would leave layer {name!r} with {result.rows_kept} rows instead of {before} ({dropped})"
+            f"{hint}; the store is unchanged (use --replace to replace the layer anyway)"
+        )
+        raise DataError(msg)
 
 
 def ingest_file(
-    path: str | Path, *, store_dir: str | Path, kind: str | None = None, name: str | None = None
+    path: str | Path,
+    *,
+    store_dir: str | Path,
+    kind: str | None = None,
+    name: str | None = None,
+    replace: bool = False,
 ) -> dict[str, Any]:
     """Load ``path`` (kind detected when None) and write it to the store; return the report.
 
     ``fetched_at`` is the file's modification time, so ingesting the same file again gives the
-    same layer, rows and metadata apart from ``ingested_at``.
+    same layer, rows and metadata apart from ``ingested_at`` and ``version``.
+
+    Parameters
+    ----------
+    name
+        Layer name (default: ``<kind>-<file stem>``, see :func:`layer_name`).
+    replace
+        Write even when the layer would end with fewer rows than it holds (or none), or when it
+        holds a different source file.
+
+    Raises
+    ------
+    DataError
+        The file cannot be read, or the write is refused (the message says why and what to do);
+        the store is unchanged.
     """
     path = Path(path)
     result = load(path, kind=kind)
+    layer = name or layer_name(path, result.kind)
+    sha256 = file_sha256(path)
+    if not replace:
+        _refuse_loss(result, Path(store_dir), layer, path, sha256)
+    result.notes.update(source_path=str(path.resolve()), source_sha256=sha256)
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-    return write_layer(result, store_dir, name=name or layer_name(path, result.kind), fetched_at=mtime)
+    return write_layer(result, store_dir, name=layer, fetched_at=mtime)
 
 
 def read_quarantine(store_dir: str | Path, name: str) -> pd.DataFrame:
@@ -140,50 +262,101 @@ def read_quarantine(store_dir: str | Path, name: str) -> pd.DataFrame:
     return pd.read_parquet(q_path)
 
 
-def store_inventory(store_dir: str | Path, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def _layer_names(store: Path) -> list[str]:
+    """Layers in the store: versioned folders with a pointer, and flat files of the older layout."""
+    names = {p.parent.name for p in store.glob(f"*/{CURRENT}")}
+    for path in store.glob(f"*{LAYER_SUFFIX}"):
+        if not path.name.endswith(QUARANTINE_SUFFIX) and not path.name.startswith("."):
+            names.add(path.name.removesuffix(LAYER_SUFFIX))
+    return sorted(names)
+
+
+def layer_problems(store_dir: str | Path, name: str, *, hashes: bool = False) -> list[str]:
+    """What disagrees among the parts of a stored layer (empty when data, quarantine and report agree).
+
+    Checks the published version against its manifest (sizes; SHA-256 too when ``hashes``), that
+    the data file's report names this layer and version, that ``report.json`` is the same report,
+    and that the row counts of the data and quarantine files match ``rows_kept`` and the dropped
+    counts.
+    """
+    store = Path(store_dir)
+    try:
+        version = current_version(store / name)
+    except DataError as exc:
+        return [str(exc)]
+    problems = check_version(version, hashes=hashes) if version is not None else []
+    if problems:
+        return problems
+    data_path, q_path = layer_paths(store, name)
+    try:
+        meta = read_metadata(data_path)
+        kept, quarantined = parquet_rows(data_path), parquet_rows(q_path) if q_path.exists() else None
+    except DataError as exc:
+        return [str(exc)]
+    if meta.get("layer") != name:
+        problems.append(f"the data file's report is for layer {meta.get('layer')!r}, not {name!r}")
+    if version is not None:
+        if meta.get("version") != version.name:
+            problems.append(f"the data file's report is of version {meta.get('version')!r}, not {version.name}")
+        try:
+            stored = json.loads((version / REPORT).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = None
+        if stored != json.loads(json.dumps(meta, default=str)):
+            problems.append(f"{REPORT} does not match the data file's report")
+    if kept != meta.get("rows_kept"):
+        problems.append(f"the data file holds {kept} rows but its report says {meta.get('rows_kept')}")
+    dropped = sum(dict(meta.get("dropped") or {}).values())
+    if quarantined is None:
+        problems.append("the quarantine file is missing")
+    elif quarantined != dropped or meta.get("rows_in") != meta.get("rows_kept", 0) + dropped:
+        problems.append(
+            f"the quarantine holds {quarantined} rows but the report counts {dropped} dropped "
+            f"of {meta.get('rows_in')} read, {meta.get('rows_kept')} kept"
+        )
+    return problems
+
+
+def store_inventory(
+    store_dir: str | Path, *, now: dt.datetime | None = None, hashes: bool = False
+) -> list[dict[str, Any]]:
     """One dict per stored layer, for the dashboard's Data page and ``python -m geo info``.
 
     Keys: name, kind, table, path, source, url_or_file, fetched_at, age_days, rows_in, rows_kept,
-    dropped, date_from, date_to, series_break, schema_version, quarantine (path or None), error
-    (None, or why the file could not be read). An absent folder is an empty store.
+    dropped, date_from, date_to, series_break, schema_version, version, quarantine (path or None),
+    problems (see :func:`layer_problems`; ``hashes`` also compares file contents with the
+    manifest) and error (None, or why the layer cannot be trusted). An absent folder is an empty store.
     """
     store = Path(store_dir)
     if not store.is_dir():
         return []
     now = now or dt.datetime.now(dt.UTC)
     out = []
-    for path in sorted(store.glob(f"*{LAYER_SUFFIX}")):
-        if path.name.endswith(QUARANTINE_SUFFIX) or path.name.startswith("."):
-            continue
-        name = path.name.removesuffix(LAYER_SUFFIX)
-        entry: dict[str, Any] = {"name": name, "path": str(path), "error": None}
+    for name in _layer_names(store):
         try:
-            meta = read_metadata(path)
+            path, q_path = layer_paths(store, name)
         except DataError as exc:
-            meta = {}
-            entry["error"] = str(exc)
-        q_path = layer_paths(store, name)[1]
+            path, q_path = store / name / CURRENT, store / name / CURRENT
+            meta: dict[str, Any] = {}
+            problems = [str(exc)]
+        else:
+            problems = layer_problems(store, name, hashes=hashes)
+            try:
+                meta = read_metadata(path)
+            except DataError:
+                meta = {}
         age = None
-        with contextlib.suppress(TypeError, ValueError):
+        with contextlib.suppress(KeyError, TypeError, ValueError):
             age = round((now - dt.datetime.fromisoformat(meta["fetched_at"])).total_seconds() / 86400, 2)
-        entry.update(
-            {
-                "kind": meta.get("kind"),
-                "table": meta.get("table"),
-                "source": meta.get("source"),
-                "url_or_file": meta.get("url_or_file"),
-                "fetched_at": meta.get("fetched_at"),
-                "age_days": age,
-                "rows_in": meta.get("rows_in"),
-                "rows_kept": meta.get("rows_kept"),
-                "dropped": meta.get("dropped", {}),
-                "date_from": meta.get("date_from"),
-                "date_to": meta.get("date_to"),
-                "series_break": meta.get("series_break"),
-                "schema_version": meta.get("schema_version"),
-                "quarantine": str(q_path) if q_path.exists() else None,
-            }
-        )
+        entry: dict[str, Any] = {"name": name, "path": str(path)}
+        entry.update({k: meta.get(k) for k in ("kind", "table", "source", "url_or_file", "fetched_at")})
+        entry["age_days"] = age
+        entry.update({k: meta.get(k) for k in ("rows_in", "rows_kept")})
+        entry["dropped"] = meta.get("dropped", {})
+        entry.update({k: meta.get(k) for k in ("date_from", "date_to", "series_break", "schema_version", "version")})
+        entry["quarantine"] = str(q_path) if q_path.exists() else None
+        entry["problems"] = problems
+        entry["error"] = "; ".join(problems) if problems else None
         out.append(entry)
     return out
 

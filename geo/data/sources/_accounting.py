@@ -102,6 +102,12 @@ class _Base:
         self.seen: set[str] = set()
         self.notes: dict[str, Any] = {}
 
+    def _note_swapped(self, reason: np.ndarray, swapped: np.ndarray) -> None:
+        """Count rows about to be dropped as outside the county that fit it with lat and lon exchanged."""
+        n = int((swapped & (reason == "")).sum())
+        if n:
+            self.notes["swapped_coordinates"] = self.notes.get("swapped_coordinates", 0) + n
+
     def malformed(self, rows: list[Any]) -> None:
         """Account for rows the CSV parser could not split (objects with ``row`` and ``text``)."""
         if not rows:
@@ -219,6 +225,7 @@ class IncidentAccountant(_Base):
         _mark(reason, ~np.isfinite(lat) | ~np.isfinite(lon), "no_coordinates")
         _mark(reason, (lat == 0) | (lon == 0), "zero_coordinates")
         with np.errstate(invalid="ignore"):
+            self._note_swapped(reason, ~in_la_county(lon, lat) & in_la_county(lat, lon))
             _mark(reason, ~in_la_county(lon, lat), "outside_la_county")
         self._split(staged, raw, reason, ids, np.asarray(source_row))
 
@@ -297,6 +304,7 @@ class PlaceAccountant(_Base):
                 y = np.full(n, np.nan)
                 x[usable] = shapely.get_x(np.asarray(geoms.array, dtype=object)[usable])
                 y[usable] = shapely.get_y(np.asarray(geoms.array, dtype=object)[usable])
+                self._note_swapped(reason, usable & ~in_la_county(x, y) & in_la_county(y, x))
                 _mark(reason, usable & ~in_la_county(x, y), "outside_la_county")
         fixed, repaired = repair(geoms)
         staged = staged.set_geometry(fixed)

@@ -172,7 +172,7 @@ def iter_csv_blocks(head: CsvHead, *, block_bytes: int = BLOCK_BYTES) -> Iterato
     try:
         stream = pa.input_stream(str(head.path), compression="detect")
         reader = pacsv.open_csv(stream, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts)
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # the first block is decoded here
         raise _csv_error(head.path, exc) from exc
     with reader:
         while True:
@@ -193,6 +193,8 @@ def _csv_error(path: Path, exc: BaseException) -> DataError:
     text = str(exc)
     if "straddling" in text or "block size" in text:
         msg = f"{path}: a row is longer than {BLOCK_BYTES // (1 << 20)} MiB; this is not an LAPD-style export"
+    elif isinstance(exc, UnicodeDecodeError) and exc.encoding.replace("_", "-") != "utf-8":
+        msg = f"{path}: the text mixes encodings (it is not valid {exc.encoding} either); re-save it as 'CSV UTF-8'"
     elif "UTF8" in text or "utf-8" in text.lower() or isinstance(exc, UnicodeDecodeError):
         msg = f"{path}: text is not valid UTF-8 past the first MiB; re-save the file as 'CSV UTF-8'"
     else:
