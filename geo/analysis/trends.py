@@ -128,6 +128,17 @@ def _uncover(
     return out
 
 
+def _every_zone(long: pd.DataFrame, zones: list[str]) -> pd.DataFrame:
+    """``long`` with a zero row per period for every zone in ``zones`` that had no incident."""
+    periods = long[["period", "period_start", "era"]].drop_duplicates()
+    missing = [z for z in zones if z not in set(long["zone"].astype(str))]
+    if not missing or periods.empty:
+        return long
+    extra = periods.merge(pd.DataFrame({"zone": missing}), how="cross").assign(count=0)
+    out = pd.concat([long, extra[long.columns]], ignore_index=True)
+    return out.sort_values(["zone", "period_start"], kind="stable").reset_index(drop=True)
+
+
 def place_series(
     incidents: gpd.GeoDataFrame,
     place: object,
@@ -187,8 +198,9 @@ def zone_series(
 ) -> pd.DataFrame:
     """One :func:`time_series` per zone (column ``zone``); incidents outside every zone are left out.
 
-    With a ``coverage``, zones outside it have missing counts (``coverage = "no_data"``) and
-    periods outside its dates are missing (see the module docstring).
+    With a ``coverage``, every zone is listed (zones without incidents with 0), zones outside it
+    have missing counts (``coverage = "no_data"``) and periods outside its dates are missing (see
+    the module docstring).
     """
     zone = assign_zones(incidents, zones, key=key)
     tagged = incidents.assign(zone=zone.to_numpy())
@@ -209,7 +221,10 @@ def zone_series(
     zone_key = zones[key or default_zone_key(zones)].astype("string").to_numpy()
     judged = place_coverage(zones, coverage, within_m=0.0, min_share=min_share)
     gone = pd.Series((judged["coverage"] == NO_DATA).to_numpy(), index=zone_key).groupby(level=0).all()
+    if only is not None:
+        gone = gone[gone.index.isin(list(only))]
     attrs = dict(out.attrs)
+    out = _every_zone(out, list(gone.index))
     out = _uncover(out, coverage, freq=freq, gone=gone, by="zone")
     out.attrs.update(attrs)
     return out
