@@ -77,3 +77,28 @@ def test_osm_failures_are_one_clear_error() -> None:
         parks.fetch_osm_parks(133.98, -118.3, 500, features_from_point=offline)
     with pytest.raises(DataError, match="osmnx features"):
         parks.from_osm_features(osm_answer().reset_index(drop=True), origin="x")
+
+
+def test_cli_writes_the_osm_layer_and_keeps_an_existing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fresh_settings: None
+) -> None:
+    import osmnx
+
+    from geo.cli import main
+
+    asked: list[tuple[Any, ...]] = []
+
+    def recorded(center: tuple[float, float], *, tags: dict[str, Any], dist: float) -> gpd.GeoDataFrame:
+        asked.append((center, dist))
+        return osm_answer()
+
+    monkeypatch.setattr(osmnx, "features_from_point", recorded)
+    monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(tmp_path))
+    assert main(["osm-parks", "--lat", "33.984", "--lon", "-118.305", "--dist", "800"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert asked == [((33.984, -118.305), 800.0)]
+    assert (out["layer"], out["source"], out["rows_kept"]) == ("parks-osm", "osm", 3)
+    assert gpd.read_parquet(out["output"])["place_id"].str.startswith("park:osm-").all()
+    assert main(["osm-parks"]) == 2
+    assert "--replace" in capsys.readouterr().err
+    assert len(asked) == 1  # refused before asking OpenStreetMap again
