@@ -16,6 +16,7 @@ from geo.core.categories import (
     is_violent_nibrs,
     violent_mask,
 )
+from geo.core.errors import DataError
 
 # The FBI/LAPD Part 1 violent offenses, written out here independently of the module.
 PART1_VIOLENT_LAPD = {"110", "113", "121", "122", "815", "820", "821", "210", "220"}
@@ -76,3 +77,8 @@ def test_per_victim_sources() -> None:
     assert is_per_victim(["latimes_homicides"])
     assert not is_per_victim(["latimes_homicides", "lapd_legacy_csv"])
     assert not is_per_victim([])
+
+
+def test_violent_mask_needs_the_canonical_columns() -> None:
+    with pytest.raises(DataError, match="offense_code"):
+        violent_mask(pd.DataFrame({"source": ["lapd_legacy_csv"]}))

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from geo.core.errors import DataError
+
 CATEGORIES: tuple[str, ...] = (
     "homicide",
     "assault_with_weapon",
@@ -190,8 +192,8 @@ def violent_mask(incidents: pd.DataFrame) -> pd.Series:
     """
     for col in ("source", "offense_code"):
         if col not in incidents.columns:
-            msg = f"violent_mask needs a {col!r} column"
-            raise KeyError(msg)
+            msg = f"violent_mask needs a {col!r} column (canonical incident table)"
+            raise DataError(msg)
     source = incidents["source"].astype("string").fillna("")
     code = incidents["offense_code"].astype("string").fillna("").str.strip()
     nibrs = source.str.startswith("lapd_nibrs").to_numpy(dtype=bool)

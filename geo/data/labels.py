@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.core.categories import PER_VICTIM_SOURCES
+from geo.core.errors import DataError
 from geo.core.i18n import catalog, fmt_date, fmt_int, t
 from geo.core.projection import METRIC, WGS84
 from geo.data.coverage import Coverage, source_area
@@ -46,7 +47,7 @@ def unit_word(unit: str, lang: str, *, count: int | None = None) -> str:
     """
     if unit not in UNITS:
         msg = f"unknown unit {unit!r}; expected one of {list(UNITS)}"
-        raise ValueError(msg)
+        raise DataError(msg)
     number = "one" if count == 1 else "many"
     return t(f"unit.{unit}.{number}", lang)
 
