@@ -106,6 +106,7 @@ def test_place_by_name_aliases_and_ambiguity() -> None:
     assert place_by_name(table, "harvard parkette")["place_id"].tolist() == ["park:2"]
     with pytest.raises(DataError, match=r"ambiguous: 2 places match.*park:3.*park:4"):
         place_by_name(table, "South Park")
+    assert place_by_name(table, "PARK:4")["place_id"].tolist() == ["park:4"]
     with pytest.raises(DataError, match="did you mean"):
         place_by_name(table, "Harvard")
     with pytest.raises(DataError, match="non-empty"):

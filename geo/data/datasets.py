@@ -74,10 +74,11 @@ def place_by_name(
 
     ``name`` is compared with :func:`geo.data.aliases.name_key` (case and punctuation ignored) to
     the place names, then to the pickers' labels (``labels``, e.g. ``"South Park (Park, Watts)"``
-    from :func:`geo.data.labels.place_labels`), then through the alias table (``Harvard Park`` finds
-    ``Jackie Tatum/Harvard Recreation Center``). Rows sharing one ``place_id`` are one place. When
-    several places match, a polygon absorbs points of the same place within ``match_m`` metres
-    (:func:`geo.data.aliases.merge_places`); if more than one place is left the name is ambiguous.
+    from :func:`geo.data.labels.place_labels`), then to the ``place_id`` values, then through the
+    alias table (``Harvard Park`` finds ``Jackie Tatum/Harvard Recreation Center``). Rows sharing
+    one ``place_id`` are one place. When several places match, a polygon absorbs points of the
+    same place within ``match_m`` metres (:func:`geo.data.aliases.merge_places`); if more than one
+    place is left the name is ambiguous.
 
     Raises
     ------
@@ -94,6 +95,8 @@ def place_by_name(
     hit = places[(names == key).to_numpy()]
     if hit.empty and labels is not None:
         hit = places[(labels.reindex(places.index).map(name_key) == key).to_numpy()]
+    if hit.empty and "place_id" in places.columns:
+        hit = places[(places["place_id"].astype(str).str.casefold() == name.strip().casefold()).to_numpy()]
     if hit.empty:
         canon = al.key(name)
         hit = places[(places["name"].map(al.key) == canon).to_numpy() & (canon != "")]
@@ -109,7 +112,10 @@ def place_by_name(
         if merged["place_id"].astype(str).nunique() > 1:
             shown = labels.reindex(hit.index) if labels is not None else hit["name"] + " [" + ids + "]"
             candidates = sorted(dict.fromkeys(shown.astype(str)))
-            msg = f"the place name {name!r} is ambiguous: {len(candidates)} places match ({candidates[:10]}); name one"
+            msg = (
+                f"the place name {name!r} is ambiguous: {len(candidates)} places match ({candidates[:10]}); "
+                "name one by its label or its place_id (in brackets)"
+            )
             raise DataError(msg)
         hit = hit[hit["place_id"].astype(str).isin(merged["place_id"].astype(str))]
     return hit
