@@ -11,6 +11,7 @@ import shapely
 from geo.analysis.rings import assign_rings, band_labels, distance_to_place, rank_places, ring_counts, ring_summary
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC
+from geo.data.coverage import Coverage
 from tests.analysis_helpers import ORIGIN, lonlat_points, metric_points, square
 
 X0, Y0 = ORIGIN
@@ -167,3 +168,47 @@ def test_ring_polygons_match_the_bands_they_draw() -> None:
     point_bands = ring_polygons(shapely.Point(-118.3, 33.98), rings_m=(75,))
     assert list(point_bands["band"]) == ["0-75"]
     assert point_bands.to_crs(METRIC).area.iloc[0] == pytest.approx(math.pi * 75**2, rel=2e-3)
+
+
+def _coverage_of(*shapes: shapely.Geometry, date_from: str | None = None, date_to: str | None = None) -> Coverage:
+    area = gpd.GeoSeries([shapely.union_all(list(shapes))], crs=METRIC).to_crs("EPSG:4326").iloc[0]
+    return Coverage(area, "points_hull", guess=True, date_from=date_from, date_to=date_to)
+
+
+def test_rank_places_outside_the_coverage_are_no_data_not_zero() -> None:
+    places = gpd.GeoDataFrame(
+        {"place_id": ["a", "b", "c"], "name": ["Covered", "Edge", "Outside"], "kind": ["park"] * 3},
+        geometry=[square(X0, Y0, 100), square(X0 + 1000, Y0, 100), square(X0 + 5000, Y0, 100)],
+        crs=METRIC,
+    ).to_crs("EPSG:4326")
+    inc = _pts([(50, 50), (1050, 50), (1050, 60)], dates=["2014-01-01", "2014-06-01", "2015-01-01"])
+    # covers "Covered" with 500 m to spare and the western half of "Edge"
+    cov = _coverage_of(square(X0 - 500, Y0 - 500, 1550))
+    table = rank_places(inc, places, within_m=150, years=1.0, coverage=cov).set_index("name")
+    assert table.loc["Covered", "coverage"] == "covered"
+    assert table.loc["Edge", "coverage"] == "partial"
+    assert table.loc["Outside", "coverage"] == "no_data"
+    assert pd.isna(table.loc["Outside", "count"])
+    assert pd.isna(table.loc["Outside", "rank"])
+    assert np.isnan(table.loc["Outside", "per_year"])
+    assert table.loc["Edge", "count"] == 2  # partial keeps its counts, flagged
+    assert table.index[-1] == "Outside"
+    # share of the "Edge" square grown by 150 m that lies west of the coverage's east edge (x = X0 + 1050)
+    grown = square(X0 + 1000, Y0, 100).buffer(150, quad_segs=16)
+    inside = grown.intersection(square(X0 - 500, Y0 - 500, 1550)).area / grown.area
+    assert table.loc["Edge", "coverage_share"] == pytest.approx(inside, rel=1e-3)
+    plain = rank_places(inc, places, within_m=150, years=1.0)
+    assert "coverage" not in plain.columns
+    assert plain.set_index("name").loc["Outside", "count"] == 0
+
+
+def test_ring_summary_without_data_has_no_counts() -> None:
+    inc = _pts([(50, 50)])
+    cov = _coverage_of(square(X0 - 1000, Y0 - 1000, 2000))
+    inside = ring_summary(inc, gpd.GeoSeries([square(X0, Y0, 100)], crs=METRIC), coverage=cov)
+    assert inside["coverage"] == "covered"
+    assert inside["inside"] == 1
+    far = ring_summary(inc, gpd.GeoSeries([shapely.Point(X0 + 9000, Y0)], crs=METRIC), coverage=cov)
+    assert far["coverage"] == "no_data"
+    assert far["total_within"] is None
+    assert [r["count"] for r in far["rings"]] == [None, None, None]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 
 from geo.analysis.trends import place_series, time_series, zone_series
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC
+from geo.data.coverage import Coverage
 from tests.analysis_helpers import ORIGIN, metric_points, square
 
 X0, Y0 = ORIGIN
@@ -56,3 +58,26 @@ def test_bad_input() -> None:
         time_series(_inc(), start="2025-01-01", end="2024-01-01")
     with pytest.raises(AnalysisError, match="cannot split"):
         time_series(_inc(), by="nope")
+
+
+def test_series_outside_the_coverage_are_no_data() -> None:
+    area = gpd.GeoSeries([square(X0 - 1000, Y0 - 1000, 1800)], crs=METRIC).to_crs("EPSG:4326").iloc[0]
+    cov = Coverage(area, "points_hull", guess=True, date_from="2024-02-10", date_to="2024-05-31")
+    park = gpd.GeoSeries([square(X0, Y0, 100)], crs=METRIC)
+    ps = place_series(_inc(), park, within_m=100, freq="month", coverage=cov)
+    assert ps.attrs["coverage"] == "covered"
+    # January lies wholly before the first covered day and June after the last: no data, not 0
+    assert ps["count"].isna().tolist() == [True, False, False, False, False, True]
+    assert ps["count"].dropna().tolist() == [0, 1, 0, 0]
+    far = gpd.GeoSeries([square(X0 + 5000, Y0, 100)], crs=METRIC)
+    gone = place_series(_inc(), far, within_m=100, freq="month", coverage=cov)
+    assert gone.attrs["coverage"] == "no_data"
+    assert gone["count"].isna().all()
+    zones = gpd.GeoDataFrame(
+        {"name": ["A", "B"]}, geometry=[square(X0, Y0, 100), square(X0 + 5000, Y0, 100)], crs=METRIC
+    ).to_crs("EPSG:4326")
+    zs = zone_series(_inc(), zones, freq="year", coverage=cov)
+    by_zone = zs.set_index("zone")
+    assert by_zone.loc["B", "coverage"] == "no_data"
+    assert pd.isna(by_zone.loc["B", "count"])
+    assert by_zone.loc["A", "count"] == 3

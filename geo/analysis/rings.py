@@ -37,9 +37,12 @@ from geo.core.validate import (
     positive,
     union_metric,
 )
+from geo.data.coverage import NO_DATA, Coverage, place_coverage
 
 INSIDE = "inside"
 PERIODS = ("year", "month")
+DEFAULT_MIN_SHARE = 0.95
+"""Default share of a place's surroundings the coverage must hold (``workspace.coverage_min_share``)."""
 
 
 def _is_areal(geom: BaseGeometry) -> bool:
@@ -207,12 +210,20 @@ def ring_counts(
 
 
 def ring_summary(
-    incidents: gpd.GeoDataFrame, place: object, *, rings_m: Sequence[float] = (75, 150, 400)
+    incidents: gpd.GeoDataFrame,
+    place: object,
+    *,
+    rings_m: Sequence[float] = (75, 150, 400),
+    coverage: Coverage | None = None,
+    min_share: float = DEFAULT_MIN_SHARE,
 ) -> dict[str, Any]:
     """``{"inside": n, "rings": [{"from_m", "to_m", "count"}, ...], "total_within": n}`` (metres).
 
     ``total_within`` is ``inside`` plus every ring; ``point_place`` says whether the place
-    is a point (no inside, distances from the point).
+    is a point (no inside, distances from the point). With a ``coverage`` (the incident layer's,
+    :mod:`geo.data.coverage`) the summary also has ``coverage`` (``covered``, ``partial`` or
+    ``no_data``, judged on the outer ring) and ``coverage_share``; for ``no_data`` every count is
+    None: the data say nothing about the place, which is not the same as zero.
     """
     table = ring_counts(incidents, place, rings_m=rings_m)
     geom = union_metric(place, "place")
@@ -221,12 +232,21 @@ def ring_summary(
         {"from_m": float(r.from_m), "to_m": float(r.to_m), "count": int(r.count)}
         for r in table[table["band"] != INSIDE].itertuples()
     ]
-    return {
+    out: dict[str, Any] = {
         "inside": inside,
         "rings": rings,
         "total_within": inside + sum(r["count"] for r in rings),
         "point_place": not _is_areal(geom),
     }
+    if coverage is not None:
+        shape = gpd.GeoSeries([geom], crs=METRIC).to_crs("EPSG:4326")
+        judged = place_coverage(shape, coverage, within_m=float(max(rings_m)), min_share=min_share).iloc[0]
+        out["coverage"] = str(judged["coverage"])
+        out["coverage_share"] = float(judged["coverage_share"])
+        if out["coverage"] == NO_DATA:
+            out["inside"] = out["total_within"] = None
+            out["rings"] = [{**r, "count": None} for r in rings]
+    return out
 
 
 def _period_years(incidents: gpd.GeoDataFrame, years: float | None) -> float:
@@ -237,7 +257,7 @@ def _period_years(incidents: gpd.GeoDataFrame, years: float | None) -> float:
         raise AnalysisError(msg)
     dates = local_dates(incidents)
     span_days = (dates.max() - dates.min()).days + 1
-    return max(span_days, 1) / 365.25
+    return float(max(span_days, 1) / 365.25)
 
 
 def rank_places(
@@ -247,6 +267,8 @@ def rank_places(
     within_m: float = 150.0,
     kind: str | Sequence[str] | None = None,
     years: float | None = None,
+    coverage: Coverage | None = None,
+    min_share: float = DEFAULT_MIN_SHARE,
 ) -> gpd.GeoDataFrame:
     """Rank places by incidents inside them or within ``within_m`` metres of their border.
 
@@ -266,6 +288,13 @@ def rank_places(
     years
         Length of the period in years for the per-year rates; default: the span of the
         incidents' dates (first to last, inclusive).
+    coverage
+        The incident layer's coverage (:mod:`geo.data.coverage`). Places outside it are
+        ``no_data``: their ``count`` and rates are missing (not 0) and they are listed last
+        with no rank; ``partial`` places (less than ``min_share`` of the place grown by
+        ``within_m`` covered) keep their counts, flagged.
+    min_share
+        Share in (0, 1] of a place's surroundings the coverage must hold to be ``covered``.
 
     Returns
     -------
@@ -273,7 +302,9 @@ def rank_places(
         EPSG:4326, one row per place sorted by ``per_km_year`` (points by ``per_year``):
         ``rank, place_id, name, kind, count, border_km, years, per_year, per_km_year`` and
         geometry. ``border_km`` is the perimeter in km (NaN for point places, which have
-        no border; their ``per_km_year`` is NaN).
+        no border; their ``per_km_year`` is NaN). With a ``coverage``: ``coverage`` and
+        ``coverage_share`` columns, ``count`` as nullable ``Int64`` and ``rank`` missing for
+        ``no_data`` places.
     """
     check_points(incidents)
     within = positive(within_m, "within_m", "metres")
@@ -314,9 +345,23 @@ def rank_places(
     out["per_year"] = out["count"] / n_years
     out["per_km_year"] = out["per_year"] / out["border_km"]
     out["_key"] = out["per_km_year"].fillna(-1.0)
-    out = out.sort_values(["_key", "per_year", "name"], ascending=[False, False, True], kind="stable")
-    out = out.drop(columns="_key").reset_index(drop=True)
-    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    out["_gone"] = False
+    if coverage is not None:
+        judged = place_coverage(out, coverage, within_m=within, min_share=min_share)
+        out["coverage"] = judged["coverage"].to_numpy()
+        out["coverage_share"] = judged["coverage_share"].to_numpy()
+        gone = out["coverage"] == NO_DATA
+        out["_gone"] = gone
+        out["count"] = out["count"].astype("Int64").mask(gone)
+        out.loc[gone, ["per_year", "per_km_year"]] = np.nan
+    out = out.sort_values(
+        ["_gone", "_key", "per_year", "name"], ascending=[True, False, False, True], kind="stable"
+    ).reset_index(drop=True)
+    ranks = pd.array(np.arange(1, len(out) + 1), dtype="Int64")
+    out.insert(0, "rank", ranks if coverage is not None else np.arange(1, len(out) + 1))
+    if coverage is not None:
+        out["rank"] = out["rank"].mask(out["_gone"])
+    out = out.drop(columns=["_key", "_gone"])
     return to_wgs84(out)
 
 

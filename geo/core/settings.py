@@ -88,6 +88,16 @@ class SourceSettings(_Frozen):
     http: HttpSettings = HttpSettings()
 
 
+class WorkspaceSettings(_Frozen):
+    """The chosen data (``python -m geo use``), place aliases and coverage rules."""
+
+    file: str = Field(default="workspace.json", pattern=r"^[A-Za-z0-9_.-]+\.json$")
+    aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    match_m: float = Field(default=250.0, ge=0, le=5_000)
+    coverage_min_share: float = Field(default=0.95, gt=0, le=1)
+    osm_parks_dist_m: Metres = 2000.0
+
+
 class DistanceSettings(_Frozen):
     """Distances in metres (EPSG:32611)."""
 
@@ -217,6 +227,7 @@ class Settings(_Frozen):
     languages: LanguageSettings = LanguageSettings()
     privacy: PrivacySettings = PrivacySettings()
     patrol: PatrolSettings = PatrolSettings()
+    workspace: WorkspaceSettings = WorkspaceSettings()
     config_path: Path | None = None
 
 

@@ -14,6 +14,10 @@ from geo.core.errors import DataError
 from geo.core.projection import to_wgs84
 from geo.core.schema import INCIDENT_COLUMNS, PLACE_COLUMNS, coerce_incidents, coerce_places
 from geo.core.store import read_metadata, read_vector
+from geo.data.aliases import Aliases, default_aliases, merge_places, name_key
+
+PLACE_MATCH_M = 250.0
+"""Default of :func:`place_by_name`'s ``match_m`` (``workspace.match_m`` in config.yaml)."""
 
 
 def load_incidents(path: str | Path) -> gpd.GeoDataFrame:
@@ -57,14 +61,60 @@ def load_streets(path: str | Path) -> gpd.GeoDataFrame:
     return to_wgs84(gdf)
 
 
-def place_by_name(places: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
-    """The rows of ``places`` named ``name`` (case-insensitive); raise with close names if none."""
-    key = name.strip().casefold()
-    hit = places[places["name"].str.casefold() == key]
+def place_by_name(
+    places: gpd.GeoDataFrame,
+    name: str,
+    *,
+    aliases: Aliases | None = None,
+    labels: pd.Series | None = None,
+    match_m: float = PLACE_MATCH_M,
+) -> gpd.GeoDataFrame:
+    """The place called ``name``: its row(s) in ``places``, or a :class:`DataError` naming candidates.
+
+    ``name`` is compared with :func:`geo.data.aliases.name_key` (case and punctuation ignored) to
+    the place names, then to the pickers' labels (``labels``, e.g. ``"South Park (Park, Watts)"``
+    from :func:`geo.data.labels.place_labels`), then to the ``place_id`` values, then through the
+    alias table (``Harvard Park`` finds ``Jackie Tatum/Harvard Recreation Center``). Rows sharing
+    one ``place_id`` are one place. When several places match, a polygon absorbs points of the
+    same place within ``match_m`` metres (:func:`geo.data.aliases.merge_places`); if more than one
+    place is left the name is ambiguous.
+
+    Raises
+    ------
+    DataError
+        No place matches (close names are suggested), or the name is ambiguous (the candidates'
+        labels are listed; pass one of them).
+    """
+    if not isinstance(name, str) or not name.strip():
+        msg = f"a place name must be non-empty text, got {name!r}"
+        raise DataError(msg)
+    al = aliases or default_aliases()
+    key = name_key(name)
+    names = places["name"].map(name_key)
+    hit = places[(names == key).to_numpy()]
+    if hit.empty and labels is not None:
+        hit = places[(labels.reindex(places.index).map(name_key) == key).to_numpy()]
+    if hit.empty and "place_id" in places.columns:
+        hit = places[(places["place_id"].astype(str).str.casefold() == name.strip().casefold()).to_numpy()]
     if hit.empty:
-        names = sorted(places["name"].dropna().unique().tolist())
-        close = [n for n in names if key in n.casefold() or n.casefold() in key][:5]
-        hint = f"; did you mean {close}?" if close else f"; known places include {names[:8]}"
+        canon = al.key(name)
+        hit = places[(places["name"].map(al.key) == canon).to_numpy() & (canon != "")]
+    if hit.empty:
+        known = sorted(places["name"].dropna().unique().tolist())
+        close = [n for n in known if key in name_key(n) or (name_key(n) and name_key(n) in key)][:5]
+        hint = f"; did you mean {close}?" if close else f"; known places include {known[:8]}"
         msg = f"no place named {name!r}{hint}"
         raise DataError(msg)
+    ids = hit["place_id"].astype(str) if "place_id" in hit.columns else pd.Series(hit.index.astype(str))
+    if ids.nunique() > 1:
+        merged = merge_places([hit], match_m=match_m, aliases=al)
+        if merged["place_id"].astype(str).nunique() > 1:
+            shown = labels.reindex(hit.index) if labels is not None else hit["name"] + " [" + ids + "]"
+            candidates = sorted(dict.fromkeys(shown.astype(str)))
+            msg = (
+                f"the place name {name!r} is ambiguous: {len(candidates)} places match ({candidates[:10]}); "
+                "name one by its label or its place_id (in brackets)"
+            )
+            raise DataError(msg)
+        hit = hit[hit["place_id"].astype(str).isin(merged["place_id"].astype(str))]
     return hit

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core.categories import PER_VICTIM_SOURCES
 from geo.core.errors import DataError
 from geo.core.projection import WGS84
 from geo.core.schema import INCIDENT_DTYPES, PLACE_COLUMNS, PLACE_DTYPES, TZ
@@ -90,6 +91,10 @@ def in_la_county(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """True where (lon, lat) in degrees (EPSG:4326) lies in :data:`LA_COUNTY_BBOX`."""
     x0, y0, x1, y1 = LA_COUNTY_BBOX
     return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+
+
+UNIT_VICTIMS = "victims"
+UNIT_INCIDENTS = "incidents"
 
 
 class _Base:
@@ -180,7 +185,15 @@ def _mark(reason: np.ndarray, mask: np.ndarray, why: str) -> None:
 
 
 class IncidentAccountant(_Base):
-    """Collects staged incident blocks; see the module docstring for the order of checks."""
+    """Collects staged incident blocks; see the module docstring for the order of checks.
+
+    ``notes['unit']`` (stored in the layer's metadata) says what a row counts: ``victims`` for
+    per-victim sources (LA Times), ``incidents`` for every other source.
+    """
+
+    def __init__(self, *, kind: str, source: str, origin: str) -> None:
+        super().__init__(kind=kind, source=source, origin=origin)
+        self.notes["unit"] = UNIT_VICTIMS if source in PER_VICTIM_SOURCES else UNIT_INCIDENTS
 
     def add(
         self,

@@ -63,11 +63,19 @@ def fetch_features(
     raise SourceError(msg)
 
 
-def fetch_layer(
-    client: Client, url: str, *, name: str, kind: str | None = None, progress: Progress | None = None
+def features_to_places(
+    features: list[dict[str, Any]], *, origin: str, name: str, kind: str | None = None
 ) -> LoadResult:
-    """Fetch a FeatureServer layer into canonical places; the kind is guessed from attributes and ``name``."""
-    features = fetch_features(client, url, progress=progress, what=name)
+    """Canonical places from FeatureServer GeoJSON features (EPSG:4326), fetched or recorded.
+
+    ``source`` is ``larap`` for the City of LA park layer (``LARAP_Parks_...`` in ``name`` or
+    ``origin``), else ``arcgis``.
+
+    Raises
+    ------
+    SourceError
+        No features, or features that are not GeoJSON.
+    """
     if not features:
         msg = f"{name}: the layer returned no features"
         raise SourceError(msg)
@@ -76,4 +84,13 @@ def fetch_layer(
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         msg = f"{name}: the features are not valid GeoJSON ({exc})"
         raise SourceError(msg) from exc
-    return places.from_frame(gdf, kind=kind, source="arcgis", origin=url, hint=name)
+    source = "larap" if "larap" in f"{name} {origin}".lower() else "arcgis"
+    return places.from_frame(gdf, kind=kind, source=source, origin=origin, hint=name)
+
+
+def fetch_layer(
+    client: Client, url: str, *, name: str, kind: str | None = None, progress: Progress | None = None
+) -> LoadResult:
+    """Fetch a FeatureServer layer into canonical places (:func:`features_to_places`)."""
+    features = fetch_features(client, url, progress=progress, what=name)
+    return features_to_places(features, origin=url, name=name, kind=kind)

@@ -68,7 +68,7 @@ SPECS: dict[str, _Spec] = {
     "council_districts": _Spec(("district", "cd", "number"), (), ("district", "cd", "number"), "Council District {}"),
     "neighborhoods": _Spec(("slug", "name"), ("name",)),
     "bureaus": _Spec(("name", "bureau"), ("name", "bureau"), (), None, True),
-    "parks": _Spec(("id", "objectid", "parkid", "fid", "name"), ("name", "parkname", "pname", "unitname")),
+    "parks": _Spec(("parkid", "id", "objectid", "fid", "name"), ("name", "parkname", "pname", "unitname")),
     "housing": _Spec(("developmentid", "projectid", "objectid"), ("developmentname", "projectname", "name"), (), None),
     "stations": _Spec(("prec", "fid"), ("division", "name"), ("prec",), None, True),
 }

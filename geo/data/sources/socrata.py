@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from geo.core.categories import NIBRS_CODE_CATEGORY, VIOLENT_CODES
+from geo.core.categories import FETCH_CODES, NIBRS_FETCH_CODES
 from geo.core.errors import DataError, SourceError
 from geo.core.settings import SocrataSettings
 from geo.data.sources import lapd, nibrs
@@ -19,7 +19,7 @@ from geo.data.sources._http import Client, Progress
 
 LEGACY = "legacy"
 NIBRS = "nibrs"
-NIBRS_VIOLENT = tuple(k for k, v in NIBRS_CODE_CATEGORY.items() if v != "other")
+NIBRS_VIOLENT = NIBRS_FETCH_CODES
 MAX_PAGES = 10_000
 """Safety stop for paging (pages); a source that never sends a short page is an error."""
 
@@ -109,7 +109,7 @@ def fetch_dataset(
         raise DataError(msg)
     if which == LEGACY:
         dataset, code_field, order = socrata.legacy_dataset, "crm_cd", "dr_no"
-        codes = codes or VIOLENT_CODES
+        codes = codes or FETCH_CODES
     else:
         dataset, code_field, order = socrata.nibrs_dataset, "nibr_code", "caseno"
         codes = codes or NIBRS_VIOLENT

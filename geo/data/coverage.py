@@ -1,0 +1,217 @@
+"""The area (and period) an incident layer covers: outside it the map has no data, not zero.
+
+How the area is found (:func:`coverage_from`), first rule that applies:
+
+1. LAPD sources (``source`` starting with ``lapd_``): the City of LA, as the union of an LAPD
+   division layer in the store (``method = "lapd_divisions"``).
+2. An LA Times Homicide Report neighbourhood file (``harvard_park_homicides.json``): that
+   neighbourhood's polygon from an LA Times neighbourhood layer in the store, matched by name
+   (``method = "latimes_neighborhood"``).
+3. Otherwise the convex hull of the layer's points (``method = "points_hull"``, ``guess = True``):
+   a stated guess, said so wherever coverage is shown.
+
+A place is judged against the coverage by the share of its surroundings (the place grown by the
+distance used, EPSG:32611 metres) that lies inside: ``covered`` at or above ``min_share``
+(``workspace.coverage_min_share``), ``partial`` below it, ``no_data`` when the place itself lies
+outside the covered area (its count would be a zero the data cannot support).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo.core.errors import DataError
+from geo.core.projection import METRIC, WGS84
+from geo.core.validate import EDGE_TOL_M
+from geo.data.aliases import name_key
+from geo.data.datasets import load_places
+from geo.data.ingest import store_inventory
+
+COVERED = "covered"
+PARTIAL = "partial"
+NO_DATA = "no_data"
+STATUSES = (COVERED, PARTIAL, NO_DATA)
+METHODS = ("lapd_divisions", "latimes_neighborhood", "points_hull")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Where and when an incident layer has data.
+
+    Attributes
+    ----------
+    geometry
+        Covered area, EPSG:4326.
+    method
+        One of :data:`METHODS` (how the area was found).
+    area_name
+        Readable name of the area (``"City of Los Angeles"``, ``"Harvard Park"``) or None for a hull.
+    guess
+        True when the area is inferred from the points, not stated by the source.
+    date_from, date_to
+        First and last covered day (ISO dates) or None when unknown.
+    from_layer
+        Store layer the area came from (None for a hull).
+    """
+
+    geometry: BaseGeometry
+    method: str
+    area_name: str | None = None
+    guess: bool = False
+    date_from: str | None = None
+    date_to: str | None = None
+    from_layer: str | None = None
+
+    def metric(self) -> BaseGeometry:
+        """The covered area in EPSG:32611 (metres)."""
+        return gpd.GeoSeries([self.geometry], crs=WGS84).to_crs(METRIC).iloc[0]
+
+
+def source_area(meta: Mapping[str, Any]) -> str | None:
+    """The neighbourhood named by an LA Times Homicide Report file (``harvard_park_homicides.json``)."""
+    if meta.get("source") != "latimes_homicides":
+        return None
+    stem = Path(str(meta.get("url_or_file") or "")).name.lower()
+    stem = re.sub(r"\.(json|gz)$", "", stem)
+    match = re.fullmatch(r"(?:latimes_)?(.+?)_homicides", stem)
+    if not match:
+        return None
+    return " ".join(w.capitalize() for w in re.split(r"[_-]+", match.group(1)) if w)
+
+
+def _union(gdf: gpd.GeoDataFrame) -> BaseGeometry:
+    geom = shapely.union_all(shapely.make_valid(gdf.to_crs(WGS84).geometry.to_numpy()))
+    return shapely.make_valid(geom)
+
+
+def hull(incidents: gpd.GeoDataFrame) -> BaseGeometry:
+    """Convex hull of the incidents' points (EPSG:4326), grown by the edge tolerance so they are inside."""
+    if len(incidents) == 0:
+        msg = "cannot infer a coverage from an empty incident layer"
+        raise DataError(msg)
+    pts = incidents.to_crs(METRIC).geometry
+    shape = shapely.convex_hull(shapely.union_all(pts.to_numpy())).buffer(EDGE_TOL_M * 1000)
+    return gpd.GeoSeries([shape], crs=METRIC).to_crs(WGS84).iloc[0]
+
+
+def coverage_from(
+    meta: Mapping[str, Any],
+    incidents: gpd.GeoDataFrame,
+    *,
+    divisions: tuple[str, gpd.GeoDataFrame] | None = None,
+    neighborhoods: Sequence[tuple[str, gpd.GeoDataFrame]] = (),
+) -> Coverage:
+    """The coverage of an incident layer from its metadata and the boundary layers at hand.
+
+    Parameters
+    ----------
+    meta
+        The layer's metadata (``source``, ``url_or_file``, ``date_from``, ``date_to``).
+    incidents
+        The layer's rows (EPSG:4326), for the hull fallback.
+    divisions
+        ``(layer name, table)`` of an LAPD division layer, if the store has one.
+    neighborhoods
+        ``(layer name, table)`` of LA Times neighbourhood layers (``name`` column).
+    """
+    start, end = meta.get("date_from"), meta.get("date_to")
+    dates: dict[str, str | None] = {
+        "date_from": str(start) if start else None,
+        "date_to": str(end) if end else None,
+    }
+    source = str(meta.get("source") or "")
+    if source.startswith("lapd_") and divisions is not None and len(divisions[1]):
+        return Coverage(
+            _union(divisions[1]),
+            "lapd_divisions",
+            area_name="City of Los Angeles",
+            from_layer=divisions[0],
+            date_from=dates["date_from"],
+            date_to=dates["date_to"],
+        )
+    area = source_area(meta)
+    if area is not None:
+        for layer, table in neighborhoods:
+            hit = table[table["name"].map(name_key) == name_key(area)]
+            if len(hit):
+                name = str(hit["name"].iloc[0])
+                return Coverage(
+                    _union(hit),
+                    "latimes_neighborhood",
+                    area_name=name,
+                    from_layer=layer,
+                    date_from=dates["date_from"],
+                    date_to=dates["date_to"],
+                )
+    return Coverage(hull(incidents), "points_hull", guess=True, date_from=dates["date_from"], date_to=dates["date_to"])
+
+
+def find_coverage(meta: Mapping[str, Any], incidents: gpd.GeoDataFrame, *, store_dir: str | Path) -> Coverage:
+    """:func:`coverage_from` with the division and neighbourhood layers found in the store.
+
+    A GeoHub division layer is preferred to another division layer; unreadable layers are skipped.
+    """
+    inventory = store_inventory(store_dir)
+    divisions = sorted(
+        (e for e in inventory if e.get("kind") == "divisions" and not e.get("error")),
+        key=lambda e: (e.get("source") != "geohub", str(e["name"])),
+    )
+    div = None
+    if divisions:
+        div = (str(divisions[0]["name"]), load_places(divisions[0]["path"]))
+    hoods = [
+        (str(e["name"]), load_places(e["path"]))
+        for e in inventory
+        if e.get("kind") == "neighborhoods" and not e.get("error") and source_area(meta) is not None
+    ]
+    return coverage_from(meta, incidents, divisions=div, neighborhoods=hoods)
+
+
+def place_coverage(
+    places: gpd.GeoDataFrame | gpd.GeoSeries, coverage: Coverage, *, within_m: float, min_share: float
+) -> pd.DataFrame:
+    """How much of each place's surroundings the coverage holds.
+
+    Parameters
+    ----------
+    places
+        Place geometries (EPSG:4326).
+    coverage
+        The incident layer's coverage.
+    within_m
+        Distance in metres (EPSG:32611) the place is grown by (the ring or ranking distance).
+    min_share
+        Share in (0, 1] of the grown place that must be covered for ``covered``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``places``: ``coverage_share`` (0..1) and ``coverage`` (a :data:`STATUSES` value).
+    """
+    if not (0 < min_share <= 1):
+        msg = f"min_share must be in (0, 1], got {min_share!r}"
+        raise DataError(msg)
+    if not np.isfinite(within_m) or within_m < 0:
+        msg = f"within_m must be a distance >= 0 in metres, got {within_m!r}"
+        raise DataError(msg)
+    geoms = places.geometry if isinstance(places, gpd.GeoDataFrame) else places
+    metric = geoms.to_crs(METRIC).to_numpy()
+    area = coverage.metric()
+    shapely.prepare(area)
+    grown = shapely.buffer(metric, max(within_m, EDGE_TOL_M * 1000), quad_segs=16)
+    whole = shapely.area(grown)
+    inside = shapely.area(shapely.intersection(grown, area))
+    share = np.clip(np.where(whole > 0, inside / np.where(whole > 0, whole, 1), 0.0), 0.0, 1.0)
+    touches = shapely.intersects(area, metric)
+    status = np.where(~touches, NO_DATA, np.where(share + 1e-9 >= min_share, COVERED, PARTIAL))
+    return pd.DataFrame({"coverage_share": share, "coverage": status}, index=geoms.index)
