@@ -13,6 +13,7 @@ import numpy as np
 
 from geo.core.projection import lonlat_to_metric, metric_to_lonlat
 
+ERRAND_MIN = 5 + 2 * 200 / 1.2 / 60  # away from stop 2: 200 m there and back at 1.2 m/s, 5 min there
 PERSONAL = {
     "track_name": "Officer Jane Roe shift 4411",
     "author": "Jane Roe",
@@ -68,6 +69,35 @@ class Walker:
 
     def silence(self, minutes: float) -> None:
         self.clock += dt.timedelta(minutes=minutes)
+
+
+def stop_xy(plan) -> list[tuple[float, float]]:
+    return [metric(p.x, p.y) for p in plan.stops.geometry]
+
+
+def walker(route, **kw) -> Walker:
+    return Walker(*metric(route.start_lon, route.start_lat), route.start_time, **kw)
+
+
+def scripted_walk(route, plan, *, jitter_m: float = 6.0, seed: int = 1, step_s: float = 5.0) -> Walker:
+    """A walk of ``route``'s plan, with jitter.
+
+    Stop 1: 15 min. Stop 2: 6 min, an errand 200 m off (ERRAND_MIN), 6 min. Stop 3: walked
+    through without stopping. Stop 4: never reached.
+    """
+    xy = stop_xy(plan)
+    w = walker(route, jitter_m=jitter_m, seed=seed, step_s=step_s)
+    w.walk_to(*xy[0])
+    w.stay(15)
+    w.walk_to(*xy[1])
+    w.stay(6)
+    w.walk_to(xy[1][0], xy[1][1] - 200)
+    w.stay(5)
+    w.walk_to(*xy[1])
+    w.stay(6)
+    w.walk_to(*xy[2])
+    w.walk_to(xy[2][0] + 300, xy[2][1] + 300)
+    return w
 
 
 def to_gpx(

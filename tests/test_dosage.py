@@ -25,11 +25,10 @@ from geo.data.tracks import (
 )
 from geo.exports.gpx import route_gpx
 from geo.patrol.dosage import measure_dosage, report_json, stops_from_route, weekly_dosage
-from tests.dosage_helpers import PERSONAL, Walker, metric, to_gpx
+from tests.dosage_helpers import ERRAND_MIN, PERSONAL, metric, scripted_walk, stop_xy, to_gpx, walker
 from tests.route_helpers import small_route
 
 PARAMS = DosageSettings()
-ERRAND_MIN = 5 + 2 * 200 / 1.2 / 60  # away from stop 2: 200 m there and back at 1.2 m/s, 5 min there
 
 
 @pytest.fixture(scope="module")
@@ -40,31 +39,6 @@ def route():
 @pytest.fixture(scope="module")
 def plan(route):
     return stops_from_route(route)
-
-
-def stop_xy(plan) -> list[tuple[float, float]]:
-    return [metric(p.x, p.y) for p in plan.stops.geometry]
-
-
-def walker(route, **kw) -> Walker:
-    return Walker(*metric(route.start_lon, route.start_lat), route.start_time, **kw)
-
-
-def scripted_walk(route, plan, *, jitter_m: float = 6.0, seed: int = 1, step_s: float = 5.0) -> Walker:
-    """Stop 1: 15 min. Stop 2: 6 min, an errand 200 m off (ERRAND_MIN), 6 min. Stop 3: walked through. 4: never."""
-    xy = stop_xy(plan)
-    w = walker(route, jitter_m=jitter_m, seed=seed, step_s=step_s)
-    w.walk_to(*xy[0])
-    w.stay(15)
-    w.walk_to(*xy[1])
-    w.stay(6)
-    w.walk_to(xy[1][0], xy[1][1] - 200)
-    w.stay(5)
-    w.walk_to(*xy[1])
-    w.stay(6)
-    w.walk_to(*xy[2])
-    w.walk_to(xy[2][0] + 300, xy[2][1] + 300)
-    return w
 
 
 def row(report, order: int) -> pd.Series:
