@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import folium
 import pandas as pd
+from shapely.geometry import LineString
 
 from geo.core.i18n import fmt_int, t
 from geo.patrol.dosage import DosageReport
@@ -21,6 +22,7 @@ CLASS_STYLE = {
     "short": Symbol("area", "#E69F00", fill_opacity=0.35, dash="8 5", weight=3),
     "none": Symbol("area", "#555555", fill_opacity=0.05, dash="2 6", weight=3),
 }
+PLANNED = Symbol("line", "#0072B2", dash="6 6", weight=2.5)
 DOSAGE_CSS = (
     "<style>.dosage-label{display:inline-block;transform:translate(-50%,-50%);padding:1px 5px;border-radius:9px;"
     "background:rgba(255,255,255,.9);border:1px solid #333;font:700 12px system-ui,sans-serif;"
@@ -28,11 +30,11 @@ DOSAGE_CSS = (
 )
 
 
-def dosage_class(minutes: float, planned: float, visits: int) -> str:
-    """``none`` (no visit), ``short`` (below the planned dwell) or ``met`` (the plan, or no plan, was met)."""
+def dosage_class(minutes: float, planned: float, visits: int, *, tolerance_min: float = 0.0) -> str:
+    """``none`` (no visit), ``short`` (more than ``tolerance_min`` below the planned dwell) or ``met``."""
     if visits == 0:
         return "none"
-    if pd.notna(planned) and minutes < planned:
+    if pd.notna(planned) and minutes < planned - tolerance_min:
         return "short"
     return "met"
 
@@ -48,7 +50,7 @@ def _weeks_text(weekly: pd.DataFrame | None, stop_id: str, lang: str) -> str:
 
 
 def dosage_layers(
-    report: DosageReport, *, lang: str, weekly: pd.DataFrame | None = None
+    report: DosageReport, *, lang: str, weekly: pd.DataFrame | None = None, planned_path: LineString | None = None
 ) -> list[tuple[folium.FeatureGroup, LegendRows]]:
     """Feature groups (EPSG:4326) for the stops' dosage and their legend rows.
 
@@ -60,15 +62,27 @@ def dosage_layers(
         Language of tooltips and legend.
     weekly
         Minutes per stop per week (:func:`geo.patrol.dosage.weekly_dosage`), listed in each tooltip.
+    planned_path
+        The planned route (EPSG:4326), drawn thin and dashed under the stops for orientation.
     """
     if not isinstance(report, DosageReport):
         msg = f"expected a DosageReport, got {type(report).__name__}"
         raise TypeError(msg)
     radius = float(report.params.radius_m)
+    out: list[tuple[folium.FeatureGroup, LegendRows]] = []
+    if planned_path is not None and not planned_path.is_empty:
+        line = folium.FeatureGroup(name=t("dosage.layer.planned", lang))
+        coords = [(y, x) for x, y in planned_path.coords]
+        folium.PolyLine(  # type: ignore[no-untyped-call]
+            coords, color=PLANNED.colour, weight=PLANNED.weight, dash_array=PLANNED.dash, opacity=0.8
+        ).add_to(line)
+        out.append((line, [(t("dosage.layer.planned", lang), PLANNED)]))
     group = folium.FeatureGroup(name=t("dosage.layer.name", lang))
     seen: set[str] = set()
     for r in report.stops.itertuples():
-        kind = dosage_class(float(r.minutes), float(r.planned_min), int(r.visits))
+        kind = dosage_class(
+            float(r.minutes), float(r.planned_min), int(r.visits), tolerance_min=report.params.met_tolerance_min
+        )
         seen.add(kind)
         sym = CLASS_STYLE[kind]
         planned = "" if pd.isna(r.planned_min) else t("dosage.tip.planned", lang, planned=fmt_int(r.planned_min, lang))
@@ -90,4 +104,5 @@ def dosage_layers(
     rows: LegendRows = [
         (t(f"dosage.layer.{k}", lang, radius=fmt_int(radius, lang)), CLASS_STYLE[k]) for k in CLASS_STYLE if k in seen
     ]
-    return [(group, rows)]
+    out.append((group, rows))
+    return out

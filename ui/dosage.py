@@ -24,6 +24,7 @@ from geo.patrol.text import minutes
 from layers.compose import MapComposer
 from layers.dosage import DOSAGE_CSS, dosage_class, dosage_layers
 from layers.legend import add_css
+from layers.overview import add_places, add_streets
 from ui.common import PageContext
 
 KEY = "r_dosage"
@@ -84,7 +85,7 @@ def _stop_table(report: DosageReport, lang: str) -> pd.DataFrame:
             t("dosage.col.gap", lang): s["longest_gap_min"].round(1),
             t("dosage.col.passes", lang): s["passes"].astype(int),
             t("dosage.col.status", lang): [
-                t(f"dosage.status.{dosage_class(m, p, v)}", lang)
+                t(f"dosage.status.{dosage_class(m, p, v, tolerance_min=report.params.met_tolerance_min)}", lang)
                 for m, p, v in zip(s["minutes"], s["planned_min"], s["visits"], strict=True)
             ],
         }
@@ -175,7 +176,9 @@ def dosage_section(route: PatrolRoute, ctx: PageContext, incidents: gpd.GeoDataF
 
     composer = MapComposer(s, lang=lang, center=(route.start_lat, route.start_lon), zoom=16)
     add_css(composer.map, DOSAGE_CSS, "dosage_css")
-    for group, rows in dosage_layers(report, lang=lang, weekly=weekly):
+    add_streets(composer, ctx.streets)
+    add_places(composer, ctx.places, kinds=("park", "housing"))
+    for group, rows in dosage_layers(report, lang=lang, weekly=weekly, planned_path=route.path):
         composer.add(group, rows)
     m = composer.finish(synthetic=ctx.synthetic)
     st_folium(m, key=f"{KEY}_map", height=420, use_container_width=True, returned_objects=[])

@@ -243,6 +243,7 @@ class DosageSettings(_Frozen):
     walk_gap_min: float = Field(default=30.0, gt=0, le=1440)
     far_m: Metres = 1000.0
     naive_time_zone: str = "UTC"
+    met_tolerance_min: float = Field(default=1.0, ge=0, le=30)
     incident_radius_m: Metres = 150.0
     store_subdir: str = Field(default="tracks", pattern=r"^[A-Za-z0-9_-]+$")
     max_file_mb: float = Field(default=20.0, gt=0, le=500)
