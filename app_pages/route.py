@@ -159,4 +159,4 @@ d3.download_button(
 
 from ui.dosage import dosage_section  # noqa: E402
 
-dosage_section(route, ctx, in_view)
+dosage_section(route, ctx)

@@ -287,3 +287,17 @@ def test_a_latin1_gpx_from_an_old_device_is_read(route, plan):
     text = text.replace("<trk>", "<trk><name>Caf\u00e9 Mart\u00ednez</name>", 1)
     track = read_gpx(text.encode("latin-1"))
     assert track.report["kept"] == 20
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_methods_text_states_the_configured_rules(lang):
+    from geo.core.i18n import methods_text
+    from geo.core.settings import load_settings
+
+    d = load_settings().dosage
+    text = methods_text(lang).split("###")[-1]
+    for value in (d.radius_m, d.radius_m + d.hysteresis_m, d.still_m, d.incident_radius_m):
+        assert f"{value:g} m" in text
+    for value in (d.min_stay_min, d.visit_gap_min, d.met_tolerance_min):
+        assert f"{value:g} minut" in text
+    assert f"{d.moving_mps:g}".replace(".", "," if lang == "es" else ".") + " m/s" in text

@@ -109,3 +109,16 @@ def test_dosage_layer_draws_circles_of_the_radius_with_escaped_tooltips(files, r
     assert "dosage-none" in html
     assert "dosage-met" in html or "dosage-short" in html
     assert {label for label, _ in rows} >= {"Parada (25 m): sin visita"}
+
+
+def test_dosage_against_a_stops_file(files, route, tmp_path, capsys):
+    import pandas as pd
+
+    stops = tmp_path / "hot.csv"
+    pd.DataFrame({"lat": route.stops.geometry.y, "lon": route.stops.geometry.x}).to_csv(stops, index=False)
+    code, out, err = run(capsys, "dosage", files["walk"], "--stops", stops, "--mode", "internal")
+    assert code == 0, err
+    assert [s["visits"] for s in out["stops"]] == [1, 2, 0, 0]
+    assert out["stops"][0]["planned_min"] is None
+    assert out["order"]["planned"] is None
+    assert "T" in out["stops"][0]["first_visit"]

@@ -132,7 +132,10 @@ def _store_controls(ctx: PageContext, tracks: list[Track]) -> list[Track]:
 
 
 def dosage_section(route: PatrolRoute, ctx: PageContext, incidents: gpd.GeoDataFrame | None = None) -> None:
-    """The dosage part of the Patrol page: upload, per-stop table, weekly table, map layer, accounting."""
+    """The dosage part of the Patrol page: upload, per-stop table, weekly table, map layer, accounting.
+
+    ``incidents`` (default: every incident of the page's data) are counted near each stop per week.
+    """
     s, lang = ctx.settings, ctx.lang
     d = s.dosage
     st.subheader(t("dosage.title", lang))
@@ -169,7 +172,12 @@ def dosage_section(route: PatrolRoute, ctx: PageContext, incidents: gpd.GeoDataF
         st.warning(t("dosage.unvisited", lang, stops=orders))
     st.dataframe(_stop_table(report, lang), hide_index=True, width="stretch", key=f"{KEY}_table")
 
-    weekly = weekly_dosage(report, incidents, incident_radius_m=d.incident_radius_m, min_count=s.privacy.min_count)
+    weekly = weekly_dosage(
+        report,
+        ctx.incidents if incidents is None else incidents,
+        incident_radius_m=d.incident_radius_m,
+        min_count=s.privacy.min_count,
+    )
     st.markdown(f"**{t('dosage.weekly', lang)}**")
     st.dataframe(_weekly_table(weekly, lang, s.privacy.min_count), hide_index=True, width="stretch")
     st.caption(t("dosage.weekly_note", lang, radius=fmt_int(d.incident_radius_m, lang), n=s.privacy.min_count))
