@@ -185,11 +185,12 @@ def test_every_point_is_accounted_for_when_some_are_dropped_or_out_of_order(rout
     messy[20] = (messy[20][0], messy[20][1], None)  # no time
     messy.insert(30, (95.0, messy[30][1], messy[30][2] + dt.timedelta(seconds=1)))  # impossible latitude
     messy.insert(40, (messy[40][0], messy[40][1], messy[40][2]))  # the same instant twice
+    messy.insert(50, (messy[50][0], messy[50][1], dt.datetime(1999, 8, 22, tzinfo=dt.UTC)))  # a clock never set
     track = read_gpx(to_gpx(messy))
     rep = track.report
     assert rep["read"] == len(messy)
-    assert rep["dropped"] == {"no_time": 1, "bad_coordinates": 1, "duplicate_time": 1}
-    assert rep["kept"] == rep["read"] - 3 == len(track.points)
+    assert rep["dropped"] == {"no_time": 1, "bad_coordinates": 1, "impossible_time": 1, "duplicate_time": 1}
+    assert rep["kept"] == rep["read"] - 4 == len(track.points)
     assert rep["reordered"] == 1
     assert track.points["time"].is_monotonic_increasing
     clean = measure_dosage([read_gpx(to_gpx(pts))], plan, params=PARAMS).stops

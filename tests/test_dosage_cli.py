@@ -54,8 +54,8 @@ def test_dosage_command_against_the_planners_gpx(files, route, capsys):
     assert out["unvisited"] == ["stop-03", "stop-04"]
     assert out["order"]["budget_min"] == pytest.approx(route.total_min, abs=0.1)
     assert [t["far_from_every_stop"] for t in out["tracks"]] == [False, False, True]
-    assert "track 3" in err
-    assert "m from the nearest stop" in err
+    assert "warning: Track 3 never comes closer than" in err
+    assert "it adds no time at any stop" in err
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", out["stops"][0]["first_visit"])  # public: whole days
     assert out["weekly"]["rows"]
     assert not any(v in json.dumps(out) for v in PERSONAL.values())
@@ -122,3 +122,23 @@ def test_dosage_against_a_stops_file(files, route, tmp_path, capsys):
     assert out["stops"][0]["planned_min"] is None
     assert out["order"]["planned"] is None
     assert "T" in out["stops"][0]["first_visit"]
+
+
+def test_one_hidden_layer_per_week(files, route):
+    from geo.patrol.dosage import weekly_dosage
+    from layers.dosage import dosage_layers
+
+    report = measure_dosage([read_gpx(files["walk"])], stops_from_route(route), params=DosageSettings())
+    weekly = weekly_dosage(report, None, incident_radius_m=150, min_count=3)
+    layers = dosage_layers(report, lang="en", weekly=weekly, planned_path=route.path)
+    names = [g.layer_name for g, _ in layers]
+    weeks = sorted(weekly["week"].unique())
+    assert names == ["Planned route", "Patrol dosage", *[f"Week of {w}" for w in weeks]]
+    assert [g.show for g, _ in layers] == [True, True, *[False] * len(weeks)]
+    m = folium.Map()
+    for g, _ in layers:
+        g.add_to(m)
+    html = m.get_root().render()
+    assert html.count("L.circle(") == len(route.stops) * (1 + len(weeks))
+    first_week = weekly[weekly["week"] == weeks[0]].sort_values("order")
+    assert f"Stop 1, week of {weeks[0]}: {round(first_week['minutes'].iloc[0])} min in 1 visit(s)" in html

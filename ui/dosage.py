@@ -18,7 +18,7 @@ from geo.core.errors import SafetyMapError
 from geo.core.i18n import fmt_int, t
 from geo.core.schema import TZ
 from geo.data.tracks import Track, delete_tracks, read_gpx, save_track, stored_tracks, track_dir
-from geo.patrol.dosage import DosageReport, measure_dosage, stops_from_route, weekly_dosage
+from geo.patrol.dosage import DosageReport, measure_dosage, stops_from_route, track_warnings, weekly_dosage
 from geo.patrol.planner import PatrolRoute
 from geo.patrol.text import minutes
 from layers.compose import MapComposer
@@ -48,22 +48,6 @@ def _uploads(ctx: PageContext) -> list[Track]:
         except SafetyMapError as exc:
             st.warning(t("dosage.file_error", ctx.lang, error=exc))
     return tracks
-
-
-def _warnings(report: DosageReport, lang: str) -> list[str]:
-    out: list[str] = []
-    for a in report.tracks:
-        k = a["track"]
-        if a["far_from_every_stop"]:
-            out.append(t("dosage.warn.far", lang, track=k, metres=fmt_int(a["nearest_stop_m"], lang)))
-        if a.get("reordered"):
-            out.append(t("dosage.warn.reordered", lang, track=k, n=a["reordered"]))
-        if a.get("naive_times"):
-            out.append(t("dosage.warn.naive", lang, track=k, n=a["naive_times"], zone=a["naive_time_zone"]))
-        dropped = sum((a.get("dropped") or {}).values())
-        if dropped:
-            out.append(t("dosage.warn.dropped", lang, track=k, n=dropped, read=a["read"]))
-    return out
 
 
 def _day(value: Any) -> str:
@@ -152,7 +136,7 @@ def dosage_section(route: PatrolRoute, ctx: PageContext, incidents: gpd.GeoDataF
     except SafetyMapError as exc:
         st.error(t("dosage.error", lang, error=exc))
         return
-    for line in _warnings(report, lang):
+    for line in track_warnings(report, lang):
         st.warning(line)
 
     done = report.stops
@@ -186,7 +170,7 @@ def dosage_section(route: PatrolRoute, ctx: PageContext, incidents: gpd.GeoDataF
     add_css(composer.map, DOSAGE_CSS, "dosage_css")
     add_streets(composer, ctx.streets)
     add_places(composer, ctx.places, kinds=("park", "housing"))
-    for group, rows in dosage_layers(report, lang=lang, weekly=weekly, planned_path=route.path):
+    for group, rows in dosage_layers(report, lang=lang, weekly=weekly, planned_path=route.path, max_weeks=d.map_weeks):
         composer.add(group, rows)
     m = composer.finish(synthetic=ctx.synthetic)
     st_folium(m, key=f"{KEY}_map", height=420, use_container_width=True, returned_objects=[])

@@ -35,7 +35,7 @@ from geo.data.tracks import (
     stored_tracks,
     track_dir,
 )
-from geo.patrol.dosage import DosageReport, measure_dosage, report_json, weekly_dosage
+from geo.patrol.dosage import DosageReport, measure_dosage, report_json, track_warnings, weekly_dosage
 
 
 def _folder(settings: Settings) -> Path:
@@ -57,23 +57,6 @@ def read_tracks(paths: list[str], settings: Settings) -> list[Track]:
     return [
         read_gpx(Path(p), name=Path(p).name, naive_time_zone=d.naive_time_zone, max_mb=d.max_file_mb) for p in paths
     ]
-
-
-def warnings_for(report: DosageReport) -> list[str]:
-    """One line per track that needs a word: far from every stop, reordered or zone-less times, dropped points."""
-    out: list[str] = []
-    for t in report.tracks:
-        k = t["track"]
-        if t["far_from_every_stop"]:
-            out.append(f"track {k}: {t['nearest_stop_m']:.0f} m from the nearest stop at best; it adds no dosage")
-        if t.get("reordered"):
-            out.append(f"track {k}: {t['reordered']} points came out of time order and were sorted")
-        if t.get("naive_times"):
-            out.append(f"track {k}: {t['naive_times']} times had no time zone; read as {t['naive_time_zone']}")
-        dropped = {r: n for r, n in (t.get("dropped") or {}).items() if n}
-        if dropped:
-            out.append(f"track {k}: dropped " + ", ".join(f"{n} ({r.replace('_', ' ')})" for r, n in dropped.items()))
-    return out
 
 
 def _weekly(report: DosageReport, args: argparse.Namespace, settings: Settings, mode: str) -> dict[str, Any]:
@@ -119,7 +102,7 @@ def _run_dosage(args: argparse.Namespace) -> int:
     out["weekly"] = _weekly(report, args, settings, args.mode)
     if args.keep:
         out["stored_in"] = str(folder)
-    for line in warnings_for(report):
+    for line in track_warnings(report, "en"):
         print(f"warning: {line}", file=sys.stderr)
     print(json.dumps(out, ensure_ascii=False, default=str))
     return 0

@@ -244,6 +244,7 @@ class DosageSettings(_Frozen):
     far_m: Metres = 1000.0
     naive_time_zone: str = "UTC"
     met_tolerance_min: float = Field(default=1.0, ge=0, le=30)
+    map_weeks: int = Field(default=8, ge=0, le=104)
     incident_radius_m: Metres = 150.0
     store_subdir: str = Field(default="tracks", pattern=r"^[A-Za-z0-9_-]+$")
     max_file_mb: float = Field(default=20.0, gt=0, le=500)

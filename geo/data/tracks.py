@@ -36,7 +36,9 @@ POINT_COLUMNS = ("time", "lat", "lon")
 """The only columns a stored track has: UTC time, latitude and longitude (degrees, EPSG:4326)."""
 PLAN_START_SYMBOL = "Flag, Green"
 """The waypoint symbol the planner's GPX gives the start (``geo.exports.gpx``); it is not a stop."""
-DROP_REASONS = ("no_time", "bad_coordinates", "duplicate_time")
+DROP_REASONS = ("no_time", "bad_coordinates", "impossible_time", "duplicate_time")
+EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")
+"""Track times before this (a device clock never set, a GPS week rollover) are impossible."""
 PAUSE_WITHIN_M = 2.0
 """A plan track's points this close to a stop (metres) are its planned pause there (GPX rounding is ~1 cm)."""
 
@@ -128,8 +130,9 @@ def read_gpx(
     -------
     Track
         Points in UTC and EPSG:4326 degrees, sorted by time; one point per instant (a second
-        point at the same time is dropped as ``duplicate_time``); points without a time or with
-        coordinates outside [-90, 90] x [-180, 180] are dropped and counted.
+        point at the same time is dropped as ``duplicate_time``); points without a time, with
+        coordinates outside [-90, 90] x [-180, 180], or with a time before :data:`EARLIEST` or
+        more than a day in the future are dropped and counted.
 
     Raises
     ------
@@ -145,6 +148,7 @@ def read_gpx(
         msg = f"{name}: no track points (<trkpt>) in the file, only {kinds}; a walked track is needed"
         raise DataError(msg)
     counts = dict.fromkeys(DROP_REASONS, 0)
+    latest = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
     times: list[pd.Timestamp] = []
     lats: list[float] = []
     lons: list[float] = []
@@ -158,10 +162,16 @@ def read_gpx(
             counts["bad_coordinates"] += 1
             continue
         stamp, was_naive = _utc(p.time, zone)
+        if not EARLIEST <= stamp <= latest:
+            counts["impossible_time"] += 1
+            continue
         naive += was_naive
         times.append(stamp)
         lats.append(lat)
         lons.append(lon)
+    if not times and counts["no_time"] < len(raw):
+        msg = f"{name}: none of its {len(raw)} track points has a usable time and position ({counts})"
+        raise DataError(msg)
     if not times:
         msg = (
             f"{name}: none of its {len(raw)} track points has a time, so the time spent at a stop cannot be "

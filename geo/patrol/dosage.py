@@ -44,6 +44,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo.core.errors import AnalysisError
+from geo.core.i18n import fmt_int, t
 from geo.core.projection import lonlat_to_metric, points_metric
 from geo.core.schema import TZ
 from geo.core.settings import DosageSettings
@@ -277,6 +278,23 @@ def _walk_table(
     return walks, order
 
 
+def track_warnings(report: DosageReport, lang: str) -> list[str]:
+    """One line per track that needs a word: far from every stop, reordered or zone-less times, dropped points."""
+    out: list[str] = []
+    for a in report.tracks:
+        k = a["track"]
+        if a["far_from_every_stop"]:
+            out.append(t("dosage.warn.far", lang, track=k, metres=fmt_int(a["nearest_stop_m"], lang)))
+        if a.get("reordered"):
+            out.append(t("dosage.warn.reordered", lang, track=k, n=a["reordered"]))
+        if a.get("naive_times"):
+            out.append(t("dosage.warn.naive", lang, track=k, n=a["naive_times"], zone=a["naive_time_zone"]))
+        dropped = sum((a.get("dropped") or {}).values())
+        if dropped:
+            out.append(t("dosage.warn.dropped", lang, track=k, n=dropped, read=a["read"]))
+    return out
+
+
 def week_start(times: pd.Series) -> pd.Series:
     """The Monday (local date, America/Los_Angeles) of the week each UTC time falls in."""
     local = pd.to_datetime(times, utc=True).dt.tz_convert(TZ).dt.tz_localize(None).dt.normalize()
@@ -288,8 +306,8 @@ def weekly_dosage(
 ) -> pd.DataFrame:
     """Minutes and visits per stop per week, with the incidents near each stop that week beside them.
 
-    Weeks run Monday to Sunday in local time (America/Los_Angeles) and cover every week in which
-    a track was recorded; a stop with no visit that week has 0 minutes. ``incidents`` (EPSG:4326
+    Weeks run Monday to Sunday in local time (America/Los_Angeles): every week in which a track
+    was recorded, and only those; a stop with no visit that week has 0 minutes. ``incidents`` (EPSG:4326
     points with ``occurred_at``) within ``incident_radius_m`` metres of a stop are counted per
     week: descriptive only (patrol and incidents are not a cause and effect here), and
     ``small_count`` marks counts below ``min_count``, too few to read a change into.
@@ -303,11 +321,10 @@ def weekly_dosage(
     if not isinstance(report, DosageReport):
         msg = f"expected a DosageReport, got {type(report).__name__}"
         raise AnalysisError(msg)
-    starts = [w for w in report.walks["start"]] + [w for w in report.walks["end"]]
-    if not starts:
+    spans = [*report.walks["start"], *report.walks["end"]]
+    if not spans:
         return pd.DataFrame(columns=["week", "stop_id", "order", "minutes", "visits", "incidents", "small_count"])
-    first, last = min(week_start(pd.Series(starts))), max(week_start(pd.Series(starts)))
-    weeks = pd.date_range(first, last, freq="7D").date
+    weeks = sorted(set(week_start(pd.Series(spans))))
     stops = report.stops[["stop_id", "order", "lat", "lon"]]
     grid = pd.MultiIndex.from_product([weeks, stops["stop_id"]], names=["week", "stop_id"]).to_frame(index=False)
     v = report.visits.assign(week=week_start(report.visits["start"]))
