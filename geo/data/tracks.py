@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,10 +103,10 @@ def _parse(source: bytes | str | Path, name: str, max_bytes: int) -> gpxpy.gpx.G
         raise DataError(msg) from None
 
 
-def _utc(value: dt.datetime, zone: ZoneInfo) -> tuple[pd.Timestamp, bool]:
+def _utc(value: dt.datetime, zone: ZoneInfo) -> tuple[dt.datetime, bool]:
     naive = value.tzinfo is None or value.utcoffset() is None
     aware = value.replace(tzinfo=zone) if naive else value
-    return pd.Timestamp(aware).tz_convert("UTC"), naive
+    return aware.astimezone(dt.UTC).replace(tzinfo=None), naive
 
 
 def read_gpx(
@@ -148,37 +147,31 @@ def read_gpx(
         msg = f"{name}: no track points (<trkpt>) in the file, only {kinds}; a walked track is needed"
         raise DataError(msg)
     counts = dict.fromkeys(DROP_REASONS, 0)
+    lat = np.array([p.latitude for p in raw], dtype=float)
+    lon = np.array([p.longitude for p in raw], dtype=float)
+    has_time = np.array([p.time is not None for p in raw])
+    counts["no_time"] = int((~has_time).sum())
+    good_xy = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    counts["bad_coordinates"] = int((has_time & ~good_xy).sum())
+    keep = np.flatnonzero(has_time & good_xy)
+    stamps = [_utc(raw[i].time, zone) for i in keep]  # type: ignore[arg-type]
+    utc = pd.DatetimeIndex(np.array([s for s, _ in stamps], dtype="datetime64[ns]")).tz_localize("UTC")
+    was_naive = np.array([n for _, n in stamps], dtype=bool)
     latest = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
-    times: list[pd.Timestamp] = []
-    lats: list[float] = []
-    lons: list[float] = []
-    naive = 0
-    for p in raw:
-        lat, lon = float(p.latitude), float(p.longitude)
-        if p.time is None:
-            counts["no_time"] += 1
-            continue
-        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-            counts["bad_coordinates"] += 1
-            continue
-        stamp, was_naive = _utc(p.time, zone)
-        if not EARLIEST <= stamp <= latest:
-            counts["impossible_time"] += 1
-            continue
-        naive += was_naive
-        times.append(stamp)
-        lats.append(lat)
-        lons.append(lon)
-    if not times and counts["no_time"] < len(raw):
+    possible = np.asarray((utc >= EARLIEST) & (utc <= latest), dtype=bool)
+    counts["impossible_time"] = int((~possible).sum())
+    naive = int(was_naive[possible].sum())
+    times, lats, lons = utc[possible], lat[keep][possible], lon[keep][possible]
+    if not len(times) and counts["no_time"] < len(raw):
         msg = f"{name}: none of its {len(raw)} track points has a usable time and position ({counts})"
         raise DataError(msg)
-    if not times:
+    if not len(times):
         msg = (
             f"{name}: none of its {len(raw)} track points has a time, so the time spent at a stop cannot be "
             "measured; record the walk with an app that stores times (GPX <time>)"
         )
         raise DataError(msg)
-    frame = pd.DataFrame({"time": pd.DatetimeIndex(times).as_unit("ns"), "lat": lats, "lon": lons})
+    frame = pd.DataFrame({"time": times, "lat": lats, "lon": lons})
     backwards = int((frame["time"].diff() < pd.Timedelta(0)).sum())
     frame = frame.sort_values("time", kind="stable")
     dup = frame["time"].duplicated(keep="first")
