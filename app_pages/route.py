@@ -151,3 +151,7 @@ d3.download_button(
     t("rp.card_png", lang), data=lambda: route_card_bytes(route, fmt="png", lang=lang, graph=graph),
     file_name=f"{stem}.png", mime="image/png", key="r_png",
 )  # fmt: skip
+
+from ui.dosage import dosage_section  # noqa: E402
+
+dosage_section(route, ctx)

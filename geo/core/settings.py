@@ -215,6 +215,46 @@ class PatrolSettings(_Frozen):
         return v
 
 
+class DosageSettings(_Frozen):
+    """Patrol dosage measured from GPX tracks (distances in metres, EPSG:32611; times in minutes or seconds).
+
+    A track point within ``radius_m`` of a stop puts the patrol at the stop; once there it stays
+    there until a point is farther than ``radius_m + hysteresis_m`` (hysteresis, so GPS jitter at
+    the edge neither creates nor splits visits). Presences closer in time than ``visit_gap_min``
+    are one visit; a visit shorter than ``min_stay_min`` is a pass, not a visit. Two points more
+    than ``max_step_s`` apart in time leave a hole (no signal): that time is not counted.
+    """
+
+    radius_m: Metres = 25.0
+    hysteresis_m: float = Field(default=15.0, ge=0, le=500)
+    min_stay_min: float = Field(default=2.0, ge=0, le=60)
+    visit_gap_min: float = Field(default=5.0, ge=0, le=240)
+    max_step_s: float = Field(default=120.0, gt=0, le=3600)
+    still_m: float = Field(default=15.0, ge=0, le=500)
+    moving_mps: float = Field(default=0.6, gt=0, le=10)
+    speed_window_s: float = Field(default=60.0, gt=0, le=600)
+    walk_gap_min: float = Field(default=30.0, gt=0, le=1440)
+    far_m: Metres = 1000.0
+    naive_time_zone: str = "UTC"
+    met_tolerance_min: float = Field(default=1.0, ge=0, le=30)
+    map_weeks: int = Field(default=8, ge=0, le=104)
+    incident_radius_m: Metres = 150.0
+    store_subdir: str = Field(default="tracks", pattern=r"^[A-Za-z0-9_-]+$")
+    max_file_mb: float = Field(default=20.0, gt=0, le=500)
+
+    @field_validator("naive_time_zone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = f"unknown time zone {v!r}; use an IANA name such as UTC or America/Los_Angeles"
+            raise ValueError(msg) from exc
+        return v
+
+
 class Settings(_Frozen):
     """Every tunable of the application."""
 
@@ -228,6 +268,7 @@ class Settings(_Frozen):
     privacy: PrivacySettings = PrivacySettings()
     patrol: PatrolSettings = PatrolSettings()
     workspace: WorkspaceSettings = WorkspaceSettings()
+    dosage: DosageSettings = DosageSettings()
     config_path: Path | None = None
 
 

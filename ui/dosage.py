@@ -1,0 +1,186 @@
+"""Patrol dosage on the Patrol page: upload GPX tracks, see the time spent at each planned stop.
+
+The view is public: per stop (place), never per officer; dates are whole days; tracks are never
+drawn. Uploaded tracks are kept only when asked, in the local store, and can be deleted here or
+with ``python -m geo tracks delete --all``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.core.errors import SafetyMapError
+from geo.core.i18n import fmt_int, t
+from geo.core.schema import TZ
+from geo.data.tracks import Track, delete_tracks, read_gpx, save_track, stored_tracks, track_dir
+from geo.patrol.dosage import DosageReport, measure_dosage, stops_from_route, track_warnings, weekly_dosage
+from geo.patrol.planner import PatrolRoute
+from geo.patrol.text import minutes
+from layers.compose import MapComposer
+from layers.dosage import DOSAGE_CSS, dosage_class, dosage_layers
+from layers.legend import add_css
+from layers.overview import add_places, add_streets
+from ui.common import PageContext
+
+KEY = "r_dosage"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _read(data: bytes, name: str, zone: str, max_mb: float) -> Track:
+    return read_gpx(data, name=name, naive_time_zone=zone, max_mb=max_mb)
+
+
+def _uploads(ctx: PageContext) -> list[Track]:
+    d = ctx.settings.dosage
+    files = st.file_uploader(
+        t("dosage.upload", ctx.lang), type=["gpx"], accept_multiple_files=True, key=f"{KEY}_files",
+        help=t("dosage.upload_help", ctx.lang),
+    )  # fmt: skip
+    tracks: list[Track] = []
+    for f in files or []:
+        try:
+            tracks.append(_read(f.getvalue(), f.name, d.naive_time_zone, d.max_file_mb))
+        except SafetyMapError as exc:
+            st.warning(t("dosage.file_error", ctx.lang, error=exc))
+    return tracks
+
+
+def _day(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return str(pd.Timestamp(value).tz_convert(TZ).date())
+
+
+def _stop_table(report: DosageReport, lang: str) -> pd.DataFrame:
+    s = report.stops
+    return pd.DataFrame(
+        {
+            t("route.col_order", lang): s["order"].astype(int),
+            t("dosage.col.visits", lang): s["visits"].astype(int),
+            t("dosage.col.minutes", lang): s["minutes"].round(1),
+            t("dosage.col.planned", lang): s["planned_min"].round(1),
+            t("dosage.col.first", lang): [_day(v) for v in s["first_visit"]],
+            t("dosage.col.last", lang): [_day(v) for v in s["last_visit"]],
+            t("dosage.col.gap", lang): s["longest_gap_min"].round(1),
+            t("dosage.col.passes", lang): s["passes"].astype(int),
+            t("dosage.col.status", lang): [
+                t(f"dosage.status.{dosage_class(m, p, v, tolerance_min=report.params.met_tolerance_min)}", lang)
+                for m, p, v in zip(s["minutes"], s["planned_min"], s["visits"], strict=True)
+            ],
+        }
+    )
+
+
+def _weekly_table(weekly: pd.DataFrame, lang: str, min_count: int) -> pd.DataFrame:
+    def count(n: object) -> str:
+        if n is None or pd.isna(n):
+            return "—"
+        value = int(n)  # type: ignore[call-overload]
+        return t("dosage.fewer", lang, n=min_count) if 0 < value < min_count else fmt_int(value, lang)
+
+    return pd.DataFrame(
+        {
+            t("dosage.col.week", lang): [str(w) for w in weekly["week"]],
+            t("route.col_order", lang): weekly["order"].astype(int),
+            t("dosage.col.minutes", lang): weekly["minutes"].round(1),
+            t("dosage.col.visits", lang): weekly["visits"].astype(int),
+            t("dosage.col.incidents", lang): [count(n) for n in weekly["incidents"]],
+        }
+    )
+
+
+def _store_controls(ctx: PageContext, tracks: list[Track]) -> list[Track]:
+    d, lang = ctx.settings.dosage, ctx.lang
+    folder = track_dir(ctx.settings.sources.store_dir, d.store_subdir)
+    keep = st.checkbox(t("dosage.keep", lang), value=False, key=f"{KEY}_keep", help=t("dosage.keep_help", lang))
+    if keep:
+        for tr in tracks:
+            save_track(tr, folder=folder)
+    stored = stored_tracks(folder)
+    if not stored:
+        return tracks
+    have = {tr.track_id for tr in tracks}
+    extra = [tr for tr in stored if tr.track_id not in have]
+    c1, c2 = st.columns(2)
+    use = c1.checkbox(t("dosage.use_stored", lang, n=len(stored)), value=True, key=f"{KEY}_stored")
+    if c2.button(t("dosage.delete", lang), key=f"{KEY}_delete"):
+        n = delete_tracks(folder)
+        st.success(t("dosage.deleted", lang, n=n))
+        return tracks
+    return tracks + extra if use else tracks
+
+
+def dosage_section(route: PatrolRoute, ctx: PageContext, incidents: gpd.GeoDataFrame | None = None) -> None:
+    """The dosage part of the Patrol page: upload, per-stop table, weekly table, map layer, accounting.
+
+    ``incidents`` (default: every incident of the page's data) are counted near each stop per week.
+    """
+    s, lang = ctx.settings, ctx.lang
+    d = s.dosage
+    st.subheader(t("dosage.title", lang))
+    st.caption(
+        t("dosage.intro", lang, radius=fmt_int(d.radius_m, lang), hysteresis=fmt_int(d.hysteresis_m, lang),
+          stay=fmt_int(d.min_stay_min, lang), gap=fmt_int(d.visit_gap_min, lang))
+    )  # fmt: skip
+    tracks = _store_controls(ctx, _uploads(ctx))
+    if not tracks:
+        st.info(t("dosage.none", lang))
+        return
+    try:
+        report = measure_dosage(tracks, stops_from_route(route), params=d)
+    except SafetyMapError as exc:
+        st.error(t("dosage.error", lang, error=exc))
+        return
+    for line in track_warnings(report, lang):
+        st.warning(line)
+
+    done = report.stops
+    reached = int((done["visits"] > 0).sum())
+    walked = float(report.walks["minutes"].sum())
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("dosage.reached", lang), f"{reached} / {len(done)}")
+    m2.metric(t("dosage.at_stops", lang), minutes(float(done["minutes"].sum()), lang))
+    m3.metric(t("dosage.walked", lang), minutes(walked, lang))
+    if report.order.get("budget_min") is not None:
+        m3.caption(t("dosage.budget", lang, budget=minutes(float(report.order["budget_min"]), lang)))
+    in_order = report.order.get("as_planned") or []
+    if in_order:
+        st.caption(t("dosage.order_ok" if all(in_order) else "dosage.order_changed", lang))
+    if report.unvisited:
+        orders = ", ".join(str(int(o)) for o in done.loc[done["visits"] == 0, "order"])
+        st.warning(t("dosage.unvisited", lang, stops=orders))
+    st.dataframe(_stop_table(report, lang), hide_index=True, width="stretch", key=f"{KEY}_table")
+
+    weekly = weekly_dosage(
+        report,
+        ctx.incidents if incidents is None else incidents,
+        incident_radius_m=d.incident_radius_m,
+        min_count=s.privacy.min_count,
+    )
+    st.markdown(f"**{t('dosage.weekly', lang)}**")
+    st.dataframe(_weekly_table(weekly, lang, s.privacy.min_count), hide_index=True, width="stretch")
+    st.caption(t("dosage.weekly_note", lang, radius=fmt_int(d.incident_radius_m, lang), n=s.privacy.min_count))
+
+    composer = MapComposer(s, lang=lang, center=(route.start_lat, route.start_lon), zoom=16)
+    add_css(composer.map, DOSAGE_CSS, "dosage_css")
+    add_streets(composer, ctx.streets)
+    add_places(composer, ctx.places, kinds=("park", "housing"))
+    for group, rows in dosage_layers(report, lang=lang, weekly=weekly, planned_path=route.path, max_weeks=d.map_weeks):
+        composer.add(group, rows)
+    m = composer.finish(synthetic=ctx.synthetic)
+    st_folium(m, key=f"{KEY}_map", height=420, use_container_width=True, returned_objects=[])
+
+    with st.expander(t("dosage.accounting", lang)):
+        table = [
+            {t("dosage.col.track", lang): a["track"], t("dosage.col.read", lang): a["read"],
+             t("dosage.col.kept", lang): a["kept"],
+             t("dosage.col.dropped", lang): sum((a.get("dropped") or {}).values()),
+             t("dosage.col.nearest", lang): a["nearest_stop_m"]}
+            for a in report.tracks
+        ]  # fmt: skip
+        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
