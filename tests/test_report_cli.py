@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from geo.cli import main
-from geo.exports.report import SIZES
+from geo.exports.model import SIZES
 from tests.report_helpers import assert_not_blank, latimes_path, names_found, pdf_text, png_shape
 
 POPPLER = all(shutil.which(t) for t in ("pdftoppm", "pdftotext"))
@@ -53,6 +53,7 @@ def test_png_letter_from_a_point_in_spanish(capsys, tmp_path):
     assert png_shape(out.read_bytes()) == SIZES["letter"]
 
 
+@pytest.mark.realdata
 @pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftoppm, pdftotext) is not installed")
 def test_pdf_from_the_raw_latimes_file_in_spanish(capsys, tmp_path):
     out = tmp_path / "handout.pdf"
