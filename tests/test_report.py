@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+from babel.dates import format_date
 
 from geo.core.errors import AnalysisError, DataError
 from geo.core.filters import Filters
@@ -36,6 +38,7 @@ from tests.report_helpers import (
 
 POPPLER = all(shutil.which(t) for t in ("pdftoppm", "pdftotext", "pdfinfo"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftoppm, pdftotext) is not installed")
+ES_CATALOG = Path(__file__).resolve().parents[1] / "geo" / "core" / "locales" / "es.json"
 
 
 @pytest.fixture(scope="module")
@@ -249,6 +252,29 @@ def test_public_map_total_is_rounded_when_cells_are_suppressed() -> None:
     assert shown.number is None
     assert shown.value == f"about {round(exact / ROUND_TOTAL_TO) * ROUND_TOTAL_TO:,}"
     assert str(exact) not in shown.value or exact % ROUND_TOTAL_TO == 0
+
+
+# --- the internal HTML in Spanish ----------------------------------------------------------------
+
+
+def test_spanish_internal_html_tooltips_are_spanish():
+    r = demo_report(lang="es", privacy="internal", fields={"categories": ("homicide",)}, start="2016-01-01",
+                    end="2017-12-31")  # fmt: skip
+    assert r.points is not None
+    assert len(r.points)
+    features = report_data(render_html(r))["points"]["features"]
+    assert len(features) == len(r.points)
+    homicidio = json.loads(ES_CATALOG.read_text(encoding="utf-8"))["category.homicide"]
+    assert homicidio.lower().startswith("homicidio")
+    by_id = {str(i): d for i, d in zip(r.points["incident_id"], r.points["date"], strict=True)}
+    for f in features:
+        p = f["properties"]
+        assert p["category"] == homicidio
+        assert not re.fullmatch(r"\d{4}-\d{2}-\d{2}", p["date"]), p["date"]
+        iso = dt.date.fromisoformat(by_id[p["incident_id"]])
+        assert p["date"] == format_date(iso, format="medium", locale="es_US")
+    english = report_data(render_html(demo_report(privacy="internal", fields={"categories": ("homicide",)})))
+    assert {f["properties"]["category"] for f in english["points"]["features"]} == {"Homicide"}
 
 
 # --- test tiers ------------------------------------------------------------------------------------
