@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo.core.filters import derived_columns
 from geo.core.settings import Settings
 from tests.report_helpers import (
     TO_UTM,
@@ -134,6 +135,10 @@ def test_demo_row_filters_are_applied_as_counted_independently():
     assert r.counts["within"] < everyone.counts["within"]  # the filter did select fewer rows
     previous = near_bounds(dist, rows & between(inc, "2016-01-01", "2017-12-31"), RING_M)
     assert_within(r.counts["previous"], previous, "filtered rows in the previous two years")
+    # the derived columns a page caches give the same rows
+    cached = demo_report(privacy="internal", fields=fields, start="2018-01-01", end="2019-12-31",
+                         derived=derived_columns(inc))  # fmt: skip
+    assert cached.counts == r.counts
 
 
 def test_a_one_day_period_counts_the_incidents_of_that_day():
