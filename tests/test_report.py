@@ -1,33 +1,44 @@
-"""Community-meeting exports (geo.exports.report): every format renders, speaks its language, protects victims."""
+"""Community-meeting exports (geo.exports.report): every format renders, speaks its language, protects victims.
+
+Reports on the real LA Times file are in test_report_realdata.py; the headline counts are checked
+against independent computations in test_report_counts.py.
+"""
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import json
 import re
 import shutil
+from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
+from babel.dates import format_date
 
-from geo.core.errors import AnalysisError
+from geo.core.errors import AnalysisError, DataError
+from geo.core.filters import Filters
 from geo.core.projection import lonlat_to_metric
-from geo.core.settings import Settings
-from geo.data.webassets import inline_tags
-from geo.exports.report import SIZES, build_report, comparison_period, render_html, render_pdf, render_png, write_report
+from geo.core.settings import DEFAULT_CONFIG, Settings, load_settings
+from geo.exports.model import ROUND_TOTAL_TO, SIZES
+from geo.exports.render import render_html, render_pdf, render_png, write_report
+from geo.exports.report import build_report, comparison_period
 from tests.report_helpers import (
     assert_not_blank,
     demo_report,
     demo_tables,
-    latimes_records,
-    latimes_report,
-    names_found,
     pdf_page_png,
     pdf_text,
     png_shape,
+    report_data,
+    without_assets,
 )
 
 POPPLER = all(shutil.which(t) for t in ("pdftoppm", "pdftotext", "pdfinfo"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftoppm, pdftotext) is not installed")
+ES_CATALOG = Path(__file__).resolve().parents[1] / "geo" / "core" / "locales" / "es.json"
 
 
 @pytest.fixture(scope="module")
@@ -38,19 +49,6 @@ def demo_en():
 @pytest.fixture(scope="module")
 def demo_es():
     return demo_report(lang="es")
-
-
-def report_data(page: str) -> dict:
-    m = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
-    assert m, "the HTML export has no embedded report data"
-    return json.loads(m.group(1))
-
-
-def without_assets(page: str) -> str:
-    """The HTML minus the inlined third-party Leaflet files (their text is not ours)."""
-    tags = inline_tags()
-    assert tags in page
-    return page.replace(tags, "")
 
 
 # --- formats ------------------------------------------------------------------------------
@@ -103,12 +101,14 @@ def test_english_pdf_has_every_required_element(demo_en, tmp_path):
         "Privacy: public version",
         "Incidents per 150 m square",
         "250 m",
-        "N",
         "NIBRS",
         "Sources: synthetic demo data",
         "LAPD changed its crime reporting system",
     ):
         assert phrase in text, phrase  # fmt: skip
+    # the north arrow's letter stands alone (a plain "N" in text would already be found in "NIBRS")
+    assert re.search(r"(?<![\w-])N(?![\w-])", text), "no north arrow letter"
+    assert not re.search(r"(?<![\w-])N(?![\w-])", "NIBRS, Normandie Ave, 2024-N")
 
 
 def test_html_is_standalone_with_no_external_url(demo_en):
@@ -151,26 +151,6 @@ def test_key_figures_and_summary(demo_en):
     assert f"{abs(diff)} {word} than in the same period a year earlier" in demo_en.summary
 
 
-def test_small_numbers_are_not_compared():
-    r = latimes_report(start="2016-01-01", end="2016-12-31")
-    assert r.counts["previous"] < 3
-    assert r.figures[2].value == "too few to compare"
-    assert r.figures[2].number is None
-    assert "too few incidents to compare" in r.summary
-    assert r.summary.startswith("Between January 1, 2016 and December 31, 2016 there were ")
-
-
-def test_public_small_counts_are_words_not_numbers():
-    r = latimes_report(start="2013-01-01", end="2014-12-31")
-    within = r.counts["within"]
-    assert 0 < within < 3, "fixture period should have one or two incidents near the park"
-    assert r.figures[1].value == "fewer than 3"
-    assert r.figures[1].number is None
-    assert "fewer than 3 incidents" in r.summary
-    internal = latimes_report(start="2013-01-01", end="2014-12-31", privacy="internal")
-    assert internal.figures[1].value == str(within)
-
-
 def test_break_caveat_only_when_the_period_crosses_it():
     crossing = demo_report(start="2023-06-01", end="2024-05-31")
     assert crossing.crosses_break
@@ -182,8 +162,6 @@ def test_break_caveat_only_when_the_period_crosses_it():
 
 
 def test_comparison_period():
-    import datetime as dt
-
     assert comparison_period(dt.date(2016, 1, 1), dt.date(2016, 12, 31)) == (
         dt.date(2015, 1, 1),
         dt.date(2015, 12, 31),
@@ -196,25 +174,35 @@ def test_synthetic_data_says_so_everywhere(demo_en):
     assert demo_en.synthetic
     assert demo_en.caveats[0] == "Synthetic demo data — not real events"
     assert "Synthetic demo data" in render_html(demo_en)
-    real = latimes_report(start="2016-01-01", end="2016-12-31")
-    assert not real.synthetic
-    assert not any("Synthetic" in c for c in real.caveats)
-    assert any("count victims" in c for c in real.caveats)
+
+
+def test_synthetic_notice_stays_when_the_filters_match_nothing():
+    r = demo_report(fields={"categories": ("homicide",), "hours": (4, 4), "weekdays": (6,)}, start="2024-12-01",
+                    end="2024-12-21")  # fmt: skip
+    assert r.counts["within"] == 0
+    assert r.synthetic
+    assert r.caveats[0] == "Synthetic demo data — not real events"
 
 
 def test_bad_arguments():
     inc, places, _streets = demo_tables()
     s = Settings()
+    park = Filters(place="Harvard Park")
     with pytest.raises(AnalysisError, match="not both"):
-        build_report(inc, places, place="Harvard Park", lat=33.98, lon=-118.3, settings=s)
+        build_report(inc, places, filters=park, lat=33.98, lon=-118.3, settings=s)
+    latest = inc["occurred_at"].max().date()
     with pytest.raises(AnalysisError, match="after the end date"):
-        build_report(inc, places, start="2020-01-02", end="2020-01-01", settings=s)
+        build_report(inc, places, filters=Filters(start=latest + dt.timedelta(days=2)), settings=s)
     with pytest.raises(AnalysisError, match="privacy mode"):
         build_report(inc, places, privacy="open", settings=s)
     with pytest.raises(AnalysisError, match="lat/lon must be degrees"):
         build_report(inc, places, lat=133.0, lon=-118.3, settings=s)
-    with pytest.raises(Exception, match="no place named"):
-        build_report(inc, places, place="Nowhere Park", settings=s)
+    with pytest.raises(AnalysisError, match="give a place name, or both lat and lon"):
+        build_report(inc, places, lat=33.98, settings=s)
+    with pytest.raises(AnalysisError, match=r"filters must be a geo\.core\.filters\.Filters"):
+        build_report(inc, places, filters={"place": "Harvard Park"}, settings=s)  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="no place named 'Nowhere Park'"):
+        build_report(inc, places, filters=Filters(place="Nowhere Park"), settings=s)
 
 
 def test_data_text_is_escaped_in_html():
@@ -233,123 +221,14 @@ def test_point_focus_is_snapped_to_its_cell_in_public_mode():
     assert r.focus_name == "the point 33.984, -118.304"
 
 
-# --- privacy on real data (LA Times, with names) ----------------------------------------------
-
-
-def prefixes(v: float) -> set[str]:
-    """The 5-decimal text of ``v``, rounded and truncated, as regex-escaped prefixes."""
-    text = repr(v)
-    head, _, tail = text.partition(".")
-    return {re.escape(f"{v:.5f}"), re.escape(f"{head}.{(tail + '00000')[:5]}")}
-
-
-def grid_offsets(coords: np.ndarray, cell: float) -> np.ndarray:
-    x, y = lonlat_to_metric(coords[:, 0], coords[:, 1])
-    xy = np.column_stack([x, y])
-    return np.abs(xy / cell - np.round(xy / cell)) * cell
-
-
-@pytest.fixture(scope="module")
-def public_latimes():
-    return latimes_report()
-
-
-def test_public_html_has_no_name_and_no_fine_coordinate(public_latimes):
-    page = render_html(public_latimes)
-    assert names_found(without_assets(page)) == []
-    data = report_data(page)
-    assert data["points"]["features"] == []
-    coords = np.array([c for f in data["cells"]["features"] for c in f["geometry"]["coordinates"][0]])
-    assert len(coords) >= 4
-    assert grid_offsets(coords, public_latimes.cell_m).max() < 0.5, "a cell corner is off the 150 m grid"
-    # no victim's location appears in any form the exports write coordinates in
-    for rec in latimes_records():
-        lat, lon = float(rec["latitude"]), float(rec["longitude"])  # type: ignore[arg-type]
-        for lon5 in prefixes(lon):  # 1e-5 degree: about 1 m
-            for lat5 in prefixes(lat):
-                pair = re.search(rf"\[{lon5}\d*,\s*{lat5}\d*\]", page)
-                assert pair is None, f"a victim location ({lat}, {lon}) is in the public HTML"
-    # and no text property beyond the cell label
-    for f in data["cells"]["features"]:
-        assert set(f["properties"]) <= {"level", "count", "suppressed", "label", "colour"}
-
-
-@needs_poppler
-def test_public_pdf_has_no_name_and_no_coordinate(public_latimes, tmp_path):
-    text = pdf_text(render_pdf(public_latimes), tmp_path)
-    assert "Harvard Park" in text
-    assert names_found(text) == []
-    assert not re.search(r"-?\d{2,3}\.\d{3,}", text), "a coordinate-like number is printed"
-    assert "Privacy: public version" in text
-
-
-def test_names_check_would_catch_a_name(public_latimes):
-    rec = latimes_records()[0]
-    leaked = demo_report(title=f"{rec['first_name']} {rec['last_name']}")
-    assert names_found(render_html(leaked).replace(inline_tags(), ""))
-
-
-def test_suppressed_cells_carry_no_count(public_latimes):
-    cells = public_latimes.cells
-    assert cells is not None
-    assert cells["suppressed"].any()
-    assert cells.loc[cells["suppressed"], "count"].isna().all()
-    assert (cells.loc[~cells["suppressed"], "count"] >= 3).all()
-    data = report_data(render_html(public_latimes))
-    hidden = [f["properties"] for f in data["cells"]["features"] if f["properties"]["suppressed"]]
-    assert hidden
-    assert all("count" not in p and p["label"] == "fewer than 3" for p in hidden)
-    shown = [f["properties"] for f in data["cells"]["features"] if not f["properties"]["suppressed"]]
-    assert all(p["count"] >= 3 for p in shown)
-    summary = public_latimes.summary_dict()
-    assert summary["suppressed"] == int(cells["suppressed"].sum())
-
-
-@needs_poppler
-def test_internal_exports_show_points_and_are_watermarked(tmp_path):
-    r = latimes_report(privacy="internal")
-    assert r.cells is None
-    assert r.points is not None
-    assert list(r.points.columns) == ["incident_id", "date", "category", "geometry"]
-    page = render_html(r)
-    assert 'class="watermark"' in page
-    assert "internal - do not distribute" in page
-    assert report_data(page)["points"]["features"]
-    # the coordinate check used on public exports does catch exact points
-    rec = latimes_records()[0]
-    lon, lat = float(rec["longitude"]), float(rec["latitude"])  # type: ignore[arg-type]
-    assert any(re.search(rf"\[{a}\d*,\s*{b}\d*\]", page) for a in prefixes(lon) for b in prefixes(lat))
-    text = pdf_text(render_pdf(r), tmp_path)
-    assert "INTERNAL - DO NOT DISTRIBUTE" in text
-    assert names_found(text) == []
-    public = render_html(latimes_report())
-    assert 'class="watermark"' not in public
-
-
-def test_renderers_refuse_a_tampered_public_report(public_latimes):
-    import dataclasses
-
-    cells = public_latimes.cells.copy()
-    cells["count"] = cells["count"].fillna(1)
-    bad = dataclasses.replace(public_latimes, cells=cells)
-    with pytest.raises(AnalysisError, match="exact count below 3"):
-        render_html(bad)
-
-
 def test_public_trend_never_prints_a_count_below_the_threshold() -> None:
-    import geopandas as gpd
-
-    from geo.core.settings import DEFAULT_CONFIG, load_settings
-    from geo.exports.report import build_report, render_html
-
     settings = load_settings(DEFAULT_CONFIG, environ={})
     demo = gpd.read_parquet(settings.sources.incidents)
-    homicides = demo[demo["category"] == "homicide"]
     places = gpd.read_file(settings.sources.places)
-    public = build_report(homicides, places, place="Harvard Park", start="2017-01-01", end="2017-12-31",
-                          settings=settings)  # fmt: skip
-    internal = build_report(homicides, places, place="Harvard Park", start="2017-01-01", end="2017-12-31",
-                            settings=settings, privacy="internal")  # fmt: skip
+    homicides = Filters(place="Harvard Park", start=dt.date(2017, 1, 1), end=dt.date(2017, 12, 31),
+                        categories=("homicide",))  # fmt: skip
+    public = build_report(demo, places, filters=homicides, settings=settings)
+    internal = build_report(demo, places, filters=homicides, settings=settings, privacy="internal")
     small = (internal.trend["count"] > 0) & (internal.trend["count"] < 3)
     assert small.any(), "the demo should have a year with 1 or 2 homicides near the park"
     assert public.trend.loc[small.to_numpy(), "suppressed"].all()
@@ -360,17 +239,12 @@ def test_public_trend_never_prints_a_count_below_the_threshold() -> None:
 
 
 def test_public_map_total_is_rounded_when_cells_are_suppressed() -> None:
-    import geopandas as gpd
-
-    from geo.core.settings import DEFAULT_CONFIG, load_settings
-    from geo.exports.report import ROUND_TOTAL_TO, build_report
-
     settings = load_settings(DEFAULT_CONFIG, environ={})
     demo = gpd.read_parquet(settings.sources.incidents)
     places = gpd.read_file(settings.sources.places)
-    kw = {"place": "Harvard Park", "start": "2016-01-01", "end": "2016-12-31", "settings": settings}
-    public = build_report(demo, places, **kw)
-    internal = build_report(demo, places, privacy="internal", **kw)
+    year = Filters(place="Harvard Park", start=dt.date(2016, 1, 1), end=dt.date(2016, 12, 31))
+    public = build_report(demo, places, filters=year, settings=settings)
+    internal = build_report(demo, places, filters=year, privacy="internal", settings=settings)
     assert public.cells is not None
     assert public.cells["suppressed"].any()
     exact = next(f for f in internal.figures if f.key == "on_map").number
@@ -378,3 +252,68 @@ def test_public_map_total_is_rounded_when_cells_are_suppressed() -> None:
     assert shown.number is None
     assert shown.value == f"about {round(exact / ROUND_TOTAL_TO) * ROUND_TOTAL_TO:,}"
     assert str(exact) not in shown.value or exact % ROUND_TOTAL_TO == 0
+
+
+# --- the internal HTML in Spanish ----------------------------------------------------------------
+
+
+def test_spanish_internal_html_tooltips_are_spanish():
+    r = demo_report(lang="es", privacy="internal", fields={"categories": ("homicide",)}, start="2016-01-01",
+                    end="2017-12-31")  # fmt: skip
+    assert r.points is not None
+    assert len(r.points)
+    features = report_data(render_html(r))["points"]["features"]
+    assert len(features) == len(r.points)
+    homicidio = json.loads(ES_CATALOG.read_text(encoding="utf-8"))["category.homicide"]
+    assert homicidio.lower().startswith("homicidio")
+    by_id = {str(i): d for i, d in zip(r.points["incident_id"], r.points["date"], strict=True)}
+    for f in features:
+        p = f["properties"]
+        assert p["category"] == homicidio
+        assert not re.fullmatch(r"\d{4}-\d{2}-\d{2}", p["date"]), p["date"]
+        iso = dt.date.fromisoformat(by_id[p["incident_id"]])
+        assert p["date"] == format_date(iso, format="medium", locale="es_US")
+    english = report_data(render_html(demo_report(privacy="internal", fields={"categories": ("homicide",)})))
+    assert {f["properties"]["category"] for f in english["points"]["features"]} == {"Homicide"}
+
+
+# --- test tiers ------------------------------------------------------------------------------------
+
+REAL_DATA_HELPERS = frozenset(
+    {"latimes_path", "latimes_incidents", "latimes_records", "latimes_report", "victim_names", "names_found",
+     "shared_file", "shared_data"}
+)  # fmt: skip
+
+
+def _marked_realdata(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "realdata" for n in ast.walk(node))
+
+
+def _names(node: ast.AST) -> set[str]:
+    used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return used | {a.arg for n in ast.walk(node) if isinstance(n, ast.FunctionDef) for a in n.args.args}
+
+
+def test_every_report_test_that_reads_shared_data_is_marked_realdata():
+    unmarked: list[str] = []
+    files = sorted(Path(__file__).parent.glob("test_report*.py"))
+    assert len(files) >= 4
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        marked = any(
+            isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "pytestmark" for t in n.targets)
+            and _marked_realdata(n.value)
+            for n in tree.body
+        )  # fmt: skip
+        funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+        real = set(REAL_DATA_HELPERS)
+        for _ in range(3):  # helpers and fixtures that call a real-data helper read real data too
+            real |= {f.name for f in funcs if _names(f) & real}
+        for f in funcs:
+            if (
+                f.name.startswith("test_")
+                and _names(f) & real
+                and not (marked or any(_marked_realdata(d) for d in f.decorator_list))
+            ):
+                unmarked.append(f"{path.name}::{f.name}")
+    assert unmarked == []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.exports.report import write_report
+from geo.exports.render import write_report
 from tests.conftest import ARTIFACTS, COUNT_LAYERS
 from tests.report_helpers import demo_report
 

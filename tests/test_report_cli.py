@@ -8,8 +8,19 @@ import shutil
 import pytest
 
 from geo.cli import main
-from geo.exports.report import SIZES
-from tests.report_helpers import assert_not_blank, latimes_path, names_found, pdf_text, png_shape
+from geo.exports.model import SIZES
+from tests.report_helpers import (
+    assert_not_blank,
+    between,
+    demo_tables,
+    latimes_path,
+    metres_from_outline,
+    names_found,
+    near_bounds,
+    pdf_text,
+    place_utm,
+    png_shape,
+)
 
 POPPLER = all(shutil.which(t) for t in ("pdftoppm", "pdftotext"))
 
@@ -53,6 +64,7 @@ def test_png_letter_from_a_point_in_spanish(capsys, tmp_path):
     assert png_shape(out.read_bytes()) == SIZES["letter"]
 
 
+@pytest.mark.realdata
 @pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftoppm, pdftotext) is not installed")
 def test_pdf_from_the_raw_latimes_file_in_spanish(capsys, tmp_path):
     out = tmp_path / "handout.pdf"
@@ -76,6 +88,28 @@ def test_html_internal(capsys, tmp_path):
     assert summary["cells"] is None
     page = out.read_text(encoding="utf-8")
     assert "internal - do not distribute" in page
+
+
+def test_every_filter_flag_reaches_the_report(capsys, tmp_path):
+    out = tmp_path / "map.html"
+    code, summary, _ = run(capsys, "--place", "Harvard Park", "--privacy", "internal", "--category",
+                           "robbery,assault_with_weapon", "--sex", "M", "--hours", "18-23", "--from", "2018-01-01",
+                           "--to", "2019-12-31", "--out", str(out))  # fmt: skip
+    assert code == 0
+    inc, places, _ = demo_tables()
+    hour = inc["occurred_at"].dt.tz_convert("America/Los_Angeles").dt.hour
+    rows = (
+        inc["category"].isin(["robbery", "assault_with_weapon"]).to_numpy(dtype=bool)
+        & (inc["victim_sex"].fillna("") == "M").to_numpy(dtype=bool)
+        & ((hour >= 18) & (hour <= 23)).to_numpy(dtype=bool)
+        & inc["time_known"].to_numpy(dtype=bool)
+        & between(inc, "2018-01-01", "2019-12-31")
+    )
+    lo, hi = near_bounds(metres_from_outline(inc, place_utm(places, "Harvard Park")), rows, 400.0)
+    assert lo >= 3
+    assert summary["figures"]["within"] in {str(n) for n in range(lo, hi + 1)}
+    assert summary["from"] == "2018-01-01"
+    assert summary["to"] == "2019-12-31"
 
 
 @pytest.mark.parametrize(

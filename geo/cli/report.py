@@ -2,7 +2,8 @@
 
 Focus on a place (``--place "Harvard Park"``) or a point (``--lat/--lon``); incidents from the
 configured source or ``--incidents PATH`` (a store file or any raw file ``ingest`` reads). The
-privacy mode is ``public`` unless ``--privacy internal`` is given. Prints a JSON summary.
+privacy mode is ``public`` unless ``--privacy internal`` is given. The rows are chosen by the shared filter
+options (one :class:`~geo.core.filters.Filters`, as on the dashboard). Prints a JSON summary.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import Any
 
 from geo.cli._args import add_filters, add_focus, filters_from_args, focus_point, settings_for
 from geo.core.errors import AnalysisError
-from geo.core.filters import apply
 from geo.data.datasets import load_places, load_streets
 from geo.data.ingest import incidents_from_path
-from geo.exports.report import FORMATS, SIZES, build_report, write_report
+from geo.exports.model import FORMATS, SIZES
+from geo.exports.render import write_report
+from geo.exports.report import build_report
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -33,21 +35,16 @@ def _run(args: argparse.Namespace) -> int:
     if not out.parent.exists():
         msg = f"the folder of --out does not exist: {out.parent}"
         raise AnalysisError(msg)
-    filters = filters_from_args(args)
+    filters = filters_from_args(args).replace(place=args.place)
     settings = settings_for(args)
     path = Path(args.incidents) if args.incidents else settings.sources.incidents
-    incidents = apply(incidents_from_path(path), filters.replace(start=None, end=None))
-    places = load_places(settings.sources.places)
-    streets = load_streets(settings.sources.streets)
     report = build_report(
-        incidents,
-        places,
-        streets,
-        place=args.place,
+        incidents_from_path(path),
+        load_places(settings.sources.places),
+        load_streets(settings.sources.streets),
+        filters=filters,
         lat=args.lat,
         lon=args.lon,
-        start=filters.start,
-        end=filters.end,
         lang=args.lang,
         privacy=args.privacy,
         settings=settings,

@@ -1,4 +1,4 @@
-"""Private: the meeting report drawn with matplotlib (slide PNG, letter PNG and the PDF handout).
+"""The meeting report drawn with matplotlib (slide PNG, letter PNG, PDF handout), for geo.exports.render.
 
 Maps are drawn in EPSG:32611 metres (north up, true scale) with the shared scale bar and north
 arrow of :mod:`geo.exports.mapdraw`. Two layouts: ``slide`` (16:9, 1920x1080 px, type large enough for
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -23,10 +23,8 @@ from matplotlib.ticker import MaxNLocator
 from geo.core.i18n import fmt_int
 from geo.core.projection import to_metric
 from geo.exports.mapdraw import draw_north_arrow, draw_scale_bar, street_label
+from geo.exports.model import Report
 from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR
-
-if TYPE_CHECKING:
-    from geo.exports.report import Report
 
 _RC: dict[str, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans", "svg.fonttype": "none"}
 LAYOUTS: dict[str, dict[str, Any]] = {
@@ -372,7 +370,7 @@ def figure(report: Report, *, size: str) -> Figure:
 
 
 def figure_bytes(report: Report, *, size: str, fmt: str) -> bytes:
-    """PNG or PDF bytes of the report; PNGs are exactly the size of :data:`geo.exports.report.SIZES`."""
+    """PNG or PDF bytes of the report; PNGs are exactly the size of :data:`geo.exports.model.SIZES`."""
     fig = figure(report, size=size)
     buf = io.BytesIO()
     with mpl.rc_context(_RC):  # type: ignore[arg-type]

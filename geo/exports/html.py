@@ -1,4 +1,4 @@
-"""Private: the meeting report as one standalone HTML file (Leaflet inlined; opens offline).
+"""The meeting report as one standalone HTML file (Leaflet inlined; opens offline), for geo.exports.render.
 
 No external URL is loaded: Leaflet's script and style are inlined from the installed XStatic
 package (:func:`geo.data.webassets.inline_tags`), there is no tile layer (a plain background with the
@@ -9,20 +9,19 @@ embedded JSON by escaping ``<``, ``>`` and ``&``, and again in the browser befor
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 
-from geo.core.i18n import t
+from geo.core.i18n import category_label, fmt_date, t
 from geo.core.projection import METRIC, WGS84, metric_to_lonlat
 from geo.data.webassets import inline_tags
+from geo.exports.model import Report
 from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR, round_coords
-
-if TYPE_CHECKING:
-    from geo.exports.report import Report
 
 POINT_COLOUR = "#D55E00"
 WARN = "#B00000"
@@ -49,6 +48,18 @@ def _cells_fc(report: Report) -> dict[str, Any]:
         p["colour"] = SUPPRESSED_COLOUR if p["suppressed"] else LEVEL_COLOURS[int(p["level"]) - 1]
         if p["suppressed"]:
             p.pop("count", None)
+    return fc
+
+
+def _points_fc(report: Report) -> dict[str, Any]:
+    """Internal points with their tooltip values in the report's language (babel date, translated category)."""
+    fc = _fc(report.points, ["incident_id", "date", "category"])
+    for f in fc["features"]:
+        p = f["properties"]
+        if "date" in p:
+            p["date"] = fmt_date(dt.date.fromisoformat(p["date"]), report.lang)
+        if "category" in p:
+            p["category"] = category_label(p["category"], report.lang)
     return fc
 
 
@@ -172,7 +183,7 @@ def html_document(report: Report) -> str:
     lon, lat = metric_to_lonlat(np.array([x0, x1]), np.array([y0, y1]), crs=METRIC)
     data = {
         "cells": _cells_fc(report),
-        "points": _fc(report.points, ["incident_id", "date", "category"]) if report.points is not None else None,
+        "points": _points_fc(report),
         "focus": _fc(report.focus.loc[:, ["geometry"]], []),
         "ring": _fc(report.ring.loc[:, ["geometry"]], []),
         "streets": _fc(report.streets, []),
@@ -185,8 +196,6 @@ def html_document(report: Report) -> str:
         "north": report.text("report.north"),
         "point_colour": POINT_COLOUR,
     }
-    if data["points"] is None:
-        data["points"] = {"type": "FeatureCollection", "features": []}
     e = html.escape
     privacy = report.text("report.privacy", mode=report.mode_label)
     meta_cls = "meta internal" if report.privacy == "internal" else "meta"

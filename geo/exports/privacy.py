@@ -48,7 +48,7 @@ def check_mode(mode: str) -> Mode:
     if mode not in MODES:
         msg = f"privacy mode must be one of {list(MODES)}, got {mode!r}"
         raise AnalysisError(msg)
-    return mode  # type: ignore[return-value]
+    return mode
 
 
 def _check_min_count(min_count: int) -> int:

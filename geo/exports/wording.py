@@ -1,0 +1,196 @@
+"""The words of the meeting report: key figures, the summary, the trend's title and notes, caveats and title.
+
+Each function turns the counts of :func:`geo.exports.report.build_report` into text in the
+report's language (message catalogs, babel numbers and dates), never printing an exact count
+below ``settings.privacy.min_count`` in public mode.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.core.filters import Filters
+from geo.core.i18n import category_label, fmt_date, fmt_int, fmt_pct, t
+from geo.exports.model import ROUND_TOTAL_TO, Context, Counts, KeyFigure, Period
+from geo.exports.privacy import Mode, count_text
+
+
+def key_figures(counts: Counts, focus_name: str, ctx: Context) -> tuple[KeyFigure, ...]:
+    """The three key figures: on the map, near the focus, and the change against the comparison period."""
+    code, mode, min_count = ctx.lang, ctx.mode, ctx.min_count
+
+    def shown(n: int) -> int | None:
+        return None if mode == "public" and 0 < n < min_count else n
+
+    def count(n: int) -> str:
+        return count_text(n, lang=code, min_count=min_count, mode=mode)
+
+    diff = counts.diff
+    change_number: int | None = None
+    if not counts.covered:
+        change_value = t("report.no_earlier", code)
+    elif counts.too_few:
+        change_value = t("report.too_few", code)
+    else:
+        sign = "+" if diff > 0 else "-" if diff < 0 else ""
+        signed = f"{sign}{fmt_int(abs(diff), code)}"
+        change_value = t("report.change_value", code, diff=signed, pct=fmt_pct(diff / counts.n_prev, code))
+        change_number = diff
+    compare = t(f"report.compare_short.{counts.compare_kind}", code)
+    return (
+        KeyFigure("on_map", t("report.fig.total", code), count(counts.n_map), shown(counts.n_map)),
+        KeyFigure(
+            "within",
+            t("report.fig.within", code, distance=ctx.distance, place=focus_name),
+            count(counts.n_near),
+            shown(counts.n_near),
+        ),
+        KeyFigure(
+            "change", t("report.fig.change", code, place=focus_name, compare=compare), change_value, change_number
+        ),
+    )
+
+
+def round_total(
+    figures: tuple[KeyFigure, ...], cells: gpd.GeoDataFrame | None, n_map: int, ctx: Context
+) -> tuple[KeyFigure, ...]:
+    """The figures with the map total rounded to tens when cells beside it are suppressed (public mode).
+
+    A total printed exactly beside suppressed cells would give their sum away by subtraction
+    (all of it when a single cell is suppressed).
+    """
+    if ctx.mode != "public" or cells is None or not bool(cells["suppressed"].any()) or n_map < ROUND_TOTAL_TO:
+        return figures
+    about = int(round(n_map / ROUND_TOTAL_TO) * ROUND_TOTAL_TO)
+    total = figures[0]
+    rounded = KeyFigure(total.key, total.label, t("report.about", ctx.lang, n=fmt_int(about, ctx.lang)), None)
+    return (rounded, *figures[1:])
+
+
+def _count_phrase(n: int, *, lang: str, min_count: int, mode: Mode) -> str:
+    if n == 0:
+        return t("report.no_incidents", lang)
+    if mode == "public" and n < min_count:
+        return t("report.few_incidents", lang, n=min_count)
+    if n == 1:
+        return t("report.one_incident", lang)
+    return t("report.n_incidents", lang, n=fmt_int(n, lang))
+
+
+def summary(counts: Counts, period: Period, focus_name: str, ctx: Context) -> str:
+    """The plain-language summary: the count near the focus, the change, and what the map shows."""
+    code = ctx.lang
+    sentences = [
+        t(
+            "report.summary.count",
+            code,
+            start=fmt_date(period.start, code, style="long"),
+            end=fmt_date(period.end, code, style="long"),
+            count=_count_phrase(counts.n_near, lang=code, min_count=ctx.min_count, mode=ctx.mode),
+            distance=ctx.distance,
+            place=focus_name,
+        )
+    ]
+    if counts.compare_kind == "year":
+        compare = t("report.compare.year", code)
+    else:
+        compare = t("report.compare.previous", code, days=fmt_int(period.days, code))
+    diff = counts.diff
+    if not counts.covered:
+        sentences.append(t("report.summary.no_earlier", code, compare=compare))
+    elif counts.too_few:
+        sentences.append(t("report.summary.too_few", code, compare=compare))
+    elif diff > 0:
+        sentences.append(t("report.summary.more", code, diff=fmt_int(diff, code), compare=compare))
+    elif diff < 0:
+        sentences.append(t("report.summary.fewer", code, diff=fmt_int(-diff, code), compare=compare))
+    else:
+        sentences.append(t("report.summary.same", code, compare=compare))
+    if ctx.mode == "public":
+        sentences.append(t("report.summary.map", code, cell=fmt_int(ctx.cell_m, code)))
+    else:
+        sentences.append(t("report.summary.map_points", code))
+    return " ".join(sentences)
+
+
+def trend_words(
+    trend: pd.DataFrame, freq: str, period: Period, focus_name: str, ctx: Context
+) -> tuple[str, tuple[str, ...]]:
+    """The trend chart's title and its notes (suppressed bars, a partial last bar, the NIBRS break)."""
+    code, brk = ctx.lang, ctx.nibrs_break
+    title = t(f"report.trend.{freq}", code, distance=ctx.distance, place=focus_name)
+    notes: list[str] = []
+    if bool(trend["suppressed"].any()):
+        notes.append(t("report.trend.suppressed", code, n=ctx.min_count))
+    if bool(trend["partial"].iloc[-1]) if len(trend) else False:
+        notes.append(t("report.trend.partial", code, date=fmt_date(period.end, code)))
+    if (trend["era"] == "break").any() or (trend["era"].nunique() > 1):
+        notes.append(t("report.trend.break", code, date=fmt_date(brk, code)))
+    return title, tuple(notes)
+
+
+def _sources(incidents: gpd.GeoDataFrame, lang: str) -> tuple[str, bool]:
+    names: list[str] = []
+    victims = False
+    for src in sorted(set(incidents["source"].dropna().astype(str))) if "source" in incidents else []:
+        if src.startswith("synthetic") or src.startswith("demo"):
+            text = t("report.source.demo", lang)
+        elif src.startswith("lapd"):
+            text = t("report.source.lapd", lang)
+        elif src.startswith("latimes"):
+            text = t("report.source.latimes", lang)
+            victims = True
+        else:
+            text = src
+        if text not in names:
+            names.append(text)
+    return "; ".join(names), victims
+
+
+def caveats(
+    incidents: gpd.GeoDataFrame,
+    period: Period,
+    cells: gpd.GeoDataFrame | None,
+    *,
+    approximate: bool,
+    ctx: Context,
+) -> tuple[tuple[str, ...], str, bool, bool]:
+    """``(caveats, attribution, synthetic, crosses_break)`` of the incident table the report is about."""
+    code, brk = ctx.lang, ctx.nibrs_break
+    synthetic = bool(incidents["synthetic"].fillna(False).astype(bool).any()) if "synthetic" in incidents else False
+    crosses = period.start < brk <= period.end
+    out: list[str] = []
+    if synthetic:
+        out.append(t("report.synthetic", code))
+    if crosses:
+        out.append(t("report.caveat.break", code, date=fmt_date(brk, code, style="long")))
+    sources, victims = _sources(incidents, code)
+    if victims:
+        out.append(t("report.caveat.victims", code))
+    out.append(t("report.caveat.reported", code))
+    hidden = int(cells["suppressed"].sum()) if cells is not None else 0
+    if hidden:
+        out.append(t("report.caveat.suppressed", code, n=fmt_int(hidden, code), min=ctx.min_count))
+    if approximate:
+        out.append(t("report.caveat.approximate", code))
+    attribution = t("report.sources", code, sources=sources) if sources else ""
+    return tuple(out), attribution, synthetic, crosses
+
+
+def title(counts: Counts, filters: Filters, focus_name: str, lang: str) -> str:
+    """ "Reported <category> near <place>" when one category is asked for or shown, else all incidents."""
+    rows = counts.period_rows
+    cats = sorted(set(rows["category"].dropna().astype(str))) if "category" in rows else []
+    if len(filters.categories) == 1:
+        cats = list(filters.categories)
+    if len(cats) == 1:
+        return t("report.title_category", lang, category=category_label(cats[0], lang), place=focus_name)
+    return t("report.title_all", lang, place=focus_name)
+
+
+def mode_note(ctx: Context) -> str:
+    """The footer line that says what the privacy mode shows."""
+    if ctx.mode == "public":
+        return t("report.mode_note.public", ctx.lang, cell=fmt_int(ctx.cell_m, ctx.lang), n=ctx.min_count)
+    return t("report.mode_note.internal", ctx.lang)
