@@ -37,7 +37,10 @@ try:
 except SafetyMapError as exc:
     st.error(t("pr.error", lang, error=exc))
     st.stop()
-st.image(slide, width="stretch")
+title, alternative = analysis.report_text(s, f, lang=out_lang, privacy=privacy)
+st.image(slide, width="stretch", alt=f"{title}. {alternative}")
+with st.expander(t("pr.text_version", lang)):
+    st.text(f"{title}\n\n{alternative}")
 
 stem = f"{(f.place or 'report').lower().replace(' ', '-')}-{privacy}-{out_lang}"
 d1, d2, d3, d4 = st.columns(4)

@@ -24,6 +24,7 @@ from geo.analysis.rings import ring_counts, ring_polygons
 from geo.core.filters import Filters, mask
 from geo.core.settings import Settings
 from geo.data import datasets
+from geo.exports.model import Report
 from ui import data
 from ui.data import FileKey, file_key
 
@@ -196,23 +197,47 @@ def evaluation(
     )  # fmt: skip
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _build_report(
+    key: FileKey, f: Filters, places: FileKey, streets: FileKey, lang: str, privacy: str, settings: Settings
+) -> Report:
+    from geo.exports.report import build_report
+
+    return build_report(
+        data.incidents_table(key), data.places_table(places), data.streets_table(streets), filters=f,
+        derived=data.derived_table(key), lang=lang, privacy=privacy, settings=settings,
+    )  # fmt: skip
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _report(
     key: FileKey, f: Filters, places: FileKey, streets: FileKey, lang: str, privacy: str, fmt: str, settings: Settings
 ) -> bytes:
-    from geo.exports.report import build_report, render_html, render_pdf, render_png
+    from geo.exports.render import render_html, render_pdf, render_png
 
-    full = data.incidents_table(key)
-    report = build_report(
-        incidents_in_view(key, f.replace(start=None, end=None)), data.places_table(places),
-        data.streets_table(streets), place=f.place, start=f.start, end=f.end, lang=lang, privacy=privacy,
-        settings=settings, data_as_of=full["occurred_at"].max().date() if len(full) else None,
-    )  # fmt: skip
+    report = _build_report(key, f, places, streets, lang, privacy, settings)
     if fmt == "pdf":
         return render_pdf(report)
     if fmt == "html":
         return render_html(report).encode("utf-8")
     return render_png(report, size=fmt.removeprefix("png-"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _report_text(
+    key: FileKey, f: Filters, places: FileKey, streets: FileKey, lang: str, privacy: str, settings: Settings
+) -> tuple[str, str]:
+    report = _build_report(key, f, places, streets, lang, privacy, settings)
+    figures = "; ".join(f"{fig.label}: {fig.value}" for fig in report.figures)
+    return report.title, f"{report.period_text}. {figures}. {report.summary}"
+
+
+def report_text(settings: Settings, f: Filters, *, lang: str, privacy: str) -> tuple[str, str]:
+    """The export's title and a text alternative of it (period, key figures, summary), for screen readers."""
+    src = settings.sources
+    return _report_text(
+        file_key(src.incidents), f, file_key(src.places), file_key(src.streets), lang, privacy, settings
+    )
 
 
 def report_bytes(settings: Settings, f: Filters, *, lang: str, privacy: str, fmt: str) -> bytes:

@@ -19,7 +19,7 @@ from geo.core.i18n import fmt_int, t
 from geo.core.schema import TZ
 from geo.data.tracks import Track, delete_tracks, read_gpx, save_track, stored_tracks, track_dir
 from geo.patrol.dosage import DosageReport, measure_dosage, stops_from_route, track_warnings, weekly_dosage
-from geo.patrol.planner import PatrolRoute
+from geo.patrol.model import PatrolRoute
 from geo.patrol.text import minutes
 from layers.compose import MapComposer
 from layers.dosage import DOSAGE_CSS, dosage_class, dosage_layers

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from geo.core.errors import DataError
 from geo.core.projection import to_wgs84
