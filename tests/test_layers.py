@@ -150,6 +150,11 @@ def legend_rows(legend: str) -> list[str]:
     return re.findall(r'<div class="row"><svg[^>]*>.*?</svg><span>(.*?)</span></div>', legend)
 
 
+def legend_title(legend: str) -> str | None:
+    found = re.search(r'<(\w+) class="title">(.*?)</\1>', legend)
+    return found.group(2) if found else None
+
+
 def expected_names(data: PageData, names: dict[str, str], rings: str) -> list[str]:
     """The page's layers in drawing order (streets, CSP sites, parks, housing, rings, incidents, homicides)."""
     kinds = set(data.places["kind"])
@@ -180,6 +185,7 @@ def test_every_layer_draws_its_data_with_a_control_entry_and_a_legend_row(demo: 
     rings = "Border rings of Harvard Park"
     names = expected_names(demo, ENGLISH, rings)
     assert list(drawn.layers) == names
+    assert legend_title(drawn.legend) == "Legend"
     assert legend_rows(drawn.legend) == names
     assert "Outlines are approximate" in drawn.legend
     assert drawn.banner is not None
@@ -219,7 +225,7 @@ def test_spanish_labels(demo: PageData, settings: Settings) -> None:
     names = expected_names(demo, SPANISH, "Anillos alrededor de Harvard Park")
     assert list(drawn.layers) == names
     assert legend_rows(drawn.legend) == names
-    assert '<div class="title">Leyenda</div>' in drawn.legend
+    assert legend_title(drawn.legend) == "Leyenda"
     assert "Los contornos son aproximados" in drawn.legend
     assert drawn.banner is not None
     assert drawn.banner.startswith("DATOS SINTÉTICOS")
