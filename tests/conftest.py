@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -12,11 +13,15 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
 
 from tests.fakehttp import FakeAdapter, fake_session
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, FrameLocator, Route
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -43,7 +48,7 @@ def shared_file(*parts: str) -> Path:
 
 
 @pytest.fixture
-def fresh_settings():
+def fresh_settings() -> Iterator[None]:
     """Forget the cached process-wide settings before and after a test."""
     from geo.core.settings import use_config
 
@@ -75,9 +80,10 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Counts of drawn Leaflet layers by kind, read from the page's map object.
+# Counts of drawn Leaflet layers by kind, read from the page's map object (null before the map exists).
 COUNT_LAYERS = """() => {
-    const m = Object.values(window).find(v => v instanceof L.Map);
+    const m = typeof L === "undefined" ? undefined : Object.values(window).find(v => v instanceof L.Map);
+    if (m === undefined) return null;
     const c = {markers: 0, polygons: 0, lines: 0, tiles: 0};
     m.eachLayer(l => {
         if (l instanceof L.CircleMarker) c.markers++;
@@ -87,7 +93,23 @@ COUNT_LAYERS = """() => {
     });
     return c;
 }"""
+# True once the map holds at least the given number of layers of each kind.
+LAYERS_AT_LEAST = f"""(least) => {{
+    const c = ({COUNT_LAYERS})();
+    return c !== null && Object.entries(least).every(([kind, n]) => c[kind] >= n);
+}}"""
+# True once Streamlit's script run has finished and what it sent is drawn: no placeholder, no running
+# indicator, every chart drawn and every image loaded (the attribute is the one Streamlit's own e2e tests read).
+SCRIPT_DONE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.dataset.testScriptState !== "notRunning") return false;
+    if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stStatusWidgetRunningIcon"]')) return false;
+    const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+    if (charts.some(c => !c.querySelector("canvas, svg"))) return false;
+    return [...document.querySelectorAll('[data-testid="stImage"] img')].every(i => i.complete && i.naturalWidth > 0);
+}"""
 LOCAL_PREFIXES = ("http://localhost", "http://127.0.0.1", "data:", "blob:", "about:")
+MAP_IFRAME = 'iframe[title*="st_folium"]'
 
 
 def _need_browser(reason: str) -> None:
@@ -134,7 +156,7 @@ def streamlit_app(name: str, extra_env: dict[str, str] | None = None) -> Iterato
                         if resp.status == 200:
                             break
                 except OSError:
-                    time.sleep(0.5)
+                    time.sleep(0.1)  # poll the health endpoint until the server answers
             else:
                 pytest.fail(f"streamlit did not answer /_stcore/health within 60 s; see {log}")
             yield base
@@ -154,7 +176,7 @@ def app_server(chromium: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium: str) -> Iterator[object]:
+def browser(chromium: str) -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -168,47 +190,46 @@ def browser(chromium: str) -> Iterator[object]:
 class OfflinePage:
     """A page whose every request to anywhere but localhost is blocked (and recorded)."""
 
-    def __init__(self, browser: object, width: int, height: int) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+    def __init__(self, browser: Browser, width: int, height: int) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height})
         self.blocked: list[str] = []
         self.errors: list[str] = []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
 
-    def _route(self, route: object) -> None:
-        url = route.request.url  # type: ignore[attr-defined]
+    def _route(self, route: Route) -> None:
+        url = route.request.url
         if url.startswith(LOCAL_PREFIXES):
-            route.continue_()  # type: ignore[attr-defined]
+            route.continue_()
         else:
             self.blocked.append(url)
-            route.abort()  # type: ignore[attr-defined]
+            route.abort()
 
-    def map_frame(self, timeout_ms: int = 60_000) -> object:
+    def map_frame(self, timeout_ms: int = 60_000) -> FrameLocator:
+        """The map's component frame, once its legend is drawn (the map script's last step)."""
         # while a rerun replaces the map, the old and the new frame exist side by side for a moment
         self.page.wait_for_function(
-            "() => document.querySelectorAll('iframe[title*=\"st_folium\"]').length === 1", timeout=timeout_ms
+            f"() => document.querySelectorAll({json.dumps(MAP_IFRAME)}).length === 1", timeout=timeout_ms
         )
-        frame = self.page.frame_locator('iframe[title*="st_folium"]')
+        frame = self.page.frame_locator(MAP_IFRAME)
         frame.locator(".safetymap-legend").wait_for(timeout=timeout_ms)
         return frame
 
-    def map_layers(self) -> dict[str, int]:
-        """Counts of drawn Leaflet layers by kind, read from the map object in the component frame."""
-        for fr in self.page.frames:
-            if "st_folium" in fr.url or "streamlit_folium" in fr.url:
-                return fr.evaluate(COUNT_LAYERS)
-        msg = "map frame not found"
-        raise AssertionError(msg)
+    def map_layers(self, timeout_ms: int = 60_000, **at_least: int) -> dict[str, int]:
+        """Counts of drawn Leaflet layers by kind, once the map has ``at_least`` layers of each kind."""
+        self.map_frame(timeout_ms)
+        frame = self.page.locator(MAP_IFRAME).element_handle(timeout=timeout_ms).content_frame()
+        if frame is None:
+            msg = "the map's iframe has no content frame"
+            raise AssertionError(msg)
+        frame.wait_for_function(LAYERS_AT_LEAST, arg=at_least, timeout=timeout_ms)
+        counts: dict[str, int] = frame.evaluate(COUNT_LAYERS)
+        return counts
 
     def settle(self, timeout_ms: int = 60_000) -> None:
-        """Wait until the script run has finished and no placeholder is left on the page."""
-        self.page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
-            ' && !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]\')',
-            timeout=timeout_ms,
-        )
-        self.page.wait_for_timeout(700)
+        """Wait until the script run has finished and what it sent is drawn."""
+        self.page.wait_for_function(SCRIPT_DONE, timeout=timeout_ms)
 
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -221,7 +242,7 @@ class OfflinePage:
 
 
 @pytest.fixture
-def offline_page(browser: object) -> Iterator[OfflinePage]:
+def offline_page(browser: Browser) -> Iterator[OfflinePage]:
     page = OfflinePage(browser, 1400, 1000)
     try:
         yield page
@@ -230,7 +251,7 @@ def offline_page(browser: object) -> Iterator[OfflinePage]:
 
 
 @pytest.fixture
-def phone_page(browser: object) -> Iterator[OfflinePage]:
+def phone_page(browser: Browser) -> Iterator[OfflinePage]:
     page = OfflinePage(browser, 390, 844)
     try:
         yield page

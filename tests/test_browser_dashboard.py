@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import geopandas as gpd
@@ -12,6 +13,9 @@ import pytest
 
 from geo.core.i18n import fmt_int
 from tests.conftest import OfflinePage, streamlit_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Dialog
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,17 +42,11 @@ def test_switching_to_spanish_changes_the_visible_labels(app_server: str, offlin
     frame = offline_page.map_frame()
     assert "Homicides" in frame.locator(".safetymap-legend").inner_text()
     metric_values(offline_page)
-    spanish = offline_page.page.locator("h1", has_text="Mapa de Seguridad Comunitaria")
-    for _ in range(5):  # a click that lands while the first run is still finishing can be superseded
-        offline_page.page.get_by_role("radio", name="Español").check(force=True)
-        try:
-            spanish.first.wait_for(timeout=10_000)
-            break
-        except Exception:  # noqa: BLE001 - try the click again
-            continue
+    offline_page.settle()  # a click during the first run could be superseded by it
+    offline_page.page.get_by_role("radio", name="Español").check(force=True)
     wait_title(offline_page, "Mapa de Seguridad Comunitaria del Sur de Los Ángeles")
     offline_page.page.wait_for_function("() => window.location.search.includes('lang=es')", timeout=30_000)
-    offline_page.page.wait_for_timeout(1000)
+    offline_page.settle()
     frame = offline_page.map_frame()
     frame.locator(".safetymap-legend", has_text="Homicidios").wait_for(timeout=60_000)
     assert "Homicidios" in frame.locator(".safetymap-legend").inner_text()
@@ -92,7 +90,7 @@ def test_every_page_draws_at_desktop_and_phone_width(
             page.page.goto(f"{app_server}/{path}?lang={lang}&from=2016-01-01&to=2017-12-31")
             page.page.locator("h1").first.wait_for(timeout=60_000)
             if path in ("", "route"):
-                page.map_frame()
+                page.map_layers(polygons=1, lines=1)  # places and streets are drawn on both maps
             if path == "present":
                 page.page.locator('[data-testid="stImage"] img').first.wait_for(timeout=60_000)
             page.settle()
@@ -137,13 +135,18 @@ def evil_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 def test_html_in_the_data_shows_as_text_and_never_runs(evil_server: str, offline_page: OfflinePage) -> None:
     dialogs: list[str] = []
-    offline_page.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    offline_page.page.on("dialog", on_dialog)
     offline_page.page.goto(f"{evil_server}/?lang=en&from=2016-01-01&to=2016-12-31")
     frame = offline_page.map_frame()
     legend = frame.locator(".safetymap-legend").inner_text()
     assert "<img src=x" in legend  # the place name, as text, in the rings' legend row
-    # hover a homicide and a street label: the tooltip shows the markup as text
-    offline_page.page.wait_for_timeout(1000)
+    # the street labels write the markup as text
+    frame.locator(".street-label", has_text="<script>").first.wait_for(timeout=60_000)
     labels = frame.locator(".street-label").all_inner_texts()
     assert any("<script>" in label for label in labels)
     assert offline_page.page.get_by_text("<img src=x", exact=False).count() >= 1  # sidebar / ring table
