@@ -67,13 +67,17 @@ def fetch_layer(
     client: Client, url: str, *, name: str, kind: str | None = None, progress: Progress | None = None
 ) -> LoadResult:
     """Fetch a FeatureServer layer into canonical places; the kind is guessed from attributes and ``name``."""
-    features = fetch_features(client, url, progress=progress, what=name)
+    gdf = features_frame(fetch_features(client, url, progress=progress, what=name), what=name)
+    return places.from_frame(gdf, kind=kind, source="arcgis", origin=url, hint=name)
+
+
+def features_frame(features: list[dict[str, Any]], *, what: str) -> gpd.GeoDataFrame:
+    """GeoJSON features as a GeoDataFrame (EPSG:4326); no features or bad GeoJSON raise :class:`SourceError`."""
     if not features:
-        msg = f"{name}: the layer returned no features"
+        msg = f"{what}: the layer returned no features"
         raise SourceError(msg)
     try:
-        gdf = gpd.GeoDataFrame.from_features(features, crs=WGS84)
+        return gpd.GeoDataFrame.from_features(features, crs=WGS84)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        msg = f"{name}: the features are not valid GeoJSON ({exc})"
+        msg = f"{what}: the features are not valid GeoJSON ({exc})"
         raise SourceError(msg) from exc
-    return places.from_frame(gdf, kind=kind, source="arcgis", origin=url, hint=name)
