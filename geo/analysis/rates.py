@@ -348,18 +348,23 @@ def zone_rates(
     return out
 
 
+FINE_COLUMNS = frozenset({"cv", "coverage", "years"})
+"""Shares and years are rounded to 4 decimals in :func:`rows`, other numbers to ``digits``."""
+
+
 def rows(table: gpd.GeoDataFrame, *, digits: int = 2) -> list[dict[str, object]]:
     """JSON-ready rows of :func:`zone_rates` (no geometry; NaN and an empty flag as None; numbers rounded)."""
 
-    def clean(v: object) -> object:
+    def clean(v: object, nd: int) -> object:
         if v == "":
             return None
         if isinstance(v, float | np.floating):
-            return None if np.isnan(v) else round(float(v), digits)
+            return None if np.isnan(v) else round(float(v), nd)
         if isinstance(v, np.integer):
             return int(v)
         if isinstance(v, np.bool_):
             return bool(v)
         return v
 
-    return [{c: clean(rec[c]) for c in ROW_COLUMNS} for rec in table[list(ROW_COLUMNS)].to_dict("records")]
+    records = table[list(ROW_COLUMNS)].to_dict("records")
+    return [{c: clean(rec[c], 4 if c in FINE_COLUMNS else digits) for c in ROW_COLUMNS} for rec in records]
