@@ -399,10 +399,18 @@ def build_population(*, seed: int = SEED) -> gpd.GeoDataFrame:
 
 
 def build_rate_zones() -> gpd.GeoDataFrame:
-    """Synthetic zones for rates (EPSG:4326), larger than block groups and not aligned with them."""
+    """Synthetic zones for rates (EPSG:4326), larger than block groups and not aligned with them.
+
+    Zones are clipped to the synthetic block groups; slivers under a quarter of a full zone are dropped.
+    """
     side = POPULATION_CELL_M * RATE_ZONE_CELLS
-    cells = [c for box in POPULATION_AREAS for c in _cells(box, side, offset=POPULATION_CELL_M / 2)]
-    rows = [{"name": f"Demo area {i + 1:02d}", "synthetic": True, "geometry": c} for i, c in enumerate(cells)]
+    rows: list[dict[str, Any]] = []
+    for box in POPULATION_AREAS:
+        covered = shapely.union_all(_cells(box, POPULATION_CELL_M))
+        for cell in _cells(box, side, offset=POPULATION_CELL_M / 2):
+            zone = cell.intersection(covered)  # no zone reaches beyond the synthetic residents
+            if zone.area >= (side * side) / 4:
+                rows.append({"name": f"Demo area {len(rows) + 1:02d}", "synthetic": True, "geometry": zone})
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC).to_crs(WGS84)
     gdf["geometry"] = shapely.set_precision(gdf.geometry.values, 1e-6)
     return gdf
