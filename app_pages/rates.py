@@ -67,7 +67,7 @@ breaks = class_breaks(shown["rate"].to_numpy(dtype=float), scheme=rules.scheme, 
 layer_name = t("rates.layer", lang, per=fmt_int(per, lang))
 composer.add(*rate_layer(shown, lang=lang, name=layer_name, breaks=breaks))
 add_places(composer, ctx.places, kinds=("park", "housing"))
-m = composer.finish(synthetic=ctx.synthetic, note=t("rates.legend.note", lang, per=fmt_int(per, lang)))
+m = composer.finish(synthetic=ctx.synthetic, note=t(f"rates.legend.note.{rules.scheme}", lang, per=fmt_int(per, lang)))
 st_folium(m, key="rates_map", height=s.map.height_px, use_container_width=True, returned_objects=[])
 if not tiles:
     st.caption(t("map.no_tiles", lang))

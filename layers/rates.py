@@ -54,8 +54,10 @@ def class_breaks(values: Sequence[float] | np.ndarray, *, scheme: str, k: int) -
     if scheme not in SCHEMES:
         msg = f"unknown classification scheme {scheme!r}; expected one of {list(SCHEMES)}"
         raise ValueError(msg)
-    with warnings.catch_warnings():  # Fisher-Jenks says so when numba is absent; the result is the same
+    with warnings.catch_warnings():
+        # Fisher-Jenks says so when numba is absent (same result); quantiles say so when ties merge classes
         warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
         classifier = getattr(mapclassify, SCHEMES[scheme])(v, k=k)
     return [float(b) for b in np.unique(classifier.bins)]
 

@@ -88,3 +88,20 @@ def test_counts_match_a_join_done_here(fresh_settings) -> None:
     ranking = at.dataframe[0].value.set_index("Zone")
     for zone, n in counts.items():
         assert ranking.loc[zone, "Incidents"] == (fmt_int(n, "en") if n >= 3 else "fewer than 3")
+
+
+def test_fetched_census_layer_is_offered(tmp_path, fake_http, no_sleep, monkeypatch, fresh_settings) -> None:
+    from geo.core.settings import load_settings
+    from geo.data.sources import census
+    from tests.test_census import ACS_FILES, TIGER_FILES
+
+    session, _ = fake_http([json.loads(p.read_text()) for p in (*ACS_FILES, *TIGER_FILES)])
+    store = tmp_path / "store"
+    census.fetch_census(load_settings(environ={}), year=2022, store_dir=store, session=session, sleep=no_sleep.append)
+    monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(store))
+    at = _page({"lang": "es"})
+    assert catalog("es")["rates.population.acs"] in at.selectbox(key="r_pop").options
+    at.selectbox(key="r_pop").set_value("acs").run()
+    assert not at.exception
+    residents = [v for v in at.dataframe[0].value["Residentes"] if v != "n/d"]
+    assert residents  # the recorded block groups lie in some of the demo zones

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 
 from geo.cli import main
 from geo.core.errors import SourceError
@@ -135,3 +136,11 @@ def test_fetch_census_command(tmp_path, fake_http, monkeypatch, capsys) -> None:
     assert Path(out[0]["output"]).name == "census_bg_2022.parquet"
     assert census.newest_layer(tmp_path / "store").name == "census_bg_2022.parquet"
     assert main(["--config", str(cfg), "fetch", "census", "legacy"]) == 2
+    capsys.readouterr()
+    # the fetched layer is the population of `rates --population acs`
+    zones = tmp_path / "zones.geojson"
+    gpd.GeoDataFrame({"name": ["all"]}, geometry=[shapely.box(-118.32, 33.97, -118.29, 34.0)], crs=4326).to_file(zones)
+    argv = ["--config", str(cfg), "rates", "--zones", str(zones), "--population", "acs", "--descent", "H"]
+    assert main(argv) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    assert row["population"] == pytest.approx(sum(float(c["B03002_012E"]) for c in _cells().values()))

@@ -37,6 +37,9 @@ def test_breaks_are_mapclassify_classes() -> None:
     jenks = class_breaks(RATES, scheme="natural_breaks", k=3)
     assert jenks == pytest.approx(list(mapclassify.FisherJenks(RATES[~np.isnan(RATES)], k=3).bins))
     assert class_breaks([2.0, 2.0, np.nan], scheme="quantiles", k=5) == [2.0]
+    ties = class_breaks([1.0] * 12 + [2.0, 3.0, 4.0, 5.0, 6.0, 9.0], scheme="quantiles", k=5)  # ties merge classes
+    assert ties == sorted(set(ties))
+    assert ties[-1] == 9.0
     assert class_breaks([np.nan], scheme="quantiles", k=5) == []
     with pytest.raises(ValueError, match="unknown classification"):
         class_breaks(RATES, scheme="magic", k=3)

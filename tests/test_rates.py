@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import geopandas as gpd
 import numpy as np
@@ -215,3 +216,23 @@ def test_ring_and_border_zones() -> None:
     border = border_zone(park, within_m=150).to_crs(METRIC)
     outer = square(X0, Y0, 200).buffer(150, quad_segs=16).area
     assert border.area.iloc[0] == pytest.approx(outer - 200 * 200, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("rates", "match"),
+    [
+        ({"per": 500}, "per_choices"),
+        ({"cv_tiers": [0.4, 0.12]}, "cv_tiers"),
+        ({"scheme": "magic"}, "rates.scheme"),
+    ],
+)
+def test_bad_rate_settings_are_refused(tmp_path, rates, match) -> None:
+    from geo.core.errors import ConfigError
+    from geo.core.settings import PROJECT_ROOT, load_settings
+
+    files = {"incidents": "incidents.parquet", "places": "places.geojson", "streets": "streets.geojson"}
+    body = {"sources": {k: str(PROJECT_ROOT / "data" / "demo" / name) for k, name in files.items()}, "rates": rates}
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(json.dumps(body))
+    with pytest.raises(ConfigError, match=match):
+        load_settings(cfg, environ={})
