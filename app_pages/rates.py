@@ -81,6 +81,8 @@ notes = [t("rates.note.small", lang, pop=fmt_int(rules.min_population, lang), n=
 if rules.smoothing:
     notes.append(t("rates.note.eb", lang))
 notes.append(t("rates.note.cv", lang))
+if rates.synthetic_population(pops[pop_choice]):
+    notes.append(t("rates.note.synthetic", lang))
 if partial:
     notes.append(t("rates.note.coverage", lang))
 if (shown["public_small"]).any():

@@ -118,7 +118,8 @@ def rate_layer(
     low = float(np.nanmin(frame["rate"])) if frame["rate"].notna().any() else 0.0
     for i, high in enumerate(breaks):
         start = low if i == 0 else breaks[i - 1]
-        text = f"{fmt_num(start, lang, digits=digits)}–{fmt_num(high, lang, digits=digits)}"
+        lo_text, hi_text = fmt_num(start, lang, digits=digits), fmt_num(high, lang, digits=digits)
+        text = hi_text if lo_text == hi_text else f"{lo_text}–{hi_text}"
         rows.append((text, Symbol("area", colours[i], fill_opacity=0.7, weight=1)))
     if frame["flagged"].any():
         rows.append((t("rates.legend.flagged", lang), Symbol("area", OUTLINE, fill_opacity=0.0, dash=FLAG_DASH)))

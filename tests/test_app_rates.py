@@ -46,6 +46,7 @@ def test_rates_page_in_both_languages(lang: str, fresh_settings) -> None:
     assert len(ranking) == len(gpd.read_file(DEMO / "rate_zones.geojson"))
     labels = [m.label for m in at.metric]
     assert catalog(lang)["rates.all_zones"] in labels
+    assert catalog(lang)["rates.note.synthetic"] in [c.value for c in at.caption]
     if lang == "es":  # no English text of this page's catalog on the Spanish page
         en = json.loads((LOCALE_DIR / "en.rates.json").read_text(encoding="utf-8"))
         es = catalog("es")

@@ -70,6 +70,12 @@ def _population(path: str, mtime: float) -> pd.DataFrame:
     return read_population(path)
 
 
+def synthetic_population(path: str) -> bool:
+    """Whether the population file is the demo's generated one (every row ``synthetic``)."""
+    pop = _population(path, data.mtime(Path(path)))
+    return "synthetic" in pop.columns and bool(pop["synthetic"].fillna(False).astype(bool).all())
+
+
 def _selected(path: str, query: analysis.Query) -> gpd.GeoDataFrame:
     mtime = data.mtime(Path(path))
     return data._incidents(path, mtime).iloc[analysis._positions(path, mtime, query)]
