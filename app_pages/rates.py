@@ -49,7 +49,7 @@ except AnalysisError:
     st.stop()
 zones_path, key = zones[zone_choice]
 table = rates.rate_table(
-    s, used, zones=zones_path, key=key, population=pops[pop_choice], columns=columns, years=years, per=float(per),
+    s, used, lang, zones=zones_path, key=key, population=pops[pop_choice], columns=columns, years=years, per=float(per),
     suppress=suppress,
 )  # fmt: skip
 shown = rates.public_view(table, lang=lang, settings=s)
@@ -96,7 +96,15 @@ rings = tuple(f.rings_m or s.distances.rings_m)
 if place in set(ctx.places["name"]):
     st.subheader(t("rates.focus", lang, place=place, distance=fmt_int(max(rings), lang)))
     ring_table, border = rates.place_rates(
-        s, used, place=place, rings=rings, population=pops[pop_choice], columns=columns, years=years, per=float(per)
+        s,
+        used,
+        lang,
+        place=place,
+        rings=rings,
+        population=pops[pop_choice],
+        columns=columns,
+        years=years,
+        per=float(per),
     )
     b = rates.public_view(border, lang=lang, settings=s).iloc[0]
     m1, m2, m3 = st.columns(3)

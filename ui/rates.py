@@ -76,61 +76,69 @@ def synthetic_population(path: str) -> bool:
     return "synthetic" in pop.columns and bool(pop["synthetic"].fillna(False).astype(bool).all())
 
 
-def _selected(path: str, query: analysis.Query) -> gpd.GeoDataFrame:
-    mtime = data.mtime(Path(path))
-    return data._incidents(path, mtime).iloc[analysis._positions(path, mtime, query)]
+Query = tuple[tuple[str, str], ...]
+
+
+def _query(f: Filters) -> Query:
+    """A plain, hashable cache key for ``f``."""
+    return tuple(sorted(f.to_query().items()))
+
+
+# The incidents in view and the place are passed as ``_``-prefixed arguments (not hashed); the
+# cache key is made of the plain values beside them (file, modification time, filter query, numbers).
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _rates(
-    incidents: str, inc_mtime: float, query: analysis.Query, zones: str, zones_mtime: float, key: str | None,
-    population: str, pop_mtime: float, columns: tuple[str, ...], years: float, per: float, rules_json: str,
-    suppress: bool,
+    _incidents: gpd.GeoDataFrame, incidents: str, inc_mtime: float, query: Query, zones: str, zones_mtime: float,
+    key: str | None, population: str, pop_mtime: float, columns: tuple[str, ...], years: float, per: float,
+    rules_json: str, suppress: bool,
 ) -> gpd.GeoDataFrame:  # fmt: skip
     rules = RateSettings.model_validate_json(rules_json)
-    table = zone_rates(
-        _selected(incidents, query), _vector(zones, zones_mtime), _population(population, pop_mtime), key=key,
-        columns=columns, years=years, rules=rules, per=per, suppress=suppress,
+    return zone_rates(
+        _incidents, _vector(zones, zones_mtime), _population(population, pop_mtime), key=key, columns=columns,
+        years=years, rules=rules, per=per, suppress=suppress,
     )  # fmt: skip
-    return table
 
 
 def rate_table(
-    settings: Settings, f: Filters, *, zones: str, key: str | None, population: str, columns: tuple[str, ...],
-    years: float, per: float, suppress: bool,
+    settings: Settings, f: Filters, lang: str, *, zones: str, key: str | None, population: str,
+    columns: tuple[str, ...], years: float, per: float, suppress: bool,
 ) -> gpd.GeoDataFrame:  # fmt: skip
     """Rates of every zone of ``zones`` for the incidents matching ``f`` (EPSG:4326; ``attrs['total']``)."""
-    inc = str(settings.sources.incidents)
+    inc = Path(settings.sources.incidents)
     return _rates(
-        inc, data.mtime(Path(inc)), analysis.query_key(f), zones, data.mtime(Path(zones)), key, population,
-        data.mtime(Path(population)), columns, round(years, 6), per, settings.rates.model_dump_json(), suppress,
+        analysis.view(inc, f, lang), str(inc), data.mtime(inc), _query(f), zones, data.mtime(Path(zones)), key,
+        population, data.mtime(Path(population)), columns, round(years, 6), per, settings.rates.model_dump_json(),
+        suppress,
     )  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _place_rates(
-    incidents: str, query: analysis.Query, places: str, places_mtime: float, place: str, rings: tuple[float, ...],
-    population: str, pop_mtime: float, columns: tuple[str, ...], years: float, per: float, rules_json: str,
+    _incidents: gpd.GeoDataFrame, _place: gpd.GeoDataFrame, incidents: str, inc_mtime: float, query: Query,
+    places: str, places_mtime: float, place: str, rings: tuple[float, ...], population: str, pop_mtime: float,
+    columns: tuple[str, ...], years: float, per: float, rules_json: str,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
     rules = RateSettings.model_validate_json(rules_json)
-    geom = analysis._place(places, places_mtime, place)
     pop = _population(population, pop_mtime)
-    inc = _selected(incidents, query)
     opts = {"columns": columns, "years": years, "rules": rules, "per": per}
-    ring_table = zone_rates(inc, ring_zones(geom, rings_m=rings), pop, key="zone", **opts)  # type: ignore[arg-type]
-    border = zone_rates(inc, border_zone(geom, within_m=max(rings)), pop, key="zone", **opts)  # type: ignore[arg-type]
+    ring_table = zone_rates(_incidents, ring_zones(_place, rings_m=rings), pop, key="zone", **opts)  # type: ignore[arg-type]
+    border = zone_rates(_incidents, border_zone(_place, within_m=max(rings)), pop, key="zone", **opts)  # type: ignore[arg-type]
     return ring_table, border
 
 
 def place_rates(
-    settings: Settings, f: Filters, *, place: str, rings: tuple[float, ...], population: str,
+    settings: Settings, f: Filters, lang: str, *, place: str, rings: tuple[float, ...], population: str,
     columns: tuple[str, ...], years: float, per: float,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
     """Rates of the place's rings and of its whole border (within the outer ring), EPSG:4326."""
     src = settings.sources
+    inc, places = Path(src.incidents), Path(src.places)
     return _place_rates(
-        str(src.incidents), analysis.query_key(f), str(src.places), data.mtime(src.places), place, rings,
-        population, data.mtime(Path(population)), columns, round(years, 6), per, settings.rates.model_dump_json(),
+        analysis.view(inc, f, lang), analysis.place(places, place, lang), str(inc), data.mtime(inc), _query(f),
+        str(places), data.mtime(places), place, rings, population, data.mtime(Path(population)), columns,
+        round(years, 6), per, settings.rates.model_dump_json(),
     )  # fmt: skip
 
 
