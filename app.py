@@ -18,6 +18,7 @@ PAGES = (
     ("trends", "nav.trends", ":material/monitoring:", "trends"),
     ("present", "nav.present", ":material/co_present:", "present"),
     ("route", "nav.route", ":material/directions_walk:", "route"),
+    ("rates", "nav.rates", ":material/groups:", "rates"),
     ("data", "nav.data", ":material/database:", "data"),
     ("methods", "nav.methods", ":material/menu_book:", "methods"),
 )

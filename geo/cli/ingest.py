@@ -39,8 +39,11 @@ def _progress(message: str) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    from geo.cli._census import fetch_census_cli, wants_census
     from geo.data.ingest import fetch_sources
 
+    if wants_census(args):
+        return fetch_census_cli(args)
     settings = settings_for(args)
     store = Path(args.store) if args.store else Path(settings.sources.store_dir)
     reports = fetch_sources(
@@ -85,11 +88,16 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=_ingest)
 
     f = subparsers.add_parser("fetch", help="pull the configured live sources (Socrata, ArcGIS) into the store")
-    f.add_argument("sources", nargs="*", metavar="SOURCE", help="legacy, nibrs, or an arcgis_layers key (default: all)")
+    f.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="legacy, nibrs, an arcgis_layers key (default: all), or census"
+    )
     f.add_argument("--since", metavar="YYYY-MM-DD", help="earliest date (default: analysis.data_from)")
     f.add_argument("--codes", metavar="C1,C2", help="offense codes (default: the violent-crime codes)")
     f.add_argument("--store", metavar="DIR", help="store folder (default: sources.store_dir)")
     f.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    f.add_argument(
+        "--year", type=int, metavar="YYYY", help="ACS 5-year vintage of `fetch census` (default from config)"
+    )
     f.set_defaults(handler=_fetch)
 
     i = subparsers.add_parser(

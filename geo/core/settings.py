@@ -76,16 +76,31 @@ class HttpSettings(_Frozen):
     user_agent: str = "south-la-safety-map"
 
 
+class CensusSettings(_Frozen):
+    """Census Bureau sources of population: the ACS 5-year API and TIGERweb block-group geometry."""
+
+    api_url: str = "https://api.census.gov/data/{year}/acs/acs5"
+    tigerweb_url: str = "https://tigerweb.geo.census.gov/arcgis/rest/services/TIGERweb/tigerWMS_ACS{year}/MapServer/10"
+    year: int = Field(default=2022, ge=2013, le=2100)
+    state: str = Field(default="06", pattern=r"^[0-9]{2}$")
+    county: str = Field(default="037", pattern=r"^[0-9]{3}$")
+    api_key: str | None = None
+    max_variables: int = Field(default=48, ge=2, le=50)
+
+
 class SourceSettings(_Frozen):
     """Where the dashboard's data comes from (the demo bundle by default)."""
 
     incidents: Path = Path("data/demo/incidents.parquet")
     places: Path = Path("data/demo/places.geojson")
     streets: Path = Path("data/demo/streets.geojson")
+    population: Path = Path("data/demo/population.geojson")
+    rate_zones: Path = Path("data/demo/rate_zones.geojson")
     store_dir: Path = Path("data/cache")
     socrata: SocrataSettings = SocrataSettings()
     arcgis_layers: dict[str, str] = Field(default_factory=dict)
     http: HttpSettings = HttpSettings()
+    census: CensusSettings = CensusSettings()
 
 
 class WorkspaceSettings(_Frozen):
@@ -255,6 +270,31 @@ class DosageSettings(_Frozen):
         return v
 
 
+class RateSettings(_Frozen):
+    """Rates per resident: denominators, small-number rules, ACS reliability tiers, map classes."""
+
+    per: int = Field(default=100_000, gt=0)
+    per_choices: tuple[int, ...] = (1_000, 10_000, 100_000)
+    min_population: float = Field(default=10_000, ge=0)
+    min_count: int = Field(default=3, ge=1)
+    pool_years: int = Field(default=5, ge=1, le=30)
+    cv_tiers: tuple[float, float] = (0.12, 0.40)
+    smoothing: bool = True
+    classes: int = Field(default=5, ge=2, le=7)
+    scheme: Literal["quantiles", "natural_breaks", "equal_interval"] = "quantiles"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RateSettings:
+        if self.per not in self.per_choices:
+            msg = f"per {self.per} is not one of per_choices {list(self.per_choices)}"
+            raise ValueError(msg)
+        low, high = self.cv_tiers
+        if not 0 < low < high:
+            msg = f"cv_tiers must be [low, high] with 0 < low < high (fractions), got {list(self.cv_tiers)}"
+            raise ValueError(msg)
+        return self
+
+
 class Settings(_Frozen):
     """Every tunable of the application."""
 
@@ -269,10 +309,13 @@ class Settings(_Frozen):
     patrol: PatrolSettings = PatrolSettings()
     workspace: WorkspaceSettings = WorkspaceSettings()
     dosage: DosageSettings = DosageSettings()
+    rates: RateSettings = RateSettings()
     config_path: Path | None = None
 
 
 _PATH_KEYS = ("incidents", "places", "streets")
+_OPTIONAL_PATH_KEYS = ("population", "rate_zones")
+"""Resolved like the others, but may be absent (the rates page says so)."""
 
 
 class _Loader(yaml.SafeLoader):
@@ -420,7 +463,7 @@ def load_settings(
 
     base = chosen.parent
     sources = settings.sources
-    resolved = {k: _resolve(getattr(sources, k), base) for k in (*_PATH_KEYS, "store_dir")}
+    resolved = {k: _resolve(getattr(sources, k), base) for k in (*_PATH_KEYS, *_OPTIONAL_PATH_KEYS, "store_dir")}
     missing = [
         {"loc": ("sources", k), "msg": f"file not found: {resolved[k]}", "type": "missing"}
         for k in _PATH_KEYS

@@ -8,8 +8,10 @@ the Watts developments after the Community Safety Partnership began there (late 
 evening and weekend peaks, and the quirks of real exports (unknown victim age, unknown
 weapon, date-only records).
 
-The bundle also carries ``walk.graphml``, a generated (approximate) walking network of the
-demo area, so patrol routes can be planned with no network at all.
+The bundle also carries ``population.geojson``, **synthetic** residents on square "block groups"
+(the columns of the Census layer, with margins), and ``rate_zones.geojson``, synthetic squares to
+compute rates on, so the Rates page works offline; and ``walk.graphml``, a generated (approximate)
+walking network of the demo area, so patrol routes can be planned with no network at all.
 
 Run ``python -m geo demo`` (or ``make demo``) to rebuild. The seed is fixed, so a re-run on
 the same library versions gives byte-identical files.
@@ -45,7 +47,7 @@ SEED = 20170618
 DEMO_SOURCE = "synthetic demo"
 PLACE_SOURCE = "demo (approximate geometry)"
 YEARS = tuple(range(2010, 2025))
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 # --- incidents ----------------------------------------------------------------------------
 
@@ -341,6 +343,79 @@ def build_incidents(places: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, *, seed
     return gdf
 
 
+# --- population (synthetic block groups) ------------------------------------------------------
+
+POPULATION_SOURCE = "synthetic demo population"
+POPULATION_NOTE = "Synthetic population: generated residents on a square grid, not Census figures."
+RATE_ZONES_NOTE = "Synthetic zones for rates: squares, not real neighbourhoods."
+POPULATION_CELL_M = 600.0
+"""Side of a synthetic block group (metres, EPSG:32611)."""
+RATE_ZONE_CELLS = 4
+"""A synthetic rate zone spans this many block groups a side, offset by half a block group."""
+POPULATION_AREAS = ((-118.33, 33.925, -118.22, 34.005), (-118.202, 34.078, -118.183, 34.096))
+"""lon/lat boxes covered with synthetic block groups: South LA and Watts, and Ramona Gardens."""
+MEAN_RESIDENTS = 1500.0
+DESCENT_SHARES = {"H": 0.58, "B": 0.34, "W": 0.04, "A": 0.02, "O": 0.02}
+AGE_SHARES = {"0-17": 0.27, "18-24": 0.11, "25-34": 0.16, "35-49": 0.2, "50+": 0.26}
+
+
+def _cells(box: tuple[float, float, float, float], side: float, *, offset: float = 0.0) -> list[Polygon]:
+    (x0, x1), (y0, y1) = lonlat_to_metric(np.array([box[0], box[2]]), np.array([box[1], box[3]]))
+    xs = np.arange(np.floor(x0 / side) * side - offset, x1, side)
+    ys = np.arange(np.floor(y0 / side) * side - offset, y1, side)
+    return [shapely.box(x, y, x + side, y + side) for y in ys for x in xs]
+
+
+def _split(rng: np.random.Generator, total: int, shares: dict[str, float], concentration: float) -> dict[str, int]:
+    p = rng.dirichlet(np.array(list(shares.values())) * concentration)
+    return dict(zip(shares, (int(v) for v in rng.multinomial(total, p)), strict=True))
+
+
+def build_population(*, seed: int = SEED) -> gpd.GeoDataFrame:
+    """Synthetic block groups (EPSG:4326) with residents by descent, sex and age band and 90% margins.
+
+    Every figure is generated (``synthetic`` True); the columns are those of the Census layer
+    (:data:`geo.data.sources.census.GROUP_COLUMNS` and their ``_moe``).
+    """
+    rng = np.random.default_rng([seed, 15])
+    cells = [c for box in POPULATION_AREAS for c in _cells(box, POPULATION_CELL_M)]
+    rows: list[dict[str, Any]] = []
+    for i, cell in enumerate(cells):
+        total = int(rng.gamma(4.0, MEAN_RESIDENTS / 4.0))
+        groups = {"population": total}
+        groups |= {f"descent_{k}": v for k, v in _split(rng, total, DESCENT_SHARES, 30.0).items()}
+        male = int(rng.binomial(total, 0.49))
+        groups |= {"sex_M": male, "sex_F": total - male}
+        groups |= {f"age_{k}": v for k, v in _split(rng, total, AGE_SHARES, 60.0).items()}
+        spread = rng.uniform(4.0, 9.0)
+        row: dict[str, Any] = {"geoid": f"demo-bg-{i + 1:04d}"}
+        for name, value in groups.items():
+            row[name] = value
+            row[f"{name}_moe"] = round(spread * np.sqrt(value) + 10) if value else 12
+        rows.append(row | {"synthetic": True, "source": POPULATION_SOURCE, "geometry": cell})
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC).to_crs(WGS84)
+    gdf["geometry"] = shapely.set_precision(gdf.geometry.values, 1e-6)
+    return gdf
+
+
+def build_rate_zones() -> gpd.GeoDataFrame:
+    """Synthetic zones for rates (EPSG:4326), larger than block groups and not aligned with them.
+
+    Zones are clipped to the synthetic block groups; slivers under a quarter of a full zone are dropped.
+    """
+    side = POPULATION_CELL_M * RATE_ZONE_CELLS
+    rows: list[dict[str, Any]] = []
+    for box in POPULATION_AREAS:
+        covered = shapely.union_all(_cells(box, POPULATION_CELL_M))
+        for cell in _cells(box, side, offset=POPULATION_CELL_M / 2):
+            zone = cell.intersection(covered)  # no zone reaches beyond the synthetic residents
+            if zone.area >= (side * side) / 4:
+                rows.append({"name": f"Demo area {len(rows) + 1:02d}", "synthetic": True, "geometry": zone})
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC).to_crs(WGS84)
+    gdf["geometry"] = shapely.set_precision(gdf.geometry.values, 1e-6)
+    return gdf
+
+
 def _round(obj: Any, nd: int = 6) -> Any:
     if isinstance(obj, float):
         return round(obj, nd)
@@ -371,6 +446,10 @@ def write_bundle(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Any]:
     note = "Approximate geometry drawn around real places for the demo; not survey boundaries."
     write_text_atomic(out / "places.geojson", geojson_text(places, name="places", note=note))
     write_text_atomic(out / "streets.geojson", geojson_text(streets, name="streets", note=note))
+    population = build_population(seed=seed)
+    zones = build_rate_zones()
+    write_text_atomic(out / "population.geojson", geojson_text(population, name="population", note=POPULATION_NOTE))
+    write_text_atomic(out / "rate_zones.geojson", geojson_text(zones, name="rate_zones", note=RATE_ZONES_NOTE))
     counts = {str(k): int(v) for k, v in incidents["category"].value_counts().sort_index().items()}
     manifest = {
         "generator": "geo.data.demo",
@@ -380,6 +459,12 @@ def write_bundle(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Any]:
         "notice": "Synthetic demo incidents: generated, not real events. No names.",
         "places": len(places),
         "streets": len(streets),
+        "population": {
+            "block_groups": len(population),
+            "residents": int(population["population"].sum()),
+            "rate_zones": len(zones),
+            "note": POPULATION_NOTE,
+        },
         "incidents": len(incidents),
         "incidents_by_category": counts,
         "date_from": str(incidents["occurred_at"].min().date()),

@@ -63,6 +63,18 @@ def fetch_features(
     raise SourceError(msg)
 
 
+def features_frame(features: list[dict[str, Any]], *, what: str) -> gpd.GeoDataFrame:
+    """GeoJSON features as a GeoDataFrame (EPSG:4326); no features or bad GeoJSON raise :class:`SourceError`."""
+    if not features:
+        msg = f"{what}: the layer returned no features"
+        raise SourceError(msg)
+    try:
+        return gpd.GeoDataFrame.from_features(features, crs=WGS84)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        msg = f"{what}: the features are not valid GeoJSON ({exc})"
+        raise SourceError(msg) from exc
+
+
 def features_to_places(
     features: list[dict[str, Any]], *, origin: str, name: str, kind: str | None = None
 ) -> LoadResult:
@@ -76,14 +88,7 @@ def features_to_places(
     SourceError
         No features, or features that are not GeoJSON.
     """
-    if not features:
-        msg = f"{name}: the layer returned no features"
-        raise SourceError(msg)
-    try:
-        gdf = gpd.GeoDataFrame.from_features(features, crs=WGS84)
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        msg = f"{name}: the features are not valid GeoJSON ({exc})"
-        raise SourceError(msg) from exc
+    gdf = features_frame(features, what=name)
     source = "larap" if "larap" in f"{name} {origin}".lower() else "arcgis"
     return places.from_frame(gdf, kind=kind, source=source, origin=origin, hint=name)
 

@@ -1,0 +1,121 @@
+"""Rates page: incidents per resident per year by zone, with the small-number rules, and the focus place's border."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.analysis.rates import period_years, pooled_filters, population_columns
+from geo.core.errors import AnalysisError
+from geo.core.i18n import fmt_date, fmt_int, fmt_num, t
+from layers.compose import MapComposer
+from layers.overview import add_places
+from layers.rates import class_breaks, rate_layer
+from ui import data, rates
+from ui.common import page_context, synthetic_notice
+
+ctx = page_context("rates")
+s, lang, f = ctx.settings, ctx.lang, ctx.filters
+rules = s.rates
+st.title(t("rates.title", lang))
+synthetic_notice(ctx)
+
+zones = rates.zone_choices(s)
+pops = rates.population_choices(s)
+if not zones or not pops:
+    st.info(t("rates.no_population", lang))
+    st.stop()
+
+c1, c2, c3, c4 = st.columns([3, 2, 2, 3])
+zone_choice = c1.selectbox(
+    t("rates.zones", lang), list(zones), format_func=lambda k: rates.zone_label(k, lang, s), key="r_zones"
+)
+pop_choice = c2.selectbox(
+    t("rates.population", lang), list(pops), format_func=lambda k: t(f"rates.population.{k}", lang), key="r_pop"
+)
+per = c3.selectbox(
+    t("rates.per", lang), list(rules.per_choices), index=list(rules.per_choices).index(rules.per),
+    format_func=lambda n: fmt_int(n, lang), key="r_per",
+)  # fmt: skip
+pool = c4.checkbox(t("rates.pool", lang, years=rules.pool_years), key="r_pool")
+suppress = c4.checkbox(t("rates.suppress", lang), key="r_suppress")
+
+try:
+    columns = population_columns(f)
+    used = pooled_filters(f, years=rules.pool_years, last=ctx.last) if pool else f
+    years = period_years(used, first=ctx.first, last=ctx.last)
+except AnalysisError:
+    st.warning(t("rates.cannot", lang))
+    st.stop()
+zones_path, key = zones[zone_choice]
+table = rates.rate_table(
+    s, used, lang, zones=zones_path, key=key, population=pops[pop_choice], columns=columns, years=years, per=float(per),
+    suppress=suppress,
+)  # fmt: skip
+shown = rates.public_view(table, lang=lang, settings=s)
+group = ", ".join(t(f"rates.group.{c}", lang) for c in columns)
+start, end = max(used.start or ctx.first, ctx.first), min(used.end or ctx.last, ctx.last)
+st.caption(
+    t("rates.caption", lang, per=fmt_int(per, lang), group=group, start=fmt_date(start, lang),
+      end=fmt_date(end, lang), years=fmt_num(years, lang, digits=1))
+)  # fmt: skip
+
+# --- the choropleth ------------------------------------------------------------------------
+tiles = s.map.tiles.enabled and data.tiles_available(s.map.tiles.url, s.map.tiles.probe_timeout_s)
+composer = MapComposer(s, lang=lang, tiles=tiles)
+breaks = class_breaks(shown["rate"].to_numpy(dtype=float), scheme=rules.scheme, k=rules.classes)
+layer_name = t("rates.layer", lang, per=fmt_int(per, lang))
+composer.add(*rate_layer(shown, lang=lang, name=layer_name, breaks=breaks))
+add_places(composer, ctx.places, kinds=("park", "housing"))
+m = composer.finish(synthetic=ctx.synthetic, note=t(f"rates.legend.note.{rules.scheme}", lang, per=fmt_int(per, lang)))
+st_folium(m, key="rates_map", height=s.map.height_px, use_container_width=True, returned_objects=[])
+if not tiles:
+    st.caption(t("map.no_tiles", lang))
+
+# --- ranking -------------------------------------------------------------------------------
+st.subheader(t("rates.ranking", lang))
+partial = bool((shown["coverage"] < 0.999).any())
+st.dataframe(rates.ranking(shown, lang, smoothing=rules.smoothing, coverage=partial), hide_index=True, width="stretch")
+total = table.attrs["total"]
+notes = [t("rates.note.small", lang, pop=fmt_int(rules.min_population, lang), n=rules.min_count)]
+if rules.smoothing:
+    notes.append(t("rates.note.eb", lang))
+notes.append(t("rates.note.cv", lang))
+if rates.synthetic_population(pops[pop_choice]):
+    notes.append(t("rates.note.synthetic", lang))
+if partial:
+    notes.append(t("rates.note.coverage", lang))
+if (shown["public_small"]).any():
+    notes.append(t("rates.note.public", lang, n=s.privacy.min_count))
+for note in notes:
+    st.caption(note)
+
+# --- the focus place's border against all zones ------------------------------------------------
+place = f.place or s.focus.default_place
+rings = tuple(f.rings_m or s.distances.rings_m)
+if place in set(ctx.places["name"]):
+    st.subheader(t("rates.focus", lang, place=place, distance=fmt_int(max(rings), lang)))
+    ring_table, border = rates.place_rates(
+        s,
+        used,
+        lang,
+        place=place,
+        rings=rings,
+        population=pops[pop_choice],
+        columns=columns,
+        years=years,
+        per=float(per),
+    )
+    b = rates.public_view(border, lang=lang, settings=s).iloc[0]
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("rates.border", lang, distance=fmt_int(max(rings), lang)), b["rate_text"])
+    city = total["rate"]
+    m2.metric(t("rates.all_zones", lang), t("na", lang) if city is None else fmt_num(city, lang, digits=1))
+    if city and b["rate"] == b["rate"]:
+        m3.metric(t("rates.ratio", lang), f"{fmt_num(b['rate'] / city, lang, digits=1)}×")
+    st.caption(t("rates.border_detail", lang, count=b["count_text"], population=b["population_text"]))
+    if b["flag_text"]:
+        st.warning(b["flag_text"])
+    ring_view = rates.public_view(ring_table, lang=lang, settings=s)
+    ring_view["zone"] = [t("ring.inside", lang) if z == "inside" else f"{z} m" for z in ring_view["zone"]]
+    st.dataframe(rates.ranking(ring_view, lang, smoothing=rules.smoothing, coverage=False), hide_index=True)
