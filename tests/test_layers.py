@@ -36,7 +36,7 @@ ENGLISH = {
     "csp_site": "CSP sites",
     "park": "Parks",
     "housing": "Public housing developments",
-    "others": "Other violent incidents",
+    "others": "Other incidents",
     "homicide": "Homicides",
 }
 SPANISH = {
@@ -44,7 +44,7 @@ SPANISH = {
     "csp_site": "Sitios CSP",
     "park": "Parques",
     "housing": "Desarrollos de vivienda pública",
-    "others": "Otros incidentes violentos",
+    "others": "Otros incidentes",
     "homicide": "Homicidios",
 }
 

@@ -23,7 +23,7 @@ from geo.core.categories import violent_mask
 from geo.data.aliases import csp_sites, merge_places
 from geo.data.coverage import NO_DATA, find_coverage
 from geo.data.datasets import incidents_metadata, load_incidents, load_places, place_by_name
-from geo.data.ingest import ingest_file, store_inventory
+from geo.data.ingest import ingest_file, layer_paths, store_inventory
 from geo.data.labels import layer_titles, place_labels, source_line
 from geo.data.sources import lapd, parks
 from tests.conftest import SHARED_DATA
@@ -65,7 +65,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def _layer(store: dict[str, Any], key: str) -> Path:
-    return Path(store["dir"]) / f"{store['layers'][key]}.parquet"
+    return layer_paths(store["dir"], store["layers"][key])[0]
 
 
 def _raw(rel: str) -> pd.DataFrame:

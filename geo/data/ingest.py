@@ -50,9 +50,7 @@ from geo.core.store import (
     write_geoparquet,
 )
 from geo.data.datasets import load_incidents
-from geo.data.sources import arcgis, socrata
-from geo.data.sources._accounting import LoadResult
-from geo.data.sources._http import Client, Progress, Sleep, make_session
+from geo.data.sources import Client, LoadResult, Progress, Sleep, arcgis, make_session, socrata
 from geo.data.sources.detect import INCIDENT_KINDS, detect_kind, load
 
 QUARANTINE_SUFFIX = ".quarantine.parquet"

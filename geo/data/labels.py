@@ -22,7 +22,7 @@ from geo.core.errors import DataError
 from geo.core.i18n import catalog, fmt_date, fmt_int, t
 from geo.core.projection import METRIC, WGS84
 from geo.data.coverage import Coverage, source_area
-from geo.data.sources._accounting import UNIT_INCIDENTS, UNIT_VICTIMS
+from geo.data.sources import UNIT_INCIDENTS, UNIT_VICTIMS
 
 UNITS = (UNIT_INCIDENTS, UNIT_VICTIMS)
 _LAPD_SPAN = re.compile(r"from_(\d{4})_to_(present|\d{4})")

@@ -25,7 +25,7 @@ from geo.core.settings import Settings
 from geo.core.store import write_text_atomic
 from geo.data.aliases import csp_sites, load_aliases, merge_places
 from geo.data.datasets import incidents_metadata, load_places
-from geo.data.ingest import store_inventory
+from geo.data.ingest import layer_paths, store_inventory
 
 DEMO = "demo"
 PLACE_KINDS = ("parks", "housing", "stations")
@@ -198,7 +198,7 @@ def incident_path(workspace: Workspace, settings: Settings) -> Path:
     """The incident file of the workspace (the demo bundle's for ``demo``)."""
     if workspace.incidents == DEMO:
         return Path(settings.sources.incidents)
-    return Path(settings.sources.store_dir) / f"{workspace.incidents}.parquet"
+    return layer_paths(settings.sources.store_dir, workspace.incidents)[0]
 
 
 def incident_meta(workspace: Workspace, settings: Settings) -> dict[str, Any]:
@@ -218,7 +218,7 @@ def load_workspace_places(workspace: Workspace, settings: Settings) -> gpd.GeoDa
     store = Path(settings.sources.store_dir)
     tables = []
     for name in workspace.places:
-        table = load_places(store / f"{name}.parquet")
+        table = load_places(layer_paths(store, name)[0])
         tables.append(table)
         if (table["kind"] == "housing").any():
             tables.append(csp_sites(table[table["kind"] == "housing"], aliases=aliases))
@@ -228,4 +228,4 @@ def load_workspace_places(workspace: Workspace, settings: Settings) -> gpd.GeoDa
 def load_boundaries(workspace: Workspace, settings: Settings) -> list[tuple[str, gpd.GeoDataFrame]]:
     """``(layer name, table)`` for each chosen boundary layer, in order."""
     store = Path(settings.sources.store_dir)
-    return [(name, load_places(store / f"{name}.parquet")) for name in workspace.boundaries]
+    return [(name, load_places(layer_paths(store, name)[0])) for name in workspace.boundaries]

@@ -10,6 +10,7 @@ and :mod:`geo.data.sources.detect` (what kind of file is this?). Every loader re
 
 from __future__ import annotations
 
-from geo.data.sources._accounting import LoadResult
+from geo.data.sources._accounting import UNIT_INCIDENTS, UNIT_VICTIMS, LoadResult
+from geo.data.sources._http import Client, Progress, Sleep, make_session
 
-__all__ = ["LoadResult"]
+__all__ = ["UNIT_INCIDENTS", "UNIT_VICTIMS", "Client", "LoadResult", "Progress", "Sleep", "make_session"]
