@@ -77,7 +77,7 @@ class Legend(MacroElement):
         note: str | None = None,
         position: str = "bottomright",
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
         self.position = position
         self.narrow_px = NARROW_MAP_PX
@@ -120,7 +120,7 @@ class Banner(MacroElement):
     )
 
     def __init__(self, text: str, *, position: str = "topleft") -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Banner"
         self.text = text
         self.position = position

@@ -57,7 +57,8 @@ def metric_xy(gdf: gpd.GeoDataFrame) -> NDArray[np.float64]:
     if len(gdf) == 0:
         return np.empty((0, 2), dtype=float)
     if CRS.from_user_input(gdf.crs) == CRS.from_user_input(METRIC):
-        return shapely.get_coordinates(gdf.geometry.values)[:, :2].astype(float)
+        xy: NDArray[np.float64] = shapely.get_coordinates(gdf.geometry.values)[:, :2].astype(float)
+        return xy
     return points_metric(gdf)
 
 
@@ -65,7 +66,8 @@ def metric_points(gdf: gpd.GeoDataFrame) -> NDArray[Any]:
     """Point geometries in EPSG:32611 (the frame's own when already metric, else projected)."""
     if len(gdf) and CRS.from_user_input(gdf.crs) == CRS.from_user_input(METRIC):
         return np.asarray(gdf.geometry.values)
-    return shapely.points(metric_xy(gdf))
+    pts: NDArray[Any] = shapely.points(metric_xy(gdf))
+    return pts
 
 
 def as_metric_geoms(places: object, what: str = "places") -> gpd.GeoSeries:
@@ -110,7 +112,8 @@ def day_numbers(gdf: gpd.GeoDataFrame) -> NDArray[np.float64]:
     if getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_localize(None)
     ns = ts.to_numpy(dtype="datetime64[ns]").astype("int64")
-    return ns / 86_400e9
+    days: NDArray[np.float64] = ns / 86_400e9
+    return days
 
 
 def to_timestamp(value: object, what: str) -> pd.Timestamp:

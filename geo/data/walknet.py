@@ -144,7 +144,7 @@ def build_demo_network(
     gx, gy = lonlat_to_metric(grid_lon.ravel(), grid_lat.ravel())
     gx = gx.reshape(grid_lon.shape)
     gy = gy.reshape(grid_lon.shape)
-    n_rows, n_cols = grid_lon.shape
+    n_rows, n_cols = (int(v) for v in grid_lon.shape)
 
     graph = nx.MultiDiGraph(
         crs=WGS84,

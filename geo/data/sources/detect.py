@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 
 from geo.core.errors import DataError
+from geo.core.store import read_vector
 from geo.data.sources import lapd, latimes, nibrs, places
 from geo.data.sources._accounting import LoadResult
-from geo.data.sources._csv import head_bytes, read_head
+from geo.data.sources._csv import head_bytes, norm_key, read_head
 
 INCIDENT_KINDS = ("lapd_csv", "nibrs_csv", "latimes_homicides", "latimes_police_killings")
 PLACE_KINDS = tuple(places.PLACE_KIND_OF)
@@ -68,8 +69,8 @@ def detect_kind(path: str | Path) -> str:
             return kind
         suffix = ".geojson"
     if suffix in _VECTOR:
-        gdf = places.read_vector(path)
-        keys = {places.norm_key(str(c)) for c in gdf.columns} | {"geometry"}
+        gdf = read_vector(path)
+        keys = {norm_key(str(c)) for c in gdf.columns} | {"geometry"}
         guessed = places.guess_place_kind(keys, hint=path.stem)
         if guessed is None:
             msg = f"cannot tell what kind of places {path.name} holds (attributes {sorted(keys)[:12]}); pass --kind"
