@@ -22,6 +22,7 @@ import pandas as pd
 from geo.analysis.rings import DEFAULT_MIN_SHARE, distance_to_place
 from geo.analysis.zones import assign_zones, default_zone_key
 from geo.core.errors import AnalysisError
+from geo.core.settings import DEFAULTS
 from geo.core.validate import check_points, local_dates, positive, to_timestamp, union_metric
 from geo.data.coverage import NO_DATA, Coverage, place_coverage
 
@@ -143,7 +144,7 @@ def place_series(
     incidents: gpd.GeoDataFrame,
     place: object,
     *,
-    within_m: float = 400.0,
+    within_m: float = DEFAULTS.distances.rings_m[-1],
     freq: str = "month",
     start: object | None = None,
     end: object | None = None,

@@ -313,6 +313,11 @@ class Settings(_Frozen):
     config_path: Path | None = None
 
 
+DEFAULTS = Settings()
+"""The built-in defaults (config.yaml's values when it sets none): keyword defaults of functions read
+these, so no default is written twice."""
+
+
 _PATH_KEYS = ("incidents", "places", "streets")
 _OPTIONAL_PATH_KEYS = ("population", "rate_zones")
 """Resolved like the others, but may be absent (the rates page says so)."""

@@ -29,6 +29,7 @@ import pandas as pd
 
 from geo.core.errors import DataError
 from geo.core.projection import WGS84, lonlat_to_metric
+from geo.core.settings import DEFAULTS
 from geo.core.store import atomic_path, read_vector
 
 POINT_COLUMNS = ("time", "lat", "lon")
@@ -110,7 +111,11 @@ def _utc(value: dt.datetime, zone: ZoneInfo) -> tuple[dt.datetime, bool]:
 
 
 def read_gpx(
-    source: bytes | str | Path, *, name: str = "track", naive_time_zone: str = "UTC", max_mb: float = 20.0
+    source: bytes | str | Path,
+    *,
+    name: str = "track",
+    naive_time_zone: str = DEFAULTS.dosage.naive_time_zone,
+    max_mb: float = DEFAULTS.dosage.max_file_mb,
 ) -> Track:
     """Read the track points of a GPX 1.0/1.1 file, keeping only time and position.
 

@@ -28,7 +28,7 @@ from geo.analysis.gistar import TooFewEventsWarning, hotspots_grid
 from geo.analysis.grid import make_grid
 from geo.core.errors import AnalysisError, DataError
 from geo.core.projection import METRIC, WGS84, lonlat_to_metric, metric_to_lonlat, points_metric, to_metric
-from geo.core.settings import PatrolSettings
+from geo.core.settings import DEFAULTS, PatrolSettings
 from geo.core.validate import metric_xy
 
 STOP_COLUMNS = ("stop_id", "kind", "label", "weight")
@@ -194,8 +194,8 @@ def border_stops(
     place: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     incidents: gpd.GeoDataFrame,
     *,
-    segment_m: float = 120.0,
-    within_m: float = 75.0,
+    segment_m: float = DEFAULTS.patrol.border_segment_m,
+    within_m: float = DEFAULTS.patrol.border_within_m,
     min_weight: float = 1.0,
 ) -> gpd.GeoDataFrame:
     """Candidate stops on the border of a place, weighted by the incidents near each border segment.
@@ -254,7 +254,7 @@ def border_stops(
 def grid_hot_cells(
     incidents: gpd.GeoDataFrame,
     *,
-    cell_m: float = 150.0,
+    cell_m: float = DEFAULTS.patrol.grid_cell_m,
     top: int | None = 25,
     min_count: int = 1,
     around: tuple[float, float] | None = None,
@@ -365,8 +365,8 @@ def candidate_stops(
     reach_m: float,
     params: PatrolSettings,
     method: str = "gistar",
-    alpha: float = 0.05,
-    min_events: int = 30,
+    alpha: float = DEFAULTS.analysis.fdr_alpha,
+    min_events: int = DEFAULTS.analysis.min_events,
 ) -> gpd.GeoDataFrame:
     """Candidate stops for a patrol from ``(lat, lon)``: border segments of ``place`` and hot cells.
 

@@ -30,6 +30,7 @@ from shapely.geometry import LineString, Point
 
 from geo.core.errors import AnalysisError, DataError
 from geo.core.projection import WGS84
+from geo.core.settings import DEFAULTS
 from geo.data.walknet import edge_line
 from geo.patrol import solvers as orienteering
 from geo.patrol.candidates import require_frame, stop_weights
@@ -77,11 +78,11 @@ def plan_route(
     budget_min: float,
     dwell_min: float = KOPER_DEFAULT_MIN,
     dwell_range_min: tuple[float, float] = KOPER_RANGE_MIN,
-    speed_mps: float = 1.2,
+    speed_mps: float = DEFAULTS.patrol.speed_mps,
     max_stops: int | None = 8,
     start_time: dt.datetime | None = None,
-    max_snap_m: float = 250.0,
-    time_limit_s: float = 2.0,
+    max_snap_m: float = DEFAULTS.patrol.max_snap_m,
+    time_limit_s: float = DEFAULTS.patrol.solver_time_limit_s,
     meta: dict[str, Any] | None = None,
 ) -> PatrolRoute:
     """Plan a foot-patrol loop from ``(lat, lon)`` that covers the most weight within the budget.
