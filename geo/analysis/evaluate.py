@@ -9,11 +9,16 @@ places, minus T and D so no incident is counted twice). Periods: before **b** an
 - Weighted displacement quotient, ``WDQ = (Da/Ca - Db/Cb) / (Ta/Ca - Tb/Cb)``: the
   displacement measure over the success measure; only read when the success measure is
   negative (the treated area improved relative to the comparison).
-- Weighted displacement difference, ``WDD = (Ta - Tb) - (Ca - Cb)`` with
-  ``Var = Ta + Tb + Ca + Cb`` (Poisson counts) and a normal 95 % interval.
-- Difference-in-differences on monthly counts: OLS of ``y = a + b T + c post + d T*post``
-  on the treated and comparison monthly series; ``d`` (incidents per month) with a pooled
-  residual variance and a t interval (``df = months - 4``).
+- Weighted displacement difference with displacement, as Wheeler & Ratcliffe (2018) and
+  ``ptools::wdd`` compute it: the comparison area has its own buffer **E** (the ring of
+  ``buffer_m`` around C, outside T, D and C). ``local = (Ta - Tb) - (Ca - Cb)``,
+  ``displacement = (Da - Db) - (Ea - Eb)``, ``total = local + displacement``; each variance is
+  the sum of its Poisson counts (``Ta + Tb + Ca + Cb`` for the local estimate, all eight for
+  the total), with z and a normal 95 % interval. The reading uses the total.
+- Difference-in-differences on monthly counts: ``d`` = the change in the mean monthly
+  difference ``T - C`` after the start (OLS of ``T_t - C_t`` on a constant and ``post``), with a
+  Newey-West (HAC, Bartlett kernel) standard error robust to serial correlation and a normal
+  interval.
 
 The reading is a structured :class:`Reading` (a key plus parameters) so the interface can
 word it; :func:`reading_text` gives the sentence in English or Spanish.
@@ -50,13 +55,64 @@ class Reading:
 
 @dataclass(frozen=True)
 class Interval:
-    """An estimate with its standard error and 95 % interval."""
+    """An estimate with its standard error, 95 % interval, two-sided p and z."""
 
     estimate: float
     se: float
     low: float
     high: float
     p: float
+    z: float = float("nan")
+
+
+def _interval(est: float, var: float, level: float) -> Interval:
+    se = float(np.sqrt(var))
+    zq = float(stats.norm.ppf(0.5 + level / 2))
+    z = est / se if se > 0 else (0.0 if est == 0 else float("inf") * np.sign(est))
+    p = float(2 * stats.norm.sf(abs(z))) if se > 0 else (1.0 if est == 0 else 0.0)
+    return Interval(est, se, est - zq * se, est + zq * se, p, float(z))
+
+
+@dataclass(frozen=True)
+class WDD:
+    """Wheeler & Ratcliffe's weighted displacement difference: local, displacement and total."""
+
+    local: Interval
+    displacement: Interval
+    total: Interval
+
+
+def wdd_displacement(
+    *, tb: float, ta: float, cb: float, ca: float, db: float, da: float, eb: float, ea: float, level: float = 0.95
+) -> WDD:
+    """WDD with displacement (Wheeler & Ratcliffe 2018; ``ptools::wdd``).
+
+    Parameters
+    ----------
+    tb, ta, cb, ca
+        Counts before/after in the treated and comparison areas.
+    db, da, eb, ea
+        Counts before/after in the treated area's buffer (D) and the comparison's buffer (E).
+
+    Returns
+    -------
+    WDD
+        ``local = (ta - tb) - (ca - cb)``, ``displacement = (da - db) - (ea - eb)`` and their sum,
+        each with the Poisson standard error (square root of the sum of its counts), z and
+        the normal interval at ``level``.
+    """
+    vals = {"tb": tb, "ta": ta, "cb": cb, "ca": ca, "db": db, "da": da, "eb": eb, "ea": ea}
+    for name, v in vals.items():
+        if v < 0:
+            msg = f"{name} must be a count >= 0, got {v}"
+            raise AnalysisError(msg)
+    local = float((ta - tb) - (ca - cb))
+    disp = float((da - db) - (ea - eb))
+    return WDD(
+        local=_interval(local, ta + tb + ca + cb, level),
+        displacement=_interval(disp, da + db + ea + eb, level),
+        total=_interval(local + disp, sum(vals.values()), level),
+    )
 
 
 def wdq(*, tb: float, ta: float, db: float, da: float, cb: float, ca: float) -> float | None:
@@ -86,11 +142,12 @@ def wdd(*, tb: float, ta: float, cb: float, ca: float, level: float = 0.95) -> I
         if v < 0:
             msg = f"{name} must be a count >= 0, got {v}"
             raise AnalysisError(msg)
-    est = float((ta - tb) - (ca - cb))
-    se = float(np.sqrt(ta + tb + ca + cb))
-    zq = float(stats.norm.ppf(0.5 + level / 2))
-    p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else 1.0
-    return Interval(est, se, est - zq * se, est + zq * se, p)
+    return _interval(float((ta - tb) - (ca - cb)), ta + tb + ca + cb, level)
+
+
+def newey_west_lags(n: int) -> int:
+    """The usual automatic lag ``floor(4 (n / 100) ** (2 / 9))`` (Newey & West 1994)."""
+    return int(np.floor(4 * (n / 100.0) ** (2.0 / 9.0)))
 
 
 def did_monthly(
@@ -99,44 +156,50 @@ def did_monthly(
     post: Sequence[bool] | NDArray[Any],
     *,
     level: float = 0.95,
+    lags: int | None = None,
 ) -> Interval:
-    """Difference-in-differences on monthly counts.
+    """Difference-in-differences on monthly counts with a Newey-West (HAC) interval.
 
     Parameters
     ----------
     treated, control
-        Monthly counts of the treated and comparison areas, same months.
+        Monthly counts of the treated and comparison areas, same months, in time order.
     post
         True for the months after the start.
     level
-        Confidence level of the t interval.
+        Confidence level of the normal interval.
+    lags
+        Newey-West lags (Bartlett kernel); default :func:`newey_west_lags` of the months.
 
     Returns
     -------
     Interval
-        ``d`` = (mean after - mean before) in the treated area minus the same in the
-        comparison area, in incidents per month; OLS standard error with the pooled
-        residual variance of the four groups (``df = 2 * months - 4``).
+        ``d`` = (mean after - mean before) of ``treated - control``, in incidents per month:
+        the OLS slope of ``post`` in ``T_t - C_t = a + d post_t``, with the HAC standard error
+        (with the small-sample factor ``n / (n - 2)``, as statsmodels' ``cov_type="HAC"``).
     """
-    t = np.asarray(treated, dtype=float)
+    t_arr = np.asarray(treated, dtype=float)
     c = np.asarray(control, dtype=float)
     post_arr = np.asarray(post, dtype=bool)
-    if not (t.shape == c.shape == post_arr.shape) or t.ndim != 1:
-        msg = f"treated, control and post must be 1-D and equally long, got {t.shape}, {c.shape}, {post_arr.shape}"
+    if not (t_arr.shape == c.shape == post_arr.shape) or t_arr.ndim != 1:
+        msg = f"treated, control and post must be 1-D and equally long, got {t_arr.shape}, {c.shape}, {post_arr.shape}"
         raise AnalysisError(msg)
-    groups = [t[~post_arr], t[post_arr], c[~post_arr], c[post_arr]]
-    if any(len(g) < 2 for g in groups):
+    if post_arr.sum() < 2 or (~post_arr).sum() < 2:
         msg = "difference-in-differences needs at least 2 months before and 2 after"
         raise AnalysisError(msg)
-    means = [g.mean() for g in groups]
-    est = float((means[1] - means[0]) - (means[3] - means[2]))
-    rss = sum(float(((g - m) ** 2).sum()) for g, m in zip(groups, means, strict=True))
-    df = sum(len(g) for g in groups) - 4
-    sigma2 = rss / df
-    se = float(np.sqrt(sigma2 * sum(1.0 / len(g) for g in groups)))
-    tq = float(stats.t.ppf(0.5 + level / 2, df))
-    p = float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else (1.0 if est == 0 else 0.0)
-    return Interval(est, se, est - tq * se, est + tq * se, p)
+    y = t_arr - c
+    n = y.size
+    x = np.column_stack([np.ones(n), post_arr.astype(float)])
+    bread = np.linalg.inv(x.T @ x)
+    beta = bread @ x.T @ y
+    u = (y - x @ beta)[:, None] * x
+    nlags = newey_west_lags(n) if lags is None else int(lags)
+    meat = u.T @ u
+    for lag in range(1, min(nlags, n - 1) + 1):
+        g = u[lag:].T @ u[:-lag]
+        meat += (1 - lag / (nlags + 1)) * (g + g.T)
+    cov = bread @ meat @ bread * n / (n - 2)
+    return _interval(float(beta[1]), float(cov[1, 1]), level)
 
 
 @dataclass(frozen=True)
@@ -155,6 +218,18 @@ class EvaluationResult:
     reading: Reading
     displacement: Reading
     areas_km2: dict[str, float]
+    parts: WDD | None = None
+    warnings: tuple[Reading, ...] = ()
+
+    @property
+    def wdq_readable(self) -> bool:
+        """WDQ is read only where the treated area improved and the buffer had incidents."""
+        return self.wdq is not None and self.displacement.key != "not_applicable"
+
+    def named_counts(self) -> dict[str, int]:
+        """The counts under plain names (``treated_before`` ... ``control_buffer_after``)."""
+        names = {"T": "treated", "D": "buffer", "C": "control", "E": "control_buffer"}
+        return {f"{names[k[0]]}_{'before' if k[1] == 'b' else 'after'}": v for k, v in self.counts.items()}
 
     @property
     def text_en(self) -> str:
@@ -170,8 +245,24 @@ class EvaluationResult:
             "months": self.months,
             "buffer_m": self.buffer_m,
             "areas_km2": self.areas_km2,
-            "wdq": self.wdq,
+            **self.named_counts(),
+            "wdq": self.wdq if self.wdq_readable else None,
+            "wdq_readable": self.wdq_readable,
             "wdd": asdict(self.wdd),
+            **(
+                {
+                    "wdd_local": self.parts.local.estimate,
+                    "wdd_local_se": self.parts.local.se,
+                    "wdd_displacement": self.parts.displacement.estimate,
+                    "wdd_displacement_se": self.parts.displacement.se,
+                    "wdd_total": self.parts.total.estimate,
+                    "wdd_total_se": self.parts.total.se,
+                    "wdd_parts": {k: asdict(v) for k, v in vars(self.parts).items()},
+                }
+                if self.parts
+                else {}
+            ),
+            "warnings": [asdict(w) for w in self.warnings],
             "did_per_month": asdict(self.did) if self.did else None,
             "reading": asdict(self.reading),
             "displacement": asdict(self.displacement),
@@ -192,7 +283,7 @@ def _months_between(start: pd.Timestamp, end: pd.Timestamp) -> int:
     k = (end.year - start.year) * 12 + (end.month - start.month)
     while k > 0 and start + pd.DateOffset(months=k) > end:
         k -= 1
-    return max(k, 0)
+    return int(max(k, 0))
 
 
 def _pct(after: int, before: int) -> float | None:
@@ -211,6 +302,8 @@ def evaluate_program(
     data_end: object | None = None,
     min_events: int = 30,
     point_radius_m: float = 150.0,
+    small_count: int = 10,
+    hac_lags: int | None = None,
 ) -> EvaluationResult:
     """Before/after evaluation of a place-based program with displacement and a comparison.
 
@@ -233,6 +326,10 @@ def evaluate_program(
         Fewer treated-area incidents than this (both periods) reads "too few events to say".
     point_radius_m
         Radius of the disc standing for a place known only as a point, metres.
+    small_count
+        An area with fewer incidents than this in a period gets a small-count warning.
+    hac_lags
+        Newey-West lags of the DiD interval (default: the automatic rule).
 
     Returns
     -------
@@ -271,6 +368,7 @@ def evaluate_program(
     if c_area.is_empty or c_area.area <= 0:
         msg = "the control places lie entirely inside the treated area or its displacement buffer"
         raise AnalysisError(msg)
+    e_area = shapely.difference(c_area.buffer(buffer, quad_segs=16), shapely.union_all([t_area, d_area, c_area]))
 
     edges = [start_ts + pd.DateOffset(months=k) for k in range(-months, months + 1)]
     edge_ns = np.array([e.value for e in edges], dtype=np.int64)
@@ -278,7 +376,7 @@ def evaluate_program(
     in_window = (month_pos >= 0) & (month_pos < 2 * months)
     xy = metric_xy(incidents)
     pts = shapely.points(xy)
-    areas = {"T": t_area, "D": d_area, "C": c_area}
+    areas = {"T": t_area, "D": d_area, "C": c_area, "E": e_area}
     series = {}
     for name, geom in areas.items():
         shapely.prepare(geom)
@@ -286,12 +384,13 @@ def evaluate_program(
         series[name] = np.bincount(month_pos[inside], minlength=2 * months)
     post = np.arange(2 * months) >= months
     counts = {
-        f"{a}{p}": int(series[a][~post].sum() if p == "b" else series[a][post].sum()) for a in "TDC" for p in "ba"
+        f"{a}{p}": int(series[a][~post].sum() if p == "b" else series[a][post].sum()) for a in "TDCE" for p in "ba"
     }
     tb, ta, db, da, cb, ca = (counts[k] for k in ("Tb", "Ta", "Db", "Da", "Cb", "Ca"))
     q = wdq(tb=tb, ta=ta, db=db, da=da, cb=cb, ca=ca)
-    w = wdd(tb=tb, ta=ta, cb=cb, ca=ca)
-    did = did_monthly(series["T"], series["C"], post) if months >= 2 else None
+    parts = wdd_displacement(tb=tb, ta=ta, cb=cb, ca=ca, db=db, da=da, eb=counts["Eb"], ea=counts["Ea"])
+    w = parts.total
+    did = did_monthly(series["T"], series["C"], post, lags=hac_lags) if months >= 2 else None
     monthly = pd.DataFrame(
         {
             "month": [e.strftime("%Y-%m-%d") for e in edges[:-1]],
@@ -316,7 +415,25 @@ def evaluate_program(
         reading=reading,
         displacement=displacement,
         areas_km2={k: round(v.area / 1e6, 4) for k, v in areas.items()},
+        parts=parts,
+        warnings=count_warnings(counts, small=small_count),
     )
+
+
+AREA_NAMES = {"T": "treated area", "D": "buffer", "C": "comparison area", "E": "comparison buffer"}
+
+
+def count_warnings(counts: dict[str, int], *, small: int) -> tuple[Reading, ...]:
+    """Small-count (``wdd.small_counts``) and zero-count (``wdd.zero_counts``) warnings per area."""
+    out = []
+    for code, name in AREA_NAMES.items():
+        before, after = counts.get(f"{code}b", 0), counts.get(f"{code}a", 0)
+        params = {"area": name, "before": before, "after": after}
+        if min(before, after) == 0:
+            out.append(Reading("wdd.zero_counts", params))
+        elif min(before, after) < small:
+            out.append(Reading("wdd.small_counts", params))
+    return tuple(out)
 
 
 def _read(
