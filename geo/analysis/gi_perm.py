@@ -13,9 +13,11 @@ sides: ``p = min(1, 2 min(#{sim >= obs} + 1, #{sim <= obs} + 1) / (P + 1))``; wi
 it equals ``min(1, 2 p_sim)``.
 
 Cost: as in esda, one set of ``max k`` random positions is drawn per permutation and shared
-by every cell (shifted to skip the cell itself), so the work is ``cells x permutations x
-max k`` integer additions, done in chunks of cells with NumPy (10k cells x 999 permutations
-in well under a second).
+by every cell (shifted to skip the cell itself). Since ``x[pos + (pos >= i)] = x[pos] +
+[i <= pos] (x[pos + 1] - x[pos])``, each permutation's sums for every cell are one shared
+number plus a step function of ``i``, built with one cumulative sum along the cells: a few
+passes over ``cells x permutations`` integers per distinct neighbour count (10k cells x 999
+permutations in about half a second on an idle 2-core machine).
 """
 
 from __future__ import annotations
@@ -104,24 +106,28 @@ def permutation_p(
     card = np.minimum(card, n - 1)
     ids = _draw_positions(n - 1, k_max, perms, np.random.default_rng(seed))
     integral = bool(np.all(x == np.round(x))) and float(np.abs(x).max(initial=0)) < 2**30
-    xv = x.astype(np.int64) if integral else x
-    obs = lag.astype(np.int64) if integral else lag
-    order = np.argsort(-card, kind="stable")  # most neighbours first: rows using column j are a prefix
-    card_sorted = card[order]
-    step = max(1, CHUNK_ELEMENTS // perms)
+    dtype: type[np.number[Any]] = np.int64 if integral else np.float64
+    xv: NDArray[Any] = x.astype(dtype)
+    obs: NDArray[Any] = lag.astype(dtype)
+    # x[pos + (pos >= i)] = x[pos] + [i <= pos] (x[pos + 1] - x[pos]): a part shared by every cell
+    # and a step in i, summed for all cells at once with a cumulative sum along the cells.
+    step_up: NDArray[Any] = np.append(np.diff(xv), 0).astype(dtype)
     larger = np.zeros(n, dtype=np.int64)
     smaller = np.zeros(n, dtype=np.int64)
-    for lo in range(0, n, step):
-        cells = order[lo : lo + step]
-        kc = card_sorted[lo : lo + step]
-        acc = np.zeros((cells.size, perms), dtype=xv.dtype)
-        for j in range(int(kc.max(initial=0))):
-            rows = int(np.searchsorted(-kc, -j, side="left"))  # rows with kc > j (kc descending)
-            pos = ids[:, j][None, :]
-            idx = pos + (pos >= cells[:rows, None])
-            acc[:rows] += xv[idx]
-        larger[cells] = (acc >= obs[cells, None]).sum(axis=1)
-        smaller[cells] = (acc <= obs[cells, None]).sum(axis=1)
+    rows = max(1, CHUNK_ELEMENTS // n)
+    for k in np.unique(card[card > 0]):
+        cells = np.flatnonzero(card == k)
+        for lo in range(0, perms, rows):
+            pos = ids[lo : lo + rows, : int(k)]
+            r = np.arange(pos.shape[0])
+            shared = xv[pos].sum(axis=1)
+            steps: NDArray[Any] = np.zeros((pos.shape[0], n), dtype=dtype)
+            steps[:, 0] = step_up[pos].sum(axis=1)
+            for j in range(int(k)):  # positions are distinct within a row: plain assignment is exact
+                steps[r, pos[:, j] + 1] -= step_up[pos[:, j]]
+            sims = np.cumsum(steps, axis=1)[:, cells] + shared[:, None]
+            larger[cells] += (sims >= obs[cells]).sum(axis=0)
+            smaller[cells] += (sims <= obs[cells]).sum(axis=0)
     low = (perms - larger) < larger
     folded = np.where(low, perms - larger, larger)
     p_sim = (folded + 1.0) / (perms + 1.0)

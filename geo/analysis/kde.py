@@ -108,7 +108,7 @@ def _linear_bin(grid: SquareGrid, xy: NDArray[np.float64]) -> NDArray[np.float64
     for dr, dc, w in ((0, 0, (1 - tx) * (1 - ty)), (0, 1, tx * (1 - ty)), (1, 0, (1 - tx) * ty), (1, 1, tx * ty)):
         r, c = r0 + dr, c0 + dc
         ok = (r >= 0) & (r < grid.ny) & (c >= 0) & (c < grid.nx)
-        np.add.at(out, r[ok] * grid.nx + c[ok], w[ok])
+        out += np.bincount(r[ok] * grid.nx + c[ok], weights=w[ok], minlength=grid.n_cells)
     return out.reshape(grid.shape)
 
 
