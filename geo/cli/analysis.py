@@ -25,6 +25,7 @@ from shapely.geometry import Point
 from geo.cli._args import add_filters, add_focus, filters_from_args, focus_point, parse_date, settings_for
 from geo.core.errors import AnalysisError
 from geo.core.filters import apply
+from geo.core.i18n import t
 from geo.core.projection import WGS84
 from geo.core.settings import Settings
 from geo.data.datasets import load_places, place_by_name
@@ -388,12 +389,21 @@ def _run_nearrepeat(args: argparse.Namespace) -> int:
         from geo.core.validate import metric_xy
 
         inc = inc[study_area(cov, buffer_m=1.0).contains_xy(metric_xy(inc))]
-    table = near_repeat(inc, space_bands_m=space, time_bands_days=times, permutations=args.permutations, seed=args.seed)
+    a = settings.analysis
+    table = near_repeat(
+        inc, space_bands_m=space, time_bands_days=times, permutations=args.permutations, seed=args.seed,
+        same_location_m=a.knox_same_location_m, dedupe_minutes=a.knox_dedupe_minutes, strata=args.strata,
+    )  # fmt: skip
+    note = table.attrs["multiple_testing"]
     payload = {
         "n_events": table.attrs["n"],
+        "deduplicated": table.attrs["deduplicated"],
+        "strata": table.attrs["strata_rule"],
+        "n_strata": table.attrs["strata"],
         "pairs": table.attrs["pairs"],
         "permutations": table.attrs["permutations"],
         "seed": table.attrs["seed"],
+        "multiple_testing": t(note["key"], "en", cells=note["cells"], expected=note["expected"]),
         "table": table.to_dict(orient="records"),
     }
     _emit(payload, args.out)
@@ -459,6 +469,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--time-days", default="7,14,30", metavar="A,B,C", help="time band edges in days")
     p.add_argument("--permutations", type=int, default=999, help="Monte Carlo permutations (default 999)")
     p.add_argument("--seed", type=int, default=0, help="permutation seed (default 0)")
+    p.add_argument(
+        "--strata", choices=("area_month", "month", "none"), default="area_month",
+        help="permute times within area and month (default), month, or not at all",
+    )  # fmt: skip
     p.add_argument(
         "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
     )
