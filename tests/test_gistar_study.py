@@ -234,3 +234,19 @@ def test_la_times_homicides_never_yield_a_class_the_rule_forbids() -> None:
                 assert not ((gdf["gi_class"] == 3).any() and not allowed)
                 assert (gdf["gi_class"] < 0).sum() == 0 or gdf.attrs["cold_possible"]
     assert seen_tested
+
+
+def test_focus_study_area_is_cut_to_the_coverage() -> None:
+    import geopandas as gpd
+
+    from geo.analysis.study import study_area_around
+
+    place = gpd.GeoSeries([shapely.Point(X0, Y0)], crs=METRIC)
+    cov = gpd.GeoSeries([shapely.box(X0, Y0 - 5000, X0 + 5000, Y0 + 5000)], crs=METRIC)  # east half only
+    area = study_area_around(place, buffer_m=1000, coverage=cov)
+    assert area.rule == "focus"
+    assert area.guess is False
+    assert area.geometry.area == pytest.approx(np.pi * 1000**2 / 2, rel=0.01)
+    far = gpd.GeoSeries([shapely.box(X0 + 9e4, Y0, X0 + 9.1e4, Y0 + 1e3)], crs=METRIC)
+    with pytest.raises(AnalysisError, match="no area"):
+        study_area_around(place, buffer_m=1000, coverage=far)

@@ -29,6 +29,7 @@ from geo.core.validate import positive, union_metric
 
 RULE_GIVEN = "given"
 RULE_HULL = "hull"
+RULE_FOCUS = "focus"
 
 
 @dataclass(frozen=True)
@@ -119,4 +120,25 @@ def study_area(coverage: object = None, *, xy: NDArray[np.float64] | None = None
     return StudyArea(shapely.buffer(hull, buf, quad_segs=8), guess=True, rule=RULE_HULL, buffer_m=buf)
 
 
-__all__ = ["RULE_GIVEN", "RULE_HULL", "StudyArea", "study_area"]
+def study_area_around(places: object, *, buffer_m: float, coverage: object = None) -> StudyArea:
+    """The focus area: places (EPSG:4326 geometry, GeoSeries or GeoDataFrame) buffered by
+    ``buffer_m`` metres, cut to ``coverage`` when given (the data's own area).
+
+    Raises
+    ------
+    AnalysisError
+        When the focus area lies entirely outside the coverage.
+    """
+    buf = positive(buffer_m, "buffer_m", "metres")
+    geom = union_metric(places, "focus places").buffer(buf, quad_segs=16)
+    guess = False
+    if coverage is not None:
+        cov = study_area(coverage, buffer_m=buf)
+        geom = shapely.intersection(geom, cov.geometry)
+        guess = cov.guess
+    return StudyArea(
+        _polygonal(geom, "focus area inside the data's coverage"), guess=guess, rule=RULE_FOCUS, buffer_m=buf
+    )
+
+
+__all__ = ["RULE_FOCUS", "RULE_GIVEN", "RULE_HULL", "StudyArea", "study_area", "study_area_around"]
