@@ -215,7 +215,7 @@ def test_la_times_homicides_never_yield_a_class_the_rule_forbids() -> None:
 
     inc = incidents_from_path(shared_file("latimes", "harvard_park_homicides.json"))
     years = inc["occurred_at"].dt.year
-    rule = {"min_events": 30, "min_events_per_cell": 0.1}
+    min_events, min_per_cell = 30, 0.1
     seen_tested = False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TooFewEventsWarning)
@@ -225,9 +225,11 @@ def test_la_times_homicides_never_yield_a_class_the_rule_forbids() -> None:
                 part = inc[(years <= last).to_numpy()]
                 if len(part) < 3:
                     continue
-                gdf = hotspots_grid(part, cell_m=cell, **rule, permutations=999, seed=0)
+                gdf = hotspots_grid(
+                    part, cell_m=cell, min_events=min_events, min_events_per_cell=min_per_cell, permutations=999, seed=0
+                )
                 n, cells = len(part), gdf.attrs["n_cells"]
-                allowed = n >= rule["min_events"] and n / cells >= rule["min_events_per_cell"]
+                allowed = n >= min_events and n / cells >= min_per_cell
                 seen_tested |= allowed
                 if not allowed:
                     assert (gdf["gi_class"] == 0).all(), (cell, last)

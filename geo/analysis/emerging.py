@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from geo.analysis.gi_perm import Sparseness
-from geo.analysis.gistar import _check_alpha, _grid_sums, _warn_sparse, bh_fdr, gi_star_grid, p_values
+from geo.analysis.gistar import bh_fdr, check_alpha, gi_star_grid, grid_sums, p_values, warn_sparse
 from geo.analysis.grid import SquareGrid, make_grid
 from geo.analysis.study import study_area as _study_area
 from geo.core.errors import AnalysisError
@@ -158,7 +158,7 @@ def emerging_hotspots(
         column per year; ``attrs["years"]`` lists the years.
     """
     check_points(incidents, need_time=True)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     xy = metric_xy(incidents)
     years_of = local_dates(incidents).dt.year.to_numpy()
     if periods is None:
@@ -187,14 +187,14 @@ def emerging_hotspots(
     inside[ok] = mask[row[ok], col[ok]]
     xy, years_of = xy[inside], years_of[inside]
     rule = Sparseness(len(xy) // len(periods), int(mask.sum()), min_events, min_events_per_cell)
-    warning = _warn_sparse(rule)
+    warning = warn_sparse(rule)
     n_in = int(mask.sum())
     zs = np.zeros((len(periods), n_in))
     hot = np.zeros((len(periods), n_in), dtype=bool)
     total = np.zeros(n_in, dtype=np.int64)
     for i, year in enumerate(periods):
         counts = grid.counts(xy[years_of == year])
-        total += _grid_sums(counts, mask)[0].astype(np.int64)
+        total += grid_sums(counts, mask)[0].astype(np.int64)
         z = np.nan_to_num(gi_star_grid(counts, mask=mask)[mask])
         zs[i] = z
         hot[i] = bh_fdr(p_values(z), alpha=alpha)[0] & (z > 0)

@@ -75,7 +75,7 @@ def few_events_message(
     return rule.message(lang)
 
 
-def _warn_sparse(rule: Sparseness) -> str | None:
+def warn_sparse(rule: Sparseness) -> str | None:
     text = rule.message("en")
     if text:
         warnings.warn(text, TooFewEventsWarning, stacklevel=3)
@@ -134,7 +134,7 @@ def _window(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(ndimage.correlate(x, _WINDOW, mode="constant", cval=0.0), dtype=float)
 
 
-def _grid_sums(
+def grid_sums(
     counts: NDArray[Any], mask: NDArray[np.bool_] | None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """Values, local sums and weight sums (self included) of the in-area cells, and the mask."""
@@ -168,7 +168,7 @@ def gi_star_grid(counts: NDArray[Any], *, mask: NDArray[np.bool_] | None = None)
     numpy.ndarray
         ``(ny, nx)`` z-scores, NaN outside the study area. Edge cells have fewer neighbours.
     """
-    x, local_sum, w_sum, inside = _grid_sums(counts, mask)
+    x, local_sum, w_sum, inside = grid_sums(counts, mask)
     out = np.full(inside.shape, np.nan)
     out[inside] = _gi_from_sums(local_sum, w_sum, x)
     return out
@@ -253,7 +253,7 @@ def gi_classes(z: NDArray[Any], p: NDArray[Any], *, fdr: bool = True) -> NDArray
 # --- maps -------------------------------------------------------------------------------------
 
 
-def _check_alpha(alpha: float) -> float:
+def check_alpha(alpha: float) -> float:
     if not 0 < float(alpha) < 1:
         msg = f"alpha must lie strictly between 0 and 1, got {alpha}"
         raise AnalysisError(msg)
@@ -404,7 +404,7 @@ def hotspots_grid(
         (incidents outside the study area) and the study area.
     """
     check_points(incidents)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     inference = _check_inference(inference)
     perms = check_permutations(permutations) if inference == "permutation" else 0
     xy = metric_xy(incidents)
@@ -413,12 +413,12 @@ def hotspots_grid(
     grid = grid or make_grid(cell_m=cell, bounds=area.bounds, pad_cells=0)
     mask = area.cell_mask(grid)
     counts = np.where(mask, grid.counts(xy), 0)
-    x, local_sum, w_sum, _ = _grid_sums(counts, mask)
+    x, local_sum, w_sum, _ = grid_sums(counts, mask)
     if x.size < 2:
         msg = f"the study area holds {x.size} cell(s) of {cell:g} m; Gi* needs at least 2 (use smaller cells)"
         raise AnalysisError(msg)
     rule = Sparseness(int(x.sum()), int(x.size), min_events, min_events_per_cell)
-    _warn_sparse(rule)
+    warn_sparse(rule)
     perms = permutations_needed(int(x.size), perms, strictest=CLASS_LEVELS[0][1]) if perms else 0
     cols = _infer(
         x, local_sum, w_sum, alpha=alpha, fdr=fdr, inference=inference, permutations=perms, seed=seed,
@@ -472,7 +472,7 @@ def hotspots_h3(
     import h3
 
     check_points(incidents)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     inference = _check_inference(inference)
     perms = check_permutations(permutations) if inference == "permutation" else 0
     per_incident = h3_cells(incidents, resolution=resolution)
@@ -491,7 +491,7 @@ def hotspots_h3(
         raise AnalysisError(msg)
     w = h3_neighbours(cells)
     rule = Sparseness(int(counts.sum()), len(cells), min_events, min_events_per_cell)
-    _warn_sparse(rule)
+    warn_sparse(rule)
     perms = permutations_needed(len(cells), perms, strictest=CLASS_LEVELS[0][1]) if perms else 0
     cols = _infer(
         counts, np.asarray(w @ counts).ravel(), np.asarray(w.sum(axis=1)).ravel(), alpha=alpha, fdr=fdr,
@@ -514,3 +514,25 @@ def hotspots_h3(
 def summarise_classes(gdf: pd.DataFrame, column: str = "gi_class") -> dict[str, int]:
     """Counts of cells per class label (for CLI summaries)."""
     return {CLASS_LABELS[int(k)]: int(v) for k, v in gdf[column].value_counts().sort_index(ascending=False).items()}
+
+
+__all__ = [
+    "CLASS_LABELS",
+    "CLASS_LEVELS",
+    "INFERENCES",
+    "Sparseness",
+    "TooFewEventsWarning",
+    "bh_fdr",
+    "check_alpha",
+    "few_events_message",
+    "gi_classes",
+    "gi_star",
+    "gi_star_grid",
+    "grid_sums",
+    "grid_weights",
+    "hotspots_grid",
+    "hotspots_h3",
+    "p_values",
+    "summarise_classes",
+    "warn_sparse",
+]
