@@ -252,3 +252,22 @@ def test_focus_study_area_is_cut_to_the_coverage() -> None:
     far = gpd.GeoSeries([shapely.box(X0 + 9e4, Y0, X0 + 9.1e4, Y0 + 1e3)], crs=METRIC)
     with pytest.raises(AnalysisError, match="no area"):
         study_area_around(place, buffer_m=1000, coverage=far)
+
+
+def test_h3_hot_spots_over_a_study_area() -> None:
+    import geopandas as gpd
+    import h3
+
+    from geo.analysis.gistar import hotspots_h3
+
+    rng = np.random.default_rng(2)
+    inc = metric_points(_clustered(rng))
+    box = shapely.box(X0, Y0, X0 + 1500, Y0 + 1500)
+    cov = gpd.GeoSeries([box], crs=METRIC)
+    gdf = hotspots_h3(inc, resolution=10, coverage=cov, inference="normal")
+    centres = gpd.GeoSeries(
+        [shapely.Point(lng, lat) for lat, lng in (h3.cell_to_latlng(c) for c in gdf["h3"])], crs="EPSG:4326"
+    ).to_crs(METRIC)
+    assert box.buffer(1.0).contains(centres).all()
+    assert gdf["count"].sum() + gdf.attrs["outside"] == len(inc)
+    assert gdf.attrs["study_area_guess"] is False

@@ -179,3 +179,21 @@ def test_kde_matches_the_exact_kernel_sum_on_real_samples(parts: tuple[str, str]
         xy = xy[np.random.default_rng(0).choice(len(xy), 400, replace=False)]
     h = rule_of_thumb_bandwidth(xy)[0]
     _check_against_exact(xy, cell_m=h / 2, h=None)
+
+
+def test_kde_over_a_study_area_leaves_out_cells_and_incidents_outside() -> None:
+    import geopandas as gpd
+    import shapely
+
+    from geo.core.projection import METRIC
+
+    xy = _sample(120)
+    box = shapely.box(X0 - 2000, Y0 - 2000, X0 + 600, Y0 + 2000)  # cuts the eastern cluster off
+    inc = lonlat_points(xy)
+    res = kde(inc, cell_m=50.0, bandwidth_m=150.0, coverage=gpd.GeoSeries([box], crs=METRIC), years=1.0)
+    xs, ys = res.grid.centres()
+    gx, gy = np.meshgrid(xs, ys)
+    outside = ~shapely.covers(box, shapely.points(gx.ravel(), gy.ravel())).reshape(gx.shape)
+    assert (res.density[outside] == 0).all()
+    assert res.n == int(shapely.covers(box, shapely.points(xy)).sum())
+    assert res.describe()["study_area_guess"] is False
