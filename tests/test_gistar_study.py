@@ -271,3 +271,18 @@ def test_h3_hot_spots_over_a_study_area() -> None:
     assert box.buffer(1.0).contains(centres).all()
     assert gdf["count"].sum() + gdf.attrs["outside"] == len(inc)
     assert gdf.attrs["study_area_guess"] is False
+
+
+def test_square_counts_over_a_study_area() -> None:
+    import geopandas as gpd
+
+    from geo.analysis.grid import square_counts
+
+    rng = np.random.default_rng(5)
+    xy = np.column_stack([X0 + rng.uniform(-600, 1500, 200), Y0 + rng.uniform(0, 1500, 200)])
+    box = shapely.box(X0, Y0, X0 + 1500, Y0 + 1500)
+    cells = square_counts(metric_points(xy), cell_m=150, coverage=gpd.GeoSeries([box], crs=METRIC), keep_empty=True)
+    assert len(cells) == 100
+    inside = int(((xy[:, 0] >= X0) & (xy[:, 0] < X0 + 1500)).sum())  # cells are aligned with the box
+    assert cells["count"].sum() == inside
+    assert cells.attrs["outside"] == 200 - inside

@@ -185,6 +185,8 @@ def square_counts(
     cell_m: float = 150.0,
     grid: SquareGrid | None = None,
     keep_empty: bool = False,
+    study_area: object = None,
+    coverage: object = None,
 ) -> gpd.GeoDataFrame:
     """Incident counts on a square grid.
 
@@ -198,19 +200,36 @@ def square_counts(
         A grid to reuse (for example the same cells for two periods).
     keep_empty
         Return cells with no incident too.
+    study_area, coverage
+        The area the data cover (give one; see :mod:`geo.analysis.study`): cells whose centre
+        lies outside are absent and their incidents are not counted. Default: no mask.
 
     Returns
     -------
     geopandas.GeoDataFrame
         EPSG:4326: ``cell_id, row, col, count`` and cell polygons; ``attrs["grid"]`` holds
-        the :class:`SquareGrid`.
+        the :class:`SquareGrid` and ``attrs["outside"]`` the incidents left out.
     """
+    from geo.analysis.study import study_area as _study_area
+
     check_points(incidents)
     xy = metric_xy(incidents)
-    grid = grid or make_grid(xy, cell_m=cell_m)
-    counts = grid.counts(xy)
-    gdf = grid.to_gdf({"count": counts}, keep=None if keep_empty else counts > 0)
+    if study_area is not None and coverage is not None:
+        msg = "give study_area= or coverage=, not both (they are the same thing)"
+        raise AnalysisError(msg)
+    given = study_area if study_area is not None else coverage
+    area = None if given is None else _study_area(given, xy=xy, buffer_m=cell_m)
+    if grid is None:
+        grid = (
+            make_grid(xy, cell_m=cell_m) if area is None else make_grid(cell_m=cell_m, bounds=area.bounds, pad_cells=0)
+        )
+    mask = np.ones(grid.shape, dtype=bool) if area is None else area.cell_mask(grid)
+    counts = np.where(mask, grid.counts(xy), 0)
+    gdf = grid.to_gdf({"count": counts}, keep=mask if keep_empty else (counts > 0) & mask)
     gdf.attrs["grid"] = grid
+    gdf.attrs["outside"] = len(xy) - int(counts.sum())
+    if area is not None:
+        gdf.attrs.update(area.describe())
     return gdf
 
 
