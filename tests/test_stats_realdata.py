@@ -84,3 +84,44 @@ def test_knox_on_the_la_times_homicides_equals_pointpats() -> None:
     ref = Knox(xy, t[:, None], delta=400, tau=60, permutations=0)
     np.testing.assert_array_equal(knox_matrix(table, "observed").to_numpy(), ref.observed)
     np.testing.assert_allclose(knox_matrix(table, "expected").to_numpy(), ref.expected, rtol=0, atol=1e-9)
+
+
+def test_wdd_with_displacement_on_the_la_times_homicides_counted_independently() -> None:
+    from geo.analysis.evaluate import evaluate_program
+    from geo.core.projection import METRIC
+
+    inc = _homicides()
+    xy = metric_xy(inc)
+    cx, cy = np.median(xy, axis=0)
+    treated = shapely.box(cx - 300, cy - 300, cx + 300, cy + 300)
+    control = shapely.box(cx + 1200, cy - 300, cx + 1800, cy + 300)
+    res = evaluate_program(
+        inc, gpd.GeoSeries([treated], crs=METRIC), gpd.GeoSeries([control], crs=METRIC), start="2010-01-01",
+        months=60, buffer_m=400, min_events=1,
+    )  # fmt: skip
+    # the four areas and two periods, built and counted here
+    d = treated.buffer(400, quad_segs=16).difference(treated)
+    c = control.difference(treated.union(d))
+    e = c.buffer(400, quad_segs=16).difference(shapely.union_all([treated, d, c]))
+    day = inc["occurred_at"].dt.tz_localize(None).dt.normalize()
+    before = ((day >= "2005-01-01") & (day < "2010-01-01")).to_numpy()
+    after = ((day >= "2010-01-01") & (day < "2015-01-01")).to_numpy()
+    pts = shapely.points(xy)
+    n = {
+        f"{k}{p}": int((shapely.covers(g, pts) & m).sum())
+        for k, g in (("T", treated), ("D", d), ("C", c), ("E", e))
+        for p, m in (("b", before), ("a", after))
+    }
+    assert res.counts == n
+    assert sum(n.values()) > 0
+    assert res.parts is not None
+    local = (n["Ta"] - n["Tb"]) - (n["Ca"] - n["Cb"])
+    disp = (n["Da"] - n["Db"]) - (n["Ea"] - n["Eb"])
+    assert res.parts.local.estimate == local
+    assert res.parts.displacement.estimate == disp
+    assert res.parts.total.se == pytest.approx(np.sqrt(sum(n.values())))
+    out = res.to_dict()
+    assert out["treated_before"] == n["Tb"]
+    assert out["control_buffer_after"] == n["Ea"]
+    # homicides in a few blocks: every area is a small count, and the result says so
+    assert out["warnings"]
