@@ -176,3 +176,16 @@ def test_displacement_is_read_only_after_a_clear_decrease() -> None:
     assert result.displacement.key == "not_applicable"
     assert result.displacement.params["reason"] == "no_clear_effect"
     assert result.wdq is not None  # the number is still reported; only the reading is withheld
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_small_and_zero_count_warnings_in_both_languages(lang: str) -> None:
+    from geo.analysis.evaluate import count_warnings, warning_text
+
+    counts = {"Tb": 40, "Ta": 35, "Db": 2, "Da": 5, "Cb": 0, "Ca": 12, "Eb": 50, "Ea": 60}
+    warns = count_warnings(counts, small=10)
+    assert [(w.key, w.params["area"]) for w in warns] == [("wdd.small_counts", "D"), ("wdd.zero_counts", "C")]
+    text = warning_text(warns[0], lang)
+    assert "2" in text
+    assert "5" in text
+    assert ("buffer" in text) if lang == "en" else ("amortiguación" in text)

@@ -420,15 +420,18 @@ def evaluate_program(
     )
 
 
-AREA_NAMES = {"T": "treated area", "D": "buffer", "C": "comparison area", "E": "comparison buffer"}
+AREA_CODES = ("T", "D", "C", "E")
 
 
 def count_warnings(counts: dict[str, int], *, small: int) -> tuple[Reading, ...]:
-    """Small-count (``wdd.small_counts``) and zero-count (``wdd.zero_counts``) warnings per area."""
+    """Small-count (``wdd.small_counts``) and zero-count (``wdd.zero_counts``) warnings per area.
+
+    ``params["area"]`` is the area's code (T, D, C, E); :func:`warning_text` words it.
+    """
     out = []
-    for code, name in AREA_NAMES.items():
+    for code in AREA_CODES:
         before, after = counts.get(f"{code}b", 0), counts.get(f"{code}a", 0)
-        params = {"area": name, "before": before, "after": after}
+        params = {"area": code, "before": before, "after": after}
         if min(before, after) == 0:
             out.append(Reading("wdd.zero_counts", params))
         elif min(before, after) < small:
@@ -500,6 +503,13 @@ READING_KEYS: tuple[str, ...] = (
     "displacement_greater",
     "not_applicable",
 )
+
+
+def warning_text(warning: Reading, lang: str = "en") -> str:
+    """A small- or zero-count warning as a sentence in ``lang``."""
+    params = dict(warning.params)
+    params["area"] = t(f"wdd.area.{params['area']}", lang)
+    return t(warning.key, lang, **params)
 
 
 def reading_text(reading: Reading, lang: str = "en") -> str:
