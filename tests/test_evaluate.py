@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.analysis.evaluate import Reading, did_monthly, evaluate_program, reading_text, wdd, wdq
+from geo.analysis.did import did_monthly
+from geo.analysis.evaluate import Reading, evaluate_program, reading_text, wdd, wdq
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC
 from tests.analysis_helpers import ORIGIN, metric_points, square

@@ -26,7 +26,6 @@ word it; :func:`reading_text` gives the sentence in English or Spanish.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -34,10 +33,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from numpy.typing import NDArray
 from scipy import stats
 from shapely.geometry.base import BaseGeometry
 
+from geo.analysis.did import did_monthly
+from geo.analysis.interval import Interval, interval
 from geo.core.errors import AnalysisError
 from geo.core.i18n import t
 from geo.core.validate import as_metric_geoms, check_points, local_dates, metric_xy, positive, to_timestamp
@@ -51,26 +51,6 @@ class Reading:
 
     key: str
     params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Interval:
-    """An estimate with its standard error, 95 % interval, two-sided p and z."""
-
-    estimate: float
-    se: float
-    low: float
-    high: float
-    p: float
-    z: float = float("nan")
-
-
-def _interval(est: float, var: float, level: float) -> Interval:
-    se = float(np.sqrt(var))
-    zq = float(stats.norm.ppf(0.5 + level / 2))
-    z = est / se if se > 0 else (0.0 if est == 0 else float("inf") * np.sign(est))
-    p = float(2 * stats.norm.sf(abs(z))) if se > 0 else (1.0 if est == 0 else 0.0)
-    return Interval(est, se, est - zq * se, est + zq * se, p, float(z))
 
 
 @dataclass(frozen=True)
@@ -109,9 +89,9 @@ def wdd_displacement(
     local = float((ta - tb) - (ca - cb))
     disp = float((da - db) - (ea - eb))
     return WDD(
-        local=_interval(local, ta + tb + ca + cb, level),
-        displacement=_interval(disp, da + db + ea + eb, level),
-        total=_interval(local + disp, sum(vals.values()), level),
+        local=interval(local, ta + tb + ca + cb, level),
+        displacement=interval(disp, da + db + ea + eb, level),
+        total=interval(local + disp, sum(vals.values()), level),
     )
 
 
@@ -142,64 +122,7 @@ def wdd(*, tb: float, ta: float, cb: float, ca: float, level: float = 0.95) -> I
         if v < 0:
             msg = f"{name} must be a count >= 0, got {v}"
             raise AnalysisError(msg)
-    return _interval(float((ta - tb) - (ca - cb)), ta + tb + ca + cb, level)
-
-
-def newey_west_lags(n: int) -> int:
-    """The usual automatic lag ``floor(4 (n / 100) ** (2 / 9))`` (Newey & West 1994)."""
-    return int(np.floor(4 * (n / 100.0) ** (2.0 / 9.0)))
-
-
-def did_monthly(
-    treated: Sequence[float] | NDArray[Any],
-    control: Sequence[float] | NDArray[Any],
-    post: Sequence[bool] | NDArray[Any],
-    *,
-    level: float = 0.95,
-    lags: int | None = None,
-) -> Interval:
-    """Difference-in-differences on monthly counts with a Newey-West (HAC) interval.
-
-    Parameters
-    ----------
-    treated, control
-        Monthly counts of the treated and comparison areas, same months, in time order.
-    post
-        True for the months after the start.
-    level
-        Confidence level of the normal interval.
-    lags
-        Newey-West lags (Bartlett kernel); default :func:`newey_west_lags` of the months.
-
-    Returns
-    -------
-    Interval
-        ``d`` = (mean after - mean before) of ``treated - control``, in incidents per month:
-        the OLS slope of ``post`` in ``T_t - C_t = a + d post_t``, with the HAC standard error
-        (with the small-sample factor ``n / (n - 2)``, as statsmodels' ``cov_type="HAC"``).
-    """
-    t_arr = np.asarray(treated, dtype=float)
-    c = np.asarray(control, dtype=float)
-    post_arr = np.asarray(post, dtype=bool)
-    if not (t_arr.shape == c.shape == post_arr.shape) or t_arr.ndim != 1:
-        msg = f"treated, control and post must be 1-D and equally long, got {t_arr.shape}, {c.shape}, {post_arr.shape}"
-        raise AnalysisError(msg)
-    if post_arr.sum() < 2 or (~post_arr).sum() < 2:
-        msg = "difference-in-differences needs at least 2 months before and 2 after"
-        raise AnalysisError(msg)
-    y = t_arr - c
-    n = y.size
-    x = np.column_stack([np.ones(n), post_arr.astype(float)])
-    bread = np.linalg.inv(x.T @ x)
-    beta = bread @ x.T @ y
-    u = (y - x @ beta)[:, None] * x
-    nlags = newey_west_lags(n) if lags is None else int(lags)
-    meat = u.T @ u
-    for lag in range(1, min(nlags, n - 1) + 1):
-        g = u[lag:].T @ u[:-lag]
-        meat += (1 - lag / (nlags + 1)) * (g + g.T)
-    cov = bread @ meat @ bread * n / (n - 2)
-    return _interval(float(beta[1]), float(cov[1, 1]), level)
+    return interval(float((ta - tb) - (ca - cb)), ta + tb + ca + cb, level)
 
 
 @dataclass(frozen=True)

@@ -225,11 +225,59 @@ def permutations_needed(
     return int(min(max(requested, need), cap, 99_999))
 
 
+def p_values(z: NDArray[Any]) -> NDArray[np.float64]:
+    """Two-sided normal p-values for z-scores."""
+    return np.asarray(2.0 * stats.norm.sf(np.abs(np.asarray(z, dtype=float))), dtype=float)
+
+
+def bh_fdr(p: NDArray[Any], *, alpha: float = 0.05) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Benjamini-Hochberg false-discovery-rate control.
+
+    Parameters
+    ----------
+    p
+        p-values (any shape; NaN counts as not significant).
+    alpha
+        The false discovery rate, 0 < alpha < 1.
+
+    Returns
+    -------
+    (reject, q)
+        ``reject`` is True where the null is rejected: every p-value at or below the largest
+        ``p_(k)`` with ``p_(k) <= k alpha / m``; ``q`` are the adjusted p-values
+        (``min_{j>=k} m p_(j) / j``, capped at 1). Both have the shape of ``p``.
+    """
+    if not 0 < alpha < 1:
+        msg = f"alpha must lie strictly between 0 and 1, got {alpha}"
+        raise AnalysisError(msg)
+    arr = np.asarray(p, dtype=float)
+    flat = arr.ravel()
+    ok = np.isfinite(flat)
+    pv = flat[ok]
+    m = pv.size
+    q_flat = np.full(flat.shape, np.nan)
+    reject_flat = np.zeros(flat.shape, dtype=bool)
+    if m:
+        order = np.argsort(pv, kind="stable")
+        ranked = pv[order]
+        k = np.arange(1, m + 1)
+        below = ranked <= k * alpha / m
+        cutoff = ranked[np.nonzero(below)[0].max()] if below.any() else -np.inf
+        q_sorted = np.minimum.accumulate((ranked * m / k)[::-1])[::-1]
+        q = np.empty(m)
+        q[order] = np.minimum(q_sorted, 1.0)
+        q_flat[ok] = q
+        reject_flat[ok] = pv <= cutoff
+    return reject_flat.reshape(arr.shape), q_flat.reshape(arr.shape)
+
+
 __all__ = [
     "MAX_PERMUTATIONS",
     "Sparseness",
     "TooFewEventsWarning",
+    "bh_fdr",
     "check_permutations",
     "cold_possible",
+    "p_values",
     "permutation_p",
 ]
