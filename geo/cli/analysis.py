@@ -229,6 +229,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         "inference": args.inference or a.gi_inference,
         "permutations": args.permutations if args.permutations is not None else a.gi_permutations,
         "seed": a.seed,
+        "max_permutation_work": a.gi_max_permutation_work,
     }
     with _warnings_to_stderr() as seen:
         if args.method == "kde":
