@@ -60,12 +60,17 @@ def gi_layer(
     permutations: int = 0,
     alpha: float = 0.05,
     cold_possible: bool | None = None,
+    resolution_limited: bool = False,
+    study_area_guess: bool = False,
+    n_cells: int = 0,
 ) -> tuple[folium.FeatureGroup, LegendRows]:
     """Significant Gi* cells (``gi_class`` != 0); returns the layer and its legend rows.
 
     With ``inference`` (from the result's ``attrs``) the first legend row names it; cold
     classes are listed only when present, and when ``cold_possible`` is False (or no cell of
     ``cells["cold_possible"]`` is True) a row says a cold spot is impossible with these counts.
+    ``resolution_limited``, ``study_area_guess`` and ``n_cells`` (also from ``attrs``) add a
+    row each when the permutations cannot show a lone cell at 99 % or the area is a guess.
     """
     group = folium.FeatureGroup(name=t("layer.gistar", lang), show=show)
     sig = cells[cells["gi_class"] != 0]
@@ -77,6 +82,11 @@ def gi_layer(
         cold_possible = bool(cells["cold_possible"].fillna(False).astype(bool).any())
     if cold_possible is False:
         rows.append((t("gi.no_cold", lang), NOTE))
+    if resolution_limited:
+        count = fmt_int(permutations, lang)
+        rows.append((t("gi.resolution_limited", lang, permutations=count, cells=fmt_int(n_cells, lang)), NOTE))
+    if study_area_guess:
+        rows.append((t("gi.study_area_guess", lang), NOTE))
     if sig.empty:
         return group, rows
     frame = sig.copy()

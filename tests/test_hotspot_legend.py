@@ -23,7 +23,8 @@ def test_gi_legend_names_inference_and_refuses_impossible_cold(lang: str) -> Non
     assert a["cold_possible"] is False  # most cells are empty
     _, rows = gi_layer(
         cells, lang=lang, inference=a["inference"], permutations=a["permutations"], alpha=a["alpha"],
-        cold_possible=a["cold_possible"],
+        cold_possible=a["cold_possible"], resolution_limited=True, study_area_guess=a["study_area_guess"],
+        n_cells=a["n_cells"],
     )  # fmt: skip
     texts = [r[0] for r in rows]
     from geo.core.i18n import fmt_int
@@ -34,6 +35,9 @@ def test_gi_legend_names_inference_and_refuses_impossible_cold(lang: str) -> Non
     assert ("permutation" in texts[0]) if lang == "en" else ("permutaciones" in texts[0])
     assert any(("cold spot is possible" in x) or ("no puede haber zonas frías" in x) for x in texts)
     assert not any(("Cold spot" in x) or ("Zona fría" in x) for x in texts)
+    assert a["study_area_guess"] is True
+    assert any(("guessed" in x) or ("estimada" in x) for x in texts)
+    assert any(fmt_int(a["n_cells"], lang) in x for x in texts)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
