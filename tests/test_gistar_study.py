@@ -286,3 +286,21 @@ def test_square_counts_over_a_study_area() -> None:
     inside = int(((xy[:, 0] >= X0) & (xy[:, 0] < X0 + 1500)).sum())  # cells are aligned with the box
     assert cells["count"].sum() == inside
     assert cells.attrs["outside"] == 200 - inside
+
+
+def test_a_layer_coverage_object_keeps_its_guess_flag() -> None:
+    from dataclasses import dataclass
+
+    from geo.core.projection import metric_to_lonlat
+
+    @dataclass(frozen=True)
+    class LayerCoverage:  # the shape of geo.data.coverage.Coverage: EPSG:4326 geometry and a guess flag
+        geometry: shapely.Polygon
+        guess: bool
+
+    lon, lat = metric_to_lonlat(np.array([X0, X0 + 1500]), np.array([Y0, Y0 + 1500]))
+    cov = LayerCoverage(shapely.box(lon[0], lat[0], lon[1], lat[1]), guess=True)
+    area = study_area(cov, buffer_m=150)
+    assert area.guess is True
+    assert area.rule == "given"
+    assert area.geometry.area == pytest.approx(1500 * 1500, rel=0.01)

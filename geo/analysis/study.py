@@ -96,8 +96,10 @@ def study_area(coverage: object = None, *, xy: NDArray[np.float64] | None = None
     Parameters
     ----------
     coverage
-        A :class:`StudyArea`, a shapely geometry in EPSG:4326, or a GeoSeries/GeoDataFrame in
-        any CRS it declares (its rows are merged); None for the fallback.
+        A :class:`StudyArea`, a shapely geometry in EPSG:4326, a GeoSeries/GeoDataFrame in
+        any CRS it declares (its rows are merged), or an incident layer's coverage (any object
+        with a shapely ``geometry`` in EPSG:4326 and a ``guess`` flag, which is kept); None for
+        the fallback.
     xy
         ``(n, 2)`` points in EPSG:32611 metres, needed for the fallback.
     buffer_m
@@ -110,6 +112,11 @@ def study_area(coverage: object = None, *, xy: NDArray[np.float64] | None = None
     """
     if isinstance(coverage, StudyArea):
         return coverage
+    layer_area = getattr(coverage, "geometry", None)
+    if isinstance(layer_area, BaseGeometry):
+        # an incident layer's coverage (geometry in EPSG:4326 and a guess flag, as geo.data.coverage gives)
+        geom = _polygonal(union_metric(layer_area, "coverage"), "coverage")
+        return StudyArea(geom, guess=bool(getattr(coverage, "guess", False)), rule=RULE_GIVEN)
     if coverage is not None:
         return StudyArea(_polygonal(union_metric(coverage, "study area"), "study area"), guess=False, rule=RULE_GIVEN)
     buf = positive(buffer_m, "buffer_m", "metres")
