@@ -22,6 +22,7 @@ permutations in about half a second on an idle 2-core machine).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -271,6 +272,21 @@ def bh_fdr(p: NDArray[Any], *, alpha: float = 0.05) -> tuple[NDArray[np.bool_], 
     return reject_flat.reshape(arr.shape), q_flat.reshape(arr.shape)
 
 
+def few_events_message(
+    n_events: int, *, min_events: int, n_cells: int | None = None, min_events_per_cell: float = 0.0, lang: str = "en"
+) -> str | None:
+    """The sparseness warning text (None when there are enough events and events per cell)."""
+    rule = Sparseness(n_events, int(n_cells or 0), min_events, min_events_per_cell if n_cells else 0.0)
+    return rule.message(lang)
+
+
+def warn_sparse(rule: Sparseness) -> str | None:
+    text = rule.message("en")
+    if text:
+        warnings.warn(text, TooFewEventsWarning, stacklevel=3)
+    return text
+
+
 __all__ = [
     "MAX_PERMUTATIONS",
     "Sparseness",
@@ -278,6 +294,7 @@ __all__ = [
     "bh_fdr",
     "check_permutations",
     "cold_possible",
+    "few_events_message",
     "p_values",
     "permutation_p",
 ]

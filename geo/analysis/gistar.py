@@ -28,7 +28,6 @@ A cold class is offered only for cells where a cold spot is possible at all
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import geopandas as gpd
@@ -44,9 +43,11 @@ from geo.analysis.gi_perm import (
     bh_fdr,
     check_permutations,
     cold_possible,
+    few_events_message,
     p_values,
     permutation_p,
     permutations_needed,
+    warn_sparse,
 )
 from geo.analysis.grid import SquareGrid, h3_area_cells, h3_cells, h3_neighbours, h3_polygons, make_grid
 from geo.analysis.study import StudyArea
@@ -68,21 +69,6 @@ CLASS_LABELS = {
 
 
 INFERENCES = ("permutation", "normal")
-
-
-def few_events_message(
-    n_events: int, *, min_events: int, n_cells: int | None = None, min_events_per_cell: float = 0.0, lang: str = "en"
-) -> str | None:
-    """The sparseness warning text (None when there are enough events and events per cell)."""
-    rule = Sparseness(n_events, int(n_cells or 0), min_events, min_events_per_cell if n_cells else 0.0)
-    return rule.message(lang)
-
-
-def warn_sparse(rule: Sparseness) -> str | None:
-    text = rule.message("en")
-    if text:
-        warnings.warn(text, TooFewEventsWarning, stacklevel=3)
-    return text
 
 
 # --- statistics -------------------------------------------------------------------------------

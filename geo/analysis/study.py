@@ -16,16 +16,29 @@ the coverage was not known.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.analysis.grid import SquareGrid
 from geo.core.errors import AnalysisError
 from geo.core.validate import positive, union_metric
+
+
+class CellCentres(Protocol):
+    """A grid that can give its cell centres (as :class:`geo.analysis.grid.SquareGrid` does)."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(ny, nx)``."""
+        ...
+
+    def centres(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Cell-centre coordinates along x and y, metres (EPSG:32611)."""
+        ...
+
 
 RULE_GIVEN = "given"
 RULE_HULL = "hull"
@@ -71,7 +84,7 @@ class StudyArea:
         shapely.prepare(self.geometry)
         return np.asarray(shapely.covers(self.geometry, shapely.points(xy)), dtype=bool)
 
-    def cell_mask(self, grid: SquareGrid) -> NDArray[np.bool_]:
+    def cell_mask(self, grid: CellCentres) -> NDArray[np.bool_]:
         """``(ny, nx)`` mask of the grid cells whose centre lies in the area."""
         xs, ys = grid.centres()
         gx, gy = np.meshgrid(xs, ys)

@@ -229,7 +229,6 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         "inference": args.inference or a.gi_inference,
         "permutations": args.permutations if args.permutations is not None else a.gi_permutations,
         "seed": a.seed,
-        "max_permutation_work": a.gi_max_permutation_work,
     }
     with _warnings_to_stderr() as seen:
         if args.method == "kde":
@@ -261,8 +260,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         else:
             cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
             gdf = emerging_hotspots(
-                inc, cell_m=cell, alpha=alpha, min_events=a.min_events, coverage=_coverage(args),
-                min_periods=a.emerging_min_periods,
+                inc, cell_m=cell, alpha=alpha, min_events=a.min_events, coverage=_coverage(args)
             )  # fmt: skip
             summary |= {
                 "cell_m": cell,
@@ -322,7 +320,6 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         data_end=data_end,
         min_events=settings.analysis.min_events,
         small_count=settings.analysis.small_count,
-        hac_lags=settings.analysis.hac_lags,
     )
     payload = {"treated": args.treated, "control": args.control, "start": start, **result.to_dict()}
     cov = _coverage(args)
