@@ -71,7 +71,7 @@ def synthetic_xy(n: int, rng: np.random.Generator) -> np.ndarray:
     pick = rng.integers(0, len(centres), size=n - n // 2)
     cl = centres[pick] + rng.normal(0, 300, size=(len(pick), 2))
     xy = np.clip(np.vstack([bg, cl]), 0, SIDE - 1e-6)
-    return xy + ORIGIN_XY
+    return np.asarray(xy + ORIGIN_XY)
 
 
 def incident_frame(xy: np.ndarray, rng: np.random.Generator) -> gpd.GeoDataFrame:
