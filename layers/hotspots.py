@@ -35,11 +35,58 @@ def gi_symbol(cls: int) -> Symbol:
     return Symbol("area", GI_COLOURS[cls], fill_opacity=0.6, dash=None if cls > 0 else "4 3", weight=1)
 
 
-def gi_layer(cells: gpd.GeoDataFrame, *, lang: str, show: bool = True) -> tuple[folium.FeatureGroup, list]:
-    """Significant Gi* cells (``gi_class`` != 0); returns the layer and its legend rows."""
+NOTE = Symbol("area", "#ffffff", fill_opacity=0.0, weight=0)
+LegendRows = list[tuple[str, Symbol]]
+
+
+def share_text(share: float, lang: str) -> str:
+    """A share of incidents as a whole percentage: ``70%`` / ``70 %``."""
+    number = fmt_int(round(100 * share), lang)
+    return f"{number} %" if lang == "es" else f"{number}%"
+
+
+def gi_inference_text(lang: str, *, inference: str, permutations: int = 0, alpha: float = 0.05) -> str:
+    """``Gi*, permutation p (9,999 permutations), false discovery rate 0.05`` (or normal p)."""
+    key = "gi.inference.permutation" if inference == "permutation" else "gi.inference.normal"
+    return t(key, lang, permutations=fmt_int(permutations, lang), alpha=fmt_num(alpha, lang, digits=2))
+
+
+def gi_layer(
+    cells: gpd.GeoDataFrame,
+    *,
+    lang: str,
+    show: bool = True,
+    inference: str | None = None,
+    permutations: int = 0,
+    alpha: float = 0.05,
+    cold_possible: bool | None = None,
+    resolution_limited: bool = False,
+    study_area_guess: bool = False,
+    n_cells: int = 0,
+) -> tuple[folium.FeatureGroup, LegendRows]:
+    """Significant Gi* cells (``gi_class`` != 0); returns the layer and its legend rows.
+
+    With ``inference`` (from the result's ``attrs``) the first legend row names it; cold
+    classes are listed only when present, and when ``cold_possible`` is False (or no cell of
+    ``cells["cold_possible"]`` is True) a row says a cold spot is impossible with these counts.
+    ``resolution_limited``, ``study_area_guess`` and ``n_cells`` (also from ``attrs``) add a
+    row each when the permutations cannot show a lone cell at 99 % or the area is a guess.
+    """
     group = folium.FeatureGroup(name=t("layer.gistar", lang), show=show)
     sig = cells[cells["gi_class"] != 0]
     rows: list[tuple[str, Symbol]] = []
+    if inference is not None:
+        text = gi_inference_text(lang, inference=inference, permutations=permutations, alpha=alpha)
+        rows.append((t("legend.gi_title", lang, inference=text), NOTE))
+    if cold_possible is None and "cold_possible" in cells.columns:
+        cold_possible = bool(cells["cold_possible"].fillna(False).astype(bool).any())
+    if cold_possible is False:
+        rows.append((t("gi.no_cold", lang), NOTE))
+    if resolution_limited:
+        count = fmt_int(permutations, lang)
+        rows.append((t("gi.resolution_limited", lang, permutations=count, cells=fmt_int(n_cells, lang)), NOTE))
+    if study_area_guess:
+        rows.append((t("gi.study_area_guess", lang), NOTE))
     if sig.empty:
         return group, rows
     frame = sig.copy()
@@ -57,6 +104,8 @@ def gi_layer(cells: gpd.GeoDataFrame, *, lang: str, show: bool = True) -> tuple[
         control=False,
     ).add_to(group)
     for cls in (3, 2, 1, -1, -2, -3):
+        if cls < 0 and cold_possible is False:
+            continue
         if (frame["gi_class"] == cls).any():
             rows.append((gi_label(cls, lang), gi_symbol(cls)))
     return group, rows
@@ -77,10 +126,10 @@ def _breaks(values: np.ndarray, n: int) -> list[float]:
 
 def count_layer(
     cells: gpd.GeoDataFrame, *, lang: str, name: str, show: bool = True, suppress_below: int = 0
-) -> tuple[folium.FeatureGroup, list]:
+) -> tuple[folium.FeatureGroup, LegendRows]:
     """Incident counts per cell (quantile classes). Counts below ``suppress_below`` read "fewer than N"."""
     group = folium.FeatureGroup(name=name, show=show)
-    rows: list = []
+    rows: LegendRows = []
     cells = cells[cells["count"] > 0]
     if cells.empty:
         return group, rows
@@ -112,15 +161,25 @@ def count_layer(
     return group, rows
 
 
-def kde_layer(contours: gpd.GeoDataFrame, *, lang: str, bandwidth_m: Sequence[float], show: bool = True):  # type: ignore[no-untyped-def]
-    """Filled density contours (the areas holding 90/75/50% of the estimated density)."""
-    name = t("layer.kde", lang, h=fmt_int(float(np.mean(bandwidth_m)), lang))
+def kde_layer(  # type: ignore[no-untyped-def]
+    contours: gpd.GeoDataFrame, *, lang: str, bandwidth_m: Sequence[float], show: bool = True, rule: str | None = None
+):
+    """Filled density contours, each labelled by the share of incidents inside it.
+
+    With ``rule`` (the result's ``bandwidth_rule``) the first legend row states the units
+    (incidents per km² per year) and the bandwidth rule.
+    """
+    h = fmt_int(float(np.mean(bandwidth_m)), lang)
+    name = t("layer.kde", lang, h=h)
     group = folium.FeatureGroup(name=name, show=show)
-    rows: list = []
+    rows: LegendRows = []
+    if rule is not None:
+        rows.append((t("legend.kde_title", lang, units=t("kde.units", lang), h=h, rule=t(f"rule.{rule}", lang)), NOTE))
     if contours.empty:
         return group, rows
     frame = contours.sort_values("mass", ascending=False).reset_index(drop=True)
-    frame["share"] = [f"{round(m * 100)}%" for m in frame["mass"]]
+    shares = frame["share_incidents"] if "share_incidents" in frame.columns else frame["mass"]
+    frame["share"] = [share_text(float(m), lang) for m in shares]
     frame["k"] = range(len(frame))
     data = feature_collection(frame, ["share", "k"])
     n = len(frame)

@@ -80,7 +80,7 @@ def test_hotspots_write_geojson(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     features = json.loads(dest.read_text())["features"]
     assert len(features) == summary["features"] > 0
     if method == "kde":
-        assert summary["bandwidth_rule"] == "rule of thumb"
+        assert summary["bandwidth_rule"] == "normal_reference_2d"
     if method == "gistar":
         assert {"gi_z", "p", "q", "gi_class"} <= set(features[0]["properties"])
 
@@ -95,7 +95,7 @@ def test_hotspots_hex_and_few_events_warning(capsys: pytest.CaptureFixture[str],
     summary = json.loads(out)
     assert summary["h3_resolution"] == 9
     assert summary["n_events"] < 30
-    assert "warning: only" in err
+    assert "warning: Too sparse" in err
     assert summary["warnings"]
 
 
@@ -153,7 +153,16 @@ def test_evaluate_watts_from_program_start(capsys: pytest.CaptureFixture[str]) -
     assert code == 0
     data = json.loads(out)
     assert data["start"] == "2011-11-01"  # from the places' program_start
-    assert set(data["counts"]) == {"Tb", "Ta", "Db", "Da", "Cb", "Ca"}
+    assert set(data["counts"]) == {"Tb", "Ta", "Db", "Da", "Cb", "Ca", "Eb", "Ea"}
+    d = data
+    assert d["wdd_local"] == (d["treated_after"] - d["treated_before"]) - (d["control_after"] - d["control_before"])
+    disp = (d["buffer_after"] - d["buffer_before"]) - (d["control_buffer_after"] - d["control_buffer_before"])
+    assert d["wdd_displacement"] == disp
+    assert d["wdd_total"] == d["wdd_local"] + disp
+    assert d["wdd_local_se"] ** 2 == pytest.approx(
+        d["treated_after"] + d["treated_before"] + d["control_after"] + d["control_before"]
+    )
+    assert {"wdd_displacement_se", "wdd_total_se", "warnings", "wdq_readable"} <= set(d)
     assert data["reading"]["key"] in {"decrease", "increase", "no_clear_change", "too_few_events"}
     assert data["text_en"]
     assert len(data["monthly"]) == 2 * data["months"]
@@ -196,8 +205,12 @@ def test_nearrepeat_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     data = json.loads(out)
     assert data["permutations"] == 49
-    assert len(data["table"]) == 9  # 3 distance bands x 3 time bands
+    assert len(data["table"]) == 12  # same place, 2 distance bands and the rest x 3 time bands
+    assert data["table"][0]["space_band"] == "same"
     assert sum(r["observed"] for r in data["table"]) == data["pairs"]
+    assert data["strata"] == "area_month"
+    assert data["deduplicated"] >= 0
+    assert "12 cells" in data["multiple_testing"]
     assert all(1 / 50 <= r["p_value"] <= 1 for r in data["table"])
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.analysis.evaluate import Reading, did_monthly, evaluate_program, reading_text, wdd, wdq
+from geo.analysis.did import did_monthly
+from geo.analysis.evaluate import Reading, evaluate_program, reading_text, wdd, wdq
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC
 from tests.analysis_helpers import ORIGIN, metric_points, square
@@ -37,19 +38,45 @@ def test_wdd_worked_example() -> None:
         wdd(tb=-1, ta=0, cb=0, ca=0)
 
 
-def test_did_worked_example() -> None:
+def test_did_estimate_and_hac_interval_equal_statsmodels() -> None:
+    import statsmodels.api as sm
+
     # means: T before 12, after 7; C before 21, after 20 -> d = (7 - 12) - (20 - 21) = -4
-    # RSS = 8 + 2 + 2 + 2 = 14, df = 12 - 4 = 8, sigma^2 = 1.75, se = sqrt(1.75 * 4 / 3)
-    treated = [10, 12, 14, 6, 8, 7]
-    control = [20, 22, 21, 19, 21, 20]
-    post = [False, False, False, True, True, True]
-    res = did_monthly(treated, control, post)
-    assert res.estimate == pytest.approx(-4.0)
-    assert res.se == pytest.approx(np.sqrt(1.75 * 4 / 3))
-    t8 = 2.306004135  # t(0.975, df=8)
-    assert res.low == pytest.approx(-4 - t8 * res.se)
-    assert res.high == pytest.approx(-4 + t8 * res.se)
-    assert res.high < 0
+    rng = np.random.default_rng(5)
+    treated = np.r_[rng.poisson(12, 18), rng.poisson(7, 18)].astype(float)
+    control = np.r_[rng.poisson(21, 18), rng.poisson(20, 18)].astype(float)
+    post = np.arange(36) >= 18
+    for lags in (None, 0, 3):
+        res = did_monthly(treated, control, post, lags=lags)
+        nlags = int(np.floor(4 * (36 / 100) ** (2 / 9))) if lags is None else lags
+        x = sm.add_constant(post.astype(float))
+        fit = sm.OLS(treated - control, x).fit(cov_type="HAC", cov_kwds={"maxlags": nlags, "use_correction": True})
+        means = [v.mean() for v in (treated[~post], treated[post], control[~post], control[post])]
+        assert res.estimate == pytest.approx((means[1] - means[0]) - (means[3] - means[2]))
+        assert res.estimate == pytest.approx(fit.params[1])
+        assert res.se == pytest.approx(fit.bse[1], rel=1e-9)
+        low, high = fit.conf_int(alpha=0.05)[1]
+        assert res.low == pytest.approx(low, rel=1e-9)
+        assert res.high == pytest.approx(high, rel=1e-9)
+
+
+def test_wdd_with_displacement_hand_worked() -> None:
+    from geo.analysis.evaluate import wdd_displacement
+
+    # treated 100 -> 70, comparison 200 -> 190, treated buffer 50 -> 60, comparison buffer 80 -> 70
+    # local = (70 - 100) - (190 - 200) = -20; displacement = (60 - 50) - (70 - 80) = 20; total 0
+    out = wdd_displacement(tb=100, ta=70, cb=200, ca=190, db=50, da=60, eb=80, ea=70)
+    assert out.local.estimate == -20
+    assert out.local.se == pytest.approx(np.sqrt(100 + 70 + 200 + 190))
+    assert out.displacement.estimate == 20
+    assert out.displacement.se == pytest.approx(np.sqrt(50 + 60 + 80 + 70))
+    assert out.total.estimate == 0
+    assert out.total.se == pytest.approx(np.sqrt(100 + 70 + 200 + 190 + 50 + 60 + 80 + 70))
+    assert out.local.z == pytest.approx(-20 / np.sqrt(560))
+    assert out.local.low == pytest.approx(-20 - 1.959963985 * np.sqrt(560))
+
+
+def test_did_needs_two_months_each_side() -> None:
     with pytest.raises(AnalysisError, match="at least 2 months"):
         did_monthly([1, 2], [3, 4], [False, True])
 
@@ -81,15 +108,19 @@ def test_evaluate_program_detects_a_planted_drop() -> None:
     assert res.months == 24
     assert res.before == ("2013-01-01", "2014-12-31")
     assert res.after == ("2015-01-01", "2016-12-31")
-    assert res.counts == {"Tb": 150, "Ta": 60, "Db": 40, "Da": 20, "Cb": 120, "Ca": 120}
-    assert res.wdd.estimate == -90
+    assert {k: v for k, v in res.counts.items() if k[0] != "E"} == {
+        "Tb": 150, "Ta": 60, "Db": 40, "Da": 20, "Cb": 120, "Ca": 120
+    }  # fmt: skip
+    assert res.parts is not None
+    assert res.parts.local.estimate == (60 - 150) - (120 - 120)
+    assert res.wdd.estimate == (60 - 150) - (120 - 120) + (20 - 40) - (res.counts["Ea"] - res.counts["Eb"])
     assert res.reading.key == "decrease"
     assert res.wdq == pytest.approx((20 / 120 - 40 / 120) / (60 / 120 - 150 / 120))
     assert res.displacement.key == "diffusion"
     assert res.did is not None
     assert res.did.estimate == pytest.approx((60 - 150) / 24)
     assert res.did.high < 0
-    assert "decrease of 90" in res.text_en
+    assert "decrease of 110" in res.text_en
     assert res.monthly["treated"].sum() == 210
     assert len(res.monthly) == 48
     data = res.to_dict()
@@ -146,3 +177,16 @@ def test_displacement_is_read_only_after_a_clear_decrease() -> None:
     assert result.displacement.key == "not_applicable"
     assert result.displacement.params["reason"] == "no_clear_effect"
     assert result.wdq is not None  # the number is still reported; only the reading is withheld
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_small_and_zero_count_warnings_in_both_languages(lang: str) -> None:
+    from geo.analysis.evaluate import count_warnings, warning_text
+
+    counts = {"Tb": 40, "Ta": 35, "Db": 2, "Da": 5, "Cb": 0, "Ca": 12, "Eb": 50, "Ea": 60}
+    warns = count_warnings(counts, small=10)
+    assert [(w.key, w.params["area"]) for w in warns] == [("wdd.small_counts", "D"), ("wdd.zero_counts", "C")]
+    text = warning_text(warns[0], lang)
+    assert "2" in text
+    assert "5" in text
+    assert ("buffer" in text) if lang == "en" else ("amortiguación" in text)

@@ -8,18 +8,16 @@ import pymannkendall
 import pytest
 from scipy import stats
 
+from geo.analysis.emerging import classify_trajectory, emerging_hotspots, mann_kendall
 from geo.analysis.gistar import (
     TooFewEventsWarning,
     bh_fdr,
-    classify_trajectory,
-    emerging_hotspots,
     gi_classes,
     gi_star,
     gi_star_grid,
     grid_weights,
     hotspots_grid,
     hotspots_h3,
-    mann_kendall,
     p_values,
 )
 from geo.analysis.grid import SquareGrid, h3_neighbours, square_counts
@@ -121,11 +119,19 @@ def test_hotspots_grid_finds_planted_cluster() -> None:
     background = np.column_stack([X0 + rng.uniform(0, 3000, 300), Y0 + rng.uniform(0, 3000, 300)])
     hot = _cluster(X0 + 1575, Y0 + 1575, 120, rng)
     inc = lonlat_points(np.vstack([background, hot]))
-    gdf = hotspots_grid(inc, cell_m=150, alpha=0.05)
+    gdf = hotspots_grid(inc, cell_m=150, alpha=0.05, inference="normal")
     assert gdf.crs == "EPSG:4326"
     assert {"cell_id", "count", "gi_z", "p", "q", "significant", "gi_class", "label"} <= set(gdf.columns)
     top = gdf.loc[gdf["gi_z"].idxmax()]
     assert top["gi_class"] == 3
+    assert gdf.attrs["inference"] == "normal"
+    assert gdf.attrs["study_area_guess"] is True
+    perm = hotspots_grid(inc, cell_m=150, alpha=0.05, permutations=999, seed=1)
+    # conditional permutation: only the cluster's own cell is extreme, and with this many cells a lone
+    # cell cannot reach 99 % after FDR within the permutation budget (the result says so)
+    assert perm.loc[perm["gi_z"].idxmax(), "gi_class"] == 2
+    assert perm.attrs["resolution_limited"] is True
+    assert perm.attrs["permutations"] > 999
     assert top.geometry.contains(inc.geometry.iloc[-1]) or top.geometry.distance(inc.geometry.iloc[-1]) < 0.003
     assert gdf.attrs["warning"] is None
     assert gdf["count"].sum() == 420
@@ -133,16 +139,18 @@ def test_hotspots_grid_finds_planted_cluster() -> None:
 
 def test_hotspots_warn_when_too_few_events() -> None:
     inc = metric_points([(X0, Y0), (X0 + 500, Y0), (X0, Y0 + 500), (X0 + 10, Y0 + 10), (X0 + 800, Y0 + 800)])
-    with pytest.warns(TooFewEventsWarning, match="only 5 events"):
+    with pytest.warns(TooFewEventsWarning, match="5 events over"):
         gdf = hotspots_grid(inc, cell_m=150, min_events=30)
-    assert "only 5 events" in gdf.attrs["warning"]
+    assert "5 events over" in gdf.attrs["warning"]
+    assert gdf.attrs["tested"] is False
+    assert (gdf["gi_class"] == 0).all()
 
 
 def test_hotspots_h3() -> None:
     rng = np.random.default_rng(5)
     background = np.column_stack([X0 + rng.uniform(-2000, 2000, 200), Y0 + rng.uniform(-2000, 2000, 200)])
     pts = np.vstack([_cluster(X0, Y0, 150, rng, 200.0), background])
-    gdf = hotspots_h3(lonlat_points(pts), resolution=9)
+    gdf = hotspots_h3(lonlat_points(pts), resolution=9, inference="normal")
     assert gdf.crs == "EPSG:4326"
     assert gdf["count"].sum() == 350
     assert gdf.loc[gdf["count"].idxmax(), "gi_class"] == 3
@@ -214,7 +222,7 @@ def test_emerging_hotspots_persistent_and_new() -> None:
     assert (gdf["category"] == "no pattern").mean() > 0.8
 
 
-def test_emerging_needs_three_years() -> None:
+def test_emerging_needs_five_years() -> None:
     inc = metric_points([(X0, Y0)] * 40, dates=pd.date_range("2016-01-01", periods=40, freq="D").strftime("%Y-%m-%d"))
-    with pytest.raises(AnalysisError, match="at least 3 years"):
+    with pytest.raises(AnalysisError, match="at least 5 years"):
         emerging_hotspots(inc)

@@ -84,3 +84,86 @@ def test_near_repeat_on_incidents_and_bad_input() -> None:
         knox_test(xy, t, space_bands_m=(200, 100))
     with pytest.raises(AnalysisError, match=r"\(n, 2\)"):
         knox_test(xy, t[:10])
+
+
+def test_exact_expected_and_observed_equal_pointpats_knox() -> None:
+    from pointpats.spacetime import Knox
+
+    xy, t = _random(150, 4)
+    table = knox_test(xy, t, space_bands_m=(250,), time_bands_days=(20,), permutations=9)
+    ref = Knox(xy, t[:, None], delta=250, tau=20, permutations=0)
+    obs = knox_matrix(table, "observed").to_numpy()
+    exp = knox_matrix(table, "expected").to_numpy()
+    # pointpats: [[space & time, space only], [time only, neither]]; ours: rows space, columns time
+    np.testing.assert_array_equal(
+        obs, [[ref.observed[0, 0], ref.observed[0, 1]], [ref.observed[1, 0], ref.observed[1, 1]]]
+    )
+    np.testing.assert_allclose(exp, ref.expected, rtol=0, atol=1e-9)
+
+
+def test_exact_expected_equals_the_permutation_mean_within_strata() -> None:
+    rng = np.random.default_rng(7)
+    xy, _ = _random(90, 2)
+    strata = np.repeat(["a", "b", "c"], 30)
+    # stratum b happens in one busy month, a and c over two years
+    t = np.concatenate([rng.uniform(0, 730, 30), rng.uniform(100, 130, 30), rng.uniform(0, 730, 30)])
+    table = knox_test(xy, t, space_bands_m=(300, 600), time_bands_days=(7, 30), permutations=1, strata=strata)
+    exp = knox_matrix(table, "expected").to_numpy()
+    # the mean over many stratified permutations, computed here independently
+    sims = []
+    for _ in range(3000):
+        tp = t.copy()
+        for s in "abc":
+            idx = np.flatnonzero(strata == s)
+            tp[idx] = tp[rng.permutation(idx)]
+        sims.append(_brute_fast(xy, tp, [300, 600], [7, 30]))
+    mean = np.mean(sims, axis=0)
+    se = np.std(sims, axis=0) / np.sqrt(len(sims)) + 1e-9
+    assert np.all(np.abs(exp - mean) <= 4.5 * se + 1e-6)
+    assert exp.sum() == pytest.approx(90 * 89 / 2)
+
+
+def _brute_fast(xy: np.ndarray, t: np.ndarray, s_edges: list[float], t_edges: list[float]) -> np.ndarray:
+    i, j = np.triu_indices(len(t), 1)
+    d = np.hypot(*(xy[i] - xy[j]).T)
+    dt = np.abs(t[i] - t[j])
+    si = np.searchsorted(s_edges, d, side="left")
+    ti = np.searchsorted(t_edges, dt, side="left")
+    return np.bincount(si * (len(t_edges) + 1) + ti, minlength=(len(s_edges) + 1) * (len(t_edges) + 1)).reshape(
+        len(s_edges) + 1, len(t_edges) + 1
+    )
+
+
+def test_same_location_band_and_duplicates_counted_once() -> None:
+    xy, t = _random(60, 9)
+    # one event recorded three times (same point, within the hour) and one address hit twice a month apart
+    xy = np.vstack([xy, [[X0 + 50, Y0 + 50]] * 3, [[X0 + 900, Y0 + 900]] * 2])
+    t = np.concatenate([t, [100.0, 100.01, 100.02, 200.0, 230.0]])
+    from geo.analysis.knox import dedupe_events
+
+    keep = dedupe_events(xy, t, same_location_m=1.0, minutes=60)
+    assert keep.sum() == 60 + 1 + 2
+    assert keep[60]
+    assert not keep[61:63].any()
+    case = np.array([f"c{i}" for i in range(len(t))], dtype=object)
+    case[1] = "c0"
+    by_case = dedupe_events(xy, t, case_ids=case, minutes=0)
+    assert by_case[:2].sum() == 1  # the earlier of the two records sharing a case number
+    assert by_case[2:].all()
+    table = knox_test(
+        xy[keep], t[keep], space_bands_m=(100, 200), time_bands_days=(7, 30), permutations=9, same_location_m=1.0
+    )
+    assert table["space_band"].iloc[0] == "same"
+    same = table[table["space_band"] == "same"]
+    assert same["observed"].sum() == 1  # the address hit twice, 30 days apart
+    assert table.attrs["multiple_testing"]["cells"] == 4 * 3
+
+
+def test_near_repeat_dedupes_and_stratifies_by_month() -> None:
+    xy, t = _random(80, 3)
+    dates = (np.datetime64("2020-01-01") + t.astype(int).astype("timedelta64[D]")).astype(str)
+    inc = metric_points(np.vstack([xy, xy[:1]]), dates=[*dates, dates[0]])
+    table = near_repeat(inc, permutations=9)
+    assert table.attrs["deduplicated"] == 1
+    assert table.attrs["n"] == 80
+    assert table.attrs["strata"] > 1

@@ -31,7 +31,7 @@ def test_assign_zones_inside_outside_and_shared_border() -> None:
     got = assign_zones(inc, zones.to_crs(METRIC))
     assert got.iloc[:3].tolist()[:2] == ["West", "East"]
     assert pd.isna(got.iloc[2])
-    assert got.iloc[3] == "West"  # on the shared border: the first zone in row order
+    assert got.iloc[3] == "West"  # on the shared border: the key that sorts first
     assert got.dtype == "string"
     # the same in EPSG:4326 with zones in another CRS
     got_ll = assign_zones(lonlat_points(xy[:3]), zones.to_crs(METRIC))
@@ -118,3 +118,47 @@ def test_lapd_sample_zones_agree_with_area_column(path: object, key: str) -> Non
     wrong = metric[~agree.to_numpy()]
     gaps = [by_number.loc[a].distance(g) for a, g in zip(wrong["AREA"].astype(int), wrong.geometry, strict=True)]
     assert max(gaps) < 50.0
+
+
+def _two_squares(order: tuple[int, int]) -> gpd.GeoDataFrame:
+    from geo.core.projection import METRIC
+    from tests.analysis_helpers import ORIGIN, square
+
+    x0, y0 = ORIGIN
+    rows = [
+        {"name": "B-east", "PREC": "2", "geometry": square(x0 + 100, y0, 100)},
+        {"name": "A-west", "PREC": "1", "geometry": square(x0, y0, 100)},
+    ]
+    return gpd.GeoDataFrame([rows[i] for i in order], geometry="geometry", crs=METRIC).to_crs("EPSG:4326")
+
+
+def test_border_ties_do_not_depend_on_file_order() -> None:
+    from geo.analysis.zones import assign_zones
+    from tests.analysis_helpers import ORIGIN, metric_points
+
+    x0, y0 = ORIGIN
+    inc = metric_points(
+        [(x0 + 100, y0 + 50), (x0 + 50, y0 + 50), (x0 + 150, y0 + 50)]
+    )  # on the shared edge, west, east
+    a = assign_zones(inc, _two_squares((0, 1)), key="name", own_code=None).tolist()
+    b = assign_zones(inc, _two_squares((1, 0)), key="name", own_code=None).tolist()
+    assert a == b
+    # interiors win; the border point goes to the key that sorts first
+    assert a == ["A-west", "A-west", "B-east"]
+
+
+def test_a_records_own_area_code_wins_over_geometry() -> None:
+    from geo.analysis.zones import assign_zones, zone_counts
+    from tests.analysis_helpers import ORIGIN, metric_points
+
+    x0, y0 = ORIGIN
+    inc = metric_points([(x0 + 50, y0 + 50), (x0 + 150, y0 + 50), (x0 + 500, y0 + 500)])
+    inc["area"] = ["02", "2", ""]  # the first lies in A-west by geometry but LAPD coded it division 2
+    zones = _two_squares((0, 1))
+    got = assign_zones(inc, zones, key="name")
+    assert got.iloc[0] == "B-east"
+    assert got.iloc[1] == "B-east"
+    assert pd.isna(got.iloc[2])  # no code, outside every polygon
+    assert assign_zones(inc, zones, key="name", own_code=None).iloc[0] == "A-west"
+    counts = zone_counts(inc, zones, key="name").set_index("zone")["count"].to_dict()
+    assert counts == {"B-east": 2, "A-west": 0}

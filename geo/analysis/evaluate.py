@@ -9,11 +9,16 @@ places, minus T and D so no incident is counted twice). Periods: before **b** an
 - Weighted displacement quotient, ``WDQ = (Da/Ca - Db/Cb) / (Ta/Ca - Tb/Cb)``: the
   displacement measure over the success measure; only read when the success measure is
   negative (the treated area improved relative to the comparison).
-- Weighted displacement difference, ``WDD = (Ta - Tb) - (Ca - Cb)`` with
-  ``Var = Ta + Tb + Ca + Cb`` (Poisson counts) and a normal 95 % interval.
-- Difference-in-differences on monthly counts: OLS of ``y = a + b T + c post + d T*post``
-  on the treated and comparison monthly series; ``d`` (incidents per month) with a pooled
-  residual variance and a t interval (``df = months - 4``).
+- Weighted displacement difference with displacement, as Wheeler & Ratcliffe (2018) and
+  ``ptools::wdd`` compute it: the comparison area has its own buffer **E** (the ring of
+  ``buffer_m`` around C, outside T, D and C). ``local = (Ta - Tb) - (Ca - Cb)``,
+  ``displacement = (Da - Db) - (Ea - Eb)``, ``total = local + displacement``; each variance is
+  the sum of its Poisson counts (``Ta + Tb + Ca + Cb`` for the local estimate, all eight for
+  the total), with z and a normal 95 % interval. The reading uses the total.
+- Difference-in-differences on monthly counts: ``d`` = the change in the mean monthly
+  difference ``T - C`` after the start (OLS of ``T_t - C_t`` on a constant and ``post``), with a
+  Newey-West (HAC, Bartlett kernel) standard error robust to serial correlation and a normal
+  interval.
 
 The reading is a structured :class:`Reading` (a key plus parameters) so the interface can
 word it; :func:`reading_text` gives the sentence in English or Spanish.
@@ -21,7 +26,6 @@ word it; :func:`reading_text` gives the sentence in English or Spanish.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,10 +33,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from numpy.typing import NDArray
 from scipy import stats
 from shapely.geometry.base import BaseGeometry
 
+from geo.analysis.did import did_monthly
+from geo.analysis.interval import Interval, interval
 from geo.core.errors import AnalysisError
 from geo.core.i18n import t
 from geo.core.validate import as_metric_geoms, check_points, local_dates, metric_xy, positive, to_timestamp
@@ -49,14 +54,45 @@ class Reading:
 
 
 @dataclass(frozen=True)
-class Interval:
-    """An estimate with its standard error and 95 % interval."""
+class WDD:
+    """Wheeler & Ratcliffe's weighted displacement difference: local, displacement and total."""
 
-    estimate: float
-    se: float
-    low: float
-    high: float
-    p: float
+    local: Interval
+    displacement: Interval
+    total: Interval
+
+
+def wdd_displacement(
+    *, tb: float, ta: float, cb: float, ca: float, db: float, da: float, eb: float, ea: float, level: float = 0.95
+) -> WDD:
+    """WDD with displacement (Wheeler & Ratcliffe 2018; ``ptools::wdd``).
+
+    Parameters
+    ----------
+    tb, ta, cb, ca
+        Counts before/after in the treated and comparison areas.
+    db, da, eb, ea
+        Counts before/after in the treated area's buffer (D) and the comparison's buffer (E).
+
+    Returns
+    -------
+    WDD
+        ``local = (ta - tb) - (ca - cb)``, ``displacement = (da - db) - (ea - eb)`` and their sum,
+        each with the Poisson standard error (square root of the sum of its counts), z and
+        the normal interval at ``level``.
+    """
+    vals = {"tb": tb, "ta": ta, "cb": cb, "ca": ca, "db": db, "da": da, "eb": eb, "ea": ea}
+    for name, v in vals.items():
+        if v < 0:
+            msg = f"{name} must be a count >= 0, got {v}"
+            raise AnalysisError(msg)
+    local = float((ta - tb) - (ca - cb))
+    disp = float((da - db) - (ea - eb))
+    return WDD(
+        local=interval(local, ta + tb + ca + cb, level),
+        displacement=interval(disp, da + db + ea + eb, level),
+        total=interval(local + disp, sum(vals.values()), level),
+    )
 
 
 def wdq(*, tb: float, ta: float, db: float, da: float, cb: float, ca: float) -> float | None:
@@ -86,57 +122,7 @@ def wdd(*, tb: float, ta: float, cb: float, ca: float, level: float = 0.95) -> I
         if v < 0:
             msg = f"{name} must be a count >= 0, got {v}"
             raise AnalysisError(msg)
-    est = float((ta - tb) - (ca - cb))
-    se = float(np.sqrt(ta + tb + ca + cb))
-    zq = float(stats.norm.ppf(0.5 + level / 2))
-    p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else 1.0
-    return Interval(est, se, est - zq * se, est + zq * se, p)
-
-
-def did_monthly(
-    treated: Sequence[float] | NDArray[Any],
-    control: Sequence[float] | NDArray[Any],
-    post: Sequence[bool] | NDArray[Any],
-    *,
-    level: float = 0.95,
-) -> Interval:
-    """Difference-in-differences on monthly counts.
-
-    Parameters
-    ----------
-    treated, control
-        Monthly counts of the treated and comparison areas, same months.
-    post
-        True for the months after the start.
-    level
-        Confidence level of the t interval.
-
-    Returns
-    -------
-    Interval
-        ``d`` = (mean after - mean before) in the treated area minus the same in the
-        comparison area, in incidents per month; OLS standard error with the pooled
-        residual variance of the four groups (``df = 2 * months - 4``).
-    """
-    t = np.asarray(treated, dtype=float)
-    c = np.asarray(control, dtype=float)
-    post_arr = np.asarray(post, dtype=bool)
-    if not (t.shape == c.shape == post_arr.shape) or t.ndim != 1:
-        msg = f"treated, control and post must be 1-D and equally long, got {t.shape}, {c.shape}, {post_arr.shape}"
-        raise AnalysisError(msg)
-    groups = [t[~post_arr], t[post_arr], c[~post_arr], c[post_arr]]
-    if any(len(g) < 2 for g in groups):
-        msg = "difference-in-differences needs at least 2 months before and 2 after"
-        raise AnalysisError(msg)
-    means = [g.mean() for g in groups]
-    est = float((means[1] - means[0]) - (means[3] - means[2]))
-    rss = sum(float(((g - m) ** 2).sum()) for g, m in zip(groups, means, strict=True))
-    df = sum(len(g) for g in groups) - 4
-    sigma2 = rss / df
-    se = float(np.sqrt(sigma2 * sum(1.0 / len(g) for g in groups)))
-    tq = float(stats.t.ppf(0.5 + level / 2, df))
-    p = float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else (1.0 if est == 0 else 0.0)
-    return Interval(est, se, est - tq * se, est + tq * se, p)
+    return interval(float((ta - tb) - (ca - cb)), ta + tb + ca + cb, level)
 
 
 @dataclass(frozen=True)
@@ -155,6 +141,18 @@ class EvaluationResult:
     reading: Reading
     displacement: Reading
     areas_km2: dict[str, float]
+    parts: WDD | None = None
+    warnings: tuple[Reading, ...] = ()
+
+    @property
+    def wdq_readable(self) -> bool:
+        """WDQ is read only where the treated area improved and the buffer had incidents."""
+        return self.wdq is not None and self.displacement.key != "not_applicable"
+
+    def named_counts(self) -> dict[str, int]:
+        """The counts under plain names (``treated_before`` ... ``control_buffer_after``)."""
+        names = {"T": "treated", "D": "buffer", "C": "control", "E": "control_buffer"}
+        return {f"{names[k[0]]}_{'before' if k[1] == 'b' else 'after'}": v for k, v in self.counts.items()}
 
     @property
     def text_en(self) -> str:
@@ -170,8 +168,24 @@ class EvaluationResult:
             "months": self.months,
             "buffer_m": self.buffer_m,
             "areas_km2": self.areas_km2,
-            "wdq": self.wdq,
+            **self.named_counts(),
+            "wdq": self.wdq if self.wdq_readable else None,
+            "wdq_readable": self.wdq_readable,
             "wdd": asdict(self.wdd),
+            **(
+                {
+                    "wdd_local": self.parts.local.estimate,
+                    "wdd_local_se": self.parts.local.se,
+                    "wdd_displacement": self.parts.displacement.estimate,
+                    "wdd_displacement_se": self.parts.displacement.se,
+                    "wdd_total": self.parts.total.estimate,
+                    "wdd_total_se": self.parts.total.se,
+                    "wdd_parts": {k: asdict(v) for k, v in vars(self.parts).items()},
+                }
+                if self.parts
+                else {}
+            ),
+            "warnings": [asdict(w) for w in self.warnings],
             "did_per_month": asdict(self.did) if self.did else None,
             "reading": asdict(self.reading),
             "displacement": asdict(self.displacement),
@@ -192,7 +206,7 @@ def _months_between(start: pd.Timestamp, end: pd.Timestamp) -> int:
     k = (end.year - start.year) * 12 + (end.month - start.month)
     while k > 0 and start + pd.DateOffset(months=k) > end:
         k -= 1
-    return max(k, 0)
+    return int(max(k, 0))
 
 
 def _pct(after: int, before: int) -> float | None:
@@ -211,6 +225,8 @@ def evaluate_program(
     data_end: object | None = None,
     min_events: int = 30,
     point_radius_m: float = 150.0,
+    small_count: int = 10,
+    hac_lags: int | None = None,
 ) -> EvaluationResult:
     """Before/after evaluation of a place-based program with displacement and a comparison.
 
@@ -233,6 +249,10 @@ def evaluate_program(
         Fewer treated-area incidents than this (both periods) reads "too few events to say".
     point_radius_m
         Radius of the disc standing for a place known only as a point, metres.
+    small_count
+        An area with fewer incidents than this in a period gets a small-count warning.
+    hac_lags
+        Newey-West lags of the DiD interval (default: the automatic rule).
 
     Returns
     -------
@@ -271,6 +291,7 @@ def evaluate_program(
     if c_area.is_empty or c_area.area <= 0:
         msg = "the control places lie entirely inside the treated area or its displacement buffer"
         raise AnalysisError(msg)
+    e_area = shapely.difference(c_area.buffer(buffer, quad_segs=16), shapely.union_all([t_area, d_area, c_area]))
 
     edges = [start_ts + pd.DateOffset(months=k) for k in range(-months, months + 1)]
     edge_ns = np.array([e.value for e in edges], dtype=np.int64)
@@ -278,7 +299,7 @@ def evaluate_program(
     in_window = (month_pos >= 0) & (month_pos < 2 * months)
     xy = metric_xy(incidents)
     pts = shapely.points(xy)
-    areas = {"T": t_area, "D": d_area, "C": c_area}
+    areas = {"T": t_area, "D": d_area, "C": c_area, "E": e_area}
     series = {}
     for name, geom in areas.items():
         shapely.prepare(geom)
@@ -286,12 +307,13 @@ def evaluate_program(
         series[name] = np.bincount(month_pos[inside], minlength=2 * months)
     post = np.arange(2 * months) >= months
     counts = {
-        f"{a}{p}": int(series[a][~post].sum() if p == "b" else series[a][post].sum()) for a in "TDC" for p in "ba"
+        f"{a}{p}": int(series[a][~post].sum() if p == "b" else series[a][post].sum()) for a in "TDCE" for p in "ba"
     }
     tb, ta, db, da, cb, ca = (counts[k] for k in ("Tb", "Ta", "Db", "Da", "Cb", "Ca"))
     q = wdq(tb=tb, ta=ta, db=db, da=da, cb=cb, ca=ca)
-    w = wdd(tb=tb, ta=ta, cb=cb, ca=ca)
-    did = did_monthly(series["T"], series["C"], post) if months >= 2 else None
+    parts = wdd_displacement(tb=tb, ta=ta, cb=cb, ca=ca, db=db, da=da, eb=counts["Eb"], ea=counts["Ea"])
+    w = parts.total
+    did = did_monthly(series["T"], series["C"], post, lags=hac_lags) if months >= 2 else None
     monthly = pd.DataFrame(
         {
             "month": [e.strftime("%Y-%m-%d") for e in edges[:-1]],
@@ -316,7 +338,28 @@ def evaluate_program(
         reading=reading,
         displacement=displacement,
         areas_km2={k: round(v.area / 1e6, 4) for k, v in areas.items()},
+        parts=parts,
+        warnings=count_warnings(counts, small=small_count),
     )
+
+
+AREA_CODES = ("T", "D", "C", "E")
+
+
+def count_warnings(counts: dict[str, int], *, small: int) -> tuple[Reading, ...]:
+    """Small-count (``wdd.small_counts``) and zero-count (``wdd.zero_counts``) warnings per area.
+
+    ``params["area"]`` is the area's code (T, D, C, E); :func:`warning_text` words it.
+    """
+    out = []
+    for code in AREA_CODES:
+        before, after = counts.get(f"{code}b", 0), counts.get(f"{code}a", 0)
+        params = {"area": code, "before": before, "after": after}
+        if min(before, after) == 0:
+            out.append(Reading("wdd.zero_counts", params))
+        elif min(before, after) < small:
+            out.append(Reading("wdd.small_counts", params))
+    return tuple(out)
 
 
 def _read(
@@ -383,6 +426,13 @@ READING_KEYS: tuple[str, ...] = (
     "displacement_greater",
     "not_applicable",
 )
+
+
+def warning_text(warning: Reading, lang: str = "en") -> str:
+    """A small- or zero-count warning as a sentence in ``lang``."""
+    params = dict(warning.params)
+    params["area"] = t(f"wdd.area.{params['area']}", lang)
+    return t(warning.key, lang, **params)
 
 
 def reading_text(reading: Reading, lang: str = "en") -> str:

@@ -1,4 +1,4 @@
-"""Getis-Ord Gi* hot spots with Benjamini-Hochberg FDR, and emerging/persistent hot spots.
+"""Getis-Ord Gi* hot spots over a study area, with permutation or normal inference and BH FDR.
 
 Gi* is computed in closed form with binary weights that include the cell itself
 (DESIGN.md section 5), which is what ``esda.G_Local(y, w, transform="B", star=True)`` computes:
@@ -6,32 +6,55 @@ Gi* is computed in closed form with binary weights that include the cell itself
     z_i = (sum_j w_ij x_j - xbar W_i) / (s * sqrt((n W_i - W_i^2) / (n - 1)))
 
 with ``W_i = sum_j w_ij``, ``xbar`` the mean and ``s`` the population standard deviation of
-the ``n`` cell values. On a square grid the neighbours are the 3x3 window (queen contiguity
-plus self), summed by convolution in O(cells); on H3 they are the cell and its six
-neighbours (a sparse matrix). p-values are two-sided normal.
+the ``n`` cells **of the study area** (:mod:`geo.analysis.study`): cells outside it are absent,
+not zero, and are neither neighbours nor tests. On a square grid the neighbours are the 3x3
+window (queen contiguity plus self) inside the study area, summed by convolution; on H3 the
+cell and its six neighbours.
 
-Confidence classes follow the usual hot-spot reading: +3/-3 = hot/cold at 99 %, +-2 at 95 %,
-+-1 at 90 %, 0 = not significant. With ``fdr=True`` (the default) each level is tested
-with the Benjamini-Hochberg procedure at that level, so a class means "significant after
-correcting for testing every cell".
+Inference. ``p_norm`` is the two-sided normal p of z (twice esda's one-sided ``p_norm``); it
+is anti-conservative on sparse counts. ``p_sim`` is esda's conditional-permutation pseudo p
+(:mod:`geo.analysis.gi_perm`, seeded); the p used by default is the two-sided permutation p
+with ties counted on both sides (``min(1, 2 p_sim)`` when there are no ties).
+Classes: +3/-3 = hot/cold at 99 %, +-2 at 95 %, +-1 at 90 %, 0 = not significant; with
+``fdr=True`` each level is a Benjamini-Hochberg test of the p used at that level over every
+cell of the study area.
+
+Sparseness rule: cells are classed only when there are at least ``min_events`` events **and**
+at least ``min_events_per_cell`` events per cell of the study area on average; otherwise the
+result carries z and p but every class is 0 and a :class:`TooFewEventsWarning` says why.
+A cold class is offered only for cells where a cold spot is possible at all
+(:func:`geo.analysis.gi_perm.cold_possible`).
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import ndimage, sparse, stats
+from scipy import ndimage, sparse
 
-from geo.analysis.grid import SquareGrid, h3_cells, h3_neighbours, h3_polygons, h3_study_cells, make_grid
+from geo.analysis.gi_perm import (
+    MAX_PERMUTATION_WORK,
+    Sparseness,
+    TooFewEventsWarning,
+    bh_fdr,
+    check_permutations,
+    cold_possible,
+    few_events_message,
+    p_values,
+    permutation_p,
+    permutations_needed,
+    warn_sparse,
+)
+from geo.analysis.grid import SquareGrid, h3_area_cells, h3_cells, h3_neighbours, h3_polygons, make_grid
+from geo.analysis.study import StudyArea
+from geo.analysis.study import study_area as _study_area
 from geo.core.errors import AnalysisError
 from geo.core.projection import WGS84
-from geo.core.validate import check_points, local_dates, metric_xy
+from geo.core.validate import check_points, metric_xy
 
 CLASS_LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
 CLASS_LABELS = {
@@ -45,26 +68,7 @@ CLASS_LABELS = {
 }
 
 
-class TooFewEventsWarning(UserWarning):
-    """There are too few events for the grid to say anything reliable."""
-
-
-def few_events_message(n_events: int, *, min_events: int, n_cells: int | None = None) -> str | None:
-    """The warning text when ``n_events < min_events`` (None when there are enough)."""
-    if n_events >= min_events:
-        return None
-    cells = f" spread over {n_cells:,} cells" if n_cells else ""
-    return (
-        f"only {n_events} events{cells}; at least {min_events} are needed for a reliable hot-spot map, "
-        "so treat any pattern as chance"
-    )
-
-
-def _warn_few(n_events: int, *, min_events: int, n_cells: int | None = None) -> str | None:
-    text = few_events_message(n_events, min_events=min_events, n_cells=n_cells)
-    if text:
-        warnings.warn(text, TooFewEventsWarning, stacklevel=3)
-    return text
+INFERENCES = ("permutation", "normal")
 
 
 # --- statistics -------------------------------------------------------------------------------
@@ -115,26 +119,48 @@ def gi_star(values: NDArray[Any], weights: sparse.spmatrix | sparse.sparray) -> 
 _WINDOW = np.ones((3, 3), dtype=float)
 
 
-def gi_star_grid(counts: NDArray[Any]) -> NDArray[np.float64]:
+def _window(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(ndimage.correlate(x, _WINDOW, mode="constant", cval=0.0), dtype=float)
+
+
+def grid_sums(
+    counts: NDArray[Any], mask: NDArray[np.bool_] | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Values, local sums and weight sums (self included) of the in-area cells, and the mask."""
+    x = np.asarray(counts, dtype=float)
+    if x.ndim != 2:
+        msg = f"counts must be a 2-D (rows, cols) array, got shape {x.shape}"
+        raise AnalysisError(msg)
+    inside = np.ones(x.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    if inside.shape != x.shape:
+        msg = f"mask must have the shape of counts {x.shape}, got {inside.shape}"
+        raise AnalysisError(msg)
+    xm = np.where(inside, x, 0.0)
+    local_sum = _window(xm)[inside]
+    w_sum = _window(inside.astype(float))[inside]
+    return x[inside], local_sum, w_sum, inside
+
+
+def gi_star_grid(counts: NDArray[Any], *, mask: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
     """Gi* z-scores on a square grid: queen neighbours plus self (3x3 window), O(cells).
 
     Parameters
     ----------
     counts
-        ``(ny, nx)`` cell values; every cell of the array is part of the study area.
+        ``(ny, nx)`` cell values.
+    mask
+        ``(ny, nx)`` cells of the study area (default: every cell). Cells outside are
+        absent: neither tested nor neighbours, and not part of the mean and spread.
 
     Returns
     -------
     numpy.ndarray
-        ``(ny, nx)`` z-scores. Edge cells have fewer neighbours (no wrap-around).
+        ``(ny, nx)`` z-scores, NaN outside the study area. Edge cells have fewer neighbours.
     """
-    x = np.asarray(counts, dtype=float)
-    if x.ndim != 2:
-        msg = f"counts must be a 2-D (rows, cols) array, got shape {x.shape}"
-        raise AnalysisError(msg)
-    local_sum = ndimage.correlate(x, _WINDOW, mode="constant", cval=0.0)
-    w_sum = ndimage.correlate(np.ones_like(x), _WINDOW, mode="constant", cval=0.0)
-    return _gi_from_sums(local_sum, w_sum, x)
+    x, local_sum, w_sum, inside = grid_sums(counts, mask)
+    out = np.full(inside.shape, np.nan)
+    out[inside] = _gi_from_sums(local_sum, w_sum, x)
+    return out
 
 
 def grid_weights(ny: int, nx: int) -> sparse.csr_matrix:
@@ -150,52 +176,6 @@ def grid_weights(ny: int, nx: int) -> sparse.csr_matrix:
     r = np.concatenate(rows)
     c = np.concatenate(cols)
     return sparse.csr_matrix((np.ones(r.size), (r, c)), shape=(ny * nx, ny * nx))
-
-
-def p_values(z: NDArray[Any]) -> NDArray[np.float64]:
-    """Two-sided normal p-values for z-scores."""
-    return np.asarray(2.0 * stats.norm.sf(np.abs(np.asarray(z, dtype=float))), dtype=float)
-
-
-def bh_fdr(p: NDArray[Any], *, alpha: float = 0.05) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-    """Benjamini-Hochberg false-discovery-rate control.
-
-    Parameters
-    ----------
-    p
-        p-values (any shape; NaN counts as not significant).
-    alpha
-        The false discovery rate, 0 < alpha < 1.
-
-    Returns
-    -------
-    (reject, q)
-        ``reject`` is True where the null is rejected: every p-value at or below the largest
-        ``p_(k)`` with ``p_(k) <= k alpha / m``; ``q`` are the adjusted p-values
-        (``min_{j>=k} m p_(j) / j``, capped at 1). Both have the shape of ``p``.
-    """
-    if not 0 < alpha < 1:
-        msg = f"alpha must lie strictly between 0 and 1, got {alpha}"
-        raise AnalysisError(msg)
-    arr = np.asarray(p, dtype=float)
-    flat = arr.ravel()
-    ok = np.isfinite(flat)
-    pv = flat[ok]
-    m = pv.size
-    q_flat = np.full(flat.shape, np.nan)
-    reject_flat = np.zeros(flat.shape, dtype=bool)
-    if m:
-        order = np.argsort(pv, kind="stable")
-        ranked = pv[order]
-        k = np.arange(1, m + 1)
-        below = ranked <= k * alpha / m
-        cutoff = ranked[np.nonzero(below)[0].max()] if below.any() else -np.inf
-        q_sorted = np.minimum.accumulate((ranked * m / k)[::-1])[::-1]
-        q = np.empty(m)
-        q[order] = np.minimum(q_sorted, 1.0)
-        q_flat[ok] = q
-        reject_flat[ok] = pv <= cutoff
-    return reject_flat.reshape(arr.shape), q_flat.reshape(arr.shape)
 
 
 def gi_classes(z: NDArray[Any], p: NDArray[Any], *, fdr: bool = True) -> NDArray[np.int8]:
@@ -216,23 +196,99 @@ def gi_classes(z: NDArray[Any], p: NDArray[Any], *, fdr: bool = True) -> NDArray
 # --- maps -------------------------------------------------------------------------------------
 
 
-def _check_alpha(alpha: float) -> float:
+def check_alpha(alpha: float) -> float:
     if not 0 < float(alpha) < 1:
         msg = f"alpha must lie strictly between 0 and 1, got {alpha}"
         raise AnalysisError(msg)
     return float(alpha)
 
 
-def _columns(z: NDArray[Any], *, alpha: float, fdr: bool) -> dict[str, NDArray[Any]]:
-    p = p_values(z)
+def _check_inference(inference: str) -> str:
+    if inference not in INFERENCES:
+        msg = f"inference must be one of {list(INFERENCES)}, got {inference!r}"
+        raise AnalysisError(msg)
+    return inference
+
+
+def _infer(
+    x: NDArray[np.float64],
+    local_sum: NDArray[np.float64],
+    w_sum: NDArray[np.float64],
+    *,
+    alpha: float,
+    fdr: bool,
+    inference: str,
+    permutations: int,
+    seed: int,
+    testable: bool,
+) -> dict[str, NDArray[Any]]:
+    """Columns for the ``n`` cells of the study area (z, both p-values, the p used, classes)."""
+    z = _gi_from_sums(local_sum, w_sum, x)
+    p_norm = p_values(z)
+    card = np.rint(w_sum - 1).astype(np.int64)
+    if inference == "permutation":
+        p_sim, p = permutation_p(x, local_sum - x, card, permutations=permutations, seed=seed)
+        possible = cold_possible(x, card, level=CLASS_LEVELS[-1][1], inference=inference)
+    else:
+        p_sim = np.full(x.size, np.nan)
+        p = p_norm
+        z_min = _gi_from_sums(w_sum * (x.min(initial=0.0) if x.size else 0.0), w_sum, x)
+        possible = cold_possible(x, card, level=CLASS_LEVELS[-1][1], inference=inference, z_of_minimum=z_min)
     reject, q = bh_fdr(p, alpha=alpha)
     sig = reject if fdr else p <= alpha
     cls = gi_classes(z, p, fdr=fdr)
-    return {"gi_z": z, "p": p, "q": q, "significant": sig, "gi_class": cls}
+    cls = np.where((cls < 0) & ~possible, 0, cls).astype(np.int8)
+    if not testable:
+        sig = np.zeros(x.size, dtype=bool)
+        cls = np.zeros(x.size, dtype=np.int8)
+    return {
+        "gi_z": z,
+        "p_norm": p_norm,
+        "p_sim": p_sim,
+        "p": p,
+        "q": q,
+        "significant": sig,
+        "gi_class": cls,
+        "cold_possible": possible,
+    }
 
 
 def _label(cls: NDArray[Any]) -> NDArray[Any]:
     return np.array([CLASS_LABELS[int(c)] for c in np.asarray(cls).ravel()], dtype=object)
+
+
+def _coverage(study_area_: object, coverage: object) -> object:
+    if study_area_ is not None and coverage is not None:
+        msg = "give study_area= or coverage=, not both (they are the same thing)"
+        raise AnalysisError(msg)
+    return study_area_ if study_area_ is not None else coverage
+
+
+def _attrs(
+    area: StudyArea, rule: Sparseness, *, alpha: float, fdr: bool, inference: str, permutations: int, seed: int,
+    cold: bool, outside: int,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "n_events": rule.n_events,
+        "n_cells": rule.n_cells,
+        "events_per_cell": rule.per_cell,
+        "alpha": alpha,
+        "fdr": fdr,
+        "inference": inference,
+        "permutations": permutations if inference == "permutation" else 0,
+        "p_floor": 2.0 / (permutations + 1) if inference == "permutation" else 0.0,
+        "resolution_limited": inference == "permutation"
+        and 2.0 / (permutations + 1) > CLASS_LEVELS[0][1] / max(rule.n_cells, 1),
+        "seed": seed,
+        "tested": rule.testable,
+        "warning": rule.message("en"),
+        "warning_key": None if rule.testable else "gi.sparse",
+        "warning_params": rule.params(),
+        "cold_possible": cold,
+        "outside": outside,
+        "study_area": area,
+        **area.describe(),
+    }
 
 
 def hotspots_grid(
@@ -244,8 +300,15 @@ def hotspots_grid(
     grid: SquareGrid | None = None,
     min_events: int = 30,
     keep_all: bool = False,
+    study_area: object = None,
+    coverage: object = None,
+    inference: str = "permutation",
+    permutations: int = 999,
+    seed: int = 0,
+    min_events_per_cell: float = 0.1,
+    max_permutation_work: int = MAX_PERMUTATION_WORK,
 ) -> gpd.GeoDataFrame:
-    """Gi* hot and cold spots on a square grid of ``cell_m`` metres (EPSG:32611).
+    """Gi* hot and cold spots on a square grid of ``cell_m`` metres (EPSG:32611) over a study area.
 
     Parameters
     ----------
@@ -258,31 +321,75 @@ def hotspots_grid(
     fdr
         Correct for multiple testing (Benjamini-Hochberg); False uses raw p-values.
     grid
-        The study area; by default the incidents' bounding box plus one cell on each side.
-    min_events
-        Below this many incidents a :class:`TooFewEventsWarning` is issued (and kept in
-        ``attrs["warning"]``).
+        The grid (default: aligned cells over the study area); cells whose centre lies
+        outside the study area are absent whatever the grid.
+    min_events, min_events_per_cell
+        The sparseness rule: below either, a :class:`TooFewEventsWarning` is issued (kept in
+        ``attrs["warning"]``) and no cell is classed.
     keep_all
-        Return every cell; by default only cells with an incident or a non-zero class.
+        Return every cell of the study area; by default only cells with an incident or a class.
+    study_area, coverage
+        The area the data cover (same meaning; give one): a shapely geometry in EPSG:4326,
+        a GeoSeries/GeoDataFrame or a :class:`~geo.analysis.study.StudyArea`. Default: the
+        convex hull of the incidents buffered by one cell, flagged as a guess.
+    inference
+        ``"permutation"`` (conditional permutation, esda's ``p_sim``; the default) or ``"normal"``.
+    permutations, seed
+        Smallest number of permutations (raised by :func:`permutations_needed` so that the
+        99 % level is reachable after FDR) and the generator seed.
+    max_permutation_work
+        Cap on cells x permutations when raising the count (about 1 s per 20 million).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:4326 cells: ``cell_id, row, col, count, gi_z, p, q, significant, gi_class,
-        label``; ``attrs`` holds ``grid``, ``n_events``, ``alpha``, ``fdr``, ``warning``.
+        EPSG:4326 cells: ``cell_id, row, col, count, gi_z, p_norm, p_sim, p, q, significant,
+        gi_class, cold_possible, label``; ``p`` is the p used. ``attrs`` holds ``grid``,
+        ``n_events``, ``n_cells``, ``inference``, ``permutations``, ``tested``, ``warning``
+        (``warning_key``/``warning_params`` to word it), ``cold_possible``, ``outside``
+        (incidents outside the study area) and the study area.
     """
     check_points(incidents)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
+    inference = _check_inference(inference)
+    perms = check_permutations(permutations) if inference == "permutation" else 0
     xy = metric_xy(incidents)
-    grid = grid or make_grid(xy, cell_m=cell_m)
-    counts = grid.counts(xy)
-    warning = _warn_few(int(counts.sum()), min_events=min_events, n_cells=grid.n_cells)
-    z = gi_star_grid(counts)
-    cols = {"count": counts, **_columns(z, alpha=alpha, fdr=fdr)}
-    keep = None if keep_all else (counts > 0) | (cols["gi_class"] != 0)
-    gdf = grid.to_gdf(cols, keep=keep)
+    cell = grid.cell_m if grid is not None else float(cell_m)
+    area = _study_area(_coverage(study_area, coverage), xy=xy, buffer_m=cell)
+    grid = grid or make_grid(cell_m=cell, bounds=area.bounds, pad_cells=0)
+    mask = area.cell_mask(grid)
+    counts = np.where(mask, grid.counts(xy), 0)
+    x, local_sum, w_sum, _ = grid_sums(counts, mask)
+    if x.size < 2:
+        msg = f"the study area holds {x.size} cell(s) of {cell:g} m; Gi* needs at least 2 (use smaller cells)"
+        raise AnalysisError(msg)
+    rule = Sparseness(int(x.sum()), int(x.size), min_events, min_events_per_cell)
+    warn_sparse(rule)
+    perms = (
+        permutations_needed(int(x.size), perms, strictest=CLASS_LEVELS[0][1], max_work=max_permutation_work)
+        if perms
+        else 0
+    )
+    cols = _infer(
+        x, local_sum, w_sum, alpha=alpha, fdr=fdr, inference=inference, permutations=perms, seed=seed,
+        testable=rule.testable,
+    )  # fmt: skip
+    full: dict[str, NDArray[Any]] = {"count": counts.ravel()}
+    flat_mask = mask.ravel()
+    for name, values in cols.items():
+        arr = np.zeros(grid.n_cells, dtype=values.dtype) if values.dtype != float else np.full(grid.n_cells, np.nan)
+        arr[flat_mask] = values
+        full[name] = arr
+    keep = flat_mask & (keep_all | (full["count"] > 0) | (full["gi_class"] != 0))
+    gdf = grid.to_gdf(full, keep=keep)
     gdf["label"] = _label(gdf["gi_class"].to_numpy())
-    gdf.attrs.update(grid=grid, n_events=int(counts.sum()), alpha=alpha, fdr=fdr, warning=warning)
+    gdf.attrs.update(
+        grid=grid,
+        **_attrs(
+            area, rule, alpha=alpha, fdr=fdr, inference=inference, permutations=perms, seed=seed,
+            cold=bool(cols["cold_possible"].any()), outside=len(xy) - int(counts.sum()),
+        ),
+    )  # fmt: skip
     return gdf
 
 
@@ -293,195 +400,94 @@ def hotspots_h3(
     alpha: float = 0.05,
     fdr: bool = True,
     min_events: int = 30,
+    study_area: object = None,
+    coverage: object = None,
+    inference: str = "permutation",
+    permutations: int = 999,
+    seed: int = 0,
+    min_events_per_cell: float = 0.1,
+    max_permutation_work: int = MAX_PERMUTATION_WORK,
 ) -> gpd.GeoDataFrame:
-    """Gi* on H3 hexagons (cell + its six neighbours), over the occupied cells plus one ring.
+    """Gi* on H3 hexagons (cell + its six neighbours) over the study area (see :func:`hotspots_grid`).
+
+    A hexagon belongs to the study area when its centre lies in it (H3's own polygon fill).
+    The default study area is the hull of the incidents buffered by one hexagon's edge-to-edge
+    width (a guess).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:4326 hexagons: ``h3, count, gi_z, p, q, significant, gi_class, label``.
+        EPSG:4326 hexagons: ``h3, count, gi_z, p_norm, p_sim, p, q, significant, gi_class,
+        cold_possible, label``; ``attrs`` as :func:`hotspots_grid`.
     """
+    import h3
+
     check_points(incidents)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
+    inference = _check_inference(inference)
+    perms = check_permutations(permutations) if inference == "permutation" else 0
     per_incident = h3_cells(incidents, resolution=resolution)
     if per_incident.size == 0:
         msg = "cannot map hot spots from zero incidents; widen the filters"
         raise AnalysisError(msg)
-    cells = h3_study_cells(per_incident, rings=1)
+    xy = metric_xy(incidents)
+    width = 2.0 * float(h3.average_hexagon_edge_length(resolution, unit="m"))
+    area = _study_area(_coverage(study_area, coverage), xy=xy, buffer_m=width)
+    cells = h3_area_cells(area.geometry, resolution=resolution)
     index = {c: i for i, c in enumerate(cells)}
-    counts = np.bincount([index[c] for c in per_incident], minlength=len(cells)).astype(np.int64)
-    warning = _warn_few(int(counts.sum()), min_events=min_events, n_cells=len(cells))
-    z = gi_star(counts, h3_neighbours(cells))
+    pos = np.array([index.get(c, -1) for c in per_incident], dtype=np.int64)
+    counts = np.bincount(pos[pos >= 0], minlength=len(cells)).astype(float)
+    if len(cells) < 2:
+        msg = f"the study area holds {len(cells)} hexagon(s) at resolution {resolution}; use a finer one"
+        raise AnalysisError(msg)
+    w = h3_neighbours(cells)
+    rule = Sparseness(int(counts.sum()), len(cells), min_events, min_events_per_cell)
+    warn_sparse(rule)
+    perms = (
+        permutations_needed(len(cells), perms, strictest=CLASS_LEVELS[0][1], max_work=max_permutation_work)
+        if perms
+        else 0
+    )
+    cols = _infer(
+        counts, np.asarray(w @ counts).ravel(), np.asarray(w.sum(axis=1)).ravel(), alpha=alpha, fdr=fdr,
+        inference=inference, permutations=perms, seed=seed, testable=rule.testable,
+    )  # fmt: skip
     gdf = gpd.GeoDataFrame(
-        {"h3": cells, "count": counts, **_columns(z, alpha=alpha, fdr=fdr)}, geometry=h3_polygons(cells), crs=WGS84
+        {"h3": cells, "count": counts.astype(np.int64), **cols}, geometry=h3_polygons(cells), crs=WGS84
     )
     gdf["label"] = _label(gdf["gi_class"].to_numpy())
-    gdf.attrs.update(n_events=int(counts.sum()), alpha=alpha, fdr=fdr, warning=warning, resolution=resolution)
-    return gdf
-
-
-# --- Mann-Kendall and emerging hot spots ------------------------------------------------------
-
-
-def mann_kendall(series: NDArray[Any]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Mann-Kendall trend test on each row of ``series`` (rows = cells, columns = periods in order).
-
-    Same statistic as ``pymannkendall.original_test`` (tie-corrected variance, continuity
-    correction), vectorised over rows.
-
-    Returns
-    -------
-    (s, z, p)
-        The S statistic, its z-score and the two-sided p-value, one per row. Rows with no
-        variance (all ties) get z = 0, p = 1.
-    """
-    x = np.asarray(series, dtype=float)
-    if x.ndim == 1:
-        x = x[None, :]
-    rows, n = x.shape
-    if n < 3:
-        msg = f"Mann-Kendall needs at least 3 periods, got {n}"
-        raise AnalysisError(msg)
-    s = np.zeros(rows)
-    for k in range(n - 1):
-        s += np.sign(x[:, k + 1 :] - x[:, [k]]).sum(axis=1)
-    # ties: sum over tied groups of t(t-1)(2t+5), vectorised through run lengths of sorted rows
-    srt = np.sort(x, axis=1)
-    starts = np.ones_like(srt, dtype=bool)
-    starts[:, 1:] = srt[:, 1:] != srt[:, :-1]
-    run_id = np.cumsum(starts.ravel()) - 1
-    t = np.bincount(run_id).astype(float)
-    run_row = np.repeat(np.arange(rows), n)[starts.ravel()]
-    ties = np.bincount(run_row, weights=t * (t - 1) * (2 * t + 5), minlength=rows)
-    var = (n * (n - 1) * (2 * n + 5) - ties) / 18.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(s > 0, (s - 1) / np.sqrt(var), np.where(s < 0, (s + 1) / np.sqrt(var), 0.0))
-    z = np.where(var > 0, z, 0.0)
-    p = 2.0 * stats.norm.sf(np.abs(z))
-    return s, z, p
-
-
-EMERGING_CATEGORIES = (
-    "new",
-    "consecutive",
-    "intensifying",
-    "persistent",
-    "diminishing",
-    "sporadic",
-    "historical",
-    "no pattern",
-)
-
-
-def classify_trajectory(hot: NDArray[np.bool_], trend_z: float, trend_p: float, *, alpha: float = 0.05) -> str:
-    """The emerging-hot-spot category of one cell from its per-period hot flags and its trend.
-
-    Categories (after the Esri/space-time-cube definitions, simplified): ``new`` (hot only
-    in the last period), ``consecutive`` (one run of hot periods ending in the last, never
-    hot before, under 90 % of periods), ``intensifying`` / ``persistent`` / ``diminishing``
-    (hot in at least 90 % of periods including the last, with a significant rising / no /
-    falling Mann-Kendall trend), ``sporadic`` (hot in the last period, on and off before),
-    ``historical`` (hot in at least 90 % of periods but not the last), ``no pattern``.
-    """
-    n = hot.size
-    share = hot.sum() / n
-    last = bool(hot[-1])
-    if not hot.any():
-        return "no pattern"
-    if share >= 0.9:
-        if not last:
-            return "historical"
-        if trend_p <= alpha:
-            return "intensifying" if trend_z > 0 else "diminishing"
-        return "persistent"
-    if not last:
-        return "no pattern"
-    if hot.sum() == 1:
-        return "new"
-    first = int(np.argmax(hot))
-    if hot[first:].all():
-        return "consecutive"
-    return "sporadic"
-
-
-def emerging_hotspots(
-    incidents: gpd.GeoDataFrame,
-    *,
-    cell_m: float = 150.0,
-    alpha: float = 0.05,
-    periods: Sequence[int] | None = None,
-    min_events: int = 30,
-    grid: SquareGrid | None = None,
-) -> gpd.GeoDataFrame:
-    """Persistent and emerging hot spots: Gi* per year on one grid + Mann-Kendall per cell.
-
-    Parameters
-    ----------
-    incidents
-        Point GeoDataFrame with ``occurred_at``.
-    cell_m
-        Cell side in metres (EPSG:32611).
-    alpha
-        Level for "hot" in each year (Benjamini-Hochberg, z > 0) and for the trend test.
-    periods
-        Years to use (default: every year from the first to the last incident, inclusive).
-    min_events
-        Warn (:class:`TooFewEventsWarning`) when a year on average has fewer events.
-    grid
-        Study area (default: bounding box of all incidents plus one cell).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        EPSG:4326, cells with at least one incident: ``cell_id, row, col, count,
-        years_hot, hot_last, trend_z, trend_p, trend_s, category`` plus one ``z_<year>``
-        column per year; ``attrs["years"]`` lists the years.
-    """
-    check_points(incidents, need_time=True)
-    alpha = _check_alpha(alpha)
-    xy = metric_xy(incidents)
-    years_of = local_dates(incidents).dt.year.to_numpy()
-    if periods is None:
-        if len(years_of) == 0:
-            msg = "cannot map emerging hot spots from zero incidents; widen the filters"
-            raise AnalysisError(msg)
-        periods = list(range(int(years_of.min()), int(years_of.max()) + 1))
-    periods = [int(y) for y in periods]
-    if len(periods) < 3:
-        msg = f"emerging hot spots need at least 3 years, got {periods}"
-        raise AnalysisError(msg)
-    grid = grid or make_grid(xy, cell_m=cell_m)
-    warning = _warn_few(len(xy) // len(periods), min_events=min_events, n_cells=grid.n_cells)
-    zs = np.empty((len(periods), grid.n_cells))
-    hot = np.zeros((len(periods), grid.n_cells), dtype=bool)
-    total = np.zeros(grid.n_cells, dtype=np.int64)
-    for i, year in enumerate(periods):
-        counts = grid.counts(xy[years_of == year])
-        total += counts.ravel()
-        z = gi_star_grid(counts).ravel()
-        zs[i] = z
-        hot[i] = bh_fdr(p_values(z), alpha=alpha)[0] & (z > 0)
-    s, tz, tp = mann_kendall(zs.T)
-    keep = total > 0
-    cats = np.full(grid.n_cells, "no pattern", dtype=object)
-    for j in np.nonzero(keep)[0]:
-        cats[j] = classify_trajectory(hot[:, j], tz[j], tp[j], alpha=alpha)
-    cols: dict[str, NDArray[Any]] = {
-        "count": total,
-        "years_hot": hot.sum(axis=0),
-        "hot_last": hot[-1],
-        "trend_z": tz,
-        "trend_p": tp,
-        "trend_s": s,
-        "category": cats,
-    }
-    for i, year in enumerate(periods):
-        cols[f"z_{year}"] = zs[i]
-    gdf = grid.to_gdf(cols, keep=keep)
-    gdf.attrs.update(grid=grid, years=periods, alpha=alpha, warning=warning)
+    gdf.attrs.update(
+        resolution=resolution,
+        **_attrs(
+            area, rule, alpha=alpha, fdr=fdr, inference=inference, permutations=perms, seed=seed,
+            cold=bool(cols["cold_possible"].any()), outside=int((pos < 0).sum()),
+        ),
+    )  # fmt: skip
     return gdf
 
 
 def summarise_classes(gdf: pd.DataFrame, column: str = "gi_class") -> dict[str, int]:
     """Counts of cells per class label (for CLI summaries)."""
     return {CLASS_LABELS[int(k)]: int(v) for k, v in gdf[column].value_counts().sort_index(ascending=False).items()}
+
+
+__all__ = [
+    "CLASS_LABELS",
+    "CLASS_LEVELS",
+    "INFERENCES",
+    "Sparseness",
+    "TooFewEventsWarning",
+    "bh_fdr",
+    "check_alpha",
+    "few_events_message",
+    "gi_classes",
+    "gi_star",
+    "gi_star_grid",
+    "grid_sums",
+    "grid_weights",
+    "hotspots_grid",
+    "hotspots_h3",
+    "p_values",
+    "summarise_classes",
+    "warn_sparse",
+]

@@ -1,5 +1,10 @@
 """Counting incidents on a square grid (EPSG:32611 metres) or on H3 hexagons.
 
+H3 sizes (h3 4.x averages, ``h3.average_hexagon_area``/``average_hexagon_edge_length``):
+resolution 8 is 0.737 km^2 (edge 531 m, 920 m edge to edge), 9 is 0.105 km^2 (edge 201 m,
+348 m edge to edge; 4.7 times a 150 m square), 10 is 0.0150 km^2 (edge 76 m, 131 m edge to
+edge, about a 123 m square).
+
 Square grids are aligned to multiples of the cell size in EPSG:32611, so the same cell
 size gives the same cells whatever filter was applied: maps of two periods line up.
 Rows run south to north, columns west to east; ``cell_id = row * nx + col``.
@@ -17,6 +22,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from scipy import sparse
+from shapely.geometry.base import BaseGeometry
 
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC, WGS84, metric_to_lonlat, to_wgs84
@@ -88,7 +94,7 @@ class SquareGrid:
         xs = self.x0 + np.arange(self.nx) * self.cell_m
         ys = self.y0 + np.arange(self.ny) * self.cell_m
         gx, gy = np.meshgrid(xs, ys)
-        return shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + self.cell_m, gy.ravel() + self.cell_m)
+        return np.asarray(shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + self.cell_m, gy.ravel() + self.cell_m))
 
     def polygons_lonlat(self) -> NDArray[Any]:
         """Cell outlines in EPSG:4326 (corners projected with the cached transformer), ``cell_id`` order."""
@@ -101,7 +107,7 @@ class SquareGrid:
         ring_lon = np.stack([lon[:-1, :-1], lon[:-1, 1:], lon[1:, 1:], lon[1:, :-1], lon[:-1, :-1]], axis=-1)
         ring_lat = np.stack([lat[:-1, :-1], lat[:-1, 1:], lat[1:, 1:], lat[1:, :-1], lat[:-1, :-1]], axis=-1)
         coords = np.stack([ring_lon, ring_lat], axis=-1).reshape(-1, 5, 2)
-        return shapely.polygons(coords)
+        return np.asarray(shapely.polygons(coords))
 
     def to_gdf(self, columns: dict[str, NDArray[Any]], *, keep: NDArray[np.bool_] | None = None) -> gpd.GeoDataFrame:
         """A GeoDataFrame of cells in EPSG:4326 with ``cell_id, row, col`` and ``columns``.
@@ -179,6 +185,8 @@ def square_counts(
     cell_m: float = 150.0,
     grid: SquareGrid | None = None,
     keep_empty: bool = False,
+    study_area: object = None,
+    coverage: object = None,
 ) -> gpd.GeoDataFrame:
     """Incident counts on a square grid.
 
@@ -192,19 +200,36 @@ def square_counts(
         A grid to reuse (for example the same cells for two periods).
     keep_empty
         Return cells with no incident too.
+    study_area, coverage
+        The area the data cover (give one; see :mod:`geo.analysis.study`): cells whose centre
+        lies outside are absent and their incidents are not counted. Default: no mask.
 
     Returns
     -------
     geopandas.GeoDataFrame
         EPSG:4326: ``cell_id, row, col, count`` and cell polygons; ``attrs["grid"]`` holds
-        the :class:`SquareGrid`.
+        the :class:`SquareGrid` and ``attrs["outside"]`` the incidents left out.
     """
+    from geo.analysis.study import study_area as _study_area
+
     check_points(incidents)
     xy = metric_xy(incidents)
-    grid = grid or make_grid(xy, cell_m=cell_m)
-    counts = grid.counts(xy)
-    gdf = grid.to_gdf({"count": counts}, keep=None if keep_empty else counts > 0)
+    if study_area is not None and coverage is not None:
+        msg = "give study_area= or coverage=, not both (they are the same thing)"
+        raise AnalysisError(msg)
+    given = study_area if study_area is not None else coverage
+    area = None if given is None else _study_area(given, xy=xy, buffer_m=cell_m)
+    if grid is None:
+        grid = (
+            make_grid(xy, cell_m=cell_m) if area is None else make_grid(cell_m=cell_m, bounds=area.bounds, pad_cells=0)
+        )
+    mask = np.ones(grid.shape, dtype=bool) if area is None else area.cell_mask(grid)
+    counts = np.where(mask, grid.counts(xy), 0)
+    gdf = grid.to_gdf({"count": counts}, keep=mask if keep_empty else (counts > 0) & mask)
     gdf.attrs["grid"] = grid
+    gdf.attrs["outside"] = len(xy) - int(counts.sum())
+    if area is not None:
+        gdf.attrs.update(area.describe())
     return gdf
 
 
@@ -216,7 +241,7 @@ def _check_resolution(resolution: int) -> int:
 
 
 def h3_cells(incidents: gpd.GeoDataFrame, *, resolution: int = 9) -> NDArray[np.str_]:
-    """The H3 cell (string id) of each incident at ``resolution`` (9 is about 174 m edge to edge)."""
+    """The H3 cell (string id) of each incident at ``resolution`` (9: 0.105 km^2, 348 m edge to edge)."""
     check_points(incidents)
     res = _check_resolution(resolution)
     pts = to_wgs84(incidents).geometry
@@ -246,6 +271,13 @@ def h3_study_cells(cells: NDArray[Any], *, rings: int = 1) -> list[str]:
     for c in occupied:
         out.update(h3.grid_disk(c, rings))
     return sorted(out)
+
+
+def h3_area_cells(area_metric: BaseGeometry, *, resolution: int) -> list[str]:
+    """H3 cells (sorted ids) whose centre lies in a polygonal area given in EPSG:32611 metres."""
+    res = _check_resolution(resolution)
+    lonlat = shapely.transform(area_metric, lambda c: np.column_stack(metric_to_lonlat(c[:, 0], c[:, 1])))
+    return sorted(h3.geo_to_cells(lonlat, res))
 
 
 def h3_neighbours(cells: list[str]) -> sparse.csr_matrix:
@@ -280,7 +312,7 @@ def hex_counts(incidents: gpd.GeoDataFrame, *, resolution: int = 9, keep_empty: 
     incidents
         Point GeoDataFrame (EPSG:4326 or EPSG:32611).
     resolution
-        H3 resolution (5..12; 9 has cells of about 0.1 km^2).
+        H3 resolution (5..12; 9 has cells of 0.105 km^2 on average, 348 m edge to edge, h3 4.x).
     keep_empty
         Also return the empty ring of cells around the occupied ones.
 
@@ -299,6 +331,7 @@ def hex_counts(incidents: gpd.GeoDataFrame, *, resolution: int = 9, keep_empty: 
 __all__ = [
     "METRIC",
     "SquareGrid",
+    "h3_area_cells",
     "h3_cells",
     "h3_neighbours",
     "h3_polygons",

@@ -1,14 +1,23 @@
-"""Kernel density of incidents: binned to a metric grid and smoothed with a Gaussian.
+"""Kernel density of incidents: linearly binned to a metric grid and smoothed with a Gaussian.
 
-Points are binned on a square grid in EPSG:32611 and the counts are smoothed with
-``scipy.ndimage.gaussian_filter`` (sigma = bandwidth / cell size, per axis), which is the
-binned approximation of a Gaussian kernel density with a diagonal bandwidth. The bandwidth
-is stated with every result. Default rule, per axis in metres (DESIGN.md section 5):
+Points are **linearly binned** on a square grid in EPSG:32611 (each point's weight is shared
+between the four nearest cell centres, bilinearly; Wand & Jones 1995, section D.2) and the
+binned weights are smoothed with ``scipy.ndimage.gaussian_filter``: a close approximation of
+the exact kernel sum (well within 5 % of the peak when the cell is at most half the
+bandwidth), where snapping points to cell centres is not.
 
-    h = 1.06 * min(sd, IQR / 1.34) * n ** (-1/5)
+Bandwidth (one isotropic Gaussian standard deviation, metres), named in every result:
 
-Density is returned in **events per square kilometre** (the expected count per km^2),
-i.e. ``n * f(x, y) * 1e6`` where ``f`` is the estimated probability density per m^2.
+- ``normal_reference_2d`` (default): the normal reference rule for two dimensions on the
+  pooled standard distance, ``h = SD * n ** (-1/6)`` with ``SD = sqrt((var_x + var_y) / 2)``
+  (Silverman 1986, eq. 4.14 with d = 2). One bandwidth for both axes, so the kernel does
+  not stretch with the shape of the data's area.
+- ``likelihood_cv``: the bandwidth maximising the leave-one-out log likelihood over a
+  log-spaced search (Silverman 1986, section 3.4.4).
+
+Density is returned in **incidents per square kilometre per year**: ``n f(x, y) 1e6 / years``
+where ``f`` is the estimated probability density per m^2 and ``years`` the period the
+incidents cover (given, or from the first to the last ``occurred_at``).
 """
 
 from __future__ import annotations
@@ -25,48 +34,85 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from geo.analysis.grid import SquareGrid, make_grid
+from geo.analysis.study import StudyArea
+from geo.analysis.study import study_area as _study_area
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC, WGS84
-from geo.core.validate import check_points, metric_xy, positive
+from geo.core.validate import check_points, local_dates, metric_xy, positive
 
 TRUNCATE_SD = 4.0  # kernel support, in bandwidths, on each side
 
 
-def rule_of_thumb_bandwidth(xy: NDArray[np.float64]) -> tuple[float, float]:
-    """Per-axis bandwidth ``1.06 * min(sd, IQR/1.34) * n^(-1/5)`` in metres.
+BANDWIDTH_RULES = ("normal_reference_2d", "likelihood_cv")
+CV_GRID = 25  # candidate bandwidths searched by likelihood cross-validation
+CV_MAX_POINTS = 3000  # likelihood CV on a seeded subsample above this size
 
-    Parameters
-    ----------
-    xy
-        ``(n, 2)`` coordinates in EPSG:32611 metres.
 
-    Returns
-    -------
-    (hx, hy)
-        Metres. An axis whose IQR is zero falls back to its standard deviation.
-
-    Raises
-    ------
-    AnalysisError
-        Fewer than 2 points, or all points in one place.
-    """
-    xy = np.asarray(xy, dtype=float)
-    n = len(xy)
-    if n < 2:
-        msg = f"a bandwidth needs at least 2 points, got {n}; give bandwidth_m explicitly"
+def _check_xy(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    arr = np.asarray(xy, dtype=float)
+    if arr.ndim != 2 or arr.shape[1] != 2 or len(arr) < 2:
+        msg = f"a bandwidth needs at least 2 points as an (n, 2) array of metres, got shape {arr.shape}"
         raise AnalysisError(msg)
-    out = []
-    for axis in (0, 1):
-        v = xy[:, axis]
-        sd = float(np.std(v, ddof=1))
-        q75, q25 = np.percentile(v, [75, 25])
-        iqr = float(q75 - q25) / 1.34
-        spread = min(sd, iqr) if iqr > 0 else sd
-        if spread <= 0:
-            msg = "all points share one coordinate; the bandwidth rule gives 0 m, give bandwidth_m explicitly"
-            raise AnalysisError(msg)
-        out.append(1.06 * spread * n ** (-0.2))
-    return out[0], out[1]
+    return arr
+
+
+def standard_distance(xy: NDArray[np.float64]) -> float:
+    """Pooled standard distance ``sqrt((var_x + var_y) / 2)`` in metres (sample variances)."""
+    arr = _check_xy(xy)
+    return float(np.sqrt((np.var(arr[:, 0], ddof=1) + np.var(arr[:, 1], ddof=1)) / 2.0))
+
+
+def normal_reference_bandwidth(xy: NDArray[np.float64]) -> float:
+    """2-D normal reference bandwidth ``SD * n^(-1/6)`` in metres (EPSG:32611 input)."""
+    arr = _check_xy(xy)
+    sd = standard_distance(arr)
+    if sd <= 0:
+        msg = "all points are in one place; the bandwidth rule gives 0 m, give bandwidth_m explicitly"
+        raise AnalysisError(msg)
+    return float(sd * len(arr) ** (-1.0 / 6.0))
+
+
+def likelihood_cv_bandwidth(xy: NDArray[np.float64], *, seed: int = 0) -> float:
+    """Bandwidth (metres) maximising the leave-one-out log likelihood of an isotropic Gaussian KDE."""
+    from scipy.spatial.distance import pdist, squareform
+
+    arr = _check_xy(xy)
+    if len(arr) > CV_MAX_POINTS:
+        arr = arr[np.random.default_rng(seed).choice(len(arr), CV_MAX_POINTS, replace=False)]
+    ref = normal_reference_bandwidth(arr)
+    d2 = squareform(pdist(arr, "sqeuclidean"))
+    np.fill_diagonal(d2, np.inf)
+    best, best_ll = ref, -np.inf
+    for h in ref * np.logspace(-1.3, 0.5, CV_GRID):
+        dens = np.exp(-d2 / (2 * h * h)).sum(axis=1) / ((len(arr) - 1) * 2 * np.pi * h * h)
+        ll = float(np.log(np.maximum(dens, 1e-300)).sum())
+        if ll > best_ll:
+            best, best_ll = float(h), ll
+    return best
+
+
+def rule_of_thumb_bandwidth(xy: NDArray[np.float64]) -> tuple[float, float]:
+    """The default bandwidth as ``(h, h)`` metres (kept for callers of the former per-axis rule)."""
+    h = normal_reference_bandwidth(xy)
+    return h, h
+
+
+def _linear_bin(grid: SquareGrid, xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Bilinear shares of each point on the four nearest cell centres, ``(ny, nx)``."""
+    fx = (xy[:, 0] - grid.x0) / grid.cell_m - 0.5
+    fy = (xy[:, 1] - grid.y0) / grid.cell_m - 0.5
+    c0 = np.floor(fx).astype(np.int64)
+    r0 = np.floor(fy).astype(np.int64)
+    tx, ty = fx - c0, fy - r0
+    out = np.zeros(grid.n_cells)
+    for dr, dc, w in ((0, 0, (1 - tx) * (1 - ty)), (0, 1, tx * (1 - ty)), (1, 0, (1 - tx) * ty), (1, 1, tx * ty)):
+        r, c = r0 + dr, c0 + dc
+        ok = (r >= 0) & (r < grid.ny) & (c >= 0) & (c < grid.nx)
+        out += np.bincount(r[ok] * grid.nx + c[ok], weights=w[ok], minlength=grid.n_cells)
+    return out.reshape(grid.shape)
+
+
+UNITS = "incidents per km² per year"
 
 
 @dataclass(frozen=True)
@@ -76,15 +122,20 @@ class KDEResult:
     Attributes
     ----------
     density
-        ``(ny, nx)`` events per km^2; row 0 is the southern row.
+        ``(ny, nx)`` incidents per km^2 per year; row 0 is the southern row; 0 outside the
+        study area.
     grid
         The :class:`geo.analysis.grid.SquareGrid` (EPSG:32611).
     bandwidth_m
-        ``(hx, hy)`` in metres.
+        ``(h, h)`` in metres (one isotropic Gaussian standard deviation).
     n
         Number of events.
     rule
-        ``"rule of thumb"`` or ``"given"``.
+        ``"normal_reference_2d"``, ``"likelihood_cv"`` or ``"given"``.
+    years
+        Length of the period, years (the density is per year).
+    xy
+        The events (EPSG:32611 metres), for the share of incidents inside each contour.
     """
 
     density: NDArray[np.float64]
@@ -93,22 +144,46 @@ class KDEResult:
     n: int
     rule: str
     crs: str = field(default=METRIC)
+    years: float = 1.0
+    xy: NDArray[np.float64] | None = None
+    study_area: dict[str, Any] = field(default_factory=dict)
 
     def to_gdf(self, *, min_density: float = 0.0) -> gpd.GeoDataFrame:
-        """Grid cells (EPSG:4326) with ``density`` (events per km^2) above ``min_density``."""
+        """Grid cells (EPSG:4326) with ``density`` (incidents per km^2 per year) above ``min_density``."""
         keep = self.density > min_density
         return self.grid.to_gdf({"density": self.density}, keep=keep)
 
     def describe(self) -> dict[str, Any]:
-        """Plain values for captions and JSON (metres, events per km^2)."""
+        """Plain values for captions and JSON (metres, incidents per km^2 per year)."""
         return {
             "bandwidth_x_m": round(self.bandwidth_m[0], 1),
             "bandwidth_y_m": round(self.bandwidth_m[1], 1),
             "bandwidth_rule": self.rule,
             "cell_m": self.grid.cell_m,
             "n_events": self.n,
-            "max_density_per_km2": float(self.density.max()) if self.density.size else 0.0,
+            "years": round(self.years, 3),
+            "units": UNITS,
+            "max_density_per_km2_per_year": float(self.density.max()) if self.density.size else 0.0,
+            **self.study_area,
         }
+
+
+def _bandwidth(
+    xy: NDArray[np.float64], bandwidth_m: float | tuple[float, float] | None, rule: str
+) -> tuple[tuple[float, float], str]:
+    if bandwidth_m is None:
+        if rule not in BANDWIDTH_RULES:
+            msg = f"bandwidth rule must be one of {list(BANDWIDTH_RULES)}, got {rule!r}"
+            raise AnalysisError(msg)
+        h = normal_reference_bandwidth(xy) if rule == "normal_reference_2d" else likelihood_cv_bandwidth(xy)
+        return (h, h), rule
+    pair: tuple[Any, ...] = (
+        (bandwidth_m, bandwidth_m) if isinstance(bandwidth_m, int | float | np.number) else tuple(bandwidth_m)
+    )
+    if len(pair) != 2:
+        msg = f"bandwidth_m must be one number or (hx, hy) in metres, got {bandwidth_m!r}"
+        raise AnalysisError(msg)
+    return (positive(pair[0], "bandwidth_m", "metres"), positive(pair[1], "bandwidth_m", "metres")), "given"
 
 
 def kde_from_xy(
@@ -117,27 +192,34 @@ def kde_from_xy(
     cell_m: float = 50.0,
     bandwidth_m: float | tuple[float, float] | None = None,
     grid: SquareGrid | None = None,
+    rule: str = "normal_reference_2d",
+    years: float = 1.0,
+    study_area: StudyArea | None = None,
 ) -> KDEResult:
-    """Binned Gaussian KDE of metric points.
+    """Linearly binned Gaussian KDE of metric points.
 
     Parameters
     ----------
     xy
         ``(n, 2)`` coordinates in EPSG:32611 metres.
     cell_m
-        Grid cell side, metres (ignored when ``grid`` is given).
+        Grid cell side, metres (ignored when ``grid`` is given); reduced to half the bandwidth
+        when larger, so the binned surface stays within a few percent of the exact kernel sum.
     bandwidth_m
-        Gaussian standard deviation in metres: one number for both axes, ``(hx, hy)``, or
-        None for the rule of thumb.
+        Gaussian standard deviation in metres: one number, ``(hx, hy)``, or None for ``rule``.
     grid
-        The output grid; by default the points' bounding box plus the kernel's reach
-        (4 bandwidths) on each side.
+        The output grid; by default the points' bounding box plus 4 bandwidths on each side.
+    rule
+        ``"normal_reference_2d"`` or ``"likelihood_cv"`` when ``bandwidth_m`` is None.
+    years
+        Length of the period in years; the density is per year.
+    study_area
+        Cells whose centre lies outside it get density 0 (absent from outputs).
 
     Returns
     -------
     KDEResult
-        Density in events per km^2. Points outside a given grid still count in ``n`` (the
-        density is of all events), but their mass falls outside the surface.
+        Density in incidents per km^2 per year.
     """
     xy = np.asarray(xy, dtype=float)
     if xy.ndim != 2 or xy.shape[1] != 2:
@@ -147,27 +229,32 @@ def kde_from_xy(
     if n == 0:
         msg = "cannot estimate a density from zero incidents; widen the filters"
         raise AnalysisError(msg)
-    if bandwidth_m is None:
-        h = rule_of_thumb_bandwidth(xy)
-        rule = "rule of thumb"
-    else:
-        pair: tuple[Any, ...] = (
-            (bandwidth_m, bandwidth_m) if isinstance(bandwidth_m, int | float | np.number) else tuple(bandwidth_m)
-        )
-        if len(pair) != 2:
-            msg = f"bandwidth_m must be one number or (hx, hy) in metres, got {bandwidth_m!r}"
-            raise AnalysisError(msg)
-        h = (positive(pair[0], "bandwidth_m", "metres"), positive(pair[1], "bandwidth_m", "metres"))
-        rule = "given"
+    yrs = positive(years, "years", "years")
+    h, rule_used = _bandwidth(xy, bandwidth_m, rule)
     if grid is None:
-        cell = positive(cell_m, "cell_m", "metres")
-        pad = int(np.ceil(TRUNCATE_SD * max(h) / cell))
+        cell = min(positive(cell_m, "cell_m", "metres"), min(h) / 2.0)
+        pad = int(np.ceil(TRUNCATE_SD * max(h) / cell)) + 1
         grid = make_grid(xy, cell_m=cell, pad_cells=pad)
-    counts = grid.counts(xy).astype(float)
+    binned = _linear_bin(grid, xy)
     sigma = (h[1] / grid.cell_m, h[0] / grid.cell_m)  # (rows = y, cols = x)
-    smooth = ndimage.gaussian_filter(counts, sigma=sigma, mode="constant", cval=0.0, truncate=TRUNCATE_SD)
-    density = smooth / grid.area_m2 * 1e6  # events per km^2
-    return KDEResult(density=density, grid=grid, bandwidth_m=(float(h[0]), float(h[1])), n=n, rule=rule)
+    smooth = ndimage.gaussian_filter(binned, sigma=sigma, mode="constant", cval=0.0, truncate=TRUNCATE_SD)
+    density = smooth / grid.area_m2 * 1e6 / yrs
+    described: dict[str, Any] = {}
+    if study_area is not None:
+        density = np.where(study_area.cell_mask(grid), density, 0.0)
+        described = study_area.describe()
+    return KDEResult(
+        density=density, grid=grid, bandwidth_m=(float(h[0]), float(h[1])), n=n, rule=rule_used, years=yrs, xy=xy,
+        study_area=described,
+    )  # fmt: skip
+
+
+def _years(incidents: gpd.GeoDataFrame) -> float:
+    if "occurred_at" not in incidents.columns or len(incidents) == 0:
+        return 1.0
+    days = local_dates(incidents)
+    span = (days.max() - days.min()).days + 1
+    return max(float(span) / 365.25, 1.0 / 365.25)
 
 
 def kde(
@@ -176,10 +263,28 @@ def kde(
     cell_m: float = 50.0,
     bandwidth_m: float | tuple[float, float] | None = None,
     grid: SquareGrid | None = None,
+    rule: str = "normal_reference_2d",
+    years: float | None = None,
+    study_area: object = None,
+    coverage: object = None,
 ) -> KDEResult:
-    """Kernel density of incidents (see :func:`kde_from_xy`); points in EPSG:4326 or EPSG:32611."""
+    """Kernel density of incidents (see :func:`kde_from_xy`); points in EPSG:4326 or EPSG:32611.
+
+    ``years`` defaults to the span from the first to the last ``occurred_at`` (at least one
+    day). ``study_area``/``coverage`` (give one) limits the surface and the incidents to the
+    area the data cover; without one, no cell is masked.
+    """
     check_points(incidents)
-    return kde_from_xy(metric_xy(incidents), cell_m=cell_m, bandwidth_m=bandwidth_m, grid=grid)
+    xy = metric_xy(incidents)
+    if study_area is not None and coverage is not None:
+        msg = "give study_area= or coverage=, not both (they are the same thing)"
+        raise AnalysisError(msg)
+    given = study_area if study_area is not None else coverage
+    area = _study_area(given, xy=xy, buffer_m=cell_m) if given is not None else None
+    if area is not None:
+        xy = xy[area.contains_xy(xy)]
+    span = _years(incidents) if years is None else years
+    return kde_from_xy(xy, cell_m=cell_m, bandwidth_m=bandwidth_m, grid=grid, rule=rule, years=span, study_area=area)
 
 
 def mass_levels(density: NDArray[np.float64], fractions: Sequence[float]) -> list[float]:
@@ -220,14 +325,15 @@ def kde_contours(
         Share of the density mass inside each contour (0.5 = the core holding half of it);
         used when ``levels`` is None.
     levels
-        Explicit density levels in events per km^2.
+        Explicit density levels in incidents per km^2 per year.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One (multi)polygon per level, from the lowest (largest area) to the highest:
-        ``level`` (events per km^2), ``mass`` (fraction or NaN), ``area_km2`` and geometry
-        in EPSG:4326. Polygons are nested: each holds the density at or above its level.
+        ``level`` (incidents per km^2 per year), ``mass`` (share of the density, or NaN),
+        ``share_incidents`` (share of the incidents inside; label contours with this),
+        ``area_km2`` and geometry in EPSG:4326. Polygons are nested: each holds the density at or above its level.
     """
     if levels is None:
         levs = mass_levels(result.density, fractions)
@@ -250,6 +356,19 @@ def kde_contours(
         rows.append({"level": level, "mass": mass, "geometry": geom})
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC)
     gdf["area_km2"] = gdf.geometry.area / 1e6
+    gdf["share_incidents"] = _shares(gdf.geometry.to_numpy(), result.xy)
     gdf = gdf[~gdf.geometry.is_empty].to_crs(WGS84).reset_index(drop=True)
     gdf.attrs.update(result.describe())
-    return gdf[["level", "mass", "area_km2", "geometry"]]
+    return gdf[["level", "mass", "share_incidents", "area_km2", "geometry"]]
+
+
+def _shares(geoms: NDArray[Any], xy: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    """Share of the incidents inside each contour polygon (NaN when the points are unknown)."""
+    if xy is None or len(xy) == 0:
+        return np.full(len(geoms), np.nan)
+    pts = shapely.points(xy)
+    out = []
+    for g in geoms:
+        shapely.prepare(g)
+        out.append(float(shapely.covers(g, pts).mean()) if not g.is_empty else 0.0)
+    return np.array(out)

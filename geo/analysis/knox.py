@@ -3,9 +3,23 @@
 Every pair of incidents is placed in one distance band (EPSG:32611 metres) and one time
 band (days between them). Bands are disjoint and closed on their upper edge:
 ``0-100`` holds ``0 <= d <= 100``, ``100-200`` holds ``100 < d <= 200``, and a last
-band (``>400``, ``>30``) holds the rest. The expected count of each cell comes from Monte
-Carlo permutations of the incidents' times over their locations (seeded); the p-value is
-``(1 + #{perm >= observed}) / (permutations + 1)`` and the Knox ratio is observed / expected.
+band (``>400``, ``>30``) holds the rest. With ``same_location_m > 0`` the first distance band
+is split: ``same`` holds pairs at most ``same_location_m`` apart (one address, one block
+centroid), so that geocoding to the same point does not pass for a near repeat.
+
+Null hypothesis: times are exchangeable over locations **within strata** (by default the
+incident's area, when the table has one, and the calendar month), so an uneven spread of
+records over months and areas (an export's first rows, say) is not read as space-time
+clustering. Expected counts are **exact** under that null: a pair inside one stratum takes a
+random pair of that stratum's times; a pair across two strata one random time from each.
+Without strata this is Knox's row total x column total / pairs. p-values come from seeded
+Monte Carlo permutations within strata, ``(1 + #{perm >= observed}) / (permutations + 1)``,
+one per cell: with many cells some reach 0.05 by chance (``attrs["multiple_testing"]``).
+The Knox ratio is observed / expected.
+
+Duplicates: :func:`near_repeat` counts once the records that share a case number, or lie at
+the same place (within ``same_location_m``) within ``dedupe_minutes`` of each other (one
+event recorded as several crimes, or several victims of one event).
 
 Cost: pairs closer than the last finite distance are found once with a k-d tree; the
 column totals over all pairs do not change when times are permuted (they are the same set
@@ -15,6 +29,7 @@ of time differences), so the far band is obtained by subtraction, never from all
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,9 +38,117 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from geo.core.errors import AnalysisError
-from geo.core.validate import EDGE_TOL_M, band_label, check_bands, check_points, day_numbers, metric_xy
+from geo.core.validate import EDGE_TOL_M, band_label, check_bands, check_points, day_numbers, local_dates, metric_xy
 
 MAX_PERMUTATIONS = 99_999
+SAME_LABEL = "same"
+CASE_COLUMNS = ("case_number", "dr_no", "case_id")
+
+
+def dedupe_events(
+    xy: NDArray[np.float64],
+    t_days: NDArray[np.float64],
+    *,
+    case_ids: NDArray[Any] | None = None,
+    same_location_m: float = 1.0,
+    minutes: float = 60.0,
+) -> NDArray[np.bool_]:
+    """Mask of the records to keep: one per case number, and one per place-and-hour cluster.
+
+    Two records are the same event when they share a case id, or lie within
+    ``same_location_m`` metres and ``minutes`` of each other; of each group the earliest
+    record (then the first in table order) is kept.
+    """
+    n = len(t_days)
+    parent = np.arange(n)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = int(parent[a])
+        return a
+
+    links: list[tuple[int, int]] = []
+    if case_ids is not None:
+        ids = pd.Series(np.asarray(case_ids, dtype=object)).astype("string")
+        for _, idx in ids[ids.notna() & (ids != "")].groupby(ids).indices.items():
+            links.extend((int(idx[0]), int(k)) for k in idx[1:])
+    if minutes > 0 and n > 1:
+        pairs = cKDTree(xy).query_pairs(r=max(same_location_m, 0.0) + EDGE_TOL_M, output_type="ndarray")
+        if len(pairs):
+            close = np.abs(t_days[pairs[:, 0]] - t_days[pairs[:, 1]]) <= minutes / 1440.0 + 1e-9
+            links.extend((int(a), int(b)) for a, b in pairs[close])
+    for a, b in links:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([find(i) for i in range(n)])
+    order = np.lexsort((np.arange(n), t_days, roots))
+    keep = np.zeros(n, dtype=bool)
+    first = np.unique(roots[order], return_index=True)[1]
+    keep[order[first]] = True
+    return keep
+
+
+def _stratum_codes(strata: NDArray[Any] | None, n: int) -> NDArray[np.int64]:
+    if strata is None:
+        return np.zeros(n, dtype=np.int64)
+    arr = np.asarray(strata, dtype=object)
+    if len(arr) != n:
+        msg = f"strata must have one label per incident ({n}), got {len(arr)}"
+        raise AnalysisError(msg)
+    return np.asarray(pd.factorize(pd.Series(arr).astype("string").fillna("<NA>"))[0].astype(np.int64), dtype=np.int64)
+
+
+def _band_dist(
+    a: NDArray[np.float64], b: NDArray[np.float64] | None, edges: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Share of time pairs in each band: within ``a`` (b None) or one from ``a`` and one from ``b``."""
+    if b is None:
+        m = len(a)
+        totals = _time_totals(a, edges).astype(float)
+        return totals / (m * (m - 1) / 2)
+    bs = np.sort(b)
+    cum = [
+        float((np.searchsorted(bs, a + e + 1e-9, side="right") - np.searchsorted(bs, a - e - 1e-9, side="left")).sum())
+        for e in edges
+    ]
+    within = np.diff(np.concatenate([[0.0], cum, [float(len(a) * len(b))]]))
+    return within / (len(a) * len(b))
+
+
+def _exact_expected(
+    t: NDArray[np.float64], codes: NDArray[np.int64], i: NDArray[Any], j: NDArray[Any], s_band: NDArray[np.int64],
+    ns: int, t_edges: NDArray[np.float64], col_totals: NDArray[np.int64],
+) -> NDArray[np.float64]:  # fmt: skip
+    nt = len(t_edges) + 1
+    near = np.zeros((ns - 1, nt))
+    groups = [t[codes == k] for k in range(int(codes.max(initial=0)) + 1)]
+    lo, hi = np.minimum(codes[i], codes[j]), np.maximum(codes[i], codes[j])
+    key = (lo * (codes.max(initial=0) + 1) + hi) * (ns - 1) + s_band
+    uniq, count = np.unique(key, return_counts=True)
+    cache: dict[tuple[int, int], NDArray[np.float64]] = {}
+    k_strata = int(codes.max(initial=0)) + 1
+    for u, c in zip(uniq, count, strict=True):
+        band = int(u % (ns - 1))
+        pair = int(u // (ns - 1))
+        a, b = pair // k_strata, pair % k_strata
+        if (a, b) not in cache:
+            cache[(a, b)] = _band_dist(groups[a], None if a == b else groups[b], t_edges)
+        near[band] += c * cache[(a, b)]
+    return np.vstack([near, col_totals - near.sum(axis=0)])
+
+
+def _permuter(codes: NDArray[np.int64], rng: np.random.Generator) -> Any:
+    base = np.argsort(codes, kind="stable")
+
+    def perm() -> NDArray[np.int64]:
+        order = np.argsort(codes + rng.random(codes.size))
+        out = np.empty(codes.size, dtype=np.int64)
+        out[base] = order
+        return out
+
+    return perm
 
 
 def _labels(edges: Sequence[float]) -> list[str]:
@@ -61,6 +184,8 @@ def knox_test(
     time_bands_days: Sequence[float] = (7, 14, 30),
     permutations: int = 999,
     seed: int = 0,
+    same_location_m: float = 0.0,
+    strata: NDArray[Any] | None = None,
 ) -> pd.DataFrame:
     """Knox near-repeat test on metric points and times.
 
@@ -78,6 +203,10 @@ def knox_test(
         Monte Carlo permutations of the times (1..99,999).
     seed
         Seed of the permutation generator (results are reproducible).
+    same_location_m
+        When positive, a separate first band ``same`` for pairs at most this far apart (metres).
+    strata
+        One label per incident; times are permuted only within a label (default: one stratum).
 
     Returns
     -------
@@ -100,6 +229,13 @@ def knox_test(
         msg = f"the Knox test needs at least 3 incidents, got {n}"
         raise AnalysisError(msg)
     s_edges = np.asarray(check_bands(space_bands_m, "space_bands_m", "metres"))
+    same = float(same_location_m)
+    if same < 0 or (same > 0 and same >= s_edges[0]):
+        msg = f"same_location_m must be 0 (off) or below the first band edge {s_edges[0]:g} m, got {same_location_m}"
+        raise AnalysisError(msg)
+    if same > 0:
+        s_edges = np.concatenate([[same], s_edges])
+    codes = _stratum_codes(strata, n)
     t_edges = np.asarray(check_bands(time_bands_days, "time_bands_days", "days"))
     if not isinstance(permutations, int | np.integer) or not 1 <= permutations <= MAX_PERMUTATIONS:
         msg = f"permutations must be an integer 1..{MAX_PERMUTATIONS}, got {permutations!r}"
@@ -121,16 +257,16 @@ def knox_test(
 
     observed = table(t)
     rng = np.random.default_rng(seed)
-    total_perm = np.zeros_like(observed, dtype=float)
+    draw = _permuter(codes, rng)
     at_least = np.zeros_like(observed, dtype=np.int64)
     for _ in range(int(permutations)):
-        sim = table(t[rng.permutation(n)])
-        total_perm += sim
-        at_least += sim >= observed
-    expected = total_perm / permutations
+        at_least += table(t[draw()]) >= observed
+    expected = _exact_expected(t, codes, i, j, s_band, ns, t_edges, col_totals)
     p = (1 + at_least) / (permutations + 1)
 
     s_labels, t_labels = _labels(list(s_edges)), _labels(list(t_edges))
+    if same > 0:
+        s_labels[0] = SAME_LABEL
     s_lo = np.concatenate([[0.0], s_edges])
     s_hi = np.concatenate([s_edges, [np.inf]])
     t_lo = np.concatenate([[0.0], t_edges])
@@ -155,8 +291,28 @@ def knox_test(
                 }
             )
     out = pd.DataFrame(rows)
-    out.attrs.update(n=n, pairs=n * (n - 1) // 2, permutations=int(permutations), seed=seed)
+    cells = ns * nt
+    out.attrs.update(
+        n=n, pairs=n * (n - 1) // 2, permutations=int(permutations), seed=seed, strata=int(codes.max(initial=0)) + 1,
+        same_location_m=same,
+        multiple_testing={"key": "knox.multiple_testing", "cells": cells, "expected": round(0.05 * cells, 1)},
+    )  # fmt: skip
     return out
+
+
+def default_strata(incidents: gpd.GeoDataFrame, by: str = "area_month") -> NDArray[Any] | None:
+    """Stratum labels: ``area_month`` (the ``area`` column when present, and the local month),
+    ``month`` or ``none``."""
+    if by == "none":
+        return None
+    if by not in ("area_month", "month"):
+        msg = f"strata must be 'area_month', 'month' or 'none', got {by!r}"
+        raise AnalysisError(msg)
+    month = local_dates(incidents).dt.strftime("%Y-%m").to_numpy(dtype=object)
+    if by == "area_month" and "area" in incidents.columns:
+        area = incidents["area"].astype("string").fillna("").to_numpy(dtype=object)
+        return np.array([f"{a}|{m}" for a, m in zip(area, month, strict=True)], dtype=object)
+    return np.asarray(month, dtype=object)
 
 
 def near_repeat(
@@ -166,17 +322,36 @@ def near_repeat(
     time_bands_days: Sequence[float] = (7, 14, 30),
     permutations: int = 999,
     seed: int = 0,
+    same_location_m: float = 1.0,
+    dedupe_minutes: float = 60.0,
+    strata: str = "area_month",
 ) -> pd.DataFrame:
-    """:func:`knox_test` on an incident table (times from ``occurred_at``, local days)."""
+    """:func:`knox_test` on an incident table (times from ``occurred_at``, local days).
+
+    Duplicate records are counted once (:func:`dedupe_events`; ``attrs["deduplicated"]``
+    says how many were dropped) and times are permuted within :func:`default_strata`.
+    """
     check_points(incidents, need_time=True)
-    return knox_test(
-        metric_xy(incidents),
-        day_numbers(incidents),
+    xy = metric_xy(incidents)
+    t = day_numbers(incidents)
+    case_col = next((c for c in CASE_COLUMNS if c in incidents.columns), None)
+    keep = dedupe_events(
+        xy, t, case_ids=None if case_col is None else incidents[case_col].to_numpy(),
+        same_location_m=same_location_m, minutes=dedupe_minutes,
+    )  # fmt: skip
+    labels = default_strata(incidents, strata)
+    out = knox_test(
+        xy[keep],
+        t[keep],
         space_bands_m=space_bands_m,
         time_bands_days=time_bands_days,
         permutations=permutations,
         seed=seed,
+        same_location_m=same_location_m,
+        strata=None if labels is None else labels[keep],
     )
+    out.attrs.update(deduplicated=int((~keep).sum()), dedupe_minutes=dedupe_minutes, strata_rule=strata)
+    return out
 
 
 def knox_matrix(table: pd.DataFrame, value: str = "ratio") -> pd.DataFrame:

@@ -4,8 +4,16 @@ Point-in-polygon is a topological test, so it runs in the incidents' CRS (EPSG:4
 the zones reprojected to it: no million-point reprojection and no measuring involved. One
 spatial index is built on the zone polygons and queried with every point at once.
 
-A point on a shared border belongs to the first zone (in the layer's row order) that covers
-it; a point outside every polygon gets a missing zone.
+Rules, in order (none depends on the layer's row order):
+
+1. **A record's own area code wins.** Where the incidents carry their source's area code
+   (LAPD's ``AREA``, stored as ``area``) and the zone layer has the matching field (``PREC``
+   on the LAPD division layers), the record goes to the zone with its code.
+2. Otherwise geometry: a point inside one polygon's interior goes to it.
+3. **Border ties** (a point on a shared border, or inside overlapping polygons): the zone
+   whose key sorts first (text order of the key field) wins.
+
+A point outside every polygon (and without a matching code) gets a missing zone.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ KEY_CANDIDATES = (
     "slug",
     "place_id",
 )
+OWN_CODE_COLUMN = "area"
+ZONE_CODE_CANDIDATES = ("PREC", "prec")
 POPULATION_CANDIDATES = ("population", "POPULATION", "pop", "POP", "total_pop", "TOTAL_POP")
 
 
@@ -78,28 +88,70 @@ def _check_zones(zones: object, key: str | None) -> tuple[gpd.GeoDataFrame, str]
     return layer, key
 
 
-def zone_index(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> np.ndarray:
-    """Position (row number in ``zones``) of the zone covering each incident, -1 outside."""
+def _own_codes(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, own_code: str | None) -> np.ndarray:
+    """Zone position given by each record's own area code (-1 where there is none)."""
+    out = np.full(len(incidents), -1, dtype=np.int64)
+    if own_code is None or own_code not in incidents.columns:
+        return out
+    field = next((c for c in ZONE_CODE_CANDIDATES if c in zones.columns), None)
+    if field is None:
+        return out
+    norm = zones[field].astype("string").str.strip().str.lstrip("0")
+    lookup = {str(code): pos for pos, code in enumerate(norm) if not pd.isna(code)}
+    codes = incidents[own_code].astype("string").str.strip().str.lstrip("0")
+    for n, code in enumerate(codes):
+        if not pd.isna(code) and str(code) in lookup:
+            out[n] = lookup[str(code)]
+    return out
+
+
+def zone_index(
+    incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, key: str | None = None, own_code: str | None = None
+) -> np.ndarray:
+    """Position (row number in ``zones``) of the zone of each incident, -1 outside.
+
+    Parameters
+    ----------
+    incidents, zones
+        Points and polygons, each with a CRS (zones are reprojected to the incidents').
+    key
+        Field whose text order breaks border ties (default: :func:`default_zone_key`).
+    own_code
+        Column of the incidents holding their own area code (e.g. ``"area"``); matched to the
+        zones' ``PREC`` field and preferred over geometry. None: geometry only.
+    """
     check_points(incidents)
     zones = _check_layer(zones)
+    key = key or default_zone_key(zones)
     poly = zones.geometry
     if CRS.from_user_input(poly.crs) != CRS.from_user_input(incidents.crs):
         poly = poly.to_crs(incidents.crs)
     out = np.full(len(incidents), -1, dtype=np.int64)
     if len(incidents) == 0:
         return out
+    rank = np.empty(len(zones), dtype=np.int64)
+    rank[np.argsort(zones[key].astype("string").fillna("").to_numpy(dtype=str), kind="stable")] = np.arange(len(zones))
     tree = poly.sindex
-    pt_idx, zone_idx = tree.query(incidents.geometry.values, predicate="intersects")
+    pts = incidents.geometry.values
+    pt_idx, zone_idx = tree.query(pts, predicate="intersects")
     if pt_idx.size:
-        # first zone in row order wins on shared borders
-        order = np.lexsort((zone_idx, pt_idx))
+        interior = np.asarray(poly.values[zone_idx].contains(pts[pt_idx]), dtype=bool)
+        # interior first, then the key's text order: one answer whatever the file order
+        order = np.lexsort((rank[zone_idx], ~interior, pt_idx))
         pts_sorted = pt_idx[order]
         first = np.unique(pts_sorted, return_index=True)[1]
         out[pts_sorted[first]] = zone_idx[order][first]
-    return out
+    own = _own_codes(incidents, zones, own_code)
+    return np.where(own >= 0, own, out)
 
 
-def assign_zones(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, key: str | None = None) -> pd.Series:
+def assign_zones(
+    incidents: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    key: str | None = None,
+    own_code: str | None = OWN_CODE_COLUMN,
+) -> pd.Series:
     """The zone key of each incident (string; missing outside every polygon).
 
     Parameters
@@ -109,7 +161,10 @@ def assign_zones(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, key: s
     zones
         Polygon layer in any CRS it declares (reprojected to the incidents' CRS).
     key
-        Field naming each zone (default: :func:`default_zone_key`).
+        Field naming each zone (default: :func:`default_zone_key`); its text order breaks ties.
+    own_code
+        The incidents' own area-code column, preferred over geometry where it matches the
+        zones' ``PREC`` (None: geometry only).
 
     Returns
     -------
@@ -117,7 +172,7 @@ def assign_zones(incidents: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, key: s
         ``string`` dtype named ``zone``, indexed like ``incidents``.
     """
     zones, key = _check_zones(zones, key)
-    idx = zone_index(incidents, zones)
+    idx = zone_index(incidents, zones, key=key, own_code=own_code)
     keys = zones[key].astype("string").to_numpy()
     values = pd.array([keys[i] if i >= 0 else pd.NA for i in idx], dtype="string")
     return pd.Series(values, index=incidents.index, name="zone")
@@ -130,6 +185,7 @@ def zone_counts(
     key: str | None = None,
     population: str | None = None,
     per: float = 100_000,
+    own_code: str | None = OWN_CODE_COLUMN,
 ) -> gpd.GeoDataFrame:
     """Incidents per zone, with rates when a population column exists.
 
@@ -159,7 +215,7 @@ def zone_counts(
     if pop_col is not None and pop_col not in zones.columns:
         msg = f"zones have no population field {pop_col!r}"
         raise AnalysisError(msg)
-    idx = zone_index(incidents, zones)
+    idx = zone_index(incidents, zones, key=key, own_code=own_code)
     keys = zones[key].astype("string")
     counts = pd.Series(np.bincount(idx[idx >= 0], minlength=len(zones)), index=zones.index)
     frame = gpd.GeoDataFrame({"zone": keys, "count": counts}, geometry=zones.geometry, crs=zones.crs)

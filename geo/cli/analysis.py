@@ -25,6 +25,7 @@ from shapely.geometry import Point
 from geo.cli._args import add_filters, add_focus, filters_from_args, focus_point, parse_date, settings_for
 from geo.core.errors import AnalysisError
 from geo.core.filters import apply
+from geo.core.i18n import t
 from geo.core.projection import WGS84
 from geo.core.settings import Settings
 from geo.data.datasets import load_places, place_by_name
@@ -65,6 +66,16 @@ def _places(settings: Settings) -> gpd.GeoDataFrame:
 def _place_geoms(settings: Settings, names: list[str]) -> gpd.GeoDataFrame:
     places = _places(settings)
     return pd.concat([place_by_name(places, n) for n in names])
+
+
+def _coverage(args: argparse.Namespace) -> gpd.GeoDataFrame | None:
+    """The study area from ``--coverage PATH`` (any vector file the store reads), or None."""
+    path = getattr(args, "coverage", None)
+    if not path:
+        return None
+    from geo.core.store import read_vector
+
+    return read_vector(path)
 
 
 def _clean(value: Any) -> Any:
@@ -108,7 +119,7 @@ def _warnings_to_stderr() -> Iterator[list[str]]:
 def _add(
     subparsers: Any, name: str, help_text: str, fn: Callable[[argparse.Namespace], int]
 ) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(name, help=help_text, description=help_text)
+    p: argparse.ArgumentParser = subparsers.add_parser(name, help=help_text, description=help_text)
     p.set_defaults(handler=fn)
     return p
 
@@ -196,7 +207,8 @@ def _write_geojson(gdf: gpd.GeoDataFrame, out: str) -> None:
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
-    from geo.analysis.gistar import emerging_hotspots, hotspots_grid, hotspots_h3, summarise_classes
+    from geo.analysis.emerging import emerging_hotspots
+    from geo.analysis.gistar import hotspots_grid, hotspots_h3, summarise_classes
     from geo.analysis.grid import hex_counts, square_counts
     from geo.analysis.kde import kde, kde_contours
 
@@ -211,10 +223,20 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         msg = "no incidents match the filters; widen --from/--to/--category"
         raise AnalysisError(msg)
     summary: dict[str, Any] = {"method": args.method, "n_events": len(inc)}
+    gi_opts: dict[str, Any] = {
+        "min_events": a.min_events,
+        "min_events_per_cell": a.min_events_per_cell,
+        "coverage": _coverage(args),
+        "inference": args.inference or a.gi_inference,
+        "permutations": args.permutations if args.permutations is not None else a.gi_permutations,
+        "seed": a.seed,
+    }
     with _warnings_to_stderr() as seen:
         if args.method == "kde":
             cell = args.cell_m if args.cell_m is not None else a.kde_cell_m
-            result = kde(inc, cell_m=cell, bandwidth_m=args.bandwidth_m)
+            result = kde(
+                inc, cell_m=cell, bandwidth_m=args.bandwidth_m, rule=a.kde_bandwidth_rule, coverage=_coverage(args)
+            )
             gdf = kde_contours(result) if args.kde_output == "contours" else result.to_gdf(min_density=0.0)
             summary |= result.describe()
         elif args.method == "grid":
@@ -227,16 +249,20 @@ def _run_hotspots(args: argparse.Namespace) -> int:
                 summary["cell_m"] = cell
         elif args.method == "gistar":
             if args.hex is not None:
-                gdf = hotspots_h3(inc, resolution=args.hex, alpha=alpha, min_events=a.min_events)
+                gdf = hotspots_h3(inc, resolution=args.hex, alpha=alpha, **gi_opts)
                 summary["h3_resolution"] = args.hex
             else:
                 cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
-                gdf = hotspots_grid(inc, cell_m=cell, alpha=alpha, min_events=a.min_events)
+                gdf = hotspots_grid(inc, cell_m=cell, alpha=alpha, **gi_opts)
                 summary["cell_m"] = cell
+            keep = ("inference", "permutations", "n_cells", "events_per_cell", "tested", "cold_possible", "outside")
             summary |= {"alpha": alpha, "fdr": "benjamini-hochberg", "classes": summarise_classes(gdf)}
+            summary |= {k: gdf.attrs[k] for k in (*keep, "study_area_km2", "study_area_rule", "study_area_guess")}
         else:
             cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
-            gdf = emerging_hotspots(inc, cell_m=cell, alpha=alpha, min_events=a.min_events)
+            gdf = emerging_hotspots(
+                inc, cell_m=cell, alpha=alpha, min_events=a.min_events, coverage=_coverage(args)
+            )  # fmt: skip
             summary |= {
                 "cell_m": cell,
                 "alpha": alpha,
@@ -261,6 +287,12 @@ def _program_start(treated: gpd.GeoDataFrame) -> str:
         msg = f"give --start DATE (the treated places have program starts {starts or 'none'})"
         raise AnalysisError(msg)
     return starts[0]
+
+
+def _within(places: gpd.GeoDataFrame, area: Any) -> bool:
+    from geo.core.validate import union_metric
+
+    return bool(area.covers(union_metric(places, "places")))
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
@@ -288,8 +320,16 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         data_start=data_start,
         data_end=data_end,
         min_events=settings.analysis.min_events,
+        small_count=settings.analysis.small_count,
     )
     payload = {"treated": args.treated, "control": args.control, "start": start, **result.to_dict()}
+    cov = _coverage(args)
+    if cov is not None:
+        from geo.analysis.study import study_area
+
+        area = study_area(cov, buffer_m=1.0)
+        outside = [k for k, g in (("control", control), ("treated", treated)) if not _within(g, area.geometry)]
+        payload["outside_coverage"] = outside
     if not args.monthly:
         payload.pop("monthly")
     _emit(payload, args.out)
@@ -342,12 +382,27 @@ def _run_nearrepeat(args: argparse.Namespace) -> int:
 
         within = args.within_m if args.within_m is not None else settings.distances.rings_m[-1]
         inc = inc[(distance_to_place(inc, _place_geoms(settings, [args.place])) <= within).to_numpy()]
-    table = near_repeat(inc, space_bands_m=space, time_bands_days=times, permutations=args.permutations, seed=args.seed)
+    cov = _coverage(args)
+    if cov is not None:
+        from geo.analysis.study import study_area
+        from geo.core.validate import metric_xy
+
+        inc = inc[study_area(cov, buffer_m=1.0).contains_xy(metric_xy(inc))]
+    a = settings.analysis
+    table = near_repeat(
+        inc, space_bands_m=space, time_bands_days=times, permutations=args.permutations, seed=args.seed,
+        same_location_m=a.knox_same_location_m, dedupe_minutes=a.knox_dedupe_minutes, strata=args.strata,
+    )  # fmt: skip
+    note = table.attrs["multiple_testing"]
     payload = {
         "n_events": table.attrs["n"],
+        "deduplicated": table.attrs["deduplicated"],
+        "strata": table.attrs["strata_rule"],
+        "n_strata": table.attrs["strata"],
         "pairs": table.attrs["pairs"],
         "permutations": table.attrs["permutations"],
         "seed": table.attrs["seed"],
+        "multiple_testing": t(note["key"], "en", cells=note["cells"], expected=note["expected"]),
         "table": table.to_dict(orient="records"),
     }
     _emit(payload, args.out)
@@ -372,6 +427,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--bandwidth-m", type=float, help="KDE bandwidth in metres (default: rule of thumb)")
     p.add_argument("--kde-output", choices=("contours", "cells"), default="contours", help="KDE output")
     p.add_argument("--alpha", type=float, help="false discovery rate (default from config)")
+    p.add_argument("--inference", choices=("permutation", "normal"), help="Gi* p-values (default from config)")
+    p.add_argument("--permutations", type=int, help="Gi* permutations, at least (default from config)")
+    p.add_argument(
+        "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
+    )
     p.add_argument("--out", required=True, metavar="FILE.geojson", help="GeoJSON file to write")
     add_filters(p)
 
@@ -388,6 +448,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--buffer-m", type=float, help="displacement buffer in metres (default from config)")
     p.add_argument("--months", type=int, help="months on each side of the start (default: as many as the data allow)")
     p.add_argument("--monthly", action="store_true", help="include the monthly series in the output")
+    p.add_argument(
+        "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
+    )
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     add_filters(p)
 
@@ -405,6 +468,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--time-days", default="7,14,30", metavar="A,B,C", help="time band edges in days")
     p.add_argument("--permutations", type=int, default=999, help="Monte Carlo permutations (default 999)")
     p.add_argument("--seed", type=int, default=0, help="permutation seed (default 0)")
+    p.add_argument(
+        "--strata", choices=("area_month", "month", "none"), default="area_month",
+        help="permute times within area and month (default), month, or not at all",
+    )  # fmt: skip
+    p.add_argument(
+        "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
+    )
     p.add_argument("--place", metavar="NAME", help="only incidents inside or near this place")
     p.add_argument("--within-m", type=float, help="distance from the place's border in metres (default: outer ring)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")

@@ -138,7 +138,15 @@ class AnalysisSettings(_Frozen):
     grid_cell_m: Metres = 150.0
     kde_cell_m: Metres = 50.0
     min_events: int = Field(default=30, ge=1)
+    min_events_per_cell: float = Field(default=0.1, ge=0, le=100)
     fdr_alpha: float = Field(default=0.05, gt=0, lt=1)
+    gi_inference: Literal["permutation", "normal"] = "permutation"
+    gi_permutations: int = Field(default=999, ge=999, le=99_999)
+    seed: int = Field(default=0, ge=0)
+    kde_bandwidth_rule: Literal["normal_reference_2d", "likelihood_cv"] = "normal_reference_2d"
+    knox_dedupe_minutes: float = Field(default=60.0, ge=0, le=1440)
+    knox_same_location_m: float = Field(default=1.0, ge=0, le=100)
+    small_count: int = Field(default=10, ge=1, le=1000)
     nibrs_break: dt.date = dt.date(2024, 3, 7)
     data_from: dt.date = dt.date(2010, 1, 1)
     data_to: dt.date | None = None
