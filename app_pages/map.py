@@ -109,22 +109,20 @@ add_places(composer, ctx.places, kinds=kinds)
 if "grid" in chosen and n:
     composer.add(*count_layer(analysis.grid_counts(src.incidents, f, cell), lang=lang, name=t("layer.grid", lang)))
 if "kde" in chosen and n:
-    heat = analysis.heat(src.incidents, f, cell_m=s.analysis.kde_cell_m, bandwidth=None)
+    heat = analysis.heat(src.incidents, f, cell_m=s.analysis.kde_cell_m, rule=s.analysis.kde_bandwidth_rule)
     if heat is not None:
         contours, info = heat
         bw = (info["bandwidth_x_m"], info["bandwidth_y_m"])
-        composer.add(*kde_layer(contours, lang=lang, bandwidth_m=bw))
+        composer.add(*kde_layer(contours, lang=lang, bandwidth_m=bw, rule=info["bandwidth_rule"]))
         rule = t(f"rule.{info['bandwidth_rule']}", lang)
         notes.append(t("map.bandwidth", lang, hx=fmt_int(bw[0], lang), hy=fmt_int(bw[1], lang), rule=rule))
 if "gistar" in chosen and n:
-    cells, n_events = analysis.gistar(
-        src.incidents, f, cell_m=cell, alpha=s.analysis.fdr_alpha, min_events=s.analysis.min_events
-    )
-    group, rows = gi_layer(cells, lang=lang)
+    cells, gi = analysis.gistar(s, f)
+    group, rows = gi_layer(cells, lang=lang, **{k: gi[k] for k in analysis.GI_ATTRS if k in gi})
     composer.add(group, rows)
-    if n_events < s.analysis.min_events:
-        st.warning(t("map.few_events", lang, message=t("map.too_few", lang, n=n_events, min=s.analysis.min_events)))
-    elif not rows:
+    if gi.get("warning_key"):
+        st.warning(t("map.few_events", lang, message=t(gi["warning_key"], lang, **gi.get("warning_params", {}))))
+    elif not (cells["gi_class"] != 0).any() if len(cells) else True:
         notes.append(t("map.no_hotspots", lang))
 for key in (k for k in chosen if k in zones):
     counts = analysis.zone_counts(src.incidents, f, Path(str(zones[key]["path"])))

@@ -22,7 +22,7 @@ from geo.analysis.grid import square_counts
 from geo.analysis.kde import kde, kde_contours
 from geo.analysis.rings import ring_counts, ring_polygons
 from geo.core.filters import Filters, mask
-from geo.core.settings import Settings
+from geo.core.settings import AnalysisSettings, Settings
 from geo.data import datasets
 from geo.exports.model import Report
 from ui import data
@@ -65,38 +65,57 @@ def grid_counts(
     return _grid(file_key(path), f, cell_m, only, exclude)
 
 
+GI_ATTRS = ("inference", "permutations", "alpha", "cold_possible", "resolution_limited", "study_area_guess", "n_cells")
+"""What the Gi* layer's legend names from a result (the inference used and the limits of this data)."""
+
+
+def _focus_area(places: FileKey, name: str | None, buffer_m: float) -> Any:
+    """The study area of a map around a focus place: the place buffered by ``buffer_m`` metres (None without one)."""
+    from geo.analysis.study import study_area_around
+
+    return study_area_around(_place(places, name), buffer_m=buffer_m) if name else None
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def _gistar(key: FileKey, f: Filters, cell_m: float, alpha: float, min_events: int) -> tuple[gpd.GeoDataFrame, int]:
+def _gistar(
+    key: FileKey, f: Filters, places: FileKey, a: AnalysisSettings, focus_m: float
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     inc = incidents_in_view(key, f)
     if len(inc) == 0:
-        return inc.iloc[0:0].assign(count=0, gi_z=0.0, gi_class=0), 0
+        return inc.iloc[0:0].assign(count=0, gi_z=0.0, gi_class=0), {"n_events": 0}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TooFewEventsWarning)
-        cells = hotspots_grid(inc, cell_m=cell_m, alpha=alpha, min_events=min_events)
-    n = int(cells.attrs.get("n_events", len(inc)))
+        cells = hotspots_grid(
+            inc, cell_m=a.grid_cell_m, alpha=a.fdr_alpha, min_events=a.min_events,
+            min_events_per_cell=a.min_events_per_cell, study_area=_focus_area(places, f.place, focus_m),
+            inference=a.gi_inference, permutations=a.gi_permutations, seed=a.seed,
+        )  # fmt: skip
+    attrs = {k: cells.attrs[k] for k in (*GI_ATTRS, "n_events", "warning_key", "warning_params") if k in cells.attrs}
+    attrs.setdefault("n_events", len(inc))
     cells.attrs = {}
-    return cells, n
+    return cells, attrs
 
 
-def gistar(path: Path, f: Filters, *, cell_m: float, alpha: float, min_events: int) -> tuple[gpd.GeoDataFrame, int]:
-    """Gi* cells (with ``gi_class``) and the number of events behind them."""
-    return _gistar(file_key(path), f, cell_m, alpha, min_events)
+def gistar(settings: Settings, f: Filters) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Gi* cells (with ``gi_class``) over the focus area, and what the legend and the warning need (``attrs``)."""
+    src = settings.sources
+    return _gistar(file_key(src.incidents), f, file_key(src.places), settings.analysis, settings.analysis.focus_area_m)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _kde(key: FileKey, f: Filters, cell_m: float, bandwidth: float | None) -> tuple[gpd.GeoDataFrame, Any] | None:
+def _kde(key: FileKey, f: Filters, cell_m: float, rule: str) -> tuple[gpd.GeoDataFrame, Any] | None:
     inc = incidents_in_view(key, f)
     if len(inc) < 3:
         return None
-    result = kde(inc, cell_m=cell_m, bandwidth_m=bandwidth)
+    result = kde(inc, cell_m=cell_m, rule=rule)
     contours = kde_contours(result)
     contours.attrs = {}
     return contours, result.describe()
 
 
-def heat(path: Path, f: Filters, *, cell_m: float, bandwidth: float | None) -> tuple[gpd.GeoDataFrame, Any] | None:
+def heat(path: Path, f: Filters, *, cell_m: float, rule: str) -> tuple[gpd.GeoDataFrame, Any] | None:
     """KDE contours and the description (bandwidth, rule) of the surface, or None with too few points."""
-    return _kde(file_key(path), f, cell_m, bandwidth)
+    return _kde(file_key(path), f, cell_m, rule)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

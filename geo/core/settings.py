@@ -139,6 +139,7 @@ class AnalysisSettings(_Frozen):
     kde_cell_m: Metres = 50.0
     min_events: int = Field(default=30, ge=1)
     min_events_per_cell: float = Field(default=0.1, ge=0, le=100)
+    focus_area_m: Metres = 2000.0
     fdr_alpha: float = Field(default=0.05, gt=0, lt=1)
     gi_inference: Literal["permutation", "normal"] = "permutation"
     gi_permutations: int = Field(default=999, ge=999, le=99_999)
