@@ -20,7 +20,7 @@ from geo.core.categories import CATEGORIES
 from tests.page_helpers import MARKER, PAGES, PHISH, TRACKER, live_markup, open_page
 
 pytestmark = pytest.mark.app
-EXAMPLES_PER_PAGE = 3
+EXAMPLES_PER_PAGE = 2
 KEYS = (
     "from", "to", "cat", "weapon", "age", "sex", "descent", "wd", "hours", "place", "rings", "layers", "lang",
     "data", "places", "view",
