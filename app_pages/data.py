@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from geo.core.i18n import catalog, fmt_date, fmt_int, t
+from geo.core.text import echo
 from ui import data
 from ui.boot import current_lang
 from ui.source import choose, chosen_layer, incident_layers, session_settings
+from ui.style import error_text
 
 settings = session_settings()
 lang = current_lang(settings)
@@ -29,11 +31,11 @@ if len(incidents):
     c3.metric(t("data.as_of", lang), fmt_date(last, lang))
 source = str(meta.get("source", "—"))
 source = t("data.synthetic_source", lang) if source == "synthetic demo" else source
-st.caption(f"{t('data.file', lang)}: `{src.incidents}` · {t('data.source', lang)}: {source}")
+st.caption(f"{t('data.file', lang)}: {echo(src.incidents)} · {t('data.source', lang)}: {echo(source)}")
 if bool(incidents["synthetic"].any()) if len(incidents) else False:
-    st.warning(t("data.synthetic", lang, seed=meta.get("seed", "—")), icon=":material/science:")
+    st.warning(t("data.synthetic", lang, seed=echo(meta.get("seed", "—"))), icon=":material/science:")
 if meta.get("series_break"):
-    st.info(t("data.break_note", lang, date=meta["series_break"]))
+    st.info(t("data.break_note", lang, date=echo(meta["series_break"])))
 elif len(incidents) and first <= settings.analysis.nibrs_break <= last:
     st.info(t("data.break_note", lang, date=fmt_date(settings.analysis.nibrs_break, lang)))
 
@@ -54,11 +56,11 @@ if len(choices) > 1:
     st.caption(t("data.show.note", lang))
 layers = data.inventory(src.store_dir)
 if not layers:
-    st.info(t("data.store_empty", lang, path=src.store_dir))
+    st.info(t("data.store_empty", lang, path=echo(src.store_dir)))
 else:
     for layer in layers:
         if layer.get("error"):
-            st.error(t("data.broken", lang, name=layer["name"], error=layer["error"]))
+            st.error(t("data.broken", lang, name=echo(layer["name"]), error=error_text(layer["error"])))
     labels = catalog(lang)
     rows = []
     for layer in layers:

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.core.i18n import fmt_int, fmt_pct, t
+from geo.core.text import echo
 from layers.compose import MapComposer
 from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
 from layers.incidents import incidents_layer
@@ -16,6 +17,7 @@ from layers.places import ZONE_SYMBOL, zones_layer
 from layers.style import symbols
 from ui import analysis, data
 from ui.common import page_context, synthetic_notice
+from ui.filters import url_value
 
 LAYERS = ("homicides", "incidents", "kde", "gistar", "grid", "parks", "housing", "csp", "rings", "streets")
 DEFAULT_LAYERS = ("homicides", "incidents", "parks", "housing", "csp", "rings", "streets")
@@ -42,7 +44,7 @@ synthetic_notice(ctx)
 zones = {f"zones:{z['name']}": z for z in data.zone_layers(src.store_dir)}
 options = [*LAYERS, *zones]
 if "m_layers" not in st.session_state:
-    raw = st.query_params.get("layers")
+    raw = url_value("layers")
     wanted = [k for k in (raw.split(",") if raw else DEFAULT_LAYERS) if k in options]
     st.session_state["m_layers"] = wanted
 
@@ -81,7 +83,7 @@ if f.place:
     outer = int(max(f.rings_m or s.distances.rings_m))
     table = analysis.ring_table(src.incidents, f, src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
     cols[2].metric(
-        t("kpi.rings", lang, distance=fmt_int(outer, lang), place=f.place),
+        t("kpi.rings", lang, distance=fmt_int(outer, lang), place=echo(f.place)),
         fmt_int(int(table["count"].sum()), lang),
         help=t("kpi.rings_help", lang),
     )
@@ -160,7 +162,7 @@ if not tiles:
 
 # --- focus place: counts by ring and year ---------------------------------------------------
 if f.place and n:
-    st.subheader(t("focus.title", lang, place=f.place))
+    st.subheader(t("focus.title", lang, place=echo(f.place)))
     pivot = table.pivot_table(index="year", columns="band", values="count", aggfunc="sum", fill_value=0, sort=False)
     pivot = pivot.rename(columns={"inside": t("ring.inside", lang)})
     pivot.columns = [str(c) + ("" if c == t("ring.inside", lang) else " m") for c in pivot.columns]

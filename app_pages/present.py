@@ -8,6 +8,7 @@ from geo.core.errors import SafetyMapError
 from geo.core.i18n import t
 from ui import analysis
 from ui.common import page_context, synthetic_notice
+from ui.style import error_text
 
 ctx = page_context("present")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
@@ -35,7 +36,7 @@ if c3.toggle(t("pr.fullscreen", lang), key="p_full"):
 try:
     slide = analysis.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="png-slide")
 except SafetyMapError as exc:
-    st.error(t("pr.error", lang, error=exc))
+    st.error(t("pr.error", lang, error=error_text(exc)))
     st.stop()
 title, alternative = analysis.report_text(s, f, lang=out_lang, privacy=privacy)
 st.image(slide, width="stretch", alt=f"{title}. {alternative}")

@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 from geo.analysis.rates import period_years, pooled_filters, population_columns
 from geo.core.errors import AnalysisError
 from geo.core.i18n import fmt_date, fmt_int, fmt_num, t
+from geo.core.text import echo
 from layers.compose import MapComposer
 from layers.overview import add_places
 from layers.rates import class_breaks, rate_layer
@@ -94,7 +95,7 @@ for note in notes:
 place = f.place or s.focus.default_place
 rings = tuple(f.rings_m or s.distances.rings_m)
 if place in set(ctx.places["name"]):
-    st.subheader(t("rates.focus", lang, place=place, distance=fmt_int(max(rings), lang)))
+    st.subheader(t("rates.focus", lang, place=echo(place), distance=fmt_int(max(rings), lang)))
     ring_table, border = rates.place_rates(
         s,
         used,

@@ -10,17 +10,19 @@ from streamlit_folium import st_folium
 
 from geo.core.errors import SafetyMapError
 from geo.core.i18n import fmt_int, t
+from geo.core.text import to_csv_text
 from geo.exports.gpx import route_gpx
 from geo.exports.routecard import route_card_bytes
 from geo.patrol.candidates import HOTSPOT_METHODS
 from geo.patrol.request import PlanRequest, reach_m
-from geo.patrol.text import clock, data_note, distance, minutes, network_line, stop_kind, turn_lines
+from geo.patrol.text import clock, data_note, distance, minutes, network_line, plan_error, stop_kind, turn_lines
 from layers.compose import MapComposer
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
 from layers.route import ROUTE_CSS, route_layers
 from ui import patrol as planner
 from ui.common import focus_places, page_context, synthetic_notice
+from ui.style import error_text
 
 ctx = page_context("route")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
@@ -61,7 +63,7 @@ try:
     graph = planner.network(s, p.network, lat=lat, lon=lon, reach_m=reach_m(request, s))
     candidates = planner.candidates(request, s, lang)
 except SafetyMapError as exc:
-    st.error(t("rp.error", lang, error=exc))
+    st.error(t("rp.error", lang, error=error_text(plan_error(exc, lang))))
     st.stop()
 
 labels = {
@@ -81,7 +83,7 @@ request = request.replace(excluded=tuple(excluded))
 try:
     route = planner.plan_route(request, s, lang)
 except SafetyMapError as exc:
-    st.error(t("rp.error", lang, error=exc))
+    st.error(t("rp.error", lang, error=error_text(plan_error(exc, lang))))
     st.stop()
 st.session_state["r_plan"] = route.summary()  # the route on screen, as `python -m geo route` prints it
 
@@ -137,7 +139,7 @@ st.dataframe(
 with st.expander(t("route.turns", lang)):
     st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(turn_lines(route, lang), start=1)))
 
-d1, d2, d3 = st.columns(3)
+d1, d2, d3, d4 = st.columns(4)
 stem = f"patrol-{place.lower().replace(' ', '-')}"
 d1.download_button(
     t("rp.gpx", lang), data=lambda: route_gpx(route, lang=lang), file_name=f"{stem}.gpx",
@@ -150,6 +152,11 @@ d2.download_button(
 d3.download_button(
     t("rp.card_png", lang), data=lambda: route_card_bytes(route, fmt="png", lang=lang, graph=graph),
     file_name=f"{stem}.png", mime="image/png", key="r_png",
+)  # fmt: skip
+
+d4.download_button(
+    t("rp.stops_csv", lang), data=lambda: to_csv_text(table), file_name=f"{stem}-stops.csv", mime="text/csv",
+    key="r_csv",
 )  # fmt: skip
 
 from ui.dosage import dosage_section  # noqa: E402

@@ -9,8 +9,10 @@ from babel.dates import get_day_names
 
 from geo.analysis.evaluate import reading_text
 from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
+from geo.core.text import echo
 from ui import analysis
 from ui.common import focus_places, page_context, synthetic_notice
+from ui.style import error_text
 
 ctx = page_context("trends")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
@@ -99,7 +101,7 @@ if len(ranked):
     st.caption(t("rank.note", lang, distance=fmt_int(within, lang)))
 
 # --- evaluation -------------------------------------------------------------------------------
-st.subheader(t("eval.title", lang, place=place))
+st.subheader(t("eval.title", lang, place=echo(place)))
 focus = analysis.place(src.places, place, lang)
 program_start = focus["program_start"].iloc[0] if "program_start" in focus.columns else None
 e1, e2, e3 = st.columns(3)
@@ -124,7 +126,7 @@ else:
         buffer_m=float(buffer_m), min_events=s.analysis.min_events,
     )  # fmt: skip
     if "error" in res:
-        st.warning(t("eval.error", lang, error=res["error"]))
+        st.warning(t("eval.error", lang, error=error_text(res["error"])))
     else:
         st.markdown(f"**{reading_text(res['reading_obj'], lang)}** {reading_text(res['displacement_obj'], lang)}")
         wdd = res["wdd"]

@@ -13,8 +13,8 @@ from geo.core.errors import ConfigError
 from geo.core.i18n import LANGS, t
 from geo.core.settings import PROJECT_ROOT, Settings, get_settings, use_config
 from geo.data import webassets as assets
-from ui.filters import keep_state
-from ui.style import PAGE_CSS
+from ui.filters import keep_state, url_value
+from ui.style import PAGE_CSS, error_text
 
 STATIC_DIR = PROJECT_ROOT / "static"
 LANG_KEY = "lang"
@@ -25,7 +25,8 @@ def _config_arg(argv: Sequence[str]) -> str | None:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--config")
     known, _ = parser.parse_known_args(list(argv))
-    return known.config
+    config = known.config
+    return None if config is None else str(config)
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,7 +35,7 @@ def _publish_assets(static_dir: str) -> str:
 
 
 def _url_lang(settings: Settings) -> str:
-    raw = st.query_params.get(LANG_KEY, settings.languages.default)
+    raw = url_value(LANG_KEY) or settings.languages.default
     return raw if raw in settings.languages.available and raw in LANGS else settings.languages.default
 
 
@@ -51,11 +52,14 @@ def boot(argv: Sequence[str]) -> Settings:
         use_config(_config_arg(argv)) if _config_arg(argv) else None
         settings = get_settings()
     except ConfigError as exc:
-        st.error(f"**{t('app.config_error', 'en')} / {t('app.config_error', 'es')}**\n\n{exc}")
+        st.error(f"**{t('app.config_error', 'en')} / {t('app.config_error', 'es')}**\n\n{error_text(exc)}")
         st.info(f"{t('app.fix_hint', 'en')} / {t('app.fix_hint', 'es')}")
         st.stop()
         raise  # unreachable: st.stop() raises
     st.html(PAGE_CSS)
+    # Tables show names from data files: their built-in CSV download would write them raw (formula
+    # injection); the pages offer neutralised CSV downloads instead (geo.core.text.to_csv_text).
+    st.set_option("client.disableDataExport", True)
     _publish_assets(str(STATIC_DIR))
     keep_state()
     options = list(settings.languages.available)

@@ -15,6 +15,7 @@ from geo.core.errors import DataError
 from geo.core.filters import derived_columns
 from geo.core.i18n import t
 from geo.data import datasets
+from ui.style import error_text
 
 T = TypeVar("T")
 
@@ -76,7 +77,7 @@ def guarded(loader: Callable[[FileKey], T], path: Path, lang: str) -> T:
     try:
         return loader(file_key(path))
     except DataError as exc:
-        st.error(f"**{t('app.data_error', lang)}**\n\n{exc}")
+        st.error(f"**{t('app.data_error', lang)}**\n\n{error_text(exc)}")
         st.info(t("app.fix_hint", lang))
         st.stop()
         raise

@@ -26,6 +26,7 @@ from layers.dosage import DOSAGE_CSS, dosage_class, dosage_layers
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
 from ui.common import PageContext
+from ui.style import error_text
 
 KEY = "r_dosage"
 
@@ -46,7 +47,7 @@ def _uploads(ctx: PageContext) -> list[Track]:
         try:
             tracks.append(_read(f.getvalue(), f.name, d.naive_time_zone, d.max_file_mb))
         except SafetyMapError as exc:
-            st.warning(t("dosage.file_error", ctx.lang, error=exc))
+            st.warning(t("dosage.file_error", ctx.lang, error=error_text(exc)))
     return tracks
 
 
@@ -134,10 +135,10 @@ def dosage_section(route: PatrolRoute, ctx: PageContext, incidents: gpd.GeoDataF
     try:
         report = measure_dosage(tracks, stops_from_route(route), params=d)
     except SafetyMapError as exc:
-        st.error(t("dosage.error", lang, error=exc))
+        st.error(t("dosage.error", lang, error=error_text(exc)))
         return
     for line in track_warnings(report, lang):
-        st.warning(line)
+        st.warning(error_text(line))
 
     done = report.stops
     reached = int((done["visits"] > 0).sum())

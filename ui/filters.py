@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -11,9 +12,18 @@ from babel.dates import get_day_names
 
 from geo.core.categories import CATEGORIES
 from geo.core.errors import DataError
-from geo.core.filters import AGE_BAND_KEYS, DESCENTS, SEXES, WEAPON_GROUPS, Filters
+from geo.core.filters import (
+    AGE_BAND_KEYS,
+    DESCENTS,
+    MAX_PLACE,
+    MAX_QUERY_VALUE,
+    SEXES,
+    WEAPON_GROUPS,
+    Filters,
+)
 from geo.core.i18n import LOCALES, category_label, t
 from geo.core.settings import Settings
+from geo.core.text import echo
 
 WIDGET_KEYS = (
     "f_period", "f_dates", "f_cat", "f_weapon", "f_age", "f_sex", "f_descent", "f_wd", "f_hour_from", "f_hour_to",
@@ -23,6 +33,20 @@ FILTER_KEYS = ("from", "to", "cat", "weapon", "age", "sex", "descent", "wd", "ho
 INIT_FLAG = "_filters_from_url"
 SAVED = "_filters_query"
 PAGE = "_filters_page"
+QUOTED = 40
+"""Characters of a refused link value quoted back in the sidebar warning (escaped, never rendered)."""
+
+
+def url_value(key: str, *, limit: int = MAX_QUERY_VALUE) -> str | None:
+    """The URL's ``key`` parameter, or None when it is missing or longer than ``limit`` characters.
+
+    Every page reads its own query parameters (``layers=``, ``lang=``, ``data=``...) through this, so a
+    crafted 100 KB value never reaches a widget, a split or the page.
+    """
+    raw = st.query_params.get(key)
+    if raw is None or len(raw) > limit:
+        return None
+    return str(raw)
 
 
 def keep_state() -> None:
@@ -37,16 +61,17 @@ def keep_state() -> None:
 
 
 def _period_range(key: str, first: dt.date, last: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The dates of a quick pick, clamped to the data's range (a date widget refuses days outside it)."""
     if key == "all":
         return None, None
     if key == "last12":
         start = (pd.Timestamp(last) - pd.DateOffset(months=12) + pd.Timedelta(days=1)).date()
         return max(start, first), last
     if key == "ytd":
-        return dt.date(last.year, 1, 1), last
+        return max(dt.date(last.year, 1, 1), first), last
     if key.startswith("year:"):
         year = int(key.split(":", 1)[1])
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        return _clamp(dt.date(year, 1, 1), first, last), _clamp(dt.date(year, 12, 31), first, last)
     return None, None
 
 
@@ -74,14 +99,49 @@ def _parse_rings(text: str) -> tuple[float, ...]:
     return values
 
 
-def _init_from_url(settings: Settings, first: dt.date, last: dt.date, places: Sequence[str]) -> list[str]:
-    query = {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}
+def _problem(key: str, raw: str, lang: str) -> str:
+    """Why the link's ``key=raw`` was ignored, in ``lang``, with the value escaped (Markdown-safe)."""
+    limit = MAX_PLACE if key == "place" else MAX_QUERY_VALUE
+    if len(raw) > limit:
+        return t("filters.problem.long", lang, key=key, n=len(raw), limit=limit)
+    return t(f"filters.problem.{key}", lang, value=echo(raw, limit=QUOTED))
+
+
+def _read_query(query: dict[str, str], places: Sequence[str], lang: str) -> tuple[Filters, list[str]]:
+    """Filters from the link, and each ignored parameter in words (``lang``), values escaped."""
+    f, found = Filters.from_query(query)
+    problems: list[str] = []
+    for key, raw in query.items():  # one at a time, to say which parameter was ignored and why
+        if Filters.from_query({key: raw})[1]:
+            problems.append(_problem(key, str(raw), lang))
+    if len(found) > len(problems):  # valid alone but not together: the start after the end
+        problems.append(t("filters.problem.order", lang))
+    if f.place is not None and f.place not in places:
+        problems.append(t("filters.problem.unknown_place", lang, value=echo(f.place, limit=QUOTED)))
+        f = f.replace(place=None)
+    return f, problems
+
+
+def _clamp(day: dt.date | None, first: dt.date, last: dt.date) -> dt.date | None:
+    return None if day is None else min(max(day, first), last)
+
+
+def _within_data(f: Filters, first: dt.date, last: dt.date) -> Filters:
+    """``f`` with its dates clamped to the data's range ``first`` .. ``last`` (a period wholly outside: all dates)."""
+    if (f.start and f.start > last) or (f.end and f.end < first):
+        return f.replace(start=None, end=None)
+    return f.replace(start=_clamp(f.start, first, last), end=_clamp(f.end, first, last))
+
+
+def _init_from_url(settings: Settings, first: dt.date, last: dt.date, places: Sequence[str], lang: str) -> list[str]:
+    query = {k: str(st.query_params[k]) for k in FILTER_KEYS if k in st.query_params}
     if not query:  # page changes clear the URL's parameters: fall back to this session's last view
         query = dict(st.session_state.get(SAVED, {}))
-    f, problems = Filters.from_query(query)
-    if f.place is not None and f.place not in places:
-        problems.append(f"place={f.place!r}: not a known place")
-        f = f.replace(place=None)
+    f, problems = _read_query(query, places, lang)
+    inside = _within_data(f, first, last)
+    if (inside.start, inside.end) != (f.start, f.end):
+        problems.append(t("filters.problem.outside", lang, first=first.isoformat(), last=last.isoformat()))
+    f = inside
     ss = st.session_state
     ss["f_period"] = _detect_period(f, first, last)
     ss["f_dates"] = (f.start or first, f.end or last)
@@ -109,11 +169,11 @@ def _on_dates() -> None:
     st.session_state["f_period"] = "custom"
 
 
-def _reset(settings: Settings, first: dt.date, last: dt.date, places: Sequence[str]) -> None:
+def _reset(settings: Settings, first: dt.date, last: dt.date, places: Sequence[str], lang: str) -> None:
     for k in FILTER_KEYS:
         if k in st.query_params:
             del st.query_params[k]
-    _init_from_url(settings, first, last, places)
+    _init_from_url(settings, first, last, places, lang)
 
 
 def sidebar_filters(
@@ -127,7 +187,7 @@ def sidebar_filters(
     problems: list[str] = []
     fresh = not st.session_state.get(INIT_FLAG) or any(k not in st.session_state for k in WIDGET_KEYS)
     if fresh or st.session_state.get(PAGE) != page:
-        problems = _init_from_url(settings, first, last, places)
+        problems = _init_from_url(settings, first, last, places, lang)
     st.session_state[PAGE] = page
     sb = st.sidebar
     sb.header(t("filters.title", lang))
@@ -145,10 +205,12 @@ def sidebar_filters(
         on_change=_on_period,
         args=(first, last),
     )
+    shown = tuple(st.session_state.get("f_dates") or (first, last))  # the data may have changed under it
+    st.session_state["f_dates"] = tuple(_clamp(d, first, last) for d in shown)
     dates = sb.date_input(
         t("filters.dates", lang),
-        min_value=min(first, st.session_state["f_dates"][0]),
-        max_value=max(last, st.session_state["f_dates"][-1]),
+        min_value=first,
+        max_value=last,
         key="f_dates",
         on_change=_on_dates,
         format="YYYY-MM-DD",
@@ -169,7 +231,7 @@ def sidebar_filters(
         rings = tuple(settings.distances.rings_m)
         sb.warning(t("filters.bad_rings", lang, kept=", ".join(f"{r:g}" for r in rings)))
 
-    def multi(label: str, values: Sequence[object], key: str, fmt) -> list:  # type: ignore[no-untyped-def]
+    def multi(label: str, values: Sequence[Any], key: str, fmt: Callable[[Any], str]) -> list[Any]:
         return sb.multiselect(label, list(values), key=key, format_func=fmt, placeholder=t("filters.any", lang))
 
     cats = multi(t("filters.category", lang), CATEGORIES, "f_cat", lambda c: category_label(c, lang))
@@ -183,7 +245,7 @@ def sidebar_filters(
     c1, c2 = sb.columns(2)
     h_from = c1.selectbox(t("filters.hour_from", lang), list(range(24)), key="f_hour_from")
     h_to = c2.selectbox(t("filters.hour_to", lang), list(range(24)), key="f_hour_to")
-    sb.button(t("filters.reset", lang), on_click=_reset, args=(settings, first, last, places), key="f_reset")
+    sb.button(t("filters.reset", lang), on_click=_reset, args=(settings, first, last, places, lang), key="f_reset")
 
     try:
         filters = Filters(
@@ -200,7 +262,7 @@ def sidebar_filters(
             rings_m=rings,
         )
     except DataError as exc:
-        sb.warning(str(exc))
+        sb.warning(echo(exc))
         filters = Filters(place=st.session_state["f_place"], rings_m=rings)
     _sync_url(filters)
     return filters

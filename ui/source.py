@@ -12,6 +12,7 @@ import streamlit as st
 
 from geo.core.settings import Settings, get_settings
 from ui import data
+from ui.filters import url_value
 
 DATA_KEY = "data"
 CHOICE = "_data_choice"
@@ -28,7 +29,7 @@ def incident_layers(settings: Settings) -> dict[str, Path]:
 
 def chosen_layer() -> str | None:
     """The store layer this session shows (None: the configured source)."""
-    raw = st.query_params.get(DATA_KEY) or st.session_state.get(CHOICE)
+    raw = url_value(DATA_KEY) or st.session_state.get(CHOICE)
     return str(raw) if raw else None
 
 

@@ -1,6 +1,18 @@
-"""The page's own CSS: text contrast of at least 4.5:1 (WCAG 2.1 AA) and a phone layout that shows the map early."""
+"""The page's own CSS (text contrast of at least 4.5:1, WCAG 2.1 AA; a phone layout that shows the map early) and
+the one way an error message reaches the page: as escaped text."""
 
 from __future__ import annotations
+
+from geo.core.text import echo
+
+ERROR_LIMIT = 400
+"""Longest error message (characters) an error panel quotes; errors name files and values from outside."""
+
+
+def error_text(error: BaseException | str) -> str:
+    """An error's message as inert Markdown text (never a link, an image or HTML), cut to :data:`ERROR_LIMIT`."""
+    return echo(error, limit=ERROR_LIMIT)
+
 
 CAPTION_COLOUR = "#5c5b5a"
 """Captions and help text: 6.6:1 on white (Streamlit draws them at 60% opacity: 3.9:1)."""

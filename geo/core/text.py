@@ -33,6 +33,9 @@ CSV_ESCAPE = "'"
 
 _DROP_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
 _MARKDOWN_SPECIAL = frozenset(string.punctuation)  # CommonMark lets every ASCII punctuation be escaped
+_AUTOLINK = re.compile(r"https?:|www(?=\.)|@", re.IGNORECASE)  # where GFM starts a bare-URL or e-mail link
+WORD_JOINER = "\u2060"
+"""Invisible; put after ``http:``, ``www`` and ``@`` so Markdown does not turn a bare URL or address into a link."""
 _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 
 Markup = Literal["markdown", "html", "text"]
@@ -83,8 +86,8 @@ def echo(value: object, *, limit: int = ECHO_LIMIT, markup: Markup = "markdown")
         One line of inert text.
     """
     text = clip(clean(value), limit=limit)
-    if markup == "markdown":
-        return escape_markdown(text)
+    if markup == "markdown":  # GFM links bare URLs even in escaped text: a word joiner breaks the pattern
+        return escape_markdown(_AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, text))
     if markup == "html":
         return html.escape(text, quote=True)
     if markup == "text":

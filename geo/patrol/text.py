@@ -7,6 +7,7 @@ Used by the route card, the GPX export and the dashboard's route page.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from geo.core import i18n
@@ -110,3 +111,39 @@ def network_line(route: PatrolRoute, lang: str) -> str:
     if "OpenStreetMap" in route.network_note:
         return t(lang, "network_osm")
     return t(lang, "network_other", note=route.network_note or "?")
+
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_PLAN_ERRORS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
+    (re.compile(rf"is off the walking network: the nearest walkable node is {_NUM} m away \(limit {_NUM} m\)"),
+     "off_network", ("distance", "limit")),
+    (re.compile(r"^no candidate stops to visit"), "no_stops", ()),
+    (re.compile(r"which is not connected to any candidate stop"), "disconnected", ()),
+    (re.compile(rf"^none of the {_NUM} candidate stops is on the walking network within {_NUM} m"),
+     "stops_off_network", ("n", "limit")),
+    (re.compile(rf"^no stop fits the {_NUM}-minute budget: every candidate stop is more than {_NUM} m"),
+     "too_far", ("budget", "distance")),
+    (re.compile(rf"^no stop fits the {_NUM}-minute budget: the closest one needs {_NUM} min"),
+     "closest", ("budget", "need")),
+    (re.compile(rf"^no stop fits the {_NUM}-minute budget"), "budget", ("budget",)),
+    (re.compile(r"^no incidents .* match the filters"), "no_incidents", ()),
+)  # fmt: skip
+
+
+def plan_error(error: BaseException | str, lang: str) -> str:
+    """Why a route could not be planned, in ``lang`` (catalog keys ``route.err.*``), as plain text.
+
+    The planner (:mod:`geo.patrol.planner`, :mod:`geo.patrol.request`) words its errors in English
+    for the command line; this maps each known one to its catalog message with the numbers in the
+    language's style (metres, minutes). An unknown error is shown as it is in English and as a
+    general Spanish message in Spanish, never as English inside a Spanish sentence.
+    """
+    check_lang(lang)
+    text = str(error)
+    for pattern, key, names in _PLAN_ERRORS:
+        found = pattern.search(text)
+        if found:
+            values = {name: number(float(v), lang, digits=1 if name == "need" else 0) for name, v in
+                      zip(names, found.groups(), strict=True)}  # fmt: skip
+            return t(lang, f"err.{key}", **values)
+    return text if lang == "en" else t(lang, "err.other")

@@ -1,0 +1,68 @@
+"""Helpers for page tests under AppTest: every text a page shows, and markup that came from a link."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = {
+    "map": "app_pages/map.py",
+    "trends": "app_pages/trends.py",
+    "present": "app_pages/present.py",
+    "route": "app_pages/route.py",
+    "data": "app_pages/data.py",
+    "methods": "app_pages/methods.py",
+    "rates": "app_pages/rates.py",
+}
+MARKER = "evil"
+"""Every hostile value a test puts in a link carries this word, so markup made from it can be told apart."""
+PHISH = f"[Click here to log in](http://{MARKER}.example/phish)"
+TRACKER = f"![x](http://{MARKER}.example/track.png)"
+_FIELDS = ("body", "label", "help", "caption", "placeholder", "text", "value")
+# Markdown that would be live on the page, built from a hostile value (an escaped character has a backslash before it)
+LIVE_MARKUP = re.compile(
+    rf"(?<!\\)\[[^\]\n]*(?<!\\)\]\([^)\n]*{MARKER}"  # a link or an image: [text](url), ![alt](url)
+    rf"|(?<!\\)<[a-zA-Z!/?][^>\n]*{MARKER}"  # an HTML tag
+    rf"|https?://[^\s]*{MARKER}|www\.{MARKER}"  # a bare URL, which GitHub-flavoured Markdown links
+    rf"|[\w.+-]@{MARKER}",  # an e-mail address, likewise
+    re.IGNORECASE,
+)
+
+
+def open_page(page: str, query: dict[str, str]) -> AppTest:
+    """Run ``page`` (a key of :data:`PAGES`) with the link's ``query`` in a fresh session."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.switch_page(PAGES[page]).run()
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _walk(child)
+
+
+def page_texts(at: AppTest) -> list[str]:
+    """Every Markdown or text body the page sends: alerts, headings, captions, labels, help, metrics."""
+    out: list[str] = []
+    for root in (at.main, at.sidebar):
+        for node in _walk(root):
+            proto = getattr(node, "proto", None)
+            if proto is None:
+                continue
+            for name in _FIELDS:
+                value = getattr(proto, name, None)
+                if isinstance(value, str) and value:
+                    out.append(value)
+    return out
+
+
+def live_markup(at: AppTest) -> list[str]:
+    """Markup made from a hostile link value that the page would render as a link, an image or HTML."""
+    return [m.group(0) for text in page_texts(at) for m in LIVE_MARKUP.finditer(text)]
