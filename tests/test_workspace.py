@@ -142,3 +142,22 @@ def test_cli_use_and_show(
     assert main(["--config", str(config), "use", "--incidents", n["parks"]]) == 2
     assert "not an incident layer" in capsys.readouterr().err
     assert main(["--config", str(config), "use"]) == 2
+
+
+def test_a_development_and_its_derived_csp_site_are_one_place() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.data.datasets import place_by_name
+
+    places = gpd.GeoDataFrame(
+        {
+            "place_id": ["housing:CA004000416", "csp_site:housing:CA004000416", "park:1"],
+            "name": ["JORDAN DOWNS", "Jordan Downs", "Jordan Downs Park"],
+            "kind": ["housing", "csp_site", "park"],
+        },
+        geometry=[Point(-118.2307, 33.9481), Point(-118.2307, 33.9481), Point(-118.2, 33.9)],
+        crs="EPSG:4326",
+    )
+    hit = place_by_name(places, "Jordan Downs")
+    assert hit["place_id"].tolist() == ["housing:CA004000416"]

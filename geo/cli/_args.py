@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
 
 from geo.core.categories import CATEGORIES
 from geo.core.errors import AnalysisError
@@ -121,3 +124,30 @@ def settings_for(args: argparse.Namespace) -> Settings:
     """The settings chosen by ``--config`` (or the default/environment)."""
     use_config(getattr(args, "config", None))
     return get_settings()
+
+
+def incidents_path(args: argparse.Namespace, settings: Settings) -> Path:
+    """The incident file a command reads: ``--incidents`` (a file, a store layer's name or folder), else the
+    workspace's incident layer (``python -m geo use``), else the configured ``sources.incidents``."""
+    from geo.data.ingest import layer_paths
+    from geo.data.workspace import incident_path, read_workspace, workspace_file
+
+    given = getattr(args, "incidents", None)
+    if not given:
+        return incident_path(read_workspace(workspace_file(settings)), settings)
+    path = Path(given)
+    if path.is_dir():  # a store layer's folder
+        return layer_paths(path.parent, path.name)[0]
+    if not path.exists():
+        stored = layer_paths(settings.sources.store_dir, str(given))[0]
+        if stored.exists():  # a store layer's name, as `info` lists it
+            return stored
+    return path
+
+
+def places_table(settings: Settings) -> gpd.GeoDataFrame:
+    """The places a command looks names up in: the workspace's place layers (CSP sites derived), else
+    the configured ``sources.places``."""
+    from geo.data.workspace import load_workspace_places, read_workspace, workspace_file
+
+    return load_workspace_places(read_workspace(workspace_file(settings)), settings)

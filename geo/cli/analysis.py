@@ -22,13 +22,22 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.cli._args import add_filters, add_focus, filters_from_args, focus_point, parse_date, settings_for
+from geo.cli._args import (
+    add_filters,
+    add_focus,
+    filters_from_args,
+    focus_point,
+    incidents_path,
+    parse_date,
+    places_table,
+    settings_for,
+)
 from geo.core.errors import AnalysisError
 from geo.core.filters import apply
 from geo.core.i18n import t
 from geo.core.projection import WGS84
 from geo.core.settings import Settings
-from geo.data.datasets import load_places, place_by_name
+from geo.data.datasets import place_by_name
 from geo.data.ingest import incidents_from_path
 
 # --- shared helpers ------------------------------------------------------------------------
@@ -55,12 +64,24 @@ def _names(text: str, what: str) -> list[str]:
 
 
 def _incidents(args: argparse.Namespace, settings: Settings) -> gpd.GeoDataFrame:
-    path = Path(args.incidents) if getattr(args, "incidents", None) else settings.sources.incidents
+    path = incidents_path(args, settings)
     return apply(incidents_from_path(path), filters_from_args(args))
 
 
+def _layer_coverage(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """``coverage=`` and ``min_share=`` for rings, rankings and trends: the area the incident layer covers
+    (outside it is no data, never zero)."""
+    from geo.data.coverage import find_coverage
+    from geo.data.datasets import incidents_metadata
+
+    path = incidents_path(args, settings)
+    meta = incidents_metadata(path) if path.suffix.lower() in (".parquet", ".geoparquet") else {}
+    coverage = find_coverage(meta, incidents_from_path(path), store_dir=settings.sources.store_dir)
+    return {"coverage": coverage, "min_share": settings.workspace.coverage_min_share}
+
+
 def _places(settings: Settings) -> gpd.GeoDataFrame:
-    return load_places(settings.sources.places)
+    return places_table(settings)
 
 
 def _place_geoms(settings: Settings, names: list[str]) -> gpd.GeoDataFrame:
@@ -140,7 +161,7 @@ def _run_near(args: argparse.Namespace) -> int:
         place = gpd.GeoSeries([Point(point[1], point[0])], crs=WGS84)
         label = f"{args.lat},{args.lon}"
     inc = _incidents(args, settings)
-    summary = ring_summary(inc, place, rings_m=rings)
+    summary = ring_summary(inc, place, rings_m=rings, **_layer_coverage(args, settings))
     payload = {"place": label, **summary, "from": args.date_from, "to": args.date_to, "category": args.category}
     _emit(payload, getattr(args, "out", None))
     return 0
@@ -157,7 +178,9 @@ def _run_rank(args: argparse.Namespace) -> int:
     years = None
     if start and end:
         years = ((end - start).days + 1) / 365.25
-    table = rank_places(inc, _places(settings), within_m=within, kind=args.kind, years=years)
+    table = rank_places(
+        inc, _places(settings), within_m=within, kind=args.kind, years=years, **_layer_coverage(args, settings)
+    )
     rows = table.drop(columns="geometry").to_dict(orient="records")
     _emit({"kind": args.kind, "within_m": within, "places": rows}, args.out)
     return 0
@@ -305,7 +328,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     start = args.start or _program_start(treated)
     parse_date(start, "--start")
     buffer_m = args.buffer_m if args.buffer_m is not None else settings.distances.displacement_buffer_m
-    path = Path(args.incidents) if args.incidents else settings.sources.incidents
+    path = incidents_path(args, settings)
     dates = local_dates(incidents_from_path(path))
     data_start = args.date_from or (str(dates.min().date()) if len(dates) else None)
     data_end = args.date_to or (str(dates.max().date()) if len(dates) else None)
@@ -353,11 +376,20 @@ def _run_trend(args: argparse.Namespace) -> int:
     if args.place:
         within = args.within_m if args.within_m is not None else settings.distances.rings_m[-1]
         table = place_series(
-            inc, _place_geoms(settings, [args.place]), within_m=within, freq=args.freq, nibrs_break=brk, **span
+            inc,
+            _place_geoms(settings, [args.place]),
+            within_m=within,
+            freq=args.freq,
+            nibrs_break=brk,
+            **span,
+            **_layer_coverage(args, settings),
         )
         scope: dict[str, Any] = {"place": args.place, "within_m": within}
     elif args.zones:
-        table = zone_series(inc, read_vector(args.zones), key=args.key, freq=args.freq, nibrs_break=brk, **span)
+        table = zone_series(
+            inc, read_vector(args.zones), key=args.key, freq=args.freq, nibrs_break=brk, **span,
+            **_layer_coverage(args, settings),
+        )  # fmt: skip
         scope = {"zones": args.zones}
     else:
         table = time_series(inc, freq=args.freq, nibrs_break=brk, **span)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.cli._args import settings_for
+from geo.cli._args import incidents_path, settings_for
 from geo.core.errors import AnalysisError, DataError
 from geo.core.settings import Settings
 from geo.data.ingest import incidents_from_path
@@ -60,7 +60,7 @@ def read_tracks(paths: list[str], settings: Settings) -> list[Track]:
 
 
 def _weekly(report: DosageReport, args: argparse.Namespace, settings: Settings, mode: str) -> dict[str, Any]:
-    path = Path(args.incidents) if args.incidents else settings.sources.incidents
+    path = incidents_path(args, settings)
     incidents = incidents_from_path(path)
     n = settings.privacy.min_count
     table = weekly_dosage(report, incidents, incident_radius_m=settings.dosage.incident_radius_m, min_count=n)

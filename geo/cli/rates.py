@@ -17,7 +17,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo.cli._args import add_filters, filters_from_args, settings_for
+from geo.cli._args import add_filters, filters_from_args, incidents_path, places_table, settings_for
 from geo.core.errors import AnalysisError
 from geo.core.filters import apply
 from geo.core.settings import Settings
@@ -43,10 +43,10 @@ def _zones(args: argparse.Namespace, settings: Settings) -> tuple[gpd.GeoDataFra
     """Zones, their key, and extra one-zone layers (the border of a place)."""
     from geo.analysis.rates import border_zone, ring_zones
     from geo.core.store import read_vector
-    from geo.data.datasets import load_places, place_by_name
+    from geo.data.datasets import place_by_name
 
     if args.place:
-        place = place_by_name(load_places(settings.sources.places), args.place)
+        place = place_by_name(places_table(settings), args.place)
         rings = tuple(settings.distances.rings_m)
         return ring_zones(place, rings_m=rings), "zone", [border_zone(place, within_m=max(rings))]
     if not args.zones:
@@ -66,7 +66,7 @@ def _run_rates(args: argparse.Namespace) -> int:
         msg = f"--per must be a positive number of residents, got {args.per}"
         raise AnalysisError(msg)
     per = float(args.per or rules.per)
-    path = Path(args.incidents) if args.incidents else settings.sources.incidents
+    path = incidents_path(args, settings)
     everything = incidents_from_path(path)
     if everything.empty:
         msg = f"{path} holds no incidents"

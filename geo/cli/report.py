@@ -13,9 +13,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from geo.cli._args import add_filters, add_focus, filters_from_args, focus_point, settings_for
+from geo.cli._args import (
+    add_filters,
+    add_focus,
+    filters_from_args,
+    focus_point,
+    incidents_path,
+    places_table,
+    settings_for,
+)
 from geo.core.errors import AnalysisError
-from geo.data.datasets import load_places, load_streets
+from geo.data.datasets import load_streets
 from geo.data.ingest import incidents_from_path
 from geo.exports.model import FORMATS, SIZES
 from geo.exports.render import write_report
@@ -37,10 +45,10 @@ def _run(args: argparse.Namespace) -> int:
         raise AnalysisError(msg)
     filters = filters_from_args(args).replace(place=args.place)
     settings = settings_for(args)
-    path = Path(args.incidents) if args.incidents else settings.sources.incidents
+    path = incidents_path(args, settings)
     report = build_report(
         incidents_from_path(path),
-        load_places(settings.sources.places),
+        places_table(settings),
         load_streets(settings.sources.streets),
         filters=filters,
         lat=args.lat,

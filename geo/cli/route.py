@@ -14,15 +14,21 @@ import argparse
 import datetime as dt
 import json
 import re
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from geo.cli._args import add_filters, add_focus, filters_from_args, focus_point, settings_for
+from geo.cli._args import (
+    add_filters,
+    add_focus,
+    filters_from_args,
+    focus_point,
+    incidents_path,
+    places_table,
+    settings_for,
+)
 from geo.core.errors import AnalysisError
 from geo.core.schema import TZ
 from geo.core.settings import Settings
-from geo.data.datasets import load_places
 from geo.data.ingest import incidents_from_path
 from geo.patrol.candidates import HOTSPOT_METHODS
 from geo.patrol.network import NETWORKS
@@ -70,9 +76,9 @@ def request_from_args(args: argparse.Namespace) -> PlanRequest:
 def plan_from_args(args: argparse.Namespace, settings: Settings) -> PlanResult:
     """Load the data and plan the route the CLI options ask for."""
     request = request_from_args(args)
-    path = Path(args.incidents) if args.incidents else settings.sources.incidents
+    path = incidents_path(args, settings)
     incidents = incidents_from_path(path)
-    places = load_places(settings.sources.places)
+    places = places_table(settings)
     return plan(request, incidents=incidents, places=places, settings=settings)
 
 

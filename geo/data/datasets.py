@@ -76,7 +76,7 @@ def place_by_name(
     the place names, then to the pickers' labels (``labels``, e.g. ``"South Park (Park, Watts)"``
     from :func:`geo.data.labels.place_labels`), then to the ``place_id`` values, then through the
     alias table (``Harvard Park`` finds ``Jackie Tatum/Harvard Recreation Center``). Rows sharing
-    one ``place_id`` are one place. When several places match, a polygon absorbs points of the
+    one ``place_id`` are one place, and so are a development and the CSP site derived from it. When several places match, a polygon absorbs points of the
     same place within ``match_m`` metres (:func:`geo.data.aliases.merge_places`); if more than one
     place is left the name is ambiguous.
 
@@ -106,6 +106,12 @@ def place_by_name(
         hint = f"; did you mean {close}?" if close else f"; known places include {known[:8]}"
         msg = f"no place named {name!r}{hint}"
         raise DataError(msg)
+    if len(hit) > 1 and {"place_id", "kind"} <= set(hit.columns):
+        # A CSP site derived from a development that also matched ("csp_site:<its place_id>") is that place.
+        pid = hit["place_id"].astype(str)
+        derived = (hit["kind"] == "csp_site") & pid.str.split(":", n=1).str[1].isin(set(pid))
+        if bool((~derived).any()):
+            hit = hit[~derived.to_numpy()]
     ids = hit["place_id"].astype(str) if "place_id" in hit.columns else pd.Series(hit.index.astype(str))
     if ids.nunique() > 1:
         merged = merge_places([hit], match_m=match_m, aliases=al)
