@@ -12,7 +12,7 @@ from geo.data.labels import layer_titles, source_line
 from geo.data.workspace import BOUNDARY_KINDS, DEMO, PLACE_KINDS, Workspace
 from ui import data
 from ui.boot import current_lang
-from ui.source import choose, current_workspace, session_settings
+from ui.source import choose, session_settings, session_workspace
 
 settings = session_settings()
 lang = current_lang(settings)
@@ -34,7 +34,7 @@ source = t("data.synthetic_source", lang) if source == "synthetic demo" else sou
 st.caption(
     echo(
         source_line(
-            data.layer_meta(src.incidents, current_workspace(settings).incidents),
+            data.layer_meta(src.incidents, session_workspace(settings).incidents),
             lang,
             coverage=data.coverage(src.incidents, src.store_dir),
         ),
@@ -52,7 +52,7 @@ elif len(incidents) and first <= settings.analysis.nibrs_break <= last:
 st.subheader(t("ws.title", lang))
 inventory = data.inventory(src.store_dir)
 titles = layer_titles([e for e in inventory if not e.get("error")], lang)
-ws = current_workspace(settings)
+ws = session_workspace(settings)
 
 
 def _names(table: str, kinds: tuple[str, ...] = ()) -> list[str]:

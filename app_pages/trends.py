@@ -25,7 +25,7 @@ public = view_mode(ctx, page="trends")
 place = f.place or s.focus.default_place
 outer = float(max(f.rings_m or s.distances.rings_m))
 names = focus_places(s, ctx.places, lang=lang)
-cover = {"store_dir": src.store_dir, "min_share": s.workspace.coverage_min_share}
+min_share = s.workspace.coverage_min_share
 nibrs = s.analysis.nibrs_break
 
 # --- series -------------------------------------------------------------------------------
@@ -39,7 +39,15 @@ compare = c2.multiselect(
     placeholder=t("pick.choose", lang),
 )  # fmt: skip
 series = analysis.covered_series(
-    src.incidents, f, src.places, (place, *compare), within_m=outer, freq=freq, nibrs_break=nibrs.isoformat(), **cover
+    src.incidents,
+    f,
+    src.places,
+    (place, *compare),
+    within_m=outer,
+    freq=freq,
+    nibrs_break=nibrs.isoformat(),
+    store_dir=src.store_dir,
+    min_share=min_share,
 )
 st.subheader(t("trends.series", lang, distance=fmt_int(outer, lang)))
 if len(series):
@@ -106,7 +114,9 @@ kind = st.radio(
     t("rank.kind", lang), ["park", "housing"], format_func=lambda k: t(f"kind.{k}", lang), horizontal=True,
     key="rank_kind",
 )  # fmt: skip
-ranked = analysis.covered_ranking(src.incidents, f, src.places, within_m=within, kinds=(kind,), **cover)
+ranked = analysis.covered_ranking(
+    src.incidents, f, src.places, within_m=within, kinds=(kind,), store_dir=src.store_dir, min_share=min_share
+)
 if len(ranked):
     no_data = t("source.no_data", lang)
     shown = ranked["count"].astype("Int64")

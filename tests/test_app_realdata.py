@@ -58,7 +58,8 @@ def metric(at: AppTest, start: str) -> str:
 
 def map_args(at: AppTest) -> dict[str, Any]:
     comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
-    return json.loads(comps[0].proto.json_args)
+    args: dict[str, Any] = json.loads(comps[0].proto.json_args)
+    return args
 
 
 def test_harvard_park_on_the_la_times_layer_with_cpad_parks(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]

@@ -248,11 +248,16 @@ def evaluation(
 def _build_report(
     key: FileKey, f: Filters, places: FileKey, streets: FileKey, lang: str, privacy: str, settings: Settings
 ) -> Report:
+    from geo.data.labels import source_line
     from geo.exports.report import build_report
 
+    meta = data.layer_meta(Path(key.path), "")
+    store = settings.sources.store_dir
+    cov = None if meta.get("synthetic") else data.coverage_of(key, str(store), data.mtime(Path(store)))
     return build_report(
         data.incidents_table(key), data.places_table(places), data.streets_table(streets), filters=f,
         derived=data.derived_table(key), lang=lang, privacy=privacy, settings=settings,
+        source_line=source_line(meta, lang, coverage=cov),
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import streamlit as st
 
+from geo.core.categories import CATEGORIES
 from geo.core.filters import Filters
 from geo.core.i18n import t
 from geo.core.settings import Settings
@@ -16,8 +17,8 @@ from geo.data.coverage import Coverage
 from geo.data.labels import layer_unit, source_line
 from ui import analysis, data
 from ui.boot import current_lang
-from ui.filters import sidebar_filters
-from ui.source import current_workspace, rejected_link_values, session_settings
+from ui.filters import INIT_FLAG, SAVED, sidebar_filters
+from ui.source import rejected_link_values, session_settings, session_workspace
 
 SOURCE_LINE_LIMIT = 600
 """Longest source line shown, in characters (it names the source, span, rows, as of and coverage)."""
@@ -85,6 +86,22 @@ def _span(incidents: gpd.GeoDataFrame) -> tuple[dt.date, dt.date]:
     return today, today
 
 
+NOT_BY_DEFAULT = ("property", "other")
+"""Categories left out of the default selection: the dashboard is about violence (property is its own category)."""
+
+
+def _default_categories(incidents: gpd.GeoDataFrame) -> None:
+    """On a session's first view of a layer with property or other crime, select the violent categories and shots fired.
+
+    Only when neither the link nor the session chose categories; the sidebar then shows the selection.
+    """
+    if "cat" in st.query_params or st.session_state.get(INIT_FLAG) or SAVED in st.session_state:
+        return
+    if not len(incidents) or not incidents["category"].isin(NOT_BY_DEFAULT).any():
+        return
+    st.query_params["cat"] = ",".join(c for c in CATEGORIES if c not in NOT_BY_DEFAULT)
+
+
 def _resolved_focus(settings: Settings, lang: str) -> Settings:
     """Settings whose focus places (and a link's ``place=``) are picker labels of this place table.
 
@@ -115,11 +132,12 @@ def page_context(page: str, *, with_filters: bool = True) -> PageContext:
     incidents = data.incidents(src.incidents, lang)
     places = data.places(src.places, lang)
     streets = data.streets(src.streets, lang)
-    meta = data.layer_meta(src.incidents, current_workspace(settings).incidents)
+    meta = data.layer_meta(src.incidents, session_workspace(settings).incidents)
     synthetic = bool(meta.get("synthetic"))
     cov = None if synthetic else data.coverage(src.incidents, src.store_dir)
     first, last = _span(incidents)
     settings = _resolved_focus(settings, lang)
+    _default_categories(incidents)
     f = Filters()
     if with_filters:
         f = sidebar_filters(
@@ -158,6 +176,9 @@ def view_mode(ctx: PageContext, *, page: str) -> bool:
         confirmed = c2.checkbox(t("view.internal_confirm", ctx.lang), key=f"{page}_view_ok")
         if not confirmed:
             c2.caption(t("view.internal_blocked", ctx.lang))
-    if st.query_params.get(VIEW_KEY) != mode:
+    if mode == default:  # the link names the view only when it is not the data's default
+        if VIEW_KEY in st.query_params:
+            del st.query_params[VIEW_KEY]
+    elif st.query_params.get(VIEW_KEY) != mode:
         st.query_params[VIEW_KEY] = mode
     return mode == "public" or not confirmed

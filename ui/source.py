@@ -54,6 +54,12 @@ def current_workspace(settings: Settings) -> Workspace:
     return ws
 
 
+def session_workspace(settings: Settings) -> Workspace:
+    """The workspace :func:`session_settings` chose on this run (found again if it has not run)."""
+    ws = st.session_state.get(WORKSPACE)
+    return ws if isinstance(ws, Workspace) else current_workspace(settings)
+
+
 def rejected_link_values() -> list[str]:
     """Link values (``key=value``) the workspace could not use on this run, for a plain-text warning."""
     return list(st.session_state.get(REJECTED) or [])
