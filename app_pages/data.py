@@ -29,8 +29,6 @@ if len(incidents):
     last = incidents["occurred_at"].max().date()
     c2.metric(t("data.first", lang), fmt_date(first, lang))
     c3.metric(t("data.as_of", lang), fmt_date(last, lang))
-source = str(meta.get("source", "—"))
-source = t("data.synthetic_source", lang) if source == "synthetic demo" else source
 st.caption(
     echo(
         source_line(
@@ -41,7 +39,6 @@ st.caption(
         limit=600,
     )
 )
-st.caption(f"{t('data.source', lang)}: {echo(source)}")
 if bool(incidents["synthetic"].any()) if len(incidents) else False:
     st.warning(t("data.synthetic", lang, seed=meta.get("seed", "—")), icon=":material/science:")
 if meta.get("series_break"):

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.core.i18n import fmt_int, fmt_pct, t
+from geo.data.labels import layer_titles
 from layers.compose import MapComposer
 from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
 from layers.incidents import incidents_layer
@@ -17,6 +18,7 @@ from layers.public import public_layer
 from layers.style import symbols
 from ui import analysis, data
 from ui.common import page_context, synthetic_notice, view_mode
+from ui.source import session_workspace
 
 LAYERS = ("homicides", "incidents", "kde", "gistar", "grid", "parks", "housing", "csp", "rings", "streets")
 DEFAULT_LAYERS = ("homicides", "incidents", "parks", "housing", "csp", "rings", "streets")
@@ -40,7 +42,10 @@ st.title(t("app.title", lang))
 synthetic_notice(ctx)
 
 # --- layers chosen, kept in the URL (boundary layers come from the local store) ----------------
-zones = {f"zones:{z['name']}": z for z in data.zone_layers(src.store_dir)}
+chosen_zones = session_workspace(s).boundaries  # the workspace's boundary layers, else every one in the store
+zone_list = [z for z in data.zone_layers(src.store_dir) if not chosen_zones or z["name"] in chosen_zones]
+zone_titles = layer_titles(zone_list, lang)
+zones = {f"zones:{z['name']}": z for z in zone_list}
 options = [*LAYERS, *zones]
 if "m_layers" not in st.session_state:
     raw = st.query_params.get("layers")
@@ -50,7 +55,7 @@ if "m_layers" not in st.session_state:
 
 def _layer_label(key: str) -> str:
     if key in zones:
-        return t(f"layer.zones.{zones[key]['kind']}", lang)
+        return zone_titles[str(zones[key]["name"])]
     if key == "kde":
         return t("layer.kde", lang, h="…").split(" (")[0]
     if key == "rings":

@@ -71,7 +71,7 @@ else:
                 title=t("trends.axis_period", lang),
                 axis=alt.Axis(format="%Y-%m" if freq == "month" else "%Y"),
             ),
-            y=alt.Y("count:Q", title=t("trends.axis_count", lang)),
+            y=alt.Y("count:Q", title=t("trends.axis_count", lang), axis=alt.Axis(tickMinStep=1, format="d")),
             # keyed on the place itself (never a translated label), so colours match in both languages
             color=alt.Color(
                 "place:N", title=t("trends.place", lang), scale=alt.Scale(domain=[place, *compare], scheme="tableau10")
