@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, SHARED_DATA
 
-pytestmark = [pytest.mark.app, pytest.mark.realdata]
+pytestmark = pytest.mark.app
 FILES = {
     "latimes": "latimes/harvard_park_homicides.json",
     "cpad": "parks/caliparks_cpad_superunit_points_la_area.csv",
@@ -62,6 +62,7 @@ def map_args(at: AppTest) -> dict[str, Any]:
     return args
 
 
+@pytest.mark.realdata
 def test_harvard_park_on_the_la_times_layer_with_cpad_parks(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     at = app(data=store["latimes"], places=store["cpad"], place="Harvard Park")
     assert not at.exception
@@ -79,12 +80,14 @@ def test_harvard_park_on_the_la_times_layer_with_cpad_parks(app, store: dict[str
     assert not any("Synthetic" in w.value for w in at.warning)
 
 
+@pytest.mark.realdata
 def test_a_place_outside_the_coverage_shows_no_data(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     at = app(data=store["latimes"], places=store["cpad"], place="Jordan Downs Recreation Center")
     assert not at.exception
     assert metric(at, "Within 400 m of") == "No data"
 
 
+@pytest.mark.realdata
 def test_the_public_view_sends_no_case_number_and_no_point(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     at = app(data=store["latimes"], places=store["cpad"], place="Harvard Park")
     assert not at.exception
@@ -107,6 +110,7 @@ def test_the_public_view_sends_no_case_number_and_no_point(app, store: dict[str,
     assert points_shown > 0
 
 
+@pytest.mark.realdata
 def test_trends_on_the_lapd_sample_in_both_languages(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     for lang in ("en", "es"):
         at = app(data=store["lapd"], lang=lang)
@@ -114,6 +118,7 @@ def test_trends_on_the_lapd_sample_in_both_languages(app, store: dict[str, Any])
         assert not at.exception, lang
 
 
+@pytest.mark.realdata
 def test_a_data_link_survives_a_page_change(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     at = app(data=store["latimes"])
     at.switch_page("app_pages/trends.py").run()
@@ -121,3 +126,37 @@ def test_a_data_link_survives_a_page_change(app, store: dict[str, Any]) -> None:
     at.switch_page("app_pages/map.py").run()
     assert at.query_params["data"] in (store["latimes"], [store["latimes"]])
     assert metric(at, "People killed in view") == "64"
+
+
+def test_an_empty_layer_says_so_on_the_map_and_trends(tmp_path, fresh_settings: None) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    import geopandas as gpd
+
+    from geo.core.schema import coerce_incidents
+    from geo.core.store import write_geoparquet
+
+    demo = gpd.read_parquet(ROOT / "data" / "demo" / "incidents.parquet")
+    empty = write_geoparquet(coerce_incidents(demo.iloc[0:0]), tmp_path / "empty.parquet")
+    cfg = tmp_path / "c.yaml"
+    demo_dir = ROOT / "data" / "demo"
+    cfg.write_text(
+        f"sources:\n  incidents: {empty}\n  places: {demo_dir / 'places.geojson'}\n"
+        f"  streets: {demo_dir / 'streets.geojson'}\n  store_dir: {tmp_path / 'store'}\n",
+        encoding="utf-8",
+    )
+    saved = sys.argv
+    sys.argv = ["app.py", "--config", str(cfg)]
+    try:
+        for lang in ("en", "es"):
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+            at.query_params["lang"] = lang
+            at.run()
+            assert not at.exception, lang
+            word = "no rows" if lang == "en" else "no tiene filas"
+            assert any(word in i.value for i in at.info), lang
+            at.switch_page("app_pages/trends.py").run()
+            assert not at.exception, lang
+            assert any(word in i.value for i in at.info), lang
+    finally:
+        sys.argv = saved

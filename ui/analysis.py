@@ -217,8 +217,8 @@ def _evaluation(
     from geo.analysis.evaluate import evaluate_program
     from geo.core.errors import AnalysisError
 
-    table = data.places_table(places)
-    ctrl = table[table["name"].isin(control) & table["kind"].isin(["park", "housing"])]
+    # each control resolves like the focus place (names, picker labels, aliases)
+    ctrl = pd.concat([_place(places, name) for name in control]) if control else data.places_table(places).iloc[0:0]
     try:
         result = evaluate_program(
             incidents_in_view(key, f), _place(places, treated), ctrl, start=start, buffer_m=buffer_m,

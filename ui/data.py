@@ -170,13 +170,17 @@ def workspace_places_file(settings: Settings, workspace: Workspace) -> Path:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def coverage_of(key: FileKey, store_dir: str, store_mtime: float) -> Coverage | None:
-    """The coverage of the incident file ``key`` (None for the synthetic demo: it covers what it invents)."""
+    """The coverage of the incident file ``key`` (None for the synthetic demo or a layer with no rows)."""
     from geo.data.coverage import find_coverage
 
     meta = metadata_of(key)
-    if meta.get("synthetic"):
+    inc = incidents_table(key)
+    if meta.get("synthetic") or inc.empty:  # an empty layer covers nothing it could say
         return None
-    return find_coverage(meta, incidents_table(key), store_dir=store_dir)
+    try:
+        return find_coverage(meta, inc, store_dir=store_dir)
+    except DataError:  # an unreadable boundary layer: no coverage rather than a stopped page
+        return None
 
 
 def coverage(path: Path, store_dir: Path) -> Coverage | None:
