@@ -160,3 +160,19 @@ def test_an_empty_layer_says_so_on_the_map_and_trends(tmp_path, fresh_settings: 
             assert any(word in i.value for i in at.info), lang
     finally:
         sys.argv = saved
+
+
+def test_trend_colours_are_keyed_on_the_place_in_both_languages(fresh_settings: None) -> None:
+    domains = {}
+    for lang in ("en", "es"):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.query_params["lang"] = lang
+        at.run()
+        at.switch_page("app_pages/trends.py").run()
+        assert not at.exception
+        spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+        line = next(layer for layer in spec["layer"] if "color" in layer.get("encoding", {}))
+        assert line["encoding"]["color"]["field"] == "place"
+        domains[lang] = line["encoding"]["color"]["scale"]["domain"]
+    assert domains["en"] == domains["es"]
+    assert domains["en"][0] == "Harvard Park"
