@@ -49,14 +49,17 @@ series = analysis.covered_series(
     store_dir=src.store_dir,
     min_share=min_share,
 )
-st.subheader(t("trends.series", lang, distance=fmt_int(outer, lang)))
+victims = ctx.unit == "victims"
+st.subheader(t("trends.series.victims" if victims else "trends.series", lang, distance=fmt_int(outer, lang)))
+gone: list[str] = []
 if len(series):
     gone = sorted(set(series.loc[series["coverage"] == "no_data", "place"]))
     if gone:
         st.info(t("source.no_data_series", lang, places=echo(", ".join(gone))))
     series = series[series["coverage"] != "no_data"]
 if series.empty:
-    st.info(f"**{t('empty.title', lang)}** {t('empty.hint', lang)}")
+    if not gone:  # places without data were named above; nothing else to say
+        st.info(f"**{t('empty.title', lang)}** {t('empty.hint', lang)}")
 elif series["count"].fillna(0).sum() == 0:
     st.info(t("trends.no_series", lang))
 else:
@@ -71,7 +74,11 @@ else:
                 title=t("trends.axis_period", lang),
                 axis=alt.Axis(format="%Y-%m" if freq == "month" else "%Y"),
             ),
-            y=alt.Y("count:Q", title=t("trends.axis_count", lang), axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y(
+                "count:Q",
+                title=t("trends.axis_count.victims" if victims else "trends.axis_count", lang),
+                axis=alt.Axis(tickMinStep=1, format="d"),
+            ),
             # keyed on the place itself (never a translated label), so colours match in both languages
             color=alt.Color(
                 "place:N", title=t("trends.place", lang), scale=alt.Scale(domain=[place, *compare], scheme="tableau10")
@@ -119,14 +126,17 @@ ranked = analysis.covered_ranking(
 )
 if len(ranked):
     no_data = t("source.no_data", lang)
-    shown = ranked["count"].astype("Int64")
+
+    def shown(values: pd.Series, *, digits: int = 0, empty: str = "—") -> list[str]:
+        return [empty if pd.isna(v) else fmt_num(float(v), lang, digits=digits) for v in values]
+
     table = pd.DataFrame(
         {
-            t("rank.col.rank", lang): ranked["rank"].astype("Int64").astype(str).replace("<NA>", "—"),
+            t("rank.col.rank", lang): shown(ranked["rank"]),
             t("rank.col.name", lang): ranked["name"],
-            t("rank.col.count", lang): [no_data if pd.isna(c) else fmt_int(int(c), lang) for c in shown],
-            t("rank.col.per_year", lang): ranked["per_year"].astype(float).round(1),
-            t("rank.col.per_km_year", lang): ranked["per_km_year"].astype(float).round(1),
+            t("rank.col.count", lang): shown(ranked["count"], empty=no_data),
+            t("rank.col.per_year", lang): shown(ranked["per_year"], digits=1),
+            t("rank.col.per_km_year", lang): shown(ranked["per_km_year"], digits=1),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
