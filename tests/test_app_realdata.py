@@ -21,6 +21,7 @@ FILES = {
     "latimes": "latimes/harvard_park_homicides.json",
     "cpad": "parks/caliparks_cpad_superunit_points_la_area.csv",
     "lapd": "lapd_crime/Crime_Data_from_2020_to_Present__sample10k_Ivanco19.csv.gz",
+    "divisions": "boundaries/LAPD_Division_5922489107755548254.geojson",
 }
 HARVARD_CPAD = (33.9839398119076, -118.304584027625)  # SOURCES.md: CPAD id 28621, lat/lon
 GEOD = Geod(ellps="WGS84")
@@ -176,3 +177,15 @@ def test_trend_colours_are_keyed_on_the_place_in_both_languages(fresh_settings: 
         domains[lang] = line["encoding"]["color"]["scale"]["domain"]
     assert domains["en"] == domains["es"]
     assert domains["en"][0] == "Harvard Park"
+
+
+@pytest.mark.realdata
+def test_zones_outside_the_coverage_have_no_data(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    at = app(data=store["latimes"], layers=f"zones:{store['divisions']}")
+    assert not at.exception
+    counts = re.findall(r'"count": "([^"]*)"', map_args(at)["script"])
+    assert "No data" in counts  # divisions far from Harvard Park: the LA Times file says nothing there
+    assert "0" not in counts
+    assert "64" in counts  # the division holding the neighbourhood has every victim
