@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
+from geo.core.errors import DataError
 from geo.core.i18n import catalog, fmt_date, fmt_int, t
 from geo.core.text import echo
+from geo.data.labels import layer_titles, source_line
+from geo.data.workspace import BOUNDARY_KINDS, DEMO, PLACE_KINDS, Workspace
 from ui import data
 from ui.boot import current_lang
-from ui.source import choose, chosen_layer, incident_layers, session_settings
+from ui.source import choose, session_settings, session_workspace
 from ui.style import error_text
 
 settings = session_settings()
@@ -29,9 +30,16 @@ if len(incidents):
     last = incidents["occurred_at"].max().date()
     c2.metric(t("data.first", lang), fmt_date(first, lang))
     c3.metric(t("data.as_of", lang), fmt_date(last, lang))
-source = str(meta.get("source", "—"))
-source = t("data.synthetic_source", lang) if source == "synthetic demo" else source
-st.caption(f"{t('data.file', lang)}: {echo(src.incidents)} · {t('data.source', lang)}: {echo(source)}")
+st.caption(
+    echo(
+        source_line(
+            data.layer_meta(src.incidents, session_workspace(settings).incidents),
+            lang,
+            coverage=data.coverage(src.incidents, src.store_dir),
+        ),
+        limit=600,
+    )
+)
 if bool(incidents["synthetic"].any()) if len(incidents) else False:
     st.warning(t("data.synthetic", lang, seed=echo(meta.get("seed", "—"))), icon=":material/science:")
 if meta.get("series_break"):
@@ -39,28 +47,54 @@ if meta.get("series_break"):
 elif len(incidents) and first <= settings.analysis.nibrs_break <= last:
     st.info(t("data.break_note", lang, date=fmt_date(settings.analysis.nibrs_break, lang)))
 
+st.subheader(t("ws.title", lang))
+inventory = data.inventory(src.store_dir)
+titles = layer_titles([e for e in inventory if not e.get("error")], lang)
+ws = session_workspace(settings)
+
+
+def _names(table: str, kinds: tuple[str, ...] = ()) -> list[str]:
+    return [
+        n for n, e in ((str(e["name"]), e) for e in inventory if not e.get("error"))
+        if e.get("table") == table and (not kinds or e.get("kind") in kinds) and n in titles
+    ]  # fmt: skip
+
+
+incident_choices = [DEMO, *_names("incidents")]
+w1, w2, w3 = st.columns(3)
+picked = w1.selectbox(
+    t("ws.incidents", lang), incident_choices,
+    index=incident_choices.index(ws.incidents) if ws.incidents in incident_choices else 0,
+    format_func=lambda n: t("ws.demo", lang) if n == DEMO else titles[n], key="d_source",
+)  # fmt: skip
+place_choices = _names("places", PLACE_KINDS)
+picked_places = w2.multiselect(
+    t("ws.places", lang), place_choices, default=[p for p in ws.places if p in place_choices],
+    format_func=titles.__getitem__, placeholder=t("ws.places_default", lang), key="d_places",
+)  # fmt: skip
+boundary_choices = _names("places", BOUNDARY_KINDS)
+picked_bounds = w3.multiselect(
+    t("ws.boundaries", lang), boundary_choices, default=[b for b in ws.boundaries if b in boundary_choices],
+    format_func=titles.__getitem__, placeholder=t("pick.none", lang), key="d_bounds",
+)  # fmt: skip
+wanted = Workspace(picked, tuple(picked_places), tuple(picked_bounds))
+if wanted != ws:
+    try:
+        choose(settings, incidents=wanted.incidents, places=wanted.places, boundaries=wanted.boundaries)
+    except DataError as exc:
+        st.warning(t("ws.error", lang, error=echo(exc)))
+    else:
+        st.rerun()
+st.caption(t("ws.note", lang))
+
 st.subheader(t("data.store", lang))
-choices: list[str] = ["", *incident_layers(settings)]
-if len(choices) > 1:
-    picked = chosen_layer()
-    current: str = picked if picked is not None and picked in choices else ""
-    configured = settings.sources.incidents if not current else None
-    st.selectbox(
-        t("data.show", lang),
-        choices,
-        index=choices.index(current),
-        format_func=lambda name: name or t("data.show.configured", lang, file=Path(str(configured or "")).name or "…"),
-        key="d_source",
-        on_change=lambda: choose(st.session_state["d_source"] or None),
-    )
-    st.caption(t("data.show.note", lang))
 layers = data.inventory(src.store_dir)
 if not layers:
     st.info(t("data.store_empty", lang, path=echo(src.store_dir)))
 else:
     for layer in layers:
         if layer.get("error"):
-            st.error(t("data.broken", lang, name=echo(layer["name"]), error=error_text(layer["error"])))
+            st.error(t("data.broken", lang, name=echo(layer["name"]), error=error_text(str(layer["error"]))))
     labels = catalog(lang)
     rows = []
     for layer in layers:
@@ -70,7 +104,7 @@ else:
         dates = "" if not layer.get("date_from") else f"{layer['date_from']} – {layer['date_to']}"
         rows.append(
             {
-                t("data.col.layer", lang): layer["name"],
+                t("data.col.layer", lang): titles.get(str(layer["name"]), str(layer["name"])),
                 t("data.col.kind", lang): layer.get("kind"),
                 t("data.col.source", lang): layer.get("source"),
                 t("data.col.origin", lang): layer.get("url_or_file"),

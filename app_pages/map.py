@@ -9,15 +9,18 @@ from streamlit_folium import st_folium
 
 from geo.core.i18n import fmt_int, fmt_pct, t
 from geo.core.text import echo
+from geo.data.labels import layer_titles
 from layers.compose import MapComposer
 from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
 from layers.incidents import incidents_layer
 from layers.overview import add_places, add_streets, approximate_note
 from layers.places import ZONE_SYMBOL, zones_layer
+from layers.public import public_layer
 from layers.style import symbols
 from ui import analysis, data
-from ui.common import page_context, synthetic_notice
+from ui.common import page_context, synthetic_notice, view_mode
 from ui.filters import url_value
+from ui.source import session_workspace
 
 LAYERS = ("homicides", "incidents", "kde", "gistar", "grid", "parks", "housing", "csp", "rings", "streets")
 DEFAULT_LAYERS = ("homicides", "incidents", "parks", "housing", "csp", "rings", "streets")
@@ -41,7 +44,10 @@ st.title(t("app.title", lang))
 synthetic_notice(ctx)
 
 # --- layers chosen, kept in the URL (boundary layers come from the local store) ----------------
-zones = {f"zones:{z['name']}": z for z in data.zone_layers(src.store_dir)}
+chosen_zones = session_workspace(s).boundaries  # the workspace's boundary layers, else every one in the store
+zone_list = [z for z in data.zone_layers(src.store_dir) if not chosen_zones or z["name"] in chosen_zones]
+zone_titles = layer_titles(zone_list, lang)
+zones = {f"zones:{z['name']}": z for z in zone_list}
 options = [*LAYERS, *zones]
 if "m_layers" not in st.session_state:
     raw = url_value("layers")
@@ -51,7 +57,7 @@ if "m_layers" not in st.session_state:
 
 def _layer_label(key: str) -> str:
     if key in zones:
-        return t(f"layer.zones.{zones[key]['kind']}", lang)
+        return zone_titles[str(zones[key]["name"])]
     if key == "kde":
         return t("layer.kde", lang, h="…").split(" (")[0]
     if key == "rings":
@@ -66,9 +72,13 @@ layers_param = ",".join(chosen)
 if st.query_params.get("layers") != layers_param:
     st.query_params["layers"] = layers_param
 
+public = view_mode(ctx, page="map")
+
 # --- key figures ----------------------------------------------------------------------------
 in_view = analysis.view(src.incidents, f, lang)
 n = len(in_view)
+if ctx.meta.get("rows_kept") == 0:
+    st.info(t("source.empty_layer", lang), icon=":material/database:")
 homicides = in_view[in_view["category"] == "homicide"]
 cols = st.columns(3)
 delta = None
@@ -76,16 +86,22 @@ if f.start and f.end:
     before = len(analysis.view(src.incidents, f.shifted_years(-1), lang))
     if before:
         delta = f"{fmt_pct((n - before) / before, lang)} {t('kpi.vs_year', lang)}"
-cols[0].metric(t("kpi.in_view", lang), fmt_int(n, lang), delta=delta, delta_color="inverse")
+cols[0].metric(t(f"kpi.in_view.{ctx.unit}", lang), fmt_int(n, lang), delta=delta, delta_color="inverse")
 cols[1].metric(t("kpi.homicides", lang), fmt_int(len(homicides), lang))
 focus = None
 if f.place:
     outer = int(max(f.rings_m or s.distances.rings_m))
-    table = analysis.ring_table(src.incidents, f, src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
+    rings_m = tuple(f.rings_m or s.distances.rings_m)
+    table = analysis.ring_table(src.incidents, f, src.places, f.place, rings_m)
+    summary = analysis.ring_key_figure(
+        src.incidents, f, src.places, f.place, rings_m, store_dir=src.store_dir,
+        min_share=s.workspace.coverage_min_share,
+    )  # fmt: skip
+    total = summary["total_within"]
     cols[2].metric(
         t("kpi.rings", lang, distance=fmt_int(outer, lang), place=echo(f.place)),
-        fmt_int(int(table["count"].sum()), lang),
-        help=t("kpi.rings_help", lang),
+        t("source.no_data", lang) if total is None else fmt_int(int(total), lang),
+        help=t("source.no_data_help", lang) if total is None else t("kpi.rings_help", lang),
     )
     focus = analysis.place(src.places, f.place, lang)
 
@@ -108,7 +124,11 @@ if "streets" in chosen:
     add_streets(composer, ctx.streets)
 kinds = tuple(k for k, key in (("park", "parks"), ("housing", "housing"), ("csp_site", "csp")) if key in chosen)
 add_places(composer, ctx.places, kinds=kinds)
-if "grid" in chosen and n:
+if public and n:
+    cells = analysis.public_grid(src.incidents, f, cell_m=cell, min_count=s.privacy.min_count, lang=lang)
+    composer.add(*public_layer(cells, lang=lang, name=t("view.public_layer", lang)))
+    notes.append(t("view.public_note", lang, n=s.privacy.min_count, cell=fmt_int(cell, lang)))
+if "grid" in chosen and n and not public:
     composer.add(*count_layer(analysis.grid_counts(src.incidents, f, cell), lang=lang, name=t("layer.grid", lang)))
 if "kde" in chosen and n:
     heat = analysis.heat(src.incidents, f, cell_m=s.analysis.kde_cell_m, rule=s.analysis.kde_bandwidth_rule)
@@ -118,7 +138,7 @@ if "kde" in chosen and n:
         composer.add(*kde_layer(contours, lang=lang, bandwidth_m=bw, rule=info["bandwidth_rule"]))
         rule = t(f"rule.{info['bandwidth_rule']}", lang)
         notes.append(t("map.bandwidth", lang, hx=fmt_int(bw[0], lang), hy=fmt_int(bw[1], lang), rule=rule))
-if "gistar" in chosen and n:
+if "gistar" in chosen and n and not public:
     cells, gi = analysis.gistar(s, f)
     group, rows = gi_layer(cells, lang=lang, **{k: gi[k] for k in analysis.GI_ATTRS if k in gi})
     composer.add(group, rows)
@@ -127,7 +147,13 @@ if "gistar" in chosen and n:
     elif not (cells["gi_class"] != 0).any() if len(cells) else True:
         notes.append(t("map.no_hotspots", lang))
 for key in (k for k in chosen if k in zones):
-    counts = analysis.zone_counts(src.incidents, f, Path(str(zones[key]["path"])))
+    counts = analysis.covered_zone_counts(
+        src.incidents,
+        f,
+        Path(str(zones[key]["path"])),
+        store_dir=src.store_dir,
+        min_share=s.workspace.coverage_min_share,
+    )
     label = _layer_label(key)
     composer.add(zones_layer(counts, name=label, lang=lang), [(label, ZONE_SYMBOL)])
 if "rings" in chosen and f.place:
@@ -137,7 +163,7 @@ for key, category, symbol_key, label_key in (
     ("incidents", None, "incident", "layer.incidents"),
     ("homicides", "homicide", "homicide", "layer.homicides"),
 ):
-    if key not in chosen:
+    if key not in chosen or public:
         continue
     subset = in_view[in_view["category"] != "homicide"] if category is None else homicides
     if subset.empty:
@@ -161,7 +187,7 @@ if not tiles:
     st.caption(t("map.no_tiles", lang))
 
 # --- focus place: counts by ring and year ---------------------------------------------------
-if f.place and n:
+if f.place and n and summary["total_within"] is not None:
     st.subheader(t("focus.title", lang, place=echo(f.place)))
     pivot = table.pivot_table(index="year", columns="band", values="count", aggfunc="sum", fill_value=0, sort=False)
     pivot = pivot.rename(columns={"inside": t("ring.inside", lang)})

@@ -12,6 +12,8 @@ from ui.style import error_text
 
 ctx = page_context("present")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
+if not (f.start and f.end):  # "all dates" in the sidebar: the export covers the data's whole span, as the sidebar says
+    f = f.replace(start=f.start or ctx.first, end=f.end or ctx.last)
 st.title(t("pr.title", lang))
 synthetic_notice(ctx)
 st.caption(t("pr.intro", lang))

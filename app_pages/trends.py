@@ -11,7 +11,7 @@ from geo.analysis.evaluate import reading_text
 from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
 from ui import analysis
-from ui.common import focus_places, page_context, synthetic_notice
+from ui.common import focus_places, page_context, synthetic_notice, view_mode
 from ui.style import error_text
 
 ctx = page_context("trends")
@@ -19,9 +19,14 @@ s, lang, f = ctx.settings, ctx.lang, ctx.filters
 src = s.sources
 st.title(t("trends.title", lang))
 synthetic_notice(ctx)
+if ctx.meta.get("rows_kept") == 0:
+    st.info(t("source.empty_layer", lang), icon=":material/database:")
+    st.stop()
+public = view_mode(ctx, page="trends")
 place = f.place or s.focus.default_place
 outer = float(max(f.rings_m or s.distances.rings_m))
-names = focus_places(s, ctx.places)
+names = focus_places(s, ctx.places, lang=lang)
+min_share = s.workspace.coverage_min_share
 nibrs = s.analysis.nibrs_break
 
 # --- series -------------------------------------------------------------------------------
@@ -29,19 +34,37 @@ c1, c2 = st.columns([1, 3])
 freq = c1.radio(
     t("trends.freq", lang), ["month", "year"], format_func=lambda k: t(f"trends.freq.{k}", lang), key="t_freq"
 )
-default_compare = [n for n in s.focus.places if n != place][:2]
+default_compare = [n for n in s.focus.places if n != place and n in names][:2]
 compare = c2.multiselect(
     t("trends.compare", lang), [n for n in names if n != place], default=default_compare, key="t_cmp",
     placeholder=t("pick.choose", lang),
 )  # fmt: skip
-series = analysis.series(
-    src.incidents, f, src.places, (place, *compare), within_m=outer, freq=freq, nibrs_break=nibrs.isoformat()
+series = analysis.covered_series(
+    src.incidents,
+    f,
+    src.places,
+    (place, *compare),
+    within_m=outer,
+    freq=freq,
+    nibrs_break=nibrs.isoformat(),
+    store_dir=src.store_dir,
+    min_share=min_share,
 )
-st.subheader(t("trends.series", lang, distance=fmt_int(outer, lang)))
-if series.empty or series["count"].sum() == 0:
-    st.info(f"**{t('empty.title', lang)}** {t('empty.hint', lang)}")
+victims = ctx.unit == "victims"
+st.subheader(t("trends.series.victims" if victims else "trends.series", lang, distance=fmt_int(outer, lang)))
+gone: list[str] = []
+if len(series):
+    gone = sorted(set(series.loc[series["coverage"] == "no_data", "place"]))
+    if gone:
+        st.info(t("source.no_data_series", lang, places=echo(", ".join(gone))))
+    series = series[series["coverage"] != "no_data"]
+if series.empty:
+    if not gone:  # places without data were named above; nothing else to say
+        st.info(f"**{t('empty.title', lang)}** {t('empty.hint', lang)}")
+elif series["count"].fillna(0).sum() == 0:
+    st.info(t("trends.no_series", lang))
 else:
-    frame = series.rename(columns={"place": t("trends.place", lang)})
+    frame = series.drop(columns="coverage")
     line = (
         alt.Chart(frame)
         .mark_line(point=freq == "year")
@@ -52,10 +75,17 @@ else:
                 title=t("trends.axis_period", lang),
                 axis=alt.Axis(format="%Y-%m" if freq == "month" else "%Y"),
             ),
-            y=alt.Y("count:Q", title=t("trends.axis_count", lang)),
-            color=alt.Color(f"{t('trends.place', lang)}:N", scale=alt.Scale(scheme="tableau10")),
-            strokeDash=alt.StrokeDash(f"{t('trends.place', lang)}:N"),
-            tooltip=[t("trends.place", lang), "period", "count"],
+            y=alt.Y(
+                "count:Q",
+                title=t("trends.axis_count.victims" if victims else "trends.axis_count", lang),
+                axis=alt.Axis(tickMinStep=1, format="d"),
+            ),
+            # keyed on the place itself (never a translated label), so colours match in both languages
+            color=alt.Color(
+                "place:N", title=t("trends.place", lang), scale=alt.Scale(domain=[place, *compare], scheme="tableau10")
+            ),
+            strokeDash=alt.StrokeDash("place:N", title=t("trends.place", lang)),
+            tooltip=[alt.Tooltip("place:N", title=t("trends.place", lang)), "period", "count"],
         )
     )
     layers = [line]
@@ -75,9 +105,15 @@ if len(known):
     days = get_day_names("abbreviated", locale=LOCALES[lang])
     table = pd.crosstab(known["occurred_at"].dt.hour, known["occurred_at"].dt.day_of_week)
     table = table.reindex(index=range(24), columns=range(7), fill_value=0)
+    if public:
+        table = table.where((table == 0) | (table >= s.privacy.min_count), -1)
     table.columns = [days[d] for d in range(7)]
     table.index.name = t("trends.hour", lang)
-    st.dataframe(table.style.background_gradient(cmap="Oranges", axis=None), height=420, width="stretch")
+    fewer = t("report.fewer_than", lang, n=s.privacy.min_count)
+    styled = table.style.background_gradient(cmap="Oranges", axis=None, vmin=0).format(
+        lambda v: fewer if v < 0 else fmt_int(int(v), lang)
+    )
+    st.dataframe(styled, height=420, width="stretch")
 
 # --- ranking of peers ------------------------------------------------------------------------
 within = s.distances.ranking_within_m
@@ -86,15 +122,22 @@ kind = st.radio(
     t("rank.kind", lang), ["park", "housing"], format_func=lambda k: t(f"kind.{k}", lang), horizontal=True,
     key="rank_kind",
 )  # fmt: skip
-ranked = analysis.ranking(src.incidents, f, src.places, within_m=within, kinds=(kind,))
+ranked = analysis.covered_ranking(
+    src.incidents, f, src.places, within_m=within, kinds=(kind,), store_dir=src.store_dir, min_share=min_share
+)
 if len(ranked):
+    no_data = t("source.no_data", lang)
+
+    def shown(values: pd.Series, *, digits: int = 0, empty: str = "—") -> list[str]:
+        return [empty if pd.isna(v) else fmt_num(float(v), lang, digits=digits) for v in values]
+
     table = pd.DataFrame(
         {
-            t("rank.col.rank", lang): ranked["rank"].astype(int),
+            t("rank.col.rank", lang): shown(ranked["rank"]),
             t("rank.col.name", lang): ranked["name"],
-            t("rank.col.count", lang): ranked["count"].astype(int),
-            t("rank.col.per_year", lang): ranked["per_year"].round(1),
-            t("rank.col.per_km_year", lang): ranked["per_km_year"].round(1),
+            t("rank.col.count", lang): shown(ranked["count"], empty=no_data),
+            t("rank.col.per_year", lang): shown(ranked["per_year"], digits=1),
+            t("rank.col.per_km_year", lang): shown(ranked["per_km_year"], digits=1),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
@@ -110,8 +153,10 @@ controls = e1.multiselect(
     t("eval.control", lang), [n for n in names if n != place], default=peers,
     key="e_ctrl", placeholder=t("pick.choose", lang),
 )  # fmt: skip
+wanted = pd.Timestamp(program_start or "2017-01-01")
+start_default = min(max(wanted.date(), ctx.first), ctx.last)  # clamped to the data's range
 start = e2.date_input(
-    t("eval.start", lang), value=pd.Timestamp(program_start or "2017-01-01").date(), min_value=ctx.first,
+    t("eval.start", lang), value=start_default, min_value=ctx.first,
     max_value=ctx.last, key="e_start", format="YYYY-MM-DD",
 )  # fmt: skip
 buffer_m = e3.number_input(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import pandas as pd
 
-from geo.core.i18n import catalog, t
+from geo.core.i18n import catalog, fmt_int, t
 from layers._escape import esc
 from layers._geojson import feature_collection
 from layers.style import Symbol, path_style
@@ -50,7 +51,8 @@ def zones_layer(zones: gpd.GeoDataFrame, *, name: str, lang: str, show: bool = T
     group = folium.FeatureGroup(name=name, show=show)
     if zones.empty:
         return group
-    data = feature_collection(zones, ["zone", "count"])
+    shown = [t("source.no_data", lang) if pd.isna(c) else fmt_int(int(c), lang) for c in zones["count"]]
+    data = feature_collection(zones.assign(count=shown), ["zone", "count"])
     folium.GeoJson(
         data,
         style_function=lambda _f: path_style(ZONE_SYMBOL),

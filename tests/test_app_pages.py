@@ -326,12 +326,18 @@ def test_a_store_layer_can_be_shown_instead_of_the_demo(
     assert at.query_params["data"] in (name, [name])
     at.switch_page("app_pages/map.py").run()
     assert not at.exception
-    assert metric(at, "Incidents in view") == "64"  # SOURCES.md: 64 victims
+    assert metric(at, "People killed in view") == "64"  # SOURCES.md: 64 victims
     assert not at.warning or not any("Synthetic" in w.value for w in at.warning)
     # a shared link with the choice opens the same data in a new session
     again = app({"data": name}).run()
-    assert metric(again, "Incidents in view") == "64"
-    # an unknown layer name falls back to the configured source
+    assert metric(again, "People killed in view") == "64"
+    # the choice is kept in the store: an unknown layer name in a link falls back to it, and says so
     other = app({"data": "no-such-layer"}).run()
     assert not other.exception
+    assert metric(other, "People killed in view") == "64"
+    assert any("no\\-such\\-layer" in w.value or "no-such-layer" in w.value for w in other.warning)
+    # choosing the demo again on the Data page brings the demo back
+    other.switch_page("app_pages/data.py").run()
+    other.selectbox(key="d_source").set_value("demo").run()
+    other.switch_page("app_pages/map.py").run()
     assert metric(other, "Incidents in view") == "4,116"

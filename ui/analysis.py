@@ -28,6 +28,8 @@ from geo.exports.model import Report
 from ui import data
 from ui.data import FileKey, file_key
 
+PICKER_KINDS = ("park", "housing")
+
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _positions(key: FileKey, f: Filters) -> NDArray[np.intp]:
@@ -118,9 +120,54 @@ def heat(path: Path, f: Filters, *, cell_m: float, rule: str) -> tuple[gpd.GeoDa
     return _kde(file_key(path), f, cell_m, rule)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _labels(key: FileKey, lang: str) -> pd.Series:
+    from geo.data.labels import place_labels
+
+    table = data.places_table(key)
+    return place_labels(table[table["kind"].isin(PICKER_KINDS)], lang)
+
+
+def picker_labels(places: gpd.GeoDataFrame, lang: str) -> list[str]:
+    """Picker labels of ``places`` (names, told apart by kind and area where they repeat), in order."""
+    from geo.data.labels import place_labels
+
+    return [str(v) for v in place_labels(places, lang)] if len(places) else []
+
+
+def _resolve(table: gpd.GeoDataFrame, key: FileKey, name: str) -> gpd.GeoDataFrame:
+    from geo.core.errors import DataError
+    from geo.core.settings import get_settings
+    from geo.data.aliases import load_aliases
+
+    ws = get_settings().workspace
+    aliases = load_aliases(ws.aliases)
+    try:
+        return datasets.place_by_name(table, name, labels=_labels(key, "en"), aliases=aliases, match_m=ws.match_m)
+    except DataError:  # a Spanish label (the kind is translated)
+        return datasets.place_by_name(table, name, labels=_labels(key, "es"), aliases=aliases, match_m=ws.match_m)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _label_of(key: FileKey, name: str, lang: str) -> str | None:
+    from geo.core.errors import DataError
+
+    try:
+        hit = _place(key, name)
+    except DataError:
+        return None
+    labels = _labels(key, lang)
+    return str(labels[hit.index[0]]) if hit.index[0] in labels.index else None
+
+
+def place_label(places_path: Path, name: str, lang: str) -> str | None:
+    """The picker label of the place ``name`` resolves to (aliases, labels, ids), or None when none does."""
+    return _label_of(file_key(places_path), name, lang)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _place(key: FileKey, name: str) -> gpd.GeoDataFrame:
-    hit = datasets.place_by_name(data.places_table(key), name)
+    hit = _resolve(data.places_table(key), key, name)
     parks_first = hit.sort_values("kind", key=lambda k: k.map({"park": 0, "housing": 1}).fillna(2))
     return parks_first.iloc[[0]]
 
@@ -189,8 +236,8 @@ def _evaluation(
     from geo.analysis.evaluate import evaluate_program
     from geo.core.errors import AnalysisError
 
-    table = data.places_table(places)
-    ctrl = table[table["name"].isin(control) & table["kind"].isin(["park", "housing"])]
+    # each control resolves like the focus place (names, picker labels, aliases)
+    ctrl = pd.concat([_place(places, name) for name in control]) if control else data.places_table(places).iloc[0:0]
     try:
         result = evaluate_program(
             incidents_in_view(key, f), _place(places, treated), ctrl, start=start, buffer_m=buffer_m,
@@ -220,11 +267,16 @@ def evaluation(
 def _build_report(
     key: FileKey, f: Filters, places: FileKey, streets: FileKey, lang: str, privacy: str, settings: Settings
 ) -> Report:
+    from geo.data.labels import source_line
     from geo.exports.report import build_report
 
+    meta = data.layer_meta(Path(key.path), "")
+    store = settings.sources.store_dir
+    cov = None if meta.get("synthetic") else data.coverage_of(key, str(store), data.mtime(Path(store)))
     return build_report(
         data.incidents_table(key), data.places_table(places), data.streets_table(streets), filters=f,
         derived=data.derived_table(key), lang=lang, privacy=privacy, settings=settings,
+        source_line=source_line(meta, lang, coverage=cov),
     )  # fmt: skip
 
 
@@ -298,3 +350,126 @@ def _ranking(key: FileKey, f: Filters, places: FileKey, within_m: float, kinds: 
 def ranking(path: Path, f: Filters, places_path: Path, *, within_m: float, kinds: tuple[str, ...]) -> pd.DataFrame:
     """Places ranked by incidents in view within ``within_m`` metres of their border, per km and per year."""
     return _ranking(file_key(path), f, file_key(places_path), within_m, kinds)
+
+
+# --- coverage-aware results: outside the layer's coverage is "no data", never 0 -----------------
+def _coverage(key: FileKey, store_dir: str) -> Any:
+    return data.coverage_of(key, store_dir, data.mtime(Path(store_dir)))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _summary(
+    key: FileKey, f: Filters, places: FileKey, name: str, rings_m: tuple[float, ...], store_dir: str, min_share: float
+) -> dict[str, Any]:
+    from geo.analysis.rings import ring_summary
+
+    return ring_summary(
+        incidents_in_view(key, f), _place(places, name), rings_m=rings_m, coverage=_coverage(key, store_dir),
+        min_share=min_share,
+    )  # fmt: skip
+
+
+def ring_key_figure(
+    path: Path, f: Filters, places_path: Path, name: str, rings_m: tuple[float, ...], *, store_dir: Path,
+    min_share: float,
+) -> dict[str, Any]:  # fmt: skip
+    """Counts inside and in each ring of a place, None where the layer's coverage has no data there.
+
+    Keys as :func:`geo.analysis.rings.ring_summary` (``total_within``, ``rings``, ``coverage``, ...).
+    """
+    return _summary(file_key(path), f, file_key(places_path), name, rings_m, str(store_dir), min_share)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _covered_series(
+    key: FileKey, f: Filters, places: FileKey, names: tuple[str, ...], within_m: float, freq: str, nibrs_break: str,
+    store_dir: str, min_share: float,
+) -> pd.DataFrame:  # fmt: skip
+    from geo.analysis.trends import place_series
+
+    inc = incidents_in_view(key, f)
+    if inc.empty and not (f.start and f.end):
+        return pd.DataFrame()
+    cov = _coverage(key, store_dir)
+    frames = []
+    for name in names:
+        one = place_series(
+            inc, _place(places, name), within_m=within_m, freq=freq, start=f.start, end=f.end,
+            nibrs_break=nibrs_break, coverage=cov, min_share=min_share,
+        )  # fmt: skip
+        status = str(one.attrs.get("coverage", "covered"))
+        one.attrs = {}
+        frames.append(one.assign(place=name, coverage=status))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def covered_series(
+    path: Path, f: Filters, places_path: Path, names: tuple[str, ...], *, within_m: float, freq: str,
+    nibrs_break: str, store_dir: Path, min_share: float,
+) -> pd.DataFrame:  # fmt: skip
+    """As :func:`series`, with the layer's coverage: missing counts (and ``coverage``) where there are no data."""
+    return _covered_series(
+        file_key(path), f, file_key(places_path), names, within_m, freq, nibrs_break, str(store_dir), min_share
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _covered_ranking(
+    key: FileKey, f: Filters, places: FileKey, within_m: float, kinds: tuple[str, ...], store_dir: str,
+    min_share: float,
+) -> pd.DataFrame:  # fmt: skip
+    from geo.analysis.rings import rank_places
+
+    inc = incidents_in_view(key, f)
+    if inc.empty:
+        return pd.DataFrame()
+    years = max((f.end - f.start).days + 1, 1) / 365.25 if f.start and f.end else None
+    ranked = rank_places(
+        inc, data.places_table(places), within_m=within_m, kind=list(kinds), years=years,
+        coverage=_coverage(key, store_dir), min_share=min_share,
+    )  # fmt: skip
+    return pd.DataFrame(ranked.drop(columns="geometry"))
+
+
+def covered_ranking(
+    path: Path, f: Filters, places_path: Path, *, within_m: float, kinds: tuple[str, ...], store_dir: Path,
+    min_share: float,
+) -> pd.DataFrame:  # fmt: skip
+    """As :func:`ranking`, with the layer's coverage: places without data have no count and no rank (listed last)."""
+    return _covered_ranking(file_key(path), f, file_key(places_path), within_m, kinds, str(store_dir), min_share)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _covered_zones(key: FileKey, f: Filters, zones: FileKey, store_dir: str, min_share: float) -> gpd.GeoDataFrame:
+    from geo.data.coverage import NO_DATA, place_coverage
+
+    counts = _zone_counts(key, f, zones).copy()
+    cov = _coverage(key, store_dir)
+    if cov is not None and len(counts):
+        judged = place_coverage(counts, cov, within_m=0.0, min_share=min_share)
+        counts["count"] = counts["count"].astype("Int64").mask(judged["coverage"] == NO_DATA)
+    return counts
+
+
+def covered_zone_counts(
+    path: Path, f: Filters, zones_path: Path, *, store_dir: Path, min_share: float
+) -> gpd.GeoDataFrame:
+    """As :func:`zone_counts`; zones outside the layer's coverage have a missing count (no data), not 0."""
+    return _covered_zones(file_key(path), f, file_key(zones_path), str(store_dir), min_share)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _public_cells(key: FileKey, f: Filters, cell_m: float, min_count: int, lang: str) -> gpd.GeoDataFrame:
+    from geo.exports.privacy import public_cells
+
+    inc = incidents_in_view(key, f)
+    if inc.empty:
+        return inc.iloc[0:0][["geometry"]].assign(count=0)
+    cells = public_cells(inc, cell_m=cell_m, min_count=min_count, lang=lang)
+    cells.attrs = {}
+    return cells
+
+
+def public_grid(path: Path, f: Filters, *, cell_m: float, min_count: int, lang: str) -> gpd.GeoDataFrame:
+    """Counts per grid cell with small counts suppressed ("fewer than ``min_count``"): the public map's only layer."""
+    return _public_cells(file_key(path), f, cell_m, min_count, lang)

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import streamlit as st
 
+from geo.core.categories import CATEGORIES
 from geo.core.filters import Filters
 from geo.core.i18n import t
 from geo.core.settings import Settings
-from ui import data
+from geo.core.text import echo
+from geo.data.coverage import Coverage
+from geo.data.labels import layer_unit, source_line
+from ui import analysis, data
 from ui.boot import current_lang
-from ui.filters import sidebar_filters
-from ui.source import session_settings
+from ui.filters import INIT_FLAG, SAVED, sidebar_filters
+from ui.source import rejected_link_values, session_settings, session_workspace
+
+SOURCE_LINE_LIMIT = 600
+"""Longest source line shown, in characters (it names the source, span, rows, as of and coverage)."""
 
 
 @dataclass(frozen=True)
@@ -30,19 +37,45 @@ class PageContext:
     synthetic: bool
     first: dt.date
     last: dt.date
+    meta: dict[str, object] = field(default_factory=dict)
+    coverage: Coverage | None = None
+
+    @property
+    def unit(self) -> str:
+        """What one row counts: ``victims`` (per-victim sources) or ``incidents``."""
+        return layer_unit(self.meta)
+
+
+def source_text(ctx: PageContext) -> str:
+    """The source line of the data shown (source, span, rows, as of, coverage; the synthetic notice for the demo)."""
+    return source_line(ctx.meta, ctx.lang, coverage=ctx.coverage)
 
 
 def synthetic_notice(ctx: PageContext) -> None:
-    """The synthetic-data banner, under the page title, whenever the data are synthetic."""
+    """Under the page title: the synthetic-data banner for the demo, and always the line naming the data."""
     if ctx.synthetic:
         st.warning(t("banner.synthetic", ctx.lang), icon=":material/science:")
+    st.caption(echo(source_text(ctx), limit=SOURCE_LINE_LIMIT, markup="markdown"))
+    rejected = "; ".join(echo(v, markup="markdown") for v in rejected_link_values())
+    if rejected:
+        st.warning(t("source.rejected", ctx.lang, values=rejected))
 
 
-def focus_places(settings: Settings, places: gpd.GeoDataFrame) -> list[str]:
-    """Configured focus places first, then every other park and housing development."""
-    known = set(places["name"])
-    first = [p for p in settings.focus.places if p in known]
-    rest = sorted(set(places.loc[places["kind"].isin(["park", "housing"]), "name"]) - set(first))
+def picker_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The places a picker offers: parks and housing developments."""
+    return places[places["kind"].isin(analysis.PICKER_KINDS)]
+
+
+def focus_places(settings: Settings, places: gpd.GeoDataFrame, *, lang: str = "en") -> list[str]:
+    """Configured focus places first, then every other park and housing development, by picker label.
+
+    Labels tell apart places that share a name (kind, area); a label resolves back to its place
+    through :func:`ui.analysis.place`.
+    """
+    labels = analysis.picker_labels(picker_places(places), lang)
+    known = list(dict.fromkeys(labels))
+    first = [p for p in settings.focus.places if p in known]  # already resolved by page_context
+    rest = sorted(set(known) - set(first))
     return first + rest
 
 
@@ -53,6 +86,44 @@ def _span(incidents: gpd.GeoDataFrame) -> tuple[dt.date, dt.date]:
     return today, today
 
 
+NOT_BY_DEFAULT = ("property", "other")
+"""Categories left out of the default selection: the dashboard is about violence (property is its own category)."""
+
+
+def _default_categories(incidents: gpd.GeoDataFrame) -> None:
+    """On a session's first view of a layer with property or other crime, select the violent categories and shots fired.
+
+    Only when neither the link nor the session chose categories; the sidebar then shows the selection.
+    """
+    if "cat" in st.query_params or st.session_state.get(INIT_FLAG) or SAVED in st.session_state:
+        return
+    if not len(incidents) or not incidents["category"].isin(NOT_BY_DEFAULT).any():
+        return
+    st.query_params["cat"] = ",".join(c for c in CATEGORIES if c not in NOT_BY_DEFAULT)
+
+
+def _resolved_focus(settings: Settings, lang: str) -> Settings:
+    """Settings whose focus places (and a link's ``place=``) are picker labels of this place table.
+
+    ``Harvard Park`` finds ``Jackie Tatum/Harvard Recreation Center`` among the CPAD parks through
+    the alias table; focus places the table does not have are left out.
+    """
+    path = settings.sources.places
+    asked = st.query_params.get("place")
+    if asked:
+        label = analysis.place_label(path, str(asked), lang)
+        if label is not None and label != asked:
+            st.query_params["place"] = label
+    focus = [x for x in (analysis.place_label(path, p, lang) for p in settings.focus.places) if x]
+    default = analysis.place_label(path, settings.focus.default_place, lang) or (focus[0] if focus else None)
+    if default is None:
+        default = next(iter(analysis.picker_labels(picker_places(data.places(path, lang)), lang)), None)
+    if default is None:
+        return settings
+    update = {"places": tuple(dict.fromkeys([default, *focus])), "default_place": default}
+    return settings.model_copy(update={"focus": settings.focus.model_copy(update=update)})
+
+
 def page_context(page: str, *, with_filters: bool = True) -> PageContext:
     """Load settings, language and data; draw the sidebar filters; show the synthetic-data notice."""
     settings = session_settings()
@@ -61,9 +132,53 @@ def page_context(page: str, *, with_filters: bool = True) -> PageContext:
     incidents = data.incidents(src.incidents, lang)
     places = data.places(src.places, lang)
     streets = data.streets(src.streets, lang)
-    synthetic = bool(incidents["synthetic"].any()) if len(incidents) else False
+    meta = data.layer_meta(src.incidents, session_workspace(settings).incidents)
+    synthetic = bool(meta.get("synthetic"))
+    cov = None if synthetic else data.coverage(src.incidents, src.store_dir)
     first, last = _span(incidents)
+    settings = _resolved_focus(settings, lang)
+    _default_categories(incidents)
     f = Filters()
     if with_filters:
-        f = sidebar_filters(settings, lang, first=first, last=last, places=focus_places(settings, places), page=page)
-    return PageContext(settings, lang, incidents, places, streets, f, synthetic, first, last)
+        f = sidebar_filters(
+            settings,
+            lang,
+            first=first,
+            last=last,
+            places=focus_places(settings, places, lang=lang),
+            page=page,
+        )
+    return PageContext(settings, lang, incidents, places, streets, f, synthetic, first, last, meta, cov)
+
+
+VIEW_KEY = "view"
+VIEWS = ("public", "internal")
+
+
+def view_mode(ctx: PageContext, *, page: str) -> bool:
+    """The Map/Trends view mode, kept in the URL (``view=public|internal``); True for the public view.
+
+    Public (counts per grid cell, small counts suppressed, no points or case numbers) is the
+    default for real data; the synthetic demo opens on internal (its points are invented, so the
+    points teach the tool without exposing anyone). Internal on real data needs a confirmation.
+    """
+    default = "internal" if ctx.synthetic else "public"
+    asked = st.query_params.get(VIEW_KEY)
+    key = f"{page}_view"
+    if key not in st.session_state:
+        st.session_state[key] = asked if asked in VIEWS else default
+    c1, c2 = st.columns([2, 3])
+    mode = c1.radio(
+        t("view.mode", ctx.lang), VIEWS, key=key, horizontal=True, format_func=lambda m: t(f"view.{m}", ctx.lang)
+    )
+    confirmed = True
+    if mode == "internal" and not ctx.synthetic:
+        confirmed = c2.checkbox(t("view.internal_confirm", ctx.lang), key=f"{page}_view_ok")
+        if not confirmed:
+            c2.caption(t("view.internal_blocked", ctx.lang))
+    if mode == default:  # the link names the view only when it is not the data's default
+        if VIEW_KEY in st.query_params:
+            del st.query_params[VIEW_KEY]
+    elif st.query_params.get(VIEW_KEY) != mode:
+        st.query_params[VIEW_KEY] = mode
+    return mode == "public" or not confirmed

@@ -14,7 +14,10 @@ import streamlit as st
 from geo.core.errors import DataError
 from geo.core.filters import derived_columns
 from geo.core.i18n import t
+from geo.core.settings import Settings
 from geo.data import datasets
+from geo.data.coverage import Coverage
+from geo.data.workspace import Workspace
 from ui.style import error_text
 
 T = TypeVar("T")
@@ -133,3 +136,69 @@ def zone_layers(store_dir: Path) -> list[dict[str, object]]:
         for layer in inventory(store_dir)
         if layer.get("table") == "places" and layer.get("kind") in ZONE_KINDS and not layer.get("error")
     ]
+
+
+def _layer_keys(settings: Settings, names: tuple[str, ...]) -> tuple[FileKey, ...]:
+    from geo.data.ingest import layer_paths
+
+    return tuple(file_key(layer_paths(settings.sources.store_dir, n)[0]) for n in names)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _merged_places(settings: Settings, places: tuple[str, ...], keys: tuple[FileKey, ...]) -> str:
+    import hashlib
+    import tempfile
+
+    from geo.core.store import write_geoparquet
+    from geo.data.workspace import Workspace, load_workspace_places
+
+    digest = hashlib.sha256(repr((places, keys, settings.workspace)).encode()).hexdigest()[:16]
+    dest = Path(tempfile.gettempdir()) / "safetymap-places" / f"{digest}.parquet"
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        write_geoparquet(load_workspace_places(Workspace(places=places), settings), dest)
+    return str(dest)
+
+
+def workspace_places_file(settings: Settings, workspace: Workspace) -> Path:
+    """One file with the workspace's places merged (CSP sites added, polygons over points), EPSG:4326.
+
+    Written once per choice of layers (a changed layer is a new file) to the temporary folder, so
+    every cached helper keys on it like on any other place file.
+    """
+    return Path(_merged_places(settings, workspace.places, _layer_keys(settings, workspace.places)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def coverage_of(key: FileKey, store_dir: str, store_mtime: float) -> Coverage | None:
+    """The coverage of the incident file ``key`` (None for the synthetic demo or a layer with no rows)."""
+    from geo.data.coverage import find_coverage
+
+    meta = metadata_of(key)
+    inc = incidents_table(key)
+    if meta.get("synthetic") or inc.empty:  # an empty layer covers nothing it could say
+        return None
+    try:
+        return find_coverage(meta, inc, store_dir=store_dir)
+    except DataError:  # an unreadable boundary layer: no coverage rather than a stopped page
+        return None
+
+
+def coverage(path: Path, store_dir: Path) -> Coverage | None:
+    """The coverage of the incident file ``path`` (see :func:`coverage_of`)."""
+    return coverage_of(file_key(path), str(store_dir), mtime(Path(store_dir)))
+
+
+def layer_meta(path: Path, name: str) -> dict[str, object]:
+    """The incident file's metadata for titles and the source line, its span and row count filled in."""
+    key = file_key(path)
+    meta = dict(metadata_of(key))
+    inc = incidents_table(key)
+    meta.setdefault("name", name)
+    if len(inc):
+        meta.setdefault("date_from", inc["occurred_at"].min().date().isoformat())
+        meta.setdefault("date_to", inc["occurred_at"].max().date().isoformat())
+    meta.setdefault("rows_kept", len(inc))
+    if "synthetic" not in meta:
+        meta["synthetic"] = bool(inc["synthetic"].any()) if len(inc) and "synthetic" in inc.columns else False
+    return meta

@@ -1,7 +1,10 @@
-"""Which incidents this session shows: the configured source, or a layer of the local store.
+"""Which data this session shows: the workspace (incident layer, place layers, boundary layers).
 
-The choice lives in the URL (``data=<layer name>``) and in the session, so a shared link shows the
-same data; the settings object itself is never changed, only copied for the session.
+The workspace is chosen on the Data page (or with ``python -m geo use``) and kept in the store; a
+link carries it as ``data=<incident layer>`` and ``places=<layer>,<layer>``. The session keeps the
+choice while the user moves between pages (page changes clear the URL's parameters), and every
+page writes it back into the URL, so a shared link opens the same data. The settings object itself
+is never changed, only copied for the session.
 """
 
 from __future__ import annotations
@@ -10,50 +13,94 @@ from pathlib import Path
 
 import streamlit as st
 
+from geo.core.errors import DataError
 from geo.core.settings import Settings, get_settings
+from geo.data.workspace import (
+    DEMO,
+    Workspace,
+    check_workspace,
+    from_query,
+    incident_path,
+    read_workspace,
+    workspace_file,
+)
+from geo.data.workspace import choose as store_choice
 from ui import data
-from ui.filters import url_value
 
-DATA_KEY = "data"
-CHOICE = "_data_choice"
-
-
-def incident_layers(settings: Settings) -> dict[str, Path]:
-    """Incident layers of the local store, by name."""
-    return {
-        str(layer["name"]): Path(str(layer["path"]))
-        for layer in data.inventory(settings.sources.store_dir)
-        if layer.get("table") == "incidents" and not layer.get("error")
-    }
+WORKSPACE = "_workspace"
+REJECTED = "_workspace_rejected"
+LINK_KEYS = ("data", "places")
 
 
-def chosen_layer() -> str | None:
-    """The store layer this session shows (None: the configured source)."""
-    raw = url_value(DATA_KEY) or st.session_state.get(CHOICE)
-    return str(raw) if raw else None
+def _stored(settings: Settings) -> Workspace:
+    inventory = data.inventory(settings.sources.store_dir)
+    try:
+        return check_workspace(read_workspace(workspace_file(settings)), inventory)
+    except DataError:
+        return Workspace()
 
 
-def choose(name: str | None) -> None:
-    """Show the store layer ``name`` (None: the configured source) from now on, and say so in the URL."""
-    if name:
-        st.session_state[CHOICE] = name
-        st.query_params[DATA_KEY] = name
-    else:
-        st.session_state.pop(CHOICE, None)
-        if DATA_KEY in st.query_params:
-            del st.query_params[DATA_KEY]
+def current_workspace(settings: Settings) -> Workspace:
+    """This session's workspace: the link's choice, else the session's, else the stored one (default: demo)."""
+    base = st.session_state.get(WORKSPACE)
+    if not isinstance(base, Workspace):
+        base = _stored(settings)
+    inventory = data.inventory(settings.sources.store_dir)
+    ws, rejected = from_query(st.query_params, base=base, inventory=inventory)
+    ws = Workspace(ws.incidents, ws.places, base.boundaries)
+    st.session_state[WORKSPACE] = ws
+    st.session_state[REJECTED] = rejected
+    _sync_url(ws)
+    return ws
+
+
+def session_workspace(settings: Settings) -> Workspace:
+    """The workspace :func:`session_settings` chose on this run (found again if it has not run)."""
+    ws = st.session_state.get(WORKSPACE)
+    return ws if isinstance(ws, Workspace) else current_workspace(settings)
+
+
+def rejected_link_values() -> list[str]:
+    """Link values (``key=value``) the workspace could not use on this run, for a plain-text warning."""
+    return list(st.session_state.get(REJECTED) or [])
+
+
+def _sync_url(ws: Workspace) -> None:
+    wanted = ws.to_query() if ws != Workspace() else {}
+    if wanted.get("data") == DEMO and "places" not in wanted:
+        wanted = {}
+    for key in LINK_KEYS:
+        if key in wanted:
+            if st.query_params.get(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def choose(settings: Settings, *, incidents: str | None = None, places: tuple[str, ...] | None = None,
+           boundaries: tuple[str, ...] | None = None) -> Workspace:  # fmt: skip
+    """Store a new choice (None keeps a part), use it in this session and say so in the URL."""
+    ws = store_choice(settings, incidents=incidents, places=places, boundaries=boundaries)
+    st.session_state[WORKSPACE] = ws
+    for key in LINK_KEYS:  # the link's old values must not override the new choice
+        if key in st.query_params:
+            del st.query_params[key]
+    _sync_url(ws)
+    return ws
 
 
 def session_settings() -> Settings:
-    """The settings with this session's choice of incidents applied (unknown layer names are ignored)."""
+    """The settings with this session's workspace applied (incident file and merged places)."""
     settings = get_settings()
-    name = chosen_layer()
-    if not name:
+    ws = current_workspace(settings)
+    if ws.incidents == DEMO and not ws.places:
         return settings
-    path = incident_layers(settings).get(name)
-    if path is None:
+    update: dict[str, Path] = {}
+    try:
+        update["incidents"] = incident_path(ws, settings)
+        if ws.places:
+            update["places"] = data.workspace_places_file(settings, ws)
+    except DataError:
         return settings
-    if st.query_params.get(DATA_KEY) != name:
-        st.query_params[DATA_KEY] = name
-    sources = settings.sources.model_copy(update={"incidents": path})
+    sources = settings.sources.model_copy(update=update)
     return settings.model_copy(update={"sources": sources})

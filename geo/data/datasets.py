@@ -76,9 +76,9 @@ def place_by_name(
     the place names, then to the pickers' labels (``labels``, e.g. ``"South Park (Park, Watts)"``
     from :func:`geo.data.labels.place_labels`), then to the ``place_id`` values, then through the
     alias table (``Harvard Park`` finds ``Jackie Tatum/Harvard Recreation Center``). Rows sharing
-    one ``place_id`` are one place, and so are a development and the CSP site derived from it. When several places match, a polygon absorbs points of the
-    same place within ``match_m`` metres (:func:`geo.data.aliases.merge_places`); if more than one
-    place is left the name is ambiguous.
+    one ``place_id`` are one place, and so are a development and the CSP site derived from it.
+    When several places match, a polygon absorbs points of the same place within ``match_m`` metres
+    (:func:`geo.data.aliases.merge_places`); if more than one place is left the name is ambiguous.
 
     Raises
     ------

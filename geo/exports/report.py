@@ -247,6 +247,7 @@ def build_report(
     title: str | None = None,
     today: dt.date | None = None,
     derived: pd.DataFrame | None = None,
+    source_line: str | None = None,
 ) -> Report:
     """Build the report of one place (or point) and period, ready for any renderer.
 
@@ -281,6 +282,9 @@ def build_report(
         The "made on" date printed in the footer (default today).
     derived
         :func:`geo.core.filters.derived_columns` of ``incidents``, when the caller has them cached.
+    source_line
+        The line naming the data (:func:`geo.data.labels.source_line`: source, span, rows, as of,
+        coverage); printed as the attribution, before the sources the rows name.
 
     Returns
     -------
@@ -317,6 +321,8 @@ def build_report(
     caveats, attribution, synthetic, crosses = wording.caveats(
         incidents, period, cells, approximate=focus.approximate, ctx=ctx
     )
+    if source_line:
+        attribution = f"{source_line} · {attribution}" if attribution else source_line
     return Report(
         lang=code,
         privacy=mode,

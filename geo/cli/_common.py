@@ -1,0 +1,128 @@
+"""Helpers shared by the analysis and statistics commands: incidents, places, coverage, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.cli._args import (
+    filters_from_args,
+    incidents_path,
+    places_table,
+)
+from geo.core.errors import AnalysisError
+from geo.core.filters import apply
+from geo.core.settings import Settings
+from geo.data.datasets import place_by_name
+from geo.data.ingest import incidents_from_path
+
+
+def numbers(text: str, what: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        msg = f"{what} must be comma-separated numbers like 75,150,400, got {text!r}"
+        raise AnalysisError(msg) from None
+    if not values:
+        msg = f"{what} must list at least one number, got {text!r}"
+        raise AnalysisError(msg)
+    return values
+
+
+def names(text: str, what: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        msg = f"{what} must name at least one place, got {text!r}"
+        raise AnalysisError(msg)
+    return names
+
+
+def incidents(args: argparse.Namespace, settings: Settings) -> gpd.GeoDataFrame:
+    path = incidents_path(args, settings)
+    return apply(incidents_from_path(path), filters_from_args(args))
+
+
+def layer_coverage(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """``coverage=`` and ``min_share=`` for rings, rankings and trends: the area the incident layer covers
+    (outside it is no data, never zero)."""
+    from geo.data.coverage import find_coverage
+    from geo.data.datasets import incidents_metadata
+
+    path = incidents_path(args, settings)
+    meta = incidents_metadata(path) if path.suffix.lower() in (".parquet", ".geoparquet") else {}
+    coverage = find_coverage(meta, incidents_from_path(path), store_dir=settings.sources.store_dir)
+    return {"coverage": coverage, "min_share": settings.workspace.coverage_min_share}
+
+
+def known_places(settings: Settings) -> gpd.GeoDataFrame:
+    return places_table(settings)
+
+
+def place_geoms(settings: Settings, names: list[str]) -> gpd.GeoDataFrame:
+    places = known_places(settings)
+    return pd.concat([place_by_name(places, n) for n in names])
+
+
+def coverage(args: argparse.Namespace) -> gpd.GeoDataFrame | None:
+    """The study area from ``--coverage PATH`` (any vector file the store reads), or None."""
+    path = getattr(args, "coverage", None)
+    if not path:
+        return None
+    from geo.core.store import read_vector
+
+    return read_vector(path)
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe: NaN -> None, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dt.date | pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def emit(payload: dict[str, Any], out: str | None) -> None:
+    text = json.dumps(clean(payload), sort_keys=False, ensure_ascii=False)
+    if out:
+        from geo.core.store import write_text_atomic
+
+        write_text_atomic(out, text + "\n")
+        print(json.dumps({"output": str(out)}))
+    else:
+        print(text)
+
+
+@contextmanager
+def warnings_to_stderr() -> Iterator[list[str]]:
+    """Collect analysis warnings and print each as one ``warning:`` line on stderr."""
+    seen: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield seen
+    for w in caught:
+        seen.append(str(w.message))
+        print(f"warning: {w.message}", file=sys.stderr)
+
+
+def add(subparsers: Any, name: str, help_text: str, fn: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser(name, help=help_text, description=help_text)
+    p.set_defaults(handler=fn)
+    return p

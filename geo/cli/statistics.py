@@ -1,0 +1,264 @@
+"""Statistics commands: ``hotspots``, ``evaluate``, ``nearrepeat`` (Gi*, KDE, WDD, Knox).
+
+Each prints JSON to stdout (or writes ``--out``) and exits 2 with one line for bad input.
+Distances are metres (EPSG:32611); dates are local (America/Los_Angeles) and inclusive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.cli import _common as c
+from geo.cli._args import (
+    add_filters,
+    incidents_path,
+    parse_date,
+    settings_for,
+)
+from geo.core.errors import AnalysisError
+from geo.core.i18n import t
+from geo.data.ingest import incidents_from_path
+
+# --- hotspots ------------------------------------------------------------------------------
+
+HOTSPOT_METHODS = ("kde", "grid", "gistar", "emerging")
+
+
+def _write_geojson(gdf: gpd.GeoDataFrame, out: str) -> None:
+    from geo.core.store import write_text_atomic
+
+    if Path(out).suffix.lower() not in (".geojson", ".json"):
+        msg = f"--out must end in .geojson or .json, got {out!r}"
+        raise AnalysisError(msg)
+    plain = gdf.copy()
+    plain.attrs = {}
+    write_text_atomic(out, plain.to_json(drop_id=True, to_wgs84=True))
+
+
+def _run_hotspots(args: argparse.Namespace) -> int:
+    from geo.analysis.emerging import emerging_hotspots
+    from geo.analysis.gistar import hotspots_grid, hotspots_h3, summarise_classes
+    from geo.analysis.grid import hex_counts, square_counts
+    from geo.analysis.kde import kde, kde_contours
+
+    settings = settings_for(args)
+    if Path(args.out).suffix.lower() not in (".geojson", ".json"):
+        msg = f"--out must end in .geojson or .json, got {args.out!r}"
+        raise AnalysisError(msg)
+    a = settings.analysis
+    alpha = args.alpha if args.alpha is not None else a.fdr_alpha
+    inc = c.incidents(args, settings)
+    if inc.empty:
+        msg = "no incidents match the filters; widen --from/--to/--category"
+        raise AnalysisError(msg)
+    summary: dict[str, Any] = {"method": args.method, "n_events": len(inc)}
+    gi_opts: dict[str, Any] = {
+        "min_events": a.min_events,
+        "min_events_per_cell": a.min_events_per_cell,
+        "coverage": c.coverage(args),
+        "inference": args.inference or a.gi_inference,
+        "permutations": args.permutations if args.permutations is not None else a.gi_permutations,
+        "seed": a.seed,
+    }
+    with c.warnings_to_stderr() as seen:
+        if args.method == "kde":
+            cell = args.cell_m if args.cell_m is not None else a.kde_cell_m
+            result = kde(
+                inc, cell_m=cell, bandwidth_m=args.bandwidth_m, rule=a.kde_bandwidth_rule, coverage=c.coverage(args)
+            )
+            gdf = kde_contours(result) if args.kde_output == "contours" else result.to_gdf(min_density=0.0)
+            summary |= result.describe()
+        elif args.method == "grid":
+            if args.hex is not None:
+                gdf = hex_counts(inc, resolution=args.hex)
+                summary["h3_resolution"] = args.hex
+            else:
+                cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
+                gdf = square_counts(inc, cell_m=cell)
+                summary["cell_m"] = cell
+        elif args.method == "gistar":
+            if args.hex is not None:
+                gdf = hotspots_h3(inc, resolution=args.hex, alpha=alpha, **gi_opts)
+                summary["h3_resolution"] = args.hex
+            else:
+                cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
+                gdf = hotspots_grid(inc, cell_m=cell, alpha=alpha, **gi_opts)
+                summary["cell_m"] = cell
+            keep = ("inference", "permutations", "n_cells", "events_per_cell", "tested", "cold_possible", "outside")
+            summary |= {"alpha": alpha, "fdr": "benjamini-hochberg", "classes": summarise_classes(gdf)}
+            summary |= {k: gdf.attrs[k] for k in (*keep, "study_area_km2", "study_area_rule", "study_area_guess")}
+        else:
+            cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
+            gdf = emerging_hotspots(
+                inc, cell_m=cell, alpha=alpha, min_events=a.min_events, coverage=c.coverage(args)
+            )  # fmt: skip
+            summary |= {
+                "cell_m": cell,
+                "alpha": alpha,
+                "years": gdf.attrs["years"],
+                "categories": {str(k): int(v) for k, v in gdf["category"].value_counts().items()},
+            }
+    _write_geojson(gdf, args.out)
+    summary |= {"features": len(gdf), "warnings": seen, "output": str(args.out)}
+    print(json.dumps(c.clean(summary)))
+    return 0
+
+
+# --- evaluate ------------------------------------------------------------------------------
+
+
+def _program_start(treated: gpd.GeoDataFrame) -> str:
+    if "program_start" not in treated.columns:
+        msg = "give --start DATE (the treated places carry no program_start)"
+        raise AnalysisError(msg)
+    starts = sorted({str(pd.Timestamp(v).date()) for v in treated["program_start"] if not pd.isna(v)})
+    if len(starts) != 1:
+        msg = f"give --start DATE (the treated places have program starts {starts or 'none'})"
+        raise AnalysisError(msg)
+    return starts[0]
+
+
+def _within(places: gpd.GeoDataFrame, area: Any) -> bool:
+    from geo.core.validate import union_metric
+
+    return bool(area.covers(union_metric(places, "places")))
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from geo.analysis.evaluate import evaluate_program
+    from geo.core.validate import local_dates
+
+    settings = settings_for(args)
+    treated = c.place_geoms(settings, c.names(args.treated, "--treated"))
+    control = c.place_geoms(settings, c.names(args.control, "--control"))
+    start = args.start or _program_start(treated)
+    parse_date(start, "--start")
+    buffer_m = args.buffer_m if args.buffer_m is not None else settings.distances.displacement_buffer_m
+    path = incidents_path(args, settings)
+    dates = local_dates(incidents_from_path(path))
+    data_start = args.date_from or (str(dates.min().date()) if len(dates) else None)
+    data_end = args.date_to or (str(dates.max().date()) if len(dates) else None)
+    inc = c.incidents(args, settings)
+    result = evaluate_program(
+        inc,
+        treated,
+        control,
+        start=start,
+        buffer_m=buffer_m,
+        months=args.months,
+        data_start=data_start,
+        data_end=data_end,
+        min_events=settings.analysis.min_events,
+        small_count=settings.analysis.small_count,
+    )
+    payload = {"treated": args.treated, "control": args.control, "start": start, **result.to_dict()}
+    cov = c.coverage(args)
+    if cov is not None:
+        from geo.analysis.study import study_area
+
+        area = study_area(cov, buffer_m=1.0)
+        outside = [k for k, g in (("control", control), ("treated", treated)) if not _within(g, area.geometry)]
+        payload["outside_coverage"] = outside
+    if not args.monthly:
+        payload.pop("monthly")
+    c.emit(payload, args.out)
+    return 0
+
+
+# --- near-repeat ---------------------------------------------------------------------------
+
+
+def _run_nearrepeat(args: argparse.Namespace) -> int:
+    from geo.analysis.knox import near_repeat
+
+    settings = settings_for(args)
+    space = c.numbers(args.space_m, "--space-m")
+    times = c.numbers(args.time_days, "--time-days")
+    inc = c.incidents(args, settings)
+    if args.place:
+        from geo.analysis.rings import distance_to_place
+
+        within = args.within_m if args.within_m is not None else settings.distances.rings_m[-1]
+        inc = inc[(distance_to_place(inc, c.place_geoms(settings, [args.place])) <= within).to_numpy()]
+    cov = c.coverage(args)
+    if cov is not None:
+        from geo.analysis.study import study_area
+        from geo.core.validate import metric_xy
+
+        inc = inc[study_area(cov, buffer_m=1.0).contains_xy(metric_xy(inc))]
+    a = settings.analysis
+    table = near_repeat(
+        inc, space_bands_m=space, time_bands_days=times, permutations=args.permutations, seed=args.seed,
+        same_location_m=a.knox_same_location_m, dedupe_minutes=a.knox_dedupe_minutes, strata=args.strata,
+    )  # fmt: skip
+    note = table.attrs["multiple_testing"]
+    payload = {
+        "n_events": table.attrs["n"],
+        "deduplicated": table.attrs["deduplicated"],
+        "strata": table.attrs["strata_rule"],
+        "n_strata": table.attrs["strata"],
+        "pairs": table.attrs["pairs"],
+        "permutations": table.attrs["permutations"],
+        "seed": table.attrs["seed"],
+        "multiple_testing": t(note["key"], "en", cells=note["cells"], expected=note["expected"]),
+        "table": table.to_dict(orient="records"),
+    }
+    c.emit(payload, args.out)
+    return 0
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+def register(subparsers: Any) -> None:
+    """Add the statistics commands: hotspots, evaluate, nearrepeat."""
+    p = c.add(subparsers, "hotspots", "hot spots as GeoJSON: kernel density, counts, Gi* or emerging", _run_hotspots)
+    p.add_argument("--method", choices=HOTSPOT_METHODS, default="gistar", help="analysis (default gistar)")
+    p.add_argument("--cell-m", type=float, help="grid cell side in metres (default from config)")
+    p.add_argument("--hex", type=int, metavar="RES", help="use H3 hexagons of this resolution (grid, gistar)")
+    p.add_argument("--bandwidth-m", type=float, help="KDE bandwidth in metres (default: rule of thumb)")
+    p.add_argument("--kde-output", choices=("contours", "cells"), default="contours", help="KDE output")
+    p.add_argument("--alpha", type=float, help="false discovery rate (default from config)")
+    p.add_argument("--inference", choices=("permutation", "normal"), help="Gi* p-values (default from config)")
+    p.add_argument("--permutations", type=int, help="Gi* permutations, at least (default from config)")
+    p.add_argument(
+        "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
+    )
+    p.add_argument("--out", required=True, metavar="FILE.geojson", help="GeoJSON file to write")
+    add_filters(p)
+
+    p = c.add(subparsers, "evaluate", "before/after evaluation of a place-based program (WDQ, WDD, DiD)", _run_evaluate)
+    p.add_argument("--treated", required=True, metavar="NAME[,NAME]", help="treated places")
+    p.add_argument("--control", required=True, metavar="NAME[,NAME]", help="comparison places")
+    p.add_argument("--start", metavar="DATE", help="program start (default: the treated places' program_start)")
+    p.add_argument("--buffer-m", type=float, help="displacement buffer in metres (default from config)")
+    p.add_argument("--months", type=int, help="months on each side of the start (default: as many as the data allow)")
+    p.add_argument("--monthly", action="store_true", help="include the monthly series in the output")
+    p.add_argument(
+        "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
+    )
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    add_filters(p)
+
+    p = c.add(subparsers, "nearrepeat", "Knox near-repeat test over distance and time bands", _run_nearrepeat)
+    p.add_argument("--space-m", default="100,200,400", metavar="A,B,C", help="distance band edges in metres")
+    p.add_argument("--time-days", default="7,14,30", metavar="A,B,C", help="time band edges in days")
+    p.add_argument("--permutations", type=int, default=999, help="Monte Carlo permutations (default 999)")
+    p.add_argument("--seed", type=int, default=0, help="permutation seed (default 0)")
+    p.add_argument(
+        "--strata", choices=("area_month", "month", "none"), default="area_month",
+        help="permute times within area and month (default), month, or not at all",
+    )  # fmt: skip
+    p.add_argument(
+        "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
+    )
+    p.add_argument("--place", metavar="NAME", help="only incidents inside or near this place")
+    p.add_argument("--within-m", type=float, help="distance from the place's border in metres (default: outer ring)")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+    add_filters(p)

@@ -1,0 +1,110 @@
+"""Sections of the settings for the patrol planner, patrol dosage and rates (see :mod:`geo.core.settings`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Metres = Annotated[float, Field(gt=0, le=50_000)]
+
+
+class Frozen(BaseModel):
+    """An immutable settings section that refuses unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PatrolSettings(Frozen):
+    """Foot-patrol route planner (distances in metres, EPSG:32611; times in minutes)."""
+
+    network: Literal["demo", "osm"] = "demo"
+    demo_network: Path = Path("data/demo/walk.graphml")
+    osm_dist_m: Metres = 2000.0
+    osm_margin_m: Metres = 250.0
+    speed_mps: float = Field(default=1.2, gt=0.3, le=3.0)
+    dwell_min: float = Field(default=15.0, gt=0, le=60)
+    dwell_range_min: tuple[float, float] = (10.0, 16.0)
+    max_stops: int = Field(default=8, ge=1, le=50)
+    candidates: int = Field(default=25, ge=1, le=200)
+    hotspot_days: int = Field(default=730, ge=1, le=20_000)
+    grid_cell_m: Metres = 150.0
+    border_segment_m: Metres = 120.0
+    border_within_m: Metres = 75.0
+    min_separation_m: Metres = 80.0
+    max_snap_m: Metres = 250.0
+    solver_time_limit_s: float = Field(default=2.0, gt=0, le=60)
+
+    @field_validator("dwell_range_min")
+    @classmethod
+    def _range(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < v[0] <= v[1]:
+            msg = f"dwell_range_min must be [low, high] with 0 < low <= high, got {list(v)}"
+            raise ValueError(msg)
+        return v
+
+
+class DosageSettings(Frozen):
+    """Patrol dosage measured from GPX tracks (distances in metres, EPSG:32611; times in minutes or seconds).
+
+    A track point within ``radius_m`` of a stop puts the patrol at the stop; once there it stays
+    there until a point is farther than ``radius_m + hysteresis_m`` (hysteresis, so GPS jitter at
+    the edge neither creates nor splits visits). Presences closer in time than ``visit_gap_min``
+    are one visit; a visit shorter than ``min_stay_min`` is a pass, not a visit. Two points more
+    than ``max_step_s`` apart in time leave a hole (no signal): that time is not counted.
+    """
+
+    radius_m: Metres = 25.0
+    hysteresis_m: float = Field(default=15.0, ge=0, le=500)
+    min_stay_min: float = Field(default=2.0, ge=0, le=60)
+    visit_gap_min: float = Field(default=5.0, ge=0, le=240)
+    max_step_s: float = Field(default=120.0, gt=0, le=3600)
+    still_m: float = Field(default=15.0, ge=0, le=500)
+    moving_mps: float = Field(default=0.6, gt=0, le=10)
+    speed_window_s: float = Field(default=60.0, gt=0, le=600)
+    walk_gap_min: float = Field(default=30.0, gt=0, le=1440)
+    far_m: Metres = 1000.0
+    naive_time_zone: str = "UTC"
+    met_tolerance_min: float = Field(default=1.0, ge=0, le=30)
+    map_weeks: int = Field(default=8, ge=0, le=104)
+    incident_radius_m: Metres = 150.0
+    store_subdir: str = Field(default="tracks", pattern=r"^[A-Za-z0-9_-]+$")
+    max_file_mb: float = Field(default=20.0, gt=0, le=500)
+
+    @field_validator("naive_time_zone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = f"unknown time zone {v!r}; use an IANA name such as UTC or America/Los_Angeles"
+            raise ValueError(msg) from exc
+        return v
+
+
+class RateSettings(Frozen):
+    """Rates per resident: denominators, small-number rules, ACS reliability tiers, map classes."""
+
+    per: int = Field(default=100_000, gt=0)
+    per_choices: tuple[int, ...] = (1_000, 10_000, 100_000)
+    min_population: float = Field(default=10_000, ge=0)
+    min_count: int = Field(default=3, ge=1)
+    pool_years: int = Field(default=5, ge=1, le=30)
+    cv_tiers: tuple[float, float] = (0.12, 0.40)
+    smoothing: bool = True
+    classes: int = Field(default=5, ge=2, le=7)
+    scheme: Literal["quantiles", "natural_breaks", "equal_interval"] = "quantiles"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RateSettings:
+        if self.per not in self.per_choices:
+            msg = f"per {self.per} is not one of per_choices {list(self.per_choices)}"
+            raise ValueError(msg)
+        low, high = self.cv_tiers
+        if not 0 < low < high:
+            msg = f"cv_tiers must be [low, high] with 0 < low < high (fractions), got {list(self.cv_tiers)}"
+            raise ValueError(msg)
+        return self

@@ -1,0 +1,53 @@
+"""The public map layer: counts per grid cell with small counts suppressed, no points, no case numbers."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+
+from geo.core.i18n import t
+from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR
+from layers._escape import esc
+from layers._geojson import feature_collection
+from layers.style import Symbol
+
+
+def public_layer(
+    cells: gpd.GeoDataFrame, *, lang: str, name: str
+) -> tuple[folium.FeatureGroup, list[tuple[str, Symbol]]]:
+    """Cells of :func:`geo.exports.privacy.public_cells` (``level``, ``label``; EPSG:4326) as one shaded layer.
+
+    Only each cell's text label ("fewer than 3", "12") and colour class travel to the browser.
+    """
+    group = folium.FeatureGroup(name=name, show=True)
+    if cells.empty:
+        return group, []
+    frame = cells[["level", "label", "geometry"]].copy()
+    frame["label"] = frame["label"].astype(str)
+    frame["level"] = frame["level"].astype(int)
+    colours = (SUPPRESSED_COLOUR, *LEVEL_COLOURS)
+    folium.GeoJson(
+        feature_collection(frame, ["label", "level"]),
+        style_function=lambda f: {
+            "color": "#7a5a00",
+            "weight": 0.5,
+            "fillColor": colours[min(int(f["properties"]["level"]), len(colours) - 1)],
+            "fillOpacity": 0.65,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=[esc(t("field.count", lang))]),
+        control=False,
+    ).add_to(group)
+    labels = list(cells.attrs.get("class_labels") or [])
+    rows = [
+        (f"{name}: {label}", Symbol("area", colours[i + 1], fill_opacity=0.65, weight=1))
+        for i, label in enumerate(labels)
+    ]
+    if bool(cells["suppressed"].any()):
+        rows.insert(
+            0,
+            (
+                t("report.fewer_than", lang, n=int(cells.attrs.get("min_count", 3))),
+                Symbol("area", colours[0], fill_opacity=0.65, weight=1),
+            ),
+        )
+    return group, rows
