@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from babel.dates import get_day_names
 
-from geo.analysis.evaluate import reading_text
+from geo.analysis.evaluate import reading_text, warning_text
 from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
 from ui import analysis
@@ -193,6 +193,17 @@ else:
                     high=fmt_num(did["high"], lang, digits=2),
                 )
             )
+        parts = pd.DataFrame(
+            {
+                t("eval.part", lang): [t(f"eval.part.{k}", lang) for k in ("local", "displacement", "total")],
+                t("eval.estimate", lang): [fmt_num(res[f"wdd_{k}"], lang) for k in ("local", "displacement", "total")],
+                t("eval.se", lang): [fmt_num(res[f"wdd_{k}_se"], lang) for k in ("local", "displacement", "total")],
+            }
+        )
+        st.caption(t("eval.parts", lang))
+        st.dataframe(parts, hide_index=True)
+        for warning in res.get("warnings_obj", ()):
+            st.warning(warning_text(warning, lang), icon=":material/warning:")
         b, a = res["before"], res["after"]
         st.caption(
             t("eval.counts", lang, before_from=fmt_date(pd.Timestamp(b[0]).date(), lang),
@@ -202,9 +213,9 @@ else:
         counts = res["counts"]
         table = pd.DataFrame(
             {
-                t("eval.table.area", lang): [t(f"eval.area.{k}", lang) for k in ("T", "D", "C")],
-                t("eval.table.before", lang): [counts[f"{k}b"] for k in ("T", "D", "C")],
-                t("eval.table.after", lang): [counts[f"{k}a"] for k in ("T", "D", "C")],
+                t("eval.table.area", lang): [t(f"eval.area.{k}", lang) for k in ("T", "D", "C", "E")],
+                t("eval.table.before", lang): [counts[f"{k}b"] for k in ("T", "D", "C", "E")],
+                t("eval.table.after", lang): [counts[f"{k}a"] for k in ("T", "D", "C", "E")],
             }
         )
         st.dataframe(table, hide_index=True)

@@ -248,6 +248,7 @@ def _evaluation(
     out = result.to_dict()
     out["reading_obj"] = result.reading
     out["displacement_obj"] = result.displacement
+    out["warnings_obj"] = result.warnings
     out["monthly_frame"] = result.monthly
     return out
 
