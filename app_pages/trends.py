@@ -10,7 +10,9 @@ from babel.dates import get_day_names
 from geo.analysis.evaluate import reading_text
 from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from ui import analysis
+from ui.alt import text_alternative
 from ui.common import focus_places, page_context, synthetic_notice
+from ui.trend_text import heat_alternative, trend_alternative
 
 ctx = page_context("trends")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
@@ -21,6 +23,8 @@ place = f.place or s.focus.default_place
 outer = float(max(f.rings_m or s.distances.rings_m))
 names = focus_places(s, ctx.places)
 nibrs = s.analysis.nibrs_break
+
+_BOTTOM_LEGEND = alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=260)
 
 # --- series -------------------------------------------------------------------------------
 c1, c2 = st.columns([1, 3])
@@ -51,8 +55,9 @@ else:
                 axis=alt.Axis(format="%Y-%m" if freq == "month" else "%Y"),
             ),
             y=alt.Y("count:Q", title=t("trends.axis_count", lang)),
-            color=alt.Color(f"{t('trends.place', lang)}:N", scale=alt.Scale(scheme="tableau10")),
-            strokeDash=alt.StrokeDash(f"{t('trends.place', lang)}:N"),
+            # the legend below the plot: on a phone a side legend squeezes the plot to a sliver
+            color=alt.Color(f"{t('trends.place', lang)}:N", scale=alt.Scale(scheme="tableau10"), legend=_BOTTOM_LEGEND),
+            strokeDash=alt.StrokeDash(f"{t('trends.place', lang)}:N", legend=_BOTTOM_LEGEND),
             tooltip=[t("trends.place", lang), "period", "count"],
         )
     )
@@ -64,6 +69,10 @@ else:
         layers.append(alt.Chart(rule).mark_text(align="left", dx=4, dy=-6, color="#444").encode(x="x:T", text="label"))
         st.caption(t("trends.break", lang, date=fmt_date(nibrs, lang)))
     st.altair_chart(alt.layer(*layers).properties(height=320), width="stretch")
+    text_alternative(
+        *trend_alternative(series, freq=freq, distance_m=outer, lang=lang),
+        key="t_series_alt", file_name=f"trends-{freq}", lang=lang,
+    )  # fmt: skip
 
 # --- hour of day x weekday --------------------------------------------------------------------
 in_view = analysis.view(src.incidents, f, lang)
@@ -75,7 +84,14 @@ if len(known):
     table = table.reindex(index=range(24), columns=range(7), fill_value=0)
     table.columns = [days[d] for d in range(7)]
     table.index.name = t("trends.hour", lang)
-    st.dataframe(table.style.background_gradient(cmap="Oranges", axis=None), height=420, width="stretch")
+    # an HTML table (read cell by cell by a screen reader) in a small type that keeps all seven days on a phone
+    shown = table.reset_index()
+    st.table(shown.style.background_gradient(cmap="Oranges", axis=None, subset=list(table.columns)).hide(axis="index"))
+    wide = get_day_names("wide", locale=LOCALES[lang])
+    text_alternative(
+        *heat_alternative(table, lang=lang, day_names={days[d]: wide[d] for d in range(7)}),
+        key="t_heat_alt", file_name="trends-hour-weekday", lang=lang,
+    )  # fmt: skip
 
 # --- ranking of peers ------------------------------------------------------------------------
 within = s.distances.ranking_within_m
@@ -173,8 +189,10 @@ else:
             .encode(
                 x=alt.X("month:T", title=t("trends.axis_period", lang), axis=alt.Axis(format="%Y")),
                 y=alt.Y("n:Q", title=t("trends.axis_count", lang)),
-                color=alt.Color(f"{t('eval.table.area', lang)}:N", scale=alt.Scale(scheme="dark2")),
-                strokeDash=alt.StrokeDash(f"{t('eval.table.area', lang)}:N"),
+                color=alt.Color(
+                    f"{t('eval.table.area', lang)}:N", scale=alt.Scale(scheme="dark2"), legend=_BOTTOM_LEGEND
+                ),
+                strokeDash=alt.StrokeDash(f"{t('eval.table.area', lang)}:N", legend=_BOTTOM_LEGEND),
             )
         )
         marker = alt.Chart(pd.DataFrame({"x": [pd.Timestamp(start)]})).mark_rule(color="#000").encode(x="x:T")
