@@ -19,8 +19,9 @@ from geo.patrol.text import clock, data_note, distance, minutes, network_line, p
 from layers.compose import MapComposer
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
-from layers.route import ROUTE_CSS, route_layers
+from layers.route import ROUTE_CSS, FitToRoute, route_bounds, route_layers
 from ui import patrol as planner
+from ui.alt import text_alternative
 from ui.common import focus_places, page_context, synthetic_notice
 from ui.style import error_text
 
@@ -66,10 +67,7 @@ except SafetyMapError as exc:
     st.error(t("rp.error", lang, error=error_text(plan_error(exc, lang))))
     st.stop()
 
-labels = {
-    row.stop_id: f"{stop_kind(row.kind, row.label, lang)} ({fmt_int(row.weight, lang)})"
-    for row in candidates.itertuples()
-}
+labels = planner.candidate_labels(request, s, lang)  # numbered: equal kinds and weights are told apart
 if "r_exclude" in st.session_state:  # keep only stops still offered (the candidates follow the choices)
     st.session_state["r_exclude"] = [sid for sid in st.session_state["r_exclude"] if sid in labels]
 excluded = st.multiselect(
@@ -103,6 +101,7 @@ add_places(composer, ctx.places, kinds=("park", "housing"))
 for group, rows in route_layers(route, lang=lang):
     composer.add(group, rows)
 m = composer.finish(synthetic=ctx.synthetic)
+FitToRoute(route_bounds(route)).add_to(m)  # after the legend and the badge: the fit keeps the stops clear of both
 clicked = st_folium(m, key="route_map", height=520, use_container_width=True, returned_objects=["last_clicked"])
 point = (clicked or {}).get("last_clicked")
 b1, b2 = st.columns(2)
@@ -114,6 +113,27 @@ if not point:
 if added and b2.button(t("rp.clear_added", lang), key="r_clear"):
     st.session_state["r_added"] = []
     st.rerun()
+
+# --- a stop added without the mouse: from the candidates, or at an intersection typed in -------------
+visited = set(route.stops["stop_id"]) if "stop_id" in route.stops.columns else set()
+offered = [sid for sid in labels if sid not in visited and sid not in excluded]
+k1, k2 = st.columns(2)
+pick = k1.selectbox(
+    t("rp.add_pick", lang), offered, index=None, format_func=lambda sid: labels.get(sid, sid), key="r_pick",
+    placeholder=t("pick.choose", lang),
+)  # fmt: skip
+if k1.button(t("rp.add_pick_button", lang), key="r_add_pick", disabled=pick is None):
+    pt = candidates.loc[candidates["stop_id"] == pick].geometry.iloc[0]
+    added.append((round(float(pt.y), 6), round(float(pt.x), 6)))
+    st.rerun()
+typed = k2.text_input(t("rp.add_street", lang), key="r_street", placeholder=t("rp.add_street_example", lang))
+if k2.button(t("rp.add_street_button", lang), key="r_add_street", disabled=not typed.strip()):
+    found = planner.intersection(request, s, lang, typed)
+    if found.found is not None:
+        added.append((round(found.found.lat, 6), round(found.found.lon, 6)))
+        st.rerun()
+    first, second = found.streets or ("", "")
+    k2.error(t(f"rp.street_{found.problem}", lang, street=found.street or "", first=first, second=second))
 st.caption(f"{network_line(route, lang)} · {data_note(route, lang)}")
 
 table = pd.DataFrame(
@@ -136,6 +156,20 @@ st.dataframe(
     width="stretch",
     column_config={t("route.col_where", lang): st.column_config.TextColumn(width="large")},  # scrolls on a phone
 )
+text_alternative(
+    t("rp.alt", lang, stops=len(route.stops), distance=distance(route.distance_m, lang), place=place,
+      total=minutes(route.total_min, lang)),
+    pd.DataFrame(
+        {
+            t("route.col_order", lang): route.stops["order"].astype(int),
+            t("route.col_where", lang): table[t("route.col_where", lang)],
+            t("route.col_arrive", lang): table[t("route.col_arrive", lang)],
+            t("alt.lat", lang): [round(float(g.y), 6) for g in route.stops.geometry],
+            t("alt.lon", lang): [round(float(g.x), 6) for g in route.stops.geometry],
+        }
+    ),
+    key="r_alt", file_name=f"patrol-stops-{place.lower().replace(' ', '-')}", lang=lang,
+)  # fmt: skip
 with st.expander(t("route.turns", lang)):
     st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(turn_lines(route, lang), start=1)))
 

@@ -11,8 +11,10 @@ from geo.analysis.evaluate import reading_text, warning_text
 from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
 from ui import analysis
+from ui.alt import text_alternative
 from ui.common import focus_places, page_context, synthetic_notice, view_mode
 from ui.style import error_text
+from ui.trend_text import heat_alternative, trend_alternative
 
 ctx = page_context("trends")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
@@ -28,6 +30,8 @@ outer = float(max(f.rings_m or s.distances.rings_m))
 names = focus_places(s, ctx.places, lang=lang)
 min_share = s.workspace.coverage_min_share
 nibrs = s.analysis.nibrs_break
+
+_BOTTOM_LEGEND = alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=260)
 
 # --- series -------------------------------------------------------------------------------
 c1, c2 = st.columns([1, 3])
@@ -80,11 +84,15 @@ else:
                 title=t("trends.axis_count.victims" if victims else "trends.axis_count", lang),
                 axis=alt.Axis(tickMinStep=1, format="d"),
             ),
-            # keyed on the place itself (never a translated label), so colours match in both languages
+            # keyed on the place itself (never a translated label), so colours match in both languages;
+            # the legend below the plot: on a phone a side legend squeezes the plot to a sliver
             color=alt.Color(
-                "place:N", title=t("trends.place", lang), scale=alt.Scale(domain=[place, *compare], scheme="tableau10")
+                "place:N",
+                title=t("trends.place", lang),
+                scale=alt.Scale(domain=[place, *compare], scheme="tableau10"),
+                legend=_BOTTOM_LEGEND,
             ),
-            strokeDash=alt.StrokeDash("place:N", title=t("trends.place", lang)),
+            strokeDash=alt.StrokeDash("place:N", title=t("trends.place", lang), legend=_BOTTOM_LEGEND),
             tooltip=[alt.Tooltip("place:N", title=t("trends.place", lang)), "period", "count"],
         )
     )
@@ -96,6 +104,10 @@ else:
         layers.append(alt.Chart(rule).mark_text(align="left", dx=4, dy=-6, color="#444").encode(x="x:T", text="label"))
         st.caption(t("trends.break", lang, date=fmt_date(nibrs, lang)))
     st.altair_chart(alt.layer(*layers).properties(height=320), width="stretch")
+    text_alternative(
+        *trend_alternative(series, freq=freq, distance_m=outer, lang=lang),
+        key="t_series_alt", file_name=f"trends-{freq}", lang=lang,
+    )  # fmt: skip
 
 # --- hour of day x weekday --------------------------------------------------------------------
 in_view = analysis.view(src.incidents, f, lang)
@@ -110,10 +122,18 @@ if len(known):
     table.columns = [days[d] for d in range(7)]
     table.index.name = t("trends.hour", lang)
     fewer = t("report.fewer_than", lang, n=s.privacy.min_count)
-    styled = table.style.background_gradient(cmap="Oranges", axis=None, vmin=0).format(
-        lambda v: fewer if v < 0 else fmt_int(int(v), lang)
+    # an HTML table (read cell by cell by a screen reader) in a small type that keeps all seven days on a phone
+    shown = table.reset_index()
+    st.table(
+        shown.style.background_gradient(cmap="Oranges", axis=None, subset=list(table.columns), vmin=0)
+        .format(lambda v: fewer if v < 0 else fmt_int(int(v), lang), subset=list(table.columns))
+        .hide(axis="index")
     )
-    st.dataframe(styled, height=420, width="stretch")
+    wide = get_day_names("wide", locale=LOCALES[lang])
+    sentence, alt_table = heat_alternative(table, lang=lang, day_names={days[d]: wide[d] for d in range(7)})
+    cols = list(table.columns)
+    alt_table[cols] = alt_table[cols].astype(object).where(alt_table[cols] >= 0, fewer)  # public: "fewer than 3"
+    text_alternative(sentence, alt_table, key="t_heat_alt", file_name="trends-hour-weekday", lang=lang)
 
 # --- ranking of peers ------------------------------------------------------------------------
 within = s.distances.ranking_within_m
@@ -231,8 +251,10 @@ else:
             .encode(
                 x=alt.X("month:T", title=t("trends.axis_period", lang), axis=alt.Axis(format="%Y")),
                 y=alt.Y("n:Q", title=t("trends.axis_count", lang)),
-                color=alt.Color(f"{t('eval.table.area', lang)}:N", scale=alt.Scale(scheme="dark2")),
-                strokeDash=alt.StrokeDash(f"{t('eval.table.area', lang)}:N"),
+                color=alt.Color(
+                    f"{t('eval.table.area', lang)}:N", scale=alt.Scale(scheme="dark2"), legend=_BOTTOM_LEGEND
+                ),
+                strokeDash=alt.StrokeDash(f"{t('eval.table.area', lang)}:N", legend=_BOTTOM_LEGEND),
             )
         )
         marker = alt.Chart(pd.DataFrame({"x": [pd.Timestamp(start)]})).mark_rule(color="#000").encode(x="x:T")

@@ -163,3 +163,45 @@ def test_phone_route_stops_lie_inside_the_visible_map(browser: object, app_serve
         page.shot("phone-route-stops-es.png")
     finally:
         page.close()
+
+
+def test_keyboard_only_adds_a_stop_at_a_typed_intersection(browser: object, app_server: str) -> None:
+    page = _open(browser, f"{app_server}/route?lang=en", "desktop")
+    try:
+        page.map_frame()
+        label = t("rp.add_street", "en")
+        _tab_to(
+            page, f"el.tagName === 'INPUT' && (el.getAttribute('aria-label') || '') === {json.dumps(label)}", limit=200
+        )
+        page.page.keyboard.type("Western Ave & W 62nd St")
+        page.page.keyboard.press("Enter")  # commits the text; the button is enabled on the rerun
+        page.page.get_by_role("button", name=t("rp.add_street_button", "en")).wait_for(timeout=60_000)
+        page.page.wait_for_function(
+            "name => [...document.querySelectorAll('button')].some(b => b.innerText.includes(name) && !b.disabled)",
+            arg=t("rp.add_street_button", "en"),
+            timeout=60_000,
+        )
+        _tab_to(
+            page, f"el.tagName === 'BUTTON' && el.innerText.includes({json.dumps(t('rp.add_street_button', 'en'))})"
+        )
+        page.page.keyboard.press("Enter")
+        page.page.get_by_role("button", name=t("rp.clear_added", "en")).wait_for(timeout=60_000)
+        page.shot("keyboard-only-intersection-stop.png")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_phone_hour_by_weekday_table_shows_all_seven_days(browser: object, app_server: str, lang: str) -> None:
+    page = _open(browser, f"{app_server}/trends?lang={lang}", "phone")
+    try:
+        table = page.page.locator('[data-testid="stTable"] table').first
+        table.wait_for(timeout=60_000)
+        heads = table.locator("thead th")
+        assert heads.count() == 8  # the hour and seven days
+        last = heads.nth(7).bounding_box()
+        assert last is not None
+        assert last["x"] + last["width"] <= WIDTHS["phone"][0], last
+        page.shot(f"phone-hour-weekday-{lang}.png")
+    finally:
+        page.close()

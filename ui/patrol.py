@@ -16,12 +16,15 @@ import pandas as pd
 import streamlit as st
 
 from geo.core.filters import Filters
+from geo.core.i18n import fmt_int
 from geo.core.schema import TZ
 from geo.core.settings import Settings
 from geo.data.walknet import load_demo_network, load_osm_network
+from geo.patrol.intersection import Lookup, lookup_intersection, nearest_where
 from geo.patrol.model import PatrolRoute
 from geo.patrol.network import osm_centre, osm_radius_m
-from geo.patrol.request import PlanRequest, candidates_for, plan, select_incidents, start_of
+from geo.patrol.request import PlanRequest, candidates_for, plan, reach_m, select_incidents, start_of
+from geo.patrol.text import stop_kind
 from ui import data
 
 
@@ -115,3 +118,50 @@ def start_point(request: PlanRequest, settings: Settings, lang: str) -> tuple[fl
 def start_datetime(day: dt.date, at: dt.time) -> dt.datetime:
     """A timezone-aware local departure time (the data's time zone)."""
     return dt.datetime.combine(day, at, ZoneInfo(TZ))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _candidate_streets(
+    request: PlanRequest,
+    files: tuple[str, float, str, float],
+    settings_json: str,
+    lang: str,
+    start: tuple[float, float],
+) -> list[str | None]:
+    settings = Settings.model_validate_json(settings_json)
+    graph = network(
+        settings,
+        request.network or settings.patrol.network,
+        lat=start[0],
+        lon=start[1],
+        reach_m=reach_m(request, settings),
+    )
+    offered = candidates(request, settings, lang)
+    return nearest_where(graph, [(float(p.y), float(p.x)) for p in offered.geometry])
+
+
+def candidate_labels(request: PlanRequest, settings: Settings, lang: str) -> dict[str, str]:
+    """Readable, distinct labels of the candidate stops: ``"3. Hot spot (Gi*) · Western Ave & W 62nd St (10)"``.
+
+    Numbered heaviest first (the order of :func:`candidates`), so two stops of the same kind and
+    weight are told apart; the streets are those at the nearest named node of the walking network.
+    """
+    offered = candidates(request, settings, lang)
+    base = request.without_edits()
+    streets = _candidate_streets(
+        base, _files(settings), settings.model_dump_json(), lang, start_point(base, settings, lang)
+    )
+    out = {}
+    for i, (row, where) in enumerate(zip(offered.itertuples(), streets, strict=True), start=1):
+        place = f" · {where}" if where else ""
+        out[str(row.stop_id)] = f"{i}. {stop_kind(str(row.kind), row.label, lang)}{place} ({fmt_int(row.weight, lang)})"
+    return out
+
+
+def intersection(request: PlanRequest, settings: Settings, lang: str, text: str) -> Lookup:
+    """The walking-network node where the two streets typed in ``text`` meet (:func:`lookup_intersection`)."""
+    lat, lon = start_point(request, settings, lang)
+    graph = network(
+        settings, request.network or settings.patrol.network, lat=lat, lon=lon, reach_m=reach_m(request, settings)
+    )
+    return lookup_intersection(graph, text)

@@ -25,6 +25,16 @@ PAGE_CSS = f"""<style>
 [data-testid="stMetricLabel"] * {{ white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; }}
 [data-testid="stDataFrame"], [data-testid="stTable"] {{ max-width: 100%; overflow-x: auto; }}
+/* chips of a multiselect and button labels wrap instead of being cut */
+[data-baseweb="tag"] {{ height: auto !important; max-width: 100% !important; }}
+[data-testid="stMultiSelect"] .react-aria-ComboBox > div > div:has(> span) {{ flex-wrap: wrap !important;
+  overflow: visible !important; mask-image: none !important; -webkit-mask-image: none !important;
+  height: auto !important; }}
+[data-testid="stMultiSelect"] .react-aria-ComboBox > div {{ height: auto !important; max-height: none !important; }}
+[data-baseweb="tag"] span {{ white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }}
+[data-testid="stDownloadButton"] button, [data-testid="stButton"] button {{ height: auto; max-width: 100%; }}
+[data-testid="stDownloadButton"] button p, [data-testid="stButton"] button p {{ white-space: normal !important; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
   [data-testid="stMainBlockContainer"] {{ padding-top: 3.2rem !important; }}
   h1 {{ font-size: 1.35rem !important; line-height: 1.25 !important; padding-bottom: 0.2rem !important; }}
@@ -37,5 +47,8 @@ PAGE_CSS = f"""<style>
   [data-testid="stMetricValue"] {{ font-size: 1.3rem !important; }}
   [data-testid="stMetricLabel"] p {{ font-size: 0.75rem !important; line-height: 1.2 !important; }}
   [data-testid="stMetricDelta"] {{ font-size: 0.7rem !important; }}
+  /* wide tables (hour x weekday) in a smaller type, so all seven days fit; they scroll if not */
+  [data-testid="stTable"] table {{ font-size: 0.72rem !important; }}
+  [data-testid="stTable"] th, [data-testid="stTable"] td {{ padding: 0.2rem 0.3rem !important; }}
 }}
 </style>"""

@@ -1,0 +1,96 @@
+"""The Trends page's text alternatives: what its chart and its hour x weekday table show, in words and numbers.
+
+Plain functions of the page's tables (no Streamlit), so the sentences are tested directly;
+:func:`ui.alt.text_alternative` writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+from babel.lists import format_list
+
+from geo.core.errors import DataError
+from geo.core.i18n import LOCALES, fmt_int, t
+
+
+def _period_label(value: pd.Timestamp, freq: str) -> str:
+    return f"{value:%Y-%m}" if freq == "month" else f"{value:%Y}"
+
+
+def trend_alternative(series: pd.DataFrame, *, freq: str, distance_m: float, lang: str) -> tuple[str, pd.DataFrame]:
+    """A sentence and a table (one row a period, one column a place) of the Trends chart.
+
+    Parameters
+    ----------
+    series
+        ``place, period_start, count`` rows, as :func:`ui.analysis.series` gives them.
+    freq
+        ``"month"`` or ``"year"``: how periods are written (``YYYY-MM`` or ``YYYY``, as on the axis).
+    distance_m
+        The radius counted around each place, metres.
+    lang
+        Language of the sentence and the column names.
+
+    Raises
+    ------
+    DataError
+        ``series`` is empty or lacks a column, or ``freq`` is unknown.
+    """
+    missing = {"place", "period_start", "count"} - set(series.columns)
+    if missing or series.empty:
+        msg = f"the trend series is empty or lacks {sorted(missing)}"
+        raise DataError(msg)
+    if freq not in ("month", "year"):
+        msg = f"freq must be 'month' or 'year', got {freq!r}"
+        raise DataError(msg)
+    order = list(dict.fromkeys(series["place"]))
+    wide = series.pivot_table(index="period_start", columns="place", values="count", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=order).sort_index().astype(int)
+    peak = series.loc[series["count"].idxmax()]
+    table = wide.reset_index()
+    table.columns.name = None
+    table.insert(0, t("trends.col_period", lang), [_period_label(p, freq) for p in table.pop("period_start")])
+    sentence = t(
+        "trends.alt_series",
+        lang,
+        unit=t(f"trends.alt_unit.{freq}", lang),
+        distance=fmt_int(distance_m, lang),
+        places=format_list(order, locale=LOCALES[lang]),
+        start=_period_label(wide.index.min(), freq),
+        end=_period_label(wide.index.max(), freq),
+        peak_place=str(peak["place"]),
+        peak_period=_period_label(pd.Timestamp(peak["period_start"]), freq),
+        peak=fmt_int(float(peak["count"]), lang),
+    )
+    return sentence, table
+
+
+def heat_alternative(
+    table: pd.DataFrame, *, lang: str, day_names: Mapping[str, str] | None = None
+) -> tuple[str, pd.DataFrame]:
+    """A sentence naming the busiest hour and weekday of an hour x weekday count table, and the table with its hours.
+
+    ``table`` has one row per hour (its index, 0-23, named in the user's language) and one column
+    per weekday (named in the user's language); ``day_names`` maps a column to the day's name
+    written out for the sentence (the columns are abbreviated to fit a phone).
+
+    Raises
+    ------
+    DataError
+        ``table`` is empty.
+    """
+    if table.empty:
+        msg = "the hour x weekday table is empty"
+        raise DataError(msg)
+    stacked = table.stack()
+    hour, day = stacked.idxmax()
+    sentence = t(
+        "trends.alt_heat",
+        lang,
+        hour=f"{int(hour):02d}",
+        day=(day_names or {}).get(str(day), str(day)),
+        n=fmt_int(float(stacked.max()), lang),
+    )
+    return sentence, table.reset_index()
