@@ -21,7 +21,7 @@ from geo.analysis.gistar import TooFewEventsWarning, hotspots_grid
 from geo.analysis.grid import square_counts
 from geo.analysis.kde import kde, kde_contours
 from geo.analysis.rings import ring_counts, ring_polygons
-from geo.core.filters import Filters, mask
+from geo.core.filters import Filters, mask, near
 from geo.core.settings import Settings
 from geo.data import datasets
 from geo.exports.model import Report
@@ -37,7 +37,8 @@ def _positions(key: FileKey, f: Filters) -> NDArray[np.intp]:
 
 def incidents_in_view(key: FileKey, f: Filters) -> gpd.GeoDataFrame:
     """The incidents of ``key`` matching ``f``: rows of the shared table, selected once per filter value."""
-    return data.incidents_table(key).iloc[_positions(key, f)]
+    table, pos = data.incidents_table(key), _positions(key, f)
+    return table.copy(deep=False) if len(pos) == len(table) else table.iloc[pos]  # every row: no copy (copy-on-write)
 
 
 def view(path: Path, f: Filters, lang: str) -> gpd.GeoDataFrame:
@@ -46,13 +47,24 @@ def view(path: Path, f: Filters, lang: str) -> gpd.GeoDataFrame:
     return incidents_in_view(file_key(path), f)
 
 
+def count(path: Path, f: Filters) -> int:
+    """How many incidents of ``path`` match ``f`` (no rows copied)."""
+    return len(_positions(file_key(path), f))
+
+
+def _points_in_view(key: FileKey, f: Filters, only: str | None, exclude: str | None) -> gpd.GeoDataFrame:
+    """Only the point geometry of the incidents in view (of one category, or all but one): no other column copied."""
+    table = data.incidents_table(key)
+    pos = _positions(key, f)
+    if only is not None or exclude is not None:
+        same = (table["category"] == (only or exclude)).to_numpy(dtype=bool, na_value=False)[pos]
+        pos = pos[same if only is not None else ~same]
+    return gpd.GeoDataFrame(geometry=table.geometry.array.take(pos), crs=table.crs)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _grid(key: FileKey, f: Filters, cell_m: float, only: str | None, exclude: str | None) -> gpd.GeoDataFrame:
-    inc = incidents_in_view(key, f)
-    if only is not None:
-        inc = inc[inc["category"] == only]
-    if exclude is not None:
-        inc = inc[inc["category"] != exclude]
+    inc = _points_in_view(key, f, only, exclude)
     cells = square_counts(inc, cell_m=cell_m) if len(inc) else inc.iloc[0:0].assign(count=0)
     cells.attrs = {}
     return cells
@@ -129,7 +141,8 @@ def rings(places_path: Path, name: str, rings_m: tuple[float, ...]) -> gpd.GeoDa
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _ring_table(key: FileKey, f: Filters, places: FileKey, name: str, rings_m: tuple[float, ...]) -> pd.DataFrame:
-    return ring_counts(incidents_in_view(key, f), _place(places, name), rings_m=rings_m, by=("year",))
+    inc, focus = incidents_in_view(key, f), _place(places, name)
+    return ring_counts(inc[near(inc, focus, max(rings_m))], focus, rings_m=rings_m, by=("year",))
 
 
 def ring_table(path: Path, f: Filters, places_path: Path, name: str, rings_m: tuple[float, ...]) -> pd.DataFrame:

@@ -311,6 +311,28 @@ def mask(incidents: pd.DataFrame, filters: Filters, derived: pd.DataFrame | None
     return m.astype(bool)
 
 
+NEAR_MARGIN_M_PER_DEGREE = 80_000.0
+"""Fewest metres in one degree of longitude or latitude across LA County (lon at 34.8 N: about 91 km)."""
+
+
+def near(incidents: pd.DataFrame, place: gpd.GeoDataFrame, distance_m: float) -> np.ndarray:
+    """Rows whose ``lon``/``lat`` (degrees) fall in ``place``'s bounds (EPSG:4326) widened by ``distance_m`` metres.
+
+    A cheap, generous box test that keeps every incident within ``distance_m`` of the place (and some more),
+    so distance work on a million rows only touches the few near the place.
+    """
+    if distance_m < 0:
+        msg = f"distance_m must be >= 0 metres, got {distance_m}"
+        raise DataError(msg)
+    x0, y0, x1, y1 = place.to_crs(4326).total_bounds
+    pad = distance_m / NEAR_MARGIN_M_PER_DEGREE
+    lon = incidents["lon"].to_numpy(dtype=float, na_value=np.nan)
+    lat = incidents["lat"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        inside: np.ndarray = (lon >= x0 - pad) & (lon <= x1 + pad) & (lat >= y0 - pad) & (lat <= y1 + pad)
+    return inside
+
+
 def apply(incidents: gpd.GeoDataFrame, filters: Filters, derived: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """The incidents matching ``filters``."""
     return incidents[mask(incidents, filters, derived)]
