@@ -156,7 +156,7 @@ def browser_session(port: int, results: list[Outcome]) -> None:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
                 t0 = time.perf_counter()
-                page.goto(f"{base}/?{query}")
+                page.goto(f"{base}/?{query}", timeout=RUN_TIMEOUT_S * 1000)
                 legend = page.frame_locator('iframe[title*="st_folium"]').locator(".safetymap-legend")
                 legend.wait_for(timeout=RUN_TIMEOUT_S * 1000)
                 out.times.append(time.perf_counter() - t0)
