@@ -83,7 +83,7 @@ homicides = in_view[in_view["category"] == "homicide"]
 cols = st.columns(3)
 delta = None
 if f.start and f.end:
-    before = len(analysis.view(src.incidents, f.shifted_years(-1), lang))
+    before = analysis.count(src.incidents, f.shifted_years(-1))
     if before:
         delta = f"{fmt_pct((n - before) / before, lang)} {t('kpi.vs_year', lang)}"
 cols[0].metric(t(f"kpi.in_view.{ctx.unit}", lang), fmt_int(n, lang), delta=delta, delta_color="inverse")
@@ -165,18 +165,19 @@ for key, category, symbol_key, label_key in (
 ):
     if key not in chosen or public:
         continue
-    subset = in_view[in_view["category"] != "homicide"] if category is None else homicides
-    if subset.empty:
+    size = n - len(homicides) if category is None else len(homicides)  # counted, not copied: 1M rows stay put
+    if size == 0:
         continue
     name = t(label_key, lang)
-    if len(subset) > s.map.max_points:
+    if size > s.map.max_points:
         if category is None:
             cells = analysis.grid_counts(src.incidents, f, cell, exclude="homicide")
         else:
             cells = analysis.grid_counts(src.incidents, f, cell, only=category)
         composer.add(*count_layer(cells, lang=lang, name=name))
-        notes.append(t("map.aggregated", lang, n=fmt_int(len(subset), lang), cell=fmt_int(cell, lang)))
+        notes.append(t("map.aggregated", lang, n=fmt_int(size, lang), cell=fmt_int(cell, lang)))
     else:
+        subset = in_view[in_view["category"] != "homicide"] if category is None else homicides
         composer.add(incidents_layer(subset, name=name, symbol=sym[symbol_key], lang=lang), [(name, sym[symbol_key])])
 
 m = composer.finish(synthetic=ctx.synthetic, note=approximate_note(ctx.places, lang))

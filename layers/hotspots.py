@@ -138,9 +138,9 @@ def count_layer(
     klass = np.searchsorted(breaks, counts, side="left")
     frame = cells.copy()
     frame["k"] = klass
-    frame["n"] = [
-        t("privacy.fewer_than", lang, n=suppress_below) if c < suppress_below else fmt_int(int(c), lang) for c in counts
-    ]
+    labels = {c: t("privacy.fewer_than", lang, n=suppress_below) if c < suppress_below else fmt_int(c, lang)
+              for c in map(int, np.unique(counts))}  # fmt: skip
+    frame["n"] = [labels[int(c)] for c in counts]  # formatted once per distinct count: thousands of cells at 1M
     data = feature_collection(frame, ["n", "k"])
     folium.GeoJson(
         data,

@@ -29,7 +29,7 @@ def _config_arg(argv: Sequence[str]) -> str | None:
     return None if config is None else str(config)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _publish_assets(static_dir: str) -> str:
     return str(assets.publish(Path(static_dir)))
 

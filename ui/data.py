@@ -106,7 +106,7 @@ def metadata(path: Path, lang: str) -> dict[str, object]:
     return guarded(metadata_of, path, lang)
 
 
-@st.cache_data(show_spinner=False, ttl=600)
+@st.cache_data(show_spinner=False, ttl=600, max_entries=8)
 def tiles_available(url: str, timeout_s: float) -> bool:
     """Whether the tile server answers (checked at most every 10 minutes)."""
     from geo.data.tiles import tile_server_answers
@@ -114,7 +114,7 @@ def tiles_available(url: str, timeout_s: float) -> bool:
     return tile_server_answers(url, timeout_s=timeout_s)
 
 
-@st.cache_data(show_spinner=False, ttl=30)
+@st.cache_data(show_spinner=False, ttl=30, max_entries=8)
 def _inventory(store_dir: str, mtime: float) -> list[dict[str, object]]:
     from geo.data.ingest import store_inventory
 

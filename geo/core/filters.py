@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -255,6 +255,13 @@ class Filters:
             return base, problems
 
 
+def _grouped(values: pd.Series, group: Callable[[object], str]) -> pd.Series:
+    """``group`` of each value, computed once per distinct value (a million rows hold a few hundred)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    labels = np.array([*(group(u) for u in uniques), group(None)], dtype=object)  # code -1 (NA) -> last
+    return pd.Series(labels[codes], index=values.index, dtype="str")
+
+
 def derived_columns(incidents: pd.DataFrame) -> pd.DataFrame:
     """The grouped columns filters work on (weapon group, age band, sex, descent, hour, weekday, date)."""
     local = incidents["occurred_at"]
@@ -264,10 +271,10 @@ def derived_columns(incidents: pd.DataFrame) -> pd.DataFrame:
         band[(ages >= lo).fillna(False) & (ages <= hi).fillna(False)] = key
     return pd.DataFrame(
         {
-            "weapon_group": [weapon_group(w) for w in incidents["weapon"]],
+            "weapon_group": _grouped(incidents["weapon"], weapon_group),
             "age_band": band,
-            "sex_group": [sex_group(s) for s in incidents["victim_sex"]],
-            "descent_group": [descent_group(d) for d in incidents["victim_descent"]],
+            "sex_group": _grouped(incidents["victim_sex"], sex_group),
+            "descent_group": _grouped(incidents["victim_descent"], descent_group),
             "hour": local.dt.hour,
             "weekday": local.dt.day_of_week,
             "date": local.dt.tz_localize(None).dt.normalize(),
@@ -302,6 +309,28 @@ def mask(incidents: pd.DataFrame, filters: Filters, derived: pd.DataFrame | None
         in_hours = (hour >= lo) & (hour <= hi) if lo <= hi else (hour >= lo) | (hour <= hi)
         m &= in_hours & incidents["time_known"].astype(bool)
     return m.astype(bool)
+
+
+NEAR_MARGIN_M_PER_DEGREE = 80_000.0
+"""Fewest metres in one degree of longitude or latitude across LA County (lon at 34.8 N: about 91 km)."""
+
+
+def near(incidents: pd.DataFrame, place: gpd.GeoDataFrame, distance_m: float) -> np.ndarray:
+    """Rows whose ``lon``/``lat`` (degrees) fall in ``place``'s bounds (EPSG:4326) widened by ``distance_m`` metres.
+
+    A cheap, generous box test that keeps every incident within ``distance_m`` of the place (and some more),
+    so distance work on a million rows only touches the few near the place.
+    """
+    if distance_m < 0:
+        msg = f"distance_m must be >= 0 metres, got {distance_m}"
+        raise DataError(msg)
+    x0, y0, x1, y1 = place.to_crs(4326).total_bounds
+    pad = distance_m / NEAR_MARGIN_M_PER_DEGREE
+    lon = incidents["lon"].to_numpy(dtype=float, na_value=np.nan)
+    lat = incidents["lat"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        inside: np.ndarray = (lon >= x0 - pad) & (lon <= x1 + pad) & (lat >= y0 - pad) & (lat <= y1 + pad)
+    return inside
 
 
 def apply(incidents: gpd.GeoDataFrame, filters: Filters, derived: pd.DataFrame | None = None) -> gpd.GeoDataFrame:

@@ -138,16 +138,20 @@ class _Base:
         dup = np.zeros(len(staged), dtype=bool)
         ok_idx = np.flatnonzero(ok)
         if len(ok_idx):
-            block_ids = pd.Series(id_text[ok_idx])
-            in_seen = np.fromiter((i in self.seen for i in id_text[ok_idx]), dtype=bool, count=len(ok_idx))
-            dup[ok_idx] = in_seen | block_ids.duplicated().to_numpy()
-            self.seen.update(id_text[ok_idx])
+            candidates = id_text[ok_idx]
+            repeated = pd.Series(candidates).duplicated().to_numpy().copy()
+            if not self.seen.isdisjoint(candidates):  # rare: an id met in an earlier block
+                repeated |= np.fromiter(map(self.seen.__contains__, candidates), dtype=bool, count=len(candidates))
+            dup[ok_idx] = repeated
+            self.seen.update(candidates)
         reason[dup] = "duplicate_id"
         keep = reason == ""
         n = len(staged)
         self.rows_in += n
         self.counts.update(reason[~keep].tolist())
-        if keep.any():
+        if keep.all():  # the usual block: no copy of the kept rows
+            self.kept.append(staged.assign(_row=source_row))
+        elif keep.any():
             self.kept.append(staged.loc[keep].assign(_row=source_row[keep]))
         if (~keep).any():
             q = raw.loc[~keep].copy()
@@ -245,7 +249,9 @@ class IncidentAccountant(_Base):
     def result(self) -> LoadResult:
         """The canonical incidents (EPSG:4326) and the quarantine."""
         if self.kept:
-            df = pd.concat(self.kept, ignore_index=True).sort_values("_row", kind="stable")
+            df = pd.concat(self.kept, ignore_index=True)
+            if not df["_row"].is_monotonic_increasing:  # blocks arrive in file order: sorting is rarely needed
+                df = df.sort_values("_row", kind="stable")
             df = df.drop(columns="_row").reset_index(drop=True)
         else:
             df = pd.DataFrame({c: pd.Series(dtype=t) for c, t in INCIDENT_DTYPES.items()})

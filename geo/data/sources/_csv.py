@@ -161,7 +161,7 @@ def iter_csv_blocks(head: CsvHead, *, block_bytes: int = BLOCK_BYTES) -> Iterato
         skip_rows=1,
         block_size=block_bytes,
         encoding=head.encoding,
-        use_threads=False,
+        use_threads=True,
     )
     parse_opts = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid)
     conv_opts = pacsv.ConvertOptions(

@@ -80,19 +80,18 @@ def stage(df: pd.DataFrame, keys: dict[str, str], *, source: str) -> pd.DataFram
         Canonical incident columns (no geometry; lat/lon in degrees, EPSG:4326) plus ``area`` and
         ``rpt_dist``; missing values are left for the accountant to judge.
     """
-    dr = P.text(_col(df, keys, "drno"))
-    dr = dr.where(~dr.str.fullmatch(r"\d+").fillna(False).astype(bool), dr.str.zfill(DR_NO_WIDTH))
+    dr = P.padded_digits(_col(df, keys, "drno"), DR_NO_WIDTH)
     when, known = P.local_times(_col(df, keys, "dateocc"), _col(df, keys, "timeocc") if "timeocc" in keys else None)
     code = P.digits_key(_col(df, keys, "crmcd"))
     out = pd.DataFrame(
         {
-            "incident_id": (ID_PREFIX + dr).astype("string"),
+            "incident_id": P.prefixed(ID_PREFIX, dr),
             "source": pd.Series(source, index=df.index, dtype="string"),
             "occurred_at": when,
             "time_known": known,
             "offense_code": code,
             "offense_desc": P.text(_col(df, keys, "crmcddesc")),
-            "category": code.map(LAPD_CODE_CATEGORY).fillna("other").astype("string"),
+            "category": P.mapped(code, LAPD_CODE_CATEGORY, "other"),
             "weapon": P.text(_col(df, keys, "weapondesc")),
             "premise": P.text(_col(df, keys, "premisdesc")),
             "victim_age": P.ages(_col(df, keys, "victage")),
