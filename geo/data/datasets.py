@@ -31,6 +31,11 @@ def _read(path: str | Path, window: Window | None) -> gpd.GeoDataFrame:
     return gdf if window is None else window.apply(gdf)
 
 
+def read_layer(path: str | Path) -> gpd.GeoDataFrame:
+    """Any layer as stored (a vector file, or a PostGIS layer ``postgresql://host/db#layer``), no schema applied."""
+    return _read(path, None)
+
+
 def load_incidents(path: str | Path, *, window: Window | None = None) -> gpd.GeoDataFrame:
     """Read an incident table in the canonical schema, optionally only the rows inside ``window``.
 
