@@ -268,3 +268,37 @@ def test_kill_9_in_the_middle_of_an_ingest_leaves_the_previous_layer(tmp_path, p
     after = ingest_file(src, store_dir=pg_url)  # the layer's lock was released with the dead session
     assert len(store.read(first["layer"])) == 6
     assert after["version"] != first["version"]
+
+
+def test_readers_see_the_old_layer_or_the_new_one_while_it_is_rewritten(pg_url) -> None:
+    import threading
+
+    demo = gpd.read_parquet(DEMO)
+    store = open_store(pg_url)
+    empty = pd.DataFrame({"source_row": pd.Series([], dtype="int64")})
+    sizes = (len(demo), len(demo) // 2)
+    store.write("busy", demo, empty, {"rows_kept": sizes[0]})
+    seen: list[int] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        while not done.is_set():
+            try:
+                seen.append(len(store.read("busy", window=Window(categories=("robbery",)))))
+            except BaseException as exc:  # noqa: BLE001 - any failure of a reader is the finding
+                errors.append(exc)
+                return
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for i in range(6):
+            store.write("busy", demo.iloc[: sizes[i % 2 == 0]], empty, {"rows_kept": sizes[i % 2 == 0]})
+    finally:
+        done.set()
+        thread.join(timeout=60)
+    assert not errors, errors
+    robbery = {int((demo.iloc[:n]["category"] == "robbery").sum()) for n in sizes}
+    assert seen
+    assert set(seen) <= robbery

@@ -23,13 +23,14 @@ import contextlib
 import datetime as dt
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import psycopg
+import psycopg.errors
 import shapely
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -244,22 +245,44 @@ class PostgisStore:
             raise StoreError(msg)
         return tuple(row)
 
+    def _fetch(self, name: str, query: Callable[[tuple[Any, ...]], tuple[sql.Composed, list[Any]]]) -> Any:
+        """Look the layer up in the catalog and run ``query(entry)``; its rows and the entry.
+
+        A write that commits between the two statements drops the tables the entry names; the
+        lookup is then repeated once (the new tables are there by then).
+        """
+        with self._connect() as conn:
+            for attempt in range(2):
+                try:
+                    with conn.transaction():
+                        entry = self._entry(conn, name)
+                        statement, params = query(entry)
+                        return conn.execute(statement, params).fetchall(), entry
+                except psycopg.errors.UndefinedTable:
+                    if attempt:
+                        raise
+        return None  # pragma: no cover - the loop returns or raises
+
     def read(self, name: str, *, window: Window = ALL) -> gpd.GeoDataFrame:
         """The layer's rows inside ``window``; the filter runs in SQL on the server's indexes."""
-        with self._connect() as conn, conn.transaction():
-            data_t, _, pairs, _ = self._entry(conn, name)
-            dtypes = {c: d for c, d in pairs if d != GEOMETRY_DTYPE}
-            geom_name = next((c for c, d in pairs if d == GEOMETRY_DTYPE), "geometry")
-            cols = list(dtypes)
+
+        def query(entry: tuple[Any, ...]) -> tuple[sql.Composed, list[Any]]:
+            cols = [c for c, d in entry[2] if d != GEOMETRY_DTYPE]
             where, params = self._where(window, cols)
-            query = sql.SQL("SELECT {}, ST_AsBinary({}) FROM {} WHERE {} ORDER BY {}").format(
+            statement = sql.SQL("SELECT {}, ST_AsBinary({}) FROM {} WHERE {} ORDER BY {}").format(
                 sql.SQL(", ").join(map(sql.Identifier, [ROW, *cols])),
                 sql.Identifier(GEOM),
-                sql.Identifier(data_t),
+                sql.Identifier(entry[0]),
                 where,
                 sql.Identifier(ROW),
             )
-            rows = conn.execute(query, params).fetchall()
+            return statement, params
+
+        rows, entry = self._fetch(name, query)
+        pairs = entry[2]
+        dtypes = {c: d for c, d in pairs if d != GEOMETRY_DTYPE}
+        geom_name = next((c for c, d in pairs if d == GEOMETRY_DTYPE), "geometry")
+        cols = list(dtypes)
         raw = pd.DataFrame.from_records(rows, columns=[ROW, *cols, GEOM])
         index = pd.Index(raw[ROW].to_numpy(dtype="int64"))
         frame = _restore(raw.set_index(index), dtypes)
@@ -269,7 +292,7 @@ class PostgisStore:
         return gpd.GeoDataFrame(frame, geometry=geom_name, crs="EPSG:4326")
 
     @staticmethod
-    def _where(window: Window, cols: list[str]) -> tuple[sql.Composable, list[Any]]:
+    def _where(window: Window, cols: list[str]) -> tuple[sql.Composed, list[Any]]:
         parts: list[sql.Composable] = [sql.SQL("TRUE")]
         params: list[Any] = []
         lo, hi = window.time_bounds()
@@ -288,16 +311,19 @@ class PostgisStore:
 
     def read_quarantine(self, name: str) -> pd.DataFrame:
         """The dropped rows of layer ``name``, in the order they were written."""
-        with self._connect() as conn, conn.transaction():
-            _, q_t, _, q_pairs = self._entry(conn, name)
-            q_dtypes = dict(q_pairs)
-            cols = list(q_dtypes)
-            query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+
+        def query(entry: tuple[Any, ...]) -> tuple[sql.Composed, list[Any]]:
+            cols = [c for c, _ in entry[3]]
+            statement = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
                 sql.SQL(", ").join(map(sql.Identifier, cols)) if cols else sql.SQL("NULL"),
-                sql.Identifier(q_t),
+                sql.Identifier(entry[1]),
                 sql.Identifier(ROW),
             )
-            rows = conn.execute(query).fetchall()
+            return statement, []
+
+        rows, entry = self._fetch(name, query)
+        q_dtypes = dict(entry[3])
+        cols = list(q_dtypes)
         raw = pd.DataFrame.from_records(rows, columns=cols) if cols else pd.DataFrame(index=range(len(rows)))
         return _restore(raw, q_dtypes).reset_index(drop=True)
 
