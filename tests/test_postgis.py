@@ -302,3 +302,18 @@ def test_readers_see_the_old_layer_or_the_new_one_while_it_is_rewritten(pg_url) 
     robbery = {int((demo.iloc[:n]["category"] == "robbery").sum()) for n in sizes}
     assert seen
     assert set(seen) <= robbery
+
+
+def test_the_workspace_chooses_and_loads_layers_of_the_postgis_store(tmp_path, pg_url) -> None:
+    from geo.core.errors import DataError
+    from geo.data.workspace import choose, incident_meta, incident_path
+
+    src = lapd(tmp_path / "lapd.csv", good=4, zero=1)
+    rep = ingest_file(src, store_dir=pg_url)
+    s = settings(tmp_path / "local", pg_url)
+    chosen = choose(s, incidents=rep["layer"])  # checked against the server's inventory
+    assert (tmp_path / "local" / s.workspace.file).exists()  # the choice itself stays on this computer
+    assert len(load_incidents(incident_path(chosen, s))) == 4
+    assert incident_meta(chosen, s)["rows_kept"] == 4
+    with pytest.raises(DataError, match="not an incident layer"):
+        choose(s, incidents="no-such-layer")
