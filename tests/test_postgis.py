@@ -317,3 +317,18 @@ def test_the_workspace_chooses_and_loads_layers_of_the_postgis_store(tmp_path, p
     assert incident_meta(chosen, s)["rows_kept"] == 4
     with pytest.raises(DataError, match="not an incident layer"):
         choose(s, incidents="no-such-layer")
+
+
+def test_without_the_server_binaries_the_tests_skip_with_the_reason_or_fail_in_ci(monkeypatch) -> None:
+    from _pytest.outcomes import Failed, Skipped
+
+    from tests import pg_server
+
+    monkeypatch.setattr(pg_server, "BIN_DIRS", "/nonexistent/postgresql/*/bin")
+    monkeypatch.setattr(pg_server.shutil, "which", lambda name: None)
+    monkeypatch.delenv("SAFETYMAP_REQUIRE_POSTGIS", raising=False)
+    with pytest.raises(Skipped, match="initdb, pg_ctl"):
+        next(pg_server.start_server())
+    monkeypatch.setenv("SAFETYMAP_REQUIRE_POSTGIS", "1")
+    with pytest.raises(Failed, match="SAFETYMAP_REQUIRE_POSTGIS=1"):
+        next(pg_server.start_server())
