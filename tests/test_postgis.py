@@ -41,7 +41,9 @@ def sm_tables(pg_server, url: str) -> set[str]:
     return {str(r[0]) for r in pg_server.sql(db, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'sm\\_%'")}
 
 
-def test_ingest_gives_the_same_layer_quarantine_and_report_as_the_parquet_store(tmp_path, pg_url) -> None:
+def test_ingest_gives_the_same_layer_quarantine_and_report_as_the_parquet_store(tmp_path, pg_server, pg_url) -> None:
+    assert store_inventory(pg_url) == []  # an empty database is an empty store; reading creates nothing
+    assert pg_server.sql(pg_url.rsplit("/", 1)[1], "SELECT to_regclass(%s)", (CATALOG,)) == [(None,)]
     src = lapd(tmp_path / "lapd.csv", good=5, zero=2)
     on_disk = ingest_file(src, store_dir=tmp_path / "store")
     on_pg = ingest_file(src, store_dir=pg_url)

@@ -59,6 +59,12 @@ CREATE TABLE IF NOT EXISTS {CATALOG} (
 )"""
 
 
+def _has_catalog(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the catalog table exists (a database nothing was written to yet has none)."""
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (CATALOG,)).fetchone()
+    return bool(row and row[0])
+
+
 def redact(url: str) -> str:
     """``url`` without its password (for messages and inventory paths)."""
     try:
@@ -164,7 +170,6 @@ class PostgisStore:
                         "CREATE EXTENSION postgis; in it"
                     )
                     raise StoreError(msg)
-                conn.execute(_CATALOG_DDL)
                 conn.commit()
                 yield conn
         except psycopg.Error as exc:
@@ -217,6 +222,9 @@ class PostgisStore:
         dtypes = [[c, GEOMETRY_DTYPE if c == geom_name else str(frame[c].dtype)] for c in frame.columns]
         q_dtypes = [[c, str(quarantine[c].dtype)] for c in quarantine.columns]
         with self._connect() as conn, conn.transaction(), conn.cursor() as cur:
+            if not _has_catalog(conn):  # the first write creates it (readers need no CREATE privilege)
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (CATALOG,))
+                cur.execute(_CATALOG_DDL)
             cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{CATALOG}:{name}",))
             self._create(cur, data_t, frame, geometry=True)
             self._create(cur, q_t, quarantine, geometry=False)
@@ -247,10 +255,14 @@ class PostgisStore:
     # --- reading ----------------------------------------------------------------------------
 
     def _entry(self, conn: psycopg.Connection[Any], name: str) -> tuple[Any, ...]:
-        row = conn.execute(
-            f"SELECT data_table, quarantine_table, columns, quarantine_columns FROM {CATALOG} WHERE name = %s",
-            (name,),
-        ).fetchone()
+        row = (
+            None
+            if not _has_catalog(conn)
+            else conn.execute(
+                f"SELECT data_table, quarantine_table, columns, quarantine_columns FROM {CATALOG} WHERE name = %s",
+                (name,),
+            ).fetchone()
+        )
         if row is None:
             msg = f"the PostGIS store {self.location} has no layer {name!r}"
             raise StoreError(msg)
@@ -359,12 +371,16 @@ class PostgisStore:
     def report(self, name: str) -> dict[str, Any] | None:
         """The stored report (None when the layer does not exist)."""
         with self._connect() as conn:
+            if not _has_catalog(conn):
+                return None
             row = conn.execute(f"SELECT report FROM {CATALOG} WHERE name = %s", (name,)).fetchone()
         return None if row is None else dict(row[0])
 
     def version(self, name: str) -> str | None:
         """The published version of layer ``name`` (None when absent): part of the dashboard's cache key."""
         with self._connect() as conn:
+            if not _has_catalog(conn):
+                return None
             row = conn.execute(f"SELECT version FROM {CATALOG} WHERE name = %s", (name,)).fetchone()
         return None if row is None else str(row[0])
 
@@ -377,6 +393,8 @@ class PostgisStore:
         now = now or dt.datetime.now(dt.UTC)
         out = []
         with self._connect() as conn:
+            if not _has_catalog(conn):
+                return []
             rows = conn.execute(f"SELECT name, data_table, quarantine_table, report FROM {CATALOG} ORDER BY name")
             for name, data_t, q_t, meta in rows.fetchall():
                 counts = [
