@@ -183,3 +183,29 @@ def test_a_store_that_cannot_be_reached_shows_an_error_panel_and_other_pages_sti
     at.switch_page("app_pages/methods.py").run()
     assert not at.exception
     assert not at.error
+
+
+def test_a_window_read_for_a_page_is_the_same_from_the_file_and_from_sql(layers: dict[str, str]) -> None:
+    from geo.data.stores import Window
+    from ui import data
+
+    demo = gpd.read_parquet(FILES["incidents"])
+    cx, cy = demo.geometry.x.median(), demo.geometry.y.median()
+    window = Window(
+        start=dt.date(2016, 1, 1),
+        end=dt.date(2018, 6, 30),
+        categories=("robbery",),
+        bbox=(cx - 0.02, cy - 0.02, cx, cy),
+    )
+    from_file = data.incidents_window(data.file_key(FILES["incidents"]), window)
+    from_sql = data.incidents_window(data.file_key(layers["incidents"]), window)
+    assert isinstance(data.file_key(layers["incidents"]), data.LayerKey)
+    assert len(from_file) > 0
+    x, y = demo.geometry.x, demo.geometry.y
+    local = demo["occurred_at"].dt.tz_convert("America/Los_Angeles").dt.date
+    expected = demo[
+        (local >= window.start) & (local <= window.end) & (demo["category"] == "robbery")
+        & (x >= cx - 0.02) & (x <= cx) & (y >= cy - 0.02) & (y <= cy)
+    ]  # fmt: skip
+    assert from_file.index.tolist() == expected.index.tolist()
+    assert_geodataframe_equal(from_sql, from_file, check_index_type="equiv")

@@ -57,6 +57,11 @@ VERSION_TTL_S = 5
 
 @st.cache_data(show_spinner=False, ttl=VERSION_TTL_S, max_entries=64)
 def _layer_version(url: str, layer: str) -> str:
+    from geo.core.settings import get_settings
+
+    configured = store_location(get_settings().sources)
+    if isinstance(configured, str):
+        open_store(configured)  # lets a locator without the password reach the configured server
     store = open_store(url)
     version = store.version(layer)
     if version is None:
