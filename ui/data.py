@@ -128,8 +128,8 @@ def incidents_window(key: FileKey, window: Window) -> gpd.GeoDataFrame:
     return window.apply(incidents_table(key))
 
 
-def guarded(loader: Callable[[FileKey], T], path: Path | str, lang: str) -> T:
-    """Call a cached loader; on a data or store error show one clear panel and stop the page."""
+def guarded(loader: Callable[[FileKey], T], path: Path, lang: str) -> T:
+    """Call a cached loader; on a data error show one clear panel and stop the page."""
     try:
         return loader(file_key(path))
     except DataError as exc:
