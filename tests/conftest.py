@@ -257,3 +257,21 @@ def phone_page(browser: Browser) -> Iterator[OfflinePage]:
         yield page
     finally:
         page.close()
+
+
+# --- throwaway PostGIS server ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """A PostgreSQL + PostGIS server for this test session (see tests/pg_server.py); skips without one."""
+    from tests.pg_server import start_server
+
+    yield from start_server()
+
+
+@pytest.fixture
+def pg_url(pg_server, request) -> str:
+    """The URL of a fresh database with PostGIS on the session's throwaway server."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    return str(pg_server.create_db(name))

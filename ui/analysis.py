@@ -356,9 +356,8 @@ def report_bytes(settings: Settings, f: Filters, *, lang: str, privacy: str, fmt
 def _zone_counts(key: FileKey, f: Filters, zones: FileKey) -> gpd.GeoDataFrame:
     from geo.analysis.zones import zone_counts
     from geo.core.projection import to_wgs84
-    from geo.core.store import read_geoparquet
 
-    counts = zone_counts(incidents_in_view(key, f), to_wgs84(read_geoparquet(zones.path)), key="name")
+    counts = zone_counts(incidents_in_view(key, f), to_wgs84(datasets.read_layer(zones.path)), key="name")
     counts.attrs = {}
     return counts
 

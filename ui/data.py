@@ -1,4 +1,9 @@
-"""Cached data access for the pages, keyed on plain values (paths and modification times)."""
+"""Cached data access for the pages, keyed on plain values.
+
+A file is keyed on its path and modification time (:class:`FileKey`); a layer of a PostGIS store
+(``postgresql://host/db#layer``) on its locator and published version (:class:`LayerKey`, a
+``FileKey`` too, so every cached helper takes either): a new ingest is a new key.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ from geo.core.i18n import t
 from geo.core.settings import Settings
 from geo.data import datasets
 from geo.data.coverage import Coverage
+from geo.data.stores import Window, open_store, store_location
+from geo.data.stores.api import parse_locator
 from geo.data.workspace import Workspace
 from ui.style import error_text
 
@@ -39,8 +46,46 @@ class FileKey:
     mtime: float
 
 
+@dataclass(frozen=True)
+class LayerKey(FileKey):
+    """A PostGIS layer as a plain cache key: ``path`` is its locator, ``version`` its published version."""
+
+    url: str
+    layer: str
+    version: str
+
+
+VERSION_TTL_S = 5
+"""How long (s) a PostGIS layer's version is trusted before the server is asked again."""
+
+
+@st.cache_data(show_spinner=False, ttl=VERSION_TTL_S, max_entries=64)
+def _layer_version(url: str, layer: str) -> str:
+    from geo.core.settings import get_settings
+
+    configured = store_location(get_settings().sources)
+    if isinstance(configured, str):
+        open_store(configured)  # lets a locator without the password reach the configured server
+    store = open_store(url)
+    version = store.version(layer)
+    if version is None:
+        msg = f"the PostGIS store {store.location} has no layer {layer!r}"
+        raise DataError(msg)
+    return version
+
+
 def file_key(path: Path | str) -> FileKey:
-    """The cache key of ``path`` as it is on disk now."""
+    """The cache key of ``path`` as it is now: a :class:`FileKey`, or a :class:`LayerKey` for a PostGIS layer.
+
+    Raises
+    ------
+    DataError
+        (For a PostGIS layer) the server cannot be reached or has no such layer.
+    """
+    where = parse_locator(path)
+    if where is not None:
+        url, layer = where
+        return LayerKey(f"{url}#{layer}", 0.0, url=url, layer=layer, version=_layer_version(url, layer))
     p = Path(path)
     return FileKey(str(p), mtime(p))
 
@@ -73,6 +118,18 @@ def streets_table(key: FileKey) -> gpd.GeoDataFrame:
 def metadata_of(key: FileKey) -> dict[str, object]:
     """The stored metadata of the incident file ``key``."""
     return datasets.incidents_metadata(key.path)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def incidents_window(key: FileKey, window: Window) -> gpd.GeoDataFrame:
+    """The incidents of ``key`` inside ``window`` only (period, categories, bounds).
+
+    For a PostGIS layer the window is pushed down to SQL (the server's indexes answer; only these
+    rows travel); for a file it is applied to the shared table.
+    """
+    if isinstance(key, LayerKey):
+        return datasets.load_incidents(key.path, window=window)
+    return window.apply(incidents_table(key))
 
 
 def guarded(loader: Callable[[FileKey], T], path: Path, lang: str) -> T:
@@ -121,9 +178,19 @@ def _inventory(store_dir: str, mtime: float) -> list[dict[str, object]]:
     return store_inventory(store_dir)
 
 
-def inventory(store_dir: Path) -> list[dict[str, object]]:
-    """What the local store holds (re-read when the folder changes, at most every 30 s)."""
-    return _inventory(str(store_dir), mtime(store_dir))
+def inventory(store_dir: Path | str) -> list[dict[str, object]]:
+    """What the store holds (re-read when the folder changes, at most every 30 s).
+
+    When ``sources.store`` names a PostGIS server, that server's layers are listed instead of the
+    folder's (the pages pass ``sources.store_dir``); a server that cannot be reached raises
+    :class:`geo.core.errors.StoreError` (a ``DataError``).
+    """
+    from geo.core.settings import get_settings
+
+    where = store_location(get_settings().sources)
+    if isinstance(where, str):
+        return _inventory(where, 0.0)
+    return _inventory(str(store_dir), mtime(Path(store_dir)))
 
 
 ZONE_KINDS = ("divisions", "reporting_districts", "neighborhoods", "council_districts")

@@ -1,4 +1,8 @@
-"""``python -m geo ingest|fetch|info``: bring real data into the local store and say what it holds."""
+"""``python -m geo ingest|fetch|info``: bring real data into the store and say what it holds.
+
+The store is ``--store`` (a folder or a ``postgresql://`` URL), else ``sources.store`` (a PostGIS
+URL) when set, else the folder ``sources.store_dir``.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,19 @@ from typing import Any
 from geo.cli._args import settings_for
 from geo.data.sources.detect import KINDS
 
+STORE_HELP = "store folder or postgresql:// URL (default: sources.store, else sources.store_dir)"
 EXIT_STORE_PROBLEM = 1
 """Exit code of ``info`` when a layer's parts disagree (the JSON is printed all the same)."""
 
 
-def _store_dir(args: argparse.Namespace) -> Path:
-    if getattr(args, "store", None):
-        return Path(args.store)
-    return Path(settings_for(args).sources.store_dir)
+def _store_dir(args: argparse.Namespace) -> str | Path:
+    from geo.data.stores import store_location
+    from geo.data.stores.api import is_url
+
+    given = getattr(args, "store", None)
+    if given:
+        return str(given) if is_url(given) else Path(given)
+    return store_location(settings_for(args).sources)
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -45,7 +54,7 @@ def _fetch(args: argparse.Namespace) -> int:
     if wants_census(args):
         return fetch_census_cli(args)
     settings = settings_for(args)
-    store = Path(args.store) if args.store else Path(settings.sources.store_dir)
+    store = _store_dir(args)
     reports = fetch_sources(
         args.sources or None,
         settings=settings,
@@ -63,10 +72,11 @@ def _fetch(args: argparse.Namespace) -> int:
 
 def _info(args: argparse.Namespace) -> int:
     from geo.data.ingest import store_inventory
+    from geo.data.stores import open_store
 
     store = _store_dir(args)
     layers: list[dict[str, Any]] = store_inventory(store, hashes=True)
-    print(json.dumps({"store": str(store), "layers": layers}, indent=None))
+    print(json.dumps({"store": open_store(store).location, "layers": layers}, indent=None))
     broken = [layer for layer in layers if layer["problems"]]
     for layer in broken:
         print(f"problem: layer {layer['name']}: {'; '.join(layer['problems'])}", file=sys.stderr)
@@ -78,7 +88,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("ingest", help="read a downloaded file into the local store (with a quality report)")
     p.add_argument("path", help="CSV (.csv/.csv.gz), JSON, GeoJSON, shapefile, GeoPackage or xlsx file")
     p.add_argument("--kind", choices=KINDS, help="what the file holds (detected from its header when omitted)")
-    p.add_argument("--store", metavar="DIR", help="store folder (default: sources.store_dir)")
+    p.add_argument("--store", metavar="DIR|URL", help=STORE_HELP)
     p.add_argument("--name", metavar="LAYER", help="layer name (default: <kind>-<file name>)")
     p.add_argument(
         "--replace",
@@ -93,7 +103,7 @@ def register(subparsers: Any) -> None:
     )
     f.add_argument("--since", metavar="YYYY-MM-DD", help="earliest date (default: analysis.data_from)")
     f.add_argument("--codes", metavar="C1,C2", help="offense codes (default: the violent-crime codes)")
-    f.add_argument("--store", metavar="DIR", help="store folder (default: sources.store_dir)")
+    f.add_argument("--store", metavar="DIR|URL", help=STORE_HELP)
     f.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     f.add_argument(
         "--year", type=int, metavar="YYYY", help="ACS 5-year vintage of `fetch census` (default from config)"
@@ -103,5 +113,5 @@ def register(subparsers: Any) -> None:
     i = subparsers.add_parser(
         "info", help="list what the store holds: counts, date ranges, freshness; exit 1 if a layer's parts disagree"
     )
-    i.add_argument("--store", metavar="DIR", help="store folder (default: sources.store_dir)")
+    i.add_argument("--store", metavar="DIR|URL", help=STORE_HELP)
     i.set_defaults(handler=_info)

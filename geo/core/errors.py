@@ -25,3 +25,10 @@ class SourceError(SafetyMapError, OSError):
 
 class AnalysisError(SafetyMapError, ValueError):
     """An analysis was asked for with arguments it cannot honour."""
+
+
+class StoreError(DataError):
+    """The shared store (a PostGIS server) is unreachable, misconfigured or failed mid-write.
+
+    A :class:`DataError`, so the dashboard's error panels and the CLI's one-line errors show it.
+    """

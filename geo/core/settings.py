@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -95,6 +96,8 @@ class SourceSettings(_Frozen):
     population: Path = Path("data/demo/population.geojson")
     rate_zones: Path = Path("data/demo/rate_zones.geojson")
     store_dir: Path = Path("data/cache")
+    store: str | None = Field(default=None, pattern=r"^postgres(ql)?://")
+    """A shared PostGIS store (``postgresql://user@host:5432/db``); None: the GeoParquet folder ``store_dir``."""
     socrata: SocrataSettings = SocrataSettings()
     arcgis_layers: dict[str, str] = Field(default_factory=dict)
     http: HttpSettings = HttpSettings()
@@ -328,6 +331,8 @@ def _problems(errors: list[dict[str, Any]], *, chosen: Path, env_keys: dict[tupl
 
 
 def _resolve(path: Path, base: Path) -> Path:
+    if re.match(r"^postgres(ql)?:/", str(path)):  # a PostGIS layer (postgresql://host/db#layer), not a file
+        return path
     path = Path(os.path.expanduser(str(path)))
     return path if path.is_absolute() else (base / path).resolve()
 
@@ -385,7 +390,7 @@ def load_settings(
     missing = [
         {"loc": ("sources", k), "msg": f"file not found: {resolved[k]}", "type": "missing"}
         for k in _PATH_KEYS
-        if not resolved[k].is_file()
+        if not resolved[k].is_file() and not re.match(r"^postgres(ql)?:/", str(resolved[k]))
     ]
     if missing:
         raise ConfigError(_problems(missing, chosen=chosen, env_keys=env_keys))

@@ -16,15 +16,34 @@ from geo.core.projection import to_wgs84
 from geo.core.schema import INCIDENT_COLUMNS, PLACE_COLUMNS, coerce_incidents, coerce_places
 from geo.core.store import read_metadata, read_vector
 from geo.data.aliases import Aliases, default_aliases, merge_places, name_key
+from geo.data.stores import Window, layer_report, open_layer
 
 PLACE_MATCH_M = 250.0
 """Default of :func:`place_by_name`'s ``match_m`` (``workspace.match_m`` in config.yaml)."""
 
 
-def load_incidents(path: str | Path) -> gpd.GeoDataFrame:
-    """Read an incident table (GeoParquet from the store or the demo bundle) in the canonical schema."""
-    path = Path(path)
+def _read(path: str | Path, window: Window | None) -> gpd.GeoDataFrame:
+    """A file, or a PostGIS layer's rows (``postgresql://host/db#layer``, ``window`` pushed down to SQL)."""
+    stored = open_layer(path, window=window or Window())
+    if stored is not None:
+        return stored
     gdf = read_vector(path)
+    return gdf if window is None else window.apply(gdf)
+
+
+def read_layer(path: str | Path) -> gpd.GeoDataFrame:
+    """Any layer as stored (a vector file, or a PostGIS layer ``postgresql://host/db#layer``), no schema applied."""
+    return _read(path, None)
+
+
+def load_incidents(path: str | Path, *, window: Window | None = None) -> gpd.GeoDataFrame:
+    """Read an incident table in the canonical schema, optionally only the rows inside ``window``.
+
+    ``path`` is a GeoParquet file (the store, the demo bundle) or any vector file, or a PostGIS
+    layer locator (``postgresql://host/db#layer``), read with the window's period, categories
+    and bounding box in the SQL.
+    """
+    gdf = _read(path, window)
     missing = [c for c in INCIDENT_COLUMNS if c not in gdf.columns]
     if missing:
         msg = f"{path} is not an incident table: it lacks columns {missing}"
@@ -34,14 +53,16 @@ def load_incidents(path: str | Path) -> gpd.GeoDataFrame:
 
 def incidents_metadata(path: str | Path) -> dict[str, object]:
     """Metadata stored with an incident file (empty for files without it)."""
+    stored = layer_report(path)
+    if stored is not None:
+        return stored
     path = Path(path)
     return read_metadata(path) if path.suffix.lower() in (".parquet", ".geoparquet") else {}
 
 
 def load_places(path: str | Path) -> gpd.GeoDataFrame:
-    """Read a place table (parks, housing, CSP sites, boundaries) in the canonical schema."""
-    path = Path(path)
-    gdf = read_vector(path)
+    """Read a place table (parks, housing, CSP sites, boundaries) in the canonical schema (file or PostGIS layer)."""
+    gdf = _read(path, None)
     missing = [c for c in PLACE_COLUMNS if c not in gdf.columns]
     if missing:
         msg = f"{path} is not a place table: it lacks columns {missing}"
@@ -50,9 +71,8 @@ def load_places(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def load_streets(path: str | Path) -> gpd.GeoDataFrame:
-    """Read the context street lines (``name`` and line geometry)."""
-    path = Path(path)
-    gdf = read_vector(path)
+    """Read the context street lines (``name`` and line geometry) from a file or a PostGIS layer."""
+    gdf = _read(path, None)
     if "name" not in gdf.columns:
         msg = f"{path} is not a street layer: it lacks a 'name' column"
         raise DataError(msg)

@@ -1,20 +1,15 @@
-"""Ingest into the local store: canonical GeoParquet layers, their quarantine and quality report.
+"""Ingest into the store: canonical layers, their quarantine and quality report, as one unit.
 
-Layout of the store folder (``sources.store_dir``, ``data/cache`` by default); each layer is one
-versioned folder (see :func:`geo.core.store.new_version`)::
-
-    <layer>/CURRENT                         the published version
-    <layer>/<version>/<layer>.parquet       canonical rows (incidents or places) + extras, EPSG:4326, metadata
-    <layer>/<version>/<layer>.quarantine.parquet   every dropped row as text, with ``source_row`` and ``reason``
-    <layer>/<version>/report.json           the quality report (the same as the data file's metadata)
-    <layer>/<version>/manifest.json         sizes and SHA-256 of the three files
+The store is a folder of versioned GeoParquet layers (``sources.store_dir``, the default; see
+:mod:`geo.data.stores.parquet`) or a PostGIS database (``sources.store``, a ``postgresql://``
+URL; see :mod:`geo.data.stores.postgis`); both are reached through
+:func:`geo.data.stores.open_store`, so every function here takes either.
 
 The quality report (metadata key ``safetymap``): layer, kind, table, source, url_or_file,
 source_path, source_sha256, fetched_at, ingested_at, rows_in, rows_kept, dropped (reason ->
-count), repaired_geometries, date_from, date_to, series_break, schema_version, version. The three
-files are published together by one pointer switch, so a failed, interrupted or killed ingest or
-fetch leaves the previous layer, whole. Layers of the older flat layout (``<layer>.parquet`` and
-``<layer>.quarantine.parquet`` in the store folder) are still read, and replaced on their next write.
+count), repaired_geometries, date_from, date_to, series_break, schema_version, version. Data,
+quarantine and report are published together (one pointer switch, or one transaction), so a
+failed, interrupted or killed ingest or fetch leaves the previous layer, whole.
 
 An ingest never shrinks or takes over a layer silently: a file that would leave a layer with
 fewer rows than it holds (or with none), or a different file whose name maps to an existing
@@ -23,10 +18,7 @@ layer, is refused unless ``replace=True`` (``--replace``); ``name=`` (``--name``
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
-import os
 import re
 import time
 from collections.abc import Sequence
@@ -39,23 +31,16 @@ import pandas as pd
 from geo.core.errors import DataError, SourceError
 from geo.core.schema import SCHEMA_VERSION, coerce_incidents
 from geo.core.settings import Settings
-from geo.core.store import (
-    CURRENT,
-    check_version,
-    current_version,
-    file_sha256,
-    new_version,
-    parquet_rows,
-    read_metadata,
-    write_geoparquet,
-)
+from geo.core.store import file_sha256
 from geo.data.datasets import load_incidents
 from geo.data.sources import Client, LoadResult, Progress, Sleep, arcgis, make_session, socrata
 from geo.data.sources.detect import INCIDENT_KINDS, detect_kind, load
-
-QUARANTINE_SUFFIX = ".quarantine.parquet"
-LAYER_SUFFIX = ".parquet"
-REPORT = "report.json"
+from geo.data.stores import LayerStore, open_store, store_location
+from geo.data.stores.parquet import LAYER_SUFFIX as LAYER_SUFFIX  # re-exported: the older home of these
+from geo.data.stores.parquet import QUARANTINE_SUFFIX as QUARANTINE_SUFFIX
+from geo.data.stores.parquet import REPORT as REPORT
+from geo.data.stores.parquet import layer_paths as layer_paths
+from geo.data.stores.parquet import layer_problems as layer_problems
 
 
 def layer_name(path: str | Path, kind: str) -> str:
@@ -64,23 +49,6 @@ def layer_name(path: str | Path, kind: str) -> str:
     for ext in (".gz", ".csv", ".json", ".geojson", ".shp", ".xlsx", ".gpkg", ".parquet"):
         name = name.removesuffix(ext)
     return f"{kind}-" + (re.sub(r"[^a-z0-9_]+", "_", name).strip("_") or "file")
-
-
-def layer_paths(store_dir: str | Path, name: str) -> tuple[Path, Path]:
-    """Data and quarantine files of the published version of layer ``name``.
-
-    For a layer never written these are the paths of the older flat layout (which do not
-    exist either); use ``.exists()`` on the data file to ask whether the layer is there.
-
-    Raises
-    ------
-    DataError
-        The layer's pointer file is damaged.
-    """
-    store = Path(store_dir)
-    version = current_version(store / name)
-    folder = version if version is not None else store
-    return folder / f"{name}{LAYER_SUFFIX}", folder / f"{name}{QUARANTINE_SUFFIX}"
 
 
 def _iso(ts: dt.datetime) -> str:
@@ -134,34 +102,13 @@ def write_layer(
     if not re.fullmatch(r"[a-z0-9_][a-z0-9_.-]*", name):
         msg = f"layer name {name!r} must be lower-case letters, digits, '_', '-' or '.' (not first)"
         raise DataError(msg)
-    store = Path(store_dir)
-    data_name, q_name = f"{name}{LAYER_SUFFIX}", f"{name}{QUARANTINE_SUFFIX}"
     meta = report(result, name=name, fetched_at=fetched_at)
-    try:
-        with new_version(store / name) as staged:
-            meta.update(version=staged.version, quarantine=q_name)
-            result.quarantine.to_parquet(staged.folder / q_name, index=False, compression="zstd")
-            write_geoparquet(result.frame, staged.folder / data_name, metadata=meta)
-            text = json.dumps(meta, indent=1, sort_keys=True, default=str)
-            (staged.folder / REPORT).write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        msg = f"cannot write the store at {store}: {exc}; the previous layer {name} is unchanged"
-        raise DataError(msg) from exc
-    for legacy in (store / data_name, store / q_name):  # the older flat layout, now superseded
-        with contextlib.suppress(FileNotFoundError):
-            legacy.unlink()
-    with contextlib.suppress(OSError):
-        os.utime(store)  # readers that cache on the store folder's time see the change at once
-    return {**meta, "output": str(staged.final / data_name), "quarantine": str(staged.final / q_name)}
+    return open_store(store_dir).write(name, result.frame, result.quarantine, meta)
 
 
-def _published_report(store: Path, name: str) -> dict[str, Any] | None:
+def _published_report(store: str | Path, name: str) -> dict[str, Any] | None:
     """The stored report of layer ``name`` (None when absent or unreadable)."""
-    try:
-        data_path, _ = layer_paths(store, name)
-        return read_metadata(data_path) if data_path.exists() else None
-    except DataError:
-        return None  # a damaged layer may be replaced
+    return open_store(store).report(name)
 
 
 def _same_source(stored: dict[str, Any], path: Path, sha256: str) -> bool:
@@ -184,7 +131,7 @@ def swap_hint(n: int) -> str:
     )
 
 
-def _refuse_loss(result: LoadResult, store: Path, name: str, path: Path, sha256: str) -> None:
+def _refuse_loss(result: LoadResult, store: str | Path, name: str, path: Path, sha256: str) -> None:
     """Raise unless writing ``result`` as layer ``name`` keeps every row the store holds and its source."""
     stored = _published_report(store, name)
     hint = swap_hint(int(result.notes.get("swapped_coordinates", 0)))
@@ -245,7 +192,7 @@ def ingest_file(
     layer = name or layer_name(path, result.kind)
     sha256 = file_sha256(path)
     if not replace:
-        _refuse_loss(result, Path(store_dir), layer, path, sha256)
+        _refuse_loss(result, store_dir, layer, path, sha256)
     result.notes.update(source_path=str(path.resolve()), source_sha256=sha256)
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
     return write_layer(result, store_dir, name=layer, fetched_at=mtime)
@@ -253,66 +200,7 @@ def ingest_file(
 
 def read_quarantine(store_dir: str | Path, name: str) -> pd.DataFrame:
     """The dropped rows of a stored layer (``source_row``, ``reason``, then the raw columns as text)."""
-    _, q_path = layer_paths(store_dir, name)
-    if not q_path.exists():
-        msg = f"no quarantine for layer {name!r} in {store_dir}"
-        raise DataError(msg)
-    return pd.read_parquet(q_path)
-
-
-def _layer_names(store: Path) -> list[str]:
-    """Layers in the store: versioned folders with a pointer, and flat files of the older layout."""
-    names = {p.parent.name for p in store.glob(f"*/{CURRENT}")}
-    for path in store.glob(f"*{LAYER_SUFFIX}"):
-        if not path.name.endswith(QUARANTINE_SUFFIX) and not path.name.startswith("."):
-            names.add(path.name.removesuffix(LAYER_SUFFIX))
-    return sorted(names)
-
-
-def layer_problems(store_dir: str | Path, name: str, *, hashes: bool = False) -> list[str]:
-    """What disagrees among the parts of a stored layer (empty when data, quarantine and report agree).
-
-    Checks the published version against its manifest (sizes; SHA-256 too when ``hashes``), that
-    the data file's report names this layer and version, that ``report.json`` is the same report,
-    and that the row counts of the data and quarantine files match ``rows_kept`` and the dropped
-    counts.
-    """
-    store = Path(store_dir)
-    try:
-        version = current_version(store / name)
-    except DataError as exc:
-        return [str(exc)]
-    problems = check_version(version, hashes=hashes) if version is not None else []
-    if problems:
-        return problems
-    data_path, q_path = layer_paths(store, name)
-    try:
-        meta = read_metadata(data_path)
-        kept, quarantined = parquet_rows(data_path), parquet_rows(q_path) if q_path.exists() else None
-    except DataError as exc:
-        return [str(exc)]
-    if meta.get("layer") != name:
-        problems.append(f"the data file's report is for layer {meta.get('layer')!r}, not {name!r}")
-    if version is not None:
-        if meta.get("version") != version.name:
-            problems.append(f"the data file's report is of version {meta.get('version')!r}, not {version.name}")
-        try:
-            stored = json.loads((version / REPORT).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            stored = None
-        if stored != json.loads(json.dumps(meta, default=str)):
-            problems.append(f"{REPORT} does not match the data file's report")
-    if kept != meta.get("rows_kept"):
-        problems.append(f"the data file holds {kept} rows but its report says {meta.get('rows_kept')}")
-    dropped = sum(dict(meta.get("dropped") or {}).values())
-    if quarantined is None:
-        problems.append("the quarantine file is missing")
-    elif quarantined != dropped or meta.get("rows_in") != meta.get("rows_kept", 0) + dropped:
-        problems.append(
-            f"the quarantine holds {quarantined} rows but the report counts {dropped} dropped "
-            f"of {meta.get('rows_in')} read, {meta.get('rows_kept')} kept"
-        )
-    return problems
+    return open_store(store_dir).read_quarantine(name)
 
 
 def store_inventory(
@@ -320,43 +208,15 @@ def store_inventory(
 ) -> list[dict[str, Any]]:
     """One dict per stored layer, for the dashboard's Data page and ``python -m geo info``.
 
-    Keys: name, kind, table, path, source, url_or_file, fetched_at, age_days, rows_in, rows_kept,
-    dropped, date_from, date_to, series_break, schema_version, version, quarantine (path or None),
-    problems (see :func:`layer_problems`; ``hashes`` also compares file contents with the
-    manifest) and error (None, or why the layer cannot be trusted). An absent folder is an empty store.
+    ``store_dir`` is a store folder or a ``postgresql://`` URL. Keys: name, kind, table, path (the
+    layer's locator: its data file, or ``postgresql://host/db#layer``), source, url_or_file,
+    fetched_at, age_days, rows_in, rows_kept, dropped, date_from, date_to, series_break,
+    schema_version, version, quarantine (where it is, or None), problems (see
+    :func:`layer_problems`; ``hashes`` also compares file contents with the manifest; PostGIS
+    layers have their row counts checked) and error (None, or why the layer cannot be trusted).
+    An absent folder is an empty store.
     """
-    store = Path(store_dir)
-    if not store.is_dir():
-        return []
-    now = now or dt.datetime.now(dt.UTC)
-    out = []
-    for name in _layer_names(store):
-        try:
-            path, q_path = layer_paths(store, name)
-        except DataError as exc:
-            path, q_path = store / name / CURRENT, store / name / CURRENT
-            meta: dict[str, Any] = {}
-            problems = [str(exc)]
-        else:
-            problems = layer_problems(store, name, hashes=hashes)
-            try:
-                meta = read_metadata(path)
-            except DataError:
-                meta = {}
-        age = None
-        with contextlib.suppress(KeyError, TypeError, ValueError):
-            age = round((now - dt.datetime.fromisoformat(meta["fetched_at"])).total_seconds() / 86400, 2)
-        entry: dict[str, Any] = {"name": name, "path": str(path)}
-        entry.update({k: meta.get(k) for k in ("kind", "table", "source", "url_or_file", "fetched_at")})
-        entry["age_days"] = age
-        entry.update({k: meta.get(k) for k in ("rows_in", "rows_kept")})
-        entry["dropped"] = meta.get("dropped", {})
-        entry.update({k: meta.get(k) for k in ("date_from", "date_to", "series_break", "schema_version", "version")})
-        entry["quarantine"] = str(q_path) if q_path.exists() else None
-        entry["problems"] = problems
-        entry["error"] = "; ".join(problems) if problems else None
-        out.append(entry)
-    return out
+    return open_store(store_dir).layers(hashes=hashes, now=now)
 
 
 def incidents_from_path(path: str | Path) -> gpd.GeoDataFrame:
@@ -405,15 +265,11 @@ def _date(value: str | dt.date | None, default: dt.date | None) -> dt.date | Non
         raise DataError(msg) from exc
 
 
-def _kept_note(store_dir: Path, name: str) -> str:
-    data_path, _ = layer_paths(store_dir, name)
-    if not data_path.exists():
+def _kept_note(store: LayerStore, name: str) -> str:
+    stored = store.report(name)
+    if stored is None:
         return f"nothing was written (no previous {name} layer)"
-    try:
-        when = read_metadata(data_path).get("fetched_at", "an unknown time")
-    except DataError:
-        when = "an unknown time"
-    return f"the store is unchanged (layer {name} from {when} kept)"
+    return f"the store is unchanged (layer {name} from {stored.get('fetched_at', 'an unknown time')} kept)"
 
 
 def fetch_sources(
@@ -454,7 +310,8 @@ def fetch_sources(
     if unknown:
         msg = f"unknown source(s) {unknown}; configured sources are {known}"
         raise DataError(msg)
-    store = Path(store_dir if store_dir is not None else settings.sources.store_dir)
+    store = open_store(store_dir if store_dir is not None else store_location(settings.sources))
+    store.layers()  # a store that cannot be reached fails before anything is downloaded
     start = _date(since, settings.analysis.data_from)
     end = until if until is not None else settings.analysis.data_to
     http, soc = settings.sources.http, settings.sources.socrata
@@ -485,8 +342,8 @@ def fetch_sources(
         except (SourceError, DataError) as exc:
             msg = f"{exc}; {_kept_note(store, layer)}"
             raise type(exc)(msg) from exc
-        if result.rows_in == 0 and layer_paths(store, layer)[0].exists():
+        if result.rows_in == 0 and store.report(layer) is not None:
             msg = f"{source}: the source returned no rows; {_kept_note(store, layer)}"
             raise SourceError(msg)
         fetched.append((layer, result, dt.datetime.now(dt.UTC)))
-    return [write_layer(result, store, name=layer, fetched_at=when) for layer, result, when in fetched]
+    return [write_layer(result, store.location, name=layer, fetched_at=when) for layer, result, when in fetched]

@@ -25,7 +25,8 @@ from geo.core.settings import Settings
 from geo.core.store import write_text_atomic
 from geo.data.aliases import csp_sites, load_aliases, merge_places
 from geo.data.datasets import incidents_metadata, load_places
-from geo.data.ingest import layer_paths, store_inventory
+from geo.data.ingest import store_inventory
+from geo.data.stores import open_store, store_location
 
 DEMO = "demo"
 PLACE_KINDS = ("parks", "housing", "stations")
@@ -154,7 +155,7 @@ def choose(
         places=tuple(places) if places is not None else current.places,
         boundaries=tuple(boundaries) if boundaries is not None else current.boundaries,
     )
-    check_workspace(chosen, store_inventory(settings.sources.store_dir))
+    check_workspace(chosen, store_inventory(store_location(settings.sources)))
     write_workspace(chosen, path)
     return chosen
 
@@ -194,11 +195,16 @@ def from_query(
     return Workspace(incidents=incidents, places=places, boundaries=base.boundaries), rejected
 
 
+def _locator(settings: Settings, name: str) -> str:
+    """Where layer ``name`` of the configured store is (a data file, or ``postgresql://...#name``)."""
+    return open_store(store_location(settings.sources)).locator(name)
+
+
 def incident_path(workspace: Workspace, settings: Settings) -> Path:
     """The incident file of the workspace (the demo bundle's for ``demo``)."""
     if workspace.incidents == DEMO:
         return Path(settings.sources.incidents)
-    return layer_paths(settings.sources.store_dir, workspace.incidents)[0]
+    return Path(_locator(settings, workspace.incidents))
 
 
 def incident_meta(workspace: Workspace, settings: Settings) -> dict[str, Any]:
@@ -215,10 +221,9 @@ def load_workspace_places(workspace: Workspace, settings: Settings) -> gpd.GeoDa
     aliases = load_aliases(settings.workspace.aliases)
     if not workspace.places:
         return load_places(settings.sources.places)
-    store = Path(settings.sources.store_dir)
     tables = []
     for name in workspace.places:
-        table = load_places(layer_paths(store, name)[0])
+        table = load_places(_locator(settings, name))
         tables.append(table)
         if (table["kind"] == "housing").any():
             tables.append(csp_sites(table[table["kind"] == "housing"], aliases=aliases))
@@ -227,5 +232,4 @@ def load_workspace_places(workspace: Workspace, settings: Settings) -> gpd.GeoDa
 
 def load_boundaries(workspace: Workspace, settings: Settings) -> list[tuple[str, gpd.GeoDataFrame]]:
     """``(layer name, table)`` for each chosen boundary layer, in order."""
-    store = Path(settings.sources.store_dir)
-    return [(name, load_places(layer_paths(store, name)[0])) for name in workspace.boundaries]
+    return [(name, load_places(_locator(settings, name))) for name in workspace.boundaries]
