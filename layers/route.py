@@ -132,7 +132,7 @@ def route_layers(route: PatrolRoute, *, lang: str) -> list[tuple[folium.FeatureG
     path = folium.FeatureGroup(name=t("rp.layer.route", lang))
     if route.path is not None and not shapely.is_empty(route.path):
         coords = [(y, x) for x, y in route.path.coords]
-        folium.PolyLine(coords, color=ROUTE_COLOUR, weight=5, opacity=0.85).add_to(path)
+        folium.PolyLine(coords, color=ROUTE_COLOUR, weight=5, opacity=0.85).add_to(path)  # type: ignore[no-untyped-call]
     out.append((path, [(t("rp.layer.route", lang), Symbol("line", ROUTE_COLOUR, weight=4))]))
 
     stops = folium.FeatureGroup(name=t("rp.layer.stops", lang))
