@@ -6,7 +6,7 @@ import streamlit as st
 
 from geo.core.errors import SafetyMapError
 from geo.core.i18n import t
-from ui import analysis
+from ui import exports
 from ui.common import page_context, synthetic_notice
 from ui.style import error_text
 
@@ -36,11 +36,11 @@ if c3.toggle(t("pr.fullscreen", lang), key="p_full"):
     )
 
 try:
-    slide = analysis.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="png-slide")
+    slide = exports.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="png-slide")
 except SafetyMapError as exc:
     st.error(t("pr.error", lang, error=error_text(exc)))
     st.stop()
-title, alternative = analysis.report_text(s, f, lang=out_lang, privacy=privacy)
+title, alternative = exports.report_text(s, f, lang=out_lang, privacy=privacy)
 st.image(slide, width="stretch", alt=f"{title}. {alternative}")
 with st.expander(t("pr.text_version", lang)):
     st.text(f"{title}\n\n{alternative}")
@@ -49,14 +49,14 @@ stem = f"{(f.place or 'report').lower().replace(' ', '-')}-{privacy}-{out_lang}"
 d1, d2, d3, d4 = st.columns(4)
 d1.download_button(t("pr.slide", lang), data=slide, file_name=f"{stem}-slide.png", mime="image/png", key="p_slide")
 d2.download_button(
-    t("pr.letter", lang), data=lambda: analysis.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="png-letter"),
+    t("pr.letter", lang), data=lambda: exports.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="png-letter"),
     file_name=f"{stem}-letter.png", mime="image/png", key="p_letter",
 )  # fmt: skip
 d3.download_button(
-    t("pr.pdf", lang), data=lambda: analysis.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="pdf"),
+    t("pr.pdf", lang), data=lambda: exports.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="pdf"),
     file_name=f"{stem}.pdf", mime="application/pdf", key="p_pdf",
 )  # fmt: skip
 d4.download_button(
-    t("pr.html", lang), data=lambda: analysis.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="html"),
+    t("pr.html", lang), data=lambda: exports.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="html"),
     file_name=f"{stem}.html", mime="text/html", key="p_html",
 )  # fmt: skip

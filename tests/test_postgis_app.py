@@ -96,7 +96,7 @@ FILTERS = [
 def test_every_analysis_gives_the_same_result_from_geoparquet_and_postgis(
     layers: dict[str, str], f: Filters, fresh_settings: None
 ) -> None:
-    from ui import analysis
+    from ui import analysis, exports
 
     s = get_settings()
     a, settings = s.analysis, s
@@ -135,7 +135,7 @@ def test_every_analysis_gives_the_same_result_from_geoparquet_and_postgis(
                 min_events=a.min_events,
             ),
             "ranking": analysis.ranking(inc, f, places, within_m=150.0, kinds=("park",)),
-            "report": analysis.report_text(here, f, lang="en", privacy="public"),
+            "report": exports.report_text(here, f, lang="en", privacy="public"),
         }
 
     files = results(*(FILES[k] for k in ("incidents", "places", "streets", "rate_zones")))
