@@ -18,9 +18,11 @@ from layers.places import ZONE_SYMBOL, zones_layer
 from layers.public import public_layer
 from layers.style import symbols
 from ui import analysis, data
+from ui.alt import text_alternative
 from ui.common import page_context, synthetic_notice, view_mode
 from ui.filters import url_value
 from ui.source import session_workspace
+from ui.trend_text import map_alternative
 
 LAYERS = ("homicides", "incidents", "kde", "gistar", "grid", "parks", "housing", "csp", "rings", "streets")
 DEFAULT_LAYERS = ("homicides", "incidents", "parks", "housing", "csp", "rings", "streets")
@@ -182,6 +184,15 @@ for key, category, symbol_key, label_key in (
 
 m = composer.finish(synthetic=ctx.synthetic, note=approximate_note(ctx.places, lang))
 st_folium(m, key="main_map", height=s.map.height_px, use_container_width=True, returned_objects=[])
+if n:
+    within = None
+    if f.place:
+        within = t("source.no_data", lang) if total is None else fmt_int(int(total), lang)
+    text_alternative(
+        *map_alternative(in_view, lang=lang, place=echo(f.place) if f.place else None, within=within,
+                         min_count=s.privacy.min_count, public=public),
+        key="m_map_alt", file_name="map-incidents-in-view", lang=lang,
+    )  # fmt: skip
 for note in notes:
     st.caption(note)
 if not tiles:

@@ -178,3 +178,34 @@ def test_the_text_alternative_refuses_what_is_not_a_table() -> None:
 
     with pytest.raises(DataError):
         text_alternative("x", [1, 2], key="k", file_name="f", lang="en")
+
+
+def test_map_alternative_counts_categories_and_hides_small_counts_in_public() -> None:
+    import pandas as pd
+
+    from ui.trend_text import map_alternative
+
+    view = pd.DataFrame({"category": ["homicide"] * 2 + ["robbery"] * 5})
+    sentence, table = map_alternative(view, lang="en", place="Harvard Park", within="4", min_count=3, public=True)
+    counts = dict(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
+    assert counts == {"Homicide": "fewer than 3", "Robbery": "5"}
+    assert "7 incidents" in sentence
+    assert "Harvard Park: 4" in sentence
+    _, internal = map_alternative(view, lang="es", place=None, within=None, min_count=3, public=False)
+    assert list(internal.iloc[:, 1]) == ["2", "5"]
+
+
+def test_map_page_offers_a_text_alternative_in_both_languages() -> None:
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from geo.core.i18n import t
+
+    for lang in ("en", "es"):
+        at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180)
+        at.query_params["lang"] = lang
+        at.run()
+        assert not at.exception
+        bodies = [m.value for m in at.markdown] + [x.value for x in at.text] + [c.value for c in at.caption]
+        assert any(t("alt.map.sentence", lang, n="", kinds="").split("{")[0][:12] in b for b in bodies), bodies[:10]
