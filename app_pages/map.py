@@ -189,8 +189,8 @@ if n:
     if f.place:
         within = t("source.no_data", lang) if total is None else fmt_int(int(total), lang)
     text_alternative(
-        *map_alternative(in_view, lang=lang, place=echo(f.place) if f.place else None, within=within,
-                         min_count=s.privacy.min_count, public=public),
+        *map_alternative(in_view, lang=lang, place=f.place, within=within, min_count=s.privacy.min_count,
+                         public=public, unit=ctx.unit),
         key="m_map_alt", file_name="map-incidents-in-view", lang=lang,
     )  # fmt: skip
 for note in notes:

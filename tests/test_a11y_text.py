@@ -190,6 +190,8 @@ def test_map_alternative_counts_categories_and_hides_small_counts_in_public() ->
     counts = dict(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
     assert counts == {"Homicide": "fewer than 3", "Robbery": "5"}
     assert "7 incidents" in sentence
+    killed, _ = map_alternative(view, lang="en", place=None, within=None, min_count=3, public=False, unit="victims")
+    assert "7 people killed" in killed
     assert "Harvard Park: 4" in sentence
     _, internal = map_alternative(view, lang="es", place=None, within=None, min_count=3, public=False)
     assert list(internal.iloc[:, 1]) == ["2", "5"]
@@ -208,4 +210,4 @@ def test_map_page_offers_a_text_alternative_in_both_languages() -> None:
         at.run()
         assert not at.exception
         bodies = [m.value for m in at.markdown] + [x.value for x in at.text] + [c.value for c in at.caption]
-        assert any(t("alt.map.sentence", lang, n="", kinds="").split("{")[0][:12] in b for b in bodies), bodies[:10]
+        assert any(t("alt.map.sentence", lang, n="", what="")[:12] in b for b in bodies), bodies[:10]

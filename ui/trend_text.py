@@ -97,13 +97,23 @@ def heat_alternative(
 
 
 def map_alternative(
-    in_view: pd.DataFrame, *, lang: str, place: str | None, within: str | None, min_count: int, public: bool
+    in_view: pd.DataFrame,
+    *,
+    lang: str,
+    place: str | None,
+    within: str | None,
+    min_count: int,
+    public: bool,
+    unit: str = "incidents",
 ) -> tuple[str, pd.DataFrame]:
     """A sentence and a table (incidents in view by category) of what the Map page's map shows.
 
     ``within`` is the key figure of the focus place's rings as printed (or None without a focus place);
     in the public view a category count below ``min_count`` reads "fewer than N", as on the map.
+    ``unit`` is the layer's (:func:`geo.data.labels.layer_unit`): people killed or incidents.
     """
+    from geo.data.labels import unit_word
+
     counts = in_view["category"].fillna("other").astype(str).value_counts().sort_index()
     fewer = t("report.fewer_than", lang, n=min_count)
 
@@ -113,11 +123,17 @@ def map_alternative(
     table = pd.DataFrame(
         {
             t("alt.map.category", lang): [t(f"category.{c}", lang) for c in counts.index],
-            t("alt.map.count", lang): [shown(int(n)) for n in counts.to_numpy()],
+            unit_word(unit, lang).capitalize(): [shown(int(n)) for n in counts.to_numpy()],
         }
     )
     total = int(counts.sum())
-    sentence = t("alt.map.sentence", lang, n=shown(total), kinds=fmt_int(len(counts), lang))
+    sentence = t(
+        "alt.map.sentence",
+        lang,
+        n=shown(total),
+        what=unit_word(unit, lang, count=total),
+        kinds=fmt_int(len(counts), lang),
+    )
     if place and within is not None:
         sentence += " " + t("alt.map.focus", lang, place=place, within=within)
     return sentence, table
