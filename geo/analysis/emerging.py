@@ -21,6 +21,7 @@ from geo.analysis.gistar import bh_fdr, check_alpha, gi_star_grid, grid_sums, p_
 from geo.analysis.grid import SquareGrid, make_grid
 from geo.analysis.study import study_area as _study_area
 from geo.core.errors import AnalysisError
+from geo.core.settings import DEFAULTS
 from geo.core.validate import check_points, local_dates, metric_xy
 
 MIN_PERIODS = 5
@@ -118,10 +119,10 @@ def min_mk_p(n_periods: int) -> float:
 def emerging_hotspots(
     incidents: gpd.GeoDataFrame,
     *,
-    cell_m: float = 150.0,
-    alpha: float = 0.05,
+    cell_m: float = DEFAULTS.analysis.grid_cell_m,
+    alpha: float = DEFAULTS.analysis.fdr_alpha,
     periods: Sequence[int] | None = None,
-    min_events: int = 30,
+    min_events: int = DEFAULTS.analysis.min_events,
     grid: SquareGrid | None = None,
     study_area: object = None,
     coverage: object = None,

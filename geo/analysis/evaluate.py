@@ -40,6 +40,7 @@ from geo.analysis.did import did_monthly
 from geo.analysis.interval import Interval, interval
 from geo.core.errors import AnalysisError
 from geo.core.i18n import t
+from geo.core.settings import DEFAULTS
 from geo.core.validate import as_metric_geoms, check_points, local_dates, metric_xy, positive, to_timestamp
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -219,13 +220,13 @@ def evaluate_program(
     control: object,
     *,
     start: object,
-    buffer_m: float = 400.0,
+    buffer_m: float = DEFAULTS.distances.displacement_buffer_m,
     months: int | None = None,
     data_start: object | None = None,
     data_end: object | None = None,
-    min_events: int = 30,
+    min_events: int = DEFAULTS.analysis.min_events,
     point_radius_m: float = 150.0,
-    small_count: int = 10,
+    small_count: int = DEFAULTS.analysis.small_count,
     hac_lags: int | None = None,
 ) -> EvaluationResult:
     """Before/after evaluation of a place-based program with displacement and a comparison.

@@ -32,6 +32,7 @@ from scipy import stats
 
 from geo.core.errors import AnalysisError
 from geo.core.i18n import t
+from geo.core.settings import DEFAULTS
 
 MAX_PERMUTATIONS = 99_999
 CHUNK_ELEMENTS = 2_000_000  # cells x permutations per chunk (keeps the work in cache)
@@ -69,8 +70,8 @@ def permutation_p(
     neighbour_sum: NDArray[np.float64],
     cardinality: NDArray[np.int64],
     *,
-    permutations: int = 999,
-    seed: int = 0,
+    permutations: int = DEFAULTS.analysis.gi_permutations,
+    seed: int = DEFAULTS.analysis.seed,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """esda's ``p_sim`` and the two-sided p (ties on both sides) for Gi*, by conditional permutation.
 

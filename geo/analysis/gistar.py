@@ -54,6 +54,7 @@ from geo.analysis.study import StudyArea
 from geo.analysis.study import study_area as _study_area
 from geo.core.errors import AnalysisError
 from geo.core.projection import WGS84
+from geo.core.settings import DEFAULTS
 from geo.core.validate import check_points, metric_xy
 
 CLASS_LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
@@ -294,18 +295,18 @@ def _attrs(
 def hotspots_grid(
     incidents: gpd.GeoDataFrame,
     *,
-    cell_m: float = 150.0,
-    alpha: float = 0.05,
+    cell_m: float = DEFAULTS.analysis.grid_cell_m,
+    alpha: float = DEFAULTS.analysis.fdr_alpha,
     fdr: bool = True,
     grid: SquareGrid | None = None,
-    min_events: int = 30,
+    min_events: int = DEFAULTS.analysis.min_events,
     keep_all: bool = False,
     study_area: object = None,
     coverage: object = None,
     inference: str = "permutation",
-    permutations: int = 999,
-    seed: int = 0,
-    min_events_per_cell: float = 0.1,
+    permutations: int = DEFAULTS.analysis.gi_permutations,
+    seed: int = DEFAULTS.analysis.seed,
+    min_events_per_cell: float = DEFAULTS.analysis.min_events_per_cell,
     max_permutation_work: int = MAX_PERMUTATION_WORK,
 ) -> gpd.GeoDataFrame:
     """Gi* hot and cold spots on a square grid of ``cell_m`` metres (EPSG:32611) over a study area.
@@ -397,15 +398,15 @@ def hotspots_h3(
     incidents: gpd.GeoDataFrame,
     *,
     resolution: int = 9,
-    alpha: float = 0.05,
+    alpha: float = DEFAULTS.analysis.fdr_alpha,
     fdr: bool = True,
-    min_events: int = 30,
+    min_events: int = DEFAULTS.analysis.min_events,
     study_area: object = None,
     coverage: object = None,
     inference: str = "permutation",
-    permutations: int = 999,
-    seed: int = 0,
-    min_events_per_cell: float = 0.1,
+    permutations: int = DEFAULTS.analysis.gi_permutations,
+    seed: int = DEFAULTS.analysis.seed,
+    min_events_per_cell: float = DEFAULTS.analysis.min_events_per_cell,
     max_permutation_work: int = MAX_PERMUTATION_WORK,
 ) -> gpd.GeoDataFrame:
     """Gi* on H3 hexagons (cell + its six neighbours) over the study area (see :func:`hotspots_grid`).

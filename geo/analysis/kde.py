@@ -38,6 +38,7 @@ from geo.analysis.study import StudyArea
 from geo.analysis.study import study_area as _study_area
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC, WGS84
+from geo.core.settings import DEFAULTS
 from geo.core.validate import check_points, local_dates, metric_xy, positive
 
 TRUNCATE_SD = 4.0  # kernel support, in bandwidths, on each side
@@ -189,7 +190,7 @@ def _bandwidth(
 def kde_from_xy(
     xy: NDArray[np.float64],
     *,
-    cell_m: float = 50.0,
+    cell_m: float = DEFAULTS.analysis.kde_cell_m,
     bandwidth_m: float | tuple[float, float] | None = None,
     grid: SquareGrid | None = None,
     rule: str = "normal_reference_2d",
@@ -260,7 +261,7 @@ def _years(incidents: gpd.GeoDataFrame) -> float:
 def kde(
     incidents: gpd.GeoDataFrame,
     *,
-    cell_m: float = 50.0,
+    cell_m: float = DEFAULTS.analysis.kde_cell_m,
     bandwidth_m: float | tuple[float, float] | None = None,
     grid: SquareGrid | None = None,
     rule: str = "normal_reference_2d",
