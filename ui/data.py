@@ -258,7 +258,11 @@ def coverage(path: Path, store_dir: Path) -> Coverage | None:
 
 def layer_meta(path: Path, name: str) -> dict[str, object]:
     """The incident file's metadata for titles and the source line, its span and row count filled in."""
-    key = file_key(path)
+    return dict(_layer_meta(file_key(path), name))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _layer_meta(key: FileKey, name: str) -> dict[str, object]:
     meta = dict(metadata_of(key))
     inc = incidents_table(key)
     meta.setdefault("name", name)
