@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.core.i18n import fmt_int, fmt_pct, t
 from geo.core.text import echo
@@ -21,6 +20,7 @@ from ui import analysis, data
 from ui.alt import text_alternative
 from ui.common import page_context, synthetic_notice, view_mode
 from ui.filters import url_value
+from ui.mapframe import show_map
 from ui.source import session_workspace
 from ui.trend_text import map_alternative
 
@@ -183,7 +183,7 @@ for key, category, symbol_key, label_key in (
         composer.add(incidents_layer(subset, name=name, symbol=sym[symbol_key], lang=lang), [(name, sym[symbol_key])])
 
 m = composer.finish(synthetic=ctx.synthetic, note=approximate_note(ctx.places, lang))
-st_folium(m, key="main_map", height=s.map.height_px, use_container_width=True, returned_objects=[])
+show_map(m, height=s.map.height_px, lang=lang, title=t("frame.map", lang))
 if n:
     within = None
     if f.place:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.analysis.rates import period_years, pooled_filters, population_columns
 from geo.core.errors import AnalysisError
@@ -14,6 +13,7 @@ from layers.overview import add_places
 from layers.rates import class_breaks, rate_layer
 from ui import data, rates
 from ui.common import page_context, synthetic_notice
+from ui.mapframe import show_map
 
 ctx = page_context("rates")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
@@ -69,7 +69,7 @@ layer_name = t("rates.layer", lang, per=fmt_int(per, lang))
 composer.add(*rate_layer(shown, lang=lang, name=layer_name, breaks=breaks))
 add_places(composer, ctx.places, kinds=("park", "housing"))
 m = composer.finish(synthetic=ctx.synthetic, note=t(f"rates.legend.note.{rules.scheme}", lang, per=fmt_int(per, lang)))
-st_folium(m, key="rates_map", height=s.map.height_px, use_container_width=True, returned_objects=[])
+show_map(m, height=s.map.height_px, lang=lang, title=t("frame.rates", lang))
 if not tiles:
     st.caption(t("map.no_tiles", lang))
 

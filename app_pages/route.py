@@ -6,7 +6,6 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.core.errors import SafetyMapError
 from geo.core.i18n import fmt_int, t
@@ -23,6 +22,7 @@ from layers.route import ROUTE_CSS, FitToRoute, route_bounds, route_layers
 from ui import patrol as planner
 from ui.alt import text_alternative
 from ui.common import focus_places, page_context, synthetic_notice
+from ui.mapframe import clickable_map
 from ui.style import error_text
 
 ctx = page_context("route")
@@ -102,11 +102,10 @@ for group, rows in route_layers(route, lang=lang):
     composer.add(group, rows)
 m = composer.finish(synthetic=ctx.synthetic)
 FitToRoute(route_bounds(route)).add_to(m)  # after the legend and the badge: the fit keeps the stops clear of both
-clicked = st_folium(m, key="route_map", height=520, use_container_width=True, returned_objects=["last_clicked"])
-point = (clicked or {}).get("last_clicked")
+point = clickable_map(m, key="route_map", height=520)
 b1, b2 = st.columns(2)
 if point and b1.button(t("rp.add_button", lang), key="r_add"):
-    added.append((round(float(point["lat"]), 6), round(float(point["lng"]), 6)))
+    added.append((round(point[0], 6), round(point[1], 6)))
     st.rerun()
 if not point:
     b1.caption(t("rp.add_hint", lang))

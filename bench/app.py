@@ -72,8 +72,8 @@ def run(cfg: Path | None, query: dict[str, str]) -> tuple[AppTest, float]:
 
 
 def payload(at: AppTest) -> int:
-    comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
-    return len(comps[0].proto.json_args.encode())
+    frames = at.get("iframe")  # the Map page's static map frame (ui/mapframe.py)
+    return len(str(frames[0].proto.srcdoc).encode())
 
 
 def naive_payload(incidents: Path, n: int) -> tuple[int, float]:
@@ -131,7 +131,7 @@ def browser_first_paint(cfg: Path | None, query: str, *, script: Path | None = N
                 if script is not None:
                     pg.locator("h1").first.wait_for(timeout=120_000)
                 else:
-                    pg.frame_locator('iframe[title*="st_folium"]').locator(".safetymap-legend").wait_for(
+                    pg.frame_locator('iframe[data-testid="stIFrame"]').locator(".safetymap-legend").wait_for(
                         timeout=120_000
                     )
 

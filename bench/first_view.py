@@ -37,7 +37,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-MAP_IFRAME = 'iframe[title*="st_folium"]'
+MAP_IFRAME = 'iframe[data-testid="stIFrame"]'  # the Map page's static map frame (ui/mapframe.py)
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]  # fmt: skip
 BARE_PAGE = 'import streamlit as st\n\nst.title("First view floor")\n'
@@ -146,7 +146,7 @@ def _load_log(requests: list[Any], frames: list[int], base: str) -> dict[str, An
         "websocket_messages": len(frames),
         "websocket_bytes": sum(frames),
         "largest": rows[:12],
-        # the map component's own loads: its frame, streamlit_folium's bundle, Leaflet and the page's vendored assets
+        # the map frame's own loads: Leaflet and the page's vendored assets (and a component's page and bundle, if any)
         "map_assets": sorted(
             (r for r in rows if any(k in r["path"] for k in ("component", "folium", "leaflet", "vendor"))),
             key=lambda r: r["ms_end"],
@@ -162,7 +162,7 @@ def _print_log(name: str, log: dict[str, Any]) -> None:
     for r in log["largest"]:
         print(f"  {r['bytes'] / 1e3:>8.0f} kB  {r['type']:<10} {r['path']}")
     if log["map_assets"]:
-        print("  the map component's loads (ms after the first request ends):")
+        print("  the map frame's loads (ms after the first request ends):")
     for r in log["map_assets"]:
         print(f"  {r['ms_end']:>7} ms {r['bytes'] / 1e3:>7.0f} kB  {r['type']:<10} {r['path']}")
 

@@ -8,7 +8,7 @@ the link, as a shared URL does); the rest are a light client that speaks Streaml
 protocol (``BackMsg`` rerun requests with the query string and widget states, ``ForwardMsg``
 replies read until ``script_finished``): 2 cores cannot run 20 browsers and a server.
 
-Prints p50/p95 of the time from a request to the map's data sent (the ``st_folium`` element; for
+Prints p50/p95 of the time from a request to the map's data sent (the map frame's element; for
 browsers, to the drawn legend), server CPU seconds per rerun, errors, server RSS before and after
 (psutil), and the ratios against one session alone. Targets: no error, p95 <= 3x the single-session
 time, RSS growth <= 300 MB over the single-session figure. Every loop is bounded in count and time.
@@ -97,7 +97,7 @@ class WsSession:
                 what = el.WhichOneof("type")
                 if what == "exception":
                     raise RuntimeError(f"page raised: {el.exception.message[:200]}")
-                if what == "component_instance" and el.component_instance.component_name.endswith("st_folium"):
+                if what == "iframe" and el.iframe.srcdoc:  # the Map page's static map frame
                     took = time.perf_counter() - t0
                 if what == "multiselect":
                     for key, _ in CHANGES:
@@ -157,7 +157,7 @@ def browser_session(port: int, results: list[Outcome]) -> None:
                 page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
                 t0 = time.perf_counter()
                 page.goto(f"{base}/?{query}", timeout=RUN_TIMEOUT_S * 1000)
-                legend = page.frame_locator('iframe[title*="st_folium"]').locator(".safetymap-legend")
+                legend = page.frame_locator('iframe[data-testid="stIFrame"]').locator(".safetymap-legend")
                 legend.wait_for(timeout=RUN_TIMEOUT_S * 1000)
                 out.times.append(time.perf_counter() - t0)
                 page.close()

@@ -109,7 +109,10 @@ SCRIPT_DONE = """() => {
     return [...document.querySelectorAll('[data-testid="stImage"] img')].every(i => i.complete && i.naturalWidth > 0);
 }"""
 LOCAL_PREFIXES = ("http://localhost", "http://127.0.0.1", "data:", "blob:", "about:")
-MAP_IFRAME = 'iframe[title*="st_folium"]'
+# the Map, Rates and dosage maps are static frames; the route map is streamlit_folium's component (it answers clicks)
+STATIC_MAP = 'iframe[data-testid="stIFrame"]'
+CLICK_MAP = 'iframe[title*="st_folium"]'
+MAP_IFRAME = f"{STATIC_MAP}, {CLICK_MAP}"
 
 
 def _need_browser(reason: str) -> None:

@@ -66,3 +66,15 @@ def page_texts(at: AppTest) -> list[str]:
 def live_markup(at: AppTest) -> list[str]:
     """Markup made from a hostile link value that the page would render as a link, an image or HTML."""
     return [m.group(0) for text in page_texts(at) for m in LIVE_MARKUP.finditer(text)]
+
+
+def map_frames(at: AppTest) -> list[str]:
+    """The HTML document of every static map frame on the page (``st.iframe``), in page order."""
+    return [str(e.proto.srcdoc) for e in at.get("iframe")]
+
+
+def map_page(at: AppTest) -> str:
+    """The HTML of the page's one static map (fails when the page drew none or several)."""
+    frames = map_frames(at)
+    assert len(frames) == 1, f"expected one map frame, found {len(frames)}"
+    return frames[0]

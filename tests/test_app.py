@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from geo.core.i18n import t
+from tests.page_helpers import map_page
 
 pytestmark = pytest.mark.app
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,23 +33,23 @@ def run_app(lang: str | None = None, argv: list[str] | None = None) -> AppTest:
     return at.run()
 
 
-def map_args(at: AppTest) -> dict:
-    comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
-    assert len(comps) == 1
-    return json.loads(comps[0].proto.json_args)
+ASSET = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)=[\"']([^\"']+)", re.I)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_map_page_runs_and_sends_an_offline_map(lang: str, fresh_settings) -> None:
     at = run_app(lang)
     assert not at.exception
-    args = map_args(at)
-    links = args["js_links"] + args["css_links"]
-    assert links
+    html = map_page(at)
+    links = ASSET.findall(html)
+    assert any(u.endswith("/leaflet.js") for u in links)
     assert not [u for u in links if EXTERNAL_URL.match(u)]
-    assert not EXTERNAL_TAG.search(args["html"] + args["header"])
-    assert "L.CircleMarker(" in args["script"]
-    assert args["returned_objects"] == []
+    assert not EXTERNAL_TAG.search(html)
+    assert "L.CircleMarker(" in html
+    assert f'<html lang="{lang}">' in html
+    # the frame is named for screen readers, in the page's language
+    assert at.get("iframe")[0].proto.alt == t("frame.map", lang)
+    assert not at.get("component_instance")  # a static frame: no component to load and answer
     title = at.title[0].value
     assert title == (
         "South LA Community Safety Map" if lang == "en" else "Mapa de Seguridad Comunitaria del Sur de Los Ángeles"
@@ -61,7 +63,7 @@ def test_language_switch_updates_the_url(fresh_settings) -> None:
     at.sidebar.radio(key="lang_switch").set_value("es").run()
     assert not at.exception
     assert at.title[0].value.startswith("Mapa")
-    assert "Homicidios" in map_args(at)["script"]
+    assert "Homicidios" in map_page(at)
 
 
 def test_bad_config_shows_an_error_panel_not_a_traceback(tmp_path: Path, fresh_settings) -> None:

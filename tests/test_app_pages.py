@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.core.i18n import catalog, fmt_int
+from tests.page_helpers import map_page
 
 pytestmark = pytest.mark.app
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,14 +191,8 @@ def test_empty_result_shows_a_clear_state(fresh_settings) -> None:
 def test_hotspot_layers_render_and_say_their_method(fresh_settings) -> None:
     at = app({"layers": "homicides,kde,gistar,grid,rings", "from": "2016-01-01", "to": "2017-12-31"}).run()
     assert not at.exception
-    args = map_args(at)
-    assert "Hot spot, 99% confidence" in args["script"]
+    assert "Hot spot, 99% confidence" in map_page(at)
     assert any("Heat bandwidth" in c.value for c in at.caption)
-
-
-def map_args(at: AppTest) -> dict:
-    comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
-    return json.loads(comps[0].proto.json_args)
 
 
 def test_map_payload_stays_small_at_100k_incidents(tmp_path: Path, fresh_settings) -> None:
@@ -227,7 +221,7 @@ def test_map_payload_stays_small_at_100k_incidents(tmp_path: Path, fresh_setting
     finally:
         sys.argv = saved
     assert not at.exception
-    payload = len(at.get("component_instance")[0].proto.json_args.encode())
+    payload = len(map_page(at).encode())
     assert payload <= 5_000_000, payload
     assert metric(at, "Incidents in view") == "100,000"
     assert any("too many to draw one by one" in c.value for c in at.caption)
@@ -272,7 +266,7 @@ def test_boundary_layers_from_the_store_are_offered_and_counted(
     at = app({"layers": f"homicides,zones:{name}"}).run()
     assert not at.exception
     assert f"zones:{name}" in at.multiselect(key="m_layers").value
-    script = map_args(at)["script"]
+    script = map_page(at)
     assert "LAPD divisions" in script
     assert "77TH STREET" in script.upper()
 

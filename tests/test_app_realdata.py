@@ -15,6 +15,7 @@ from pyproj import Geod
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, SHARED_DATA
+from tests.page_helpers import map_page
 
 pytestmark = pytest.mark.app
 FILES = {
@@ -57,12 +58,6 @@ def metric(at: AppTest, start: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(start))
 
 
-def map_args(at: AppTest) -> dict[str, Any]:
-    comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
-    args: dict[str, Any] = json.loads(comps[0].proto.json_args)
-    return args
-
-
 @pytest.mark.realdata
 def test_harvard_park_on_the_la_times_layer_with_cpad_parks(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     at = app(data=store["latimes"], places=store["cpad"], place="Harvard Park")
@@ -101,12 +96,12 @@ def test_the_public_view_sends_no_case_number_and_no_point(app, store: dict[str,
     def shown(script: str) -> tuple[int, int]:
         return sum(c in script for c in cases), sum(p in script for p in points)
 
-    assert shown(map_args(at)["script"]) == (0, 0)
+    assert shown(map_page(at)) == (0, 0)
     at.radio(key="map_view").set_value("internal").run()  # not yet confirmed: still public
-    assert shown(map_args(at)["script"]) == (0, 0)
+    assert shown(map_page(at)) == (0, 0)
     at.checkbox(key="map_view_ok").check().run()
     assert at.query_params["view"] in ("internal", ["internal"])
-    cases_shown, points_shown = shown(map_args(at)["script"])
+    cases_shown, points_shown = shown(map_page(at))
     assert cases_shown > 0  # the internal view does send them: the checks above can fail
     assert points_shown > 0
 
@@ -185,7 +180,7 @@ def test_zones_outside_the_coverage_have_no_data(app, store: dict[str, Any]) -> 
 
     at = app(data=store["latimes"], layers=f"zones:{store['divisions']}")
     assert not at.exception
-    counts = re.findall(r'"count": "([^"]*)"', map_args(at)["script"])
+    counts = re.findall(r'"count": "([^"]*)"', map_page(at))
     assert "No data" in counts  # divisions far from Harvard Park: the LA Times file says nothing there
     assert "0" not in counts
     assert "64" in counts  # the division holding the neighbourhood has every victim

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from geo.core.i18n import t
-from tests.conftest import ARTIFACTS, OfflinePage
+from tests.conftest import ARTIFACTS, MAP_IFRAME, OfflinePage
 
 pytestmark = pytest.mark.browser
 
@@ -133,7 +133,7 @@ def test_phone_legend_never_covers_the_badge_or_the_scale(browser: object, app_s
         assert not _intersects(legend, scale), (legend, scale)
         page.shot(f"phone-legend-open-{lang}.png")
         # the map starts within the first screen
-        top = page.page.locator('iframe[title*="st_folium"]').bounding_box()
+        top = page.page.locator(MAP_IFRAME).bounding_box()
         assert top is not None
         assert top["y"] < WIDTHS["phone"][1] * 0.6, top
     finally:

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.core.i18n import t
 from tests.dosage_helpers import Walker, metric, to_gpx
+from tests.page_helpers import map_frames
 
 pytestmark = pytest.mark.app
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,8 +21,7 @@ GPX = "application/gpx+xml"
 
 def stop_centres(at: AppTest) -> list[tuple[float, float]]:
     """(lat, lon) of each dosage circle, in stop order, from the dosage map's payload."""
-    maps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
-    script = json.loads(maps[-1].proto.json_args)["script"]
+    script = map_frames(at)[-1]
     assert "dosage-" in script
     found = re.findall(r"L\.circle\(\s*\[([-\d.]+),\s*([-\d.]+)\]", script)
     return list(dict.fromkeys((float(a), float(b)) for a, b in found))  # the week layers repeat the stops

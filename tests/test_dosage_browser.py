@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import CLICK_MAP, STATIC_MAP
 from tests.dosage_helpers import Walker, metric, to_gpx
 
 pytestmark = pytest.mark.browser
@@ -37,7 +39,7 @@ CIRCLES_JS = """() => {
 
 def _frames(page: object, marker: str) -> object:
     for fr in page.frames:  # type: ignore[attr-defined]
-        if ("st_folium" in fr.url or "streamlit_folium" in fr.url) and fr.locator(marker).count():
+        if fr != page.main_frame and fr.locator(marker).count():  # type: ignore[attr-defined]
             return fr
     return None
 
@@ -45,10 +47,8 @@ def _frames(page: object, marker: str) -> object:
 def test_dosage_layer_after_an_upload(app_server: str, offline_page, tmp_path: Path) -> None:
     page = offline_page.page
     page.goto(f"{app_server}/route?lang=es&from=2015-01-01&to=2017-12-31")
-    page.wait_for_function(
-        "() => document.querySelectorAll('iframe[title*=\"st_folium\"]').length >= 1", timeout=90_000
-    )
-    page.frame_locator('iframe[title*="st_folium"]').first.locator(".route-stop").first.wait_for(timeout=90_000)
+    page.wait_for_function(f"() => document.querySelectorAll({json.dumps(CLICK_MAP)}).length >= 1", timeout=90_000)
+    page.frame_locator(CLICK_MAP).first.locator(".route-stop").first.wait_for(timeout=90_000)
     offline_page.settle()
     route_frame = _frames(page, ".route-stop")
     stops = route_frame.evaluate(STOPS_JS)
@@ -66,10 +66,8 @@ def test_dosage_layer_after_an_upload(app_server: str, offline_page, tmp_path: P
     path.write_text(to_gpx(w.points), encoding="utf-8")
     page.locator('input[type="file"]').set_input_files(str(path))
 
-    page.wait_for_function(
-        "() => document.querySelectorAll('iframe[title*=\"st_folium\"]').length >= 2", timeout=90_000
-    )
-    page.frame_locator('iframe[title*="st_folium"]').nth(1).locator(".dosage-label").first.wait_for(timeout=90_000)
+    page.wait_for_function(f"() => document.querySelectorAll({json.dumps(STATIC_MAP)}).length >= 1", timeout=90_000)
+    page.frame_locator(STATIC_MAP).first.locator(".dosage-label").first.wait_for(timeout=90_000)
     offline_page.settle()
     frame = _frames(page, ".dosage-label")
     counts = frame.evaluate(CIRCLES_JS)
@@ -80,9 +78,9 @@ def test_dosage_layer_after_an_upload(app_server: str, offline_page, tmp_path: P
     legend = frame.locator(".safetymap-legend").inner_text()
     assert "sin visita" in legend
     assert not offline_page.blocked or all(not u.startswith("http://127.0.0.1") for u in offline_page.blocked)
-    page.locator('iframe[title*="st_folium"]').nth(1).scroll_into_view_if_needed()
+    page.locator(STATIC_MAP).first.scroll_into_view_if_needed()
     shot = offline_page.shot("dosage_layer_es.png")
-    page.locator('iframe[title*="st_folium"]').nth(1).screenshot(path=str(shot.with_name("dosage_map_es.png")))
+    page.locator(STATIC_MAP).first.screenshot(path=str(shot.with_name("dosage_map_es.png")))
     assert shot.stat().st_size > 20_000
     assert shot.with_name("dosage_map_es.png").stat().st_size > 10_000
     assert not offline_page.errors, offline_page.errors

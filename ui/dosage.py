@@ -12,7 +12,6 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.core.errors import SafetyMapError
 from geo.core.i18n import fmt_int, t
@@ -26,6 +25,7 @@ from layers.dosage import DOSAGE_CSS, dosage_class, dosage_layers
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
 from ui.common import PageContext
+from ui.mapframe import show_map
 from ui.style import error_text
 
 KEY = "r_dosage"
@@ -174,7 +174,7 @@ def dosage_section(route: PatrolRoute, ctx: PageContext, incidents: gpd.GeoDataF
     for group, rows in dosage_layers(report, lang=lang, weekly=weekly, planned_path=route.path, max_weeks=d.map_weeks):
         composer.add(group, rows)
     m = composer.finish(synthetic=ctx.synthetic)
-    st_folium(m, key=f"{KEY}_map", height=420, use_container_width=True, returned_objects=[])
+    show_map(m, height=420, lang=lang, title=t("frame.dosage", lang))
 
     with st.expander(t("dosage.accounting", lang)):
         table = [
