@@ -17,7 +17,7 @@ from layers.places import ZONE_SYMBOL, zones_layer
 from layers.public import public_layer
 from layers.style import symbols
 from ui import analysis, data
-from ui.alt import text_alternative
+from ui.alt import html_table, text_alternative
 from ui.common import page_context, synthetic_notice, view_mode
 from ui.filters import url_value
 from ui.mapframe import show_map
@@ -207,4 +207,4 @@ if f.place and n and summary["total_within"] is not None:
     pivot[t("focus.total", lang)] = pivot.sum(axis=1)
     pivot.index = pivot.index.astype(str)
     pivot.index.name = t("focus.year", lang)
-    st.dataframe(pivot, width="stretch")
+    st.html(html_table(pivot, lang=lang, caption=t("focus.title", lang, place=f.place), index=True))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,3 +80,40 @@ def map_page(at: AppTest) -> str:
     frames = map_frames(at)
     assert len(frames) == 1, f"expected one map frame, found {len(frames)}"
     return frames[0]
+
+
+class _TableReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every HTML table the page writes (``st.html``), as text cells under their header row."""
+    reader = _TableReader()
+    for element in at.get("html"):
+        reader.feed(str(element.proto.body))
+    return [pd.DataFrame(rows[1:], columns=rows[0]) for rows in reader.tables if rows]
+
+
+def html_bodies(at: AppTest) -> list[str]:
+    """The HTML every ``st.html`` element writes (text alternatives' sentences and tables), in page order."""
+    return [str(element.proto.body) for element in at.get("html")]

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.core.i18n import t
 from geo.data.walknet import load_demo_network
+from tests.page_helpers import html_bodies, html_tables
 
 pytestmark = pytest.mark.app
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +80,6 @@ def test_an_intersection_that_does_not_exist_is_told_clearly(lang: str, fresh_se
 def test_the_route_has_a_text_alternative_with_its_stops(fresh_settings: None) -> None:
     at = _route()
     stops = at.session_state["r_plan"]["stops"]
-    alt = next(d.value for d in at.dataframe if t("alt.lat", "en") in d.value.columns)
-    assert list(alt[t("route.col_order", "en")]) == list(range(1, len(stops) + 1))
-    assert any("walking loop" in m.value and f"{len(stops)} stops" in m.value for m in at.markdown)
+    alt = next(d for d in html_tables(at) if t("alt.lat", "en") in d.columns)
+    assert list(alt[t("route.col_order", "en")]) == [str(i) for i in range(1, len(stops) + 1)]
+    assert any("walking loop" in b and f"{len(stops)} stops" in b for b in html_bodies(at))

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from geo.core.errors import AnalysisError, DataError
 from geo.core.i18n import catalog
 from geo.patrol.intersection import find_intersection, lookup_intersection, nearest_where, street_key
+from tests.page_helpers import html_bodies, html_tables
 from ui.trend_text import heat_alternative, trend_alternative
 
 # A small grid, degrees (EPSG:4326): two north-south avenues crossed by two east-west streets.
@@ -166,11 +167,14 @@ def _alt_page() -> None:
 def test_the_text_alternative_writes_the_sentence_the_table_and_a_csv() -> None:
     at = AppTest.from_function(_alt_page, default_timeout=30).run()
     assert not at.exception
-    html = [m.value for m in at.markdown]
+    html = html_bodies(at)
     assert any("Two &lt;b&gt;stops&lt;/b&gt; &amp; a loop" in v for v in html), html  # plain text, not markup
     assert at.expander[0].label == catalog("es")["alt.table"].format(rows=2)
-    frame = at.dataframe[0].value
+    (frame,) = html_tables(at)
     assert list(frame["Where"]) == ["=cmd()", "Main St"]
+    assert list(frame["Order"]) == ["1", "2"]
+    assert '<th scope="col">Where</th>' in html[1]
+    assert "<caption>Two &lt;b&gt;stops&lt;/b&gt; &amp; a loop</caption>" in html[1]
 
 
 def test_the_text_alternative_refuses_what_is_not_a_table() -> None:
@@ -209,5 +213,5 @@ def test_map_page_offers_a_text_alternative_in_both_languages() -> None:
         at.query_params["lang"] = lang
         at.run()
         assert not at.exception
-        bodies = [m.value for m in at.markdown] + [x.value for x in at.text] + [c.value for c in at.caption]
+        bodies = html_bodies(at)
         assert any(t("alt.map.sentence", lang, n="", what="")[:12] in b for b in bodies), bodies[:10]

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.core.i18n import catalog, fmt_int
-from tests.page_helpers import map_page
+from tests.page_helpers import html_tables, map_page
 
 pytestmark = pytest.mark.app
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,8 +54,8 @@ def texts(at: AppTest) -> list[str]:
     for kind in ("selectbox", "multiselect", "radio", "button", "text_input", "number_input", "slider", "date_input",
                  "time_input", "checkbox"):  # fmt: skip
         out += [w.label for w in getattr(at, kind)]
-    for df in at.dataframe:
-        out += [str(c) for c in df.value.columns]
+    for df in [d.value for d in at.dataframe] + html_tables(at):
+        out += [str(c) for c in df.columns]
     return out
 
 

@@ -35,6 +35,16 @@ PAGE_CSS = f"""<style>
   text-overflow: clip !important; }}
 [data-testid="stDownloadButton"] button, [data-testid="stButton"] button {{ height: auto; max-width: 100%; }}
 [data-testid="stDownloadButton"] button p, [data-testid="stButton"] button p {{ white-space: normal !important; }}
+/* text alternatives and small tables: real HTML tables that scroll sideways instead of being cut */
+.safetymap-table {{ max-width: 100%; overflow-x: auto; margin-bottom: 0.75rem; }}
+.safetymap-table:focus-visible {{ outline: 2px solid #1a5fb4; outline-offset: 2px; }}
+.safetymap-table table {{ border-collapse: collapse; font-size: 0.9rem; }}
+.safetymap-table caption {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }}
+.safetymap-table th, .safetymap-table td {{ border-bottom: 1px solid #d0d0d0; padding: 0.25rem 0.6rem;
+  text-align: left; vertical-align: top; }}
+.safetymap-table thead th {{ border-bottom: 2px solid #8a8a8a; }}
+.safetymap-table td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
   [data-testid="stMainBlockContainer"] {{ padding-top: 3.2rem !important; }}
   h1 {{ font-size: 1.35rem !important; line-height: 1.25 !important; padding-bottom: 0.2rem !important; }}
