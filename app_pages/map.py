@@ -77,11 +77,10 @@ if st.query_params.get("layers") != layers_param:
 public = view_mode(ctx, page="map")
 
 # --- key figures ----------------------------------------------------------------------------
-in_view = analysis.view(src.incidents, f, lang)
-n = len(in_view)
+n = analysis.count(src.incidents, f)  # counted, not copied: a million rows stay put until a layer draws them
 if ctx.meta.get("rows_kept") == 0:
     st.info(t("source.empty_layer", lang), icon=":material/database:")
-homicides = in_view[in_view["category"] == "homicide"]
+n_homicides = analysis.count_of(src.incidents, f, only="homicide")
 cols = st.columns(3)
 delta = None
 if f.start and f.end:
@@ -89,7 +88,7 @@ if f.start and f.end:
     if before:
         delta = f"{fmt_pct((n - before) / before, lang)} {t('kpi.vs_year', lang)}"
 cols[0].metric(t(f"kpi.in_view.{ctx.unit}", lang), fmt_int(n, lang), delta=delta, delta_color="inverse")
-cols[1].metric(t("kpi.homicides", lang), fmt_int(len(homicides), lang))
+cols[1].metric(t("kpi.homicides", lang), fmt_int(n_homicides, lang))
 focus = None
 if f.place:
     outer = int(max(f.rings_m or s.distances.rings_m))
@@ -167,7 +166,7 @@ for key, category, symbol_key, label_key in (
 ):
     if key not in chosen or public:
         continue
-    size = n - len(homicides) if category is None else len(homicides)  # counted, not copied: 1M rows stay put
+    size = n - n_homicides if category is None else n_homicides
     if size == 0:
         continue
     name = t(label_key, lang)
@@ -179,7 +178,7 @@ for key, category, symbol_key, label_key in (
         composer.add(*count_layer(cells, lang=lang, name=name))
         notes.append(t("map.aggregated", lang, n=fmt_int(size, lang), cell=fmt_int(cell, lang)))
     else:
-        subset = in_view[in_view["category"] != "homicide"] if category is None else homicides
+        subset = analysis.rows_of(src.incidents, f, only=category, exclude=None if category else "homicide")
         composer.add(incidents_layer(subset, name=name, symbol=sym[symbol_key], lang=lang), [(name, sym[symbol_key])])
 
 m = composer.finish(synthetic=ctx.synthetic, note=approximate_note(ctx.places, lang))
@@ -188,8 +187,9 @@ if n:
     within = None
     if f.place:
         within = t("source.no_data", lang) if total is None else fmt_int(int(total), lang)
+    by_category = analysis.category_counts(src.incidents, f)
     text_alternative(
-        *map_alternative(in_view, lang=lang, place=f.place, within=within, min_count=s.privacy.min_count,
+        *map_alternative(by_category, lang=lang, place=f.place, within=within, min_count=s.privacy.min_count,
                          public=public, unit=ctx.unit),
         key="m_map_alt", file_name="map-incidents-in-view", lang=lang,
     )  # fmt: skip

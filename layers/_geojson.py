@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -31,17 +32,19 @@ def feature_collection(
     spec: Mapping[str, Callable[[Any], Any] | None] = (
         properties if isinstance(properties, Mapping) else dict.fromkeys(properties)
     )
-    geoms = shapely.set_precision(gdf.geometry.to_numpy(), 10.0**-digits)
+    geoms = gdf.geometry.to_numpy()
+    drawn = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    # coordinates rounded in place (vertex order kept) and written by GEOS in one vectorized call
+    rounded = shapely.transform(geoms[drawn], lambda xy: np.round(xy, digits))
+    shapes = [json.loads(text) for text in shapely.to_geojson(rounded)]
     columns = {name: gdf[name].tolist() for name in spec}
     features = []
-    for i, geom in enumerate(geoms):
-        if geom is None or shapely.is_empty(geom):
-            continue
+    for i, shape in zip(drawn.tolist(), shapes, strict=True):
         props = {}
         for name, fmt in spec.items():
             raw = columns[name][i]
             props[name] = esc(fmt(raw) if fmt is not None else raw)
-        features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
+        features.append({"type": "Feature", "properties": props, "geometry": shape})
     return {"type": "FeatureCollection", "features": features}
 
 

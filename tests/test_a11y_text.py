@@ -189,7 +189,7 @@ def test_map_alternative_counts_categories_and_hides_small_counts_in_public() ->
 
     from ui.trend_text import map_alternative
 
-    view = pd.DataFrame({"category": ["homicide"] * 2 + ["robbery"] * 5})
+    view = pd.Series({"robbery": 5, "homicide": 2, "arson": 0})  # counts by category key, as ui.analysis gives
     sentence, table = map_alternative(view, lang="en", place="Harvard Park", within="4", min_count=3, public=True)
     counts = dict(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
     assert counts == {"Homicide": "fewer than 3", "Robbery": "5"}

@@ -109,6 +109,8 @@ def test_every_analysis_gives_the_same_result_from_geoparquet_and_postgis(
         here = settings.model_copy(update={"sources": sources})
         return {
             "view": analysis.view(inc, f, "en"),
+            "categories": analysis.category_counts(inc, f),
+            "homicides": analysis.rows_of(inc, f, only="homicide"),
             "grid": analysis.grid_counts(inc, f, 250.0),
             "gistar": gistar(analysis, here, inc, f),
             "kde": heat(analysis, here, inc, f),

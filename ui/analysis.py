@@ -59,13 +59,51 @@ def count(path: Path, f: Filters) -> int:
     return len(_positions(file_key(path), f))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _category_codes(key: FileKey) -> tuple[NDArray[np.int16], tuple[str, ...]]:
+    """Every incident's category as a code into the sorted category keys (missing: ``other``), once per process.
+
+    2 MB at a million incidents; counting and selecting by category then never touch the strings.
+    """
+    raw = data.incidents_table(key)["category"].astype(object).where(lambda c: c.notna(), "other").astype(str)
+    found, keys = pd.factorize(raw, sort=True)
+    codes = found.astype(np.int16)
+    codes.setflags(write=False)  # shared by every session
+    return codes, tuple(str(k) for k in keys)
+
+
 def _selected(key: FileKey, f: Filters, only: str | None, exclude: str | None) -> NDArray[np.intp]:
     """Positions of the incidents in view, of one category or all but one."""
-    table, pos = data.incidents_table(key), _positions(key, f)
+    pos = _positions(key, f)
     if only is not None or exclude is not None:
-        same = (table["category"] == (only or exclude)).to_numpy(dtype=bool, na_value=False)[pos]
+        codes, keys = _category_codes(key)
+        wanted = only or exclude
+        same = codes[pos] == keys.index(wanted) if wanted in keys else np.zeros(len(pos), dtype=bool)
         pos = pos[same if only is not None else ~same]
     return pos
+
+
+def count_of(path: Path, f: Filters, *, only: str | None = None, exclude: str | None = None) -> int:
+    """How many incidents in view are of category ``only`` (or not of ``exclude``); no rows copied."""
+    return len(_selected(file_key(path), f, only, exclude))
+
+
+def rows_of(path: Path, f: Filters, *, only: str | None = None, exclude: str | None = None) -> gpd.GeoDataFrame:
+    """The incidents in view of category ``only`` (or all but ``exclude``): only those rows are copied."""
+    key = file_key(path)
+    return data.incidents_table(key).iloc[_selected(key, f, only, exclude)]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _category_counts(key: FileKey, f: Filters) -> pd.Series:
+    codes, keys = _category_codes(key)
+    counts = np.bincount(codes[_positions(key, f)], minlength=len(keys))
+    return pd.Series(counts, index=list(keys), name="count")[counts > 0]
+
+
+def category_counts(path: Path, f: Filters) -> pd.Series:
+    """Incidents in view by category (missing categories count as ``other``), sorted by category key."""
+    return _category_counts(file_key(path), f)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -222,11 +260,16 @@ def rings(places_path: Path, name: str, rings_m: tuple[float, ...]) -> gpd.GeoDa
     return _rings(file_key(places_path), name, rings_m)
 
 
+def _near_rows(key: FileKey, f: Filters, focus: gpd.GeoDataFrame, within_m: float) -> gpd.GeoDataFrame:
+    """The incidents in view near ``focus`` (a generous box ``within_m`` wide): only those rows are copied."""
+    table, pos = data.incidents_table(key), _positions(key, f)
+    return table.iloc[pos[near(table, focus, within_m)[pos]]]
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _ring_table(key: FileKey, f: Filters, places: FileKey, name: str, rings_m: tuple[float, ...]) -> pd.DataFrame:
-    table, pos, focus = data.incidents_table(key), _positions(key, f), _place(places, name)
-    close = table.iloc[pos[near(table, focus, max(rings_m))[pos]]]  # only the rows near the place are copied
-    return ring_counts(close, focus, rings_m=rings_m, by=("year",))
+    focus = _place(places, name)
+    return ring_counts(_near_rows(key, f, focus, max(rings_m)), focus, rings_m=rings_m, by=("year",))
 
 
 def ring_table(path: Path, f: Filters, places_path: Path, name: str, rings_m: tuple[float, ...]) -> pd.DataFrame:
@@ -338,8 +381,9 @@ def _summary(
 ) -> dict[str, Any]:
     from geo.analysis.rings import ring_summary
 
+    focus = _place(places, name)
     return ring_summary(
-        incidents_in_view(key, f), _place(places, name), rings_m=rings_m, coverage=_coverage(key, store_dir),
+        _near_rows(key, f, focus, max(rings_m)), focus, rings_m=rings_m, coverage=_coverage(key, store_dir),
         min_share=min_share,
     )  # fmt: skip
 

@@ -97,7 +97,7 @@ def heat_alternative(
 
 
 def map_alternative(
-    in_view: pd.DataFrame,
+    counts: pd.Series,
     *,
     lang: str,
     place: str | None,
@@ -108,13 +108,15 @@ def map_alternative(
 ) -> tuple[str, pd.DataFrame]:
     """A sentence and a table (incidents in view by category) of what the Map page's map shows.
 
+    ``counts`` are the incidents in view by category key (``ui.analysis.category_counts``).
+
     ``within`` is the key figure of the focus place's rings as printed (or None without a focus place);
     in the public view a category count below ``min_count`` reads "fewer than N", as on the map.
     ``unit`` is the layer's (:func:`geo.data.labels.layer_unit`): people killed or incidents.
     """
     from geo.data.labels import unit_word
 
-    counts = in_view["category"].fillna("other").astype(str).value_counts().sort_index()
+    counts = counts[counts > 0].sort_index()
     fewer = t("report.fewer_than", lang, n=min_count)
 
     def shown(n: int) -> str:
