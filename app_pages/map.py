@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from geo.core.i18n import fmt_int, fmt_pct, t
 from geo.core.text import echo
 from geo.data.labels import layer_titles
-from layers.compose import MapComposer
-from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
-from layers.incidents import incidents_layer
-from layers.overview import add_places, add_streets, approximate_note
-from layers.places import ZONE_SYMBOL, zones_layer
-from layers.public import public_layer
-from layers.style import symbols
 from ui import analysis, data
 from ui.alt import html_table, text_alternative
 from ui.common import page_context, synthetic_notice, view_mode
 from ui.filters import url_value
-from ui.mapframe import show_map
+from ui.mapframe import show_html
+from ui.mapview import map_document, map_view
 from ui.source import session_workspace
 from ui.trend_text import map_alternative
 
@@ -89,7 +81,6 @@ if f.start and f.end:
         delta = f"{fmt_pct((n - before) / before, lang)} {t('kpi.vs_year', lang)}"
 cols[0].metric(t(f"kpi.in_view.{ctx.unit}", lang), fmt_int(n, lang), delta=delta, delta_color="inverse")
 cols[1].metric(t("kpi.homicides", lang), fmt_int(n_homicides, lang))
-focus = None
 if f.place:
     outer = int(max(f.rings_m or s.distances.rings_m))
     rings_m = tuple(f.rings_m or s.distances.rings_m)
@@ -104,85 +95,19 @@ if f.place:
         t("source.no_data", lang) if total is None else fmt_int(int(total), lang),
         help=t("source.no_data_help", lang) if total is None else t("kpi.rings_help", lang),
     )
-    focus = analysis.place(src.places, f.place, lang)
 
 if n == 0:
     st.info(f"**{t('empty.title', lang)}** {t('empty.hint', lang)}", icon=":material/filter_alt_off:")
 
-# --- the map --------------------------------------------------------------------------------
+# --- the map (one render per distinct view, shared by every session: ui/mapview.py) ----------
 tiles = s.map.tiles.enabled and data.tiles_available(s.map.tiles.url, s.map.tiles.probe_timeout_s)
-center = None
-zoom = None
-if focus is not None:
-    c = focus.geometry.iloc[0].centroid
-    center, zoom = (c.y, c.x), max(s.map.zoom, 15)
-composer = MapComposer(s, lang=lang, tiles=tiles, center=center, zoom=zoom)
-sym = symbols(s.colours)
-notes: list[str] = []
-cell = s.analysis.grid_cell_m
-
-if "streets" in chosen:
-    add_streets(composer, ctx.streets)
-kinds = tuple(k for k, key in (("park", "parks"), ("housing", "housing"), ("csp_site", "csp")) if key in chosen)
-add_places(composer, ctx.places, kinds=kinds)
-if public and n:
-    cells = analysis.public_grid(src.incidents, f, cell_m=cell, min_count=s.privacy.min_count, lang=lang)
-    composer.add(*public_layer(cells, lang=lang, name=t("view.public_layer", lang)))
-    notes.append(t("view.public_note", lang, n=s.privacy.min_count, cell=fmt_int(cell, lang)))
-if "grid" in chosen and n and not public:
-    composer.add(*count_layer(analysis.grid_counts(src.incidents, f, cell), lang=lang, name=t("layer.grid", lang)))
-if "kde" in chosen and n:
-    heat = analysis.heat(src.incidents, f, cell_m=s.analysis.kde_cell_m, rule=s.analysis.kde_bandwidth_rule)
-    if heat is not None:
-        contours, info = heat
-        bw = (info["bandwidth_x_m"], info["bandwidth_y_m"])
-        composer.add(*kde_layer(contours, lang=lang, bandwidth_m=bw, rule=info["bandwidth_rule"]))
-        rule = t(f"rule.{info['bandwidth_rule']}", lang)
-        notes.append(t("map.bandwidth", lang, hx=fmt_int(bw[0], lang), hy=fmt_int(bw[1], lang), rule=rule))
-if "gistar" in chosen and n and not public:
-    cells, gi = analysis.gistar(s, f)
-    group, rows = gi_layer(cells, lang=lang, **{k: gi[k] for k in analysis.GI_ATTRS if k in gi})
-    composer.add(group, rows)
-    if gi.get("warning_key"):
-        st.warning(t("map.few_events", lang, message=t(gi["warning_key"], lang, **gi.get("warning_params", {}))))
-    elif not (cells["gi_class"] != 0).any() if len(cells) else True:
-        notes.append(t("map.no_hotspots", lang))
-for key in (k for k in chosen if k in zones):
-    counts = analysis.covered_zone_counts(
-        src.incidents,
-        f,
-        Path(str(zones[key]["path"])),
-        store_dir=src.store_dir,
-        min_share=s.workspace.coverage_min_share,
-    )
-    label = _layer_label(key)
-    composer.add(zones_layer(counts, name=label, lang=lang), [(label, ZONE_SYMBOL)])
-if "rings" in chosen and f.place:
-    rings = analysis.rings(src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
-    composer.add(*rings_layer(rings, lang=lang, place=f.place))
-for key, category, symbol_key, label_key in (
-    ("incidents", None, "incident", "layer.incidents"),
-    ("homicides", "homicide", "homicide", "layer.homicides"),
-):
-    if key not in chosen or public:
-        continue
-    size = n - n_homicides if category is None else n_homicides
-    if size == 0:
-        continue
-    name = t(label_key, lang)
-    if size > s.map.max_points:
-        if category is None:
-            cells = analysis.grid_counts(src.incidents, f, cell, exclude="homicide")
-        else:
-            cells = analysis.grid_counts(src.incidents, f, cell, only=category)
-        composer.add(*count_layer(cells, lang=lang, name=name))
-        notes.append(t("map.aggregated", lang, n=fmt_int(size, lang), cell=fmt_int(cell, lang)))
-    else:
-        subset = analysis.rows_of(src.incidents, f, only=category, exclude=None if category else "homicide")
-        composer.add(incidents_layer(subset, name=name, symbol=sym[symbol_key], lang=lang), [(name, sym[symbol_key])])
-
-m = composer.finish(synthetic=ctx.synthetic, note=approximate_note(ctx.places, lang))
-show_map(m, height=s.map.height_px, lang=lang, title=t("frame.map", lang))
+drawn_zones = tuple((k, _layer_label(k), str(zones[k]["path"])) for k in chosen if k in zones)
+view = map_view(s, f, layers=tuple(chosen), zones=drawn_zones, public=public, lang=lang, tiles=tiles,
+                synthetic=ctx.synthetic)  # fmt: skip
+doc = map_document(view, s)
+if doc.warning:
+    st.warning(doc.warning)
+show_html(doc.html, height=s.map.height_px, title=t("frame.map", lang))
 if n:
     within = None
     if f.place:
@@ -193,7 +118,7 @@ if n:
                          public=public, unit=ctx.unit),
         key="m_map_alt", file_name="map-incidents-in-view", lang=lang,
     )  # fmt: skip
-for note in notes:
+for note in doc.notes:
     st.caption(note)
 if not tiles:
     st.caption(t("map.no_tiles", lang))

@@ -87,3 +87,20 @@ def test_missing_data_file_shows_an_error_panel(tmp_path: Path, fresh_settings) 
     at = run_app(argv=["--config", str(cfg)])
     assert not at.exception
     assert "incidents.parquet" in at.error[0].value.replace("\\", "")  # quoted escaped
+
+
+def test_sessions_with_the_same_view_share_one_render_of_the_map(fresh_settings) -> None:
+    def frame(query: dict[str, str]) -> str:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception
+        return map_page(at)
+
+    view = {"lang": "en", "from": "2016-01-01", "to": "2016-12-31", "cat": "homicide"}
+    first, second = frame(view), frame(view)
+    # folium names every element with fresh random ids: equal documents are one render, shared
+    assert first == second
+    assert frame({**view, "to": "2016-06-30"}) != first  # another view is another map
+    assert frame({**view, "lang": "es"}) != first

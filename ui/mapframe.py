@@ -17,9 +17,14 @@ from streamlit_folium import st_folium
 from layers.page import data_as_text, map_html
 
 
+def show_html(html: str, *, height: int, title: str) -> None:
+    """Draw a finished map page (:func:`layers.page.map_html`) ``height`` px high; ``title`` names the frame."""
+    st.iframe(html, height=height, alt=title)
+
+
 def show_map(m: folium.Map, *, height: int, lang: str, title: str) -> None:
     """Draw ``m`` ``height`` px high across the column; ``title`` names the frame for screen readers."""
-    st.iframe(map_html(m, lang=lang, title=title), height=height, alt=title)
+    show_html(map_html(m, lang=lang, title=title), height=height, title=title)
 
 
 def clickable_map(m: folium.Map, *, key: str, height: int) -> tuple[float, float] | None:
