@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -51,6 +52,22 @@ def test_geoparquet_round_trip_with_metadata(tmp_path: Path) -> None:
     back = read_geoparquet(dest)
     assert back.crs.to_epsg() == 4326
     assert list(back["a"]) == [1, 2]
+
+
+def test_geoparquet_with_metadata_is_the_file_geopandas_writes(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    gdf = small().assign(when=pd.to_datetime(["2020-01-01", "2021-06-30"]), name=["a", None])
+    ours = write_geoparquet(gdf, tmp_path / "ours.parquet", metadata={"rows": 2})
+    theirs = tmp_path / "theirs.parquet"
+    gdf.to_parquet(theirs, index=False, compression="zstd")
+    mine, ref = pq.read_table(ours), pq.read_table(theirs)
+    assert mine.equals(ref)  # same columns, types and values
+    meta_mine, meta_ref = dict(mine.schema.metadata), dict(ref.schema.metadata)
+    assert meta_mine.pop(b"safetymap") == b'{"rows": 2}'
+    assert meta_mine == meta_ref  # geopandas' "geo" and pandas metadata, unchanged
+    assert pq.ParquetFile(ours).metadata.row_group(0).column(0).compression == "ZSTD"
+    pd.testing.assert_frame_equal(read_geoparquet(ours), gpd.read_parquet(theirs))
 
 
 def test_write_without_crs_is_refused(tmp_path: Path) -> None:
