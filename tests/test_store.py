@@ -54,10 +54,27 @@ def test_geoparquet_round_trip_with_metadata(tmp_path: Path) -> None:
     assert list(back["a"]) == [1, 2]
 
 
-def test_geoparquet_with_metadata_is_the_file_geopandas_writes(tmp_path: Path) -> None:
+def _layers() -> dict[str, gpd.GeoDataFrame]:
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 1_000
+    frame = pd.DataFrame({"id": [f"i{k}" for k in range(n)], "n": rng.integers(0, 9, n)})
+    frame["name"] = pd.array([None if k % 7 == 0 else f"n{k}" for k in range(n)], dtype="string")
+    frame["when"] = pd.Timestamp("2020-01-01", tz="America/Los_Angeles") + pd.to_timedelta(rng.integers(0, 9e5, n), "s")
+    xy = rng.uniform((-118.4, 33.9), (-118.2, 34.1), (n, 2))
+    points = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:4326")
+    areas = points.iloc[:50].assign(geometry=shapely.buffer(points.geometry.iloc[:50].to_numpy(), 0.001))
+    gaps = points.iloc[:50].copy()
+    gaps.loc[gaps.index[3], "geometry"] = None
+    return {"points": small(), "many points": points, "polygons": areas, "a missing point": gaps}
+
+
+@pytest.mark.parametrize("layer", ["points", "many points", "polygons", "a missing point"])
+def test_geoparquet_with_metadata_is_the_file_geopandas_writes(layer: str, tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    gdf = small().assign(when=pd.to_datetime(["2020-01-01", "2021-06-30"]), name=["a", None])
+    gdf = _layers()[layer]
     ours = write_geoparquet(gdf, tmp_path / "ours.parquet", metadata={"rows": 2})
     theirs = tmp_path / "theirs.parquet"
     gdf.to_parquet(theirs, index=False, compression="zstd")

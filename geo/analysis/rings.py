@@ -23,6 +23,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from geo.core.bulk import points
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC, to_wgs84
 from geo.core.validate import (
@@ -59,7 +60,7 @@ def _prefilter(xy: NDArray[np.float64], geom: BaseGeometry, max_m: float) -> NDA
 
 def _distances(xy: NDArray[np.float64], geom: BaseGeometry) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Distance in metres from each point to ``geom`` (0 inside) and whether it is inside."""
-    pts = shapely.points(xy)
+    pts = points(xy)
     shapely.prepare(geom)
     dist = shapely.distance(geom, pts)
     if _is_areal(geom):

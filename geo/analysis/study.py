@@ -23,6 +23,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from geo.core.bulk import points
 from geo.core.errors import AnalysisError
 from geo.core.validate import positive, union_metric
 
@@ -82,7 +83,7 @@ class StudyArea:
         if len(xy) == 0:
             return np.zeros(0, dtype=bool)
         shapely.prepare(self.geometry)
-        return np.asarray(shapely.covers(self.geometry, shapely.points(xy)), dtype=bool)
+        return np.asarray(shapely.covers(self.geometry, points(xy)), dtype=bool)
 
     def cell_mask(self, grid: CellCentres) -> NDArray[np.bool_]:
         """``(ny, nx)`` mask of the grid cells whose centre lies in the area."""

@@ -38,9 +38,13 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import shapely
 
+from geo.core.bulk import collector_paused
 from geo.core.errors import DataError
 
 META_KEY = b"safetymap"
@@ -82,14 +86,59 @@ def write_text_atomic(dest: str | Path, text: str) -> Path:
     return write_bytes_atomic(dest, text.encode("utf-8"))
 
 
+_WKB_POINT = np.dtype([("order", "u1"), ("kind", "<u4"), ("x", "<f8"), ("y", "<f8")])  # packed: 21 bytes
+"""One 2-D point in little-endian (ISO) WKB: byte order 1, geometry type 1, x, y."""
+
+
+def _point_wkb(xy: np.ndarray) -> pa.Array:
+    """WKB of ``(n, 2)`` coordinates as an Arrow binary array, written in one numpy pass."""
+    n = len(xy)
+    wkb = np.empty(n, dtype=_WKB_POINT)
+    wkb["order"], wkb["kind"], wkb["x"], wkb["y"] = 1, 1, xy[:, 0], xy[:, 1]
+    offsets = np.arange(0, _WKB_POINT.itemsize * (n + 1), _WKB_POINT.itemsize, dtype=np.int32)
+    return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(wkb.tobytes())])
+
+
+def _plain_points(geoms: np.ndarray) -> bool:
+    """Every geometry is a non-empty 2-D point (an incident layer), so its WKB can be written from coordinates."""
+    return bool(
+        len(geoms)
+        and (shapely.get_type_id(geoms) == 0).all()
+        and not shapely.is_empty(geoms).any()
+        and not shapely.has_z(geoms).any()
+        and len(geoms) * _WKB_POINT.itemsize < 2**31
+    )
+
+
 def _geoparquet_table(gdf: gpd.GeoDataFrame) -> pa.Table | None:
-    """The Arrow table geopandas' own ``to_parquet`` writes (with its "geo" metadata), or None if unavailable."""
+    """The Arrow table geopandas' own ``to_parquet`` writes (with its "geo" metadata), or None if unavailable.
+
+    For a layer of points the WKB comes from the coordinates (a million incidents: 0.05 s instead
+    of about 1 s through a million Python byte strings); the schema, the field's CRS and the "geo"
+    metadata are geopandas' own, its bounding box that of every point.
+    """
     try:
         from geopandas.io.arrow import _geopandas_to_arrow
     except ImportError:  # pragma: no cover - a geopandas without the helper: write_geoparquet writes twice
         return None
-    table: pa.Table = _geopandas_to_arrow(gdf, index=False)
-    return table
+    name = gdf.geometry.name
+    geoms = np.asarray(gdf.geometry.array)
+    if not _plain_points(geoms) or list(gdf.columns).count(name) != 1:
+        table: pa.Table = _geopandas_to_arrow(gdf, index=False)
+        return table
+    head = _geopandas_to_arrow(gdf.iloc[:1], index=False)
+    xy = shapely.get_coordinates(geoms)
+    rest = pd.DataFrame(gdf.copy(deep=False))
+    rest[name] = None  # as geopandas does: a null column, replaced by the WKB below
+    body = pa.Table.from_pandas(rest, preserve_index=False)
+    i = body.schema.get_field_index(name)
+    body = body.set_column(i, head.schema.field(name), _point_wkb(xy))
+    geo = json.loads(head.schema.metadata[b"geo"])
+    geo["columns"][name]["bbox"] = [float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()),
+                                    float(xy[:, 1].max())]  # fmt: skip
+    meta = dict(body.schema.metadata or {})
+    meta[b"geo"] = json.dumps(geo).encode("utf-8")
+    return body.replace_schema_metadata(meta)
 
 
 def write_geoparquet(gdf: gpd.GeoDataFrame, dest: str | Path, *, metadata: dict[str, Any] | None = None) -> Path:
@@ -148,7 +197,8 @@ def _guard(path: Path, reader: Callable[[Path], gpd.GeoDataFrame], what: str) ->
 
 def read_geoparquet(path: str | Path, *, columns: list[str] | None = None) -> gpd.GeoDataFrame:
     """Read a GeoParquet file; raise :class:`DataError` naming the file when it is missing or corrupt."""
-    return _guard(Path(path), lambda p: gpd.read_parquet(p, columns=columns), "GeoParquet")
+    with collector_paused():  # a million points made from WKB (geo.core.bulk)
+        return _guard(Path(path), lambda p: gpd.read_parquet(p, columns=columns), "GeoParquet")
 
 
 def read_vector(path: str | Path) -> gpd.GeoDataFrame:

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
+from geo.core.bulk import points
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC, WGS84, points_metric, to_metric
 
@@ -66,7 +67,7 @@ def metric_points(gdf: gpd.GeoDataFrame) -> NDArray[Any]:
     """Point geometries in EPSG:32611 (the frame's own when already metric, else projected)."""
     if len(gdf) and CRS.from_user_input(gdf.crs) == CRS.from_user_input(METRIC):
         return np.asarray(gdf.geometry.values)
-    pts: NDArray[Any] = shapely.points(metric_xy(gdf))
+    pts: NDArray[Any] = points(metric_xy(gdf))
     return pts
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.core.bulk import points_from_xy
 from geo.core.categories import PER_VICTIM_SOURCES
 from geo.core.errors import DataError
 from geo.core.projection import WGS84
@@ -264,7 +265,7 @@ class IncidentAccountant(_Base):
         for c in extra:
             df[c] = df[c].astype("string")
         df = df[[*INCIDENT_DTYPES, *extra]]
-        geom = gpd.points_from_xy(df["lon"].to_numpy(), df["lat"].to_numpy(), crs=WGS84)
+        geom = points_from_xy(df["lon"].to_numpy(), df["lat"].to_numpy(), crs=WGS84)
         gdf = gpd.GeoDataFrame(df, geometry=geom, crs=WGS84)
         gdf = gdf[[*INCIDENT_DTYPES, "geometry", *extra]]
         return self._result("incidents", gdf)
