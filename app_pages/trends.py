@@ -105,7 +105,7 @@ else:
         st.caption(t("trends.break", lang, date=fmt_date(nibrs, lang)))
     st.altair_chart(alt.layer(*layers).properties(height=320), width="stretch")
     text_alternative(
-        *trend_alternative(series, freq=freq, distance_m=outer, lang=lang),
+        *trend_alternative(series, freq=freq, distance_m=outer, lang=lang, unit=ctx.unit),
         key="t_series_alt", file_name=f"trends-{freq}", lang=lang,
     )  # fmt: skip
 

@@ -131,6 +131,11 @@ def test_the_trend_alternative_has_the_charts_numbers(lang: str) -> None:
     assert "400" in sentence
     assert "2023-01" in sentence
     assert "2023-03" in sentence
+    assert ("7 incidents" if lang == "en" else "7 incidentes") in sentence
+    # a per-victim layer (LA Times) counts people killed, not incidents
+    killed, _ = trend_alternative(series, freq="month", distance_m=400, lang=lang, unit="victims")
+    assert ("people killed" if lang == "en" else "personas muertas") in killed
+    assert ("incident" not in killed) if lang == "en" else ("incidente" not in killed)
     with pytest.raises(DataError):
         trend_alternative(series.iloc[0:0], freq="month", distance_m=400, lang=lang)
     with pytest.raises(DataError):

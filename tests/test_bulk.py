@@ -25,10 +25,15 @@ def test_points_are_shapely_points_and_the_collector_runs_again_after() -> None:
     assert shapely.equals(np.asarray(arr), np.asarray(expected)).all()
 
 
-def test_the_collector_is_paused_inside_and_restored_on_error() -> None:
-    with pytest.raises(RuntimeError), collector_paused():
+def _fail_while_paused() -> None:
+    with collector_paused():
         assert not gc.isenabled()
         raise RuntimeError("boom")
+
+
+def test_the_collector_is_paused_inside_and_restored_on_error() -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        _fail_while_paused()
     assert gc.isenabled()
     gc.disable()
     try:

@@ -19,7 +19,9 @@ def _period_label(value: pd.Timestamp, freq: str) -> str:
     return f"{value:%Y-%m}" if freq == "month" else f"{value:%Y}"
 
 
-def trend_alternative(series: pd.DataFrame, *, freq: str, distance_m: float, lang: str) -> tuple[str, pd.DataFrame]:
+def trend_alternative(
+    series: pd.DataFrame, *, freq: str, distance_m: float, lang: str, unit: str = "incidents"
+) -> tuple[str, pd.DataFrame]:
     """A sentence and a table (one row a period, one column a place) of the Trends chart.
 
     Parameters
@@ -32,6 +34,8 @@ def trend_alternative(series: pd.DataFrame, *, freq: str, distance_m: float, lan
         The radius counted around each place, metres.
     lang
         Language of the sentence and the column names.
+    unit
+        What the layer counts (:func:`geo.data.labels.layer_unit`): ``incidents`` or ``victims``.
 
     Raises
     ------
@@ -52,9 +56,13 @@ def trend_alternative(series: pd.DataFrame, *, freq: str, distance_m: float, lan
     table = wide.reset_index()
     table.columns.name = None
     table.insert(0, t("trends.col_period", lang), [_period_label(p, freq) for p in table.pop("period_start")])
+    from geo.data.labels import unit_word
+
     sentence = t(
         "trends.alt_series",
         lang,
+        what=unit_word(unit, lang),
+        peak_what=unit_word(unit, lang, count=int(peak["count"])),
         unit=t(f"trends.alt_unit.{freq}", lang),
         distance=fmt_int(distance_m, lang),
         places=format_list(order, locale=LOCALES[lang]),
