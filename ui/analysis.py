@@ -379,12 +379,13 @@ def _coverage(key: FileKey, store_dir: str) -> Any:
 def _summary(
     key: FileKey, f: Filters, places: FileKey, name: str, rings_m: tuple[float, ...], store_dir: str, min_share: float
 ) -> dict[str, Any]:
-    from geo.analysis.rings import ring_summary
+    from geo.analysis.rings import ring_summary, ring_totals
 
     focus = _place(places, name)
+    by_year = _ring_table(key, f, places, name, rings_m)  # the page draws it too: distances measured once
     return ring_summary(
-        _near_rows(key, f, focus, max(rings_m)), focus, rings_m=rings_m, coverage=_coverage(key, store_dir),
-        min_share=min_share,
+        data.incidents_table(key).iloc[:0], focus, rings_m=rings_m, coverage=_coverage(key, store_dir),
+        min_share=min_share, counts=ring_totals(by_year, rings_m=rings_m),  # counted: no rows needed
     )  # fmt: skip
 
 

@@ -189,9 +189,6 @@ def ring_counts(
     """
     bands = assign_rings(incidents, place, rings_m=rings_m)
     labels = list(bands.cat.categories)
-    edges = check_bands(rings_m, "rings_m", "metres")
-    lows = (0.0, *edges[:-1])
-    bounds = {INSIDE: (np.nan, np.nan)} | {lab: (a, b) for lab, a, b in zip(labels[1:], lows, edges, strict=True)}
     by = list(by)
     keep = bands.notna()
     if by:
@@ -203,11 +200,27 @@ def ring_counts(
     else:
         counts = bands[keep].value_counts(sort=False).reindex(labels, fill_value=0).rename("count")
         counts = counts.rename_axis("band").reset_index()
+    return _with_bounds(counts, rings_m)[[*by, "band", "from_m", "to_m", "count"]].reset_index(drop=True)
+
+
+def _with_bounds(counts: pd.DataFrame, rings_m: Sequence[float]) -> pd.DataFrame:
+    """``counts`` (a ``band`` and a ``count`` column) with each band's ``from_m`` and ``to_m``."""
+    labels = band_labels(rings_m)
+    edges = check_bands(rings_m, "rings_m", "metres")
+    lows = (0.0, *edges[:-1])
+    bounds = {INSIDE: (np.nan, np.nan)} | {lab: (a, b) for lab, a, b in zip(labels[1:], lows, edges, strict=True)}
     counts["band"] = counts["band"].astype(str)
     counts["from_m"] = counts["band"].map(lambda b: bounds[b][0]).astype(float)
     counts["to_m"] = counts["band"].map(lambda b: bounds[b][1]).astype(float)
     counts["count"] = counts["count"].astype("int64")
-    return counts[[*by, "band", "from_m", "to_m", "count"]].reset_index(drop=True)
+    return counts
+
+
+def ring_totals(counts: pd.DataFrame, *, rings_m: Sequence[float]) -> pd.DataFrame:
+    """A :func:`ring_counts` table made with ``by=`` summed over its groups: the table without ``by``."""
+    total = counts.groupby("band", sort=False)["count"].sum().reindex(band_labels(rings_m), fill_value=0)
+    out = _with_bounds(total.rename_axis("band").reset_index(), rings_m)
+    return out[["band", "from_m", "to_m", "count"]]
 
 
 def ring_summary(
@@ -217,8 +230,12 @@ def ring_summary(
     rings_m: Sequence[float] = (75, 150, 400),
     coverage: Coverage | None = None,
     min_share: float = DEFAULT_MIN_SHARE,
+    counts: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """``{"inside": n, "rings": [{"from_m", "to_m", "count"}, ...], "total_within": n}`` (metres).
+
+    ``counts`` is the :func:`ring_counts` table of ``incidents`` when already made (for example
+    :func:`ring_totals` of a table by year); it is not counted again.
 
     ``total_within`` is ``inside`` plus every ring; ``point_place`` says whether the place
     is a point (no inside, distances from the point). With a ``coverage`` (the incident layer's,
@@ -226,7 +243,7 @@ def ring_summary(
     ``no_data``, judged on the outer ring) and ``coverage_share``; for ``no_data`` every count is
     None: the data say nothing about the place, which is not the same as zero.
     """
-    table = ring_counts(incidents, place, rings_m=rings_m)
+    table = ring_counts(incidents, place, rings_m=rings_m) if counts is None else counts
     geom = union_metric(place, "place")
     inside = int(table.loc[table["band"] == INSIDE, "count"].sum())
     rings = [
