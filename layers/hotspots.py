@@ -15,6 +15,7 @@ import numpy as np
 from geo.core.i18n import fmt_int, fmt_num, t
 from layers._escape import esc
 from layers._geojson import feature_collection
+from layers.cells import shade_cells
 from layers.style import Symbol
 
 GI_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
@@ -136,23 +137,10 @@ def count_layer(
     counts = cells["count"].to_numpy()
     breaks = _breaks(counts, len(COUNT_COLOURS))
     klass = np.searchsorted(breaks, counts, side="left")
-    frame = cells.copy()
-    frame["k"] = klass
     labels = {c: t("privacy.fewer_than", lang, n=suppress_below) if c < suppress_below else fmt_int(c, lang)
               for c in map(int, np.unique(counts))}  # fmt: skip
-    frame["n"] = [labels[int(c)] for c in counts]  # formatted once per distinct count: thousands of cells at 1M
-    data = feature_collection(frame, ["n", "k"])
-    folium.GeoJson(
-        data,
-        style_function=lambda f: {
-            "color": "#7a5a00",
-            "weight": 0.5,
-            "fillColor": COUNT_COLOURS[min(int(f["properties"]["k"]), len(COUNT_COLOURS) - 1)],
-            "fillOpacity": 0.65,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["n"], aliases=[esc(t("field.count", lang))]),
-        control=False,
-    ).add_to(group)
+    texts = [labels[int(c)] for c in counts]  # formatted once per distinct count: thousands of cells at 1M
+    shade_cells(group, cells, klass, texts, fills=COUNT_COLOURS, alias=t("field.count", lang))
     edges = [int(counts.min()), *[int(np.floor(b)) for b in breaks], int(counts.max())]
     for i in range(len(breaks) + 1):
         lo, hi = edges[i] if i == 0 else edges[i] + 1, edges[i + 1]

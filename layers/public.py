@@ -7,8 +7,7 @@ import geopandas as gpd
 
 from geo.core.i18n import t
 from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR
-from layers._escape import esc
-from layers._geojson import feature_collection
+from layers.cells import shade_cells
 from layers.style import Symbol
 
 
@@ -22,21 +21,9 @@ def public_layer(
     group = folium.FeatureGroup(name=name, show=True)
     if cells.empty:
         return group, []
-    frame = cells[["level", "label", "geometry"]].copy()
-    frame["label"] = frame["label"].astype(str)
-    frame["level"] = frame["level"].astype(int)
     colours = (SUPPRESSED_COLOUR, *LEVEL_COLOURS)
-    folium.GeoJson(
-        feature_collection(frame, ["label", "level"]),
-        style_function=lambda f: {
-            "color": "#7a5a00",
-            "weight": 0.5,
-            "fillColor": colours[min(int(f["properties"]["level"]), len(colours) - 1)],
-            "fillOpacity": 0.65,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=[esc(t("field.count", lang))]),
-        control=False,
-    ).add_to(group)
+    levels, texts = cells["level"].astype(int).tolist(), cells["label"].astype(str).tolist()
+    shade_cells(group, cells, levels, texts, fills=colours, alias=t("field.count", lang))
     labels = list(cells.attrs.get("class_labels") or [])
     rows = [
         (f"{name}: {label}", Symbol("area", colours[i + 1], fill_opacity=0.65, weight=1))
