@@ -94,21 +94,23 @@ def _context(browser: Any, base: str) -> Any:
     return ctx
 
 
+def _visit(page: Any, url: str, *, bare: bool) -> float:
+    """Seconds from navigating ``page`` to ``url`` until the map (or the bare page's heading) is drawn."""
+    t0 = time.perf_counter()
+    page.goto(url)
+    _drawn(page, bare=bare)
+    return time.perf_counter() - t0
+
+
 def returning_views(browser: Any, base: str, query: str, *, runs: int, bare: bool) -> list[float]:
     """Seconds from navigation to drawn for a returning visitor: one browser context, so its HTTP cache holds
     Streamlit's scripts (served ``immutable``) from the first visit; a new page (a new session) each time."""
     ctx = _context(browser, base)
-    page = ctx.new_page()
-    page.goto(f"{base}/?{query}")
-    _drawn(page, bare=bare)
-    page.close()
     times: list[float] = []
-    for _ in range(runs):
+    for i in range(runs + 1):  # the first visit fills the cache and is not counted
         page = ctx.new_page()
-        t0 = time.perf_counter()
-        page.goto(f"{base}/?{query}")
-        _drawn(page, bare=bare)
-        times.append(time.perf_counter() - t0)
+        took = _visit(page, f"{base}/?{query}", bare=bare)
+        times += [took] if i else []
         page.close()
     ctx.close()
     return times
@@ -117,9 +119,7 @@ def returning_views(browser: Any, base: str, query: str, *, runs: int, bare: boo
 def first_views(browser: Any, base: str, query: str, *, runs: int, bare: bool) -> tuple[list[float], dict[str, Any]]:
     """Seconds from navigation to drawn, ``runs`` times on a warm server; and the load log of the last run."""
     warm = _context(browser, base)
-    page = warm.new_page()
-    page.goto(f"{base}/?{query}")
-    _drawn(page, bare=bare)
+    _visit(warm.new_page(), f"{base}/?{query}", bare=bare)
     warm.close()
     times: list[float] = []
     log: dict[str, Any] = {}
@@ -131,10 +131,7 @@ def first_views(browser: Any, base: str, query: str, *, runs: int, bare: bool) -
         if i == runs - 1:
             page.on("requestfinished", lambda r, sink=requests: sink.append(r))
             page.on("websocket", lambda ws, sink=frames: ws.on("framereceived", lambda p: sink.append(len(p))))
-        t0 = time.perf_counter()
-        page.goto(f"{base}/?{query}")
-        _drawn(page, bare=bare)
-        times.append(time.perf_counter() - t0)
+        times.append(_visit(page, f"{base}/?{query}", bare=bare))
         if i == runs - 1:
             log = _load_log(requests, frames, base)
         ctx.close()

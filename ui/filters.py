@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -268,12 +268,17 @@ def sidebar_filters(
     return filters
 
 
-def _sync_url(filters: Filters) -> None:
-    wanted = filters.to_query()
-    st.session_state[SAVED] = wanted
-    for key in FILTER_KEYS:
+def sync_query(wanted: Mapping[str, str], keys: Iterable[str]) -> None:
+    """Make the URL's ``keys`` say ``wanted``: set what differs, drop what ``wanted`` leaves out, touch nothing else."""
+    for key in keys:
         if key in wanted:
             if st.query_params.get(key) != wanted[key]:
                 st.query_params[key] = wanted[key]
         elif key in st.query_params:
             del st.query_params[key]
+
+
+def _sync_url(filters: Filters) -> None:
+    wanted = filters.to_query()
+    st.session_state[SAVED] = wanted
+    sync_query(wanted, FILTER_KEYS)

@@ -26,6 +26,7 @@ from geo.data.workspace import (
 )
 from geo.data.workspace import choose as store_choice
 from ui import data
+from ui.filters import sync_query
 
 WORKSPACE = "_workspace"
 REJECTED = "_workspace_rejected"
@@ -69,12 +70,7 @@ def _sync_url(ws: Workspace) -> None:
     wanted = ws.to_query() if ws != Workspace() else {}
     if wanted.get("data") == DEMO and "places" not in wanted:
         wanted = {}
-    for key in LINK_KEYS:
-        if key in wanted:
-            if st.query_params.get(key) != wanted[key]:
-                st.query_params[key] = wanted[key]
-        elif key in st.query_params:
-            del st.query_params[key]
+    sync_query(wanted, LINK_KEYS)
 
 
 def choose(settings: Settings, *, incidents: str | None = None, places: tuple[str, ...] | None = None,
