@@ -19,7 +19,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from layers._escape import esc
-from layers._geojson import COORD_DIGITS
+from layers._geojson import COORD_DIGITS, feature_collection
 
 
 class CellShades(MacroElement):
@@ -94,8 +94,6 @@ def shade_cells(
     klass = np.asarray(classes, dtype=int)[kept]
     texts = [str(labels[i]) for i in kept.tolist()]
     if not _simple_polygons(geoms):
-        from layers._geojson import feature_collection
-
         frame = gpd.GeoDataFrame({"n": texts, "k": klass}, geometry=geoms, crs=4326)
         folium.GeoJson(
             feature_collection(frame, ["n", "k"]),

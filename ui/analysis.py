@@ -379,13 +379,12 @@ def _coverage(key: FileKey, store_dir: str) -> Any:
 def _summary(
     key: FileKey, f: Filters, places: FileKey, name: str, rings_m: tuple[float, ...], store_dir: str, min_share: float
 ) -> dict[str, Any]:
-    from geo.analysis.rings import ring_summary, ring_totals
+    from geo.analysis.rings import ring_totals, summary_of_counts
 
-    focus = _place(places, name)
     by_year = _ring_table(key, f, places, name, rings_m)  # the page draws it too: distances measured once
-    return ring_summary(
-        data.incidents_table(key).iloc[:0], focus, rings_m=rings_m, coverage=_coverage(key, store_dir),
-        min_share=min_share, counts=ring_totals(by_year, rings_m=rings_m),  # counted: no rows needed
+    return summary_of_counts(
+        ring_totals(by_year, rings_m=rings_m), _place(places, name), rings_m=rings_m,
+        coverage=_coverage(key, store_dir), min_share=min_share,
     )  # fmt: skip
 
 

@@ -230,12 +230,8 @@ def ring_summary(
     rings_m: Sequence[float] = (75, 150, 400),
     coverage: Coverage | None = None,
     min_share: float = DEFAULT_MIN_SHARE,
-    counts: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """``{"inside": n, "rings": [{"from_m", "to_m", "count"}, ...], "total_within": n}`` (metres).
-
-    ``counts`` is the :func:`ring_counts` table of ``incidents`` when already made (for example
-    :func:`ring_totals` of a table by year); it is not counted again.
 
     ``total_within`` is ``inside`` plus every ring; ``point_place`` says whether the place
     is a point (no inside, distances from the point). With a ``coverage`` (the incident layer's,
@@ -243,7 +239,20 @@ def ring_summary(
     ``no_data``, judged on the outer ring) and ``coverage_share``; for ``no_data`` every count is
     None: the data say nothing about the place, which is not the same as zero.
     """
-    table = ring_counts(incidents, place, rings_m=rings_m) if counts is None else counts
+    table = ring_counts(incidents, place, rings_m=rings_m)
+    return summary_of_counts(table, place, rings_m=rings_m, coverage=coverage, min_share=min_share)
+
+
+def summary_of_counts(
+    table: pd.DataFrame,
+    place: object,
+    *,
+    rings_m: Sequence[float] = (75, 150, 400),
+    coverage: Coverage | None = None,
+    min_share: float = DEFAULT_MIN_SHARE,
+) -> dict[str, Any]:
+    """:func:`ring_summary` of counts already made: a :func:`ring_counts` table without ``by``
+    (for example :func:`ring_totals` of one by year), so no incident is measured again."""
     geom = union_metric(place, "place")
     inside = int(table.loc[table["band"] == INSIDE, "count"].sum())
     rings = [
