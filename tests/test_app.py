@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -104,3 +105,25 @@ def test_sessions_with_the_same_view_share_one_render_of_the_map(fresh_settings)
     assert first == second
     assert frame({**view, "to": "2016-06-30"}) != first  # another view is another map
     assert frame({**view, "lang": "es"}) != first
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_public_map_legend_names_every_shade(lang: str, fresh_settings) -> None:
+    from geo.core.filters import Filters
+    from geo.core.settings import get_settings
+    from geo.exports.privacy import public_cells
+    from ui import analysis
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.query_params["view"] = "public"
+    at.run()
+    assert not at.exception
+    s = get_settings()
+    view = analysis.view(s.sources.incidents, Filters(place=s.focus.default_place), lang)
+    cells = public_cells(view, cell_m=s.analysis.grid_cell_m, min_count=s.privacy.min_count, lang=lang)
+    labels = cells.attrs["class_labels"]
+    assert labels  # the demo has cells above the threshold: the check can fail
+    legend = json.loads(re.search(r'div\.innerHTML = ("(?:[^"\\]|\\.)*");', map_page(at)).group(1))
+    for label in labels:
+        assert label in legend, (label, legend)

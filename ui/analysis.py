@@ -485,7 +485,8 @@ def _public_cells(key: FileKey, f: Filters, cell_m: float, min_count: int, lang:
     if inc.empty:
         return inc.iloc[0:0][["geometry"]].assign(count=0)
     cells = public_cells(inc, cell_m=cell_m, min_count=min_count, lang=lang)
-    cells.attrs = {}
+    # the grid object stays behind; the legend needs the class labels and the threshold
+    cells.attrs = {k: cells.attrs[k] for k in ("cell_m", "min_count", "breaks", "class_labels") if k in cells.attrs}
     return cells
 
 
