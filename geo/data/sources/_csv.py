@@ -203,7 +203,7 @@ def iter_csv_blocks(head: CsvHead, *, block_bytes: int = BLOCK_BYTES) -> Iterato
         stream = pa.input_stream(str(head.path), compression="detect")
         reader = pacsv.open_csv(stream, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts)
     except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # the first block is decoded here
-        raise _csv_error(head.path, exc) from exc
+        raise _csv_error(head.path, exc, block_bytes) from exc
     with reader:
         while True:
             try:
@@ -211,7 +211,7 @@ def iter_csv_blocks(head: CsvHead, *, block_bytes: int = BLOCK_BYTES) -> Iterato
             except StopIteration:
                 break
             except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
-                raise _csv_error(head.path, exc) from exc
+                raise _csv_error(head.path, exc, block_bytes) from exc
             frame = batch.to_pandas()
             found, bad = bad, []
             yield frame, found
@@ -219,10 +219,10 @@ def iter_csv_blocks(head: CsvHead, *, block_bytes: int = BLOCK_BYTES) -> Iterato
         yield pd.DataFrame({n: pd.Series([], dtype="str") for n in head.names}), bad
 
 
-def _csv_error(path: Path, exc: BaseException) -> DataError:
+def _csv_error(path: Path, exc: BaseException, block_bytes: int = BLOCK_BYTES) -> DataError:
     text = str(exc)
     if "straddling" in text or "block size" in text:
-        msg = f"{path}: a row is longer than {BLOCK_BYTES // (1 << 20)} MiB; this is not an LAPD-style export"
+        msg = f"{path}: a row is longer than {block_bytes / (1 << 20):g} MiB; this is not an LAPD-style export"
     elif isinstance(exc, UnicodeDecodeError) and exc.encoding.replace("_", "-") != "utf-8":
         msg = f"{path}: the text mixes encodings (it is not valid {exc.encoding} either); re-save it as 'CSV UTF-8'"
     elif "UTF8" in text or "utf-8" in text.lower() or isinstance(exc, UnicodeDecodeError):
