@@ -29,6 +29,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.core.errors import DataError, SourceError
+from geo.core.overlap import started
 from geo.core.schema import SCHEMA_VERSION, coerce_incidents
 from geo.core.settings import Settings
 from geo.core.store import file_sha256
@@ -188,9 +189,10 @@ def ingest_file(
         the store is unchanged.
     """
     path = Path(path)
+    digest = started(lambda: file_sha256(path))  # hashed while it is parsed (hashlib leaves the lock)
     result = load(path, kind=kind)
     layer = name or layer_name(path, result.kind)
-    sha256 = file_sha256(path)
+    sha256 = digest.result()
     if not replace:
         _refuse_loss(result, store_dir, layer, path, sha256)
     result.notes.update(source_path=str(path.resolve()), source_sha256=sha256)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from geo.core.categories import LAPD_CODE_CATEGORY
 from geo.core.errors import DataError
+from geo.core.overlap import mapped_ahead
 from geo.data.sources import _parse as P
 from geo.data.sources._accounting import IncidentAccountant, LoadResult, text_frame
 from geo.data.sources._csv import BLOCK_BYTES, CsvHead, iter_csv_blocks, norm_key, read_head
@@ -131,13 +132,18 @@ def load_csv(path: str | Path, *, block_bytes: int = BLOCK_BYTES, head: CsvHead 
     acc = IncidentAccountant(kind=KIND, source=SOURCE_CSV, origin=str(path))
     acc.notes["encoding"] = head.encoding
     row0 = 1
-    for block, bad in iter_csv_blocks(head, block_bytes=block_bytes):
+
+    def staged(read: tuple[pd.DataFrame, list[Any]]) -> pd.DataFrame | None:
+        return None if read[0].empty else stage(read[0], head.keys, source=SOURCE_CSV)
+
+    # the next blocks are staged on a worker thread while this one is accounted for (and the next read)
+    for (block, bad), canonical in mapped_ahead(staged, iter_csv_blocks(head, block_bytes=block_bytes)):
         acc.malformed(bad)
-        if block.empty:
+        if canonical is None:
             continue
         rows = np.arange(row0, row0 + len(block))
         row0 += len(block) + len(bad)
-        acc.add(stage(block, head.keys, source=SOURCE_CSV), block, source_row=rows)
+        acc.add(canonical, block, source_row=rows)
     if acc.rows_in == 0:
         msg = f"{path} has a header but no data rows"
         raise DataError(msg)
