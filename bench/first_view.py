@@ -3,14 +3,17 @@
 Run: ``python bench/first_view.py [--runs 5] [--json out.json]``. Needs Debian's chromium and
 playwright (the browser tier's tools). Every request to anywhere but this machine is blocked.
 
-For each of three servers started here (the demo bundle's homicide view; a 10k-incident file
-made from the demo by ``bench.app.synthetic``; a bare page with one heading) it opens the page once
-to warm the server's caches, then ``--runs`` times in a new browser context (no HTTP cache: a
-first visitor on a warm server) and takes the median seconds from navigation to the map's legend
-(the map script's last step) or, for the bare page, to its heading. The ratio map / bare says
-how much the map itself costs over what every Streamlit page pays on this machine. The same is
-then measured for a returning visitor (one context, so Streamlit's scripts come from the browser's
-cache, as for staff who use the dashboard every day); the targets are judged on first visits.
+Four servers are started here: a bare page with one heading (the floor every Streamlit page pays
+on this machine); a page with the Map page's widgets, the same kinds and counts, and a one-line
+frame but no data (floor 2: what Streamlit's frontend costs to draw those widgets); the demo
+bundle's homicide view; a 10k-incident file made from the demo by ``bench.app.synthetic``. Each is
+opened once to warm the server's caches, then the four are visited in turn ``--runs`` times (so a
+machine whose speed drifts moves every figure alike), each visit in a new browser context (no HTTP
+cache: a first visitor on a warm server), timed from navigation to the map's legend (the map
+script's last step) or, for the bare page, to its heading; medians are reported, with the ratio to
+the bare page and the seconds over the widget page. The same is measured for a returning visitor
+(one context, so Streamlit's scripts come from the browser's cache, as for staff who use the
+dashboard every day); the targets are judged on first visits.
 
 It also writes what the page loads before the map draws (one measured run): every HTTP request
 with its type, bytes and milliseconds from navigation, and the bytes of the WebSocket messages
@@ -34,6 +37,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +47,43 @@ MAP_IFRAME = 'iframe[data-testid="stIFrame"]'  # the Map page's static map frame
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]  # fmt: skip
 BARE_PAGE = 'import streamlit as st\n\nst.title("First view floor")\n'
+WIDGETS_PAGE = """
+import datetime as dt
+import streamlit as st
+
+st.set_page_config(layout="wide")
+sb = st.sidebar
+sb.radio("Language", ["English", "Espanol"], horizontal=True)
+sb.header("Filters")
+sb.selectbox("Period", ["All", "2024", "Custom"])
+sb.date_input("Dates", value=(dt.date(2020, 1, 1), dt.date(2024, 12, 31)))
+sb.selectbox("Focus place", ["Harvard Park", "Jesse Owens Park"])
+sb.text_input("Rings", "100, 200, 400")
+for label in ("Category", "Weapon", "Age", "Sex", "Descent", "Weekday"):
+    sb.multiselect(label, ["a", "b", "c"], placeholder="any")
+sb.caption("Hours")
+c1, c2 = sb.columns(2)
+c1.selectbox("From", list(range(24)))
+c2.selectbox("To", list(range(24)), index=23)
+sb.button("Reset")
+st.title("South LA Safety Map")
+st.warning("Synthetic demo data")
+st.caption("Source line")
+st.expander("Layers").multiselect("Layers", ["homicides", "parks"], default=["homicides", "parks"])
+c1, c2 = st.columns([2, 3])
+c1.radio("View", ["Public", "Internal"], horizontal=True)
+for col in st.columns(3):
+    col.metric("In view", "1,234", delta="+3%")
+st.iframe("<html><body><div class='safetymap-legend'>legend</div></body></html>", height=600, alt="Map")
+st.html("<p>What the map shows.</p>")
+with st.expander("Table"):
+    st.html("<table><tr><th>a</th></tr><tr><td>1</td></tr></table>")
+    st.download_button("CSV", "a\\n1\\n", file_name="x.csv", mime="text/csv")
+st.subheader("Focus")
+st.html("<table><tr><th>year</th></tr><tr><td>2024</td></tr></table>")
+"""
+"""The Map page's widgets (the same kinds and counts, in the same places) with no data and a one-line frame:
+what Streamlit's frontend costs to draw them on this machine, the floor for the map page's own work."""
 TARGETS_S = {"homicide": 2.0, "10k": 3.0}
 
 
@@ -102,40 +143,50 @@ def _visit(page: Any, url: str, *, bare: bool) -> float:
     return time.perf_counter() - t0
 
 
-def returning_views(browser: Any, base: str, query: str, *, runs: int, bare: bool) -> list[float]:
-    """Seconds from navigation to drawn for a returning visitor: one browser context, so its HTTP cache holds
-    Streamlit's scripts (served ``immutable``) from the first visit; a new page (a new session) each time."""
-    ctx = _context(browser, base)
-    times: list[float] = []
-    for i in range(runs + 1):  # the first visit fills the cache and is not counted
-        page = ctx.new_page()
-        took = _visit(page, f"{base}/?{query}", bare=bare)
-        times += [took] if i else []
-        page.close()
-    ctx.close()
-    return times
+@dataclass
+class Case:
+    """One server measured: its name, its base URL, the query it opens and whether it is the bare page."""
+
+    name: str
+    base: str
+    query: str
+    bare: bool
+    first: list[float] = field(default_factory=list)
+    again: list[float] = field(default_factory=list)
+    log: dict[str, Any] = field(default_factory=dict)
+    cache: Any = None  # the returning visitor's browser context (its HTTP cache)
 
 
-def first_views(browser: Any, base: str, query: str, *, runs: int, bare: bool) -> tuple[list[float], dict[str, Any]]:
-    """Seconds from navigation to drawn, ``runs`` times on a warm server; and the load log of the last run."""
-    warm = _context(browser, base)
-    _visit(warm.new_page(), f"{base}/?{query}", bare=bare)
-    warm.close()
-    times: list[float] = []
-    log: dict[str, Any] = {}
+def measure(browser: Any, cases: list[Case], *, runs: int) -> None:
+    """Each case ``runs`` times in turn (case A, B, C, then A, B, C ...), so a machine whose speed drifts
+    moves every figure alike: a first visit (new context, no HTTP cache) on a warm server, then a
+    returning visitor (one context per case, so Streamlit's scripts come from the browser's cache; a
+    new page, that is a new session, each time). The first visit of each case warms the server and
+    the returning visitor's cache and is not counted; the last counted first visit logs its loads."""
+    for case in cases:
+        warm = _context(browser, case.base)
+        _visit(warm.new_page(), f"{case.base}/?{case.query}", bare=case.bare)
+        warm.close()
+        case.cache = _context(browser, case.base)
+        _visit(case.cache.new_page(), f"{case.base}/?{case.query}", bare=case.bare)
     for i in range(runs):
-        ctx = _context(browser, base)
-        page = ctx.new_page()
-        requests: list[Any] = []
-        frames: list[int] = []
-        if i == runs - 1:
-            page.on("requestfinished", lambda r, sink=requests: sink.append(r))
-            page.on("websocket", lambda ws, sink=frames: ws.on("framereceived", lambda p: sink.append(len(p))))
-        times.append(_visit(page, f"{base}/?{query}", bare=bare))
-        if i == runs - 1:
-            log = _load_log(requests, frames, base)
-        ctx.close()
-    return times, log
+        for case in cases:
+            ctx = _context(browser, case.base)
+            page = ctx.new_page()
+            requests: list[Any] = []
+            frames: list[int] = []
+            if i == runs - 1:
+                page.on("requestfinished", lambda r, sink=requests: sink.append(r))
+                page.on("websocket", lambda ws, sink=frames: ws.on("framereceived", lambda p: sink.append(len(p))))
+            case.first.append(_visit(page, f"{case.base}/?{case.query}", bare=case.bare))
+            if i == runs - 1:
+                case.log = _load_log(requests, frames, case.base)
+            ctx.close()
+            page = case.cache.new_page()
+            case.again.append(_visit(page, f"{case.base}/?{case.query}", bare=case.bare))
+            page.close()
+    for case in cases:
+        case.cache.close()
 
 
 def _load_log(requests: list[Any], frames: list[int], base: str) -> dict[str, Any]:
@@ -200,39 +251,50 @@ def main(argv: list[str] | None = None) -> int:
     from bench.app import config_for, synthetic
 
     out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as d, sync_playwright() as pw:
+    with tempfile.TemporaryDirectory() as d, sync_playwright() as pw, contextlib.ExitStack() as servers:
         tmp = Path(d)
         bare_script = tmp / "bare.py"
         bare_script.write_text(BARE_PAGE, encoding="utf-8")
+        widgets_script = tmp / "widgets.py"
+        widgets_script.write_text(WIDGETS_PAGE, encoding="utf-8")
         cfg10k = config_for(synthetic(10_000, tmp / "inc10k.parquet"), tmp)
         browser = pw.chromium.launch(executable_path=chromium, args=FLAGS)
-        # the floor first and last, so a machine that gets busier during the run shows in the spread
-        cases: list[tuple[str, Path, Path | None, str, bool]] = [
+        specs: list[tuple[str, Path, Path | None, str, bool]] = [
             ("bare", bare_script, None, "", True),
+            ("widgets", widgets_script, None, "", False),
             ("homicide", ROOT / "app.py", None, "cat=homicide", False),
             ("10k", ROOT / "app.py", cfg10k, "", False),
         ]
-        for name, script, config, query, bare in cases:
-            with server(script, config=config) as base:
-                times, log = first_views(browser, base, query, runs=args.runs, bare=bare)
-                again = returning_views(browser, base, query, runs=args.runs, bare=bare)
-            out[name] = {"median_s": statistics.median(times), "runs_s": [round(x, 3) for x in times], "load": log,
-                         "returning_median_s": statistics.median(again)}  # fmt: skip
+        cases = [
+            Case(name, servers.enter_context(server(script, config=config)), query, bare)
+            for name, script, config, query, bare in specs
+        ]
+        measure(browser, cases, runs=args.runs)
         browser.close()
-    floor = out["bare"]["median_s"]
-    print(f"{'first view (median of ' + str(args.runs) + ')':<34} {'seconds':>8} {'x bare':>7}   target")
-    print(f"{'bare Streamlit page (floor)':<34} {floor:>8.2f} {1.0:>7.2f}")
-    for name, label in (("homicide", "homicide view, drawn map"), ("10k", "10k incidents, drawn map")):
-        med = out[name]["median_s"]
-        ok = "OK" if med <= TARGETS_S[name] else "MISSED"
-        print(f"{label:<34} {med:>8.2f} {med / floor:>7.2f}   <= {TARGETS_S[name]:.0f} s {ok}")
-    floor_again = out["bare"]["returning_median_s"]
-    print("\nreturning visitor (scripts in the browser's cache; the targets are judged on first visits above)")
-    print(f"{'bare Streamlit page (floor)':<34} {floor_again:>8.2f} {1.0:>7.2f}")
-    for name, label in (("homicide", "homicide view, drawn map"), ("10k", "10k incidents, drawn map")):
-        med = out[name]["returning_median_s"]
-        print(f"{label:<34} {med:>8.2f} {med / floor_again:>7.2f}")
-    for name in ("bare", "homicide", "10k"):
+    for case in cases:
+        out[case.name] = {"median_s": statistics.median(case.first), "runs_s": [round(x, 3) for x in case.first],
+                          "load": case.log, "returning_median_s": statistics.median(case.again)}  # fmt: skip
+    rows = (
+        ("widgets", "the same widgets, no data (floor 2)"),
+        ("homicide", "homicide view, drawn map"),
+        ("10k", "10k incidents, drawn map"),
+    )
+    for key, heading in (("median_s", f"first view (median of {args.runs})"),
+                         ("returning_median_s", "returning visitor (scripts in the browser's cache)")):  # fmt: skip
+        floor, widgets = out["bare"][key], out["widgets"][key]
+        print(f"\n{heading:<38} {'seconds':>8} {'x bare':>7} {'- widgets':>10}   target")
+        print(f"{'bare Streamlit page (floor)':<38} {floor:>8.2f} {1.0:>7.2f}")
+        for name, label in rows:
+            med = out[name][key]
+            target = ""
+            if name in TARGETS_S and key == "median_s":
+                target = f"<= {TARGETS_S[name]:.0f} s {'OK' if med <= TARGETS_S[name] else 'MISSED'}"
+            over = f"{med - widgets:>+10.2f}" if name != "widgets" else f"{'':>10}"
+            print(f"{label:<38} {med:>8.2f} {med / floor:>7.2f} {over}   {target}")
+    print(
+        "\nThe targets are judged on first visits. '- widgets': seconds over the page with the same widgets, no data."
+    )
+    for name in ("bare", "widgets", "homicide", "10k"):
         _print_log(name, out[name]["load"])
     if args.json:
         args.json.write_text(json.dumps(out, indent=1), encoding="utf-8")
