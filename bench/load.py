@@ -171,7 +171,11 @@ def _widget_state(widget_id: str) -> Any:
 
 
 def browser_session(port: int, results: list[Outcome], pace: Pace | None = None) -> None:
-    """A real headless Chromium: the Map page, then the two filter changes through the link."""
+    """A real headless Chromium: the Map page, then the two filter changes through the link.
+
+    One browser context for the session, as one person's browser: the first visit loads Streamlit's
+    scripts, the links opened after find them in its HTTP cache (each link is still a new page and
+    a new Streamlit session)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -184,16 +188,18 @@ def browser_session(port: int, results: list[Outcome], pace: Pace | None = None)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=flags)
+            person = browser.new_context(viewport={"width": 1400, "height": 1000})
+            person.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
             for query, wait in zip(("", "cat=robbery", "cat=robbery&sex=F"), waits, strict=True):
                 time.sleep(wait)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+                page = person.new_page()
                 t0 = time.perf_counter()
                 page.goto(f"{base}/?{query}", timeout=RUN_TIMEOUT_S * 1000)
                 legend = page.frame_locator('iframe[data-testid="stIFrame"]').locator(".safetymap-legend")
                 legend.wait_for(timeout=RUN_TIMEOUT_S * 1000)
                 out.times.append(time.perf_counter() - t0)
                 page.close()
+            person.close()
             browser.close()
     except PlaywrightError as exc:
         out.errors.append(f"browser: {str(exc).splitlines()[0]}")
