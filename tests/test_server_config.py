@@ -37,6 +37,13 @@ def test_no_full_collection_after_every_rerun() -> None:
     assert st_config.get_config_options()["runner.postScriptGC"].default_val is True  # what the setting overrides
 
 
+def test_no_source_watching_in_a_served_dashboard() -> None:
+    """With the watcher on, every run walked all loaded modules to watch their files (runOnSave is off anyway)."""
+    options = _flat(tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")))
+    assert options.get("server.fileWatcherType") == "none"
+    assert options.get("server.runOnSave") is False
+
+
 @pytest.fixture(scope="module")
 def load_bench() -> Any:
     spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
