@@ -196,9 +196,6 @@ class SeenIds:
         self._form: tuple[str, int] | None = None  # (prefix, digits) while every id so far had that form
         self._text = False
 
-    def __len__(self) -> int:
-        return len(self._keys)
-
     def repeated(self, ids: pd.Series) -> np.ndarray:
         """For each of ``ids`` (text, no NA), whether it was met before (earlier in ``ids`` or in an earlier call)."""
         keys = self._as_keys(ids)
