@@ -263,7 +263,7 @@ def main() -> int:
     parser.add_argument("--ramp", type=float, default=10.0, help="sessions start within this many seconds")
     parser.add_argument("--think", default="2,6", help="think time before each change: low,high seconds")
     parser.add_argument("--repeat", type=int, default=3, help="paced turns (the target is judged on their median)")
-    parser.add_argument("--nice", type=int, default=10, help="niceness of the load generators (0: as the server)")
+    parser.add_argument("--nice", type=int, default=0, help="niceness of the load generators (the server stays at 0)")
     args = parser.parse_args()
     low, high = (float(x) for x in args.think.split(","))
     browsers = args.browsers if shutil.which("chromium") else 0
