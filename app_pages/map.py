@@ -10,7 +10,7 @@ from geo.data.labels import layer_titles
 from ui import analysis, data
 from ui.alt import html_table, text_alternative
 from ui.common import page_context, synthetic_notice, view_mode
-from ui.filters import url_value
+from ui.filters import controls_open, open_controls, url_value
 from ui.mapframe import show_html
 from ui.mapview import map_document, map_view
 from ui.source import session_workspace
@@ -59,9 +59,16 @@ def _layer_label(key: str) -> str:
     return t(LAYER_LABELS[key], lang)
 
 
-chosen = st.expander(t("map.layers", lang)).multiselect(
-    t("map.layers", lang), options, key="m_layers", format_func=_layer_label, placeholder=t("pick.none", lang)
-)
+layers_box = st.expander(t("map.layers", lang))
+if controls_open():
+    chosen = layers_box.multiselect(
+        t("map.layers", lang), options, key="m_layers", format_func=_layer_label, placeholder=t("pick.none", lang)
+    )
+else:  # listed until the session asks for the widgets (ui.filters.OPEN): the first view stays light
+    chosen = [k for k in st.session_state["m_layers"] if k in options]
+    names = ", ".join(_layer_label(k) for k in chosen) or t("pick.none", lang)
+    layers_box.markdown(f"**{t('map.layers_in_view', lang)}:** {echo(names)}")
+    layers_box.button(t("map.layers_change", lang), key="m_layers_open", on_click=open_controls)
 layers_param = ",".join(chosen)
 if st.query_params.get("layers") != layers_param:
     st.query_params["layers"] = layers_param

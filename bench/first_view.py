@@ -55,21 +55,15 @@ st.set_page_config(layout="wide")
 sb = st.sidebar
 sb.radio("Language", ["English", "Espanol"], horizontal=True)
 sb.header("Filters")
-sb.selectbox("Period", ["All", "2024", "Custom"])
-sb.date_input("Dates", value=(dt.date(2020, 1, 1), dt.date(2024, 12, 31)))
-sb.selectbox("Focus place", ["Harvard Park", "Jesse Owens Park"])
-sb.text_input("Rings", "100, 200, 400")
-for label in ("Category", "Weapon", "Age", "Sex", "Descent", "Weekday"):
-    sb.multiselect(label, ["a", "b", "c"], placeholder="any")
-sb.caption("Hours")
-c1, c2 = sb.columns(2)
-c1.selectbox("From", list(range(24)))
-c2.selectbox("To", list(range(24)), index=23)
-sb.button("Reset")
+sb.markdown("- **Period:** 2024-01-01 - 2024-12-31\\n- **Offense:** Homicide\\n- **Focus place:** Harvard Park\\n"
+            "- **Rings:** 100, 200, 400")
+sb.button("Change filters", icon=":material/tune:", width="stretch")
 st.title("South LA Safety Map")
 st.warning("Synthetic demo data")
 st.caption("Source line")
-st.expander("Layers").multiselect("Layers", ["homicides", "parks"], default=["homicides", "parks"])
+layers = st.expander("Layers")
+layers.markdown("**Drawn:** homicides, parks")
+layers.button("Change layers")
 c1, c2 = st.columns([2, 3])
 c1.radio("View", ["Public", "Internal"], horizontal=True)
 for col in st.columns(3):
@@ -82,8 +76,9 @@ with st.expander("Table"):
 st.subheader("Focus")
 st.html("<table><tr><th>year</th></tr><tr><td>2024</td></tr></table>")
 """
-"""The Map page's widgets (the same kinds and counts, in the same places) with no data and a one-line frame:
-what Streamlit's frontend costs to draw them on this machine, the floor for the map page's own work."""
+"""The Map page's first view (the same kinds and counts of widgets, in the same places: the filters and the
+layers listed with their "Change" buttons, ui.filters.OPEN) with no data and a one-line frame: what Streamlit's
+frontend costs to draw them on this machine, the floor for the map page's own work."""
 TARGETS_S = {"homicide": 2.0, "10k": 3.0}
 
 

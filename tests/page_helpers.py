@@ -117,3 +117,10 @@ def html_tables(at: AppTest) -> list[pd.DataFrame]:
 def html_bodies(at: AppTest) -> list[str]:
     """The HTML every ``st.html`` element writes (text alternatives' sentences and tables), in page order."""
     return [str(element.proto.body) for element in at.get("html")]
+
+
+def with_controls(at: AppTest) -> AppTest:
+    """Ask for the filter and layer widgets ("Change filters": until then the filters are listed) and rerun."""
+    at.sidebar.button(key="f_open_btn").click().run()
+    assert not at.exception, at.exception
+    return at

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.core.i18n import catalog, fmt_int
-from tests.page_helpers import html_tables, map_page
+from tests.page_helpers import html_tables, map_page, with_controls
 
 pytestmark = pytest.mark.app
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,6 +94,7 @@ def test_each_filter_changes_the_counts(demo: gpd.GeoDataFrame, fresh_settings) 
     assert metric(at, "Incidents in view") == fmt_int(int(in_2016.sum()), "en")
     assert metric(at, "Homicides in view") == fmt_int(int((in_2016 & (demo["category"] == "homicide")).sum()), "en")
 
+    with_controls(at)
     at.sidebar.multiselect(key="f_cat").set_value(["robbery"]).run()
     robbery = in_2016 & (demo["category"] == "robbery")
     assert metric(at, "Incidents in view") == fmt_int(int(robbery.sum()), "en")
@@ -124,6 +126,7 @@ def test_each_filter_changes_the_counts(demo: gpd.GeoDataFrame, fresh_settings) 
 def test_period_quick_picks(demo: gpd.GeoDataFrame, fresh_settings) -> None:
     at = app().run()
     assert metric(at, "Incidents in view") == fmt_int(len(demo), "en")
+    with_controls(at)
     at.sidebar.selectbox(key="f_period").set_value("year:2017").run()
     assert metric(at, "Incidents in view") == fmt_int(int((demo["occurred_at"].dt.year == 2017).sum()), "en")
     assert at.query_params["from"] in ("2017-01-01", ["2017-01-01"])
@@ -159,6 +162,7 @@ def test_query_parameters_round_trip(fresh_settings) -> None:
     }
     at = app(query).run()
     assert not at.exception
+    with_controls(at)
     assert at.sidebar.multiselect(key="f_cat").value == ["homicide", "shots_fired"]
     assert at.sidebar.selectbox(key="f_place").value == "Jordan Downs"
     assert at.sidebar.text_input(key="f_rings").value == "100,250"
@@ -166,6 +170,43 @@ def test_query_parameters_round_trip(fresh_settings) -> None:
     kept = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
     assert kept == query
     assert metric(at, "A menos de 250 m de Jordan Downs")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_new_session_lists_the_filters_and_the_button_draws_the_same_values(lang: str, fresh_settings) -> None:
+    query = {"lang": lang, "from": "2016-02-01", "to": "2016-11-30", "cat": "homicide", "wd": "5,6",
+             "place": "Jordan Downs", "rings": "100,250", "layers": "homicides,rings"}  # fmt: skip
+    at = app(query).run()
+    assert not at.exception
+    assert not at.sidebar.multiselect  # no filter widget in the first view
+    assert not at.sidebar.selectbox
+    assert not [m for m in at.multiselect if m.key == "m_layers"]
+    listed = " ".join(m.value for m in at.sidebar.markdown).replace("\\", "")  # markdown escapes
+    cat = catalog(lang)
+    for shown in ("2016-02-01", "2016-11-30", cat["category.homicide"], "Jordan Downs", "100, 250"):
+        assert shown in listed, (shown, listed)
+    assert cat["category.robbery"] not in listed
+    drawn = " ".join(m.value for m in at.markdown)
+    assert cat["layer.homicides"] in drawn
+    figures = {m.label: m.value for m in at.metric}
+    assert at.sidebar.button(key="f_open_btn").label == cat["filters.change"]
+    with_controls(at)
+    assert at.sidebar.multiselect(key="f_cat").value == ["homicide"]
+    assert at.sidebar.multiselect(key="f_wd").value == [5, 6]
+    assert at.sidebar.date_input(key="f_dates").value == (dt.date(2016, 2, 1), dt.date(2016, 11, 30))
+    assert at.multiselect(key="m_layers").value == ["homicides", "rings"]
+    assert {m.label: m.value for m in at.metric} == figures  # the same view, now with its widgets
+    assert not [b for b in at.sidebar.button if b.key == "f_open_btn"]
+    kept = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert kept == query
+
+
+def test_the_layer_list_opens_the_widgets_too(fresh_settings) -> None:
+    at = app().run()
+    at.button(key="m_layers_open").click().run()
+    assert not at.exception
+    assert at.multiselect(key="m_layers").value
+    assert at.sidebar.multiselect(key="f_cat").value == []
 
 
 def test_bad_link_parameters_are_reported_not_fatal(fresh_settings) -> None:
@@ -265,7 +306,9 @@ def test_boundary_layers_from_the_store_are_offered_and_counted(
     name = Path(report["output"]).stem
     at = app({"layers": f"homicides,zones:{name}"}).run()
     assert not at.exception
-    assert f"zones:{name}" in at.multiselect(key="m_layers").value
+    drawn = " ".join(m.value for m in at.markdown)
+    assert "LAPD divisions" in drawn  # listed while the layer widget is folded
+    assert f"zones:{name}" in with_controls(at).multiselect(key="m_layers").value
     script = map_page(at)
     assert "LAPD divisions" in script
     assert "77TH STREET" in script.upper()

@@ -75,8 +75,14 @@ def test_keyboard_only_filter_language_and_handout(browser: object, app_server: 
         page.page.get_by_role("heading", name=t("pr.title", "es")).wait_for(timeout=60_000)
         page.settle()
         assert page.page.evaluate("document.documentElement.lang") == "es"
-        # a filter: the period picker, opened and changed with the keyboard only
+        # a filter: the filters are listed until asked for; the button draws them, then the period
+        # picker is opened and changed with the keyboard only
+        change = t("filters.change", "es")
+        _tab_to(page, f"el.tagName === 'BUTTON' && el.innerText.includes({json.dumps(change)})")
+        page.page.keyboard.press("Enter")
         label = t("filters.period", "es")
+        page.page.locator(f"[aria-label*={json.dumps(label)}]").first.wait_for(timeout=60_000)
+        page.settle()
         _tab_to(page, f"el.getAttribute('aria-label') && el.getAttribute('aria-label').includes({json.dumps(label)})")
         page.page.keyboard.press("ArrowDown")  # opens the list on the current choice
         page.page.locator("[role=option]").first.wait_for(timeout=30_000)

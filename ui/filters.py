@@ -176,13 +176,32 @@ def _reset(settings: Settings, first: dt.date, last: dt.date, places: Sequence[s
     _init_from_url(settings, first, last, places, lang)
 
 
+OPEN = "f_open"
+"""Session flag: the filter widgets are drawn. A new session sees the filters in effect as a short
+list and a button that draws the widgets for the rest of the session, so the first view holds no
+form widget: drawing those is most of what Streamlit's frontend takes before the map shows
+(``bench/first_view.py``: the Map page's widgets alone take 2.3 s here, the page without them 1.7 s)."""
+
+
+def controls_open() -> bool:
+    """True once this session asked for the filter (and layer) widgets."""
+    return bool(st.session_state.get(OPEN))
+
+
+def open_controls() -> None:
+    """Draw the filter and layer widgets from now on in this session (a button's callback)."""
+    st.session_state[OPEN] = True
+
+
 def sidebar_filters(
     settings: Settings, lang: str, *, first: dt.date, last: dt.date, places: Sequence[str], page: str
 ) -> Filters:
     """Draw the filters in the sidebar and return them; the URL follows every change.
 
     ``page`` names the calling page: on a page change the widgets are set again from the URL, or
-    from this session's last view when the change cleared the URL's parameters.
+    from this session's last view when the change cleared the URL's parameters. Until the session
+    asks for them (:func:`controls_open`) the filters are listed, not drawn as widgets; their values
+    are the same either way.
     """
     problems: list[str] = []
     fresh = not st.session_state.get(INIT_FLAG) or any(k not in st.session_state for k in WIDGET_KEYS)
@@ -197,6 +216,52 @@ def sidebar_filters(
     options = _period_options(first, last)
     if st.session_state.get("f_period") not in options:
         st.session_state["f_period"] = "custom"
+    shown = tuple(st.session_state.get("f_dates") or (first, last))  # the data may have changed under it
+    st.session_state["f_dates"] = tuple(_clamp(d, first, last) for d in shown)
+    if controls_open():
+        _draw_widgets(settings, lang, first=first, last=last, places=places, options=options)
+    ss = st.session_state
+    period = ss["f_period"]
+    if period == "all":
+        start, end = None, None
+    else:
+        dates = ss["f_dates"]
+        chosen = tuple(dates) if isinstance(dates, (tuple, list)) else (dates,)
+        start = chosen[0] if chosen else None
+        end = chosen[1] if len(chosen) > 1 else start
+    try:
+        rings = _parse_rings(ss["f_rings"])
+    except (ValueError, DataError):
+        rings = tuple(settings.distances.rings_m)
+        sb.warning(t("filters.bad_rings", lang, kept=", ".join(f"{r:g}" for r in rings)))
+    try:
+        filters = Filters(
+            start=start,
+            end=end,
+            categories=tuple(ss["f_cat"]),
+            weapons=tuple(ss["f_weapon"]),
+            age_bands=tuple(ss["f_age"]),
+            sexes=tuple(ss["f_sex"]),
+            descents=tuple(ss["f_descent"]),
+            hours=(int(ss["f_hour_from"]), int(ss["f_hour_to"])),
+            weekdays=tuple(sorted(int(d) for d in ss["f_wd"])),
+            place=ss["f_place"],
+            rings_m=rings,
+        )
+    except DataError as exc:
+        sb.warning(echo(exc))
+        filters = Filters(place=ss["f_place"], rings_m=rings)
+    if not controls_open():
+        _draw_summary(filters, lang, period=period)
+    _sync_url(filters)
+    return filters
+
+
+def _draw_widgets(
+    settings: Settings, lang: str, *, first: dt.date, last: dt.date, places: Sequence[str], options: list[str]
+) -> None:
+    """The filter widgets; each writes its value to its session key (read by :func:`sidebar_filters`)."""
+    sb = st.sidebar
     sb.selectbox(
         t("filters.period", lang),
         options,
@@ -205,9 +270,7 @@ def sidebar_filters(
         on_change=_on_period,
         args=(first, last),
     )
-    shown = tuple(st.session_state.get("f_dates") or (first, last))  # the data may have changed under it
-    st.session_state["f_dates"] = tuple(_clamp(d, first, last) for d in shown)
-    dates = sb.date_input(
+    sb.date_input(
         t("filters.dates", lang),
         min_value=first,
         max_value=last,
@@ -215,57 +278,52 @@ def sidebar_filters(
         on_change=_on_dates,
         format="YYYY-MM-DD",
     )
-    period = st.session_state["f_period"]
-    if period == "all":
-        start, end = None, None
-    else:
-        chosen = tuple(dates) if isinstance(dates, (tuple, list)) else (dates,)
-        start = chosen[0] if chosen else None
-        end = chosen[1] if len(chosen) > 1 else start
-
     sb.selectbox(t("filters.place", lang), list(places), key="f_place")
-    rings_text = sb.text_input(t("filters.rings", lang), key="f_rings")
-    try:
-        rings = _parse_rings(rings_text)
-    except (ValueError, DataError):
-        rings = tuple(settings.distances.rings_m)
-        sb.warning(t("filters.bad_rings", lang, kept=", ".join(f"{r:g}" for r in rings)))
+    sb.text_input(t("filters.rings", lang), key="f_rings")
 
-    def multi(label: str, values: Sequence[Any], key: str, fmt: Callable[[Any], str]) -> list[Any]:
-        return sb.multiselect(label, list(values), key=key, format_func=fmt, placeholder=t("filters.any", lang))
+    def multi(label: str, values: Sequence[Any], key: str, fmt: Callable[[Any], str]) -> None:
+        sb.multiselect(label, list(values), key=key, format_func=fmt, placeholder=t("filters.any", lang))
 
-    cats = multi(t("filters.category", lang), CATEGORIES, "f_cat", lambda c: category_label(c, lang))
-    weapons = multi(t("filters.weapon", lang), WEAPON_GROUPS, "f_weapon", lambda w: t(f"weapon.{w}", lang))
-    ages = multi(t("filters.age", lang), AGE_BAND_KEYS, "f_age", lambda a: t(f"age.{a}", lang))
-    sexes = multi(t("filters.sex", lang), SEXES, "f_sex", lambda s: t(f"sex.{s}", lang))
-    descents = multi(t("filters.descent", lang), DESCENTS, "f_descent", lambda d: t(f"descent.{d}", lang))
+    multi(t("filters.category", lang), CATEGORIES, "f_cat", lambda c: category_label(c, lang))
+    multi(t("filters.weapon", lang), WEAPON_GROUPS, "f_weapon", lambda w: t(f"weapon.{w}", lang))
+    multi(t("filters.age", lang), AGE_BAND_KEYS, "f_age", lambda a: t(f"age.{a}", lang))
+    multi(t("filters.sex", lang), SEXES, "f_sex", lambda s: t(f"sex.{s}", lang))
+    multi(t("filters.descent", lang), DESCENTS, "f_descent", lambda d: t(f"descent.{d}", lang))
     day_names = get_day_names("wide", locale=LOCALES[lang])
-    weekdays = multi(t("filters.weekday", lang), range(7), "f_wd", lambda d: day_names[d])
+    multi(t("filters.weekday", lang), range(7), "f_wd", lambda d: day_names[d])
     sb.caption(t("filters.hours", lang))
     c1, c2 = sb.columns(2)
-    h_from = c1.selectbox(t("filters.hour_from", lang), list(range(24)), key="f_hour_from")
-    h_to = c2.selectbox(t("filters.hour_to", lang), list(range(24)), key="f_hour_to")
+    c1.selectbox(t("filters.hour_from", lang), list(range(24)), key="f_hour_from")
+    c2.selectbox(t("filters.hour_to", lang), list(range(24)), key="f_hour_to")
     sb.button(t("filters.reset", lang), on_click=_reset, args=(settings, first, last, places, lang), key="f_reset")
 
-    try:
-        filters = Filters(
-            start=start,
-            end=end,
-            categories=tuple(cats),
-            weapons=tuple(weapons),
-            age_bands=tuple(ages),
-            sexes=tuple(sexes),
-            descents=tuple(descents),
-            hours=(int(h_from), int(h_to)),
-            weekdays=tuple(sorted(int(d) for d in weekdays)),
-            place=st.session_state["f_place"],
-            rings_m=rings,
-        )
-    except DataError as exc:
-        sb.warning(echo(exc))
-        filters = Filters(place=st.session_state["f_place"], rings_m=rings)
-    _sync_url(filters)
-    return filters
+
+def _draw_summary(f: Filters, lang: str, *, period: str) -> None:
+    """The filters in effect as a short list (values escaped), and the button that draws the widgets."""
+    if period in ("all", "custom") and f.start and f.end:
+        when = f"{f.start.isoformat()} – {f.end.isoformat()}"
+    else:
+        when = _period_label(period, lang)
+    day_names = get_day_names("wide", locale=LOCALES[lang])
+    parts: list[tuple[str, Sequence[str]]] = [
+        ("filters.period", [when]),
+        ("filters.category", [category_label(c, lang) for c in f.categories] or [t("filters.any", lang)]),
+        ("filters.weapon", [t(f"weapon.{w}", lang) for w in f.weapons]),
+        ("filters.age", [t(f"age.{a}", lang) for a in f.age_bands]),
+        ("filters.sex", [t(f"sex.{s}", lang) for s in f.sexes]),
+        ("filters.descent", [t(f"descent.{d}", lang) for d in f.descents]),
+        ("filters.weekday", [day_names[d] for d in f.weekdays]),
+        ("filters.hours", [] if f.hours == (0, 23) else [f"{f.hours[0]}:00 – {f.hours[1]}:59"]),
+        ("filters.place", [f.place] if f.place else []),
+        ("filters.rings", [", ".join(f"{r:g}" for r in f.rings_m)] if f.place and f.rings_m else []),
+    ]
+    lines = [f"- **{echo(t(key, lang).split(' (')[0])}:** {echo(', '.join(values))}" for key, values in parts if values]
+    sb = st.sidebar
+    sb.markdown("\n".join(lines))
+    sb.button(
+        t("filters.change", lang), key="f_open_btn", on_click=open_controls, icon=":material/tune:",
+        help=t("filters.change_help", lang), width="stretch",
+    )  # fmt: skip
 
 
 def sync_query(wanted: Mapping[str, str], keys: Iterable[str]) -> None:
