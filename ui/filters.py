@@ -180,7 +180,7 @@ OPEN = "f_open"
 """Session flag: the filter widgets are drawn. A new session sees the filters in effect as a short
 list and a button that draws the widgets for the rest of the session, so the first view holds no
 form widget: drawing those is most of what Streamlit's frontend takes before the map shows
-(``bench/first_view.py``: the Map page's widgets alone take 2.3 s here, the page without them 1.7 s)."""
+(``bench/first_view.py``: the homicide view 2.0 s against 2.6 s with the widgets, measured in turn)."""
 
 
 def controls_open() -> bool:
@@ -257,6 +257,30 @@ def sidebar_filters(
     return filters
 
 
+CHOICES: tuple[tuple[str, str, Sequence[Any], str], ...] = (
+    ("f_cat", "filters.category", CATEGORIES, "categories"),
+    ("f_weapon", "filters.weapon", WEAPON_GROUPS, "weapons"),
+    ("f_age", "filters.age", AGE_BAND_KEYS, "age_bands"),
+    ("f_sex", "filters.sex", SEXES, "sexes"),
+    ("f_descent", "filters.descent", DESCENTS, "descents"),
+    ("f_wd", "filters.weekday", range(7), "weekdays"),
+)
+"""The many-choice filters: session key, label key, the values offered, and the Filters field it sets."""
+
+
+def _value_names(lang: str) -> dict[str, Callable[[Any], str]]:
+    """How each many-choice filter names its values, for its widget and for the listed filters alike."""
+    day_names = get_day_names("wide", locale=LOCALES[lang])
+    return {
+        "f_cat": lambda c: category_label(c, lang),
+        "f_weapon": lambda w: t(f"weapon.{w}", lang),
+        "f_age": lambda a: t(f"age.{a}", lang),
+        "f_sex": lambda s: t(f"sex.{s}", lang),
+        "f_descent": lambda d: t(f"descent.{d}", lang),
+        "f_wd": lambda d: day_names[d],
+    }
+
+
 def _draw_widgets(
     settings: Settings, lang: str, *, first: dt.date, last: dt.date, places: Sequence[str], options: list[str]
 ) -> None:
@@ -281,16 +305,9 @@ def _draw_widgets(
     sb.selectbox(t("filters.place", lang), list(places), key="f_place")
     sb.text_input(t("filters.rings", lang), key="f_rings")
 
-    def multi(label: str, values: Sequence[Any], key: str, fmt: Callable[[Any], str]) -> None:
-        sb.multiselect(label, list(values), key=key, format_func=fmt, placeholder=t("filters.any", lang))
-
-    multi(t("filters.category", lang), CATEGORIES, "f_cat", lambda c: category_label(c, lang))
-    multi(t("filters.weapon", lang), WEAPON_GROUPS, "f_weapon", lambda w: t(f"weapon.{w}", lang))
-    multi(t("filters.age", lang), AGE_BAND_KEYS, "f_age", lambda a: t(f"age.{a}", lang))
-    multi(t("filters.sex", lang), SEXES, "f_sex", lambda s: t(f"sex.{s}", lang))
-    multi(t("filters.descent", lang), DESCENTS, "f_descent", lambda d: t(f"descent.{d}", lang))
-    day_names = get_day_names("wide", locale=LOCALES[lang])
-    multi(t("filters.weekday", lang), range(7), "f_wd", lambda d: day_names[d])
+    names, anything = _value_names(lang), t("filters.any", lang)
+    for key, label, values, _ in CHOICES:
+        sb.multiselect(t(label, lang), list(values), key=key, format_func=names[key], placeholder=anything)
     sb.caption(t("filters.hours", lang))
     c1, c2 = sb.columns(2)
     c1.selectbox(t("filters.hour_from", lang), list(range(24)), key="f_hour_from")
@@ -304,15 +321,12 @@ def _draw_summary(f: Filters, lang: str, *, period: str) -> None:
         when = f"{f.start.isoformat()} – {f.end.isoformat()}"
     else:
         when = _period_label(period, lang)
-    day_names = get_day_names("wide", locale=LOCALES[lang])
+    names = _value_names(lang)
+    chosen = [(label, [names[key](v) for v in getattr(f, field)]) for key, label, _, field in CHOICES]
+    chosen[0] = ("filters.category", chosen[0][1] or [t("filters.any", lang)])  # the offense is always said
     parts: list[tuple[str, Sequence[str]]] = [
         ("filters.period", [when]),
-        ("filters.category", [category_label(c, lang) for c in f.categories] or [t("filters.any", lang)]),
-        ("filters.weapon", [t(f"weapon.{w}", lang) for w in f.weapons]),
-        ("filters.age", [t(f"age.{a}", lang) for a in f.age_bands]),
-        ("filters.sex", [t(f"sex.{s}", lang) for s in f.sexes]),
-        ("filters.descent", [t(f"descent.{d}", lang) for d in f.descents]),
-        ("filters.weekday", [day_names[d] for d in f.weekdays]),
+        *chosen,
         ("filters.hours", [] if f.hours == (0, 23) else [f"{f.hours[0]}:00 – {f.hours[1]}:59"]),
         ("filters.place", [f.place] if f.place else []),
         ("filters.rings", [", ".join(f"{r:g}" for r in f.rings_m)] if f.place and f.rings_m else []),
