@@ -66,8 +66,8 @@ if controls_open():
     )
 else:  # listed until the session asks for the widgets (ui.filters.OPEN): the first view stays light
     chosen = [k for k in st.session_state["m_layers"] if k in options]
-    names = ", ".join(_layer_label(k) for k in chosen) or t("pick.none", lang)
-    layers_box.markdown(f"**{t('map.layers_in_view', lang)}:** {echo(names)}")
+    names = ", ".join(echo(_layer_label(k)) for k in chosen) or echo(t("pick.none", lang))  # each cut on its own
+    layers_box.markdown(f"**{t('map.layers_in_view', lang)}:** {names}")
     layers_box.button(t("map.layers_change", lang), key="m_layers_open", on_click=open_controls)
 layers_param = ",".join(chosen)
 if st.query_params.get("layers") != layers_param:

@@ -201,6 +201,24 @@ def test_a_new_session_lists_the_filters_and_the_button_draws_the_same_values(la
     assert kept == query
 
 
+def test_long_lists_are_listed_whole(fresh_settings) -> None:
+    from geo.core.categories import CATEGORIES
+    from geo.core.text import ECHO_LIMIT
+
+    layers = ("homicides", "incidents", "parks", "housing", "csp", "rings", "streets")
+    at = app({"cat": ",".join(CATEGORIES), "place": "Jordan Downs", "layers": ",".join(layers)}).run()
+    assert not at.exception
+    cat = catalog("en")
+    listed = " ".join(m.value for m in at.sidebar.markdown).replace("\\", "")
+    assert len(", ".join(cat[f"category.{c}"] for c in CATEGORIES)) > ECHO_LIMIT  # longer than one echoed value
+    for c in CATEGORIES:
+        assert cat[f"category.{c}"] in listed, c
+    drawn = " ".join(m.value for m in at.markdown).replace("\\", "")
+    for key in ("layer.homicides", "layer.parks", "layer.streets"):  # the first, a middle and the last
+        assert cat[key] in drawn, key
+    assert "Jordan Downs" in drawn  # the rings' label names the place
+
+
 def test_the_layer_list_opens_the_widgets_too(fresh_settings) -> None:
     at = app().run()
     at.button(key="m_layers_open").click().run()

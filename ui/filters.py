@@ -331,7 +331,10 @@ def _draw_summary(f: Filters, lang: str, *, period: str) -> None:
         ("filters.place", [f.place] if f.place else []),
         ("filters.rings", [", ".join(f"{r:g}" for r in f.rings_m)] if f.place and f.rings_m else []),
     ]
-    lines = [f"- **{echo(t(key, lang).split(' (')[0])}:** {echo(', '.join(values))}" for key, values in parts if values]
+    # each value escaped (and cut) on its own, so a long one never hides the rest
+    lines = [
+        f"- **{echo(t(key, lang).split(' (')[0])}:** {', '.join(map(echo, values))}" for key, values in parts if values
+    ]
     sb = st.sidebar
     sb.markdown("\n".join(lines))
     sb.button(
