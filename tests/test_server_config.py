@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -68,3 +71,44 @@ def test_paced_sessions_start_within_the_ramp_and_think_within_bounds(load_bench
 
 def test_no_ramp_starts_every_session_at_once(load_bench: Any) -> None:
     assert {p.start_s for p in load_bench.paces(5, ramp_s=0.0, think_s=(0.0, 0.0))} == {0.0}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread niceness and capabilities are Linux's")
+def test_browsers_start_at_the_niceness_given_and_cannot_raise_it(load_bench: Any) -> None:
+    """The load benchmark's browsers stand for people's own machines: what a browser thread starts runs
+    at its niceness and, as root, without the right to raise its threads above the server."""
+    seen: dict[str, str] = {}
+    probe = "import os; print(os.nice(0)); print(open('/proc/self/status').read())"
+
+    def browser_thread() -> None:
+        load_bench.browser_priority(7)
+        seen["out"] = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+
+    th = threading.Thread(target=browser_thread)
+    th.start()
+    th.join(timeout=60)
+    nice, status = seen["out"].split("\n", 1)
+    assert int(nice) == os.nice(0) + 7 or int(nice) == 19  # the child inherits the thread's niceness
+    assert os.nice(0) != int(nice)  # this (main) thread keeps its own
+    if os.geteuid() == 0:
+        bounding = int(next(line for line in status.splitlines() if line.startswith("CapBnd:")).split()[1], 16)
+        assert not bounding & (1 << load_bench.CAP_SYS_NICE)
+        mine = int(next(line for line in Path("/proc/self/status").read_text().splitlines()
+                        if line.startswith("CapBnd:")).split()[1], 16)  # fmt: skip
+        assert mine & (1 << load_bench.CAP_SYS_NICE)  # the process itself keeps it
+
+
+@pytest.mark.app
+def test_a_websocket_session_opens_the_filters_and_changes_two(load_bench: Any) -> None:
+    """The load benchmark's light client against a served dashboard (demo bundle): it opens the Map page,
+    presses "Change filters" and changes two filters, each run ending with the map."""
+    import asyncio
+
+    from tests.conftest import streamlit_app
+
+    with streamlit_app("ws-client") as base:
+        port = int(base.rsplit(":", 1)[1])
+        out = asyncio.run(load_bench.websocket_sessions(port, 1))[0]
+    assert out.errors == []
+    assert len(out.times) == 2 + len(load_bench.CHANGES)  # open, the press, one run per change
+    assert all(0 < t < load_bench.RUN_TIMEOUT_S for t in out.times)
