@@ -46,6 +46,11 @@ sys.path.insert(0, str(ROOT))
 MAP_IFRAME = 'iframe[data-testid="stIFrame"]'  # the Map page's static map frame (ui/mapframe.py)
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]  # fmt: skip
+OFFLINE_FLAGS = ["--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+"""Chromium itself refuses every address but this machine's: other hosts resolve to nothing and any
+other address goes to a proxy that is not there (loopback is never proxied). Routing each request
+through playwright instead (``--intercept``) adds a round trip to this process for every file the
+page loads, which a person's browser does not pay."""
 BARE_PAGE = 'import streamlit as st\n\nst.title("First view floor")\n'
 WIDGETS_PAGE = """
 import datetime as dt
@@ -124,9 +129,21 @@ def _drawn(page: Any, *, bare: bool) -> None:
         page.frame_locator(MAP_IFRAME).locator(".safetymap-legend").wait_for(state="attached", timeout=120_000)
 
 
+INTERCEPT = False
+"""Block other hosts by routing every request through playwright (``--intercept``), not in Chromium."""
+OUTSIDE: list[str] = []
+"""Requests to anywhere but this machine that a page tried (they are refused either way)."""
+
+
+def _local(url: str, base: str) -> bool:
+    return url.startswith((base, "data:", "blob:", "about:"))
+
+
 def _context(browser: Any, base: str) -> Any:
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+    if INTERCEPT:
+        ctx.route("**/*", lambda r: r.continue_() if _local(r.request.url, base) else r.abort())
+    ctx.on("request", lambda r: None if _local(r.url, base) else OUTSIDE.append(r.url))
     return ctx
 
 
@@ -236,7 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--intercept", action="store_true",
+                        help="block other hosts by routing every request through playwright (the old way)")  # fmt: skip
     args = parser.parse_args(argv)
+    global INTERCEPT  # one switch for the whole run
+    INTERCEPT = args.intercept
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         print("chromium is not installed (apt-get install chromium): nothing measured")
@@ -253,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         widgets_script = tmp / "widgets.py"
         widgets_script.write_text(WIDGETS_PAGE, encoding="utf-8")
         cfg10k = config_for(synthetic(10_000, tmp / "inc10k.parquet"), tmp)
-        browser = pw.chromium.launch(executable_path=chromium, args=FLAGS)
+        browser = pw.chromium.launch(executable_path=chromium, args=FLAGS + ([] if INTERCEPT else OFFLINE_FLAGS))
         specs: list[tuple[str, Path, Path | None, str, bool]] = [
             ("bare", bare_script, None, "", True),
             ("widgets", widgets_script, None, "", False),
@@ -289,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "\nThe targets are judged on first visits. '- widgets': seconds over the page with the same widgets, no data."
     )
+    how = "routed through playwright (--intercept)" if INTERCEPT else "refused by Chromium (proxy and resolver rules)"
+    print(f"Requests to other hosts {how}: {len(OUTSIDE)} tried{': ' + ', '.join(OUTSIDE[:5]) if OUTSIDE else ''}")
     for name in ("bare", "widgets", "homicide", "10k"):
         _print_log(name, out[name]["load"])
     if args.json:
