@@ -16,11 +16,14 @@ run as a burst (every session at once, no think time): a stress figure, where on
 answers ~60 runs queued together and the last waits for all the others (no target; it says how
 long a queue takes to drain).
 
+Each websocket session opens the Map page, presses "Change filters" (pages open with the filters
+listed) and changes the two filters: four runs. The paced turns run in each of ``--setups``:
+``direct`` (every request to the server) and ``proxy`` (nginx in front, serving Streamlit's scripts
+and the dashboard's static files from disk and passing the rest on, as the README's deployment does).
 The browsers share this machine's two cores with the server, which people's browsers, on their own
-machines, would not. The paced turns therefore run twice: with the browsers at the server's priority,
-and with them at niceness 19 (``--browser-nice``), where they draw their pages with the cycles the
-server leaves (the websocket clients, which take the figures, stay at the server's priority). Both
-are printed; the second stands for the deployment.
+machines, would not; each runs in a process of its own at ``--browser-nice`` and, as root, without
+the right to raise its threads above the server (Chromium would otherwise put its drawing threads at
+niceness -8). ``--json`` writes every run (phase, kind, step, start time, seconds) for a timeline.
 
 Prints p50/p95 of the time from a request to the map's data sent (the map frame's element; for
 browsers, to the drawn legend), server CPU seconds per rerun, errors, server RSS before and after
@@ -29,15 +32,17 @@ p95 <= 3x the single-session time, RSS growth <= 300 MB over the single-session 
 is bounded in count and time.
 
     python bench/load.py [--sessions 20] [--browsers 2] [--rows 1000000] [--ramp 10] [--think 2,6] [--repeat 3]
-                         [--browser-nice 0,19]
+                         [--browser-nice 0] [--setups direct,proxy] [--json runs.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ctypes
 import importlib.util
+import json
 import multiprocessing
 import os
 import shutil
@@ -49,6 +54,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +114,7 @@ class Outcome:
     kind: str
     times: list[float] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)  # what each run was: open, the press, a filter's key
+    starts: list[float] = field(default_factory=list)  # wall-clock time (time.time()) each run was asked for
     errors: list[str] = field(default_factory=list)
 
 
@@ -118,12 +125,14 @@ class WsSession:
         self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
         self.widgets: dict[str, Any] = {}  # user key -> element proto (multiselects, the open button)
         self.states: dict[str, Any] = {}  # widget id -> WidgetState
+        self.asked = 0.0  # when the last run was asked for (time.time())
 
     async def run(self, ws: Any, query: str) -> float:
         """One rerun; seconds from the request to the map's element (raises on an error or no map)."""
         msg = BackMsg()
         msg.rerun_script.query_string = query
         msg.rerun_script.widget_states.widgets.extend(self.states.values())
+        self.asked = time.time()
         t0 = time.perf_counter()
         await ws.send(msg.SerializeToString())
         took = None
@@ -183,15 +192,18 @@ class WsSession:
             async with websockets.connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:  # type: ignore[list-item]
                 out.times.append(await self.run(ws, ""))
                 out.steps.append("open")
+                out.starts.append(self.asked)
                 for i, ((key, picks), think) in enumerate(zip(CHANGES, pace.thinks_s, strict=True)):
                     await asyncio.sleep(think)
                     if i == 0:  # the widgets are drawn once asked for
                         self.press(OPEN_BUTTON)
                         out.times.append(await self.run(ws, ""))
                         out.steps.append(OPEN_BUTTON)
+                        out.starts.append(self.asked)
                     self.change(key, picks)
                     out.times.append(await self.run(ws, ""))
                     out.steps.append(key)
+                    out.starts.append(self.asked)
         except (OSError, RuntimeError, TimeoutError, websockets.WebSocketException) as exc:
             out.errors.append(f"{type(exc).__name__}: {exc}")
         return out
@@ -254,6 +266,8 @@ def browser_session(port: int, pace: Pace | None = None, nice: int = 0, start: f
             for query, wait in zip(("", "cat=robbery", "cat=robbery&sex=F"), waits, strict=True):
                 time.sleep(wait)
                 page = person.new_page()
+                out.starts.append(time.time())
+                out.steps.append(query or "open")
                 t0 = time.perf_counter()
                 page.goto(f"{base}/?{query}", timeout=RUN_TIMEOUT_S * 1000)
                 legend = page.frame_locator('iframe[data-testid="stIFrame"]').locator(".safetymap-legend")
@@ -279,15 +293,22 @@ def start_server(cfg: Path, port: int) -> subprocess.Popen[bytes]:
            "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_healthy(proc, port)
+    return proc
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], port: int) -> None:
+    """Wait for Streamlit's health check on ``port`` (directly or through the proxy); stop ``proc`` if it
+    never answers."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            return proc
+            return
         except OSError:
             time.sleep(0.5)
     proc.terminate()
-    msg = f"the server did not answer on port {port} within {START_TIMEOUT_S:.0f} s"
+    msg = f"nothing answered on port {port} within {START_TIMEOUT_S:.0f} s"
     raise SystemExit(msg)
 
 
@@ -327,6 +348,83 @@ def concurrent(
     return results
 
 
+NGINX_CONF = """\
+worker_processes 1;
+daemon off;
+pid {run}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path {run}/body;
+    proxy_temp_path {run}/proxy;
+    fastcgi_temp_path {run}/fastcgi;
+    uwsgi_temp_path {run}/uwsgi;
+    scgi_temp_path {run}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    upstream dashboard {{ server 127.0.0.1:{upstream}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location /static/ {{        # Streamlit's own scripts, styles and fonts (content-hashed names)
+            alias {streamlit_static}/static/;
+            add_header Cache-Control "public, immutable, max-age=31536000";
+        }}
+        location /app/static/ {{    # the dashboard's static folder (Leaflet)
+            alias {app_static}/;
+        }}
+        location /_stcore/stream {{
+            proxy_pass http://dashboard;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_read_timeout 86400;
+        }}
+        location / {{
+            proxy_pass http://dashboard;
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+        }}
+    }}
+}}
+"""
+"""The README's proxy, reduced to one upstream, serving the static files itself (as a deployment's proxy does)."""
+
+
+def nginx_binary() -> str | None:
+    """nginx on this machine (Debian puts it in /usr/sbin), or None."""
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+
+
+def proxy_conf(run: Path, upstream: int, port: int) -> Path:
+    """Write the proxy's config into ``run`` (its working folder): listen on ``port``, pass on to ``upstream``."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        msg = "streamlit is not installed"
+        raise SystemExit(msg)
+    run.mkdir(parents=True, exist_ok=True)
+    conf = run / "nginx.conf"
+    text = NGINX_CONF.format(run=run, upstream=upstream, port=port, app_static=ROOT / "static",
+                             streamlit_static=Path(spec.origin).parent / "static")  # fmt: skip
+    conf.write_text(text, encoding="utf-8")
+    return conf
+
+
+def start_proxy(upstream: int, tmp: Path) -> tuple[subprocess.Popen[bytes], int] | None:
+    """nginx in front of the server on ``upstream``: static files from disk, the rest passed on.
+    None without nginx (``apt-get install nginx-light``)."""
+    nginx = nginx_binary()
+    if nginx is None:
+        return None
+    run = tmp / "nginx"
+    port = free_port()
+    conf = proxy_conf(run, upstream, port)
+    cmd = [nginx, "-p", str(run), "-c", str(conf), "-e", str(run / "error.log")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_healthy(proc, port)
+    return proc, port
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
@@ -335,66 +433,102 @@ def main() -> int:
     parser.add_argument("--ramp", type=float, default=10.0, help="sessions start within this many seconds")
     parser.add_argument("--think", default="2,6", help="think time before each change: low,high seconds")
     parser.add_argument("--repeat", type=int, default=3, help="paced turns (the target is judged on their median)")
-    parser.add_argument("--browser-nice", default="0,19",
-                        help="niceness of the browsers, one set of paced turns each (the server and the websocket "
-                             "clients stay at 0; 19 stands for browsers on people's own machines)")  # fmt: skip
+    parser.add_argument("--browser-nice", type=int, default=0,
+                        help="niceness of the browsers (server, proxy, websocket clients: 0)")  # fmt: skip
+    parser.add_argument("--setups", default="direct,proxy",
+                        help="direct: every request to the server; proxy: through nginx serving the static files "
+                             "(skipped without nginx); --repeat paced turns each")  # fmt: skip
+    parser.add_argument("--json", type=Path, help="write every run (phase, kind, step, start, seconds) here")
     args = parser.parse_args()
     low, high = (float(x) for x in args.think.split(","))
-    nices = [int(x) for x in args.browser_nice.split(",")]
     browsers = args.browsers if shutil.which("chromium") else 0
     if browsers != args.browsers:
         print("chromium not found: websocket clients only")
     app = _bench_app()
-    with tempfile.TemporaryDirectory() as d:
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory() as d, contextlib.ExitStack() as stack:
         tmp = Path(d)
         t0 = time.perf_counter()
         cfg = app.config_for(app.synthetic(args.rows, tmp / "incidents.parquet"), tmp)
         print(f"{args.rows:,} synthetic incidents written in {time.perf_counter() - t0:.0f} s")
         port = free_port()
-        server = start_server(cfg, port)
-        try:
-            proc = psutil.Process(server.pid)
-            _, rss_idle = server_usage(proc)
-            warm = asyncio.run(websocket_sessions(port, 1))[0]  # first visitor: reads the file into the process
-            cpu0, rss_warm = server_usage(proc)
-            single = asyncio.run(websocket_sessions(port, 1))[0]
-            cpu1, rss_single = server_usage(proc)
-            phases: list[tuple[str, list[Pace] | None, int]] = [
-                (f"paced, browsers at niceness {nice}, turn {i + 1} of {args.repeat}: starts within {args.ramp:g} s, "
+        server = stack.enter_context(_stopped(start_server(cfg, port)))
+        ports = {"direct": port}
+        if "proxy" in args.setups.split(","):
+            proxy = start_proxy(port, tmp)
+            if proxy is None:
+                notes.append("nginx not found (apt-get install nginx-light): no proxy setup")
+            else:
+                stack.enter_context(_stopped(proxy[0]))
+                ports["proxy"] = proxy[1]
+        setups = [x for x in args.setups.split(",") if x in ports]
+        proc = psutil.Process(server.pid)
+        _, rss_idle = server_usage(proc)
+        warm = asyncio.run(websocket_sessions(port, 1))[0]  # first visitor: reads the file into the process
+        _, rss_warm = server_usage(proc)
+        singles: dict[str, tuple[Outcome, float]] = {}
+        rss_single = rss_warm
+        measured = []
+        for setup in setups:
+            c0, _ = server_usage(proc)
+            single = asyncio.run(websocket_sessions(ports[setup], 1))[0]
+            c1, rss_now = server_usage(proc)
+            singles[setup] = (single, c1 - c0)
+            rss_single = rss_now if setup == setups[0] else rss_single
+            phases: list[tuple[str, list[Pace] | None]] = [
+                (f"paced, {setup}, turn {i + 1} of {args.repeat}: starts within {args.ramp:g} s, "
                  f"{low:g}-{high:g} s think time before each change (the targets)",
-                 paces(args.sessions, ramp_s=args.ramp, think_s=(low, high), seed=14 + i), nice)
-                for nice in nices for i in range(args.repeat)
+                 paces(args.sessions, ramp_s=args.ramp, think_s=(low, high), seed=14 + i))
+                for i in range(args.repeat)
             ]  # fmt: skip
-            phases.append(("burst: every session at once, no think time (stress; no target)", None, nices[-1]))
-            measured = []
-            for label, pace, nice in phases:
+            if setup == setups[-1]:
+                phases.append((f"burst, {setup}: every session at once, no think time (stress; no target)", None))
+            for label, pace in phases:
                 c0, _ = server_usage(proc)
                 t0 = time.perf_counter()
-                many = concurrent(port, args.sessions, browsers, pace, nice)
+                many = concurrent(ports[setup], args.sessions, browsers, pace, args.browser_nice)
                 wall = time.perf_counter() - t0
                 c1, rss_after = server_usage(proc)
-                measured.append((label, nice, many, wall, c1 - c0, rss_after))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+                measured.append((label, setup, many, wall, c1 - c0, rss_after))
     print(f"\nload benchmark: {args.sessions} sessions ({browsers} browsers), {args.rows:,} incidents, "
           f"{os.cpu_count()} cores")  # fmt: skip
+    for note in notes:
+        print(note)
     print(f"first visitor (file read): runs {', '.join(f'{t:.2f}' for t in warm.times)} s")
-    print("the server and the websocket clients at niceness 0; the browsers, which stand for people's own "
-          "machines, at the niceness each phase names (they share this machine's cores with the server)")  # fmt: skip
-    ratios: dict[int, list[float]] = {}
-    for label, nice, many, wall, cpu, rss_after in measured:
+    print(f"the server, the proxy and the websocket clients at niceness 0, the browsers at {args.browser_nice} "
+          "(they stand for people's own machines but share this machine's cores with the server)")  # fmt: skip
+    if args.json:
+        runs = [{"phase": label, "kind": o.kind, "step": step, "start": start, "s": took}
+                for label, _, many, *_ in measured for o in many
+                for step, start, took in zip(o.steps, o.starts, o.times, strict=False)]  # fmt: skip
+        args.json.write_text(json.dumps(runs, indent=0), encoding="utf-8")
+    ratios: dict[str, list[float]] = {}
+    for label, setup, many, wall, cpu, rss_after in measured:
         print(f"\n{label}")
-        ratio = report(single, many, wall, (cpu1 - cpu0, cpu), (rss_idle, rss_warm, rss_single, rss_after))
+        single, single_cpu = singles[setup]
+        ratio = report(single, many, wall, (single_cpu, cpu), (rss_idle, rss_warm, rss_single, rss_after))
         if label.startswith("paced"):
-            ratios.setdefault(nice, []).append(ratio)
+            ratios.setdefault(setup, []).append(ratio)
     print()
-    for nice, turns in ratios.items():
+    for setup, turns in ratios.items():
         med = statistics.median(turns)
-        print(f"paced p95 / one session, browsers at niceness {nice}, median of {len(turns)} turns: {med:.1f}x "
+        print(f"paced p95 / one session, {setup}, median of {len(turns)} turns: {med:.1f}x "
               f"(turns {', '.join(f'{r:.1f}x' for r in turns)}; target <= {P95_RATIO_TARGET:g}x) "
               f"{'OK' if med <= P95_RATIO_TARGET else 'MISSED'}")  # fmt: skip
     return 0
+
+
+@contextlib.contextmanager
+def _stopped(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    """Yield ``proc``; stop it after."""
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def report(

@@ -112,3 +112,21 @@ def test_a_websocket_session_opens_the_filters_and_changes_two(load_bench: Any) 
     assert out.errors == []
     assert len(out.times) == 2 + len(load_bench.CHANGES)  # open, the press, one run per change
     assert all(0 < t < load_bench.RUN_TIMEOUT_S for t in out.times)
+
+
+def test_the_load_benchmarks_proxy_config_is_valid_nginx(load_bench: Any, tmp_path: Path) -> None:
+    """The proxy setup serves Streamlit's scripts from the installed package and passes the websocket on."""
+    nginx = load_bench.nginx_binary()
+    if nginx is None:
+        pytest.skip("nginx is not installed (apt-get install nginx-light): the load benchmark runs without a proxy")
+    run = tmp_path / "nginx"
+    conf = load_bench.proxy_conf(run, 8501, 8502)
+    text = conf.read_text(encoding="utf-8")
+    aliases = [line.split()[1].rstrip(";") for line in text.splitlines() if line.strip().startswith("alias")]
+    static = next(a for a in aliases if a.rstrip("/").endswith("static/static"))
+    assert Path(static).is_dir()
+    assert any(p.suffix == ".js" for p in (Path(static) / "js").iterdir())  # the hashed bundles are there
+    assert "proxy_set_header Upgrade $http_upgrade;" in text
+    done = subprocess.run([nginx, "-t", "-p", str(run), "-c", str(conf), "-e", str(run / "error.log")],
+                          capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert done.returncode == 0, done.stderr
