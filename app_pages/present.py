@@ -20,8 +20,10 @@ st.caption(t("pr.intro", lang))
 st.caption(t("pr.period_needed", lang))
 
 c1, c2, c3 = st.columns(3)
-out_lang = c1.radio(t("pr.lang", lang), ["en", "es"], index=["en", "es"].index(lang),
-                    format_func={"en": "English", "es": "Español"}.get, key="p_lang", horizontal=True)  # fmt: skip
+choices = ("en", "es")
+exports.follow_page_language(lang, choices)
+out_lang = c1.radio(t("pr.lang", lang), choices, format_func={"en": "English", "es": "Español"}.get,
+                    key=exports.LANG_KEY, horizontal=True)  # fmt: skip
 mode = c2.radio(t("pr.privacy", lang), ["public", "internal"], format_func=lambda m: t(f"pr.privacy.{m}", lang),
                 key="p_mode")  # fmt: skip
 confirmed = c2.checkbox(t("pr.internal_confirm", lang), key="p_confirm") if mode == "internal" else False

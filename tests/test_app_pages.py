@@ -302,6 +302,33 @@ def test_present_page_is_public_unless_internal_is_confirmed(fresh_settings) -> 
     assert internal != public
 
 
+def test_the_export_language_follows_the_page_language_until_one_is_chosen(fresh_settings) -> None:
+    """An organizer who switches the page to Spanish gets a Spanish handout; choosing English on a
+    Spanish page keeps English (a bilingual meeting), until the page's language changes again."""
+    at = app({"from": "2016-01-01", "to": "2016-12-31"}).run()
+    at.switch_page("app_pages/present.py").run()
+    assert not at.exception
+    english = at.text[0].value  # the text version of the slide
+
+    def export_lang() -> str:
+        return str(at.radio(key="p_lang").value)
+
+    assert export_lang() == "en"
+    at.sidebar.radio(key="lang_switch").set_value("es").run()
+    assert export_lang() == "es"
+    spanish = at.text[0].value
+    assert spanish != english
+    at.radio(key="p_lang").set_value("en").run()
+    assert export_lang() == "en"  # chosen on a Spanish page: kept
+    assert at.text[0].value == english
+    at.run()
+    assert export_lang() == "en"
+    at.sidebar.radio(key="lang_switch").set_value("en").run()
+    at.sidebar.radio(key="lang_switch").set_value("es").run()
+    assert export_lang() == "es"  # the page's language changed: the export follows it again
+    assert not at.exception
+
+
 def image_url(at: AppTest) -> str:
     images = at.get("image")
     assert len(images) == 1

@@ -12,6 +12,20 @@ from geo.exports.model import Report
 from ui import data
 from ui.data import FileKey, file_key
 
+LANG_KEY = "p_lang"
+"""The Present page's export-language choice."""
+_LANG_FOR = "p_lang_for"
+
+
+def follow_page_language(lang: str, available: tuple[str, ...]) -> None:
+    """Let the export-language choice follow the page's language: set to ``lang`` when the page first
+    shows it and each time the page's language changes; a choice made since is kept (a Spanish page
+    can still export an English handout)."""
+    if st.session_state.get(_LANG_FOR) != lang:
+        st.session_state[_LANG_FOR] = lang
+        if lang in available:
+            st.session_state[LANG_KEY] = lang
+
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _build_report(
