@@ -101,14 +101,16 @@ def test_browsers_start_at_the_niceness_given_and_cannot_raise_it(load_bench: An
 @pytest.mark.app
 def test_a_websocket_session_opens_the_filters_and_changes_two(load_bench: Any) -> None:
     """The load benchmark's light client against a served dashboard (demo bundle): it opens the Map page,
-    presses "Change filters" and changes two filters, each run ending with the map."""
+    presses "Change filters" and changes two filters, each run ending with the map. The client runs its
+    own event loop in a thread of its own: the browser tier's Playwright keeps a loop running in this one."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from tests.conftest import streamlit_app
 
-    with streamlit_app("ws-client") as base:
+    with streamlit_app("ws-client") as base, ThreadPoolExecutor(1) as pool:
         port = int(base.rsplit(":", 1)[1])
-        out = asyncio.run(load_bench.websocket_sessions(port, 1))[0]
+        out = pool.submit(asyncio.run, load_bench.websocket_sessions(port, 1)).result()[0]
     assert out.errors == []
     assert len(out.times) == 2 + len(load_bench.CHANGES)  # open, the press, one run per change
     assert all(0 < t < load_bench.RUN_TIMEOUT_S for t in out.times)
