@@ -20,10 +20,13 @@ Each websocket session opens the Map page, presses "Change filters" (pages open 
 listed) and changes the two filters: four runs. The paced turns run in each of ``--setups``:
 ``direct`` (every request to the server) and ``proxy`` (nginx in front, serving Streamlit's scripts
 and the dashboard's static files from disk and passing the rest on, as the README's deployment does).
-The browsers share this machine's two cores with the server, which people's browsers, on their own
-machines, would not; each runs in a process of its own at ``--browser-nice`` and, as root, without
-the right to raise its threads above the server (Chromium would otherwise put its drawing threads at
-niceness -8). ``--json`` writes every run (phase, kind, step, start time, seconds) for a timeline.
+The browsers run on the server's machine, which people's browsers, on their own devices, would not:
+the server therefore gets a core of its own and everything else (browsers, websocket clients, proxy)
+runs on the others (Linux, 2 cores or more; the single-session figure is pinned the same way), as a
+load generator is kept off the system it measures; ``--no-pin`` shares every core. Each browser runs
+in a process of its own at ``--browser-nice`` and, as root, without the right to raise its threads
+(Chromium would otherwise put its drawing threads at niceness -8).
+``--json`` writes every run (phase, kind, step, start time, seconds) for a timeline.
 
 Prints p50/p95 of the time from a request to the map's data sent (the map frame's element; for
 browsers, to the drawn legend), server CPU seconds per rerun, errors, server RSS before and after
@@ -32,7 +35,7 @@ p95 <= 3x the single-session time, RSS growth <= 300 MB over the single-session 
 is bounded in count and time.
 
     python bench/load.py [--sessions 20] [--browsers 2] [--rows 1000000] [--ramp 10] [--think 2,6] [--repeat 3]
-                         [--browser-nice 0] [--setups direct,proxy] [--json runs.json]
+                         [--browser-nice 0] [--no-pin] [--setups direct,proxy] [--json runs.json]
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ BROWSER_SPAWN_S = 5.0
 START_TIMEOUT_S = 120.0
 """Longest wait for the server to answer its health check (seconds)."""
 P95_RATIO_TARGET = 3.0
+SINGLE_SESSIONS = 3
+"""One session alone is run this many times, one after another; the ratio's denominator is the median
+of their worst runs (one sample of a 0.05 s run varies by half)."""
 RSS_GROWTH_TARGET_MB = 300.0
 CHANGES = (("f_cat", 1), ("f_sex", 1))
 """The two filter changes of every session: widget key and how many options to pick."""
@@ -287,12 +293,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(cfg: Path, port: int) -> subprocess.Popen[bytes]:
+def split_cpus() -> tuple[set[int], set[int]] | None:
+    """This process's CPUs as (the server's, everything else's): the first alone against the rest;
+    None where there is one CPU or affinity cannot be set (not Linux)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    return {cpus[0]}, set(cpus[1:])
+
+
+def pin_to(cpus: set[int]) -> Any:
+    """A ``preexec_fn`` that puts the child, and every thread it will start, on ``cpus``."""
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def start_server(cfg: Path, port: int, cpus: set[int] | None = None) -> subprocess.Popen[bytes]:
+    """``streamlit run`` on ``cfg`` at ``port``, on ``cpus`` (every thread it starts: set before exec)."""
     env = {**os.environ, "SAFETYMAP_CONFIG": str(cfg), "SAFETYMAP__MAP__TILES__ENABLED": "false"}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=None if cpus is None else pin_to(cpus))  # fmt: skip
     _wait_healthy(proc, port)
     return proc
 
@@ -435,6 +459,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="paced turns (the target is judged on their median)")
     parser.add_argument("--browser-nice", type=int, default=0,
                         help="niceness of the browsers (server, proxy, websocket clients: 0)")  # fmt: skip
+    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
+                        help="the server on a core of its own, browsers, clients and proxy on the others "
+                             "(default); --no-pin: every process on every core")  # fmt: skip
     parser.add_argument("--setups", default="direct,proxy",
                         help="direct: every request to the server; proxy: through nginx serving the static files "
                              "(skipped without nginx); --repeat paced turns each")  # fmt: skip
@@ -446,13 +473,19 @@ def main() -> int:
         print("chromium not found: websocket clients only")
     app = _bench_app()
     notes: list[str] = []
+    split = split_cpus() if args.pin else None
+    if args.pin and split is None:
+        notes.append("one CPU or no affinity here: the server shares its core")
+    if split is not None:
+        os.sched_setaffinity(0, split[1])  # before any thread: the clients, browsers and proxy inherit it
+        notes.append(f"pinned: the server on CPU {sorted(split[0])}, everything else on CPU {sorted(split[1])}")
     with tempfile.TemporaryDirectory() as d, contextlib.ExitStack() as stack:
         tmp = Path(d)
         t0 = time.perf_counter()
         cfg = app.config_for(app.synthetic(args.rows, tmp / "incidents.parquet"), tmp)
         print(f"{args.rows:,} synthetic incidents written in {time.perf_counter() - t0:.0f} s")
         port = free_port()
-        server = stack.enter_context(_stopped(start_server(cfg, port)))
+        server = stack.enter_context(_stopped(start_server(cfg, port, split[0] if split else None)))
         ports = {"direct": port}
         if "proxy" in args.setups.split(","):
             proxy = start_proxy(port, tmp)
@@ -471,9 +504,10 @@ def main() -> int:
         measured = []
         for setup in setups:
             c0, _ = server_usage(proc)
-            single = asyncio.run(websocket_sessions(ports[setup], 1))[0]
+            alone = [asyncio.run(websocket_sessions(ports[setup], 1))[0] for _ in range(SINGLE_SESSIONS)]
             c1, rss_now = server_usage(proc)
-            singles[setup] = (single, c1 - c0)
+            single = sorted(alone, key=lambda o: max(o.times, default=float("inf")))[len(alone) // 2]
+            singles[setup] = (single, (c1 - c0) / len(alone))
             rss_single = rss_now if setup == setups[0] else rss_single
             phases: list[tuple[str, list[Pace] | None]] = [
                 (f"paced, {setup}, turn {i + 1} of {args.repeat}: starts within {args.ramp:g} s, "
@@ -495,8 +529,9 @@ def main() -> int:
     for note in notes:
         print(note)
     print(f"first visitor (file read): runs {', '.join(f'{t:.2f}' for t in warm.times)} s")
+    shared = "; the server has a core of its own" if split else " but share this machine's cores with the server"
     print(f"the server, the proxy and the websocket clients at niceness 0, the browsers at {args.browser_nice} "
-          "(they stand for people's own machines but share this machine's cores with the server)")  # fmt: skip
+          f"(they stand for people's own machines{shared})")  # fmt: skip
     if args.json:
         runs = [{"phase": label, "kind": o.kind, "step": step, "start": start, "s": took}
                 for label, _, many, *_ in measured for o in many
@@ -538,7 +573,9 @@ def report(
     cpu: tuple[float, float],
     rss: tuple[float, float, float, float],
 ) -> float:
-    """Print one phase's figures; returns its p95 over the single-session time (websocket clients)."""
+    """Print one phase's figures; returns its p95 over the single-session time (websocket clients).
+
+    ``single``: the median one-session outcome; ``cpu``: its server CPU seconds and the phase's."""
     rss_idle, rss_warm, rss_single, rss_after = rss
     errors = [e for o in (single, *many) for e in o.errors]
     ws_times = np.array([t for o in many if o.kind == "websocket" for t in o.times])
@@ -548,7 +585,8 @@ def report(
         len(o.times) for o in many if o.kind == "browser"
     )
     print(f"one session alone: open {single.times[0] if single.times else float('nan'):.2f} s, "
-          f"filter changes {', '.join(f'{t:.2f}' for t in single.times[1:])} s (worst {one:.2f} s); "
+          f"filter changes {', '.join(f'{t:.2f}' for t in single.times[1:])} s (worst {one:.2f} s; the median "
+          f"of {SINGLE_SESSIONS} sessions one after another); "
           f"server CPU {cpu[0] / max(len(single.times), 1):.3f} s per rerun")  # fmt: skip
     ratio = float("nan")
     if len(ws_times):
@@ -572,7 +610,7 @@ def report(
           f"({cpu[1]:.1f} s for {reruns} runs)")  # fmt: skip
     growth = rss_after - rss_single
     print(f"server RSS: idle {rss_idle:.0f} MB, after the first visitor {rss_warm:.0f} MB, after one session "
-          f"{rss_single:.0f} MB, after the load {rss_after:.0f} MB: +{growth:.0f} MB (target <= "
+          f"{rss_single:.0f} MB, after the load {rss_after:.0f} MB: {growth:+.0f} MB (target <= +"
           f"{RSS_GROWTH_TARGET_MB:.0f} MB) {'OK' if growth <= RSS_GROWTH_TARGET_MB else 'MISSED'}")  # fmt: skip
     print(f"errors: {len(errors)} {'OK' if not errors else 'MISSED'}")
     for e in errors[:10]:

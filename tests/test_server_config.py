@@ -73,6 +73,32 @@ def test_no_ramp_starts_every_session_at_once(load_bench: Any) -> None:
     assert {p.start_s for p in load_bench.paces(5, ramp_s=0.0, think_s=(0.0, 0.0))} == {0.0}
 
 
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="CPU affinity is Linux's")
+def test_the_server_runs_on_a_core_of_its_own_and_its_threads_too(load_bench: Any) -> None:
+    """The load benchmark keeps its browsers and clients off the server's core: the split is disjoint and
+    covers this process's CPUs, and a child started pinned runs, with the threads it starts, on its share."""
+    split = load_bench.split_cpus()
+    mine = os.sched_getaffinity(0)
+    if len(mine) < 2:
+        assert split is None
+        pytest.skip("one CPU: nothing to split")
+    server, rest = split
+    assert server
+    assert rest
+    assert not server & rest
+    assert server | rest == mine
+    probe = (
+        "import os, threading\n"
+        "cpus = lambda: ','.join(map(str, sorted(os.sched_getaffinity(0))))\n"
+        "seen = []\nt = threading.Thread(target=lambda: seen.append(cpus()))\nt.start()\nt.join()\n"
+        "print(cpus(), seen[0])"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         preexec_fn=load_bench.pin_to(server)).stdout.split()  # fmt: skip
+    assert out == [",".join(map(str, sorted(server)))] * 2  # the process and a thread it starts
+    assert os.sched_getaffinity(0) == mine  # this process keeps its own
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread niceness and capabilities are Linux's")
 def test_browsers_start_at_the_niceness_given_and_cannot_raise_it(load_bench: Any) -> None:
     """The load benchmark's browsers stand for people's own machines: what a browser thread starts runs
