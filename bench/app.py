@@ -32,6 +32,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from geo.core.schema import coerce_incidents  # noqa: E402
 from geo.core.settings import use_config  # noqa: E402
 from geo.core.store import write_geoparquet  # noqa: E402
+from ui.filters import OPEN_BUTTON  # noqa: E402
 
 DEMO = ROOT / "data" / "demo"
 
@@ -151,12 +152,17 @@ def browser_first_paint(cfg: Path | None, query: str, *, script: Path | None = N
 
 
 def filter_reruns(at: AppTest) -> float:
-    """The worst of three reruns after a change of the category filter (seconds)."""
+    """The worst of three reruns after a change of the category filter (seconds); "Change filters" is
+    pressed first where the page lists its filters (that run is not one of the three)."""
+    if [b for b in at.sidebar.button if b.key == OPEN_BUTTON]:
+        at.sidebar.button(key=OPEN_BUTTON).click().run()
     times = []
     for cats in (["robbery"], ["homicide", "shots_fired"], ["assault_with_weapon"]):
         t0 = time.perf_counter()
         at.sidebar.multiselect(key="f_cat").set_value(cats).run()
         times.append(time.perf_counter() - t0)
+        if at.exception:
+            raise SystemExit(f"app raised: {at.exception}")
     return max(times)
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from ui.filters import OPEN_BUTTON
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {
     "map": "app_pages/map.py",
@@ -121,6 +123,6 @@ def html_bodies(at: AppTest) -> list[str]:
 
 def with_controls(at: AppTest) -> AppTest:
     """Ask for the filter and layer widgets ("Change filters": until then the filters are listed) and rerun."""
-    at.sidebar.button(key="f_open_btn").click().run()
+    at.sidebar.button(key=OPEN_BUTTON).click().run()
     assert not at.exception, at.exception
     return at

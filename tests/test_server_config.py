@@ -1,4 +1,5 @@
-"""The project's Streamlit server settings (.streamlit/config.toml) and the load benchmark's pacing."""
+"""The project's Streamlit server settings (.streamlit/config.toml) and the benchmarks' own paths (pacing, pinning, the
+widgets they press)."""
 
 from __future__ import annotations
 
@@ -47,15 +48,34 @@ def test_no_source_watching_in_a_served_dashboard() -> None:
     assert options.get("server.runOnSave") is False
 
 
-@pytest.fixture(scope="module")
-def load_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
+def _bench(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def load_bench() -> Any:
+    return _bench("load")
+
+
+@pytest.mark.app
+def test_the_app_benchmark_changes_the_filter_it_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``bench/app.py`` times reruns after a category change: on the demo it presses "Change filters"
+    (pages open with the filters listed) and each change lands, so the figure is of real reruns."""
+    monkeypatch.setattr(sys, "argv", list(sys.argv))  # the benchmark sets the app's argv
+    app_bench = _bench("app")
+    at, first = app_bench.run(None, {})
+    assert first > 0
+    worst = app_bench.filter_reruns(at)
+    assert 0 < worst < 300
+    assert not at.exception
+    assert at.sidebar.multiselect(key="f_cat").value == ["assault_with_weapon"]  # the last of its three changes
+    assert app_bench.payload(at) > 0  # the map frame is drawn after the changes
 
 
 def test_paced_sessions_start_within_the_ramp_and_think_within_bounds(load_bench: Any) -> None:

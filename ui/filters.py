@@ -181,6 +181,8 @@ OPEN = "f_open"
 list and a button that draws the widgets for the rest of the session, so the first view holds no
 form widget: drawing those is most of what Streamlit's frontend takes before the map shows
 (``bench/first_view.py``: the homicide view 2.0 s against 2.6 s with the widgets, measured in turn)."""
+OPEN_BUTTON = f"{OPEN}_btn"
+"""Key of the "Change filters" button that sets :data:`OPEN`."""
 
 
 def controls_open() -> bool:
@@ -338,7 +340,7 @@ def _draw_summary(f: Filters, lang: str, *, period: str) -> None:
     sb = st.sidebar
     sb.markdown("\n".join(lines))
     sb.button(
-        t("filters.change", lang), key="f_open_btn", on_click=open_controls, icon=":material/tune:",
+        t("filters.change", lang), key=OPEN_BUTTON, on_click=open_controls, icon=":material/tune:",
         help=t("filters.change_help", lang), width="stretch",
     )  # fmt: skip
 
