@@ -13,7 +13,7 @@ from geo.core.text import echo
 from ui import analysis
 from ui.alt import text_alternative
 from ui.common import focus_places, page_context, synthetic_notice, view_mode
-from ui.style import error_text
+from ui.style import SERIES_COLOURS, error_text
 from ui.trend_text import heat_alternative, trend_alternative
 
 ctx = page_context("trends")
@@ -69,6 +69,9 @@ elif series["count"].fillna(0).sum() == 0:
     st.info(t("trends.no_series", lang))
 else:
     frame = series.drop(columns="coverage")
+    wanted = [place, *compare]
+    drawn = [p for p in wanted if p not in gone]  # the legend names only the places drawn (the rest: the note above)
+    colours = [SERIES_COLOURS[wanted.index(p) % len(SERIES_COLOURS)] for p in drawn]
     line = (
         alt.Chart(frame)
         .mark_line(point=freq == "year")
@@ -89,7 +92,7 @@ else:
             color=alt.Color(
                 "place:N",
                 title=t("trends.place", lang),
-                scale=alt.Scale(domain=[place, *compare], scheme="tableau10"),
+                scale=alt.Scale(domain=drawn, range=colours),
                 legend=_BOTTOM_LEGEND,
             ),
             strokeDash=alt.StrokeDash("place:N", title=t("trends.place", lang), legend=_BOTTOM_LEGEND),

@@ -175,6 +175,26 @@ def test_trend_colours_are_keyed_on_the_place_in_both_languages(fresh_settings: 
 
 
 @pytest.mark.realdata
+def test_a_compared_place_without_data_is_named_not_drawn_in_the_trend_legend(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """The LAPD sample covers the City of Los Angeles; Abalone Cove (Rancho Palos Verdes) is outside it: the trend
+    names it as having no data and its legend lists only the places drawn, each in the colour of its slot."""
+    at = app(data=store["lapd"], places=store["cpad"], place="Harvard Park")
+    at.switch_page("app_pages/trends.py").run()
+    outside, inside = "Abalone Cove Shoreline Park", "Chesterfield Square"  # 1.3 km from Harvard Park
+    at.multiselect(key="t_cmp").set_value([outside, inside]).run()
+    assert not at.exception
+    assert any(outside in i.value for i in at.info)  # named as having no data
+    assert not any(inside in i.value for i in at.info)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    line = next(layer for layer in spec["layer"] if "color" in layer.get("encoding", {}))
+    scale = line["encoding"]["color"]["scale"]
+    assert "Harvard" in scale["domain"][0]  # the focus place (CPAD names it after its recreation center)
+    assert scale["domain"][1:] == [inside]
+    palette = ["#4c78a8", "#f58518", "#e45756"]  # Vega's tableau10: the third slot keeps the third colour
+    assert scale["range"] == [palette[0], palette[2]]
+
+
+@pytest.mark.realdata
 def test_zones_outside_the_coverage_have_no_data(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     import re
 

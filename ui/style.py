@@ -17,6 +17,10 @@ def error_text(error: BaseException | str) -> str:
 CAPTION_COLOUR = "#5c5b5a"
 """Captions and help text: 6.6:1 on white (Streamlit draws them at 60% opacity: 3.9:1)."""
 
+SERIES_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d",
+                  "#bab0ac")  # fmt: skip
+"""Vega's ``tableau10`` scheme, for the places of a chart by their slot (focus place first): a place keeps its
+colour when one before it has no data and is left out."""
 PHONE_MAX_PX = 640
 
 PAGE_CSS = f"""<style>
