@@ -40,7 +40,8 @@ def _build_report(
     return build_report(
         data.incidents_table(key), data.places_table(places), data.streets_table(streets), filters=f,
         derived=data.derived_table(key), lang=lang, privacy=privacy, settings=settings,
-        source_line=source_line(meta, lang, coverage=cov),
+        source_line=source_line(meta, lang, coverage=cov), coverage=cov,
+        min_share=settings.workspace.coverage_min_share,
     )  # fmt: skip
 
 

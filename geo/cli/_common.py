@@ -53,15 +53,18 @@ def incidents(args: argparse.Namespace, settings: Settings) -> gpd.GeoDataFrame:
     return apply(incidents_from_path(path), filters_from_args(args))
 
 
-def layer_coverage(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    """``coverage=`` and ``min_share=`` for rings, rankings and trends: the area the incident layer covers
-    (outside it is no data, never zero)."""
+def layer_coverage(
+    args: argparse.Namespace, settings: Settings, rows: gpd.GeoDataFrame | None = None
+) -> dict[str, Any]:
+    """``coverage=`` and ``min_share=`` for rings, rankings, trends and reports: the area the incident layer
+    covers (outside it is no data, never zero). ``rows``: the layer's incidents, when already read."""
     from geo.data.coverage import find_coverage
     from geo.data.datasets import incidents_metadata
 
     path = incidents_path(args, settings)
     meta = incidents_metadata(path) if path.suffix.lower() in (".parquet", ".geoparquet") else {}
-    coverage = find_coverage(meta, incidents_from_path(path), store_dir=settings.sources.store_dir)
+    table = incidents_from_path(path) if rows is None else rows
+    coverage = find_coverage(meta, table, store_dir=settings.sources.store_dir)
     return {"coverage": coverage, "min_share": settings.workspace.coverage_min_share}
 
 

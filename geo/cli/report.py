@@ -22,6 +22,7 @@ from geo.cli._args import (
     places_table,
     settings_for,
 )
+from geo.cli._common import layer_coverage
 from geo.core.errors import AnalysisError
 from geo.data.datasets import load_streets
 from geo.data.ingest import incidents_from_path
@@ -46,8 +47,9 @@ def _run(args: argparse.Namespace) -> int:
     filters = filters_from_args(args).replace(place=args.place)
     settings = settings_for(args)
     path = incidents_path(args, settings)
+    rows = incidents_from_path(path)
     report = build_report(
-        incidents_from_path(path),
+        rows,
         places_table(settings),
         load_streets(settings.sources.streets),
         filters=filters,
@@ -56,6 +58,7 @@ def _run(args: argparse.Namespace) -> int:
         lang=args.lang,
         privacy=args.privacy,
         settings=settings,
+        **layer_coverage(args, settings, rows),
     )
     size = args.size or "slide"
     written = write_report(report, out, size=size)

@@ -79,6 +79,11 @@ def fmt_pct(value: float, lang: str) -> str:
     return f"+{text}" if value > 0 else text
 
 
+def fmt_share(value: float, lang: str) -> str:
+    """A share in 0..1 as a percentage, unsigned (``42%`` / ``42 %``)."""
+    return str(format_percent(value, format="#,##0%", locale=LOCALES[check_lang(lang)]))
+
+
 def fmt_date(value: dt.date, lang: str, *, style: str = "medium") -> str:
     """A date in the language's format (``Mar 7, 2024`` / ``7 mar 2024``)."""
     return _babel_date(value, format=style, locale=LOCALES[check_lang(lang)])

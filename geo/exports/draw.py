@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 
 from geo.core.i18n import fmt_int
 from geo.core.projection import to_metric
+from geo.data.coverage import NO_DATA
 from geo.exports.mapdraw import draw_north_arrow, draw_scale_bar, street_label
 from geo.exports.model import Report
 from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR
@@ -126,10 +127,10 @@ def draw_map(ax: Axes, report: Report, *, scale: float) -> None:
         )
     no_data = (cells is not None and len(cells) == 0) or (points is not None and len(points) == 0)
     if no_data:
-        ax.text(
+        ax.text(  # above the focus, whose name is written at the centre
             0.5,
-            0.5,
-            report.text("report.no_incidents_map"),
+            0.9,
+            report.text("report.no_data_map" if report.coverage == NO_DATA else "report.no_incidents_map"),
             transform=ax.transAxes,
             ha="center",
             va="center",
@@ -180,6 +181,10 @@ def draw_map(ax: Axes, report: Report, *, scale: float) -> None:
 def draw_trend(ax: Axes, report: Report, *, scale: float) -> None:
     """Bars of the focus-area series, report period dark, partial period hatched, NIBRS break dashed."""
     tr = report.trend
+    if not len(tr):  # no data for the place (outside the coverage): its title says so, no axes of nothing
+        ax.set_axis_off()
+        _trend_title(ax, report, scale)
+        return
     x = np.arange(len(tr))
     colours = [BAR if p else BAR_OTHER for p in tr["in_period"]]
     bars = ax.bar(x, tr["count"].to_numpy(), color=colours, width=0.8)
@@ -210,10 +215,11 @@ def draw_trend(ax: Axes, report: Report, *, scale: float) -> None:
         xb = i - 0.5 + float(frac)
         ax.axvline(xb, color=WARN, linestyle="--", linewidth=1.2 * scale)
         ax.text(xb, ax.get_ylim()[1], " NIBRS", color=WARN, fontsize=6.5 * scale, va="top", ha="left")
-    title = report.trend_title
-    if report.trend_notes:
-        title += " (" + "; ".join(report.trend_notes) + ")"
-    ax.set_title(_wrap(title, 95 if scale == 1 else 70), fontsize=8 * scale, loc="left")
+    _trend_title(ax, report, scale)
+
+
+def _trend_title(ax: Axes, report: Report, scale: float) -> None:
+    ax.set_title(_wrap(report.trend_heading(), 95 if scale == 1 else 70), fontsize=8 * scale, loc="left")
 
 
 def _watermark(fig: Figure, report: Report, scale: float) -> None:

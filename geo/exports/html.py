@@ -244,7 +244,7 @@ def html_document(report: Report) -> str:
 <p class="summary">{e(report.summary)}</p>
 <h3>{e(report.text("report.caveats_heading"))}</h3>
 <ul class="caveats">{caveats}</ul>
-<details><summary>{e(report.trend_title)}</summary><table class="trend">{trend_rows}</table></details>
+<details><summary>{e(report.trend_heading())}</summary><table class="trend">{trend_rows}</table></details>
 </aside>
 </main>
 <footer>{foot}</footer>

@@ -92,10 +92,17 @@ class Report:
     min_count: int
     made_text: str
     counts: dict[str, Any] = field(default_factory=dict)
+    coverage: str | None = None
+    """How much of the ring around the focus the data cover (:data:`geo.data.coverage.STATUSES`), or None
+    when the coverage is not known (no coverage given)."""
 
     def text(self, key: str, /, **params: object) -> str:
         """A catalog string in the report's language."""
         return t(key, self.lang, **params)
+
+    def trend_heading(self) -> str:
+        """The trend's title with its notes in brackets, as every renderer prints it."""
+        return self.trend_title + (f" ({'; '.join(self.trend_notes)})" if self.trend_notes else "")
 
     def summary_dict(self) -> dict[str, Any]:
         """Plain values for a JSON summary (the CLI prints it); no exact small count in public mode."""
@@ -116,6 +123,7 @@ class Report:
             "figures": {f.key: f.value for f in self.figures},
             "synthetic": self.synthetic,
             "crosses_nibrs_break": self.crosses_break,
+            "coverage": self.coverage,
         }
 
 

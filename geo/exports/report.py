@@ -29,6 +29,7 @@ from geo.core.i18n import check_lang, fmt_date, fmt_int, t
 from geo.core.projection import METRIC, WGS84
 from geo.core.settings import Settings, get_settings
 from geo.core.validate import check_points, local_dates, metric_xy
+from geo.data.coverage import NO_DATA, PARTIAL, Coverage, place_coverage
 from geo.exports import wording
 from geo.exports.focus import Focus, report_focus
 from geo.exports.model import (
@@ -248,6 +249,8 @@ def build_report(
     today: dt.date | None = None,
     derived: pd.DataFrame | None = None,
     source_line: str | None = None,
+    coverage: Coverage | None = None,
+    min_share: float | None = None,
 ) -> Report:
     """Build the report of one place (or point) and period, ready for any renderer.
 
@@ -285,6 +288,12 @@ def build_report(
     source_line
         The line naming the data (:func:`geo.data.labels.source_line`: source, span, rows, as of,
         coverage); printed as the attribution, before the sources the rows name.
+    coverage
+        Where the incident layer has data (:func:`geo.data.coverage.find_coverage`). A focus whose ring
+        lies outside it reports "No data" (figures, summary, trend, map), never zero; one covered only
+        in part (less than ``min_share`` of the ring) gets a caveat. None: the coverage is not judged.
+    min_share
+        Share of the ring that must be covered (default ``settings.workspace.coverage_min_share``).
 
     Returns
     -------
@@ -317,10 +326,21 @@ def build_report(
     has_streets = streets is not None and len(streets) > 0
     cells, points, legend, legend_title = _map_layer(counts, focus, has_streets=has_streets, ctx=ctx)
     figures = wording.round_total(wording.key_figures(counts, focus.name, ctx), cells, counts.n_map, ctx)
+    summary = wording.summary(counts, period, focus.name, ctx)
     trend, trend_title, notes = _trend(counts, period, focus.name, ctx)
     caveats, attribution, synthetic, crosses = wording.caveats(
         incidents, period, cells, approximate=focus.approximate, ctx=ctx
     )
+    judged = None
+    if coverage is not None:
+        share_needed = ctx.cfg.workspace.coverage_min_share if min_share is None else min_share
+        judged = place_coverage(focus.shape, coverage, within_m=ctx.ring_m, min_share=share_needed).iloc[0]
+        if judged["coverage"] == NO_DATA:  # the data say nothing here: no count, no trend of zeros
+            figures = wording.no_data_figures(figures, counts.n_map, ctx)
+            summary = wording.no_data_summary(focus.name, coverage.area_name, ctx)
+            trend, notes = trend.iloc[0:0], (t("report.trend.no_data", code),)
+        elif judged["coverage"] == PARTIAL:
+            caveats = (*caveats, wording.partial_caveat(focus.name, float(judged["coverage_share"]), ctx))
     if source_line:
         attribution = f"{source_line} · {attribution}" if attribution else source_line
     return Report(
@@ -338,7 +358,7 @@ def build_report(
         ring=focus.ring,
         extent_m=focus.extent_m,
         figures=figures,
-        summary=wording.summary(counts, period, focus.name, ctx),
+        summary=summary,
         trend=trend,
         trend_title=trend_title,
         trend_notes=notes,
@@ -362,4 +382,5 @@ def build_report(
             "previous": counts.n_prev,
             "compare": counts.compare_kind,
         },
+        coverage=None if judged is None else str(judged["coverage"]),
     )

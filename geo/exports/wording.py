@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.core.filters import Filters
-from geo.core.i18n import category_label, fmt_date, fmt_int, fmt_pct, t
+from geo.core.i18n import category_label, fmt_date, fmt_int, fmt_pct, fmt_share, t
 from geo.exports.model import ROUND_TOTAL_TO, Context, Counts, KeyFigure, Period
 from geo.exports.privacy import Mode, count_text
 
@@ -50,6 +50,27 @@ def key_figures(counts: Counts, focus_name: str, ctx: Context) -> tuple[KeyFigur
             "change", t("report.fig.change", code, place=focus_name, compare=compare), change_value, change_number
         ),
     )
+
+
+def no_data_figures(figures: tuple[KeyFigure, ...], n_map: int, ctx: Context) -> tuple[KeyFigure, ...]:
+    """The key figures of a focus outside the data's coverage: "No data" near it and for the change (the
+    data say nothing there, which is not zero); the map's total too when nothing on the map is covered."""
+    none = t("source.no_data", ctx.lang)
+    blank = {"within", "change"} | ({"on_map"} if n_map == 0 else set())
+    return tuple(KeyFigure(f.key, f.label, none, None) if f.key in blank else f for f in figures)
+
+
+def no_data_summary(focus_name: str, area: str | None, ctx: Context) -> str:
+    """The summary of a focus outside the data's coverage (``area``: the covered area's name, if known)."""
+    if area:
+        return t("report.summary.no_data_area", ctx.lang, place=focus_name, area=area, distance=ctx.distance)
+    return t("report.summary.no_data", ctx.lang, place=focus_name, distance=ctx.distance)
+
+
+def partial_caveat(focus_name: str, share: float, ctx: Context) -> str:
+    """The caveat of a focus whose surroundings the data cover only in part (``share`` in 0..1)."""
+    return t("report.caveat.partial", ctx.lang, share=fmt_share(share, ctx.lang), distance=ctx.distance,
+             place=focus_name)  # fmt: skip
 
 
 def round_total(
