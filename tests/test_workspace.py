@@ -10,6 +10,7 @@ import pytest
 from geo.cli import main
 from geo.core.errors import DataError
 from geo.core.settings import Settings, SourceSettings
+from geo.data.datasets import load_places
 from geo.data.ingest import ingest_file, store_inventory
 from geo.data.workspace import (
     DEMO,
@@ -117,6 +118,31 @@ def test_workspace_places_merge_parks_housing_and_csp_sites(store: Path) -> None
         ("park", "Jackie Tatum/Harvard Recreation Center"),
         ("park", "South Park"),
     ]
+
+
+def test_the_merged_places_file_is_written_again_when_it_has_gone(
+    store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The dashboard merges a workspace's places into one file in the temporary folder; a folder cleaned
+    while the server runs (tmpfiles, a reboot of /tmp) must not leave the pages a path to nothing."""
+    import tempfile
+
+    from ui.data import workspace_places_file
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    n = names(store)
+    cfg = Settings(sources=SourceSettings(store_dir=store))
+    ws = Workspace(places=(n["parks"], n["housing"]))
+    first = workspace_places_file(cfg, ws)
+    assert first.is_file()
+    assert first.is_relative_to(tmp_path)
+    first.unlink()
+    again = workspace_places_file(cfg, ws)
+    assert again == first  # the same choice of layers names the same file
+    assert again.is_file()
+    assert len(load_places(again)) == 4
+    other = workspace_places_file(cfg, Workspace(places=(n["parks"],)))
+    assert other != first
 
 
 def test_cli_use_and_show(

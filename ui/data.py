@@ -211,29 +211,31 @@ def _layer_keys(settings: Settings, names: tuple[str, ...]) -> tuple[FileKey, ..
     return tuple(file_key(layer_paths(settings.sources.store_dir, n)[0]) for n in names)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _merged_places(settings: Settings, places: tuple[str, ...], keys: tuple[FileKey, ...]) -> str:
+def _merged_places(settings: Settings, places: tuple[str, ...], keys: tuple[FileKey, ...]) -> Path:
     import hashlib
+    import os
     import tempfile
 
     from geo.core.store import write_geoparquet
     from geo.data.workspace import Workspace, load_workspace_places
 
     digest = hashlib.sha256(repr((places, keys, settings.workspace)).encode()).hexdigest()[:16]
-    dest = Path(tempfile.gettempdir()) / "safetymap-places" / f"{digest}.parquet"
-    if not dest.exists():
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    dest = Path(tempfile.gettempdir()) / f"safetymap-places-{user}" / f"{digest}.parquet"
+    if not dest.exists():  # checked on every call: a cleaned temporary folder is written again
         dest.parent.mkdir(parents=True, exist_ok=True)
-        write_geoparquet(load_workspace_places(Workspace(places=places), settings), dest)
-    return str(dest)
+        write_geoparquet(load_workspace_places(Workspace(places=places), settings), dest)  # atomic rename
+    return dest
 
 
 def workspace_places_file(settings: Settings, workspace: Workspace) -> Path:
     """One file with the workspace's places merged (CSP sites added, polygons over points), EPSG:4326.
 
-    Written once per choice of layers (a changed layer is a new file) to the temporary folder, so
-    every cached helper keys on it like on any other place file.
+    Written once per choice of layers (a changed layer is a new file) to a folder of this user's in the
+    temporary folder, so every cached helper keys on it like on any other place file; written again
+    when the file has gone (a temporary folder cleaned while the server runs).
     """
-    return Path(_merged_places(settings, workspace.places, _layer_keys(settings, workspace.places)))
+    return _merged_places(settings, workspace.places, _layer_keys(settings, workspace.places))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
