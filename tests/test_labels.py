@@ -69,7 +69,7 @@ def test_source_line_parts() -> None:
     en = source_line(LAPD_META, "en", coverage=cov)
     assert en == (
         "Source: LAPD crime data, City of LA open data (file export) · Jan 1, 2020 to Dec 31, 2020 · "
-        "9,987 incidents · data as of Nov 5, 2023 · covers the City of Los Angeles (LAPD divisions)"
+        "9,987 incidents · retrieved Nov 5, 2023 · covers the City of Los Angeles (LAPD divisions)"
     )
     es = source_line(LAPD_META, "es")
     assert es.startswith("Fuente: Datos de delitos del LAPD")

@@ -164,8 +164,9 @@ def coverage_text(coverage: Coverage, lang: str) -> str:
 def source_line(meta: Mapping[str, Any], lang: str, *, coverage: Coverage | None = None) -> str:
     """The line every page and export shows under its data: which data these are.
 
-    Source name, date span, row count with its unit, data as of (fetch date), coverage; for the
-    demo bundle the synthetic notice instead of a source name.
+    Source name, date span, row count with its unit, the date retrieved (fetched, or the file saved:
+    not the latest record, which the span ends with), coverage; for the demo bundle the synthetic
+    notice instead of a source name.
 
     Parameters
     ----------
