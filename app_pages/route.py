@@ -93,6 +93,9 @@ m2.metric(t("rp.total", lang), minutes(route.total_min, lang), help=t("route.sum
           budget=minutes(route.budget_min, lang)))  # fmt: skip
 m3.metric(t("rp.covered", lang), fmt_int(route.weight_covered, lang))
 m3.caption(t("rp.covered_of", lang, n=fmt_int(route.weight_available, lang)))
+left_out = route.required_left_out()
+if left_out:
+    st.warning(t("rp.added_left_out", lang, n=fmt_int(left_out, lang), budget=minutes(route.budget_min, lang)))
 
 composer = MapComposer(s, lang=lang, center=(lat, lon), zoom=16)
 add_css(composer.map, ROUTE_CSS, "route_css")

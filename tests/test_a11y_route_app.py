@@ -51,6 +51,22 @@ def test_a_candidate_is_added_from_the_list(fresh_settings: None) -> None:
     at.button(key="r_add_pick").click().run()
     assert not at.exception
     assert len(at.session_state["r_added"]) == 1
+    plan = at.session_state["r_plan"]  # the route on screen
+    assert "user" in [stop["kind"] for stop in plan["stops"]]  # what the officer added is walked
+    assert plan["added_left_out"] == 0
+    left_out = t("rp.added_left_out", "en", n=1, budget="").split(":")[0]
+    assert not [w for w in at.warning if left_out in w.value]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_an_added_stop_beyond_the_budget_is_told(lang: str, fresh_settings: None) -> None:
+    at = _route(lang)
+    at.session_state["r_added"] = [(34.0522, -118.2437)]  # City Hall, far beyond a shift's walk from South LA
+    at.run()
+    assert not at.exception
+    assert at.session_state["r_plan"]["added_left_out"] == 1
+    first_words = t("rp.added_left_out", lang, n=1, budget="").split(":")[0]
+    assert any(first_words in w.value for w in at.warning)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

@@ -325,6 +325,87 @@ def test_stops_on_one_node_are_merged_not_doubled():
     assert r.weight_covered == 5
 
 
+# --- stops a person adds -----------------------------------------------------------------------------
+
+
+def _added(stops, offset, weight=1.0):
+    lon, lat = lonlat(*offset)
+    return add_stop(stops, lat=lat, lon=lon, weight=weight)
+
+
+def test_an_added_stop_is_visited_before_a_heavier_candidate():
+    """25 minutes fit one stop: the weight-9 hot spot or the weight-1 stop the officer added; the added one."""
+    g = grid_graph(5, 5, 100)
+    lon, lat = lonlat(0, 0)
+    stops = _added(stops_at([(400, 0)], [9]), (0, 400))
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=25, dwell_min=10, start_time=T0)
+    assert r.stops["stop_id"].tolist() == ["user-1"]
+    assert r.weight_covered == 1  # its own weight: the solver's priority is not a count
+    assert r.required_left_out() == 0
+    plain = stops.assign(required=False)  # the same stops, none asked for: the hot spot wins
+    assert plan_route(g, plain, lat=lat, lon=lon, budget_min=25, dwell_min=10, start_time=T0).stops[
+        "stop_id"
+    ].tolist() == ["s0"]
+
+
+def test_added_stops_are_visited_by_the_heuristic_too():
+    """Above the exact solver's size (OR-Tools and the greedy start): every added stop that fits is on the route."""
+    g = grid_graph(6, 6, 100)
+    lon, lat = lonlat(0, 0)
+    offsets = [(x * 100, y * 100) for x in range(6) for y in range(6) if (x + y) % 2 and x + y > 1][:16]
+    stops = stops_at(offsets, [5 + i % 5 for i in range(len(offsets))])
+    stops = _added(_added(stops, (500, 500)), (0, 500))
+    # both added stops: 2,000 m of walking (27.8 min) and two 10-minute dwells (Koper's floor) = 47.8 min
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=55, dwell_min=10, start_time=T0)
+    assert {"user-1", "user-2"} <= set(r.stops["stop_id"])
+    assert r.required_left_out() == 0
+    assert r.total_min <= 55
+    assert len(stops) - 2 > 14  # the heuristic's size (solvers.EXACT_MAX), not the exact programme
+
+
+def test_an_added_stop_on_a_hot_spot_counts_the_hot_spots_weight():
+    g = grid_graph(3, 3, 100)
+    lon, lat = lonlat(0, 0)
+    stops = _added(stops_at([(200, 200)], [5]), (202, 198))  # picked from the candidate list: its node
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
+    status = dict(zip(r.candidates["stop_id"], r.candidates["status"], strict=True))
+    assert status == {"s0": "merged", "user-1": "visited"}
+    assert r.weight_covered == 5
+
+
+def test_an_added_stop_that_does_not_fit_is_counted_as_left_out():
+    g = grid_graph(5, 5, 100)
+    lon, lat = lonlat(0, 0)
+    stops = _added(stops_at([(100, 0)], [3]), (400, 400))  # 800 m away: 22 min there and back, 15 dwell
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=25, dwell_min=10, start_time=T0)
+    assert r.stops["stop_id"].tolist() == ["s0"]
+    assert r.required_left_out() == 1
+    assert r.summary()["added_left_out"] == 1
+
+
+@pytest.mark.parametrize("budget_min", [25, 35, 50, 70, 100])
+def test_added_stops_first_then_the_most_weight_matches_brute_force(budget_min):
+    """The best route visits as many added stops as can fit, then the most weight: checked on every subset."""
+    g = grid_graph(5, 5, 100)
+    offsets = [(400, 0), (0, 400), (400, 400), (200, 200), (100, 300), (300, 100)]
+    weights = [6, 5, 9, 3, 4, 2]
+    nodes = [4, 20, 24, 12, 16, 8]
+    required = [False, True, False, False, False, True]
+    stops = stops_at(offsets, weights).assign(required=required)
+    lon, lat = lonlat(0, 0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=budget_min, dwell_min=10, start_time=T0)
+    dist = dict(nx.all_pairs_dijkstra_path_length(g.to_undirected(), weight="length"))
+    best = (0, 0.0)
+    for k in range(1, len(nodes) + 1):
+        for perm in itertools.permutations(range(len(nodes)), k):
+            seq = [0, *[nodes[i] for i in perm], 0]
+            walk = sum(math.ceil(dist[a][b] / 1.2 - 1e-9) for a, b in itertools.pairwise(seq))
+            if walk + 600 * k <= budget_min * 60:
+                best = max(best, (sum(required[i] for i in perm), float(sum(weights[i] for i in perm))))
+    got = (int(sum(required[int(i[1:])] for i in r.stops["stop_id"])), r.weight_covered)
+    assert got == best
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

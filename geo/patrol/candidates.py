@@ -406,7 +406,11 @@ def candidate_stops(
 def add_stop(
     stops: gpd.GeoDataFrame, *, lat: float, lon: float, weight: float, label: str = "added", kind: str = "user"
 ) -> gpd.GeoDataFrame:
-    """Return ``stops`` with one more stop at ``(lat, lon)`` (degrees), e.g. a click on the map."""
+    """Return ``stops`` with one more stop at ``(lat, lon)`` (degrees), e.g. a click on the map.
+
+    The stop is ``required``: the planner visits it whenever the budget allows, before any candidate
+    (a stop a person asks for is on the route, whatever its ``weight``); the other stops get
+    ``required`` False."""
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         msg = f"lat/lon must be degrees, got lat={lat}, lon={lon}"
         raise DataError(msg)
@@ -420,8 +424,10 @@ def add_stop(
         k += 1
     row = _stops_frame(np.array([lon]), np.array([lat]), np.array([float(weight)]), kind=kind, labels=[label])
     row["stop_id"] = f"{kind}-{k}"
+    row["required"] = True
     if not len(stops):
         return row
+    stops = stops.assign(required=stops["required"].fillna(False).astype(bool) if "required" in stops else False)
     out = pd.concat([stops, row], ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84)
 

@@ -63,7 +63,7 @@ class PatrolRoute:
     its ``status``: ``visited``, ``skipped`` (did not pay off within the budget), ``too_far`` (does
     not fit the budget even alone), ``unreachable`` (not connected to the start), ``off_network``
     (farther than the snapping limit from any walkable node) or ``merged`` (same node as a heavier
-    stop).
+    stop); ``required`` marks the stops a person added (visited before any other when they fit).
     """
 
     start_lat: float
@@ -90,6 +90,17 @@ class PatrolRoute:
     network_note: str
     network_approximate: bool
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def required_left_out(self) -> int:
+        """How many stops a person added are not on the route: not visited, and not merged into a
+        visited stop on the same node (an off-network stop's nearest node does not count)."""
+        cand = self.candidates
+        if "required" not in cand.columns or not len(cand):
+            return 0
+        on_route = set(self.stops["node"]) if "node" in self.stops.columns else set()
+        wanted = cand[cand["required"].fillna(False).astype(bool)]
+        walked = (wanted["status"] == "visited") | ((wanted["status"] == "merged") & wanted["node"].isin(on_route))
+        return int((~walked).sum())
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (minutes and metres rounded; times as ISO strings)."""
@@ -131,6 +142,7 @@ class PatrolRoute:
             "start_time": self.start_time.isoformat(timespec="minutes"),
             "end_time": self.end_time.isoformat(timespec="minutes"),
             "candidates": {str(k): int(v) for k, v in status.items()},
+            "added_left_out": self.required_left_out(),
             "solver": self.solver,
             "network": self.network_note,
             "network_approximate": self.network_approximate,

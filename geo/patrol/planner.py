@@ -93,7 +93,9 @@ def plan_route(
         Walking network (:mod:`geo.data.walknet`), EPSG:4326, edge ``length`` in metres.
     stops
         Candidate stops (``stop_id``, ``weight``, point geometry; ``kind``/``label`` optional; a
-        ``dwell_min`` column overrides the dwell per stop). Each is snapped to its nearest node.
+        ``dwell_min`` column overrides the dwell per stop; a ``required`` column marks stops a
+        person asked for, visited whenever they fit, before any other: each is worth more to the
+        solver than all the others together). Each is snapped to its nearest node.
     lat, lon
         The start (and end) of the loop, degrees.
     budget_min
@@ -153,16 +155,21 @@ def plan_route(
         cand["dwell_min"] = [koper_dwell(d, low=dwell_range_min[0], high=dwell_range_min[1]) for d in per]
     else:
         cand["dwell_min"] = dwell
-    # one stop per node: the heaviest (others are counted in it, not added to it)
+    required = cand["required"].fillna(False).astype(bool) if "required" in cand else pd.Series(False, cand.index)
+    cand["required"] = required
+    # one stop per node: a required one, else the heaviest (others are counted in it, not added to it)
     live = cand.index[cand["status"] == "candidate"]
-    ranked = sorted(live, key=lambda i: (-cand.at[i, "weight"], i))
-    seen: set[int] = set()
+    ranked = sorted(live, key=lambda i: (not cand.at[i, "required"], -cand.at[i, "weight"], i))
+    kept: dict[int, int] = {}
     for i in ranked:
         node = int(cand.at[i, "node_index"])
-        if node in seen:
+        if node in kept:
             cand.at[i, "status"] = "merged"
-        seen.add(node)
-    cand.loc[(cand["status"] == "candidate") & (cand["weight"] <= 0), "status"] = "skipped"
+            first = kept[node]  # a required stop on a hot spot's node stands for the hot spot's weight
+            cand.at[first, "weight"] = max(cand.at[first, "weight"], cand.at[i, "weight"])
+        else:
+            kept[node] = i
+    cand.loc[(cand["status"] == "candidate") & (cand["weight"] <= 0) & ~cand["required"], "status"] = "skipped"
 
     live = list(cand.index[cand["status"] == "candidate"])
     if not live:
@@ -216,7 +223,7 @@ def plan_route(
     # the solver sees only stops that fit alone
     keep = np.flatnonzero(fits)
     sub = np.r_[0, keep + 1]
-    prize = _integer_prizes(weights[keep])
+    prize = _required_first(_integer_prizes(weights[keep]), cand.loc[live, "required"].to_numpy(dtype=bool)[keep])
     tour = orienteering.solve(
         travel[np.ix_(sub, sub)],
         np.r_[0, prize],
@@ -309,6 +316,17 @@ def _integer_prizes(weights: NDArray[np.float64]) -> NDArray[np.int64]:
     top = float(weights.max()) if len(weights) else 0.0
     scale = 100.0 if top >= 10 else (1000.0 / top if top > 0 else 1.0)
     return np.round(weights * scale).astype(np.int64)
+
+
+def _required_first(prize: NDArray[np.int64], required: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Prizes with each required stop worth more than every other stop together (and its own prize on
+    top): any route with one more required stop beats any without it, and among routes with the same
+    required stops the other prizes decide, as before."""
+    if not required.any():
+        return prize
+    out = prize.copy()
+    out[required] += int(prize[~required].sum()) + 1
+    return out
 
 
 def _path_nodes(pred: NDArray[np.int32], source: int, target: int) -> list[int]:

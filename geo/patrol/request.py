@@ -78,7 +78,9 @@ class PlanRequest:
     excluded
         Candidate ``stop_id`` values to leave out.
     added
-        Extra stops the user picked, ``(lat, lon)`` degrees, weight 1 each.
+        Extra stops the user picked, ``(lat, lon)`` degrees: visited before any candidate whenever
+        they fit the budget (weight 1 each, one expected incident, or the weight of the hot spot on
+        their node).
     start_time
         Departure time (timezone-aware); None: now, rounded up to 5 minutes.
     """
