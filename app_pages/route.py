@@ -95,7 +95,8 @@ m3.metric(t("rp.covered", lang), fmt_int(route.weight_covered, lang))
 m3.caption(t("rp.covered_of", lang, n=fmt_int(route.weight_available, lang)))
 left_out = route.required_left_out()
 if left_out:
-    st.warning(t("rp.added_left_out", lang, n=fmt_int(left_out, lang), budget=minutes(route.budget_min, lang)))
+    st.warning(t("rp.added_left_out", lang, n=fmt_int(left_out, lang), budget=minutes(route.budget_min, lang),
+                 stops=fmt_int(int(max_stops), lang)))  # fmt: skip
 
 composer = MapComposer(s, lang=lang, center=(lat, lon), zoom=16)
 add_css(composer.map, ROUTE_CSS, "route_css")

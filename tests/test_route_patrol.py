@@ -373,6 +373,18 @@ def test_an_added_stop_on_a_hot_spot_counts_the_hot_spots_weight():
     assert r.weight_covered == 5
 
 
+def test_two_light_added_stops_beat_one_added_on_a_heavy_hot_spot():
+    """26 minutes fit the added stop on the weight-300 hot spot alone, or the two light added stops together:
+    the route with more of what the officer asked for wins, whatever the hot spot weighs."""
+    g = grid_graph(5, 5, 100)
+    lon, lat = lonlat(0, 0)
+    stops = _added(stops_at([(400, 0)], [300]), (400, 0))  # on the hot spot's node: it carries 300
+    stops = _added(_added(stops, (0, 100)), (0, 200))
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=26, dwell_min=10, start_time=T0)
+    assert sorted(r.stops["stop_id"]) == ["user-2", "user-3"]
+    assert r.required_left_out() == 1
+
+
 def test_an_added_stop_that_does_not_fit_is_counted_as_left_out():
     g = grid_graph(5, 5, 100)
     lon, lat = lonlat(0, 0)

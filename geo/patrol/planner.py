@@ -319,13 +319,14 @@ def _integer_prizes(weights: NDArray[np.float64]) -> NDArray[np.int64]:
 
 
 def _required_first(prize: NDArray[np.int64], required: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """Prizes with each required stop worth more than every other stop together (and its own prize on
-    top): any route with one more required stop beats any without it, and among routes with the same
-    required stops the other prizes decide, as before."""
+    """Prizes with each required stop worth more than all the prizes together (its own on top): a
+    route's prize is then (required stops visited) x M + (its weight), with M above any weight, so any
+    route with one more required stop beats any without it, however heavy (a required stop on a hot
+    spot's node carries the hot spot's weight), and among routes with as many the weight decides."""
     if not required.any():
         return prize
     out = prize.copy()
-    out[required] += int(prize[~required].sum()) + 1
+    out[required] += int(prize.sum()) + 1
     return out
 
 
