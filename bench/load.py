@@ -507,6 +507,7 @@ def main() -> int:
             alone = [asyncio.run(websocket_sessions(ports[setup], 1))[0] for _ in range(SINGLE_SESSIONS)]
             c1, rss_now = server_usage(proc)
             single = sorted(alone, key=lambda o: max(o.times, default=float("inf")))[len(alone) // 2]
+            single.errors.extend(e for o in alone if o is not single for e in o.errors)  # none goes unreported
             singles[setup] = (single, (c1 - c0) / len(alone))
             rss_single = rss_now if setup == setups[0] else rss_single
             phases: list[tuple[str, list[Pace] | None]] = [

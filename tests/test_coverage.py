@@ -10,7 +10,7 @@ from pyproj import Geod
 from shapely.geometry import Point, box
 
 from geo.core.errors import DataError
-from geo.data.coverage import COVERED, NO_DATA, PARTIAL, coverage_from, place_coverage, source_area
+from geo.data.coverage import COVERED, NO_DATA, PARTIAL, Coverage, coverage_from, place_coverage, source_area
 
 GEOD = Geod(ellps="WGS84")
 HOOD = box(-118.31, 33.975, -118.295, 33.99)
@@ -65,3 +65,16 @@ def test_places_covered_partly_covered_or_no_data() -> None:
     assert judged["coverage_share"].iloc[2] == 0
     with pytest.raises(DataError, match="min_share"):
         place_coverage(places, cov, within_m=100, min_share=0)
+
+
+def test_a_place_outside_the_area_whose_surroundings_reach_in_is_partly_covered() -> None:
+    """A park just across the city limit: its 400 m ring reaches into the covered area, whose incidents there are
+    real counts; "no data" is for a place none of whose surroundings is covered."""
+    area = Coverage(geometry=box(-118.3000, 33.90, -118.20, 34.10), method="points_hull", guess=True)
+    outside_near = points([(-118.3020, 33.9839)])  # about 185 m west of the edge
+    judged = place_coverage(outside_near, area, within_m=400, min_share=0.5).iloc[0]
+    assert judged["coverage"] == PARTIAL
+    assert 0 < judged["coverage_share"] < 0.5
+    farther = place_coverage(outside_near, area, within_m=100, min_share=0.5).iloc[0]  # 100 m does not reach
+    assert farther["coverage"] == NO_DATA
+    assert farther["coverage_share"] == 0

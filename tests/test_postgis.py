@@ -334,3 +334,24 @@ def test_without_the_server_binaries_the_tests_skip_with_the_reason_or_fail_in_c
     monkeypatch.setenv("SAFETYMAP_REQUIRE_POSTGIS", "1")
     with pytest.raises(Failed, match="SAFETYMAP_REQUIRE_POSTGIS=1"):
         next(pg_server.start_server())
+
+
+def test_pages_judge_coverage_by_the_postgis_stores_boundary_layers(tmp_path, pg_url, monkeypatch, fresh_settings):
+    """On a PostGIS store the division layer is on the server: an LAPD layer's coverage is the city from it,
+    not a hull guessed from the points because the local folder holds no boundaries."""
+    from geo.core.settings import use_config
+    from geo.data.workspace import Workspace, incident_path
+    from ui.data import coverage_for, file_key
+
+    rep = ingest_file(lapd(tmp_path / "lapd.csv", good=4, zero=0), store_dir=pg_url)
+    ingest_file(ROOT / "tests" / "fixtures" / "arcgis_divisions_page1.geojson", store_dir=pg_url)
+    local = tmp_path / "local"
+    local.mkdir()
+    monkeypatch.setenv("SAFETYMAP__SOURCES__STORE", pg_url)
+    monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(local))
+    use_config(None)
+    layer = incident_path(Workspace(incidents=rep["layer"]), settings(local, pg_url))
+    cov = coverage_for(file_key(layer), local)
+    assert cov is not None
+    assert cov.method == "lapd_divisions"
+    assert not cov.guess

@@ -20,7 +20,7 @@ from geo.data.coverage import Coverage
 from geo.exports.model import Report
 from geo.exports.render import render_html, render_pdf, render_png
 from tests.conftest import ROOT, SHARED_DATA
-from tests.report_helpers import demo_report, latimes_path
+from tests.report_helpers import demo_report, demo_tables, latimes_path
 
 HARVARD = (-118.3046, 33.9839)  # lon, lat of the demo's Harvard Park
 
@@ -81,12 +81,37 @@ def test_a_focus_covered_in_part_keeps_its_counts_and_says_so() -> None:
     assert 35 <= share <= 65  # about half of the ring (the box's edge runs through the place)
 
 
+def test_a_focus_just_outside_the_coverage_whose_ring_reaches_in_keeps_its_counts() -> None:
+    """The place is outside the covered area but most of its ring is inside: the counts there are real (partly
+    covered, with the caveat), not "No data" beside a map full of counted cells."""
+    east = demo_tables()[1].set_index("name").loc["Harvard Park"].geometry.bounds[2]
+    edge = _box(east + 0.0003, 33.90, -118.20, 34.10)  # from about 30 m east of the park's outline
+    plain, report = demo_report(), demo_report(coverage=edge)
+    assert report.coverage == "partial"
+    assert _figures(report)["within"] != catalog("en")["source.no_data"]
+    assert any(c.startswith("Only ") for c in report.caveats)
+    assert not report.trend.empty
+    assert int(report.counts["within"]) == int(plain.counts["within"]) > 0  # counted as without a coverage
+
+
 def test_a_covered_focus_reads_as_without_a_coverage() -> None:
     plain, covered = demo_report(), demo_report(coverage=EVERYWHERE)
     assert covered.coverage == "covered"
     assert _figures(covered) == _figures(plain)
     assert covered.caveats == plain.caveats
     assert covered.summary == plain.summary
+
+
+def test_the_cli_does_not_judge_the_synthetic_demo_by_a_guessed_area(
+    capsys: Any, tmp_path: Any, fresh_settings: None
+) -> None:
+    """As the Present page: the demo's made-up points cover nothing real, so its handout has no coverage caveat."""
+    out = tmp_path / "demo.html"
+    assert main(["report", "--place", "CSP Ramona Gardens", "--out", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["synthetic"] is True
+    assert summary["coverage"] is None
+    assert "lies in the area the data cover" not in out.read_text(encoding="utf-8")
 
 
 @pytest.mark.realdata

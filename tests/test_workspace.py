@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,27 @@ def test_the_merged_places_file_is_written_again_when_it_has_gone(
     assert len(load_places(again)) == 4
     other = workspace_places_file(cfg, Workspace(places=(n["parks"],)))
     assert other != first
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="file owners and modes are POSIX")
+def test_a_places_folder_others_may_write_to_is_not_used(
+    store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A folder of the expected name that another user could have made (or may write to) is passed over."""
+    import tempfile
+
+    from ui.data import workspace_places_file
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    planted = tmp_path / f"safetymap-places-{os.getuid()}"
+    planted.mkdir()
+    planted.chmod(0o777)
+    n = names(store)
+    got = workspace_places_file(Settings(sources=SourceSettings(store_dir=store)), Workspace(places=(n["parks"],)))
+    assert got.is_file()
+    assert got.parent != planted
+    assert not list(planted.iterdir())
+    assert got.parent.stat().st_mode & 0o077 == 0  # private
 
 
 def test_cli_use_and_show(

@@ -372,7 +372,7 @@ def ranking(path: Path, f: Filters, places_path: Path, *, within_m: float, kinds
 
 # --- coverage-aware results: outside the layer's coverage is "no data", never 0 -----------------
 def _coverage(key: FileKey, store_dir: str) -> Any:
-    return data.coverage_of(key, store_dir, data.mtime(Path(store_dir)))
+    return data.coverage_for(key, store_dir)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

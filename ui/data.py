@@ -7,6 +7,9 @@ A file is keyed on its path and modification time (:class:`FileKey`); a layer of
 
 from __future__ import annotations
 
+import functools
+import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,19 +214,42 @@ def _layer_keys(settings: Settings, names: tuple[str, ...]) -> tuple[FileKey, ..
     return tuple(file_key(layer_paths(settings.sources.store_dir, n)[0]) for n in names)
 
 
-def _merged_places(settings: Settings, places: tuple[str, ...], keys: tuple[FileKey, ...]) -> Path:
-    import hashlib
+@functools.cache
+def _private_places_dir() -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="safetymap-places-"))
+
+
+def _places_dir() -> Path:
+    """This user's folder for merged place files in the temporary folder (made private, 0700); a folder of
+    that name that someone else owns or may write to is not used: a fresh private one is, for the process."""
     import os
     import tempfile
+
+    if not hasattr(os, "getuid"):
+        return _private_places_dir()
+    folder = Path(tempfile.gettempdir()) / f"safetymap-places-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return _private_places_dir()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return _private_places_dir()
+    return folder
+
+
+def _merged_places(settings: Settings, places: tuple[str, ...], keys: tuple[FileKey, ...]) -> Path:
+    import hashlib
 
     from geo.core.store import write_geoparquet
     from geo.data.workspace import Workspace, load_workspace_places
 
     digest = hashlib.sha256(repr((places, keys, settings.workspace)).encode()).hexdigest()[:16]
-    user = os.getuid() if hasattr(os, "getuid") else "user"
-    dest = Path(tempfile.gettempdir()) / f"safetymap-places-{user}" / f"{digest}.parquet"
+    dest = _places_dir() / f"{digest}.parquet"
     if not dest.exists():  # checked on every call: a cleaned temporary folder is written again
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_geoparquet(load_workspace_places(Workspace(places=places), settings), dest)  # atomic rename
     return dest
 
@@ -239,23 +265,32 @@ def workspace_places_file(settings: Settings, workspace: Workspace) -> Path:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def coverage_of(key: FileKey, store_dir: str, store_mtime: float) -> Coverage | None:
-    """The coverage of the incident file ``key`` (None for the synthetic demo or a layer with no rows)."""
-    from geo.data.coverage import find_coverage
+def coverage_of(key: FileKey, store: str, store_stamp: float) -> Coverage | None:
+    """The coverage of the incident file ``key`` (:func:`geo.data.coverage.layer_coverage`); ``store``: the
+    folder or PostGIS URL whose boundary layers it is judged by; ``store_stamp``: what changes with it."""
+    from geo.data.coverage import layer_coverage
 
-    meta = metadata_of(key)
-    inc = incidents_table(key)
-    if meta.get("synthetic") or inc.empty:  # an empty layer covers nothing it could say
-        return None
-    try:
-        return find_coverage(meta, inc, store_dir=store_dir)
-    except DataError:  # an unreadable boundary layer: no coverage rather than a stopped page
-        return None
+    return layer_coverage(metadata_of(key), incidents_table(key), store=store)
+
+
+COVERAGE_TTL_S = 30.0
+"""A PostGIS store's boundary layers are looked at again after this long (a folder: when it changes)."""
+
+
+def coverage_for(key: FileKey, store_dir: str | Path) -> Coverage | None:
+    """The coverage of ``key`` judged by the configured store: the PostGIS server when ``sources.store``
+    names one (as :func:`inventory` does), else the folder ``store_dir``."""
+    from geo.core.settings import get_settings
+
+    where = store_location(get_settings().sources)
+    if isinstance(where, str):
+        return coverage_of(key, where, float(time.time() // COVERAGE_TTL_S))
+    return coverage_of(key, str(store_dir), mtime(Path(store_dir)))
 
 
 def coverage(path: Path, store_dir: Path) -> Coverage | None:
-    """The coverage of the incident file ``path`` (see :func:`coverage_of`)."""
-    return coverage_of(file_key(path), str(store_dir), mtime(Path(store_dir)))
+    """The coverage of the incident file ``path`` (see :func:`coverage_for`)."""
+    return coverage_for(file_key(path), store_dir)
 
 
 def layer_meta(path: Path, name: str) -> dict[str, object]:

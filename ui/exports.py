@@ -35,8 +35,7 @@ def _build_report(
     from geo.exports.report import build_report
 
     meta = data.layer_meta(Path(key.path), "")
-    store = settings.sources.store_dir
-    cov = None if meta.get("synthetic") else data.coverage_of(key, str(store), data.mtime(Path(store)))
+    cov = data.coverage_for(key, settings.sources.store_dir)
     return build_report(
         data.incidents_table(key), data.places_table(places), data.streets_table(streets), filters=f,
         derived=data.derived_table(key), lang=lang, privacy=privacy, settings=settings,

@@ -58,13 +58,14 @@ def layer_coverage(
 ) -> dict[str, Any]:
     """``coverage=`` and ``min_share=`` for rings, rankings, trends and reports: the area the incident layer
     covers (outside it is no data, never zero). ``rows``: the layer's incidents, when already read."""
-    from geo.data.coverage import find_coverage
+    from geo.data.coverage import layer_coverage as judged_by
     from geo.data.datasets import incidents_metadata
+    from geo.data.stores import store_location
 
     path = incidents_path(args, settings)
     meta = incidents_metadata(path) if path.suffix.lower() in (".parquet", ".geoparquet") else {}
     table = incidents_from_path(path) if rows is None else rows
-    coverage = find_coverage(meta, table, store_dir=settings.sources.store_dir)
+    coverage = judged_by(meta, table, store=store_location(settings.sources))
     return {"coverage": coverage, "min_share": settings.workspace.coverage_min_share}
 
 

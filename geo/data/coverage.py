@@ -177,6 +177,23 @@ def find_coverage(meta: Mapping[str, Any], incidents: gpd.GeoDataFrame, *, store
     return coverage_from(meta, incidents, divisions=div, neighborhoods=hoods)
 
 
+def layer_coverage(meta: Mapping[str, Any], incidents: gpd.GeoDataFrame, *, store: str | Path) -> Coverage | None:
+    """The coverage an incident layer is judged by, the same for the pages and the command line.
+
+    None for synthetic data (the demo's made-up points cover nothing real) and for a layer with no
+    rows; None too when a boundary layer of the store cannot be read (no judgement rather than a
+    stopped page). ``store``: the store folder or PostGIS URL (:func:`geo.data.stores.store_location`).
+    """
+    if meta.get("synthetic") or incidents.empty:
+        return None
+    if "synthetic" in incidents.columns and bool(incidents["synthetic"].fillna(False).astype(bool).any()):
+        return None
+    try:
+        return find_coverage(meta, incidents, store_dir=store)
+    except DataError:
+        return None
+
+
 def place_coverage(
     places: gpd.GeoDataFrame | gpd.GeoSeries, coverage: Coverage, *, within_m: float, min_share: float
 ) -> pd.DataFrame:
@@ -196,7 +213,9 @@ def place_coverage(
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``places``: ``coverage_share`` (0..1) and ``coverage`` (a :data:`STATUSES` value).
+        Indexed like ``places``: ``coverage_share`` (0..1) and ``coverage`` (a :data:`STATUSES` value):
+        ``no_data`` where none of the grown place is covered, ``covered`` from ``min_share``, else
+        ``partial`` (a place outside the area whose surroundings reach into it included).
     """
     if not (0 < min_share <= 1):
         msg = f"min_share must be in (0, 1], got {min_share!r}"
@@ -212,6 +231,8 @@ def place_coverage(
     whole = shapely.area(grown)
     inside = shapely.area(shapely.intersection(grown, area))
     share = np.clip(np.where(whole > 0, inside / np.where(whole > 0, whole, 1), 0.0), 0.0, 1.0)
-    touches = shapely.intersects(area, metric)
+    # no data only where none of the grown place is covered: a place just outside the area whose
+    # surroundings reach into it has real counts there (partly covered), not none
+    touches = shapely.intersects(area, grown) & (inside > 0)
     status = np.where(~touches, NO_DATA, np.where(share + 1e-9 >= min_share, COVERED, PARTIAL))
     return pd.DataFrame({"coverage_share": share, "coverage": status}, index=geoms.index)
