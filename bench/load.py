@@ -70,6 +70,9 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from ui.filters import OPEN_BUTTON  # noqa: E402  (the button that draws the filter widgets)
+
 RUN_TIMEOUT_S = 180.0
 """Longest wait for one script run before it counts as an error (seconds)."""
 BROWSER_SPAWN_S = 5.0
@@ -83,8 +86,6 @@ of their worst runs (one sample of a 0.05 s run varies by half)."""
 RSS_GROWTH_TARGET_MB = 300.0
 CHANGES = (("f_cat", 1), ("f_sex", 1))
 """The two filter changes of every session: widget key and how many options to pick."""
-OPEN_BUTTON = "f_open_btn"
-"""The button that draws the filter widgets (pages open with the filters listed, ``ui/filters.py``)."""
 
 
 def _bench_app() -> Any:
