@@ -151,3 +151,28 @@ def test_present_page_outside_the_coverage(
     text = "\n".join(str(x.value) for x in at.text)
     assert "No data" in text
     assert "lies outside the area the data cover" in text
+
+
+@pytest.mark.parametrize("builder", ["_slide", "_letter"])
+def test_a_long_place_name_in_the_legend_stays_clear_of_the_text_beside_it(builder: str) -> None:
+    """ "400 m from Jordan Downs Recreation Center" ran into the caveats beside the slide's legend: it wraps."""
+    import dataclasses
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from geo.exports import draw
+
+    report = demo_report()
+    long = tuple(
+        (k, c, "400 m from Jordan Downs Recreation Center" if k == "ring" else lbl) for k, c, lbl in report.legend
+    )
+    fig = getattr(draw, builder)(dataclasses.replace(report, legend=long))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legend = next(a.get_legend() for a in fig.axes if a.get_legend() is not None)
+    box = legend.get_window_extent(renderer)
+    others = [t for t in fig.texts if t.get_text().strip()]
+    assert others
+    clash = [t.get_text()[:40] for t in others if t.get_window_extent(renderer).overlaps(box)]
+    assert clash == []

@@ -45,9 +45,11 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
-def _legend_handles(report: Report) -> list[Any]:
+def _legend_handles(report: Report, width: int) -> list[Any]:
+    """The legend's entries, each label wrapped to ``width`` characters (a long place name stays in its column)."""
     handles: list[Any] = []
-    for kind, colour, label in report.legend:
+    for kind, colour, text in report.legend:
+        label = _wrap(text, width)
         if kind == "cell":
             handles.append(Patch(facecolor=colour, edgecolor="white", label=label))
         elif kind == "suppressed":
@@ -303,7 +305,7 @@ def _letter(report: Report) -> Figure:
     lax = fig.add_axes((0.65, top - 0.42, 0.32, 0.15))
     lax.axis("off")
     lax.legend(
-        handles=_legend_handles(report),
+        handles=_legend_handles(report, 40),
         loc="upper left",
         frameon=False,
         fontsize=7.5,
@@ -350,7 +352,7 @@ def _slide(report: Report) -> Figure:
     lax = fig.add_axes((0.54, 0.06, 0.20, 0.24))
     lax.axis("off")
     lax.legend(
-        handles=_legend_handles(report),
+        handles=_legend_handles(report, 26),
         loc="upper left",
         frameon=False,
         fontsize=7 * s,
