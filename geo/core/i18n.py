@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -82,6 +83,22 @@ def fmt_pct(value: float, lang: str) -> str:
 def fmt_share(value: float, lang: str) -> str:
     """A share in 0..1 as a percentage, unsigned (``42%`` / ``42 %``)."""
     return str(format_percent(value, format="#,##0%", locale=LOCALES[check_lang(lang)]))
+
+
+ErrorPattern = tuple["re.Pattern[str]", str, tuple[str, ...]]
+"""A known English error message: its pattern, the catalog key that says it, the names of its groups."""
+
+
+def match_error(text: str, patterns: Sequence[ErrorPattern]) -> tuple[str, dict[str, str]] | None:
+    """The catalog key and the named values of the first pattern ``text`` matches; None for an unknown error.
+
+    Errors are worded in English for the command line; a page maps the known ones to its catalog so a
+    Spanish page never shows English inside a Spanish sentence."""
+    for pattern, key, names in patterns:
+        found = pattern.search(text)
+        if found:
+            return key, dict(zip(names, found.groups(), strict=True))
+    return None
 
 
 def fmt_date(value: dt.date, lang: str, *, style: str = "medium") -> str:

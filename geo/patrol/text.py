@@ -140,10 +140,9 @@ def plan_error(error: BaseException | str, lang: str) -> str:
     """
     check_lang(lang)
     text = str(error)
-    for pattern, key, names in _PLAN_ERRORS:
-        found = pattern.search(text)
-        if found:
-            values = {name: number(float(v), lang, digits=1 if name == "need" else 0) for name, v in
-                      zip(names, found.groups(), strict=True)}  # fmt: skip
-            return t(lang, f"err.{key}", **values)
+    known = i18n.match_error(text, _PLAN_ERRORS)
+    if known:
+        key, found = known
+        values = {name: number(float(v), lang, digits=1 if name == "need" else 0) for name, v in found.items()}
+        return t(lang, f"err.{key}", **values)
     return text if lang == "en" else t(lang, "err.other")
