@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from babel.dates import get_day_names
 
-from geo.analysis.evaluate import reading_text, warning_text
+from geo.analysis.evaluate import default_start, evaluation_error_text, reading_text, warning_text
 from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
 from ui import analysis
@@ -31,7 +31,7 @@ names = focus_places(s, ctx.places, lang=lang)
 min_share = s.workspace.coverage_min_share
 nibrs = s.analysis.nibrs_break
 
-_BOTTOM_LEGEND = alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=260)
+_BOTTOM_LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=260)  # one place a line: a phone holds it
 
 # --- series -------------------------------------------------------------------------------
 c1, c2 = st.columns([1, 3])
@@ -176,12 +176,15 @@ controls = e1.multiselect(
     t("eval.control", lang), [n for n in names if n != place], default=peers,
     key="e_ctrl", placeholder=t("pick.choose", lang),
 )  # fmt: skip
-wanted = pd.Timestamp(program_start or "2017-01-01")
-start_default = min(max(wanted.date(), ctx.first), ctx.last)  # clamped to the data's range
+wanted = pd.Timestamp(program_start or "2017-01-01").date()
+start_default, as_wanted = default_start(wanted, ctx.first, ctx.last)  # never a date at the data's edge
 start = e2.date_input(
     t("eval.start", lang), value=start_default, min_value=ctx.first,
     max_value=ctx.last, key="e_start", format="YYYY-MM-DD",
 )  # fmt: skip
+if not as_wanted and start == start_default:
+    e2.caption(t("eval.start_outside", lang, date=fmt_date(wanted, lang), first=fmt_date(ctx.first, lang),
+                 last=fmt_date(ctx.last, lang)))  # fmt: skip
 buffer_m = e3.number_input(
     t("eval.buffer", lang), min_value=50, max_value=2000, value=int(s.distances.displacement_buffer_m), step=50,
     key="e_buffer",
@@ -194,7 +197,7 @@ else:
         buffer_m=float(buffer_m), min_events=s.analysis.min_events,
     )  # fmt: skip
     if "error" in res:
-        st.warning(t("eval.error", lang, error=error_text(res["error"])))
+        st.warning(t("eval.error", lang, error=error_text(evaluation_error_text(res["error"], lang))))
     else:
         st.markdown(f"**{reading_text(res['reading_obj'], lang)}** {reading_text(res['displacement_obj'], lang)}")
         wdd = res["wdd"]

@@ -14,6 +14,7 @@ import pytest
 from pyproj import Geod
 from streamlit.testing.v1 import AppTest
 
+from geo.core.i18n import catalog
 from tests.conftest import ROOT, SHARED_DATA
 from tests.page_helpers import map_page
 
@@ -112,6 +113,21 @@ def test_trends_on_the_lapd_sample_in_both_languages(app, store: dict[str, Any])
         at = app(data=store["lapd"], lang=lang)
         at.switch_page("app_pages/trends.py").run()
         assert not at.exception, lang
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_evaluation_opens_computed_on_the_lapd_2020_extract(app, store: dict[str, Any], lang: str) -> None:  # type: ignore[no-untyped-def]
+    """The 2020 extract starts after the program's 2017 start: the page used to clamp the start to the data's
+    first day and open on an error (in English, on the Spanish page); it opens mid-data, computed, and says why."""
+    at = app(data=store["lapd"], lang=lang)
+    at.switch_page("app_pages/trends.py").run()
+    assert not at.exception
+    assert str(at.date_input(key="e_start").value) == "2020-07-01"
+    failed = catalog(lang)["eval.error"].split(":")[0]
+    assert not [w.value for w in at.warning if failed in w.value]
+    outside = catalog(lang)["eval.start_outside"].split("(")[0]
+    assert any(outside in c.value for c in at.caption)
 
 
 @pytest.mark.realdata

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
 from geo.analysis.did import did_monthly
-from geo.analysis.evaluate import Reading, evaluate_program, reading_text, wdd, wdq
+from geo.analysis.evaluate import (
+    Reading,
+    default_start,
+    evaluate_program,
+    evaluation_error_text,
+    reading_text,
+    wdd,
+    wdq,
+)
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC
 from tests.analysis_helpers import ORIGIN, metric_points, square
@@ -190,3 +200,46 @@ def test_small_and_zero_count_warnings_in_both_languages(lang: str) -> None:
     assert "2" in text
     assert "5" in text
     assert ("buffer" in text) if lang == "en" else ("amortiguación" in text)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_evaluation_error_the_page_can_meet_is_said_in_the_pages_language(lang: str) -> None:
+    """Raised in English for the command line; a Spanish page says them in Spanish, dates in its style."""
+    inc, treated, control = _scenario(10, 10)
+    raised = []
+    for kwargs in ({"start": "2015-01-01", **SPAN, "months": 40}, {"start": "2012-01-01"}):
+        with pytest.raises(AnalysisError) as info:
+            evaluate_program(inc, treated, control, **kwargs)
+        raised.append(str(info.value))
+    with pytest.raises(AnalysisError) as info:
+        evaluate_program(inc, treated, treated, start="2015-01-01", **SPAN)
+    raised.append(str(info.value))
+    said = [evaluation_error_text(e, lang) for e in raised]
+    assert all(s != e for s, e in zip(said, raised, strict=True))  # each one known, none passed through
+    if lang == "es":
+        assert not any(word in s for s in said for word in ("the ", "months", "control places", "data"))
+        assert "1 ene 2012" in said[1]  # the date in Spanish style
+    assert evaluation_error_text("something new went wrong", lang) == (
+        "something new went wrong" if lang == "en" else "los lugares y las fechas elegidos no permiten esta evaluación."
+    )
+
+
+def test_the_default_start_has_a_month_of_data_on_each_side() -> None:
+    first, last = dt.date(2020, 1, 1), dt.date(2020, 12, 31)  # the LAPD 2020 extract's span
+    assert default_start(dt.date(2020, 4, 1), first, last) == (dt.date(2020, 4, 1), True)
+    start, as_wanted = default_start(dt.date(2017, 1, 1), first, last)  # the program began before the data
+    assert (start, as_wanted) == (dt.date(2020, 7, 1), False)
+    assert default_start(dt.date(2020, 1, 15), first, last)[1] is False  # less than a month before it
+    assert default_start(None, first, last) == (dt.date(2020, 7, 1), False)
+    short = default_start(dt.date(2017, 1, 1), dt.date(2020, 1, 10), dt.date(2020, 1, 20))[0]
+    assert dt.date(2020, 1, 10) < short < dt.date(2020, 1, 20)  # under two months: the middle day
+
+
+def test_the_default_start_evaluates_where_the_edge_of_the_data_could_not() -> None:
+    inc, treated, control = _scenario(100, 90)
+    first, last = dt.date(2013, 1, 1), dt.date(2016, 12, 31)
+    with pytest.raises(AnalysisError, match="no whole month"):
+        evaluate_program(inc, treated, control, start="2013-01-01")  # the old default: clamped to the edge
+    start, _ = default_start(dt.date(2010, 1, 1), first, last)
+    res = evaluate_program(inc, treated, control, start=start.isoformat())
+    assert res.months >= 1

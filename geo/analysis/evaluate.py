@@ -26,6 +26,8 @@ word it; :func:`reading_text` gives the sentence in English or Spanish.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -39,7 +41,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.analysis.did import did_monthly
 from geo.analysis.interval import Interval, interval
 from geo.core.errors import AnalysisError
-from geo.core.i18n import t
+from geo.core.i18n import ErrorPattern, fmt_date, match_error, t
 from geo.core.settings import DEFAULTS
 from geo.core.validate import as_metric_geoms, check_points, local_dates, metric_xy, positive, to_timestamp
 
@@ -434,6 +436,45 @@ def warning_text(warning: Reading, lang: str = "en") -> str:
     params = dict(warning.params)
     params["area"] = t(f"wdd.area.{params['area']}", lang)
     return t(warning.key, lang, **params)
+
+
+_DATE = r"(\d{4}-\d{2}-\d{2})"
+_EVAL_ERRORS: tuple[ErrorPattern, ...] = (
+    (re.compile(r"^no incidents to evaluate"), "no_incidents", ()),
+    (re.compile(rf"^the start date {_DATE} leaves no whole month of data on one side \(data {_DATE} to {_DATE}\)"),
+     "no_month", ("start", "first", "last")),
+    (re.compile(rf"^(\d+) months on each side of {_DATE} exceed the data \((\d+) months before, (\d+) after\)"),
+     "months", ("months", "start", "before", "after")),
+    (re.compile(r"^the control places lie entirely inside the treated area"), "control_inside", ()),
+)  # fmt: skip
+
+
+def evaluation_error_text(error: BaseException | str, lang: str = "en") -> str:
+    """Why an evaluation could not be computed, in ``lang`` (catalog keys ``eval.err.*``): the known errors
+    of :func:`evaluate_program` with their dates in the language's style; another one as it is in English and as a
+    general message in Spanish, never English inside a Spanish sentence."""
+    text = str(error)
+    known = match_error(text, _EVAL_ERRORS)
+    if known is None:
+        return text if lang == "en" else t("eval.err.other", lang)
+    key, found = known
+    values = {k: fmt_date(dt.date.fromisoformat(v), lang) if len(v) == 10 else v for k, v in found.items()}
+    return t(f"eval.err.{key}", lang, **values)
+
+
+def default_start(wanted: dt.date | None, first: dt.date, last: dt.date) -> tuple[dt.date, bool]:
+    """The program start to evaluate by default and whether it is ``wanted`` itself.
+
+    ``wanted`` (the place's program start) when at least a whole month of data lies on each side of it;
+    otherwise the first of the month in the middle of the data (``first`` to ``last``), so the page
+    opens on an evaluation it can compute rather than on a date at the data's edge."""
+    month = pd.DateOffset(months=1)
+    lo, hi = pd.Timestamp(first) + month, pd.Timestamp(last) + pd.Timedelta(days=1) - month
+    if wanted is not None and lo <= pd.Timestamp(wanted) <= hi:
+        return wanted, True
+    middle = pd.Timestamp(first) + (pd.Timestamp(last) - pd.Timestamp(first)) / 2
+    start = middle.to_period("M").to_timestamp()
+    return (start if start > pd.Timestamp(first) else middle.normalize()).date(), False
 
 
 def reading_text(reading: Reading, lang: str = "en") -> str:
