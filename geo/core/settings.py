@@ -209,6 +209,7 @@ class PrivacySettings(_Frozen):
 
     min_count: int = Field(default=3, ge=1)
     default_mode: Literal["public", "internal"] = "public"
+    public_period: Literal["day", "month"] = "month"
 
 
 class Settings(_Frozen):

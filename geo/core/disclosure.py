@@ -1,0 +1,349 @@
+"""What a count may show: the one owner of the small-count rule (DESIGN.md section 7).
+
+Every page, table, chart, text alternative, CSV, tooltip, legend, export and command-line output that
+prints a count of incidents or people asks this module what to print. It is the only module that
+compares a count with ``privacy.min_count``.
+
+The rule, in the public view (``public=True``; the internal view shows every count as it is):
+
+- **Primary protection.** A count from 1 to ``min_count - 1`` is "fewer than N"
+  (:data:`FEWER`); zero and counts of at least ``min_count`` are shown.
+- **Secondary protection.** Counts are shown in groups that add up to a total printed beside
+  them or elsewhere (the cells of a map and the incidents in view, the months of a series and
+  its period, the zones of a rate table and their combined rate). Every group is protected as if
+  its total were printed: a hidden count must stay consistent with at least two values once the
+  total and the shown counts are known. Where it would not, the smallest shown counts are
+  withheld too (:data:`WITHHELD`, "withheld"), as statistical offices do; where even that
+  cannot keep them apart, the whole breakdown is withheld and only its total is shown.
+- A total is protected like any count (primary); the breakdown of a hidden total is withheld whole
+  (two counts under a total of "fewer than 3" would each be 1). A table with a total per row protects the
+  row totals as a group of the grand total, then each row within what its total shows.
+
+Results are typed (:class:`Shown`, :class:`ShownCounts`, :class:`ShownTable`); words come from the
+message catalog only when a caller asks for a language.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+from geo.core.filters import Filters
+from geo.core.i18n import fmt_int, t
+
+Status = Literal["shown", "fewer", "withheld"]
+SHOWN: Status = "shown"
+FEWER: Status = "fewer"
+WITHHELD: Status = "withheld"
+
+Period = Literal["day", "month"]
+
+
+class _PrivacySettings(Protocol):
+    min_count: int
+    public_period: Period
+
+
+_CODE = {SHOWN: 0, FEWER: 1, WITHHELD: 2}
+_STATUS: tuple[Status, ...] = (SHOWN, FEWER, WITHHELD)
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """One count as it may be shown: ``value`` is None unless ``status`` is ``"shown"``."""
+
+    value: int | None
+    status: Status
+    min_count: int
+    whole: bool = False
+    """Withheld with the whole breakdown it belongs to (it may be 0)."""
+
+    @property
+    def hidden(self) -> bool:
+        """True when the number itself may not be printed."""
+        return self.status != SHOWN
+
+    def text(self, lang: str) -> str:
+        """The count in words of ``lang``: the number, "fewer than N" or "withheld"."""
+        if self.status == FEWER:
+            return t("privacy.fewer_than", lang, n=self.min_count)
+        if self.status == WITHHELD or self.value is None:
+            return t("privacy.withheld", lang)
+        return fmt_int(self.value, lang)
+
+    def bounds(self) -> tuple[int, float]:
+        """What a reader can tell of the true count from this: ``(lowest, highest)`` (highest may be inf)."""
+        if self.whole and self.status == WITHHELD:
+            return 0, math.inf
+        return _bounds(_CODE[self.status], self.value, self.min_count)
+
+
+def _bounds(code: int, value: int | None, min_count: int) -> tuple[int, float]:
+    if code == _CODE[SHOWN] and value is not None:
+        return value, float(value)
+    if code == _CODE[FEWER]:
+        return 1, float(min_count - 1)
+    return min_count, math.inf  # withheld beside small counts: a reader who knows the rule knows it is not small
+
+
+@dataclass(frozen=True, slots=True)
+class ShownCounts:
+    """A group of counts as they may be shown, in the order given, with their total.
+
+    ``status`` holds one code per count (0 shown, 1 fewer, 2 withheld); ``whole`` is True when the
+    whole breakdown is withheld (only the total may be shown).
+    """
+
+    values: tuple[int | None, ...]
+    status: tuple[Status, ...]
+    total: Shown
+    min_count: int
+    whole: bool = False
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, i: int) -> Shown:
+        return Shown(self.values[i], self.status[i], self.min_count, self.whole)
+
+    def __iter__(self) -> Iterator[Shown]:
+        return (self[i] for i in range(len(self)))
+
+    @property
+    def hidden(self) -> np.ndarray:
+        """Boolean mask of the counts whose number may not be printed."""
+        return np.array([s != SHOWN for s in self.status], dtype=bool)
+
+    @property
+    def withheld(self) -> int:
+        """How many counts are withheld to protect others (not small themselves)."""
+        return sum(s == WITHHELD for s in self.status)
+
+    @property
+    def fewer(self) -> int:
+        """How many counts read "fewer than N"."""
+        return sum(s == FEWER for s in self.status)
+
+    def array(self) -> pd.arrays.IntegerArray:
+        """The shown numbers as pandas ``Int64``, missing where hidden (for charts and CSV)."""
+        return pd.array(list(self.values), dtype="Int64")  # type: ignore[return-value]
+
+    def texts(self, lang: str) -> list[str]:
+        """Each count in words of ``lang``."""
+        return [s.text(lang) for s in self]
+
+
+@dataclass(frozen=True, slots=True)
+class ShownTable:
+    """A table of counts as it may be shown (same index and columns as the counts given)."""
+
+    values: pd.DataFrame
+    """``Int64`` numbers, missing where hidden."""
+    status: pd.DataFrame
+    """One of ``"shown"``, ``"fewer"``, ``"withheld"`` per cell."""
+    row_totals: ShownCounts | None
+    """The rows' totals (with ``row_totals=True``), protected as a group of the grand total."""
+    total: Shown
+    min_count: int
+
+    @property
+    def hidden(self) -> pd.DataFrame:
+        """Boolean frame: True where the number may not be printed."""
+        return self.status != SHOWN
+
+    def texts(self, lang: str) -> pd.DataFrame:
+        """The table in words of ``lang`` (numbers, "fewer than N", "withheld")."""
+        out = pd.DataFrame(index=self.values.index, columns=self.values.columns, dtype=object)
+        for col in self.values.columns:
+            out[col] = [
+                Shown(None if pd.isna(v) else int(v), s, self.min_count).text(lang)
+                for v, s in zip(self.values[col], self.status[col], strict=True)
+            ]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """The small-count rule of one view: ``public`` applies it, internal shows every count.
+
+    Build it with :meth:`from_settings` so that the threshold comes from ``privacy.min_count``.
+    """
+
+    min_count: int
+    public: bool = True
+    period: Period = "month"
+    """The public view's smallest period: ``"month"`` takes whole calendar months, ``"day"`` any day."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.min_count, bool) or not isinstance(self.min_count, int | np.integer) or self.min_count < 1:
+            msg = f"min_count must be a whole number >= 1, got {self.min_count!r}"
+            raise ValueError(msg)
+
+    @classmethod
+    def from_settings(cls, privacy: _PrivacySettings, *, public: bool) -> Disclosure:
+        """The rule of ``settings.privacy`` for a public or internal view."""
+        return cls(int(privacy.min_count), public=public, period=privacy.public_period)
+
+    # --- one count -------------------------------------------------------------------------
+
+    def small(self, counts: object) -> np.ndarray:
+        """Boolean mask of the counts that read "fewer than N" (always False in the internal view)."""
+        arr = np.asarray(counts, dtype=float)
+        if not self.public:
+            return np.zeros(arr.shape, dtype=bool)
+        return (arr > 0) & (arr < self.min_count)
+
+    def count(self, n: float) -> Shown:
+        """One count on its own (primary protection only)."""
+        value = _whole(n)
+        if bool(self.small(value)):
+            return Shown(None, FEWER, self.min_count)
+        return Shown(value, SHOWN, self.min_count)
+
+    def text(self, n: float, lang: str) -> str:
+        """One count in words of ``lang``."""
+        return self.count(n).text(lang)
+
+    def change(self, n: float, before: float) -> float | None:
+        """The relative change from ``before`` to ``n``, or None when either is hidden or ``before`` is 0."""
+        now, then = self.count(n), self.count(before)
+        if now.hidden or then.hidden or not then.value:
+            return None
+        return (float(now.value or 0) - then.value) / then.value
+
+    # --- what a public view may ask for ---------------------------------------------------------
+
+    def restrict(self, f: Filters, *, rings_m: Sequence[float]) -> Filters:
+        """The filters a public view may use: whole calendar months and the configured rings.
+
+        Two periods one day apart, or two rings a metre apart, would give one person away by
+        subtraction; the internal view (and ``period: day``) keeps the dates as asked.
+        """
+        if not self.public:
+            return f
+        changes: dict[str, object] = {}
+        if self.period == "month":
+            if f.start is not None and f.start.day != 1:
+                changes["start"] = f.start.replace(day=1)
+            if f.end is not None:
+                last = f.end.replace(day=calendar.monthrange(f.end.year, f.end.month)[1])
+                if last != f.end:
+                    changes["end"] = last
+        allowed = tuple(float(r) for r in rings_m)
+        if f.rings_m and tuple(float(r) for r in f.rings_m) != allowed:
+            kept = tuple(r for r in f.rings_m if float(r) in allowed)
+            changes["rings_m"] = kept if kept else ()
+        return f.replace(**changes) if changes else f
+
+    # --- groups ----------------------------------------------------------------------------
+
+    def counts(self, counts: Sequence[float] | np.ndarray | pd.Series, *, total: Shown | None = None) -> ShownCounts:
+        """A group of counts that add up to a total that may be printed beside them.
+
+        ``total`` is how that total is shown when it comes from a group above (a row total of a
+        table); by default the group's own sum, protected like any count.
+        """
+        values = np.array([_whole(v) for v in np.asarray(counts, dtype=float).ravel()], dtype=np.int64)
+        own = self.count(int(values.sum()))
+        shown_total = own if total is None else total
+        if not self.public:
+            return ShownCounts(tuple(int(v) for v in values), (SHOWN,) * len(values), own, self.min_count)
+        if shown_total.hidden and values.any():  # no breakdown of a hidden total: its pattern would tell
+            return ShownCounts((None,) * len(values), (WITHHELD,) * len(values), own, self.min_count, True)
+        codes = np.where(self.small(values), _CODE[FEWER], _CODE[SHOWN])
+        lo_sum, hi_sum = shown_total.bounds()
+        codes, whole = _secondary(values, codes, lo_sum, hi_sum, self.min_count)
+        out_values = tuple(int(v) if c == _CODE[SHOWN] else None for v, c in zip(values, codes, strict=True))
+        return ShownCounts(out_values, tuple(_STATUS[c] for c in codes), own, self.min_count, whole)
+
+    def table(self, counts: pd.DataFrame, *, row_totals: bool = False) -> ShownTable:
+        """A table of counts: one group of the grand total, or (``row_totals``) rows under their totals.
+
+        With ``row_totals`` the totals of the rows are protected as a group of the grand total, and
+        each row as a group of what its total shows.
+        """
+        frame = counts.fillna(0)
+        raw = frame.to_numpy(dtype=float)
+        values = np.empty(raw.shape, dtype=object)
+        status = np.empty(raw.shape, dtype=object)
+        totals: ShownCounts | None = None
+        if row_totals:
+            totals = self.counts(raw.sum(axis=1))
+            grand = totals.total
+            for i in range(raw.shape[0]):
+                row = self.counts(raw[i], total=totals[i])
+                values[i] = row.values
+                status[i] = row.status
+        else:
+            flat = self.counts(raw.ravel())
+            grand = flat.total
+            if raw.size:
+                values[:] = np.array(flat.values, dtype=object).reshape(raw.shape)
+                status[:] = np.array(flat.status, dtype=object).reshape(raw.shape)
+        shown = pd.DataFrame(values, index=frame.index, columns=frame.columns).astype("Int64")
+        return ShownTable(
+            shown, pd.DataFrame(status, index=frame.index, columns=frame.columns), totals, grand, self.min_count
+        )
+
+
+def _whole(n: float) -> int:
+    value = float(n)
+    if not math.isfinite(value) or value < 0 or value != int(value):
+        msg = f"a count must be a whole number >= 0, got {n!r}"
+        raise ValueError(msg)
+    return int(value)
+
+
+def consistent_values(lo: np.ndarray, hi: np.ndarray, lo_sum: float, hi_sum: float) -> np.ndarray:
+    """For each hidden count with bounds ``lo..hi`` in a group whose sum lies in ``lo_sum..hi_sum``,
+    the width of the range of values a reader can still give it (0 means pinned to one value).
+
+    Shown counts enter with ``lo == hi``. Infinite upper bounds are allowed.
+    """
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    sum_lo, sum_hi = float(lo.sum()), float(hi.sum())
+    with np.errstate(invalid="ignore"):
+        others_hi = sum_hi - hi if math.isfinite(sum_hi) else np.where(np.isinf(hi), _others_inf(hi), sum_hi - hi)
+    low = np.maximum(lo, lo_sum - others_hi)
+    high = np.minimum(hi, hi_sum - (sum_lo - lo))
+    return np.asarray(high - low, dtype=float)
+
+
+def _others_inf(hi: np.ndarray) -> np.ndarray:
+    """Sum of the other upper bounds where this one is infinite (inf when another one is too)."""
+    n_inf = int(np.isinf(hi).sum())
+    finite = float(hi[np.isfinite(hi)].sum())
+    return np.where(n_inf > 1, math.inf, finite)
+
+
+def _secondary(
+    values: np.ndarray, codes: np.ndarray, lo_sum: float, hi_sum: float, min_count: int
+) -> tuple[np.ndarray, bool]:
+    """Withhold shown counts, smallest first, until every hidden count keeps two possible values."""
+    codes = codes.copy()
+
+    def safe() -> bool:
+        hidden = codes != _CODE[SHOWN]
+        if not hidden.any():
+            return True
+        bounds = [_bounds(int(c), int(v), min_count) for v, c in zip(values, codes, strict=True)]
+        lo = np.array([b[0] for b in bounds], dtype=float)
+        hi = np.array([b[1] for b in bounds], dtype=float)
+        width = consistent_values(lo, hi, lo_sum, hi_sum)
+        return bool((width[hidden] >= 1).all())
+
+    if safe():
+        return codes, False
+    candidates = [i for i in np.argsort(values, kind="stable") if codes[i] == _CODE[SHOWN] and values[i] > 0]
+    for i in candidates:
+        codes[i] = _CODE[WITHHELD]
+        if safe():
+            return codes, False
+    return np.full(values.shape, _CODE[WITHHELD]), True
