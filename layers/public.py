@@ -29,12 +29,8 @@ def public_layer(
         (f"{name}: {label}", Symbol("area", colours[i + 1], fill_opacity=0.65, weight=1))
         for i, label in enumerate(labels)
     ]
-    if bool(cells["suppressed"].any()):
-        rows.insert(
-            0,
-            (
-                t("report.fewer_than", lang, n=int(cells.attrs.get("min_count", 3))),
-                Symbol("area", colours[0], fill_opacity=0.65, weight=1),
-            ),
-        )
-    return group, rows
+    hidden = set(cells.loc[cells["suppressed"].astype(bool), "label"].astype(str))
+    grey = Symbol("area", colours[0], fill_opacity=0.65, weight=1)
+    withheld = t("privacy.withheld", lang)
+    fewer = [(label, grey) for label in sorted(hidden - {withheld})]  # "fewer than N" first, "withheld" last
+    return group, [*fewer, *rows, *([(withheld, grey)] if withheld in hidden else [])]

@@ -22,7 +22,8 @@ from geo.core.errors import AnalysisError, DataError
 from geo.core.filters import Filters
 from geo.core.projection import lonlat_to_metric
 from geo.core.settings import DEFAULT_CONFIG, Settings, load_settings
-from geo.exports.model import ROUND_TOTAL_TO, SIZES
+from geo.core.disclosure import consistent_values
+from geo.exports.model import SIZES
 from geo.exports.render import render_html, render_pdf, render_png, write_report
 from geo.exports.report import build_report, comparison_period
 from tests.report_helpers import (
@@ -238,7 +239,9 @@ def test_public_trend_never_prints_a_count_below_the_threshold() -> None:
     assert "fewer than 3" in html
 
 
-def test_public_map_total_is_rounded_when_cells_are_suppressed() -> None:
+def test_public_map_total_is_exact_and_the_cells_beside_it_keep_their_secret() -> None:
+    """The handout prints the same total as the dashboard (no "about 50" beside "64"); the cells beside it are
+    protected instead: with the total known, each hidden cell can still hold two values."""
     settings = load_settings(DEFAULT_CONFIG, environ={})
     demo = gpd.read_parquet(settings.sources.incidents)
     places = gpd.read_file(settings.sources.places)
@@ -249,9 +252,13 @@ def test_public_map_total_is_rounded_when_cells_are_suppressed() -> None:
     assert public.cells["suppressed"].any()
     exact = next(f for f in internal.figures if f.key == "on_map").number
     shown = next(f for f in public.figures if f.key == "on_map")
-    assert shown.number is None
-    assert shown.value == f"about {round(exact / ROUND_TOTAL_TO) * ROUND_TOTAL_TO:,}"
-    assert str(exact) not in shown.value or exact % ROUND_TOTAL_TO == 0
+    assert shown.number == exact
+    cells = public.cells
+    hidden = cells["suppressed"].to_numpy()
+    lo = np.where(hidden, np.where(cells["label"] == "withheld", 3, 1), cells["count"].fillna(0)).astype(float)
+    hi = np.where(hidden, np.where(cells["label"] == "withheld", np.inf, 2), cells["count"].fillna(0)).astype(float)
+    width = consistent_values(lo, hi, exact, exact)
+    assert (width[hidden] >= 1).all()
 
 
 # --- the internal HTML in Spanish ----------------------------------------------------------------

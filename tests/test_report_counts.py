@@ -8,6 +8,7 @@ the row filters inside the report fails here.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import numpy as np
@@ -167,11 +168,14 @@ def test_default_period_ends_with_the_data_not_with_the_selected_rows():
     latest = local_days(inc).max().date()
     homicides = inc[inc["category"] == "homicide"]
     assert local_days(homicides).max().date() < latest  # the demo's last homicide is before its last incident
-    r = demo_report(start=None, end=None, fields={"categories": ("homicide",)})
+    r = demo_report(start=None, end=None, fields={"categories": ("homicide",)}, privacy="internal")
     assert r.period_end == latest
     assert r.data_as_of == latest
     assert r.period_start == dt.date(latest.year - 1, latest.month, latest.day) + dt.timedelta(days=1)
     assert r.title == "Homicide: near Harvard Park"  # one category asked for, named in the title
+    public = demo_report(start=None, end=None, fields={"categories": ("homicide",)})  # whole months
+    assert public.period_end == dt.date(latest.year, latest.month, calendar.monthrange(latest.year, latest.month)[1])
+    assert public.period_start == r.period_start.replace(day=1)
 
 
 # --- the LA Times file (real data) ----------------------------------------------------------------

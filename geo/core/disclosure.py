@@ -26,6 +26,7 @@ message catalog only when a caller asks for a language.
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -210,6 +211,10 @@ class Disclosure:
         """One count in words of ``lang``."""
         return self.count(n).text(lang)
 
+    def enough(self, *counts: float) -> bool:
+        """True when every count reaches ``min_count``: enough to read a change into (either view)."""
+        return all(_whole(n) >= self.min_count for n in counts)
+
     def change(self, n: float, before: float) -> float | None:
         """The relative change from ``before`` to ``n``, or None when either is hidden or ``before`` is 0."""
         now, then = self.count(n), self.count(before)
@@ -228,18 +233,25 @@ class Disclosure:
         if not self.public:
             return f
         changes: dict[str, object] = {}
-        if self.period == "month":
-            if f.start is not None and f.start.day != 1:
-                changes["start"] = f.start.replace(day=1)
-            if f.end is not None:
-                last = f.end.replace(day=calendar.monthrange(f.end.year, f.end.month)[1])
-                if last != f.end:
-                    changes["end"] = last
+        start, end = self.dates(f.start, f.end)
+        if (start, end) != (f.start, f.end):
+            changes.update(start=start, end=end)
         allowed = tuple(float(r) for r in rings_m)
         if f.rings_m and tuple(float(r) for r in f.rings_m) != allowed:
             kept = tuple(r for r in f.rings_m if float(r) in allowed)
             changes["rings_m"] = kept if kept else ()
         return f.replace(**changes) if changes else f
+
+    def dates(self, start: dt.date | None, end: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+        """A period as a public view may use it: from the first of its first month to the last of its last
+        (with ``period: month``); unchanged in the internal view."""
+        if not self.public or self.period != "month":
+            return start, end
+        if start is not None:
+            start = start.replace(day=1)
+        if end is not None:
+            end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
+        return start, end
 
     # --- groups ----------------------------------------------------------------------------
 

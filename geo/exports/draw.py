@@ -195,8 +195,10 @@ def draw_trend(ax: Axes, report: Report, *, scale: float) -> None:
             bar.set_hatch("///")
             bar.set_edgecolor("white")
     if "suppressed" in tr.columns:
-        for xi in x[tr["suppressed"].to_numpy()]:
-            ax.text(xi, 0, f"<{report.min_count}", ha="center", va="bottom", fontsize=6 * scale, color="#555")
+        withheld = tr["withheld"].to_numpy() if "withheld" in tr.columns else np.zeros(len(tr), dtype=bool)
+        for xi, held in zip(x[tr["suppressed"].to_numpy()], withheld[tr["suppressed"].to_numpy()], strict=True):
+            mark = "—" if held else f"<{report.min_count}"  # withheld beside a small count, or "fewer than N"
+            ax.text(xi, 0, mark, ha="center", va="bottom", fontsize=6 * scale, color="#555")
     freq = tr.attrs.get("freq", "year")
     labels = list(tr["period"])
     step = max(1, len(labels) // (12 if scale > 1 else 10))

@@ -206,9 +206,8 @@ def html_document(report: Report) -> str:
         for f in report.figures
     )
     caveats = "".join(f"<li>{e(c)}</li>" for c in report.caveats)
-    fewer = t("report.fewer_than", report.lang, n=report.min_count)
     trend_rows = "".join(
-        f"<tr><td>{e(str(r.period))}</td><td>{e(fewer) if getattr(r, 'suppressed', False) else int(r.count)}</td></tr>"
+        f"<tr><td>{e(str(r.period))}</td><td>{e(str(r.label)) if 'label' in report.trend else int(r.count)}</td></tr>"
         for r in report.trend.itertuples()
     )
     watermark = (

@@ -18,13 +18,12 @@ import numpy as np
 import pandas as pd
 
 from geo.core.errors import AnalysisError
+from geo.core.disclosure import Disclosure
 from geo.core.i18n import fmt_int, t
 from geo.core.settings import Settings
 from geo.exports.privacy import Mode, check_public_cells
 
 Size = Literal["slide", "letter"]
-ROUND_TOTAL_TO = 10
-"""Public totals next to suppressed cells are rounded to this many incidents."""
 SIZES: dict[str, tuple[int, int]] = {"slide": (1920, 1080), "letter": (1275, 1650)}
 """Pixel sizes of the PNG exports: a 16:9 slide, and US Letter (8.5 x 11 in) at 150 dpi."""
 FORMATS = ("pdf", "png", "html")
@@ -185,6 +184,11 @@ class Context:
     cell_m: float
     ring_m: float
     nibrs_break: dt.date
+
+    @property
+    def disclosure(self) -> Disclosure:
+        """The small-count rule of this report's mode (public: "fewer than N" and what protects it)."""
+        return Disclosure(self.min_count, public=self.mode == "public", period=self.cfg.privacy.public_period)
 
     @property
     def distance(self) -> str:

@@ -4,7 +4,9 @@
 grid (``settings.analysis.grid_cell_m``, EPSG:32611, aligned to multiples of the cell size), and
 only the cells leave this module: no point, no address, no record id, no victim attribute. A cell
 with fewer than ``settings.privacy.min_count`` incidents carries the label "fewer than N" and no
-count at all (its ``count`` is missing), so the exact small number is nowhere in the output.
+count at all (its ``count`` is missing), so the exact small number is nowhere in the output; the cells
+are one group under the total in view (:class:`geo.core.disclosure.Disclosure`), so a cell beside them
+may be withheld too, and no cell is drawn where none can be without giving a small count away.
 Cell corners are grid nodes, so no coordinate is finer than the cell.
 
 ``internal`` (a deliberate switch): points may be shown, with the date, category and record id
@@ -21,6 +23,7 @@ import pandas as pd
 import shapely
 
 from geo.analysis.grid import SquareGrid, make_grid
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.i18n import check_lang, fmt_int, t
 from geo.core.projection import WGS84
@@ -59,12 +62,9 @@ def _check_min_count(min_count: int) -> int:
 
 
 def count_text(count: int, *, lang: str, min_count: int, mode: Mode = "public") -> str:
-    """A count as printed: the number, or "fewer than N" in public mode when below ``min_count``."""
+    """A count as printed: the number, or "fewer than N" in public mode (:class:`geo.core.disclosure.Disclosure`)."""
     check_lang(lang)
-    n = _check_min_count(min_count)
-    if check_mode(mode) == "public" and 0 < count < n:
-        return t("report.fewer_than", lang, n=n)
-    return fmt_int(count, lang)
+    return Disclosure(_check_min_count(min_count), public=check_mode(mode) == "public").text(count, lang)
 
 
 def class_breaks(counts: np.ndarray, *, min_count: int, n_classes: int = len(LEVEL_COLOURS)) -> list[int]:
@@ -75,7 +75,7 @@ def class_breaks(counts: np.ndarray, *, min_count: int, n_classes: int = len(LEV
     """
     n = _check_min_count(min_count)
     shown = np.asarray(counts, dtype=float)
-    shown = shown[shown >= n]
+    shown = shown[(shown > 0) & ~Disclosure(n, public=True).small(shown)]
     bounds = [n]
     if shown.size:
         qs = np.quantile(shown, np.linspace(0, 1, n_classes + 1)[1:-1])
@@ -157,12 +157,14 @@ def public_cells(
     keep = counts > 0
     ids = np.nonzero(keep)[0]
     kept = counts[keep]
-    breaks = class_breaks(kept, min_count=n_min)
-    suppressed = kept < n_min
+    shown = Disclosure(n_min, public=True).counts(kept)  # every cell of the map, under the total in view
+    if shown.whole:  # no cell can be drawn without giving a small count away: none is
+        ids, kept, shown = ids[:0], kept[:0], Disclosure(n_min, public=True).counts(kept[:0])
+    suppressed = shown.hidden
+    breaks = class_breaks(np.array([v for v in shown.values if v is not None], dtype=float), min_count=n_min)
     level = np.where(suppressed, 0, np.searchsorted(breaks, kept, side="right"))
-    fewer = t("report.fewer_than", lang, n=n_min)
-    labels = [fewer if s else fmt_int(int(c), lang) for c, s in zip(kept, suppressed, strict=True)]
-    count = pd.array([pd.NA if s else int(c) for c, s in zip(kept, suppressed, strict=True)], dtype="Int64")
+    labels = shown.texts(lang)
+    count = shown.array()
     geoms = gpd.GeoSeries(grid.polygons_lonlat()[ids], crs=WGS84)
     out = gpd.GeoDataFrame(
         {
@@ -180,8 +182,10 @@ def public_cells(
         cell_m=cell,
         min_count=n_min,
         breaks=breaks,
-        class_labels=class_labels(breaks, lang=lang, max_count=int(kept.max()) if kept.size else n_min),
+        class_labels=class_labels(breaks, lang=lang, max_count=max((v for v in shown.values if v), default=n_min)),
         suppressed=int(suppressed.sum()),
+        withheld=shown.withheld,
+        whole=bool(counts.sum()) and not len(ids),
     )
     return out
 
@@ -231,7 +235,7 @@ def check_public_cells(cells: gpd.GeoDataFrame, *, min_count: int) -> gpd.GeoDat
         msg = f"public cells must be polygons, got {sorted(set(cells.geom_type))}"
         raise AnalysisError(msg)
     counts = cells["count"]
-    small = counts.notna() & (counts < n_min)
+    small = Disclosure(n_min, public=True).small(counts.fillna(0).to_numpy(dtype=float))
     if bool(small.any()) or bool(counts[cells["suppressed"].astype(bool)].notna().any()):
         msg = f"public cells show an exact count below {n_min}"
         raise AnalysisError(msg)

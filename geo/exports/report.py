@@ -15,6 +15,7 @@ dates are local calendar dates (America/Los_Angeles), inclusive.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +24,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.analysis.trends import time_series
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.filters import Filters, apply
 from geo.core.i18n import check_lang, fmt_date, fmt_int, t
@@ -98,8 +100,9 @@ def _in_period(dates: pd.Series, start: dt.date, end: dt.date) -> np.ndarray:
     return np.asarray(inside, dtype=bool)
 
 
-def _period(incidents: gpd.GeoDataFrame, filters: Filters) -> Period:
-    """The period of ``filters`` (default: the 12 months ending with the data's latest date)."""
+def _period(incidents: gpd.GeoDataFrame, filters: Filters, rule: Disclosure) -> Period:
+    """The period of ``filters`` (default: the 12 months ending with the data's latest date), in whole months
+    in the public view (``privacy.public_period``)."""
     dates = local_dates(incidents) if len(incidents) else pd.Series(dtype="datetime64[ns]")
     latest = dates.max().date() if len(dates) else None
     first = dates.min().date() if len(dates) else None
@@ -113,6 +116,8 @@ def _period(incidents: gpd.GeoDataFrame, filters: Filters) -> Period:
     if start > end:
         msg = f"the start date {start} is after the end date {end}"
         raise AnalysisError(msg)
+    start, end = rule.dates(start, end)
+    assert start is not None and end is not None  # noqa: S101 (dates() keeps given dates given)
     return Period(start=start, end=end, first=first, latest=latest)
 
 
@@ -147,7 +152,7 @@ def _counts(selected: gpd.GeoDataFrame, period: Period, focus: Focus, ctx: Conte
         n_prev=n_prev,
         compare_kind=c_kind,
         covered=period.first is not None and period.first <= c_start,
-        too_few=min(n_near, n_prev) < ctx.min_count or n_near + n_prev < MIN_COMPARE_TOTAL,
+        too_few=not ctx.disclosure.enough(n_near, n_prev) or n_near + n_prev < MIN_COMPARE_TOTAL,
         period_rows=period_rows,
         on_map=on_map,
         near_all=selected[near],
@@ -176,8 +181,8 @@ def _map_layer(
             if (~cells["suppressed"]).any():
                 present = sorted({int(v) for v in cells.loc[~cells["suppressed"], "level"]})
                 legend += [("cell", LEVEL_COLOURS[i - 1], labels[i - 1]) for i in present]
-            if cells["suppressed"].any():
-                legend.append(("suppressed", SUPPRESSED_COLOUR, t("report.fewer_than", code, n=ctx.min_count)))
+            for label in sorted(set(cells.loc[cells["suppressed"], "label"].astype(str)), key=_withheld_last(code)):
+                legend.append(("suppressed", SUPPRESSED_COLOUR, label))
     else:
         points = internal_points(counts.period_rows[counts.on_map])
         legend_title = t("legend.title", code)
@@ -186,6 +191,11 @@ def _map_layer(
     if has_streets:
         legend.append(("street", colours.street, t("report.legend.streets", code)))
     return cells, points, legend, legend_title
+
+
+def _withheld_last(lang: str) -> Callable[[str], bool]:
+    withheld = t("privacy.withheld", lang)
+    return lambda label: label == withheld
 
 
 def _trend_series(
@@ -212,9 +222,12 @@ def _trend(counts: Counts, period: Period, focus_name: str, ctx: Context) -> tup
     trend, freq = _trend_series(
         counts.near_all, first=first, start=period.start, end=period.end, nibrs_break=ctx.nibrs_break
     )
-    # Public outputs never print a count below the threshold, in the chart any more than on the map.
-    small = (trend["count"] > 0) & (trend["count"] < ctx.min_count)
-    trend["suppressed"] = (ctx.mode == "public") & small
+    # Public outputs never print a count below the threshold, in the chart any more than on the map; the
+    # periods are one group under the count near the focus, which the key figures print.
+    shown = ctx.disclosure.counts(trend["count"].to_numpy())
+    trend["suppressed"] = shown.hidden
+    trend["withheld"] = [s == "withheld" for s in shown.status]
+    trend["label"] = shown.texts(ctx.lang)
     trend["count"] = trend["count"].where(~trend["suppressed"], 0)
     title, notes = wording.trend_words(trend, freq, period, focus_name, ctx)
     return trend, title, notes
@@ -316,7 +329,7 @@ def build_report(
     place = wanted.place
     if place is None and lat is None and lon is None:
         place = ctx.cfg.focus.default_place
-    period = _period(incidents, wanted)
+    period = _period(incidents, wanted, ctx.disclosure)
     as_of = _as_date(data_as_of, "data_as_of") or period.latest or period.end
     rows = wanted.replace(start=None, end=None, place=None, rings_m=())  # all the history, not only the period
     selected = incidents if rows == Filters() else apply(incidents, rows, derived)
@@ -325,7 +338,7 @@ def build_report(
     counts = _counts(selected, period, focus, ctx)
     has_streets = streets is not None and len(streets) > 0
     cells, points, legend, legend_title = _map_layer(counts, focus, has_streets=has_streets, ctx=ctx)
-    figures = wording.round_total(wording.key_figures(counts, focus.name, ctx), cells, counts.n_map, ctx)
+    figures = wording.key_figures(counts, focus.name, ctx)
     summary = wording.summary(counts, period, focus.name, ctx)
     trend, trend_title, notes = _trend(counts, period, focus.name, ctx)
     caveats, attribution, synthetic, crosses = wording.caveats(

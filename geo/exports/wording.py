@@ -12,19 +12,19 @@ import pandas as pd
 
 from geo.core.filters import Filters
 from geo.core.i18n import category_label, fmt_date, fmt_int, fmt_pct, fmt_share, t
-from geo.exports.model import ROUND_TOTAL_TO, Context, Counts, KeyFigure, Period
-from geo.exports.privacy import Mode, count_text
+from geo.core.disclosure import Disclosure
+from geo.exports.model import Context, Counts, KeyFigure, Period
 
 
 def key_figures(counts: Counts, focus_name: str, ctx: Context) -> tuple[KeyFigure, ...]:
     """The three key figures: on the map, near the focus, and the change against the comparison period."""
-    code, mode, min_count = ctx.lang, ctx.mode, ctx.min_count
+    code, rule = ctx.lang, ctx.disclosure
 
     def shown(n: int) -> int | None:
-        return None if mode == "public" and 0 < n < min_count else n
+        return rule.count(n).value
 
     def count(n: int) -> str:
-        return count_text(n, lang=code, min_count=min_count, mode=mode)
+        return rule.text(n, code)
 
     diff = counts.diff
     change_number: int | None = None
@@ -73,27 +73,11 @@ def partial_caveat(focus_name: str, share: float, ctx: Context) -> str:
              place=focus_name)  # fmt: skip
 
 
-def round_total(
-    figures: tuple[KeyFigure, ...], cells: gpd.GeoDataFrame | None, n_map: int, ctx: Context
-) -> tuple[KeyFigure, ...]:
-    """The figures with the map total rounded to tens when cells beside it are suppressed (public mode).
-
-    A total printed exactly beside suppressed cells would give their sum away by subtraction
-    (all of it when a single cell is suppressed).
-    """
-    if ctx.mode != "public" or cells is None or not bool(cells["suppressed"].any()) or n_map < ROUND_TOTAL_TO:
-        return figures
-    about = int(round(n_map / ROUND_TOTAL_TO) * ROUND_TOTAL_TO)
-    total = figures[0]
-    rounded = KeyFigure(total.key, total.label, t("report.about", ctx.lang, n=fmt_int(about, ctx.lang)), None)
-    return (rounded, *figures[1:])
-
-
-def _count_phrase(n: int, *, lang: str, min_count: int, mode: Mode) -> str:
+def _count_phrase(n: int, *, lang: str, rule: Disclosure) -> str:
     if n == 0:
         return t("report.no_incidents", lang)
-    if mode == "public" and n < min_count:
-        return t("report.few_incidents", lang, n=min_count)
+    if rule.count(n).hidden:
+        return t("report.few_incidents", lang, n=rule.min_count)
     if n == 1:
         return t("report.one_incident", lang)
     return t("report.n_incidents", lang, n=fmt_int(n, lang))
@@ -108,7 +92,7 @@ def summary(counts: Counts, period: Period, focus_name: str, ctx: Context) -> st
             code,
             start=fmt_date(period.start, code, style="long"),
             end=fmt_date(period.end, code, style="long"),
-            count=_count_phrase(counts.n_near, lang=code, min_count=ctx.min_count, mode=ctx.mode),
+            count=_count_phrase(counts.n_near, lang=code, rule=ctx.disclosure),
             distance=ctx.distance,
             place=focus_name,
         )
@@ -144,6 +128,8 @@ def trend_words(
     notes: list[str] = []
     if bool(trend["suppressed"].any()):
         notes.append(t("report.trend.suppressed", code, n=ctx.min_count))
+    if "withheld" in trend and bool(trend["withheld"].any()):
+        notes.append(t("report.trend.withheld", code))
     if bool(trend["partial"].iloc[-1]) if len(trend) else False:
         notes.append(t("report.trend.partial", code, date=fmt_date(period.end, code)))
     if (trend["era"] == "break").any() or (trend["era"].nunique() > 1):
@@ -191,8 +177,13 @@ def caveats(
         out.append(t("report.caveat.victims", code))
     out.append(t("report.caveat.reported", code))
     hidden = int(cells["suppressed"].sum()) if cells is not None else 0
-    if hidden:
-        out.append(t("report.caveat.suppressed", code, n=fmt_int(hidden, code), min=ctx.min_count))
+    withheld = int(cells.attrs.get("withheld", 0)) if cells is not None else 0
+    if hidden - withheld:
+        out.append(t("report.caveat.suppressed", code, n=fmt_int(hidden - withheld, code), min=ctx.min_count))
+    if withheld:
+        out.append(t("report.caveat.withheld", code, n=fmt_int(withheld, code), min=ctx.min_count))
+    if cells is not None and cells.attrs.get("whole"):
+        out.append(t("report.caveat.whole", code, min=ctx.min_count))
     if approximate:
         out.append(t("report.caveat.approximate", code))
     attribution = t("report.sources", code, sources=sources) if sources else ""
