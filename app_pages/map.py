@@ -9,7 +9,7 @@ from geo.core.text import echo
 from geo.data.labels import layer_titles
 from ui import analysis, data
 from ui.alt import html_table, text_alternative
-from ui.common import page_context, synthetic_notice, view_mode
+from ui.common import disclosure, page_context, public_filters, synthetic_notice, view_mode
 from ui.filters import controls_open, open_controls, url_value
 from ui.mapframe import show_html
 from ui.mapview import map_document, map_view
@@ -74,6 +74,8 @@ if st.query_params.get("layers") != layers_param:
     st.query_params["layers"] = layers_param
 
 public = view_mode(ctx, page="map")
+rule = disclosure(ctx, public=public)
+f = public_filters(ctx, rule)
 
 # --- key figures ----------------------------------------------------------------------------
 n = analysis.count(src.incidents, f)  # counted, not copied: a million rows stay put until a layer draws them
@@ -83,11 +85,11 @@ n_homicides = analysis.count_of(src.incidents, f, only="homicide")
 cols = st.columns(3)
 delta = None
 if f.start and f.end:
-    before = analysis.count(src.incidents, f.shifted_years(-1))
-    if before:
-        delta = f"{fmt_pct((n - before) / before, lang)} {t('kpi.vs_year', lang)}"
-cols[0].metric(t(f"kpi.in_view.{ctx.unit}", lang), fmt_int(n, lang), delta=delta, delta_color="inverse")
-cols[1].metric(t("kpi.homicides", lang), fmt_int(n_homicides, lang))
+    change = rule.change(n, analysis.count(src.incidents, f.shifted_years(-1)))
+    if change is not None:
+        delta = f"{fmt_pct(change, lang)} {t('kpi.vs_year', lang)}"
+cols[0].metric(t(f"kpi.in_view.{ctx.unit}", lang), rule.text(n, lang), delta=delta, delta_color="inverse")
+cols[1].metric(t("kpi.homicides", lang), rule.text(n_homicides, lang))
 if f.place:
     outer = int(max(f.rings_m or s.distances.rings_m))
     rings_m = tuple(f.rings_m or s.distances.rings_m)
@@ -99,7 +101,7 @@ if f.place:
     total = summary["total_within"]
     cols[2].metric(
         t("kpi.rings", lang, distance=fmt_int(outer, lang), place=echo(f.place)),
-        t("source.no_data", lang) if total is None else fmt_int(int(total), lang),
+        t("source.no_data", lang) if total is None else rule.text(int(total), lang),
         help=t("source.no_data_help", lang) if total is None else t("kpi.rings_help", lang),
     )
 
@@ -118,11 +120,10 @@ show_html(doc.html, height=s.map.height_px, title=t("frame.map", lang))
 if n:
     within = None
     if f.place:
-        within = t("source.no_data", lang) if total is None else fmt_int(int(total), lang)
+        within = t("source.no_data", lang) if total is None else rule.text(int(total), lang)
     by_category = analysis.category_counts(src.incidents, f)
     text_alternative(
-        *map_alternative(by_category, lang=lang, place=f.place, within=within, min_count=s.privacy.min_count,
-                         public=public, unit=ctx.unit),
+        *map_alternative(by_category, lang=lang, place=f.place, within=within, rule=rule, unit=ctx.unit),
         key="m_map_alt", file_name="map-incidents-in-view", lang=lang,
     )  # fmt: skip
 for note in doc.notes:
@@ -134,9 +135,10 @@ if not tiles:
 if f.place and n and summary["total_within"] is not None:
     st.subheader(t("focus.title", lang, place=echo(f.place)))
     pivot = table.pivot_table(index="year", columns="band", values="count", aggfunc="sum", fill_value=0, sort=False)
-    pivot = pivot.rename(columns={"inside": t("ring.inside", lang)})
+    shown = rule.table(pivot, row_totals=True)  # each year under its total, the years under the key figure
+    pivot = shown.texts(lang).rename(columns={"inside": t("ring.inside", lang)})
     pivot.columns = [str(c) + ("" if c == t("ring.inside", lang) else " m") for c in pivot.columns]
-    pivot[t("focus.total", lang)] = pivot.sum(axis=1)
+    pivot[t("focus.total", lang)] = shown.row_totals.texts(lang) if shown.row_totals else []
     pivot.index = pivot.index.astype(str)
     pivot.index.name = t("focus.year", lang)
     st.html(html_table(pivot, lang=lang, caption=t("focus.title", lang, place=f.place), index=True))

@@ -77,7 +77,7 @@ if not tiles:
 st.subheader(t("rates.ranking", lang))
 partial = bool((shown["coverage"] < 0.999).any())
 st.dataframe(rates.ranking(shown, lang, smoothing=rules.smoothing, coverage=partial), hide_index=True, width="stretch")
-total = table.attrs["total"]
+total = shown.attrs["total"]  # the combined rate, withheld with the combined count
 notes = [t("rates.note.small", lang, pop=fmt_int(rules.min_population, lang), n=rules.min_count)]
 if rules.smoothing:
     notes.append(t("rates.note.eb", lang))

@@ -12,9 +12,9 @@ from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
 from ui import analysis
 from ui.alt import text_alternative
-from ui.common import focus_places, page_context, synthetic_notice, view_mode
+from ui.common import disclosure, focus_places, page_context, public_filters, synthetic_notice, view_mode
 from ui.style import SERIES_COLOURS, error_text
-from ui.trend_text import heat_alternative, trend_alternative
+from ui.trend_text import evaluation_table, heat_alternative, protected_series, trend_alternative
 
 ctx = page_context("trends")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
@@ -25,6 +25,8 @@ if ctx.meta.get("rows_kept") == 0:
     st.info(t("source.empty_layer", lang), icon=":material/database:")
     st.stop()
 public = view_mode(ctx, page="trends")
+rule = disclosure(ctx, public=public)
+f = public_filters(ctx, rule)
 place = f.place or s.focus.default_place
 outer = float(max(f.rings_m or s.distances.rings_m))
 names = focus_places(s, ctx.places, lang=lang)
@@ -68,7 +70,7 @@ if series.empty:
 elif series["count"].fillna(0).sum() == 0:
     st.info(t("trends.no_series", lang))
 else:
-    frame = series.drop(columns="coverage")
+    frame = protected_series(series.drop(columns="coverage"), rule, lang)  # each place's periods under its total
     wanted = [place, *compare]
     drawn = [p for p in wanted if p not in gone]  # the legend names only the places drawn (the rest: the note above)
     colours = [SERIES_COLOURS[wanted.index(p) % len(SERIES_COLOURS)] for p in drawn]
@@ -96,19 +98,23 @@ else:
                 legend=_BOTTOM_LEGEND,
             ),
             strokeDash=alt.StrokeDash("place:N", title=t("trends.place", lang), legend=_BOTTOM_LEGEND),
-            tooltip=[alt.Tooltip("place:N", title=t("trends.place", lang)), "period", "count"],
+            tooltip=[
+                alt.Tooltip("place:N", title=t("trends.place", lang)),
+                "period",
+                alt.Tooltip("label:N", title=t("trends.axis_count.victims" if victims else "trends.axis_count", lang)),
+            ],
         )
     )
     layers = [line]
     start, end = series["period_start"].min(), series["period_start"].max()
     if start <= pd.Timestamp(nibrs) <= end + pd.offsets.YearEnd(0):
-        rule = pd.DataFrame({"x": [pd.Timestamp(nibrs)], "label": [t("trends.break_label", lang)]})
-        layers.append(alt.Chart(rule).mark_rule(color="#444", strokeDash=[4, 4]).encode(x="x:T"))
-        layers.append(alt.Chart(rule).mark_text(align="left", dx=4, dy=-6, color="#444").encode(x="x:T", text="label"))
+        brk = pd.DataFrame({"x": [pd.Timestamp(nibrs)], "label": [t("trends.break_label", lang)]})
+        layers.append(alt.Chart(brk).mark_rule(color="#444", strokeDash=[4, 4]).encode(x="x:T"))
+        layers.append(alt.Chart(brk).mark_text(align="left", dx=4, dy=-6, color="#444").encode(x="x:T", text="label"))
         st.caption(t("trends.break", lang, date=fmt_date(nibrs, lang)))
     st.altair_chart(alt.layer(*layers).properties(height=320), width="stretch")
     text_alternative(
-        *trend_alternative(series, freq=freq, distance_m=outer, lang=lang, unit=ctx.unit),
+        *trend_alternative(frame, freq=freq, distance_m=outer, lang=lang, unit=ctx.unit),
         key="t_series_alt", file_name=f"trends-{freq}", lang=lang,
     )  # fmt: skip
 
@@ -120,22 +126,19 @@ if len(known):
     days = get_day_names("abbreviated", locale=LOCALES[lang])
     table = pd.crosstab(known["occurred_at"].dt.hour, known["occurred_at"].dt.day_of_week)
     table = table.reindex(index=range(24), columns=range(7), fill_value=0)
-    if public:
-        table = table.where((table == 0) | (table >= s.privacy.min_count), -1)
     table.columns = [days[d] for d in range(7)]
     table.index.name = t("trends.hour", lang)
-    fewer = t("report.fewer_than", lang, n=s.privacy.min_count)
+    heat = rule.table(table)  # one group under the incidents in view
+    texts = heat.texts(lang)
     # an HTML table (read cell by cell by a screen reader) in a small type that keeps all seven days on a phone
-    shown = table.reset_index()
+    shade = heat.values.astype("Float64").fillna(0).to_numpy(dtype=float)
     st.table(
-        shown.style.background_gradient(cmap="Oranges", axis=None, subset=list(table.columns), vmin=0)
-        .format(lambda v: fewer if v < 0 else fmt_int(int(v), lang), subset=list(table.columns))
+        texts.reset_index()
+        .style.background_gradient(cmap="Oranges", axis=None, subset=list(table.columns), gmap=shade, vmin=0)
         .hide(axis="index")
     )
     wide = get_day_names("wide", locale=LOCALES[lang])
-    sentence, alt_table = heat_alternative(table, lang=lang, day_names={days[d]: wide[d] for d in range(7)})
-    cols = list(table.columns)
-    alt_table[cols] = alt_table[cols].astype(object).where(alt_table[cols] >= 0, fewer)  # public: "fewer than 3"
+    sentence, alt_table = heat_alternative(table, lang=lang, rule=rule, day_names={days[d]: wide[d] for d in range(7)})
     text_alternative(sentence, alt_table, key="t_heat_alt", file_name="trends-hour-weekday", lang=lang)
 
 # --- ranking of peers ------------------------------------------------------------------------
@@ -154,13 +157,16 @@ if len(ranked):
     def shown(values: pd.Series, *, digits: int = 0, empty: str = "—") -> list[str]:
         return [empty if pd.isna(v) else fmt_num(float(v), lang, digits=digits) for v in values]
 
+    # each place's count on its own (the rings of peers overlap: no group); a hidden count hides its rates too
+    hidden = pd.Series([False if pd.isna(c) else rule.count(int(c)).hidden for c in ranked["count"]], ranked.index)
+    counts = [no_data if pd.isna(c) else rule.text(int(c), lang) for c in ranked["count"]]
     table = pd.DataFrame(
         {
             t("rank.col.rank", lang): shown(ranked["rank"]),
             t("rank.col.name", lang): ranked["name"],
-            t("rank.col.count", lang): shown(ranked["count"], empty=no_data),
-            t("rank.col.per_year", lang): shown(ranked["per_year"], digits=1),
-            t("rank.col.per_km_year", lang): shown(ranked["per_km_year"], digits=1),
+            t("rank.col.count", lang): counts,
+            t("rank.col.per_year", lang): shown(ranked["per_year"].mask(hidden), digits=1),
+            t("rank.col.per_km_year", lang): shown(ranked["per_km_year"].mask(hidden), digits=1),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
@@ -196,8 +202,13 @@ else:
         src.incidents, f, src.places, treated=place, control=tuple(controls), start=start.isoformat(),
         buffer_m=float(buffer_m), min_events=s.analysis.min_events,
     )  # fmt: skip
+    counts = res.get("counts", {})
+    hidden_counts = any(rule.count(int(counts[f"{k}{w}"])).hidden for k in "TDCE" for w in "ba" if f"{k}{w}" in counts)
     if "error" in res:
         st.warning(t("eval.error", lang, error=error_text(evaluation_error_text(res["error"], lang))))
+    elif hidden_counts:  # every estimate and its error is a sum or difference of the counts: it would give them back
+        st.info(t("eval.public_hidden", lang, n=rule.min_count))
+        st.dataframe(evaluation_table(res, rule, lang), hide_index=True)
     else:
         st.markdown(f"**{reading_text(res['reading_obj'], lang)}** {reading_text(res['displacement_obj'], lang)}")
         wdd = res["wdd"]
@@ -229,22 +240,14 @@ else:
         st.caption(t("eval.parts", lang))
         st.dataframe(parts, hide_index=True)
         for warning in res.get("warnings_obj", ()):
-            st.warning(warning_text(warning, lang), icon=":material/warning:")
+            st.warning(warning_text(warning, lang, rule=rule), icon=":material/warning:")
         b, a = res["before"], res["after"]
         st.caption(
             t("eval.counts", lang, before_from=fmt_date(pd.Timestamp(b[0]).date(), lang),
               before_to=fmt_date(pd.Timestamp(b[1]).date(), lang), after_from=fmt_date(pd.Timestamp(a[0]).date(), lang),
               after_to=fmt_date(pd.Timestamp(a[1]).date(), lang), months=res["months"])
         )  # fmt: skip
-        counts = res["counts"]
-        table = pd.DataFrame(
-            {
-                t("eval.table.area", lang): [t(f"eval.area.{k}", lang) for k in ("T", "D", "C", "E")],
-                t("eval.table.before", lang): [counts[f"{k}b"] for k in ("T", "D", "C", "E")],
-                t("eval.table.after", lang): [counts[f"{k}a"] for k in ("T", "D", "C", "E")],
-            }
-        )
-        st.dataframe(table, hide_index=True)
+        st.dataframe(evaluation_table(res, rule, lang), hide_index=True)
         monthly = res["monthly_frame"].rename(
             columns={"treated": t("eval.area.T", lang), "displacement": t("eval.area.D", lang),
                      "control": t("eval.area.C", lang)}

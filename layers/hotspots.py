@@ -126,9 +126,10 @@ def _breaks(values: np.ndarray, n: int) -> list[float]:
 
 
 def count_layer(
-    cells: gpd.GeoDataFrame, *, lang: str, name: str, show: bool = True, suppress_below: int = 0
+    cells: gpd.GeoDataFrame, *, lang: str, name: str, show: bool = True
 ) -> tuple[folium.FeatureGroup, LegendRows]:
-    """Incident counts per cell (quantile classes). Counts below ``suppress_below`` read "fewer than N"."""
+    """Incident counts per cell (quantile classes), exact: the internal view's (the public one draws
+    :func:`layers.public.public_layer`)."""
     group = folium.FeatureGroup(name=name, show=show)
     rows: LegendRows = []
     cells = cells[cells["count"] > 0]
@@ -137,8 +138,7 @@ def count_layer(
     counts = cells["count"].to_numpy()
     breaks = _breaks(counts, len(COUNT_COLOURS))
     klass = np.searchsorted(breaks, counts, side="left")
-    labels = {c: t("privacy.fewer_than", lang, n=suppress_below) if c < suppress_below else fmt_int(c, lang)
-              for c in map(int, np.unique(counts))}  # fmt: skip
+    labels = {c: fmt_int(c, lang) for c in map(int, np.unique(counts))}
     texts = [labels[int(c)] for c in counts]  # formatted once per distinct count: thousands of cells at 1M
     shade_cells(group, cells, klass, texts, fills=COUNT_COLOURS, alias=t("field.count", lang))
     edges = [int(counts.min()), *[int(np.floor(b)) for b in breaks], int(counts.max())]

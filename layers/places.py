@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
-import pandas as pd
 
-from geo.core.i18n import catalog, fmt_int, t
+from geo.core.disclosure import Disclosure
+from geo.core.i18n import catalog, t
 from layers._escape import esc
 from layers._geojson import feature_collection
 from layers.style import Symbol, path_style
@@ -46,12 +46,19 @@ def places_layer(
 ZONE_SYMBOL = Symbol("area", "#444444", fill_opacity=0.0, dash="1 4", weight=1.5)
 
 
-def zones_layer(zones: gpd.GeoDataFrame, *, name: str, lang: str, show: bool = True) -> folium.FeatureGroup:
-    """Boundary polygons (``zone``, ``count`` columns, EPSG:4326) with the incidents in view in each."""
+def zones_layer(
+    zones: gpd.GeoDataFrame, *, name: str, lang: str, rule: Disclosure, show: bool = True
+) -> folium.FeatureGroup:
+    """Boundary polygons (``zone``, ``count`` columns, EPSG:4326) with the incidents in view in each.
+
+    The covered zones are one group under the incidents in view, shown as ``rule`` says; a zone the data
+    do not cover says "no data"."""
     group = folium.FeatureGroup(name=name, show=show)
     if zones.empty:
         return group
-    shown = [t("source.no_data", lang) if pd.isna(c) else fmt_int(int(c), lang) for c in zones["count"]]
+    covered = zones["count"].notna().to_numpy()
+    texts = iter(rule.counts(zones.loc[covered, "count"].to_numpy(dtype=float)).texts(lang))
+    shown = [next(texts) if ok else t("source.no_data", lang) for ok in covered]
     data = feature_collection(zones.assign(count=shown), ["zone", "count"])
     folium.GeoJson(
         data,

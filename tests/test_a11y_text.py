@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError, DataError
-from geo.core.i18n import catalog
+from geo.core.i18n import catalog, fmt_int
 from geo.patrol.intersection import find_intersection, lookup_intersection, nearest_where, street_key
 from tests.page_helpers import html_bodies, html_tables
-from ui.trend_text import heat_alternative, trend_alternative
+from ui.trend_text import heat_alternative, protected_series, trend_alternative
 
 # A small grid, degrees (EPSG:4326): two north-south avenues crossed by two east-west streets.
 #   node ids r*10 + c; rows are streets (north to south), columns avenues (west to east)
@@ -119,12 +120,13 @@ def _series() -> pd.DataFrame:
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_the_trend_alternative_has_the_charts_numbers(lang: str) -> None:
     series = _series()
-    sentence, table = trend_alternative(series, freq="month", distance_m=400, lang=lang)
+    shown = protected_series(series, Disclosure(3, public=False), lang)
+    sentence, table = trend_alternative(shown, freq="month", distance_m=400, lang=lang)
     period = catalog(lang)["trends.col_period"]
     assert list(table.columns) == [period, "Harvard Park", "Jesse Owens Park"]
     assert list(table[period]) == ["2023-01", "2023-02", "2023-03"]
     for place in ("Harvard Park", "Jesse Owens Park"):
-        assert list(table[place]) == list(series.loc[series["place"] == place, "count"])
+        assert list(table[place]) == [fmt_int(n, lang) for n in series.loc[series["place"] == place, "count"]]
     # the busiest month is named with its count: Harvard Park, 2023-02, 7
     assert "Harvard Park, 2023-02" in sentence
     assert "7" in sentence
@@ -133,13 +135,24 @@ def test_the_trend_alternative_has_the_charts_numbers(lang: str) -> None:
     assert "2023-03" in sentence
     assert ("7 incidents" if lang == "en" else "7 incidentes") in sentence
     # a per-victim layer (LA Times) counts people killed, not incidents
-    killed, _ = trend_alternative(series, freq="month", distance_m=400, lang=lang, unit="victims")
+    killed, _ = trend_alternative(shown, freq="month", distance_m=400, lang=lang, unit="victims")
     assert ("people killed" if lang == "en" else "personas muertas") in killed
     assert ("incident" not in killed) if lang == "en" else ("incidente" not in killed)
     with pytest.raises(DataError):
-        trend_alternative(series.iloc[0:0], freq="month", distance_m=400, lang=lang)
+        trend_alternative(shown.iloc[0:0], freq="month", distance_m=400, lang=lang)
     with pytest.raises(DataError):
-        trend_alternative(series, freq="week", distance_m=400, lang=lang)
+        trend_alternative(shown, freq="week", distance_m=400, lang=lang)
+    with pytest.raises(DataError, match="lacks"):
+        trend_alternative(series, freq="month", distance_m=400, lang=lang)  # not protected: no labels
+
+
+def test_the_trend_alternative_names_no_busiest_period_among_hidden_counts() -> None:
+    series = _series()
+    series["count"] = [1, 2, 1, 0, 1, 2][: len(series)]
+    shown = protected_series(series, Disclosure(3, public=True), "en")
+    sentence, table = trend_alternative(shown, freq="month", distance_m=400, lang="en")
+    assert "too small to name the busiest" in sentence
+    assert not set(table.iloc[:, 1:].to_numpy().ravel()) & {"1", "2"}
 
 
 def test_the_heat_alternative_names_the_busiest_hour_and_day() -> None:
@@ -148,13 +161,19 @@ def test_the_heat_alternative_names_the_busiest_hour_and_day() -> None:
     )
     table.loc[21, "dom"] = 9
     table.loc[3, "lun"] = 4
-    sentence, out = heat_alternative(table, lang="es", day_names={"dom": "domingo"})
+    sentence, out = heat_alternative(table, lang="es", rule=Disclosure(3, public=True), day_names={"dom": "domingo"})
     assert "21:00" in sentence
     assert "dom" in sentence
     assert "9" in sentence
     assert list(out.columns) == ["Hora", *table.columns]
     assert out["Hora"].tolist() == list(range(24))
-    assert int(out["dom"].sum()) == 9
+    assert out.loc[21, "dom"] == "9"
+    assert out.loc[3, "lun"] == "4"
+    table.loc[5, "mar"] = 1  # beside a total of 14, the 1 and the 4 are hidden
+    sentence, out = heat_alternative(table, lang="en", rule=Disclosure(3, public=True))
+    assert out.loc[5, "mar"] == "fewer than 3"
+    assert out.loc[3, "lun"] == "withheld"
+    assert "too small to name the busiest hour" in sentence  # a withheld count could be the largest
 
 
 def _alt_page() -> None:
@@ -195,14 +214,15 @@ def test_map_alternative_counts_categories_and_hides_small_counts_in_public() ->
     from ui.trend_text import map_alternative
 
     view = pd.Series({"robbery": 5, "homicide": 2, "arson": 0})  # counts by category key, as ui.analysis gives
-    sentence, table = map_alternative(view, lang="en", place="Harvard Park", within="4", min_count=3, public=True)
+    public, internal_rule = Disclosure(3, public=True), Disclosure(3, public=False)
+    sentence, table = map_alternative(view, lang="en", place="Harvard Park", within="4", rule=public)
     counts = dict(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
-    assert counts == {"Homicide": "fewer than 3", "Robbery": "5"}
+    assert counts == {"Homicide": "fewer than 3", "Robbery": "withheld"}  # 7 - 5 would give the 2 back
     assert "7 incidents" in sentence
-    killed, _ = map_alternative(view, lang="en", place=None, within=None, min_count=3, public=False, unit="victims")
+    killed, _ = map_alternative(view, lang="en", place=None, within=None, rule=internal_rule, unit="victims")
     assert "7 people killed" in killed
     assert "Harvard Park: 4" in sentence
-    _, internal = map_alternative(view, lang="es", place=None, within=None, min_count=3, public=False)
+    _, internal = map_alternative(view, lang="es", place=None, within=None, rule=internal_rule)
     assert list(internal.iloc[:, 1]) == ["2", "5"]
 
 

@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from babel.dates import format_date
 
+from geo.core.disclosure import consistent_values
 from geo.core.errors import AnalysisError, DataError
 from geo.core.filters import Filters
 from geo.core.projection import lonlat_to_metric
 from geo.core.settings import DEFAULT_CONFIG, Settings, load_settings
-from geo.core.disclosure import consistent_values
 from geo.exports.model import SIZES
 from geo.exports.render import render_html, render_pdf, render_png, write_report
 from geo.exports.report import build_report, comparison_period

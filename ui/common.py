@@ -9,8 +9,9 @@ import geopandas as gpd
 import streamlit as st
 
 from geo.core.categories import CATEGORIES
+from geo.core.disclosure import Disclosure
 from geo.core.filters import Filters
-from geo.core.i18n import t
+from geo.core.i18n import fmt_date, fmt_int, t
 from geo.core.settings import Settings
 from geo.core.text import echo
 from geo.data.coverage import Coverage
@@ -182,3 +183,24 @@ def view_mode(ctx: PageContext, *, page: str) -> bool:
     elif st.query_params.get(VIEW_KEY) != mode:
         st.query_params[VIEW_KEY] = mode
     return mode == "public" or not confirmed
+
+
+def disclosure(ctx: PageContext, *, public: bool) -> Disclosure:
+    """The small-count rule of this page's view (:mod:`geo.core.disclosure`)."""
+    return Disclosure.from_settings(ctx.settings.privacy, public=public)
+
+
+def public_filters(ctx: PageContext, rule: Disclosure) -> Filters:
+    """The page's filters as its view may use them: in the public view whole calendar months and the configured
+    rings (``privacy.public_period``), said under the filters when they differ from what was asked."""
+    f = ctx.filters
+    used = rule.restrict(f, rings_m=ctx.settings.distances.rings_m)
+    if (used.start, used.end) != (f.start, f.end) and used.start and used.end:
+        st.caption(
+            t("privacy.months", ctx.lang, start=fmt_date(used.start, ctx.lang), end=fmt_date(used.end, ctx.lang))
+        )
+    if used.rings_m != f.rings_m:
+        st.caption(
+            t("privacy.rings", ctx.lang, rings=", ".join(fmt_int(r, ctx.lang) for r in ctx.settings.distances.rings_m))
+        )
+    return used

@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from geo.core.disclosure import Disclosure
 from geo.core.errors import SafetyMapError
 from geo.core.i18n import fmt_int, t
 from geo.core.schema import TZ
@@ -77,12 +78,11 @@ def _stop_table(report: DosageReport, lang: str) -> pd.DataFrame:
     )
 
 
-def _weekly_table(weekly: pd.DataFrame, lang: str, min_count: int) -> pd.DataFrame:
-    def count(n: object) -> str:
+def _weekly_table(weekly: pd.DataFrame, lang: str, rule: Disclosure) -> pd.DataFrame:
+    def count(n: object) -> str:  # each stop's week on its own (the stops' circles may overlap)
         if n is None or pd.isna(n):
             return "—"
-        value = int(n)  # type: ignore[call-overload]
-        return t("dosage.fewer", lang, n=min_count) if 0 < value < min_count else fmt_int(value, lang)
+        return rule.text(int(n), lang)  # type: ignore[call-overload]
 
     return pd.DataFrame(
         {
@@ -164,7 +164,8 @@ def dosage_section(route: PatrolRoute, ctx: PageContext, incidents: gpd.GeoDataF
         min_count=s.privacy.min_count,
     )
     st.markdown(f"**{t('dosage.weekly', lang)}**")
-    st.dataframe(_weekly_table(weekly, lang, s.privacy.min_count), hide_index=True, width="stretch")
+    rule = Disclosure.from_settings(s.privacy, public=True)
+    st.dataframe(_weekly_table(weekly, lang, rule), hide_index=True, width="stretch")
     st.caption(t("dosage.weekly_note", lang, radius=fmt_int(d.incident_radius_m, lang), n=s.privacy.min_count))
 
     composer = MapComposer(s, lang=lang, center=(route.start_lat, route.start_lon), zoom=16)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from geo.core.disclosure import Disclosure
 from geo.core.filters import Filters
 from geo.core.i18n import fmt_int, t
 from geo.core.settings import Settings
@@ -124,7 +125,7 @@ def map_document(view: MapView, _settings: Settings) -> MapDocument:
         notes.append(t("view.public_note", lang, n=s.privacy.min_count, cell=fmt_int(cell, lang)))
     if "grid" in chosen and n and not view.public:
         composer.add(*count_layer(analysis.grid_counts(src.incidents, f, cell), lang=lang, name=t("layer.grid", lang)))
-    if "kde" in chosen and n:
+    if "kde" in chosen and n and not view.public:  # a surface over few points draws each of them
         heat = analysis.heat(src.incidents, f, cell_m=s.analysis.kde_cell_m, rule=s.analysis.kde_bandwidth_rule)
         if heat is not None:
             contours, info = heat
@@ -144,7 +145,8 @@ def map_document(view: MapView, _settings: Settings) -> MapDocument:
         counts = analysis.covered_zone_counts(
             src.incidents, f, Path(path), store_dir=src.store_dir, min_share=s.workspace.coverage_min_share
         )
-        composer.add(zones_layer(counts, name=label, lang=lang), [(label, ZONE_SYMBOL)])
+        zone_rule = Disclosure.from_settings(s.privacy, public=view.public)
+        composer.add(zones_layer(counts, name=label, lang=lang, rule=zone_rule), [(label, ZONE_SYMBOL)])
     if "rings" in chosen and f.place:
         rings = analysis.rings(src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
         composer.add(*rings_layer(rings, lang=lang, place=f.place))

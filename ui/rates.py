@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.analysis.rates import border_zone, ring_zones, zone_rates
+from geo.core.disclosure import Disclosure
 from geo.core.filters import Filters
 from geo.core.i18n import fmt_int, fmt_num, t
 from geo.core.settings import RateSettings, Settings
@@ -153,17 +154,21 @@ def flag_text(flag: object, lang: str, *, settings: Settings) -> str:
 def public_view(table: gpd.GeoDataFrame, *, lang: str, settings: Settings, digits: int = 1) -> gpd.GeoDataFrame:
     """``table`` as the public may see it, with display text columns.
 
-    A count under ``privacy.min_count`` reads "fewer than N" and its rate (and smoothed rate) is
-    withheld, since rate, population and period would give the count back.
+    The zones are one group under their combined count (:mod:`geo.core.disclosure`): a hidden count
+    reads "fewer than N" or "withheld", and its rate and smoothed rate are withheld too, since rate,
+    population and period would give the count back; so is the combined rate (``attrs["total"]``)
+    when the combined count is hidden.
     """
-    n_min = settings.privacy.min_count
+    rule = Disclosure.from_settings(settings.privacy, public=True)
     out = table.copy()
-    small = (out["count"] > 0) & (out["count"] < n_min)
+    shown = rule.counts(out["count"].fillna(0).to_numpy(dtype=float))
+    small = shown.hidden
     out.loc[small, ["rate", "rate_eb"]] = np.nan
-    out["count_text"] = [
-        t("privacy.fewer_than", lang, n=n_min) if s else fmt_int(int(c), lang)
-        for c, s in zip(out["count"], small, strict=True)
-    ]
+    out["count_text"] = shown.texts(lang)
+    total = dict(table.attrs.get("total") or {})
+    if total and shown.total.hidden:
+        total.update(count=None, rate=None)
+    out.attrs["total"] = total
     out["population_text"] = [fmt_int(p, lang) if p > 0 else t("na", lang) for p in out["population"].fillna(0)]
     out["rate_text"] = [t("na", lang) if np.isnan(r) else fmt_num(r, lang, digits=digits) for r in out["rate"]]
     out["rate_eb_text"] = [t("na", lang) if np.isnan(r) else fmt_num(r, lang, digits=digits) for r in out["rate_eb"]]

@@ -11,12 +11,26 @@ from collections.abc import Mapping
 import pandas as pd
 from babel.lists import format_list
 
+from geo.core.disclosure import Disclosure
 from geo.core.errors import DataError
 from geo.core.i18n import LOCALES, fmt_int, t
 
 
 def _period_label(value: pd.Timestamp, freq: str) -> str:
     return f"{value:%Y-%m}" if freq == "month" else f"{value:%Y}"
+
+
+def protected_series(series: pd.DataFrame, rule: Disclosure, lang: str) -> pd.DataFrame:
+    """``series`` (``place, period_start, count``) with each place's periods as one group under its total:
+    ``count`` (``Int64``) is missing where hidden, ``label`` holds the words ("fewer than 3", "withheld")."""
+    out = series.copy()
+    out["count"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["label"] = ""
+    for _place, rows in series.groupby("place", sort=False):
+        shown = rule.counts(rows["count"].fillna(0).to_numpy())
+        out.loc[rows.index, "count"] = shown.array()
+        out.loc[rows.index, "label"] = shown.texts(lang)
+    return out
 
 
 def trend_alternative(
@@ -27,7 +41,8 @@ def trend_alternative(
     Parameters
     ----------
     series
-        ``place, period_start, count`` rows, as :func:`ui.analysis.series` gives them.
+        ``place, period_start, count, label`` rows, as :func:`protected_series` gives them: the table
+        prints each ``label``; the busiest period is named only when its count is shown.
     freq
         ``"month"`` or ``"year"``: how periods are written (``YYYY-MM`` or ``YYYY``, as on the axis).
     distance_m
@@ -42,7 +57,7 @@ def trend_alternative(
     DataError
         ``series`` is empty or lacks a column, or ``freq`` is unknown.
     """
-    missing = {"place", "period_start", "count"} - set(series.columns)
+    missing = {"place", "period_start", "count", "label"} - set(series.columns)
     if missing or series.empty:
         msg = f"the trend series is empty or lacks {sorted(missing)}"
         raise DataError(msg)
@@ -50,24 +65,31 @@ def trend_alternative(
         msg = f"freq must be 'month' or 'year', got {freq!r}"
         raise DataError(msg)
     order = list(dict.fromkeys(series["place"]))
-    wide = series.pivot_table(index="period_start", columns="place", values="count", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(columns=order).sort_index().astype(int)
-    peak = series.loc[series["count"].idxmax()]
+    wide = series.pivot_table(index="period_start", columns="place", values="label", aggfunc="first")
+    wide = wide.reindex(columns=order).sort_index().fillna("")
     table = wide.reset_index()
     table.columns.name = None
     table.insert(0, t("trends.col_period", lang), [_period_label(p, freq) for p in table.pop("period_start")])
     from geo.data.labels import unit_word
 
+    params = {
+        "what": unit_word(unit, lang),
+        "unit": t(f"trends.alt_unit.{freq}", lang),
+        "distance": fmt_int(distance_m, lang),
+        "places": format_list(order, locale=LOCALES[lang]),
+        "start": _period_label(wide.index.min(), freq),
+        "end": _period_label(wide.index.max(), freq),
+    }
+    shown = series[series["count"].fillna(0) > 0]
+    withheld = series["count"].isna() & (series["label"] == t("privacy.withheld", lang))
+    if shown.empty or withheld.any():  # the busiest of hidden counts would tell which is larger; a withheld one may be
+        return t("trends.alt_series_plain", lang, **params), table
+    peak = shown.loc[shown["count"].astype(int).idxmax()]
     sentence = t(
         "trends.alt_series",
         lang,
-        what=unit_word(unit, lang),
+        **params,
         peak_what=unit_word(unit, lang, count=int(peak["count"])),
-        unit=t(f"trends.alt_unit.{freq}", lang),
-        distance=fmt_int(distance_m, lang),
-        places=format_list(order, locale=LOCALES[lang]),
-        start=_period_label(wide.index.min(), freq),
-        end=_period_label(wide.index.max(), freq),
         peak_place=str(peak["place"]),
         peak_period=_period_label(pd.Timestamp(peak["period_start"]), freq),
         peak=fmt_int(float(peak["count"]), lang),
@@ -76,13 +98,14 @@ def trend_alternative(
 
 
 def heat_alternative(
-    table: pd.DataFrame, *, lang: str, day_names: Mapping[str, str] | None = None
+    table: pd.DataFrame, *, lang: str, rule: Disclosure, day_names: Mapping[str, str] | None = None
 ) -> tuple[str, pd.DataFrame]:
     """A sentence naming the busiest hour and weekday of an hour x weekday count table, and the table with its hours.
 
     ``table`` has one row per hour (its index, 0-23, named in the user's language) and one column
     per weekday (named in the user's language); ``day_names`` maps a column to the day's name
-    written out for the sentence (the columns are abbreviated to fit a phone).
+    written out for the sentence (the columns are abbreviated to fit a phone). The table is one group
+    under the incidents in view, as ``rule`` shows it; the busiest hour is named only when shown.
 
     Raises
     ------
@@ -92,16 +115,22 @@ def heat_alternative(
     if table.empty:
         msg = "the hour x weekday table is empty"
         raise DataError(msg)
-    stacked = table.stack()
-    hour, day = stacked.idxmax()
-    sentence = t(
-        "trends.alt_heat",
-        lang,
-        hour=f"{int(hour):02d}",
-        day=(day_names or {}).get(str(day), str(day)),
-        n=fmt_int(float(stacked.max()), lang),
-    )
-    return sentence, table.reset_index()
+    shown = rule.table(table)
+    values = shown.values.stack()
+    if not (values.fillna(0) > 0).any() or (shown.status == "withheld").any().any():
+        sentence = t("trends.alt_heat_plain", lang)
+    else:
+        hour, day = values.astype(float).idxmax()
+        sentence = t(
+            "trends.alt_heat",
+            lang,
+            hour=f"{int(hour):02d}",
+            day=(day_names or {}).get(str(day), str(day)),
+            n=fmt_int(float(values.max()), lang),
+        )
+    texts = shown.texts(lang)
+    texts.index.name = table.index.name
+    return sentence, texts.reset_index()
 
 
 def map_alternative(
@@ -110,8 +139,7 @@ def map_alternative(
     lang: str,
     place: str | None,
     within: str | None,
-    min_count: int,
-    public: bool,
+    rule: Disclosure,
     unit: str = "incidents",
 ) -> tuple[str, pd.DataFrame]:
     """A sentence and a table (incidents in view by category) of what the Map page's map shows.
@@ -119,31 +147,42 @@ def map_alternative(
     ``counts`` are the incidents in view by category key (``ui.analysis.category_counts``).
 
     ``within`` is the key figure of the focus place's rings as printed (or None without a focus place);
-    in the public view a category count below ``min_count`` reads "fewer than N", as on the map.
+    the categories are one group under the total in view, as ``rule`` shows them ("fewer than N", "withheld").
     ``unit`` is the layer's (:func:`geo.data.labels.layer_unit`): people killed or incidents.
     """
     from geo.data.labels import unit_word
 
     counts = counts[counts > 0].sort_index()
-    fewer = t("report.fewer_than", lang, n=min_count)
-
-    def shown(n: int) -> str:
-        return fewer if public and 0 < n < min_count else fmt_int(n, lang)
-
+    shown = rule.counts(counts.to_numpy())
     table = pd.DataFrame(
         {
             t("alt.map.category", lang): [t(f"category.{c}", lang) for c in counts.index],
-            unit_word(unit, lang).capitalize(): [shown(int(n)) for n in counts.to_numpy()],
+            unit_word(unit, lang).capitalize(): shown.texts(lang),
         }
     )
     total = int(counts.sum())
     sentence = t(
         "alt.map.sentence",
         lang,
-        n=shown(total),
+        n=shown.total.text(lang),
         what=unit_word(unit, lang, count=total),
         kinds=fmt_int(len(counts), lang),
     )
     if place and within is not None:
         sentence += " " + t("alt.map.focus", lang, place=place, within=within)
     return sentence, table
+
+
+def evaluation_table(res: Mapping[str, object], rule: Disclosure, lang: str) -> pd.DataFrame:
+    """The evaluation's counts before and after, by area, as ``rule`` shows each (each on its own: the areas
+    are not parts of one total)."""
+    counts = res["counts"]
+    assert isinstance(counts, Mapping)
+    areas = ("T", "D", "C", "E")
+    return pd.DataFrame(
+        {
+            t("eval.table.area", lang): [t(f"eval.area.{k}", lang) for k in areas],
+            t("eval.table.before", lang): [rule.text(int(counts[f"{k}b"]), lang) for k in areas],
+            t("eval.table.after", lang): [rule.text(int(counts[f"{k}a"]), lang) for k in areas],
+        }
+    )

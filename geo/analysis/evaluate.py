@@ -40,6 +40,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.analysis.did import did_monthly
 from geo.analysis.interval import Interval, interval
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.i18n import ErrorPattern, fmt_date, match_error, t
 from geo.core.settings import DEFAULTS
@@ -431,10 +432,14 @@ READING_KEYS: tuple[str, ...] = (
 )
 
 
-def warning_text(warning: Reading, lang: str = "en") -> str:
-    """A small- or zero-count warning as a sentence in ``lang``."""
+def warning_text(warning: Reading, lang: str = "en", *, rule: Disclosure | None = None) -> str:
+    """A small- or zero-count warning as a sentence in ``lang``; its counts as ``rule`` shows them."""
     params = dict(warning.params)
     params["area"] = t(f"wdd.area.{params['area']}", lang)
+    if rule is not None:
+        for key in ("before", "after"):
+            if key in params:
+                params[key] = rule.text(int(str(params[key]).replace(",", "")), lang)
     return t(warning.key, lang, **params)
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from geo.analysis.areal import COVERAGE, area_interpolate, check_polygons
 from geo.analysis.rings import ring_polygons
 from geo.analysis.zones import default_zone_key, zone_index
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.filters import Filters
 from geo.core.projection import METRIC, WGS84
@@ -247,7 +248,7 @@ def _flags(count: int, population: float, rules: RateSettings) -> str:
         found.append(FLAGS[0])
     elif population < rules.min_population:
         found.append(FLAGS[1])
-    if count < rules.min_count:
+    if not Disclosure(rules.min_count).enough(count):  # too few to read a rate into (rates.min_count)
         found.append(FLAGS[2])
     return ",".join(found)
 

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from geo.cli._args import incidents_path, settings_for
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError, DataError
 from geo.core.settings import Settings
 from geo.data.ingest import incidents_from_path
@@ -64,10 +65,11 @@ def _weekly(report: DosageReport, args: argparse.Namespace, settings: Settings, 
     incidents = incidents_from_path(path)
     n = settings.privacy.min_count
     table = weekly_dosage(report, incidents, incident_radius_m=settings.dosage.incident_radius_m, min_count=n)
+    rule = Disclosure.from_settings(settings.privacy, public=mode == "public")
     rows = []
     for r in table.itertuples():
         count: Any = None if pd.isna(r.incidents) else int(r.incidents)
-        if mode == "public" and count is not None and 0 < count < n:
+        if count is not None and rule.count(count).hidden:
             count = f"<{n}"
         rows.append(
             {"week": str(r.week), "stop_id": r.stop_id, "order": int(r.order), "minutes": round(float(r.minutes), 1),

@@ -17,7 +17,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
-from geo.core.i18n import category_label, fmt_date, t
+from geo.core.i18n import category_label, fmt_date
 from geo.core.projection import METRIC, WGS84, metric_to_lonlat
 from geo.data.webassets import inline_tags
 from geo.exports.model import Report

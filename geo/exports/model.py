@@ -17,8 +17,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.core.errors import AnalysisError
 from geo.core.disclosure import Disclosure
+from geo.core.errors import AnalysisError
 from geo.core.i18n import fmt_int, t
 from geo.core.settings import Settings
 from geo.exports.privacy import Mode, check_public_cells

@@ -116,9 +116,8 @@ def _period(incidents: gpd.GeoDataFrame, filters: Filters, rule: Disclosure) -> 
     if start > end:
         msg = f"the start date {start} is after the end date {end}"
         raise AnalysisError(msg)
-    start, end = rule.dates(start, end)
-    assert start is not None and end is not None  # noqa: S101 (dates() keeps given dates given)
-    return Period(start=start, end=end, first=first, latest=latest)
+    public_start, public_end = rule.dates(start, end)
+    return Period(start=public_start or start, end=public_end or end, first=first, latest=latest)
 
 
 # --- counts ------------------------------------------------------------

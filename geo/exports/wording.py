@@ -10,9 +10,9 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from geo.core.disclosure import Disclosure
 from geo.core.filters import Filters
 from geo.core.i18n import category_label, fmt_date, fmt_int, fmt_pct, fmt_share, t
-from geo.core.disclosure import Disclosure
 from geo.exports.model import Context, Counts, KeyFigure, Period
 
 

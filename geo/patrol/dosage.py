@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.i18n import fmt_int, t
 from geo.core.projection import lonlat_to_metric, points_metric
@@ -339,7 +340,8 @@ def weekly_dosage(
         counts = _incidents_by_week(stops, incidents, radius_m=incident_radius_m)
         out = out.merge(counts, on=["week", "stop_id"], how="left").fillna({"incidents": 0})
         out["incidents"] = out["incidents"].astype(int)
-        out["small_count"] = out["incidents"] < min_count
+        rule = Disclosure(min_count)
+        out["small_count"] = [not rule.enough(n) for n in out["incidents"]]
     return out[["week", "stop_id", "order", "minutes", "visits", "incidents", "small_count"]]
 
 
