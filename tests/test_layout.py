@@ -256,3 +256,51 @@ def test_no_private_name_is_imported_across_packages() -> None:
     )
     stale = sorted(PRIVATE_ALLOWED - set(found))
     assert not stale, f"remove from PRIVATE_ALLOWED in tests/test_layout.py, no longer imported: {stale}"
+
+
+# --- one owner per promise: what a count may show ---------------------------------------------
+
+DISCLOSURE_OWNER = "geo.core.disclosure"
+THRESHOLD_NAMES = ("min_count", "n_min", "suppress_below")
+"""Names under which the small-count threshold travels (``privacy.min_count`` and the like)."""
+
+
+def _names_threshold(node: ast.expr) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in THRESHOLD_NAMES
+    if isinstance(node, ast.Attribute):
+        return node.attr in THRESHOLD_NAMES
+    if isinstance(node, ast.BinOp):  # min_count - 1, n_min + 0 ...
+        return _names_threshold(node.left) or _names_threshold(node.right)
+    return False
+
+
+def threshold_comparisons(tree: ast.Module) -> list[int]:
+    """Lines of ``tree`` that compare something with the small-count threshold (``<``, ``<=``, ``>``, ``>=``)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            ordered = [op for op in node.ops if isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE)]
+            if ordered and any(_names_threshold(side) for side in (node.left, *node.comparators)):
+                found.append(node.lineno)
+    return found
+
+
+def test_only_the_disclosure_module_compares_a_count_with_the_threshold() -> None:
+    """The small-count rule has one owner (DESIGN.md, "One owner per promise"): every other module asks
+    :mod:`geo.core.disclosure` (``Disclosure.count``, ``.counts``, ``.table``, ``.enough``)."""
+    offenders = []
+    for name, path in modules().items():
+        if name == DISCLOSURE_OWNER:
+            continue
+        lines = threshold_comparisons(ast.parse(path.read_text(encoding="utf-8")))
+        offenders += [f"{path.relative_to(ROOT)}:{line}" for line in lines]
+    assert not offenders, f"compare a count with the threshold outside {DISCLOSURE_OWNER}: {offenders}"
+
+
+def test_the_threshold_check_finds_a_comparison() -> None:
+    caught = threshold_comparisons(ast.parse("small = (n > 0) & (n < settings.privacy.min_count)\nok = n < 5\n"))
+    assert caught == [1]
+    assert threshold_comparisons(ast.parse("if 0 < count < n_min - 1: pass")) == [1]
+    owner = modules()[DISCLOSURE_OWNER]
+    assert threshold_comparisons(ast.parse(owner.read_text(encoding="utf-8")))  # the owner does compare
