@@ -59,7 +59,7 @@ def _victims() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def victims_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, Path]]:
+def victims_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
     from geo.data.ingest import ingest_file
 
     folder = tmp_path_factory.mktemp("victims")
@@ -68,7 +68,7 @@ def victims_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     store = folder / "store"
     store.mkdir()
     name = Path(ingest_file(source, store_dir=store)["output"]).stem
-    yield store, name, source
+    return store, name, source
 
 
 @pytest.fixture
