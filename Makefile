@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test setup setup-dev lint demo bench clean
+.PHONY: run test setup setup-dev lint demo bench mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,14 @@ lint: setup-dev
 demo: setup
 	$(BIN)/python -m geo demo
 
+## Mutation score of the disclosure rule (geo/core/disclosure.py) against its tests: mutmut, not part of `make test`.
+mutation: setup-dev
+	$(BIN)/python -m pip install "mutmut>=3.3,<4"
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
 bench: setup-dev
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache static/vendor
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache static/vendor mutants
