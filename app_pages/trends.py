@@ -8,13 +8,14 @@ import streamlit as st
 from babel.dates import get_day_names
 
 from geo.analysis.evaluate import default_start, evaluation_error_text, reading_text, warning_text
+from geo.analysis.rings import shown_ranking
 from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
 from ui import analysis
 from ui.alt import text_alternative
 from ui.common import disclosure, focus_places, page_context, public_filters, synthetic_notice, view_mode
 from ui.style import SERIES_COLOURS, error_text
-from ui.trend_text import evaluation_table, heat_alternative, protected_series, trend_alternative
+from ui.trend_text import evaluation_table, heat_alternative, trend_alternative
 
 ctx = page_context("trends")
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
@@ -70,7 +71,7 @@ if series.empty:
 elif series["count"].fillna(0).sum() == 0:
     st.info(t("trends.no_series", lang))
 else:
-    frame = protected_series(series.drop(columns="coverage"), rule, lang)  # each place's periods under its total
+    frame = rule.column(series.drop(columns="coverage"), lang=lang, by="place")  # each place's periods, one group
     wanted = [place, *compare]
     drawn = [p for p in wanted if p not in gone]  # the legend names only the places drawn (the rest: the note above)
     colours = [SERIES_COLOURS[wanted.index(p) % len(SERIES_COLOURS)] for p in drawn]
@@ -157,16 +158,14 @@ if len(ranked):
     def shown(values: pd.Series, *, digits: int = 0, empty: str = "—") -> list[str]:
         return [empty if pd.isna(v) else fmt_num(float(v), lang, digits=digits) for v in values]
 
-    # each place's count on its own (the rings of peers overlap: no group); a hidden count hides its rates too
-    hidden = pd.Series([False if pd.isna(c) else rule.count(int(c)).hidden for c in ranked["count"]], ranked.index)
-    counts = [no_data if pd.isna(c) else rule.text(int(c), lang) for c in ranked["count"]]
+    ranked = shown_ranking(ranked, rule, lang=lang)  # a hidden count hides its rates too
     table = pd.DataFrame(
         {
             t("rank.col.rank", lang): shown(ranked["rank"]),
             t("rank.col.name", lang): ranked["name"],
-            t("rank.col.count", lang): counts,
-            t("rank.col.per_year", lang): shown(ranked["per_year"].mask(hidden), digits=1),
-            t("rank.col.per_km_year", lang): shown(ranked["per_km_year"].mask(hidden), digits=1),
+            t("rank.col.count", lang): [label or no_data for label in ranked["label"]],
+            t("rank.col.per_year", lang): shown(ranked["per_year"], digits=1),
+            t("rank.col.per_km_year", lang): shown(ranked["per_km_year"], digits=1),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")

@@ -14,7 +14,7 @@ from geo.core.errors import AnalysisError, DataError
 from geo.core.i18n import catalog, fmt_int
 from geo.patrol.intersection import find_intersection, lookup_intersection, nearest_where, street_key
 from tests.page_helpers import html_bodies, html_tables
-from ui.trend_text import heat_alternative, protected_series, trend_alternative
+from ui.trend_text import heat_alternative, trend_alternative
 
 # A small grid, degrees (EPSG:4326): two north-south avenues crossed by two east-west streets.
 #   node ids r*10 + c; rows are streets (north to south), columns avenues (west to east)
@@ -120,7 +120,7 @@ def _series() -> pd.DataFrame:
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_the_trend_alternative_has_the_charts_numbers(lang: str) -> None:
     series = _series()
-    shown = protected_series(series, Disclosure(3, public=False), lang)
+    shown = Disclosure(3, public=False).column(series, lang=lang, by="place")
     sentence, table = trend_alternative(shown, freq="month", distance_m=400, lang=lang)
     period = catalog(lang)["trends.col_period"]
     assert list(table.columns) == [period, "Harvard Park", "Jesse Owens Park"]
@@ -149,7 +149,7 @@ def test_the_trend_alternative_has_the_charts_numbers(lang: str) -> None:
 def test_the_trend_alternative_names_no_busiest_period_among_hidden_counts() -> None:
     series = _series()
     series["count"] = [1, 2, 1, 0, 1, 2][: len(series)]
-    shown = protected_series(series, Disclosure(3, public=True), "en")
+    shown = Disclosure(3, public=True).column(series, lang="en", by="place")
     sentence, table = trend_alternative(shown, freq="month", distance_m=400, lang="en")
     assert "too small to name the busiest" in sentence
     assert not set(table.iloc[:, 1:].to_numpy().ravel()) & {"1", "2"}

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo.analysis.rates import border_zone, ring_zones, zone_rates
+from geo.analysis.rates import border_zone, ring_zones, shown_rates, zone_rates
 from geo.core.disclosure import Disclosure
 from geo.core.filters import Filters
 from geo.core.i18n import fmt_int, fmt_num, t
@@ -159,16 +159,9 @@ def public_view(table: gpd.GeoDataFrame, *, lang: str, settings: Settings, digit
     population and period would give the count back; so is the combined rate (``attrs["total"]``)
     when the combined count is hidden.
     """
-    rule = Disclosure.from_settings(settings.privacy, public=True)
-    out = table.copy()
-    shown = rule.counts(out["count"].fillna(0).to_numpy(dtype=float))
+    out, shown = shown_rates(table, Disclosure.from_settings(settings.privacy, public=True))
     small = shown.hidden
-    out.loc[small, ["rate", "rate_eb"]] = np.nan
     out["count_text"] = shown.texts(lang)
-    total = dict(table.attrs.get("total") or {})
-    if total and shown.total.hidden:
-        total.update(count=None, rate=None)
-    out.attrs["total"] = total
     out["population_text"] = [fmt_int(p, lang) if p > 0 else t("na", lang) for p in out["population"].fillna(0)]
     out["rate_text"] = [t("na", lang) if np.isnan(r) else fmt_num(r, lang, digits=digits) for r in out["rate"]]
     out["rate_eb_text"] = [t("na", lang) if np.isnan(r) else fmt_num(r, lang, digits=digits) for r in out["rate_eb"]]

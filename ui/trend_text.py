@@ -20,19 +20,6 @@ def _period_label(value: pd.Timestamp, freq: str) -> str:
     return f"{value:%Y-%m}" if freq == "month" else f"{value:%Y}"
 
 
-def protected_series(series: pd.DataFrame, rule: Disclosure, lang: str) -> pd.DataFrame:
-    """``series`` (``place, period_start, count``) with each place's periods as one group under its total:
-    ``count`` (``Int64``) is missing where hidden, ``label`` holds the words ("fewer than 3", "withheld")."""
-    out = series.copy()
-    out["count"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out["label"] = ""
-    for _place, rows in series.groupby("place", sort=False):
-        shown = rule.counts(rows["count"].fillna(0).to_numpy())
-        out.loc[rows.index, "count"] = shown.array()
-        out.loc[rows.index, "label"] = shown.texts(lang)
-    return out
-
-
 def trend_alternative(
     series: pd.DataFrame, *, freq: str, distance_m: float, lang: str, unit: str = "incidents"
 ) -> tuple[str, pd.DataFrame]:
@@ -41,7 +28,8 @@ def trend_alternative(
     Parameters
     ----------
     series
-        ``place, period_start, count, label`` rows, as :func:`protected_series` gives them: the table
+        ``place, period_start, count, label`` rows, as :meth:`geo.core.disclosure.Disclosure.column` gives
+        them (one group per place): the table
         prints each ``label``; the busiest period is named only when its count is shown.
     freq
         ``"month"`` or ``"year"``: how periods are written (``YYYY-MM`` or ``YYYY``, as on the axis).

@@ -33,7 +33,7 @@ import pandas as pd
 from geo.analysis.areal import COVERAGE, area_interpolate, check_polygons
 from geo.analysis.rings import ring_polygons
 from geo.analysis.zones import default_zone_key, zone_index
-from geo.core.disclosure import Disclosure
+from geo.core.disclosure import Disclosure, ShownCounts
 from geo.core.errors import AnalysisError
 from geo.core.filters import Filters
 from geo.core.projection import METRIC, WGS84
@@ -369,3 +369,20 @@ def rows(table: gpd.GeoDataFrame, *, digits: int = 2) -> list[dict[str, object]]
 
     records = table[list(ROW_COLUMNS)].to_dict("records")
     return [{c: clean(rec[c], 4 if c in FINE_COLUMNS else digits) for c in ROW_COLUMNS} for rec in records]
+
+
+def shown_rates(table: gpd.GeoDataFrame, rule: Disclosure) -> tuple[gpd.GeoDataFrame, ShownCounts]:
+    """A :func:`zone_rates` table as ``rule`` shows it, and how its counts are shown.
+
+    The zones are one group under their combined count: a hidden count's rate and smoothed rate are
+    withheld (NaN), since rate, population and period give the count back; the combined count and rate
+    (``attrs["total"]``) are withheld (None) when the combined count is hidden.
+    """
+    out = table.copy()
+    shown = rule.counts(out["count"].fillna(0).to_numpy(dtype=float))
+    out.loc[shown.hidden, ["rate", "rate_eb"]] = np.nan
+    total = dict(table.attrs.get("total") or {})
+    if total and shown.total.hidden:
+        total.update(count=None, rate=None)
+    out.attrs["total"] = total
+    return out, shown

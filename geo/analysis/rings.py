@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from geo.core.bulk import points
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC, to_wgs84
 from geo.core.validate import (
@@ -414,3 +415,19 @@ def ring_polygons(place: object, *, rings_m: Sequence[float] = (75, 150, 400)) -
         band = outer.difference(inner) if _is_areal(inner) else outer
         rows.append({"band": label, "from_m": float(low), "to_m": float(high), "geometry": band})
     return to_wgs84(gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC))
+
+
+def shown_ranking(table: pd.DataFrame, rule: Disclosure, *, lang: str) -> pd.DataFrame:
+    """A :func:`rank_places` table as ``rule`` shows it: each place's count on its own (the rings of
+    neighbouring places overlap, so they are no group), ``label`` its words in ``lang``, and the rates
+    of a hidden count withheld with it (rate × years × length would give it back)."""
+    out = table.copy()
+    covered = out["count"].notna()
+    shown = [rule.count(int(n)) if ok else None for n, ok in zip(out["count"].fillna(0), covered, strict=True)]
+    hidden = pd.Series([s is not None and s.hidden for s in shown], index=out.index)
+    out["label"] = [s.text(lang) if s is not None else "" for s in shown]
+    out["count"] = pd.array([s.value if s is not None else pd.NA for s in shown], dtype="Int64")
+    for col in ("per_year", "per_km_year"):
+        if col in out.columns:
+            out[col] = out[col].mask(hidden)
+    return out

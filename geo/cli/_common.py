@@ -21,6 +21,7 @@ from geo.cli._args import (
     incidents_path,
     places_table,
 )
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.filters import apply
 from geo.core.settings import Settings
@@ -49,8 +50,39 @@ def names(text: str, what: str) -> list[str]:
 
 
 def incidents(args: argparse.Namespace, settings: Settings) -> gpd.GeoDataFrame:
+    """The incidents the filters of ``args`` choose; with ``--privacy`` (:func:`add_privacy`) the period is
+    the one the privacy mode may use (whole months in public)."""
     path = incidents_path(args, settings)
-    return apply(incidents_from_path(path), filters_from_args(args))
+    table = incidents_from_path(path)
+    f = filters_from_args(args)
+    if hasattr(args, "privacy"):
+        used = disclosure(args, settings, table).restrict(f, rings_m=settings.distances.rings_m)
+        if (used.start, used.end) != (f.start, f.end):
+            print(f"public: whole months, {used.start} .. {used.end} (--privacy internal for days)", file=sys.stderr)
+        f = used
+    return apply(table, f)
+
+
+def add_privacy(p: argparse.ArgumentParser) -> None:
+    """``--privacy public|internal``: how the counts a command prints are shown (DESIGN.md section 7)."""
+    p.add_argument(
+        "--privacy",
+        choices=("public", "internal"),
+        default=None,
+        help="public (the default for real data): small counts read 'fewer than N', and periods are whole "
+        "months; internal (the default for the synthetic demo): exact counts",
+    )
+
+
+def disclosure(args: argparse.Namespace, settings: Settings, rows: gpd.GeoDataFrame | None = None) -> Disclosure:
+    """The small-count rule of a command: ``--privacy``, else public unless every incident is synthetic
+    (as the dashboard's view opens)."""
+    asked = getattr(args, "privacy", None)
+    if asked is None:
+        table = incidents_from_path(incidents_path(args, settings)) if rows is None else rows
+        flags = table["synthetic"] if "synthetic" in table.columns else pd.Series(False, index=table.index)
+        asked = "internal" if len(table) and bool(flags.fillna(False).astype(bool).all()) else "public"
+    return Disclosure.from_settings(settings.privacy, public=asked == "public")
 
 
 def layer_coverage(

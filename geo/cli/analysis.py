@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
+from geo.analysis.rings import shown_ranking
 from geo.cli import _common as c
 from geo.cli._args import (
     add_filters,
@@ -24,6 +25,14 @@ from geo.cli._args import (
 )
 from geo.core.errors import AnalysisError
 from geo.core.projection import WGS84
+
+
+def _plain(shown: pd.DataFrame) -> list[int | str | None]:
+    """Each shown ``count`` as a number, else its ``label`` ("fewer than 3", "withheld"), else None (no data)."""
+    return [
+        int(n) if not pd.isna(n) else (label or None) for n, label in zip(shown["count"], shown["label"], strict=True)
+    ]
+
 
 # --- near ----------------------------------------------------------------------------------
 
@@ -40,9 +49,20 @@ def _run_near(args: argparse.Namespace) -> int:
     else:
         place = gpd.GeoSeries([Point(point[1], point[0])], crs=WGS84)
         label = f"{args.lat},{args.lon}"
+    rule = c.disclosure(args, settings)
+    allowed = rule.rings(rings, settings.distances.rings_m) or settings.distances.rings_m
+    if tuple(allowed) != tuple(rings):
+        print(f"public: rings at {list(allowed)} m only (--privacy internal for others)", file=sys.stderr)
+    rings = allowed
     inc = c.incidents(args, settings)
     summary = ring_summary(inc, place, rings_m=rings, **c.layer_coverage(args, settings))
+    shown = rule.counts([summary["inside"], *(r["count"] for r in summary["rings"])])  # one group under the total
+    summary["inside"] = shown[0].plain()
+    for ring, value in zip(summary["rings"], list(shown)[1:], strict=True):
+        ring["count"] = value.plain()
+    summary["total_within"] = shown.total.plain()
     payload = {"place": label, **summary, "from": args.date_from, "to": args.date_to, "category": args.category}
+    payload["privacy"] = "public" if rule.public else "internal"
     c.emit(payload, getattr(args, "out", None))
     return 0
 
@@ -61,7 +81,9 @@ def _run_rank(args: argparse.Namespace) -> int:
     table = rank_places(
         inc, c.known_places(settings), within_m=within, kind=args.kind, years=years, **c.layer_coverage(args, settings)
     )
-    rows = table.drop(columns="geometry").to_dict(orient="records")
+    shown = shown_ranking(table.drop(columns="geometry"), c.disclosure(args, settings), lang="en")
+    shown["count"] = _plain(shown)
+    rows = shown.drop(columns="label").to_dict(orient="records")
     c.emit({"kind": args.kind, "within_m": within, "places": rows}, args.out)
     return 0
 
@@ -77,19 +99,28 @@ def _run_zones(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     zones = read_vector(args.zones)
     key = args.key or default_zone_key(zones)
+    rule = c.disclosure(args, settings)
     inc = c.incidents(args, settings)
     zone = assign_zones(inc, zones, key=key)
-    table = pd.DataFrame({"incident_id": inc["incident_id"].astype(str).to_numpy(), "zone": zone.to_numpy()})
+    counts = zone.value_counts(dropna=True)
+    outside = int(zone.isna().sum())
+    if rule.public:  # no record ids in public: counts per zone, one group under the incidents counted
+        shown = rule.counts(counts.to_numpy())
+        table = pd.DataFrame({"zone": counts.index.astype(str), "count": [s.plain() for s in shown]})
+    else:
+        table = pd.DataFrame({"incident_id": inc["incident_id"].astype(str).to_numpy(), "zone": zone.to_numpy()})
     text = to_csv_text(table)  # names such as "=HYPERLINK(...)" open as text in a spreadsheet
     if args.out:
         write_text_atomic(args.out, text)
     else:
         sys.stdout.write(text)
-    counts = zone.value_counts(dropna=True)
-    outside = int(zone.isna().sum())
-    print(f"zones by {key!r}: {len(inc)} incidents, {outside} outside every zone", file=sys.stderr)
-    for name, n in counts.items():
-        print(f"  {name}: {n}", file=sys.stderr)
+    print(
+        f"zones by {key!r}: {rule.count(len(inc)).plain()} incidents, {rule.count(outside).plain()} outside every zone",
+        file=sys.stderr,
+    )
+    if not rule.public:
+        for name, n in counts.items():
+            print(f"  {name}: {n}", file=sys.stderr)
     return 0
 
 
@@ -128,6 +159,11 @@ def _run_trend(args: argparse.Namespace) -> int:
     else:
         table = time_series(inc, freq=args.freq, nibrs_break=brk, **span)
         scope = {"scope": "all incidents"}
+    rule = c.disclosure(args, settings)
+    group = "place" if "place" in table.columns else "zone" if "zone" in table.columns else None
+    shown = rule.column(table, lang="en", by=group)  # each place's or zone's periods, one group
+    shown["count"] = _plain(shown)
+    table = shown.drop(columns=["label", "status"])
     rows = table.assign(period_start=table["period_start"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
     c.emit({**scope, "freq": args.freq, "nibrs_break": brk.isoformat(), "series": rows}, args.out)
     return 0
@@ -143,12 +179,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--rings-m", metavar="A,B,C", help="outer ring edges in metres (default from config)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     add_filters(p)
+    c.add_privacy(p)
 
     p = c.add(subparsers, "zones", "assign incidents to polygons (divisions, districts...); CSV out", _run_zones)
     p.add_argument("--zones", required=True, metavar="PATH", help="polygon file (shapefile, GeoJSON, GeoPackage)")
     p.add_argument("--key", metavar="FIELD", help="field naming each zone (default: a name-like field)")
     p.add_argument("--out", metavar="FILE.csv", help="write the CSV here instead of stdout")
     add_filters(p)
+    c.add_privacy(p)
 
     p = c.add(subparsers, "trend", "monthly or yearly counts, with the legacy/NIBRS break marked", _run_trend)
     p.add_argument("--place", metavar="NAME", help="incidents inside or near this place")
@@ -158,9 +196,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--freq", choices=("month", "year"), default="month", help="period (default month)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     add_filters(p)
+    c.add_privacy(p)
 
     p = c.add(subparsers, "rank", "rank parks or housing developments by incidents near their border", _run_rank)
     p.add_argument("--kind", default="park", help="place kind to rank (park, housing, csp_site...)")
     p.add_argument("--within-m", type=float, help="distance from the border in metres (default from config)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     add_filters(p)
+    c.add_privacy(p)

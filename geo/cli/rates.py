@@ -17,7 +17,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geo.cli import _common as c
 from geo.cli._args import add_filters, filters_from_args, incidents_path, places_table, settings_for
+from geo.core.disclosure import ShownCounts
 from geo.core.errors import AnalysisError
 from geo.core.filters import apply
 from geo.core.settings import Settings
@@ -55,8 +57,18 @@ def _zones(args: argparse.Namespace, settings: Settings) -> tuple[gpd.GeoDataFra
     return read_vector(args.zones), args.key, []
 
 
+def _shown_rows(table: gpd.GeoDataFrame, shown: ShownCounts) -> list[dict[str, object]]:
+    """JSON rows with each count as shown (a number, or "fewer than 3" / "withheld")."""
+    from geo.analysis.rates import rows
+
+    out = rows(table)
+    for row, count in zip(out, shown, strict=True):
+        row["count"] = count.plain()
+    return out
+
+
 def _run_rates(args: argparse.Namespace) -> int:
-    from geo.analysis.rates import period_years, pooled_filters, population_columns, rows, zone_rates
+    from geo.analysis.rates import period_years, pooled_filters, population_columns, shown_rates, zone_rates
     from geo.data.ingest import incidents_from_path
     from geo.data.population import is_table, read_population
 
@@ -73,7 +85,8 @@ def _run_rates(args: argparse.Namespace) -> int:
         raise AnalysisError(msg)
     dates = local_dates(everything)
     first, last = dates.min().date(), dates.max().date()
-    filters = filters_from_args(args)
+    rule = c.disclosure(args, settings, everything)
+    filters = rule.restrict(filters_from_args(args), rings_m=settings.distances.rings_m)  # public: whole months
     if args.pool_years:
         filters = pooled_filters(filters, years=args.pool_years, last=last)
     years = period_years(filters, first=first, last=last)
@@ -84,16 +97,16 @@ def _run_rates(args: argparse.Namespace) -> int:
     zones, key, extra = _zones(args, settings)
     selected = apply(everything, filters)
     opts: dict[str, Any] = {"columns": columns, "years": years, "rules": rules, "per": per, "suppress": args.suppress}
-    table = zone_rates(selected, zones, population, key=key, table_key=table_key, **opts)
-    out = rows(table)
+    table, shown = shown_rates(zone_rates(selected, zones, population, key=key, table_key=table_key, **opts), rule)
+    out = _shown_rows(table, shown)
     for layer in extra:
-        out += rows(zone_rates(selected, layer, population, key="zone", **opts))
+        out += _shown_rows(*shown_rates(zone_rates(selected, layer, population, key="zone", **opts), rule))
     total = table.attrs["total"]
     start = filters.start or first
     end = filters.end or last
     print(
         f"rates per {per:g} residents per year, {start} .. {end} ({years:.2f} years), population {pop_path.name} "
-        f"{list(columns)}; all zones: {total['count']} incidents, {total['population']:.0f} residents"
+        f"{list(columns)}; all zones: {shown.total.plain()} incidents, {total['population']:.0f} residents"
         + (f", rate {total['rate']:.2f}" if total["rate"] is not None else ""),
         file=sys.stderr,
     )
@@ -123,4 +136,5 @@ def register(subparsers: Any) -> None:
     p.add_argument("--pool-years", type=int, metavar="N", help="pool the N years that end at --to (small numbers)")
     p.add_argument("--suppress", action="store_true", help="withhold the rate of flagged zones")
     add_filters(p)
+    c.add_privacy(p)
     p.set_defaults(handler=_run_rates)

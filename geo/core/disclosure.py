@@ -78,6 +78,10 @@ class Shown:
             return t("privacy.withheld", lang)
         return fmt_int(self.value, lang)
 
+    def plain(self) -> int | str:
+        """The count for a JSON or CSV value: the number, or its words in English ("fewer than 3")."""
+        return self.value if self.status == SHOWN and self.value is not None else self.text("en")
+
     def bounds(self) -> tuple[int, float]:
         """What a reader can tell of the true count from this: ``(lowest, highest)`` (highest may be inf)."""
         if self.whole and self.status == WITHHELD:
@@ -236,11 +240,19 @@ class Disclosure:
         start, end = self.dates(f.start, f.end)
         if (start, end) != (f.start, f.end):
             changes.update(start=start, end=end)
-        allowed = tuple(float(r) for r in rings_m)
-        if f.rings_m and tuple(float(r) for r in f.rings_m) != allowed:
-            kept = tuple(r for r in f.rings_m if float(r) in allowed)
-            changes["rings_m"] = kept if kept else ()
+        rings = self.rings(f.rings_m, rings_m)
+        if rings != f.rings_m:
+            changes["rings_m"] = rings
         return f.replace(**changes) if changes else f
+
+    def rings(self, asked: Sequence[float], allowed: Sequence[float]) -> tuple[float, ...]:
+        """The ring distances a public view may use: those of ``asked`` in the configured set ``allowed``
+        (empty, meaning the configured ones, when none is); the internal view keeps ``asked``."""
+        asked = tuple(asked)
+        if not self.public:
+            return asked
+        configured = {float(r) for r in allowed}
+        return tuple(r for r in asked if float(r) in configured)
 
     def dates(self, start: dt.date | None, end: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
         """A period as a public view may use it: from the first of its first month to the last of its last
@@ -273,6 +285,24 @@ class Disclosure:
         codes, whole = _secondary(values, codes, lo_sum, hi_sum, self.min_count)
         out_values = tuple(int(v) if c == _CODE[SHOWN] else None for v, c in zip(values, codes, strict=True))
         return ShownCounts(out_values, tuple(_STATUS[c] for c in codes), own, self.min_count, whole)
+
+    def column(self, frame: pd.DataFrame, *, lang: str, by: str | None = None, column: str = "count") -> pd.DataFrame:
+        """``frame`` with ``column`` as it may be shown: one group per value of ``by`` (all rows without it).
+
+        ``column`` becomes ``Int64``, missing where hidden; ``label`` holds its words in ``lang`` and
+        ``status`` the status of each row.
+        """
+        out = frame.copy()
+        out[column] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["label"] = pd.Series([""] * len(out), index=out.index, dtype=object)
+        out["status"] = pd.Series([SHOWN] * len(out), index=out.index, dtype=object)
+        groups = frame.groupby(by, sort=False, dropna=False) if by else [(None, frame)]
+        for _key, rows in groups:
+            shown = self.counts(rows[column].fillna(0).to_numpy(dtype=float))
+            out.loc[rows.index, column] = shown.array()
+            out.loc[rows.index, "label"] = shown.texts(lang)
+            out.loc[rows.index, "status"] = list(shown.status)
+        return out
 
     def table(self, counts: pd.DataFrame, *, row_totals: bool = False) -> ShownTable:
         """A table of counts: one group of the grand total, or (``row_totals``) rows under their totals.
