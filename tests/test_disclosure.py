@@ -268,3 +268,73 @@ def test_a_table_with_margins_keeps_two_values_for_each_hidden_cell(counts: list
     assert tuple(counts) in cands
     for i in np.flatnonzero(tab.hidden.to_numpy().ravel()):
         assert len({c[i] for c in cands}) >= 2, (counts, i)
+
+
+# --- edges the rule must keep (each of these once let a changed rule pass) -------------------
+
+
+def test_a_threshold_of_one_hides_nothing() -> None:
+    rule = Disclosure(1, public=True)
+    assert rule.count(1) == Shown(1, SHOWN, 1)
+    assert rule.counts([1, 1]).status == (SHOWN, SHOWN)
+
+
+def test_shown_words_and_bounds_follow_the_status() -> None:
+    assert Shown(None, SHOWN, 3).text("en") == "withheld"  # a shown count with no number is not printed
+    assert Shown(5, SHOWN, 3, whole=True).bounds() == (5, 5.0)
+    assert Shown(None, WITHHELD, 3, whole=True).bounds() == (0, np.inf)
+    assert Shown(None, WITHHELD, 3).bounds() == (3, np.inf)
+    assert Shown(None, FEWER, 4).bounds() == (1, 3.0)
+    assert Shown(7, SHOWN, 3).plain() == 7
+    assert Shown(None, FEWER, 3).plain() == "fewer than 3"
+
+
+def test_change_to_zero_is_minus_one() -> None:
+    assert PUBLIC.change(0, 5) == pytest.approx(-1.0)
+
+
+def test_whole_is_said_only_when_the_breakdown_is_withheld() -> None:
+    assert PUBLIC.counts([1, 2, 5]).whole is False
+    assert PUBLIC.counts([1, 4, 9]).whole is False
+    assert PUBLIC.counts([3, 1, 1, 1, 1, 1]).whole is True
+
+
+def test_the_internal_view_keeps_its_total_and_threshold() -> None:
+    group = INTERNAL.counts([1, 2])
+    assert group.total == Shown(3, SHOWN, 3)
+    assert group.min_count == 3
+    assert group[0] == Shown(1, SHOWN, 3)
+    assert str(group.array().dtype) == "Int64"
+    hidden_total = PUBLIC.counts([0, 1])
+    assert hidden_total.min_count == 3
+    assert hidden_total.total == Shown(None, FEWER, 3)
+
+
+def test_a_hidden_total_from_above_withholds_the_breakdown() -> None:
+    above = Shown(None, WITHHELD, 3)
+    assert PUBLIC.counts([1, 2, 5], total=above).whole
+    assert PUBLIC.counts([1, 2, 5]).status == (FEWER, FEWER, SHOWN)  # under its own total of 8
+
+
+def test_rows_are_protected_under_the_total_their_row_shows() -> None:
+    counts = pd.DataFrame({"a": [1, 1, 10], "b": [0, 2, 5], "c": [0, 5, 5]})  # row totals 1, 8, 20 under 29
+    table = PUBLIC.table(counts, row_totals=True)
+    assert table.row_totals is not None
+    assert table.row_totals.status == (FEWER, WITHHELD, SHOWN)
+    assert set(table.status.iloc[1]) == {WITHHELD}  # under a withheld total; under its own 8 it would show the 5
+    assert list(table.values.iloc[2]) == [10, 5, 5]
+    assert table.texts("en").iloc[2, 0] == "10"
+    assert str(table.values.dtypes.iloc[0]) == "Int64"
+
+
+def test_a_missing_count_in_a_table_is_zero() -> None:
+    counts = pd.DataFrame({"mon": [np.nan, 5.0], "tue": [4.0, 0.0]})
+    table = PUBLIC.table(counts)
+    assert table.values.iloc[0, 0] == 0
+    assert table.values.iloc[1, 1] == 0
+    assert table.texts("en").iloc[1, 0] == "5"
+
+
+def test_consistent_values_with_one_unbounded_count() -> None:
+    width = consistent_values(np.array([1, 3]), np.array([2, np.inf]), 6, 6)
+    assert list(width) == [1, 1]  # the withheld count lies in 4..5, the small one in 1..2

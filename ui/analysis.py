@@ -486,7 +486,8 @@ def _public_cells(key: FileKey, f: Filters, cell_m: float, min_count: int, lang:
         return inc.iloc[0:0][["geometry"]].assign(count=0)
     cells = public_cells(inc, cell_m=cell_m, min_count=min_count, lang=lang)
     # the grid object stays behind; the legend needs the class labels and the threshold
-    cells.attrs = {k: cells.attrs[k] for k in ("cell_m", "min_count", "breaks", "class_labels") if k in cells.attrs}
+    kept = ("cell_m", "min_count", "breaks", "class_labels", "withheld", "whole")
+    cells.attrs = {k: cells.attrs[k] for k in kept if k in cells.attrs}
     return cells
 
 

@@ -123,6 +123,11 @@ def map_document(view: MapView, _settings: Settings) -> MapDocument:
         cells = analysis.public_grid(src.incidents, f, cell_m=cell, min_count=s.privacy.min_count, lang=lang)
         composer.add(*public_layer(cells, lang=lang, name=t("view.public_layer", lang)))
         notes.append(t("view.public_note", lang, n=s.privacy.min_count, cell=fmt_int(cell, lang)))
+        if cells.attrs.get("whole"):
+            notes.append(t("report.caveat.whole", lang, min=s.privacy.min_count))
+        elif cells.attrs.get("withheld"):
+            withheld = fmt_int(int(cells.attrs["withheld"]), lang)
+            notes.append(t("report.caveat.withheld", lang, n=withheld, min=s.privacy.min_count))
     if "grid" in chosen and n and not view.public:
         composer.add(*count_layer(analysis.grid_counts(src.incidents, f, cell), lang=lang, name=t("layer.grid", lang)))
     if "kde" in chosen and n and not view.public:  # a surface over few points draws each of them

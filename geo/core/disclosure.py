@@ -86,15 +86,19 @@ class Shown:
         """What a reader can tell of the true count from this: ``(lowest, highest)`` (highest may be inf)."""
         if self.whole and self.status == WITHHELD:
             return 0, math.inf
-        return _bounds(_CODE[self.status], self.value, self.min_count)
+        if self.status == SHOWN and self.value is not None:
+            return self.value, float(self.value)
+        lo, hi = _bounds(np.array([_CODE[self.status]]), np.zeros(1), self.min_count)
+        return int(lo[0]), float(hi[0])
 
 
-def _bounds(code: int, value: int | None, min_count: int) -> tuple[int, float]:
-    if code == _CODE[SHOWN] and value is not None:
-        return value, float(value)
-    if code == _CODE[FEWER]:
-        return 1, float(min_count - 1)
-    return min_count, math.inf  # withheld beside small counts: a reader who knows the rule knows it is not small
+def _bounds(codes: np.ndarray, values: np.ndarray, min_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """What a reader can tell of each count from its status: shown, 1..N-1, or N and more (withheld beside small
+    counts: a reader who knows the rule knows it is not small)."""
+    fewer, shown = codes == _CODE[FEWER], codes == _CODE[SHOWN]
+    lo = np.where(shown, values, np.where(fewer, 1, min_count))
+    hi = np.where(shown, values, np.where(fewer, min_count - 1, math.inf))
+    return lo, hi
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +170,10 @@ class ShownTable:
         """The table in words of ``lang`` (numbers, "fewer than N", "withheld")."""
         out = pd.DataFrame(index=self.values.index, columns=self.values.columns, dtype=object)
         for col in self.values.columns:
+            values, status = self.values[col].tolist(), self.status[col].tolist()
             out[col] = [
-                Shown(None if pd.isna(v) else int(v), s, self.min_count).text(lang)
-                for v, s in zip(self.values[col], self.status[col], strict=True)
+                Shown(None if pd.isna(values[i]) else int(values[i]), status[i], self.min_count).text(lang)
+                for i in range(len(values))
             ]
         return out
 
@@ -283,7 +288,7 @@ class Disclosure:
         codes = np.where(self.small(values), _CODE[FEWER], _CODE[SHOWN])
         lo_sum, hi_sum = shown_total.bounds()
         codes, whole = _secondary(values, codes, lo_sum, hi_sum, self.min_count)
-        out_values = tuple(int(v) if c == _CODE[SHOWN] else None for v, c in zip(values, codes, strict=True))
+        out_values = tuple(int(values[i]) if codes[i] == _CODE[SHOWN] else None for i in range(len(values)))
         return ShownCounts(out_values, tuple(_STATUS[c] for c in codes), own, self.min_count, whole)
 
     def column(self, frame: pd.DataFrame, *, lang: str, by: str | None = None, column: str = "count") -> pd.DataFrame:
@@ -375,9 +380,7 @@ def _secondary(
         hidden = codes != _CODE[SHOWN]
         if not hidden.any():
             return True
-        bounds = [_bounds(int(c), int(v), min_count) for v, c in zip(values, codes, strict=True)]
-        lo = np.array([b[0] for b in bounds], dtype=float)
-        hi = np.array([b[1] for b in bounds], dtype=float)
+        lo, hi = _bounds(codes, values, min_count)
         width = consistent_values(lo, hi, lo_sum, hi_sum)
         return bool((width[hidden] >= 1).all())
 
