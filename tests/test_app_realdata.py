@@ -7,6 +7,7 @@ folder is absent); expected figures are computed here independently (pyproj geod
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.core.i18n import catalog
 from tests.conftest import ROOT, SHARED_DATA
-from tests.page_helpers import map_page
+from tests.page_helpers import map_page, page_texts
 
 pytestmark = pytest.mark.app
 FILES = {
@@ -220,3 +221,56 @@ def test_zones_outside_the_coverage_have_no_data(app, store: dict[str, Any]) -> 
     assert "No data" in counts  # divisions far from Harvard Park: the LA Times file says nothing there
     assert "0" not in counts
     assert "64" in counts  # the division holding the neighbourhood has every victim
+
+
+# --- privacy on the real LA Times file (issue: counts of 1 and 2 on the Map and Trends pages) ----------------------
+
+
+def _small_numbers(text: str) -> list[str]:
+    """Counts of 1 or 2 printed as a number in ``text`` (not inside a date, a distance or a longer number)."""
+    return re.findall(r"(?<![\w.,\-/:])[12](?![\w.,\-/:%])", text)
+
+
+@pytest.mark.realdata
+def test_one_day_on_the_map_reads_fewer_than_3_everywhere(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """2017-06-18: one death. The public view counts June 2017 and says so; the key figures and the text version
+    agree ("fewer than 3"), and no figure is 1."""
+    at = app(
+        data=store["latimes"], places=store["cpad"], place="Harvard Park", **{"from": "2017-06-18", "to": "2017-06-18"}
+    )
+    assert not at.exception
+    assert metric(at, "People killed in view") == "fewer than 3"
+    assert metric(at, "Homicides in view") == "fewer than 3"
+    texts = page_texts(at)
+    assert any("whole months, Jun 1, 2017 to Jun 30, 2017" in x for x in texts)
+    assert any("fewer than 3 people killed" in x for x in texts)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_ring_table_by_year_gives_no_small_count_back(app, store: dict[str, Any], lang: str) -> None:  # type: ignore[no-untyped-def]
+    at = app(data=store["latimes"], places=store["cpad"], place="Harvard Park", lang=lang)  # every year
+    assert not at.exception
+    tables = [h.proto.body for h in at.get("html") if "<table" in h.proto.body and "2016</th>" in h.proto.body]
+    assert tables, "the ring-by-year table is drawn"
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", tables[0])
+    assert cells
+    assert not [c for c in cells if c.strip() in ("1", "2")]
+    fewer = "fewer than 3" if lang == "en" else "menos de 3"
+    withheld = "withheld" if lang == "en" else "reservado"
+    assert fewer in cells or withheld in cells
+
+
+@pytest.mark.realdata
+def test_trends_name_no_busiest_month_of_two(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    at = app(data=store["latimes"], places=store["cpad"], place="Harvard Park")
+    at.switch_page("app_pages/trends.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "with 2 people killed" not in text
+    assert "with 1 person killed" not in text
+    for frame in at.dataframe:  # counts, monthly tables and the evaluation's (ranks are not counts)
+        counts = frame.value.drop(columns=[c for c in frame.value.columns if str(c) in ("Rank", "Rango")])
+        shown = counts.astype(str).to_numpy().ravel().tolist()
+        assert not [v for v in shown if v in ("1", "2")], counts.head()
+    assert "1 incidents before" not in " ".join(w.value for w in at.warning)

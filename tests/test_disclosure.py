@@ -338,3 +338,37 @@ def test_a_missing_count_in_a_table_is_zero() -> None:
 def test_consistent_values_with_one_unbounded_count() -> None:
     width = consistent_values(np.array([1, 3]), np.array([2, np.inf]), 6, 6)
     assert list(width) == [1, 1]  # the withheld count lies in 4..5, the small one in 1..2
+
+
+def test_the_rule_comes_from_the_settings() -> None:
+    from geo.core.settings import Settings
+
+    s = Settings()
+    rule = Disclosure.from_settings(s.privacy, public=True)
+    assert rule == Disclosure(s.privacy.min_count, public=True, period=s.privacy.public_period)
+    assert Disclosure.from_settings(s.privacy, public=False).public is False
+
+
+def test_enough_means_every_count_reaches_the_threshold() -> None:
+    assert PUBLIC.enough(3, 4)
+    assert not PUBLIC.enough(3, 2)
+    assert not PUBLIC.enough(0)
+    assert INTERNAL.enough() is True
+
+
+def test_a_column_is_protected_by_group() -> None:
+    frame = pd.DataFrame(
+        {"place": ["A", "A", "A", "B", "B"], "month": [1, 2, 3, 1, 2], "count": [1, 2, 5, 4, np.nan]},
+        index=[10, 11, 12, 13, 14],
+    )
+    out = PUBLIC.column(frame, lang="es", by="place")
+    assert list(out.index) == [10, 11, 12, 13, 14]
+    assert list(out["status"]) == [FEWER, FEWER, SHOWN, SHOWN, SHOWN]
+    assert list(out["label"]) == ["menos de 3", "menos de 3", "5", "4", "0"]
+    assert str(out["count"].dtype) == "Int64"
+    assert list(out["count"].fillna(-1)) == [-1, -1, 5, 4, 0]
+    assert list(frame["count"].fillna(-1)) == [1, 2, 5, 4, -1]  # the input is left as it was
+    together = PUBLIC.column(frame, lang="en")  # one group: the 1 and 2 beside 5 and 4 under 12
+    assert list(together["status"]) == [FEWER, FEWER, SHOWN, SHOWN, SHOWN]
+    other = PUBLIC.column(frame.rename(columns={"count": "n"}), lang="en", column="n")
+    assert list(other["label"]) == list(together["label"])

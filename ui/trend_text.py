@@ -153,7 +153,7 @@ def map_alternative(
         "alt.map.sentence",
         lang,
         n=shown.total.text(lang),
-        what=unit_word(unit, lang, count=total),
+        what=unit_word(unit, lang, count=rule.min_count if shown.total.hidden else total),  # "fewer than 3 people"
         kinds=fmt_int(len(counts), lang),
     )
     if place and within is not None:

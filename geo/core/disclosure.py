@@ -386,7 +386,8 @@ def _secondary(
 
     if safe():
         return codes, False
-    candidates = [i for i in np.argsort(values, kind="stable") if codes[i] == _CODE[SHOWN] and values[i] > 0]
+    shown = [i for i in range(len(values)) if codes[i] == _CODE[SHOWN] and values[i] > 0]
+    candidates = sorted(shown, key=lambda i: int(values[i]))  # smallest first; ties in order
     for i in candidates:
         codes[i] = _CODE[WITHHELD]
         if safe():

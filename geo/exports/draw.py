@@ -132,7 +132,7 @@ def draw_map(ax: Axes, report: Report, *, scale: float) -> None:
         ax.text(  # above the focus, whose name is written at the centre
             0.5,
             0.9,
-            report.text("report.no_data_map" if report.coverage == NO_DATA else "report.no_incidents_map"),
+            textwrap.fill(report.text(_empty_map_key(report), n=report.min_count), width=48),
             transform=ax.transAxes,
             ha="center",
             va="center",
@@ -389,3 +389,13 @@ def figure_bytes(report: Report, *, size: str, fmt: str) -> bytes:
             metadata = {"Title": report.title, "Creator": "south-la-safety-map", "CreationDate": None}
         fig.savefig(buf, format=fmt, dpi=LAYOUTS[size]["dpi"], metadata=metadata)
     return buf.getvalue()
+
+
+def _empty_map_key(report: Report) -> str:
+    """Why a map holds no cell or point: no data, cells withheld (too few to draw any without giving a small
+    count away), or no incident."""
+    if report.coverage == NO_DATA:
+        return "report.no_data_map"
+    if report.cells is not None and report.cells.attrs.get("whole"):
+        return "report.withheld_map"
+    return "report.no_incidents_map"

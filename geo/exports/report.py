@@ -338,7 +338,7 @@ def build_report(
     has_streets = streets is not None and len(streets) > 0
     cells, points, legend, legend_title = _map_layer(counts, focus, has_streets=has_streets, ctx=ctx)
     figures = wording.key_figures(counts, focus.name, ctx)
-    summary = wording.summary(counts, period, focus.name, ctx)
+    summary = wording.summary(counts, period, focus.name, ctx, cells)
     trend, trend_title, notes = _trend(counts, period, focus.name, ctx)
     caveats, attribution, synthetic, crosses = wording.caveats(
         incidents, period, cells, approximate=focus.approximate, ctx=ctx

@@ -83,8 +83,11 @@ def _count_phrase(n: int, *, lang: str, rule: Disclosure) -> str:
     return t("report.n_incidents", lang, n=fmt_int(n, lang))
 
 
-def summary(counts: Counts, period: Period, focus_name: str, ctx: Context) -> str:
-    """The plain-language summary: the count near the focus, the change, and what the map shows."""
+def summary(
+    counts: Counts, period: Period, focus_name: str, ctx: Context, cells: gpd.GeoDataFrame | None = None
+) -> str:
+    """The plain-language summary: the count near the focus, the change, and what the map shows (``cells``,
+    the public map's: whether any square could be drawn)."""
     code = ctx.lang
     sentences = [
         t(
@@ -112,7 +115,9 @@ def summary(counts: Counts, period: Period, focus_name: str, ctx: Context) -> st
         sentences.append(t("report.summary.fewer", code, diff=fmt_int(-diff, code), compare=compare))
     else:
         sentences.append(t("report.summary.same", code, compare=compare))
-    if ctx.mode == "public":
+    if ctx.mode == "public" and cells is not None and cells.attrs.get("whole"):
+        sentences.append(t("report.withheld_map", code, n=ctx.min_count))
+    elif ctx.mode == "public":
         sentences.append(t("report.summary.map", code, cell=fmt_int(ctx.cell_m, code)))
     else:
         sentences.append(t("report.summary.map_points", code))
