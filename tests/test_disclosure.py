@@ -346,6 +346,8 @@ def test_the_rule_comes_from_the_settings() -> None:
     s = Settings()
     rule = Disclosure.from_settings(s.privacy, public=True)
     assert rule == Disclosure(s.privacy.min_count, public=True, period=s.privacy.public_period)
+    by_day = Disclosure.from_settings(s.privacy.model_copy(update={"public_period": "day"}), public=True)
+    assert by_day.period == "day"
     assert Disclosure.from_settings(s.privacy, public=False).public is False
 
 
@@ -372,3 +374,11 @@ def test_a_column_is_protected_by_group() -> None:
     assert list(together["status"]) == [FEWER, FEWER, SHOWN, SHOWN, SHOWN]
     other = PUBLIC.column(frame.rename(columns={"count": "n"}), lang="en", column="n")
     assert list(other["label"]) == list(together["label"])
+
+
+def test_groups_of_a_column_are_protected_apart() -> None:
+    frame = pd.DataFrame({"place": ["A", "A", "B", "B", None], "count": [1, 5, 4, 6, 2]})
+    apart = PUBLIC.column(frame, lang="en", by="place")
+    assert list(apart["status"]) == [FEWER, WITHHELD, SHOWN, SHOWN, WITHHELD]  # A beside its 6; the lone 2 whole
+    together = PUBLIC.column(frame, lang="en")
+    assert list(together["status"]) == [FEWER, SHOWN, SHOWN, SHOWN, FEWER]  # 1 and 2 beside 15: two values each

@@ -297,16 +297,18 @@ class Disclosure:
         ``column`` becomes ``Int64``, missing where hidden; ``label`` holds its words in ``lang`` and
         ``status`` the status of each row.
         """
+        counts = frame[column].fillna(0).to_numpy(dtype=float)
+        groups = frame.groupby(by, sort=False, dropna=False).indices.values() if by else [np.arange(len(frame))]
+        values: list[int | None] = [None] * len(frame)
+        labels, status = [""] * len(frame), [SHOWN] * len(frame)
+        for positions in groups:
+            shown = self.counts(counts[positions])
+            for j, row in enumerate(positions):
+                values[row], labels[row], status[row] = shown.values[j], shown[j].text(lang), shown.status[j]
         out = frame.copy()
-        out[column] = pd.array([pd.NA] * len(out), dtype="Int64")
-        out["label"] = pd.Series([""] * len(out), index=out.index, dtype=object)
-        out["status"] = pd.Series([SHOWN] * len(out), index=out.index, dtype=object)
-        groups = frame.groupby(by, sort=False, dropna=False) if by else [(None, frame)]
-        for _key, rows in groups:
-            shown = self.counts(rows[column].fillna(0).to_numpy(dtype=float))
-            out.loc[rows.index, column] = shown.array()
-            out.loc[rows.index, "label"] = shown.texts(lang)
-            out.loc[rows.index, "status"] = list(shown.status)
+        out[column] = pd.array(values, dtype="Int64")
+        out["label"] = labels
+        out["status"] = status
         return out
 
     def table(self, counts: pd.DataFrame, *, row_totals: bool = False) -> ShownTable:
