@@ -14,14 +14,25 @@ from geo.exports.gpx import route_gpx
 from geo.exports.routecard import route_card_bytes
 from geo.patrol.candidates import HOTSPOT_METHODS
 from geo.patrol.request import PlanRequest, reach_m
-from geo.patrol.text import clock, data_note, distance, minutes, network_line, plan_error, stop_kind, turn_lines
+from geo.patrol.text import (
+    available_weight,
+    clock,
+    data_note,
+    distance,
+    minutes,
+    network_line,
+    plan_error,
+    stop_kind,
+    stop_weights,
+    turn_lines,
+)
 from layers.compose import MapComposer
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
 from layers.route import ROUTE_CSS, FitToRoute, route_bounds, route_layers
 from ui import patrol as planner
 from ui.alt import text_alternative
-from ui.common import focus_places, page_context, synthetic_notice
+from ui.common import disclosure, focus_places, page_context, synthetic_notice, view_mode
 from ui.mapframe import clickable_map
 from ui.style import error_text
 
@@ -31,6 +42,8 @@ p = s.patrol
 st.title(t("rp.title", lang))
 synthetic_notice(ctx)
 st.caption(t("rp.intro", lang))
+public = view_mode(ctx, page="route")
+rule = disclosure(ctx, public=public)
 
 names = focus_places(s, ctx.places)
 c1, c2, c3 = st.columns(3)
@@ -67,7 +80,7 @@ except SafetyMapError as exc:
     st.error(t("rp.error", lang, error=error_text(plan_error(exc, lang))))
     st.stop()
 
-labels = planner.candidate_labels(request, s, lang)  # numbered: equal kinds and weights are told apart
+labels = planner.candidate_labels(request, s, lang, rule)  # numbered: equal kinds and weights are told apart
 if "r_exclude" in st.session_state:  # keep only stops still offered (the candidates follow the choices)
     st.session_state["r_exclude"] = [sid for sid in st.session_state["r_exclude"] if sid in labels]
 excluded = st.multiselect(
@@ -91,8 +104,9 @@ m2.metric(t("rp.total", lang), minutes(route.total_min, lang), help=t("route.sum
           distance=distance(route.distance_m, lang), walk=minutes(route.walk_min, lang),
           dwell=minutes(route.dwell_total_min, lang), total=minutes(route.total_min, lang),
           budget=minutes(route.budget_min, lang)))  # fmt: skip
-m3.metric(t("rp.covered", lang), fmt_int(route.weight_covered, lang))
-m3.caption(t("rp.covered_of", lang, n=fmt_int(route.weight_available, lang)))
+weights, covered = stop_weights(route, lang, rule)  # the stops, one group under the weight covered
+m3.metric(t("rp.covered", lang), covered)
+m3.caption(t("rp.covered_of", lang, n=available_weight(route, lang, rule)))
 left_out = route.required_left_out()
 if left_out:
     st.warning(t("rp.added_left_out", lang, n=fmt_int(left_out, lang), budget=minutes(route.budget_min, lang),
@@ -149,7 +163,7 @@ table = pd.DataFrame(
             f"{stop_kind(k, lbl, lang)} · {w or ''}"
             for k, lbl, w in zip(route.stops["kind"], route.stops["label"], route.stops["where"], strict=True)
         ],
-        t("route.col_weight", lang): route.stops["weight"].round(1),
+        t("route.col_weight", lang): weights,
     }
 )
 st.subheader(t("route.stops", lang))
@@ -179,15 +193,15 @@ with st.expander(t("route.turns", lang)):
 d1, d2, d3, d4 = st.columns(4)
 stem = f"patrol-{place.lower().replace(' ', '-')}"
 d1.download_button(
-    t("rp.gpx", lang), data=lambda: route_gpx(route, lang=lang), file_name=f"{stem}.gpx",
+    t("rp.gpx", lang), data=lambda: route_gpx(route, lang=lang, rule=rule), file_name=f"{stem}.gpx",
     mime="application/gpx+xml", key="r_gpx",
 )  # fmt: skip
 d2.download_button(
-    t("rp.card_pdf", lang), data=lambda: route_card_bytes(route, fmt="pdf", lang=lang, graph=graph),
+    t("rp.card_pdf", lang), data=lambda: route_card_bytes(route, fmt="pdf", lang=lang, graph=graph, rule=rule),
     file_name=f"{stem}.pdf", mime="application/pdf", key="r_pdf",
 )  # fmt: skip
 d3.download_button(
-    t("rp.card_png", lang), data=lambda: route_card_bytes(route, fmt="png", lang=lang, graph=graph),
+    t("rp.card_png", lang), data=lambda: route_card_bytes(route, fmt="png", lang=lang, graph=graph, rule=rule),
     file_name=f"{stem}.png", mime="image/png", key="r_png",
 )  # fmt: skip
 

@@ -32,7 +32,7 @@ CLUSTERS = (  # (victims, lat, lon, date, hour): 47 at the park, 41 about 250 m 
     (43, 33.97900, -118.30460, "2017-05-20", 14),
 )
 SECRETS = tuple(n for n, *_ in CLUSTERS)
-PAGES = ("map", "trends", "rates", "present", "data", "methods")
+PAGES = ("map", "trends", "rates", "present", "route", "data", "methods")
 
 
 def _victims() -> list[dict[str, Any]]:
@@ -173,6 +173,7 @@ COMMANDS = [
     ["zones", "--zones", ZONES],
     ["rates", "--place", "Harvard Park"],
     ["rates", "--zones", ZONES],
+    ["route", "--place", "Harvard Park", "--budget-min", "60", "--out", "{tmp}/route.gpx", "--card", "{tmp}/card.pdf"],
 ]
 
 
@@ -190,8 +191,12 @@ def test_the_command_line_prints_no_small_count(
     assert code in (0, None), printed
     assert "Person" not in printed  # no name
     assert not leaked(printed), leaked(printed)[:3]
-    for written in tmp_path.glob("*.html"):
+    for written in [*tmp_path.glob("*.html"), *tmp_path.glob("*.gpx")]:
         assert not leaked(written.read_text(encoding="utf-8"))
+    for card in tmp_path.glob("*.pdf"):
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", str(card), "-"], capture_output=True, check=True).stdout.decode()
+            assert not leaked(text), leaked(text)[:3]
     if args[0] != "report":
         assert "9470" not in printed  # no case number (the fixture's record ids)
 

@@ -15,8 +15,8 @@ import networkx as nx
 import pandas as pd
 import streamlit as st
 
+from geo.core.disclosure import Disclosure
 from geo.core.filters import Filters
-from geo.core.i18n import fmt_int
 from geo.core.schema import TZ
 from geo.core.settings import Settings
 from geo.data.walknet import load_demo_network, load_osm_network
@@ -140,7 +140,7 @@ def _candidate_streets(
     return nearest_where(graph, [(float(p.y), float(p.x)) for p in offered.geometry])
 
 
-def candidate_labels(request: PlanRequest, settings: Settings, lang: str) -> dict[str, str]:
+def candidate_labels(request: PlanRequest, settings: Settings, lang: str, rule: Disclosure) -> dict[str, str]:
     """Readable, distinct labels of the candidate stops: ``"3. Hot spot (Gi*) · Western Ave & W 62nd St (10)"``.
 
     Numbered heaviest first (the order of :func:`candidates`), so two stops of the same kind and
@@ -154,7 +154,8 @@ def candidate_labels(request: PlanRequest, settings: Settings, lang: str) -> dic
     out = {}
     for i, (row, where) in enumerate(zip(offered.itertuples(), streets, strict=True), start=1):
         place = f" · {where}" if where else ""
-        out[str(row.stop_id)] = f"{i}. {stop_kind(str(row.kind), row.label, lang)}{place} ({fmt_int(row.weight, lang)})"
+        weight = rule.text(round(float(row.weight)), lang)  # each stop on its own: candidates overlap
+        out[str(row.stop_id)] = f"{i}. {stop_kind(str(row.kind), row.label, lang)}{place} ({weight})"
     return out
 
 

@@ -17,6 +17,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from geo.cli import _common as c
 from geo.cli._args import (
     add_filters,
     add_focus,
@@ -33,6 +34,7 @@ from geo.data.ingest import incidents_from_path
 from geo.patrol.candidates import HOTSPOT_METHODS
 from geo.patrol.network import NETWORKS
 from geo.patrol.request import PlanRequest, PlanResult, plan
+from geo.patrol.text import stop_counts
 
 
 def _start_time(text: str | None, day: str | None) -> dt.datetime:
@@ -89,15 +91,22 @@ def _run(args: argparse.Namespace) -> int:
         raise AnalysisError(msg)
     result = plan_from_args(args, settings)
     route, graph = result.route, result.graph
-    summary = {**route.summary(), "lang": args.lang}
+    rule = c.disclosure(args, settings)
+    summary = {**route.summary(), "lang": args.lang, "privacy": "public" if rule.public else "internal"}
+    if rule.public:  # the weights are counts of incidents: each stop under the weight covered
+        shown = stop_counts(route, rule)
+        for stop, weight in zip(summary["stops"], shown, strict=True):
+            stop["weight"] = weight.plain()
+        summary["weight_covered"] = shown.total.plain()
+        summary["weight_available"] = rule.count(round(route.weight_available)).plain()
     if args.out is not None:
         from geo.exports.gpx import write_gpx
 
-        summary["gpx"] = str(write_gpx(route, args.out, lang=args.lang))
+        summary["gpx"] = str(write_gpx(route, args.out, lang=args.lang, rule=rule))
     if args.card is not None:
         from geo.exports.routecard import write_route_card
 
-        summary["card"] = str(write_route_card(route, args.card, lang=args.lang, graph=graph))
+        summary["card"] = str(write_route_card(route, args.card, lang=args.lang, graph=graph, rule=rule))
     print(json.dumps(summary, ensure_ascii=False, sort_keys=False))
     return 0
 
@@ -133,4 +142,5 @@ def register(subparsers: Any) -> None:
         help="walking network: the generated demo grid or OpenStreetMap via osmnx, cached (default: config)",
     )
     add_filters(p)
+    c.add_privacy(p)
     p.set_defaults(handler=_run)

@@ -15,6 +15,7 @@ import gpxpy
 import gpxpy.gpx
 import numpy as np
 
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.projection import lonlat_to_metric
 from geo.core.store import write_text_atomic
@@ -55,7 +56,7 @@ def _track_points(route: PatrolRoute) -> list[tuple[float, float, dt.datetime]]:
     return kept
 
 
-def route_gpx(route: PatrolRoute, *, lang: str = "en", name: str | None = None) -> str:
+def route_gpx(route: PatrolRoute, *, lang: str = "en", name: str | None = None, rule: Disclosure | None = None) -> str:
     """The route as a GPX 1.1 document (text).
 
     Parameters
@@ -66,6 +67,8 @@ def route_gpx(route: PatrolRoute, *, lang: str = "en", name: str | None = None) 
         Language of names and descriptions ("en" or "es").
     name
         Track name; defaults to the localised title plus the place in ``route.meta``.
+    rule
+        How the stops' weights are shown (:mod:`geo.core.disclosure`); exact without one.
     """
     rt.check_lang(lang)
     if not isinstance(route, PatrolRoute):
@@ -92,7 +95,8 @@ def route_gpx(route: PatrolRoute, *, lang: str = "en", name: str | None = None) 
     )
     start.symbol = "Flag, Green"
     gpx.waypoints.append(start)
-    for r in route.stops.itertuples():
+    weights, _covered = rt.stop_weights(route, lang, rule)
+    for r, shown_weight in zip(route.stops.itertuples(), weights, strict=True):
         wpt = gpxpy.gpx.GPXWaypoint(
             latitude=float(r.geometry.y),
             longitude=float(r.geometry.x),
@@ -105,7 +109,7 @@ def route_gpx(route: PatrolRoute, *, lang: str = "en", name: str | None = None) 
                 leave=rt.clock(r.depart),
                 dwell=rt.number(float(r.dwell_min), lang),
                 kind=rt.stop_kind(str(r.kind), str(r.label), lang),
-                weight=rt.number(float(r.weight), lang, digits=0 if float(r.weight).is_integer() else 1),
+                weight=shown_weight,
             ),
         )
         wpt.comment = r.where if isinstance(r.where, str) else None
@@ -121,6 +125,8 @@ def route_gpx(route: PatrolRoute, *, lang: str = "en", name: str | None = None) 
     return gpx.to_xml(version="1.1")
 
 
-def write_gpx(route: PatrolRoute, path: str | Path, *, lang: str = "en", name: str | None = None) -> Path:
+def write_gpx(
+    route: PatrolRoute, path: str | Path, *, lang: str = "en", name: str | None = None, rule: Disclosure | None = None
+) -> Path:
     """Write :func:`route_gpx` to ``path`` atomically (UTF-8)."""
-    return write_text_atomic(path, route_gpx(route, lang=lang, name=name))
+    return write_text_atomic(path, route_gpx(route, lang=lang, name=name, rule=rule))

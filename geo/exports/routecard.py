@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.projection import lonlat_to_metric
 from geo.core.store import write_bytes_atomic
@@ -125,6 +126,7 @@ def render_route_card(
     lang: str = "en",
     graph: nx.MultiDiGraph | None = None,
     printed: dt.date | None = None,
+    rule: Disclosure | None = None,
 ) -> Figure:
     """Draw the route card as a matplotlib Figure (US Letter, portrait).
 
@@ -168,7 +170,8 @@ def render_route_card(
         # stops table
         cols = [rt.t(lang, k) for k in ("col_order", "col_arrive", "col_leave", "col_stay", "col_where", "col_weight")]
         rows = []
-        for r in route.stops.itertuples():
+        weights, _covered = rt.stop_weights(route, lang, rule)
+        for r, shown_weight in zip(route.stops.itertuples(), weights, strict=True):
             where = r.where if isinstance(r.where, str) else ""
             kind = rt.stop_kind(str(r.kind), str(r.label), lang)
             rows.append(
@@ -178,7 +181,7 @@ def render_route_card(
                     rt.clock(r.depart),
                     rt.minutes(float(r.dwell_min), lang),
                     f"{where} ({kind})" if where else kind,
-                    rt.number(float(r.weight), lang, digits=0 if float(r.weight).is_integer() else 1),
+                    shown_weight,
                 ]
             )
         tab_ax = fig.add_axes((0.05, 0.30, 0.90, 0.185))
@@ -237,12 +240,13 @@ def route_card_bytes(
     graph: nx.MultiDiGraph | None = None,
     printed: dt.date | None = None,
     dpi: int = 150,
+    rule: Disclosure | None = None,
 ) -> bytes:
-    """The route card as PDF or PNG bytes (for a download button)."""
+    """The route card as PDF or PNG bytes (for a download button); weights as ``rule`` shows them."""
     if fmt not in ("pdf", "png"):
         msg = f"route card format must be 'pdf' or 'png', got {fmt!r}"
         raise AnalysisError(msg)
-    fig = render_route_card(route, lang=lang, graph=graph, printed=printed)
+    fig = render_route_card(route, lang=lang, graph=graph, printed=printed, rule=rule)
     buf = io.BytesIO()
     with mpl.rc_context(_RC):  # type: ignore[arg-type]
         metadata: dict[str, Any] | None = None
@@ -259,6 +263,7 @@ def write_route_card(
     lang: str = "en",
     graph: nx.MultiDiGraph | None = None,
     printed: dt.date | None = None,
+    rule: Disclosure | None = None,
 ) -> Path:
     """Write the route card to ``path``; the suffix (.pdf or .png) chooses the format."""
     path = Path(path)
@@ -266,4 +271,5 @@ def write_route_card(
     if fmt not in ("pdf", "png"):
         msg = f"route card file must end in .pdf or .png, got {path.name!r}"
         raise AnalysisError(msg)
-    return write_bytes_atomic(path, route_card_bytes(route, fmt=fmt, lang=lang, graph=graph, printed=printed))
+    card = route_card_bytes(route, fmt=fmt, lang=lang, graph=graph, printed=printed, rule=rule)
+    return write_bytes_atomic(path, card)

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from geo.core import i18n
+from geo.core.disclosure import Disclosure, ShownCounts
 from geo.patrol.model import PatrolRoute, Turn
 
 
@@ -27,6 +28,36 @@ def t(lang: str, key: str, **values: Any) -> str:
 def number(value: float, lang: str, *, digits: int = 0) -> str:
     """A number in the language's style."""
     return i18n.fmt_num(round(value, digits), lang, digits=digits)
+
+
+def weight(value: float, lang: str) -> str:
+    """A stop's weight (incidents it stands for): whole, or with one decimal when it is not whole."""
+    return number(value, lang, digits=0 if float(value).is_integer() else 1)
+
+
+def stop_weights(route: PatrolRoute, lang: str, rule: Disclosure | None = None) -> tuple[list[str], str]:
+    """The weights of the route's stops and the weight it covers, as printed.
+
+    With a public ``rule`` each weight is a count of incidents rounded to a whole number, and the stops
+    are one group under the weight covered (:mod:`geo.core.disclosure`): "fewer than 3" or "withheld"
+    where a number would give a small count away.
+    """
+    if rule is None or not rule.public:
+        return [weight(float(w), lang) for w in route.stops["weight"]], weight(route.weight_covered, lang)
+    shown = stop_counts(route, rule)
+    return shown.texts(lang), shown.total.text(lang)
+
+
+def stop_counts(route: PatrolRoute, rule: Disclosure) -> ShownCounts:
+    """The stops' weights as counts (whole numbers), one group under the weight covered, as ``rule`` shows them."""
+    return rule.counts([round(float(w)) for w in route.stops["weight"]])
+
+
+def available_weight(route: PatrolRoute, lang: str, rule: Disclosure | None = None) -> str:
+    """The weight of every candidate stop, as printed (a count, through a public ``rule``)."""
+    if rule is None or not rule.public:
+        return weight(route.weight_available, lang)
+    return rule.text(round(route.weight_available), lang)
 
 
 def minutes(value: float, lang: str) -> str:
