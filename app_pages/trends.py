@@ -252,6 +252,7 @@ else:
                      "control": t("eval.area.C", lang)}
         )  # fmt: skip
         long = monthly.melt(id_vars=["month", "post"], var_name=t("eval.table.area", lang), value_name="n")
+        long = rule.column(long, lang=lang, by=t("eval.table.area", lang), column="n")  # each area's months, a group
         long["month"] = pd.to_datetime(long["month"].astype(str))
         chart = (
             alt.Chart(long)

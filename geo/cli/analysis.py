@@ -23,16 +23,9 @@ from geo.cli._args import (
     parse_date,
     settings_for,
 )
+from geo.core.disclosure import plain_values
 from geo.core.errors import AnalysisError
 from geo.core.projection import WGS84
-
-
-def _plain(shown: pd.DataFrame) -> list[int | str | None]:
-    """Each shown ``count`` as a number, else its ``label`` ("fewer than 3", "withheld"), else None (no data)."""
-    return [
-        int(n) if not pd.isna(n) else (label or None) for n, label in zip(shown["count"], shown["label"], strict=True)
-    ]
-
 
 # --- near ----------------------------------------------------------------------------------
 
@@ -82,7 +75,7 @@ def _run_rank(args: argparse.Namespace) -> int:
         inc, c.known_places(settings), within_m=within, kind=args.kind, years=years, **c.layer_coverage(args, settings)
     )
     shown = shown_ranking(table.drop(columns="geometry"), c.disclosure(args, settings), lang="en")
-    shown["count"] = _plain(shown)
+    shown["count"] = plain_values(shown)
     rows = shown.drop(columns="label").to_dict(orient="records")
     c.emit({"kind": args.kind, "within_m": within, "places": rows}, args.out)
     return 0
@@ -162,7 +155,7 @@ def _run_trend(args: argparse.Namespace) -> int:
     rule = c.disclosure(args, settings)
     group = "place" if "place" in table.columns else "zone" if "zone" in table.columns else None
     shown = rule.column(table, lang="en", by=group)  # each place's or zone's periods, one group
-    shown["count"] = _plain(shown)
+    shown["count"] = plain_values(shown)
     table = shown.drop(columns=["label", "status"])
     rows = table.assign(period_start=table["period_start"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
     c.emit({**scope, "freq": args.freq, "nibrs_break": brk.isoformat(), "series": rows}, args.out)

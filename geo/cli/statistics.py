@@ -21,6 +21,7 @@ from geo.cli._args import (
     parse_date,
     settings_for,
 )
+from geo.core.disclosure import WITHHELD, Disclosure, plain_values
 from geo.core.errors import AnalysisError
 from geo.core.i18n import t
 from geo.data.ingest import incidents_from_path
@@ -41,6 +42,15 @@ def _write_geojson(gdf: gpd.GeoDataFrame, out: str) -> None:
     write_text_atomic(out, plain.to_json(drop_id=True, to_wgs84=True))
 
 
+def _public_counts(cells: gpd.GeoDataFrame, rule: Disclosure) -> gpd.GeoDataFrame:
+    """Grid or hexagon counts as a public view shows them: ``count`` (missing where hidden) and ``label``; no cell
+    at all when none can be shown without giving a small count away."""
+    shown = rule.column(cells, lang="en")
+    if bool((shown["status"] == WITHHELD).all()) and len(shown) and int(cells["count"].sum()):
+        shown = shown.iloc[0:0]
+    return shown.drop(columns="status")
+
+
 def _run_hotspots(args: argparse.Namespace) -> int:
     from geo.analysis.emerging import emerging_hotspots
     from geo.analysis.gistar import hotspots_grid, hotspots_h3, summarise_classes
@@ -53,11 +63,15 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         raise AnalysisError(msg)
     a = settings.analysis
     alpha = args.alpha if args.alpha is not None else a.fdr_alpha
+    rule = c.disclosure(args, settings)
+    if rule.public and args.method != "grid":  # as on the map: surfaces and tests over few events draw each of them
+        msg = f"--method {args.method} is for the internal view only (public: --method grid); add --privacy internal"
+        raise AnalysisError(msg)
     inc = c.incidents(args, settings)
     if inc.empty:
         msg = "no incidents match the filters; widen --from/--to/--category"
         raise AnalysisError(msg)
-    summary: dict[str, Any] = {"method": args.method, "n_events": len(inc)}
+    summary: dict[str, Any] = {"method": args.method, "n_events": rule.count(len(inc)).plain()}
     gi_opts: dict[str, Any] = {
         "min_events": a.min_events,
         "min_events_per_cell": a.min_events_per_cell,
@@ -104,6 +118,9 @@ def _run_hotspots(args: argparse.Namespace) -> int:
                 "years": gdf.attrs["years"],
                 "categories": {str(k): int(v) for k, v in gdf["category"].value_counts().items()},
             }
+    if rule.public:  # the cells, one group under the events counted: "fewer than 3", "withheld", or none drawn
+        gdf = _public_counts(gdf, rule)
+        summary["privacy"] = "public"
     _write_geojson(gdf, args.out)
     summary |= {"features": len(gdf), "warnings": seen, "output": str(args.out)}
     print(json.dumps(c.clean(summary)))
@@ -144,6 +161,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     dates = local_dates(incidents_from_path(path))
     data_start = args.date_from or (str(dates.min().date()) if len(dates) else None)
     data_end = args.date_to or (str(dates.max().date()) if len(dates) else None)
+    rule = c.disclosure(args, settings)
     inc = c.incidents(args, settings)
     result = evaluate_program(
         inc,
@@ -158,6 +176,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         small_count=settings.analysis.small_count,
     )
     payload = {"treated": args.treated, "control": args.control, "start": start, **result.to_dict()}
+    if rule.public:
+        payload = _public_evaluation(payload, result.counts, rule, monthly=bool(args.monthly))
     cov = c.coverage(args)
     if cov is not None:
         from geo.analysis.study import study_area
@@ -171,6 +191,31 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _public_evaluation(
+    payload: dict[str, Any], counts: dict[str, int], rule: Disclosure, *, monthly: bool
+) -> dict[str, Any]:
+    """An evaluation as a public view shows it: each count on its own ("fewer than 3"); with a hidden count no
+    estimate, error or reading (each is a sum or difference of the counts), as on the Trends page; monthly
+    counts one group per area."""
+    shown = {k: rule.count(v) for k, v in counts.items()}
+    out = {k: payload[k] for k in ("treated", "control", "start", "before", "after", "months", "buffer_m", "areas_km2")}
+    out["counts"] = {k: s.plain() for k, s in shown.items()}
+    out["privacy"] = "public"
+    if any(s.hidden for s in shown.values()):
+        out["estimates"] = None
+        out["note"] = "some counts are under the public threshold: the estimates are in the internal view only"
+    else:
+        out |= {k: v for k, v in payload.items() if k not in out and k != "monthly" and k != "warnings"}
+    if monthly and "monthly" in payload:
+        frame = pd.DataFrame(payload["monthly"])
+        areas = [c for c in ("treated", "displacement", "control") if c in frame.columns]
+        long = frame.melt(id_vars=[c for c in frame.columns if c not in areas], value_vars=areas, var_name="area")
+        long = rule.column(long, lang="en", by="area", column="value")
+        long["value"] = plain_values(long, "value")
+        out["monthly"] = long.drop(columns=["label", "status"]).to_dict(orient="records")
+    return out
+
+
 # --- near-repeat ---------------------------------------------------------------------------
 
 
@@ -178,6 +223,9 @@ def _run_nearrepeat(args: argparse.Namespace) -> int:
     from geo.analysis.knox import near_repeat
 
     settings = settings_for(args)
+    if c.disclosure(args, settings).public:  # pairs of events close in space and time single out events
+        msg = "nearrepeat is for the internal view only; add --privacy internal"
+        raise AnalysisError(msg)
     space = c.numbers(args.space_m, "--space-m")
     times = c.numbers(args.time_days, "--time-days")
     inc = c.incidents(args, settings)
@@ -232,6 +280,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--out", required=True, metavar="FILE.geojson", help="GeoJSON file to write")
     add_filters(p)
+    c.add_privacy(p)
 
     p = c.add(subparsers, "evaluate", "before/after evaluation of a place-based program (WDQ, WDD, DiD)", _run_evaluate)
     p.add_argument("--treated", required=True, metavar="NAME[,NAME]", help="treated places")
@@ -245,6 +294,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     add_filters(p)
+    c.add_privacy(p)
 
     p = c.add(subparsers, "nearrepeat", "Knox near-repeat test over distance and time bands", _run_nearrepeat)
     p.add_argument("--space-m", default="100,200,400", metavar="A,B,C", help="distance band edges in metres")
@@ -262,3 +312,4 @@ def register(subparsers: Any) -> None:
     p.add_argument("--within-m", type=float, help="distance from the place's border in metres (default: outer ring)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     add_filters(p)
+    c.add_privacy(p)

@@ -341,6 +341,13 @@ class Disclosure:
         )
 
 
+def plain_values(frame: pd.DataFrame, column: str = "count") -> list[int | str | None]:
+    """A :meth:`Disclosure.column` result's counts for JSON: each shown count as a number, else its ``label``
+    ("fewer than 3", "withheld"), else None (a row with no count, such as "no data")."""
+    values, labels = frame[column].tolist(), frame["label"].tolist()
+    return [int(values[i]) if not pd.isna(values[i]) else (labels[i] or None) for i in range(len(values))]
+
+
 def _whole(n: float) -> int:
     value = float(n)
     if not math.isfinite(value) or value < 0 or value != int(value):
