@@ -382,3 +382,12 @@ def test_groups_of_a_column_are_protected_apart() -> None:
     assert list(apart["status"]) == [FEWER, WITHHELD, SHOWN, SHOWN, WITHHELD]  # A beside its 6; the lone 2 whole
     together = PUBLIC.column(frame, lang="en")
     assert list(together["status"]) == [FEWER, SHOWN, SHOWN, SHOWN, FEWER]  # 1 and 2 beside 15: two values each
+
+
+def test_plain_values_are_numbers_or_words() -> None:
+    from geo.core.disclosure import plain_values
+
+    shown = PUBLIC.column(pd.DataFrame({"count": [1, 2, 7, 0]}), lang="en")
+    assert plain_values(shown) == ["fewer than 3", "fewer than 3", 7, 0]
+    no_data = pd.DataFrame({"n": [pd.NA, 4], "label": ["", "4"]})
+    assert plain_values(no_data, "n") == [None, 4]

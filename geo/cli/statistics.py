@@ -186,7 +186,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         outside = [k for k, g in (("control", control), ("treated", treated)) if not _within(g, area.geometry)]
         payload["outside_coverage"] = outside
     if not args.monthly:
-        payload.pop("monthly")
+        payload.pop("monthly", None)
     c.emit(payload, args.out)
     return 0
 
