@@ -243,3 +243,37 @@ def test_the_default_start_evaluates_where_the_edge_of_the_data_could_not() -> N
     start, _ = default_start(dt.date(2010, 1, 1), first, last)
     res = evaluate_program(inc, treated, control, start=start.isoformat())
     assert res.months >= 1
+
+
+# --- the formulas and the reading's thresholds, at their edges ------------------------------------------------
+
+
+def test_wdq_is_the_buffer_change_over_the_treated_change_both_against_the_comparison() -> None:
+    from geo.analysis.evaluate import wdq
+
+    # (Da/Ca - Db/Cb) / (Ta/Ca - Tb/Cb) = (9/25 - 6/20) / (4/25 - 10/20) = 0.06 / -0.34
+    assert wdq(tb=10, ta=4, db=6, da=9, cb=20, ca=25) == pytest.approx(0.06 / -0.34)
+    assert wdq(tb=10, ta=5, db=6, da=9, cb=20, ca=10) is None  # no relative change in the treated area
+    assert wdq(tb=10, ta=4, db=6, da=9, cb=0, ca=25) is None
+
+
+@pytest.mark.parametrize(
+    ("q", "key"),
+    [(1.5, "diffusion_greater"), (1.0, "diffusion"), (0.2, "diffusion"), (0.0, "no_displacement"),
+     (-0.5, "displacement"), (-1.0, "displacement"), (-1.5, "displacement_greater")],
+)  # fmt: skip
+def test_displacement_reading_thresholds(q: float, key: str) -> None:
+    from geo.analysis.evaluate import Reading, _read_displacement
+
+    counts = {"Tb": 20, "Ta": 5, "Cb": 20, "Ca": 20, "Db": 6, "Da": 9}  # the treated share fell: 5/20 < 20/20
+    assert _read_displacement(counts, q, Reading("decrease", {})).key == key
+
+
+def test_displacement_needs_a_relative_decrease() -> None:
+    from geo.analysis.evaluate import Reading, _read_displacement
+
+    # Ta/Ca = 5/10 rose from Tb/Cb = 4/10: no relative decrease, whatever the WDQ says
+    rose = {"Tb": 4, "Ta": 5, "Cb": 10, "Ca": 10, "Db": 6, "Da": 9}
+    assert _read_displacement(rose, 0.5, Reading("decrease", {})).params == {"reason": "no_relative_decrease"}
+    fell = {"Tb": 6, "Ta": 5, "Cb": 10, "Ca": 10, "Db": 6, "Da": 9}
+    assert _read_displacement(fell, 0.5, Reading("decrease", {})).key == "diffusion"

@@ -188,3 +188,56 @@ def test_filters_from_links_stay_hashable_cache_keys() -> None:
     assert {a: 1}[b] == 1
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.place = "x"  # type: ignore[misc]
+
+
+# --- each filter narrows the others, and the edges are inclusive ------------------------------------------------
+
+PERIOD_2016 = {"start": dt.date(2016, 1, 1), "end": dt.date(2016, 12, 31)}
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"categories": ("homicide",)},
+        {"weapons": ("firearm", "unknown")},
+        {"age_bands": ("18-24", "0-17")},
+        {"sexes": ("M", "X")},
+        {"descents": ("B", "W")},
+        {"weekdays": (4, 2)},
+        {"hours": (21, 23)},
+    ],
+    ids=lambda f: next(iter(f)),
+)
+def test_a_filter_keeps_the_period(incidents: gpd.GeoDataFrame, field: dict[str, object]) -> None:
+    """Row 4 (2015) matches every one of these filters; with the 2016 period it must stay out."""
+    alone = ids(apply(incidents, Filters(**field)))  # type: ignore[arg-type]
+    assert 4 in alone
+    both = ids(apply(incidents, Filters(**PERIOD_2016, **field)))  # type: ignore[arg-type]
+    assert 4 not in both
+    assert set(both) <= set(alone)
+    assert both  # row 0 (2016-06-03 21:30, homicide, hand gun, 19, M, B, a Friday) matches them all
+
+
+def test_hours_are_inclusive_at_both_edges(incidents: gpd.GeoDataFrame) -> None:
+    assert ids(apply(incidents, Filters(hours=(21, 21)))) == [0]  # 21:30 is in hour 21
+    assert ids(apply(incidents, Filters(hours=(22, 22)))) == [4]
+    assert ids(apply(incidents, Filters(hours=(2, 2)))) == [1]
+    assert ids(apply(incidents, Filters(hours=(22, 2)))) == [1, 4]  # across midnight, both edges in
+    assert ids(apply(incidents, Filters(hours=(3, 21)))) == [0, 2]
+
+
+@pytest.mark.parametrize(("age", "band"), [(0, "0-17"), (17, "0-17"), (18, "18-24"), (24, "18-24"), (49, "35-49"),
+                                           (50, "50+"), (200, "50+")])  # fmt: skip
+def test_age_bands_are_inclusive_at_both_edges(age: int, band: str) -> None:
+    from geo.core.filters import derived_columns
+
+    frame = pd.DataFrame(
+        {
+            "occurred_at": pd.to_datetime(["2016-01-01 10:00"]).tz_localize(TZ),
+            "victim_age": pd.array([age], dtype="Int64"),
+            "weapon": pd.array([None], dtype="string"),
+            "victim_sex": pd.array([None], dtype="string"),
+            "victim_descent": pd.array([None], dtype="string"),
+        }
+    )
+    assert derived_columns(frame)["age_band"].iloc[0] == band

@@ -212,3 +212,19 @@ def test_ring_summary_without_data_has_no_counts() -> None:
     assert far["coverage"] == "no_data"
     assert far["total_within"] is None
     assert [r["count"] for r in far["rings"]] == [None, None, None]
+
+
+def test_rank_rates_are_per_year_of_the_incidents_span() -> None:
+    """Two incidents a year apart (366 days inclusive) near one place: 2 / (366 / 365.25) per year."""
+    place = gpd.GeoDataFrame(
+        {"place_id": ["p"], "name": ["Park"], "kind": ["park"]},
+        geometry=[square(ORIGIN[0], ORIGIN[1], 100)],
+        crs=METRIC,
+    ).to_crs("EPSG:4326")
+    pts = metric_points(np.array([[ORIGIN[0] + 50, ORIGIN[1] + 50]] * 2))
+    pts["occurred_at"] = pd.to_datetime(["2016-01-01 12:00", "2016-12-31 12:00"]).tz_localize("America/Los_Angeles")
+    ranked = rank_places(pts, place, within_m=10)
+    assert ranked["count"].iloc[0] == 2
+    assert ranked["per_year"].iloc[0] == pytest.approx(2 / (366 / 365.25))
+    given = rank_places(pts, place, within_m=10, years=2.0)
+    assert given["per_year"].iloc[0] == pytest.approx(1.0)
