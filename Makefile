@@ -39,7 +39,8 @@ lint: setup-dev
 demo: setup
 	$(BIN)/python -m geo demo
 
-## Mutation score of the disclosure rule (geo/core/disclosure.py) against its tests: mutmut, not part of `make test`.
+## Mutation scores of the core rules (disclosure, filters, rings, evaluation, Gi*, rates) against their tests: mutmut,
+## not part of `make test`.
 mutation: setup-dev
 	$(BIN)/python -m pip install "mutmut>=3.3,<4"
 	$(BIN)/mutmut run --max-children 2

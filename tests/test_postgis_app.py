@@ -230,3 +230,53 @@ def test_a_window_read_for_a_page_is_the_same_from_the_file_and_from_sql(layers:
     ]  # fmt: skip
     assert from_file.index.tolist() == expected.index.tolist()
     assert_geodataframe_equal(from_sql, from_file, check_index_type="equiv")
+
+
+def test_a_new_ingest_on_the_server_shows_on_the_rates_and_route_pages(
+    pg_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rates and Patrol cached on (path, modification time) never saw a new version of a PostGIS layer (its
+    modification time is always -1): the same session now shows the new rows once the version is asked again."""
+    import time
+
+    from ui.data import VERSION_TTL_S
+
+    url = pg_server.create_db("t_app_reingest")
+    store = open_store(url)
+    everything = read_vector(FILES["incidents"])
+    meta = read_metadata(FILES["incidents"])
+    empty = pd.DataFrame({"source_row": pd.Series([], dtype="int64"), "reason": pd.Series([], dtype=str)})
+
+    def publish(frame: gpd.GeoDataFrame) -> None:
+        report = {**meta, "layer": "demo-incidents", "rows_in": len(frame), "rows_kept": len(frame), "dropped": {}}
+        store.write("demo-incidents", frame, empty, report)
+
+    homicides = everything[everything["category"] == "homicide"].reset_index(drop=True)
+    publish(homicides.iloc[: len(homicides) // 2])
+    monkeypatch.setenv("SAFETYMAP__SOURCES__STORE", url)
+    monkeypatch.setenv("SAFETYMAP__SOURCES__INCIDENTS", store.locator("demo-incidents"))
+    use_config(None)
+
+    def combined(at: AppTest) -> int:  # the incidents of the rate ranking, all zones together
+        ranking = at.dataframe[0].value
+        column = next(c for c in ranking.columns if str(c).lower().startswith("incidents"))
+        return int(pd.to_numeric(ranking[column].astype(str).str.replace(",", ""), errors="coerce").fillna(0).sum())
+
+    def available(at: AppTest) -> str:  # "of N at all candidate stops"
+        return next(c.value for c in at.caption if "at all candidate stops" in c.value)
+
+    at = app().run()
+    at.switch_page("app_pages/rates.py").run()
+    assert not at.exception, at.exception
+    before = combined(at)
+    at.switch_page("app_pages/route.py").run()
+    assert not at.exception, at.exception
+    route_before = available(at)
+
+    publish(homicides)  # a new version with every homicide
+    time.sleep(VERSION_TTL_S + 0.5)
+    at.switch_page("app_pages/rates.py").run()
+    assert combined(at) > before
+    at.switch_page("app_pages/route.py").run()
+    assert available(at) != route_before
+    use_config(None)

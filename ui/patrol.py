@@ -1,8 +1,9 @@
 """Cached patrol planning for the Patrol page: the same :func:`geo.patrol.request.plan` as the CLI.
 
 Every cache is keyed on plain values: the :class:`~geo.patrol.request.PlanRequest` itself (a frozen
-dataclass of plain values), the data files' paths and modification times, and the settings as
-JSON. The tables and the walking network are shared read-only and never part of a key.
+dataclass of plain values), the data inputs' :class:`~ui.data.FileKey` (a PostGIS layer's carries its published
+version, so a new ingest is a new key on both stores), and the settings as JSON. The tables and the walking
+network are shared read-only and never part of a key.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from geo.patrol.network import osm_centre, osm_radius_m
 from geo.patrol.request import PlanRequest, candidates_for, plan, reach_m, select_incidents, start_of
 from geo.patrol.text import stop_kind
 from ui import data
+from ui.data import FileKey
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -58,15 +60,17 @@ def _tables(settings: Settings, lang: str) -> tuple[gpd.GeoDataFrame, pd.DataFra
     return incidents, data.derived_table(data.file_key(src.incidents)), data.places(src.places, lang)
 
 
-def _files(settings: Settings) -> tuple[str, float, str, float]:
+Files = tuple[FileKey, FileKey]
+
+
+def _files(settings: Settings) -> Files:
+    """The cache keys of the incidents and places (a PostGIS layer's carries its version: a new ingest is new)."""
     src = settings.sources
-    return str(src.incidents), data.mtime(src.incidents), str(src.places), data.mtime(src.places)
+    return data.file_key(src.incidents), data.file_key(src.places)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _window(
-    request: PlanRequest, files: tuple[str, float, str, float], settings_json: str, lang: str
-) -> tuple[int, Filters]:
+def _window(request: PlanRequest, files: Files, settings_json: str, lang: str) -> tuple[int, Filters]:
     settings = Settings.model_validate_json(settings_json)
     incidents, derived, _ = _tables(settings, lang)
     rows, window = select_incidents(request, incidents, settings, derived=derived)
@@ -79,9 +83,7 @@ def window(request: PlanRequest, settings: Settings, lang: str) -> tuple[int, Fi
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _candidates(
-    request: PlanRequest, files: tuple[str, float, str, float], settings_json: str, lang: str
-) -> gpd.GeoDataFrame:
+def _candidates(request: PlanRequest, files: Files, settings_json: str, lang: str) -> gpd.GeoDataFrame:
     settings = Settings.model_validate_json(settings_json)
     incidents, derived, places = _tables(settings, lang)
     return candidates_for(request, incidents=incidents, places=places, settings=settings, derived=derived)
@@ -93,7 +95,7 @@ def candidates(request: PlanRequest, settings: Settings, lang: str) -> gpd.GeoDa
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _plan(request: PlanRequest, files: tuple[str, float, str, float], settings_json: str, lang: str) -> PatrolRoute:
+def _plan(request: PlanRequest, files: Files, settings_json: str, lang: str) -> PatrolRoute:
     settings = Settings.model_validate_json(settings_json)
     incidents, derived, places = _tables(settings, lang)
     offered = candidates(request, settings, lang)
@@ -123,7 +125,7 @@ def start_datetime(day: dt.date, at: dt.time) -> dt.datetime:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _candidate_streets(
     request: PlanRequest,
-    files: tuple[str, float, str, float],
+    files: Files,
     settings_json: str,
     lang: str,
     start: tuple[float, float],

@@ -22,6 +22,7 @@ from geo.core.settings import RateSettings, Settings
 from geo.core.store import read_vector
 from geo.data.population import read_population
 from ui import analysis, data
+from ui.data import FileKey
 
 CONFIGURED = "configured"
 BLOCK_GROUPS = "block_groups"
@@ -62,18 +63,18 @@ def population_choices(settings: Settings) -> dict[str, str]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _vector(path: str, mtime: float) -> gpd.GeoDataFrame:
-    return read_vector(path)
+def _vector(key: FileKey) -> gpd.GeoDataFrame:
+    return read_vector(key.path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _population(path: str, mtime: float) -> pd.DataFrame:
-    return read_population(path)
+def _population(key: FileKey) -> pd.DataFrame:
+    return read_population(key.path)
 
 
 def synthetic_population(path: str) -> bool:
     """Whether the population file is the demo's generated one (every row ``synthetic``)."""
-    pop = _population(path, data.mtime(Path(path)))
+    pop = _population(data.file_key(path))
     return "synthetic" in pop.columns and bool(pop["synthetic"].fillna(False).astype(bool).all())
 
 
@@ -86,18 +87,18 @@ def _query(f: Filters) -> Query:
 
 
 # The incidents in view and the place are passed as ``_``-prefixed arguments (not hashed); the
-# cache key is made of the plain values beside them (file, modification time, filter query, numbers).
+# cache key is made of the plain values beside them: each data input's FileKey (a PostGIS layer's is a
+# LayerKey with its published version, so a new ingest is a new key on both stores), the filter query, numbers.
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _rates(
-    _incidents: gpd.GeoDataFrame, incidents: str, inc_mtime: float, query: Query, zones: str, zones_mtime: float,
-    key: str | None, population: str, pop_mtime: float, columns: tuple[str, ...], years: float, per: float,
-    rules_json: str, suppress: bool,
+    _incidents: gpd.GeoDataFrame, incidents: FileKey, query: Query, zones: FileKey, key: str | None,
+    population: FileKey, columns: tuple[str, ...], years: float, per: float, rules_json: str, suppress: bool,
 ) -> gpd.GeoDataFrame:  # fmt: skip
     rules = RateSettings.model_validate_json(rules_json)
     return zone_rates(
-        _incidents, _vector(zones, zones_mtime), _population(population, pop_mtime), key=key, columns=columns,
+        _incidents, _vector(zones), _population(population), key=key, columns=columns,
         years=years, rules=rules, per=per, suppress=suppress,
     )  # fmt: skip
 
@@ -109,20 +110,19 @@ def rate_table(
     """Rates of every zone of ``zones`` for the incidents matching ``f`` (EPSG:4326; ``attrs['total']``)."""
     inc = Path(settings.sources.incidents)
     return _rates(
-        analysis.view(inc, f, lang), str(inc), data.mtime(inc), _query(f), zones, data.mtime(Path(zones)), key,
-        population, data.mtime(Path(population)), columns, round(years, 6), per, settings.rates.model_dump_json(),
-        suppress,
+        analysis.view(inc, f, lang), data.file_key(inc), _query(f), data.file_key(zones), key,
+        data.file_key(population), columns, round(years, 6), per, settings.rates.model_dump_json(), suppress,
     )  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _place_rates(
-    _incidents: gpd.GeoDataFrame, _place: gpd.GeoDataFrame, incidents: str, inc_mtime: float, query: Query,
-    places: str, places_mtime: float, place: str, rings: tuple[float, ...], population: str, pop_mtime: float,
-    columns: tuple[str, ...], years: float, per: float, rules_json: str,
+    _incidents: gpd.GeoDataFrame, _place: gpd.GeoDataFrame, incidents: FileKey, query: Query, places: FileKey,
+    place: str, rings: tuple[float, ...], population: FileKey, columns: tuple[str, ...], years: float, per: float,
+    rules_json: str,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
     rules = RateSettings.model_validate_json(rules_json)
-    pop = _population(population, pop_mtime)
+    pop = _population(population)
     opts = {"columns": columns, "years": years, "rules": rules, "per": per}
     ring_table = zone_rates(_incidents, ring_zones(_place, rings_m=rings), pop, key="zone", **opts)  # type: ignore[arg-type]
     border = zone_rates(_incidents, border_zone(_place, within_m=max(rings)), pop, key="zone", **opts)  # type: ignore[arg-type]
@@ -137,9 +137,9 @@ def place_rates(
     src = settings.sources
     inc, places = Path(src.incidents), Path(src.places)
     return _place_rates(
-        analysis.view(inc, f, lang), analysis.place(places, place, lang), str(inc), data.mtime(inc), _query(f),
-        str(places), data.mtime(places), place, rings, population, data.mtime(Path(population)), columns,
-        round(years, 6), per, settings.rates.model_dump_json(),
+        analysis.view(inc, f, lang), analysis.place(places, place, lang), data.file_key(inc), _query(f),
+        data.file_key(places), place, rings, data.file_key(population), columns, round(years, 6), per,
+        settings.rates.model_dump_json(),
     )  # fmt: skip
 
 
