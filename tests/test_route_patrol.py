@@ -456,13 +456,47 @@ def test_candidate_stops_use_gistar_hot_cells_and_fall_back_to_grid_counts() -> 
     park = place_by_name(load_places(demo / "places.geojson"), "Harvard Park")
     params = PatrolSettings()
     lat, lon = 33.98394, -118.30458
-    many = candidate_stops(inc, place=park, lat=lat, lon=lon, reach_m=1500, params=params, min_events=30)
+    many = candidate_stops(inc, place=park, lat=lat, lon=lon, reach_m=1500, params=params)
     assert "gistar" in set(many["kind"])
     assert "border" in set(many["kind"])
     assert len(many) <= params.candidates
-    few = candidate_stops(inc.iloc[:10], place=None, lat=lat, lon=lon, reach_m=20_000, params=params, min_events=30)
+    few = candidate_stops(inc.iloc[:10], place=None, lat=lat, lon=lon, reach_m=20_000, params=params)
     assert set(few["kind"]) <= {"hot_cell"}
     grid = candidate_stops(inc, place=None, lat=lat, lon=lon, reach_m=1500, params=params, method="grid")
     assert set(grid["kind"]) == {"hot_cell"}
     with pytest.raises(AnalysisError, match="unknown hot-spot method"):
         candidate_stops(inc, place=None, lat=lat, lon=lon, reach_m=1500, params=params, method="kde")
+
+
+def test_patrol_hot_spots_are_the_configured_gi_star() -> None:
+    """The planner's Gi* runs with every configured choice, as the Map page's does: with ``gi_inference: normal``
+    it once ran the permutation test (228 hot cells against 64 on this window), so route and map disagreed."""
+    from pathlib import Path
+
+    from geo.analysis.gistar import configured_hotspots
+    from geo.core.filters import Filters, apply
+    from geo.core.settings import AnalysisSettings, PatrolSettings
+    from geo.data.datasets import load_incidents
+    from geo.patrol.candidates import candidate_stops
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    inc = apply(
+        load_incidents(demo / "incidents.parquet"), Filters(start=dt.date(2015, 1, 1), end=dt.date(2017, 12, 31))
+    )
+    params = PatrolSettings(candidates=40)
+    hot = {}
+    for inference in ("normal", "permutation"):
+        a = AnalysisSettings(gi_inference=inference)  # type: ignore[arg-type]
+        cells = configured_hotspots(inc, a, cell_m=params.grid_cell_m)
+        hot[inference] = cells[cells["gi_class"] > 0].to_crs("EPSG:4326")
+        stops = candidate_stops(
+            inc, place=None, lat=33.98394, lon=-118.30458, reach_m=50_000, params=params, analysis=a
+        )
+        gi = stops[stops["kind"] == "gistar"]
+        assert len(gi)
+        assert all(hot[inference].contains(point).any() for point in gi.geometry)
+    assert len(hot["normal"]) > len(hot["permutation"])
+    a = AnalysisSettings(gi_inference="normal")
+    stops = candidate_stops(inc, place=None, lat=33.98394, lon=-118.30458, reach_m=50_000, params=params, analysis=a)
+    gi = stops[stops["kind"] == "gistar"]
+    assert any(not hot["permutation"].contains(point).any() for point in gi.geometry)  # the normal test's own

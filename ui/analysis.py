@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from numpy.typing import NDArray
 
-from geo.analysis.gistar import TooFewEventsWarning, hotspots_grid
+from geo.analysis.gistar import TooFewEventsWarning, configured_hotspots
 from geo.analysis.grid import make_grid
 from geo.analysis.kde import kde, kde_contours
 from geo.analysis.rings import ring_counts, ring_polygons
@@ -154,11 +154,7 @@ def _gistar(
         return inc.iloc[0:0].assign(count=0, gi_z=0.0, gi_class=0), {"n_events": 0}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TooFewEventsWarning)
-        cells = hotspots_grid(
-            inc, cell_m=a.grid_cell_m, alpha=a.fdr_alpha, min_events=a.min_events,
-            min_events_per_cell=a.min_events_per_cell, study_area=_focus_area(places, f.place, focus_m),
-            inference=a.gi_inference, permutations=a.gi_permutations, seed=a.seed,
-        )  # fmt: skip
+        cells = configured_hotspots(inc, a, study_area=_focus_area(places, f.place, focus_m))
     attrs = {k: cells.attrs[k] for k in (*GI_ATTRS, "n_events", "warning_key", "warning_params") if k in cells.attrs}
     attrs.setdefault("n_events", len(inc))
     cells.attrs = {}

@@ -24,11 +24,11 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 from shapely.ops import substring
 
-from geo.analysis.gistar import TooFewEventsWarning, hotspots_grid
+from geo.analysis.gistar import TooFewEventsWarning, configured_hotspots
 from geo.analysis.grid import make_grid
 from geo.core.errors import AnalysisError, DataError
 from geo.core.projection import METRIC, WGS84, lonlat_to_metric, metric_to_lonlat, points_metric, to_metric
-from geo.core.settings import DEFAULTS, PatrolSettings
+from geo.core.settings import DEFAULTS, AnalysisSettings, PatrolSettings, get_settings
 from geo.core.validate import metric_xy
 
 STOP_COLUMNS = ("stop_id", "kind", "label", "weight")
@@ -365,15 +365,16 @@ def candidate_stops(
     reach_m: float,
     params: PatrolSettings,
     method: str = "gistar",
-    alpha: float = DEFAULTS.analysis.fdr_alpha,
-    min_events: int = DEFAULTS.analysis.min_events,
+    analysis: AnalysisSettings | None = None,
 ) -> gpd.GeoDataFrame:
     """Candidate stops for a patrol from ``(lat, lon)``: border segments of ``place`` and hot cells.
 
     Hot cells come from the analysis engine's Getis-Ord Gi* (cells significantly hot after the
     FDR correction, weighted by their count) when ``method="gistar"`` and there are at least
-    ``min_events`` incidents within ``reach_m`` metres; otherwise (or when no cell is
-    significant) from the busiest cells of the same square grid.
+    ``analysis.min_events`` incidents within ``reach_m`` metres; otherwise (or when no cell is
+    significant) from the busiest cells of the same square grid. Gi* runs with every choice of
+    ``analysis`` (default the settings'), as on the Map page
+    (:func:`geo.analysis.gistar.configured_hotspots`), on the patrol grid's cells.
 
     Returns
     -------
@@ -390,10 +391,11 @@ def candidate_stops(
     if place is not None:
         frames.append(border_stops(place, near, segment_m=params.border_segment_m, within_m=params.border_within_m))
     hot = None
-    if method == "gistar" and len(near) >= min_events:
+    a = get_settings().analysis if analysis is None else analysis
+    if method == "gistar" and len(near) >= a.min_events:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", TooFewEventsWarning)
-            cells = hotspots_grid(near, cell_m=params.grid_cell_m, alpha=alpha, min_events=min_events)
+            cells = configured_hotspots(near, a, cell_m=params.grid_cell_m)
         hot = cells[cells["gi_class"] > 0]
         if not hot.empty:
             frames.append(stops_from_cells(hot, weight="count", kind="gistar", top=2 * params.candidates))

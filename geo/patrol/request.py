@@ -213,7 +213,7 @@ def candidates_for(
     place, lat, lon = start_of(request, places)
     return candidate_stops(
         rows, place=place, lat=lat, lon=lon, reach_m=reach_m(request, settings), params=settings.patrol,
-        method=request.method, alpha=settings.analysis.fdr_alpha, min_events=settings.analysis.min_events,
+        method=request.method, analysis=settings.analysis,
     )  # fmt: skip
 
 
@@ -248,7 +248,7 @@ def plan(
     incidents, places
         The incident and place tables (EPSG:4326), shared read-only.
     settings
-        ``patrol.*`` and ``analysis.fdr_alpha``/``min_events``.
+        ``patrol.*`` and the ``analysis`` section (Gi* as on the Map page).
     network_loader
         Loads the walking network (:func:`~geo.patrol.network.load_network`; the dashboard passes
         a cached one).
