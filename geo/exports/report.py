@@ -227,7 +227,7 @@ def _trend(counts: Counts, period: Period, focus_name: str, ctx: Context) -> tup
     trend["suppressed"] = shown.hidden
     trend["withheld"] = [s == "withheld" for s in shown.status]
     trend["label"] = shown.texts(ctx.lang)
-    trend["count"] = trend["count"].where(~trend["suppressed"], 0)
+    trend["count"] = shown.array()  # a hidden count is missing, never 0
     title, notes = wording.trend_words(trend, freq, period, focus_name, ctx)
     return trend, title, notes
 
