@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC, lonlat_to_metric
 from geo.exports.privacy import (
@@ -17,7 +18,6 @@ from geo.exports.privacy import (
     check_mode,
     check_public_cells,
     class_breaks,
-    count_text,
     internal_points,
     public_cells,
 )
@@ -67,9 +67,9 @@ def test_small_cells_are_suppressed_and_keep_no_count() -> None:
 def test_spanish_labels() -> None:
     cells = public_cells(metric_points(XY), cell_m=CELL, min_count=3, lang="es")
     assert set(cells.loc[cells["suppressed"], "label"]) == {"menos de 3"}
-    assert count_text(2, lang="es", min_count=3) == "menos de 3"
-    assert count_text(2, lang="es", min_count=3, mode="internal") == "2"
-    assert count_text(0, lang="en", min_count=3) == "0"
+    assert Disclosure(3, public=True).text(2, "es") == "menos de 3"
+    assert Disclosure(3, public=False).text(2, "es") == "2"
+    assert Disclosure(3, public=True).text(0, "en") == "0"
 
 
 def test_cell_corners_are_grid_nodes() -> None:

@@ -61,12 +61,6 @@ def _check_min_count(min_count: int) -> int:
     return int(min_count)
 
 
-def count_text(count: int, *, lang: str, min_count: int, mode: Mode = "public") -> str:
-    """A count as printed: the number, or "fewer than N" in public mode (:class:`geo.core.disclosure.Disclosure`)."""
-    check_lang(lang)
-    return Disclosure(_check_min_count(min_count), public=check_mode(mode) == "public").text(count, lang)
-
-
 def class_breaks(counts: np.ndarray, *, min_count: int, n_classes: int = len(LEVEL_COLOURS)) -> list[int]:
     """Lower bounds of up to ``n_classes`` count classes for counts of at least ``min_count``.
 
