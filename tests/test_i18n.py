@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import string
 
@@ -87,3 +88,22 @@ def test_area_catalog_files_merge_and_refuse_a_key_defined_twice(tmp_path, monke
             i18n.catalog("en")
     finally:
         i18n.catalog.cache_clear()
+
+
+CATALOG_DOMAINS = ("common", "map", "trends", "rates", "patrol", "exports", "data")
+"""One catalog file per domain and language: ``<lang>.json`` the common keys, ``<lang>.<domain>.json`` the rest."""
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_catalogs_are_split_by_domain_and_each_key_prefix_lives_in_one_file(lang: str) -> None:
+    from geo.core.i18n import catalog_files
+
+    files = catalog_files(lang)
+    domains = ["common" if p.name == f"{lang}.json" else p.name.split(".")[1] for p in files]
+    assert sorted(domains) == sorted(CATALOG_DOMAINS)
+    where: dict[str, set[str]] = {}
+    for path, domain in zip(files, domains, strict=True):
+        for key in json.loads(path.read_text(encoding="utf-8")):
+            where.setdefault(key.split(".")[0], set()).add(domain)
+    spread = {prefix: sorted(ds) for prefix, ds in where.items() if len(ds) > 1}
+    assert not spread, f"key prefixes spread over several catalog files: {spread}"

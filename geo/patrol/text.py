@@ -1,6 +1,6 @@
 """Words for patrol routes in English and Spanish: turn lists, stop kinds, numbers, dates.
 
-The strings live in the message catalogs (``geo/core/locales/<lang>.json``, keys ``route.*``).
+The strings live in the message catalogs (``geo/core/locales/<lang>.patrol.json``, keys ``route.*``).
 Used by the route card, the GPX export and the dashboard's route page.
 """
 
