@@ -181,17 +181,24 @@ COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: "-".join(a[:2]))
-def test_the_command_line_prints_no_small_count(
-    public_env: str, victims_store: tuple[Path, str, Path], args: list[str], tmp_path: Path
-) -> None:
+def run_command(args: list[str], source: Path, tmp_path: Path) -> tuple[int | None, str, str]:
+    """``python -m geo ARGS --incidents SOURCE`` in this process (``{tmp}`` in an argument is ``tmp_path``):
+    the exit code, standard output and standard error."""
     from geo.cli import main
 
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([*argv, "--incidents", str(victims_store[2])])
-    printed = out.getvalue() + err.getvalue()
+        code = main([*argv, "--incidents", str(source)])
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: "-".join(a[:2]))
+def test_the_command_line_prints_no_small_count(
+    public_env: str, victims_store: tuple[Path, str, Path], args: list[str], tmp_path: Path
+) -> None:
+    code, out, err = run_command(args, victims_store[2], tmp_path)
+    printed = out + err
     assert code in (0, None), printed
     assert "Person" not in printed  # no name
     csv_safe = printed.replace(",", ", ")  # a CSV value after its comma (secrets are never part of a longer number)
@@ -218,14 +225,9 @@ def test_the_command_line_prints_no_small_count(
 def test_surfaces_and_tests_of_single_events_are_internal_only(
     public_env: str, victims_store: tuple[Path, str, Path], args: list[str], tmp_path: Path
 ) -> None:
-    from geo.cli import main
-
-    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([*argv, "--incidents", str(victims_store[2])])
+    code, _out, err = run_command(args, victims_store[2], tmp_path)
     assert code == 2
-    assert "--privacy internal" in err.getvalue()
+    assert "--privacy internal" in err
     assert not list(tmp_path.iterdir())  # nothing written
 
 
