@@ -12,7 +12,7 @@ from layers.compose import MapComposer
 from layers.overview import add_places
 from layers.rates import class_breaks, rate_layer
 from ui import data, rates
-from ui.common import page_context, synthetic_notice
+from ui.common import disclosure, page_context, public_filters, synthetic_notice
 from ui.mapframe import show_map
 
 ctx = page_context("rates")
@@ -20,6 +20,7 @@ s, lang, f = ctx.settings, ctx.lang, ctx.filters
 rules = s.rates
 st.title(t("rates.title", lang))
 synthetic_notice(ctx)
+f = public_filters(ctx, disclosure(ctx, public=True))  # rates are public: whole months, configured rings
 
 zones = rates.zone_choices(s)
 pops = rates.population_choices(s)

@@ -274,3 +274,16 @@ def test_trends_name_no_busiest_month_of_two(app, store: dict[str, Any]) -> None
         shown = counts.astype(str).to_numpy().ravel().tolist()
         assert not [v for v in shown if v in ("1", "2")], counts.head()
     assert "1 incidents before" not in " ".join(w.value for w in at.warning)
+
+
+@pytest.mark.realdata
+def test_one_day_on_the_rates_page_gives_no_count_back(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """2017-06-18 (one death): the Rates page counts June 2017, and the rate of all zones together, which times the
+    residents gave back exactly 1, is withheld with the count."""
+    at = app(data=store["latimes"], places=store["cpad"], place="Harvard Park", **{"from": "2017-06-18",
+                                                                                   "to": "2017-06-18"})
+    at.switch_page("app_pages/rates.py").run()
+    assert not at.exception
+    assert any("whole months, Jun 1, 2017 to Jun 30, 2017" in x for x in page_texts(at))
+    combined = next(m.value for m in at.metric if m.label.startswith("Rate of all zones"))
+    assert not any(ch.isdigit() for ch in combined), combined
