@@ -473,7 +473,7 @@ def test_patrol_hot_spots_are_the_configured_gi_star() -> None:
     it once ran the permutation test (228 hot cells against 64 on this window), so route and map disagreed."""
     from pathlib import Path
 
-    from geo.analysis.gistar import configured_hotspots
+    from geo.analysis.hotspots import configured_hotspots
     from geo.core.filters import Filters, apply
     from geo.core.settings import AnalysisSettings, PatrolSettings
     from geo.data.datasets import load_incidents

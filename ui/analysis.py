@@ -17,8 +17,9 @@ import pandas as pd
 import streamlit as st
 from numpy.typing import NDArray
 
-from geo.analysis.gistar import TooFewEventsWarning, configured_hotspots
+from geo.analysis.gistar import TooFewEventsWarning
 from geo.analysis.grid import make_grid
+from geo.analysis.hotspots import configured_hotspots
 from geo.analysis.kde import kde, kde_contours
 from geo.analysis.rings import ring_counts, ring_polygons
 from geo.core.filters import Filters, mask, near

@@ -54,7 +54,7 @@ from geo.analysis.study import StudyArea
 from geo.analysis.study import study_area as _study_area
 from geo.core.errors import AnalysisError
 from geo.core.projection import WGS84
-from geo.core.settings import DEFAULTS, AnalysisSettings, get_settings
+from geo.core.settings import DEFAULTS
 from geo.core.validate import check_points, metric_xy
 
 CLASS_LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
@@ -290,24 +290,6 @@ def _attrs(
         "study_area": area,
         **area.describe(),
     }
-
-
-def configured_hotspots(
-    incidents: gpd.GeoDataFrame,
-    analysis: AnalysisSettings | None = None,
-    *,
-    cell_m: float | None = None,
-    study_area: object = None,
-) -> gpd.GeoDataFrame:
-    """Gi* on the configured square grid with every configured choice (``analysis``, default the settings'):
-    cell size (``cell_m`` for another, metres), FDR level, minimum events, inference, permutations and seed.
-    The Map page and the patrol planner both call this, so their hot spots agree whatever the configuration."""
-    a = get_settings().analysis if analysis is None else analysis
-    return hotspots_grid(
-        incidents, cell_m=a.grid_cell_m if cell_m is None else cell_m, alpha=a.fdr_alpha, min_events=a.min_events,
-        min_events_per_cell=a.min_events_per_cell, study_area=study_area, inference=a.gi_inference,
-        permutations=a.gi_permutations, seed=a.seed,
-    )  # fmt: skip
 
 
 def hotspots_grid(

@@ -24,8 +24,9 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 from shapely.ops import substring
 
-from geo.analysis.gistar import TooFewEventsWarning, configured_hotspots
+from geo.analysis.gistar import TooFewEventsWarning
 from geo.analysis.grid import make_grid
+from geo.analysis.hotspots import configured_hotspots
 from geo.core.errors import AnalysisError, DataError
 from geo.core.projection import METRIC, WGS84, lonlat_to_metric, metric_to_lonlat, points_metric, to_metric
 from geo.core.settings import DEFAULTS, AnalysisSettings, PatrolSettings, get_settings
@@ -374,7 +375,7 @@ def candidate_stops(
     ``analysis.min_events`` incidents within ``reach_m`` metres; otherwise (or when no cell is
     significant) from the busiest cells of the same square grid. Gi* runs with every choice of
     ``analysis`` (default the settings'), as on the Map page
-    (:func:`geo.analysis.gistar.configured_hotspots`), on the patrol grid's cells.
+    (:func:`geo.analysis.hotspots.configured_hotspots`), on the patrol grid's cells.
 
     Returns
     -------
