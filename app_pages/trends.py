@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from babel.dates import get_day_names
 
-from geo.analysis.evaluate import default_start, evaluation_error_text, reading_text, warning_text
+from geo.analysis.evaluate import default_start, estimates_shown, evaluation_error_text, reading_text, warning_text
 from geo.analysis.rings import shown_ranking
 from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
@@ -201,11 +201,9 @@ else:
         src.incidents, f, src.places, treated=place, control=tuple(controls), start=start.isoformat(),
         buffer_m=float(buffer_m), min_events=s.analysis.min_events,
     )  # fmt: skip
-    counts = res.get("counts", {})
-    hidden_counts = any(rule.count(int(counts[f"{k}{w}"])).hidden for k in "TDCE" for w in "ba" if f"{k}{w}" in counts)
     if "error" in res:
         st.warning(t("eval.error", lang, error=error_text(evaluation_error_text(res["error"], lang))))
-    elif hidden_counts:  # every estimate and its error is a sum or difference of the counts: it would give them back
+    elif not estimates_shown(res["counts"], rule):
         st.info(t("eval.public_hidden", lang, n=rule.min_count))
         st.dataframe(evaluation_table(res, rule, lang), hide_index=True)
     else:

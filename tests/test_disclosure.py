@@ -391,3 +391,12 @@ def test_plain_values_are_numbers_or_words() -> None:
     assert plain_values(shown) == ["fewer than 3", "fewer than 3", 7, 0]
     no_data = pd.DataFrame({"n": [pd.NA, 4], "label": ["", "4"]})
     assert plain_values(no_data, "n") == [None, 4]
+
+
+def test_one_large_count_is_withheld_rather_than_many_small_ones() -> None:
+    # the 1 beside a total of 16: neither 3 helps (3 or more leaves it pinned), the 9 alone does
+    assert PUBLIC.counts([1, 3, 3, 9]).status == (FEWER, SHOWN, SHOWN, WITHHELD)
+    many = PUBLIC.counts([1] * 50 + [3] * 49 + [9])
+    assert many.withheld == 1
+    assert many.status[-1] == WITHHELD
+    assert PUBLIC.counts([2, 2, 3, 3]).status == (FEWER, FEWER, WITHHELD, SHOWN)  # the first of equal counts

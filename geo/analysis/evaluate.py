@@ -350,6 +350,12 @@ def evaluate_program(
 AREA_CODES = ("T", "D", "C", "E")
 
 
+def estimates_shown(counts: dict[str, int], rule: Disclosure) -> bool:
+    """Whether the estimates may be shown beside ``counts`` as ``rule`` shows them: not when any count is hidden,
+    since every estimate and its error is a sum or difference of the counts (the Trends page and ``evaluate``)."""
+    return not any(rule.count(int(n)).hidden for n in counts.values())
+
+
 def count_warnings(counts: dict[str, int], *, small: int) -> tuple[Reading, ...]:
     """Small-count (``wdd.small_counts``) and zero-count (``wdd.zero_counts``) warnings per area.
 
@@ -439,7 +445,7 @@ def warning_text(warning: Reading, lang: str = "en", *, rule: Disclosure | None 
     if rule is not None:
         for key in ("before", "after"):
             if key in params:
-                params[key] = rule.text(int(str(params[key]).replace(",", "")), lang)
+                params[key] = rule.text(int(params[key]), lang)
     return t(warning.key, lang, **params)
 
 

@@ -197,11 +197,13 @@ def _public_evaluation(
     """An evaluation as a public view shows it: each count on its own ("fewer than 3"); with a hidden count no
     estimate, error or reading (each is a sum or difference of the counts), as on the Trends page; monthly
     counts one group per area."""
+    from geo.analysis.evaluate import estimates_shown
+
     shown = {k: rule.count(v) for k, v in counts.items()}
     out = {k: payload[k] for k in ("treated", "control", "start", "before", "after", "months", "buffer_m", "areas_km2")}
     out["counts"] = {k: s.plain() for k, s in shown.items()}
     out["privacy"] = "public"
-    if any(s.hidden for s in shown.values()):
+    if not estimates_shown(counts, rule):
         out["estimates"] = None
         out["note"] = "some counts are under the public threshold: the estimates are in the internal view only"
     else:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -382,23 +382,50 @@ def _others_inf(hi: np.ndarray) -> np.ndarray:
 def _secondary(
     values: np.ndarray, codes: np.ndarray, lo_sum: float, hi_sum: float, min_count: int
 ) -> tuple[np.ndarray, bool]:
-    """Withhold shown counts, smallest first, until every hidden count keeps two possible values."""
-    codes = codes.copy()
+    """Withhold shown counts until every hidden count keeps two possible values: the smallest one count that
+    suffices alone, else the fewest smallest counts that do.
 
-    def safe() -> bool:
-        hidden = codes != _CODE[SHOWN]
+    Withholding a count only widens what the others may hold (its lower bound drops to ``min_count`` and its
+    upper bound to none), the more so the larger it is, so both searches bisect over the counts sorted by
+    size: a few checks where one at a time would be O(n^2) on a city-wide grid.
+    """
+
+    def safe(trial: np.ndarray) -> bool:
+        hidden = trial != _CODE[SHOWN]
         if not hidden.any():
             return True
-        lo, hi = _bounds(codes, values, min_count)
+        lo, hi = _bounds(trial, values, min_count)
         width = consistent_values(lo, hi, lo_sum, hi_sum)
         return bool((width[hidden] >= 1).all())
 
-    if safe():
-        return codes, False
+    def withholding(j: int) -> np.ndarray:
+        trial = codes.copy()
+        trial[candidates[:j]] = _CODE[WITHHELD]
+        return trial
+
+    def only(j: int) -> np.ndarray:
+        trial = codes.copy()
+        trial[candidates[j]] = _CODE[WITHHELD]
+        return trial
+
+    def first(n: int, fits: Callable[[int], bool]) -> int:
+        """The smallest ``j`` in ``0..n-1`` for which ``fits`` holds (it holds for ``n - 1``, and from ``j`` on)."""
+        low, high = -1, n - 1
+        while high - low > 1:
+            mid = (low + high) // 2
+            if fits(mid):
+                high = mid
+            else:
+                low = mid
+        return high
+
     shown = [i for i in range(len(values)) if codes[i] == _CODE[SHOWN] and values[i] > 0]
-    candidates = sorted(shown, key=lambda i: int(values[i]))  # smallest first; ties in order
-    for i in candidates:
-        codes[i] = _CODE[WITHHELD]
-        if safe():
-            return codes, False
-    return np.full(values.shape, _CODE[WITHHELD]), True
+    candidates = np.array(sorted(shown, key=lambda i: int(values[i])), dtype=np.int64)  # smallest first
+    if safe(codes):
+        return codes.copy(), False
+    n = len(candidates)
+    if n and safe(only(n - 1)):  # one count suffices: the smallest that does
+        return only(first(n, lambda j: safe(only(j)))), False
+    if not safe(withholding(n)):
+        return np.full(values.shape, _CODE[WITHHELD]), True
+    return withholding(1 + first(n, lambda j: safe(withholding(j + 1)))), False
