@@ -12,9 +12,9 @@ The rule, in the public view (``public=True``; the internal view shows every cou
   them or elsewhere (the cells of a map and the incidents in view, the months of a series and
   its period, the zones of a rate table and their combined rate). Every group is protected as if
   its total were printed: a hidden count must stay consistent with at least two values once the
-  total and the shown counts are known. Where it would not, the smallest shown counts are
-  withheld too (:data:`WITHHELD`, "withheld"), as statistical offices do; where even that
-  cannot keep them apart, the whole breakdown is withheld and only its total is shown.
+  total and the shown counts are known. Where it would not, the smallest shown count that
+  suffices is withheld too (:data:`WITHHELD`, "withheld"), as statistical offices do; where
+  none can keep them apart, the whole breakdown is withheld and only its total is shown.
 - A total is protected like any count (primary); the breakdown of a hidden total is withheld whole
   (two counts under a total of "fewer than 3" would each be 1). A table with a total per row protects the
   row totals as a group of the grand total, then each row within what its total shows.
@@ -28,7 +28,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -382,12 +382,13 @@ def _others_inf(hi: np.ndarray) -> np.ndarray:
 def _secondary(
     values: np.ndarray, codes: np.ndarray, lo_sum: float, hi_sum: float, min_count: int
 ) -> tuple[np.ndarray, bool]:
-    """Withhold shown counts until every hidden count keeps two possible values: the smallest one count that
-    suffices alone, else the fewest smallest counts that do.
+    """Withhold the smallest shown count that keeps every hidden count to two possible values, else the whole
+    breakdown (``True``).
 
-    Withholding a count only widens what the others may hold (its lower bound drops to ``min_count`` and its
-    upper bound to none), the more so the larger it is, so both searches bisect over the counts sorted by
-    size: a few checks where one at a time would be O(n^2) on a city-wide grid.
+    Withholding a count widens what the others may hold (its lower bound drops to ``min_count`` and its upper
+    bound to none), the more so the larger it is, so the smallest that suffices is found by bisection over
+    the counts sorted by size. With the total known, one count suffices whenever any set of them does
+    (the one with the most room above ``min_count``), so no larger set is tried.
     """
 
     def safe(trial: np.ndarray) -> bool:
@@ -398,34 +399,22 @@ def _secondary(
         width = consistent_values(lo, hi, lo_sum, hi_sum)
         return bool((width[hidden] >= 1).all())
 
-    def withholding(j: int) -> np.ndarray:
-        trial = codes.copy()
-        trial[candidates[:j]] = _CODE[WITHHELD]
-        return trial
-
     def only(j: int) -> np.ndarray:
         trial = codes.copy()
         trial[candidates[j]] = _CODE[WITHHELD]
         return trial
 
-    def first(n: int, fits: Callable[[int], bool]) -> int:
-        """The smallest ``j`` in ``0..n-1`` for which ``fits`` holds (it holds for ``n - 1``, and from ``j`` on)."""
-        low, high = -1, n - 1
-        while high - low > 1:
-            mid = (low + high) // 2
-            if fits(mid):
-                high = mid
-            else:
-                low = mid
-        return high
-
-    shown = [i for i in range(len(values)) if codes[i] == _CODE[SHOWN] and values[i] > 0]
-    candidates = np.array(sorted(shown, key=lambda i: int(values[i])), dtype=np.int64)  # smallest first
     if safe(codes):
         return codes.copy(), False
-    n = len(candidates)
-    if n and safe(only(n - 1)):  # one count suffices: the smallest that does
-        return only(first(n, lambda j: safe(only(j)))), False
-    if not safe(withholding(n)):
+    shown = [i for i in range(len(values)) if codes[i] == _CODE[SHOWN] and values[i] > 0]
+    candidates = sorted(shown, key=lambda i: int(values[i]))  # smallest first; ties in order
+    if not candidates or not safe(only(len(candidates) - 1)):
         return np.full(values.shape, _CODE[WITHHELD]), True
-    return withholding(1 + first(n, lambda j: safe(withholding(j + 1)))), False
+    low, high = -1, len(candidates) - 1  # withholding candidates[low] alone is not enough, candidates[high] is
+    while high - low > 1:
+        mid = (low + high) // 2
+        if safe(only(mid)):
+            high = mid
+        else:
+            low = mid
+    return only(high), False
