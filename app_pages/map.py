@@ -7,10 +7,10 @@ import streamlit as st
 from geo.core.i18n import fmt_int, fmt_pct, t
 from geo.core.text import echo
 from geo.data.labels import layer_titles
-from ui import analysis, data
+from ui import analysis, data, link
 from ui.alt import html_table, text_alternative
 from ui.common import disclosure, page_context, public_filters, synthetic_notice, view_mode
-from ui.filters import controls_open, open_controls, url_value
+from ui.filters import controls_open, open_controls
 from ui.mapframe import show_html
 from ui.mapview import map_document, map_view
 from ui.source import session_workspace
@@ -43,10 +43,7 @@ zone_list = [z for z in data.zone_layers(src.store_dir) if not chosen_zones or z
 zone_titles = layer_titles(zone_list, lang)
 zones = {f"zones:{z['name']}": z for z in zone_list}
 options = [*LAYERS, *zones]
-if "m_layers" not in st.session_state:
-    raw = url_value("layers")
-    wanted = [k for k in (raw.split(",") if raw else DEFAULT_LAYERS) if k in options]
-    st.session_state["m_layers"] = wanted
+layers_key = link.bind("layers", list(DEFAULT_LAYERS), page="map", choices=options)
 
 
 def _layer_label(key: str) -> str:
@@ -62,16 +59,13 @@ def _layer_label(key: str) -> str:
 layers_box = st.expander(t("map.layers", lang))
 if controls_open():
     chosen = layers_box.multiselect(
-        t("map.layers", lang), options, key="m_layers", format_func=_layer_label, placeholder=t("pick.none", lang)
+        t("map.layers", lang), options, key=layers_key, format_func=_layer_label, placeholder=t("pick.none", lang)
     )
 else:  # listed until the session asks for the widgets (ui.filters.OPEN): the first view stays light
-    chosen = [k for k in st.session_state["m_layers"] if k in options]
+    chosen = list(st.session_state[layers_key])
     names = ", ".join(echo(_layer_label(k)) for k in chosen) or echo(t("pick.none", lang))  # each cut on its own
     layers_box.markdown(f"**{t('map.layers_in_view', lang)}:** {names}")
     layers_box.button(t("map.layers_change", lang), key="m_layers_open", on_click=open_controls)
-layers_param = ",".join(chosen)
-if st.query_params.get("layers") != layers_param:
-    st.query_params["layers"] = layers_param
 
 public = view_mode(ctx, page="map")
 rule = disclosure(ctx, public=public)

@@ -11,7 +11,7 @@ from geo.core.text import echo
 from layers.compose import MapComposer
 from layers.overview import add_places
 from layers.rates import class_breaks, rate_layer
-from ui import data, rates
+from ui import data, link, rates
 from ui.common import disclosure, page_context, public_filters, synthetic_notice
 from ui.mapframe import show_map
 
@@ -30,17 +30,19 @@ if not zones or not pops:
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 3])
 zone_choice = c1.selectbox(
-    t("rates.zones", lang), list(zones), format_func=lambda k: rates.zone_label(k, lang, s), key="r_zones"
-)
-pop_choice = c2.selectbox(
-    t("rates.population", lang), list(pops), format_func=lambda k: t(f"rates.population.{k}", lang), key="r_pop"
-)
-per = c3.selectbox(
-    t("rates.per", lang), list(rules.per_choices), index=list(rules.per_choices).index(rules.per),
-    format_func=lambda n: fmt_int(n, lang), key="r_per",
+    t("rates.zones", lang), list(zones), format_func=lambda k: rates.zone_label(k, lang, s),
+    key=link.bind("zones", next(iter(zones)), page="rates", choices=list(zones)),
 )  # fmt: skip
-pool = c4.checkbox(t("rates.pool", lang, years=rules.pool_years), key="r_pool")
-suppress = c4.checkbox(t("rates.suppress", lang), key="r_suppress")
+pop_choice = c2.selectbox(
+    t("rates.population", lang), list(pops), format_func=lambda k: t(f"rates.population.{k}", lang),
+    key=link.bind("pop", next(iter(pops)), page="rates", choices=list(pops)),
+)  # fmt: skip
+per = c3.selectbox(
+    t("rates.per", lang), list(rules.per_choices), format_func=lambda n: fmt_int(n, lang),
+    key=link.bind("per", rules.per, page="rates", choices=list(rules.per_choices)),
+)  # fmt: skip
+pool = c4.checkbox(t("rates.pool", lang, years=rules.pool_years), key=link.bind("pool", False, page="rates"))
+suppress = c4.checkbox(t("rates.suppress", lang), key=link.bind("suppress", False, page="rates"))
 
 try:
     columns = population_columns(f)

@@ -30,39 +30,55 @@ from layers.compose import MapComposer
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
 from layers.route import ROUTE_CSS, FitToRoute, route_bounds, route_layers
+from ui import link
 from ui import patrol as planner
 from ui.alt import text_alternative
 from ui.common import disclosure, focus_places, page_context, synthetic_notice, view_mode
 from ui.mapframe import clickable_map
 from ui.style import error_text
 
-ctx = page_context("route")
+PAGE = "route"
+BUDGET_MIN = 120
+"""The walk's default length, minutes: a two-hour foot patrol."""
+LEAVE_AT = dt.time(18, 0)
+"""The default time of leaving: the evening hours of most shootings."""
+
+ctx = page_context(PAGE)
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
 p = s.patrol
 st.title(t("rp.title", lang))
 synthetic_notice(ctx)
 st.caption(t("rp.intro", lang))
-public = view_mode(ctx, page="route")
+public = view_mode(ctx, page=PAGE)
 rule = disclosure(ctx, public=public)
 
 names = focus_places(s, ctx.places)
 c1, c2, c3 = st.columns(3)
-place = c1.selectbox(t("rp.start", lang), names, index=names.index(f.place) if f.place in names else 0, key="r_place")
-budget = c2.number_input(t("rp.budget", lang), min_value=20, max_value=600, value=120, step=10, key="r_budget")
+first_place = f.place if f.place in names else next(iter(names), None)
+place = c1.selectbox(t("rp.start", lang), names, key=link.bind("start", first_place, page=PAGE, choices=names))
+budget = c2.number_input(
+    t("rp.budget", lang), min_value=20, max_value=600, step=10, key=link.bind("budget", BUDGET_MIN, page=PAGE)
+)
+low, high = int(p.dwell_range_min[0]), int(p.dwell_range_min[1])
 dwell = c3.slider(
-    t("rp.dwell", lang), int(p.dwell_range_min[0]), int(p.dwell_range_min[1]), int(p.dwell_min), 1, key="r_dwell"
+    t("rp.dwell", lang), low, high, step=1, key=link.bind("dwell", int(p.dwell_min), page=PAGE, bounds=(low, high))
 )
 c4, c5, c6 = st.columns(3)
-max_stops = c4.number_input(t("rp.stops", lang), min_value=1, max_value=20, value=p.max_stops, key="r_stops")
-speed = c5.number_input(t("rp.speed", lang), min_value=0.5, max_value=2.0, value=p.speed_mps, step=0.1, key="r_speed")
-method = c6.radio(
-    t("rp.hotspots", lang), HOTSPOT_METHODS, format_func=lambda m: t(f"rp.hotspots.{m}", lang), key="r_method"
+max_stops = c4.number_input(
+    t("rp.stops", lang), min_value=1, max_value=20, key=link.bind("stops", p.max_stops, page=PAGE)
 )
-if "r_time" not in st.session_state:
-    st.session_state["r_time"] = dt.time(18, 0)
-leave_at = st.time_input(t("route.col_leave", lang), key="r_time", step=dt.timedelta(minutes=15))
+speed = c5.number_input(
+    t("rp.speed", lang), min_value=0.5, max_value=2.0, step=0.1, key=link.bind("speed", p.speed_mps, page=PAGE)
+)
+method = c6.radio(
+    t("rp.hotspots", lang), HOTSPOT_METHODS, format_func=lambda m: t(f"rp.hotspots.{m}", lang),
+    key=link.bind("hotspots", HOTSPOT_METHODS[0], page=PAGE, choices=HOTSPOT_METHODS),
+)  # fmt: skip
+leave_at = st.time_input(
+    t("route.col_leave", lang), key=link.bind("leave", LEAVE_AT, page=PAGE), step=dt.timedelta(minutes=15)
+)
 
-added: list[tuple[float, float]] = st.session_state.setdefault("r_added", [])
+added: list[tuple[float, float]] = st.session_state[link.bind("add", [], page=PAGE)]
 request = PlanRequest(
     budget_min=float(budget), place=place, dwell_min=float(dwell), speed_mps=float(speed), max_stops=int(max_stops),
     method=method, filters=f, added=tuple(added), start_time=planner.start_datetime(dt.date.today(), leave_at),
@@ -81,13 +97,11 @@ except SafetyMapError as exc:
     st.stop()
 
 labels = planner.candidate_labels(request, s, lang, rule)  # numbered: equal kinds and weights are told apart
-if "r_exclude" in st.session_state:  # keep only stops still offered (the candidates follow the choices)
-    st.session_state["r_exclude"] = [sid for sid in st.session_state["r_exclude"] if sid in labels]
-excluded = st.multiselect(
+excluded = st.multiselect(  # only stops still offered are kept (the candidates follow the choices)
     t("rp.exclude", lang),
     list(labels),
     format_func=lambda sid: labels.get(sid, sid),
-    key="r_exclude",
+    key=link.bind("skip", [], page=PAGE, choices=list(labels)),
     placeholder=t("pick.none", lang),
 )
 request = request.replace(excluded=tuple(excluded))

@@ -11,7 +11,7 @@ from geo.analysis.evaluate import default_start, estimates_shown, evaluation_err
 from geo.analysis.rings import shown_ranking
 from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
-from ui import analysis
+from ui import analysis, link
 from ui.alt import text_alternative
 from ui.common import disclosure, focus_places, page_context, public_filters, synthetic_notice, view_mode
 from ui.style import SERIES_COLOURS, error_text
@@ -34,16 +34,20 @@ names = focus_places(s, ctx.places, lang=lang)
 min_share = s.workspace.coverage_min_share
 nibrs = s.analysis.nibrs_break
 
+FREQS = ("month", "year")
+RANK_KINDS = ("park", "housing")
 _BOTTOM_LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=260)  # one place a line: a phone holds it
 
 # --- series -------------------------------------------------------------------------------
 c1, c2 = st.columns([1, 3])
 freq = c1.radio(
-    t("trends.freq", lang), ["month", "year"], format_func=lambda k: t(f"trends.freq.{k}", lang), key="t_freq"
-)
-default_compare = [n for n in s.focus.places if n != place and n in names][:2]
+    t("trends.freq", lang), FREQS, format_func=lambda k: t(f"trends.freq.{k}", lang),
+    key=link.bind("freq", FREQS[0], page="trends", choices=FREQS),
+)  # fmt: skip
+others = [n for n in names if n != place]
+default_compare = [n for n in s.focus.places if n in others][:2]
 compare = c2.multiselect(
-    t("trends.compare", lang), [n for n in names if n != place], default=default_compare, key="t_cmp",
+    t("trends.compare", lang), others, key=link.bind("compare", default_compare, page="trends", choices=others),
     placeholder=t("pick.choose", lang),
 )  # fmt: skip
 series = analysis.covered_series(
@@ -146,8 +150,8 @@ if len(known):
 within = s.distances.ranking_within_m
 st.subheader(t("rank.title", lang, distance=fmt_int(within, lang)))
 kind = st.radio(
-    t("rank.kind", lang), ["park", "housing"], format_func=lambda k: t(f"kind.{k}", lang), horizontal=True,
-    key="rank_kind",
+    t("rank.kind", lang), RANK_KINDS, format_func=lambda k: t(f"kind.{k}", lang), horizontal=True,
+    key=link.bind("rank", RANK_KINDS[0], page="trends", choices=RANK_KINDS),
 )  # fmt: skip
 ranked = analysis.covered_ranking(
     src.incidents, f, src.places, within_m=within, kinds=(kind,), store_dir=src.store_dir, min_share=min_share
@@ -178,21 +182,21 @@ program_start = focus["program_start"].iloc[0] if "program_start" in focus.colum
 e1, e2, e3 = st.columns(3)
 peers = [n for n in names if n not in s.focus.places and n != place][:3]
 controls = e1.multiselect(
-    t("eval.control", lang), [n for n in names if n != place], default=peers,
-    key="e_ctrl", placeholder=t("pick.choose", lang),
+    t("eval.control", lang), others, key=link.bind("controls", peers, page="trends", choices=others),
+    placeholder=t("pick.choose", lang),
 )  # fmt: skip
-wanted = pd.Timestamp(program_start or "2017-01-01").date()
-start_default, as_wanted = default_start(wanted, ctx.first, ctx.last)  # never a date at the data's edge
+program_day = pd.Timestamp(program_start or "2017-01-01").date()
+start_default, as_wanted = default_start(program_day, ctx.first, ctx.last)  # never a date at the data's edge
 start = e2.date_input(
-    t("eval.start", lang), value=start_default, min_value=ctx.first,
-    max_value=ctx.last, key="e_start", format="YYYY-MM-DD",
+    t("eval.start", lang), min_value=ctx.first, max_value=ctx.last, format="YYYY-MM-DD",
+    key=link.bind("since", start_default, page="trends", bounds=(ctx.first, ctx.last)),
 )  # fmt: skip
 if not as_wanted and start == start_default:
-    e2.caption(t("eval.start_outside", lang, date=fmt_date(wanted, lang), first=fmt_date(ctx.first, lang),
+    e2.caption(t("eval.start_outside", lang, date=fmt_date(program_day, lang), first=fmt_date(ctx.first, lang),
                  last=fmt_date(ctx.last, lang)))  # fmt: skip
 buffer_m = e3.number_input(
-    t("eval.buffer", lang), min_value=50, max_value=2000, value=int(s.distances.displacement_buffer_m), step=50,
-    key="e_buffer",
+    t("eval.buffer", lang), min_value=50, max_value=2000, step=50,
+    key=link.bind("buffer", int(s.distances.displacement_buffer_m), page="trends"),
 )  # fmt: skip
 if not controls:
     st.info(t("eval.need_control", lang))

@@ -14,12 +14,12 @@ from geo.core.errors import ConfigError
 from geo.core.i18n import LANGS, t
 from geo.core.settings import PROJECT_ROOT, Settings, get_settings, use_config
 from geo.data import webassets as assets
-from ui.filters import keep_state, url_value
+from ui import link
 from ui.style import PAGE_CSS, error_text
 
 STATIC_DIR = PROJECT_ROOT / "static"
 LANG_KEY = "lang"
-SWITCH_KEY = "lang_switch"
+SWITCH_KEY = link.STATE[LANG_KEY].widget
 
 
 def _config_arg(argv: Sequence[str]) -> str | None:
@@ -36,7 +36,7 @@ def _publish_assets(static_dir: str) -> str:
 
 
 def _url_lang(settings: Settings) -> str:
-    raw = url_value(LANG_KEY) or settings.languages.default
+    raw = link.url_value(LANG_KEY) or settings.languages.default
     return raw if raw in settings.languages.available and raw in LANGS else settings.languages.default
 
 
@@ -74,7 +74,7 @@ def boot(argv: Sequence[str]) -> Settings:
     # injection); the pages offer neutralised CSV downloads instead (geo.core.text.to_csv_text).
     st.set_option("client.disableDataExport", True)
     _publish_assets(str(STATIC_DIR))
-    keep_state()
+    link.keep_state()
     options = list(settings.languages.available)
     if st.session_state.get(SWITCH_KEY) not in options:
         st.session_state[SWITCH_KEY] = _url_lang(settings)
@@ -92,8 +92,7 @@ def boot(argv: Sequence[str]) -> Settings:
 def sync_lang_url(settings: Settings) -> None:
     """Write the language into the URL (after ``st.navigation``, which sets the page's URL)."""
     lang = current_lang(settings)
-    if st.query_params.get(LANG_KEY) != lang:
-        st.query_params[LANG_KEY] = lang
+    link.sync_query({LANG_KEY: lang}, (LANG_KEY,))  # always said: a shared link opens in the same language
     # Screen readers pick the voice from <html lang>; Streamlit leaves it at "en".
     st.sidebar.html(
         f"<script>document.documentElement.lang = {json.dumps(lang)};</script>", unsafe_allow_javascript=True

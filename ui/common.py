@@ -16,9 +16,9 @@ from geo.core.settings import Settings
 from geo.core.text import echo
 from geo.data.coverage import Coverage
 from geo.data.labels import layer_unit, source_line
-from ui import analysis, data
+from ui import analysis, data, link
 from ui.boot import current_lang
-from ui.filters import INIT_FLAG, SAVED, sidebar_filters
+from ui.filters import sidebar_filters
 from ui.source import rejected_link_values, session_settings, session_workspace
 
 SOURCE_LINE_LIMIT = 600
@@ -91,16 +91,12 @@ NOT_BY_DEFAULT = ("property", "other")
 """Categories left out of the default selection: the dashboard is about violence (property is its own category)."""
 
 
-def _default_categories(incidents: gpd.GeoDataFrame) -> None:
-    """On a session's first view of a layer with property or other crime, select the violent categories and shots fired.
-
-    Only when neither the link nor the session chose categories; the sidebar then shows the selection.
-    """
-    if "cat" in st.query_params or st.session_state.get(INIT_FLAG) or SAVED in st.session_state:
-        return
+def _starting_filters(incidents: gpd.GeoDataFrame) -> Filters:
+    """What a new session starts from when its link chooses no categories: on a layer with property or other
+    crime, the violent categories and shots fired (the sidebar then shows the selection); else everything."""
     if not len(incidents) or not incidents["category"].isin(NOT_BY_DEFAULT).any():
-        return
-    st.query_params["cat"] = ",".join(c for c in CATEGORIES if c not in NOT_BY_DEFAULT)
+        return Filters()
+    return Filters(categories=tuple(c for c in CATEGORIES if c not in NOT_BY_DEFAULT))
 
 
 def _resolved_focus(settings: Settings, lang: str) -> Settings:
@@ -138,7 +134,6 @@ def page_context(page: str, *, with_filters: bool = True) -> PageContext:
     cov = None if synthetic else data.coverage(src.incidents, src.store_dir)
     first, last = _span(incidents)
     settings = _resolved_focus(settings, lang)
-    _default_categories(incidents)
     f = Filters()
     if with_filters:
         f = sidebar_filters(
@@ -148,6 +143,7 @@ def page_context(page: str, *, with_filters: bool = True) -> PageContext:
             last=last,
             places=focus_places(settings, places, lang=lang),
             page=page,
+            start=_starting_filters(incidents),
         )
     return PageContext(settings, lang, incidents, places, streets, f, synthetic, first, last, meta, cov)
 
@@ -164,10 +160,7 @@ def view_mode(ctx: PageContext, *, page: str) -> bool:
     points teach the tool without exposing anyone). Internal on real data needs a confirmation.
     """
     default = "internal" if ctx.synthetic else "public"
-    asked = st.query_params.get(VIEW_KEY)
-    key = f"{page}_view"
-    if key not in st.session_state:
-        st.session_state[key] = asked if asked in VIEWS else default
+    key = link.bind(VIEW_KEY, default, page=page, choices=VIEWS)  # the link names the view when not the default
     c1, c2 = st.columns([2, 3])
     mode = c1.radio(
         t("view.mode", ctx.lang), VIEWS, key=key, horizontal=True, format_func=lambda m: t(f"view.{m}", ctx.lang)
@@ -177,11 +170,6 @@ def view_mode(ctx: PageContext, *, page: str) -> bool:
         confirmed = c2.checkbox(t("view.internal_confirm", ctx.lang), key=f"{page}_view_ok")
         if not confirmed:
             c2.caption(t("view.internal_blocked", ctx.lang))
-    if mode == default:  # the link names the view only when it is not the data's default
-        if VIEW_KEY in st.query_params:
-            del st.query_params[VIEW_KEY]
-    elif st.query_params.get(VIEW_KEY) != mode:
-        st.query_params[VIEW_KEY] = mode
     return mode == "public" or not confirmed
 
 

@@ -79,10 +79,10 @@ def _stop_table(report: DosageReport, lang: str) -> pd.DataFrame:
 
 
 def _weekly_table(weekly: pd.DataFrame, lang: str, rule: Disclosure) -> pd.DataFrame:
-    def count(n: object) -> str:  # each stop's week on its own (the stops' circles may overlap)
+    def count(n: float | None) -> str:  # each stop's week on its own (the stops' circles may overlap)
         if n is None or pd.isna(n):
             return "—"
-        return rule.text(int(n), lang)  # type: ignore[call-overload]
+        return rule.text(int(n), lang)
 
     return pd.DataFrame(
         {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -24,40 +24,13 @@ from geo.core.filters import (
 from geo.core.i18n import LOCALES, category_label, t
 from geo.core.settings import Settings
 from geo.core.text import echo
+from ui import link
 
-WIDGET_KEYS = (
-    "f_period", "f_dates", "f_cat", "f_weapon", "f_age", "f_sex", "f_descent", "f_wd", "f_hour_from", "f_hour_to",
-    "f_place", "f_rings",
-)  # fmt: skip
-FILTER_KEYS = ("from", "to", "cat", "weapon", "age", "sex", "descent", "wd", "hours", "place", "rings")
+WIDGET_KEYS = link.filter_widget_keys()
+FILTER_KEYS = link.FILTER_KEYS
 INIT_FLAG = "_filters_from_url"
 SAVED = "_filters_query"
 PAGE = "_filters_page"
-QUOTED = 40
-"""Characters of a refused link value quoted back in the sidebar warning (escaped, never rendered)."""
-
-
-def url_value(key: str, *, limit: int = MAX_QUERY_VALUE) -> str | None:
-    """The URL's ``key`` parameter, or None when it is missing or longer than ``limit`` characters.
-
-    Every page reads its own query parameters (``layers=``, ``lang=``, ``data=``...) through this, so a
-    crafted 100 KB value never reaches a widget, a split or the page.
-    """
-    raw = st.query_params.get(key)
-    if raw is None or len(raw) > limit:
-        return None
-    return str(raw)
-
-
-def keep_state() -> None:
-    """Keep the filter widgets' values while the user visits other pages.
-
-    The pages draw the filters themselves; Streamlit forgets the state of widgets a run did not
-    draw, so the entry script re-assigns them on every run.
-    """
-    for key in WIDGET_KEYS:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
 
 
 def _period_range(key: str, first: dt.date, last: dt.date) -> tuple[dt.date | None, dt.date | None]:
@@ -104,20 +77,19 @@ def _problem(key: str, raw: str, lang: str) -> str:
     limit = MAX_PLACE if key == "place" else MAX_QUERY_VALUE
     if len(raw) > limit:
         return t("filters.problem.long", lang, key=key, n=len(raw), limit=limit)
-    return t(f"filters.problem.{key}", lang, value=echo(raw, limit=QUOTED))
+    return t(f"filters.problem.{key}", lang, value=echo(raw, limit=link.QUOTED))
 
 
-def _read_query(query: dict[str, str], places: Sequence[str], lang: str) -> tuple[Filters, list[str]]:
-    """Filters from the link, and each ignored parameter in words (``lang``), values escaped."""
-    f, found = Filters.from_query(query)
+def _read_query(query: dict[str, str], places: Sequence[str], lang: str, base: Filters) -> tuple[Filters, list[str]]:
+    """Filters from the link (over ``base``), and each ignored parameter in words (``lang``), values escaped."""
+    f, found = Filters.from_query(query, default=base)
     problems: list[str] = []
-    for key, raw in query.items():  # one at a time, to say which parameter was ignored and why
-        if Filters.from_query({key: raw})[1]:
-            problems.append(_problem(key, str(raw), lang))
-    if len(found) > len(problems):  # valid alone but not together: the start after the end
-        problems.append(t("filters.problem.order", lang))
+    for problem in found:  # each names its parameter first ("cat=..."); the rest is the start after the end
+        key = problem.split("=", 1)[0]
+        raw = query.get(key)
+        problems.append(_problem(key, str(raw), lang) if raw is not None else t("filters.problem.order", lang))
     if f.place is not None and f.place not in places:
-        problems.append(t("filters.problem.unknown_place", lang, value=echo(f.place, limit=QUOTED)))
+        problems.append(t("filters.problem.unknown_place", lang, value=echo(f.place, limit=link.QUOTED)))
         f = f.replace(place=None)
     return f, problems
 
@@ -133,11 +105,15 @@ def _within_data(f: Filters, first: dt.date, last: dt.date) -> Filters:
     return f.replace(start=_clamp(f.start, first, last), end=_clamp(f.end, first, last))
 
 
-def _init_from_url(settings: Settings, first: dt.date, last: dt.date, places: Sequence[str], lang: str) -> list[str]:
+def _init_from_url(
+    settings: Settings, first: dt.date, last: dt.date, places: Sequence[str], lang: str, base: Filters
+) -> list[str]:
     query = {k: str(st.query_params[k]) for k in FILTER_KEYS if k in st.query_params}
     if not query:  # page changes clear the URL's parameters: fall back to this session's last view
         query = dict(st.session_state.get(SAVED, {}))
-    f, problems = _read_query(query, places, lang)
+    if st.session_state.get(INIT_FLAG) or SAVED in st.session_state:
+        base = Filters()  # the session has chosen: the data's defaults only start a new session
+    f, problems = _read_query(query, places, lang, base)
     inside = _within_data(f, first, last)
     if (inside.start, inside.end) != (f.start, f.end):
         problems.append(t("filters.problem.outside", lang, first=first.isoformat(), last=last.isoformat()))
@@ -173,7 +149,7 @@ def _reset(settings: Settings, first: dt.date, last: dt.date, places: Sequence[s
     for k in FILTER_KEYS:
         if k in st.query_params:
             del st.query_params[k]
-    _init_from_url(settings, first, last, places, lang)
+    _init_from_url(settings, first, last, places, lang, Filters())
 
 
 OPEN = "f_open"
@@ -196,9 +172,18 @@ def open_controls() -> None:
 
 
 def sidebar_filters(
-    settings: Settings, lang: str, *, first: dt.date, last: dt.date, places: Sequence[str], page: str
+    settings: Settings,
+    lang: str,
+    *,
+    first: dt.date,
+    last: dt.date,
+    places: Sequence[str],
+    page: str,
+    start: Filters | None = None,
 ) -> Filters:
     """Draw the filters in the sidebar and return them; the URL follows every change.
+
+    ``start`` is what a new session starts from where its link says nothing (the data's default categories).
 
     ``page`` names the calling page: on a page change the widgets are set again from the URL, or
     from this session's last view when the change cleared the URL's parameters. Until the session
@@ -208,7 +193,7 @@ def sidebar_filters(
     problems: list[str] = []
     fresh = not st.session_state.get(INIT_FLAG) or any(k not in st.session_state for k in WIDGET_KEYS)
     if fresh or st.session_state.get(PAGE) != page:
-        problems = _init_from_url(settings, first, last, places, lang)
+        problems = _init_from_url(settings, first, last, places, lang, start or Filters())
     st.session_state[PAGE] = page
     sb = st.sidebar
     sb.header(t("filters.title", lang))
@@ -345,17 +330,7 @@ def _draw_summary(f: Filters, lang: str, *, period: str) -> None:
     )  # fmt: skip
 
 
-def sync_query(wanted: Mapping[str, str], keys: Iterable[str]) -> None:
-    """Make the URL's ``keys`` say ``wanted``: set what differs, drop what ``wanted`` leaves out, touch nothing else."""
-    for key in keys:
-        if key in wanted:
-            if st.query_params.get(key) != wanted[key]:
-                st.query_params[key] = wanted[key]
-        elif key in st.query_params:
-            del st.query_params[key]
-
-
 def _sync_url(filters: Filters) -> None:
     wanted = filters.to_query()
     st.session_state[SAVED] = wanted
-    sync_query(wanted, FILTER_KEYS)
+    link.sync_query(wanted, FILTER_KEYS)

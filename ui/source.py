@@ -25,12 +25,11 @@ from geo.data.workspace import (
     workspace_file,
 )
 from geo.data.workspace import choose as store_choice
-from ui import data
-from ui.filters import sync_query
+from ui import data, link
 
 WORKSPACE = "_workspace"
 REJECTED = "_workspace_rejected"
-LINK_KEYS = ("data", "places")
+LINK_KEYS = link.WORKSPACE_KEYS
 
 
 def _stored(settings: Settings) -> Workspace:
@@ -70,7 +69,7 @@ def _sync_url(ws: Workspace) -> None:
     wanted = ws.to_query() if ws != Workspace() else {}
     if wanted.get("data") == DEMO and "places" not in wanted:
         wanted = {}
-    sync_query(wanted, LINK_KEYS)
+    link.sync_query(wanted, LINK_KEYS)
 
 
 def choose(settings: Settings, *, incidents: str | None = None, places: tuple[str, ...] | None = None,

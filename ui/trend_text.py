@@ -7,6 +7,7 @@ Plain functions of the page's tables (no Streamlit), so the sentences are tested
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import pandas as pd
 from babel.lists import format_list
@@ -72,7 +73,7 @@ def trend_alternative(
     withheld = series["count"].isna() & (series["label"] == t("privacy.withheld", lang))
     if shown.empty or withheld.any():  # the busiest of hidden counts would tell which is larger; a withheld one may be
         return t("trends.alt_series_plain", lang, **params), table
-    peak = shown.loc[shown["count"].astype(int).idxmax()]
+    peak = shown.iloc[int(shown["count"].astype(int).to_numpy().argmax())]
     sentence = t(
         "trends.alt_series",
         lang,
@@ -104,11 +105,11 @@ def heat_alternative(
         msg = "the hour x weekday table is empty"
         raise DataError(msg)
     shown = rule.table(table)
-    values = shown.values.stack()
+    values = cast("pd.Series[float]", shown.values.stack())  # one column level: a Series
     if not (values.fillna(0) > 0).any() or (shown.status == "withheld").any().any():
         sentence = t("trends.alt_heat_plain", lang)
     else:
-        hour, day = values.astype(float).idxmax()
+        hour, day = cast("tuple[int, str]", values.astype(float).idxmax())  # (hour, weekday) of the MultiIndex
         sentence = t(
             "trends.alt_heat",
             lang,

@@ -163,33 +163,13 @@ class Filters:
     # --- URL round trip -------------------------------------------------------------------
 
     def to_query(self) -> dict[str, str]:
-        """Query parameters for this view; defaults are left out so links stay short."""
-        q: dict[str, str] = {}
-        if self.start:
-            q["from"] = self.start.isoformat()
-        if self.end:
-            q["to"] = self.end.isoformat()
-        for key, values in (
-            ("cat", self.categories),
-            ("weapon", self.weapons),
-            ("age", self.age_bands),
-            ("sex", self.sexes),
-            ("descent", self.descents),
-            ("wd", tuple(str(d) for d in self.weekdays)),
-        ):
-            if values:
-                q[key] = ",".join(values)
-        if self.hours != (0, 23):
-            q["hours"] = f"{self.hours[0]}-{self.hours[1]}"
-        if self.place:
-            q["place"] = self.place
-        if self.rings_m:
-            q["rings"] = ",".join(f"{r:g}" for r in self.rings_m)
-        return q
+        """Query parameters for this view (:data:`QUERY_FIELDS`); defaults are left out so links stay short."""
+        said = ((key, write(getattr(self, attr))) for key, attr, _, write in QUERY_FIELDS)
+        return {key: text for key, text in said if text is not None}
 
     @classmethod
     def from_query(cls, query: Mapping[str, str], *, default: Filters | None = None) -> tuple[Filters, list[str]]:
-        """Filters from query parameters, and a list of the parameters that were ignored (with why).
+        """Filters from query parameters (:data:`QUERY_FIELDS`), and the parameters ignored, each with why.
 
         Values longer than :data:`MAX_QUERY_VALUE` (:data:`MAX_PLACE` for ``place``) and dates
         outside :data:`EARLIEST_DATE` .. :data:`LATEST_DATE` are refused before they are parsed,
@@ -200,37 +180,7 @@ class Filters:
         base = default or cls()
         values: dict[str, Any] = {}
         problems: list[str] = []
-
-        def split(raw: str) -> tuple[str, ...]:
-            return tuple(v for v in (p.strip() for p in raw.split(",")) if v)
-
-        def day(raw: str) -> dt.date:
-            value = dt.date.fromisoformat(raw.strip())
-            if not EARLIEST_DATE <= value <= LATEST_DATE:
-                msg = f"dates must lie between {EARLIEST_DATE} and {LATEST_DATE}"
-                raise DataError(msg)
-            return value
-
-        def place(raw: str) -> str | None:
-            if clean(raw) != raw.strip():
-                msg = "a place name cannot hold control characters or line breaks"
-                raise DataError(msg)
-            return raw.strip() or None
-
-        parsers = {
-            "from": ("start", day),
-            "to": ("end", day),
-            "cat": ("categories", split),
-            "weapon": ("weapons", split),
-            "age": ("age_bands", split),
-            "sex": ("sexes", split),
-            "descent": ("descents", split),
-            "wd": ("weekdays", lambda r: tuple(int(v) for v in split(r))),
-            "hours": ("hours", lambda r: tuple(int(v) for v in r.split("-", 1))),
-            "place": ("place", place),
-            "rings": ("rings_m", lambda r: tuple(float(v) for v in split(r))),
-        }
-        for key, (attr, parse) in parsers.items():
+        for key, attr, parse, _ in QUERY_FIELDS:
             raw = query.get(key)
             if raw is None:
                 continue
@@ -249,10 +199,67 @@ class Filters:
                 continue
             values[attr] = value
         try:
-            return dataclasses.replace(base, **values), problems  # type: ignore[arg-type]
+            return dataclasses.replace(base, **values), problems
         except DataError as exc:  # fields valid alone but not together (start after end)
             problems.append(str(exc))
             return base, problems
+
+
+def _split(raw: str) -> tuple[str, ...]:
+    return tuple(v for v in (p.strip() for p in raw.split(",")) if v)
+
+
+def _day(raw: str) -> dt.date:
+    value = dt.date.fromisoformat(raw.strip())
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        msg = f"dates must lie between {EARLIEST_DATE} and {LATEST_DATE}"
+        raise DataError(msg)
+    return value
+
+
+def _place(raw: str) -> str | None:
+    if clean(raw) != raw.strip():
+        msg = "a place name cannot hold control characters or line breaks"
+        raise DataError(msg)
+    return raw.strip() or None
+
+
+def _hours(raw: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in raw.split("-", 1))
+
+
+def _joined(values: tuple[object, ...]) -> str | None:
+    return ",".join(str(v) for v in values) or None
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _hours_text(hours: tuple[int, int]) -> str | None:
+    return None if hours == (0, 23) else f"{hours[0]}-{hours[1]}"
+
+
+def _metres_text(rings: tuple[float, ...]) -> str | None:
+    return ",".join(f"{r:g}" for r in rings) or None
+
+
+QUERY_FIELDS: tuple[tuple[str, str, Callable[[str], Any], Callable[[Any], str | None]], ...] = (
+    ("from", "start", _day, _iso),
+    ("to", "end", _day, _iso),
+    ("cat", "categories", _split, _joined),
+    ("weapon", "weapons", _split, _joined),
+    ("age", "age_bands", _split, _joined),
+    ("sex", "sexes", _split, _joined),
+    ("descent", "descents", _split, _joined),
+    ("wd", "weekdays", lambda r: tuple(int(v) for v in _split(r)), _joined),
+    ("hours", "hours", _hours, _hours_text),
+    ("place", "place", _place, lambda p: p or None),
+    ("rings", "rings_m", lambda r: tuple(float(v) for v in _split(r)), _metres_text),
+)
+"""Each filter in a link: query key, :class:`Filters` field, parser (raises on a bad value) and writer
+(None at the default, which the link leaves out)."""
+QUERY_KEYS: tuple[str, ...] = tuple(f[0] for f in QUERY_FIELDS)
 
 
 def _grouped(values: pd.Series, group: Callable[[object], str]) -> pd.Series:
