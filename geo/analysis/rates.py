@@ -136,9 +136,10 @@ def _summed(frame: pd.DataFrame, columns: Sequence[str], suffix: str) -> pd.Seri
     cols = [f"{c}{suffix}" for c in columns]
     if any(c not in frame.columns for c in cols):
         return pd.Series(np.nan, index=frame.index)
-    values = frame[cols].apply(pd.to_numeric, errors="coerce")
+    values: pd.DataFrame = frame[cols].apply(pd.to_numeric, errors="coerce")
     if suffix:
-        return np.sqrt((values**2).sum(axis=1, min_count=len(cols)))
+        root: pd.Series = np.sqrt((values**2).sum(axis=1, min_count=len(cols)))  # a ufunc keeps the Series
+        return root
     return values.sum(axis=1, min_count=len(cols))
 
 

@@ -18,7 +18,7 @@ import html
 import re
 import string
 import unicodedata
-from typing import Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 
@@ -114,7 +114,8 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for i, dtype in enumerate(out.dtypes):
         if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
             col = out.iloc[:, i]
-            out.isetitem(i, col.map(csv_cell, na_action="ignore").astype(col.dtype))
+            cells = col.map(csv_cell, na_action="ignore").astype(col.dtype)
+            out.isetitem(i, cast(Any, cells))  # cast: pandas-stubs leave out the Series that pandas takes here
     return out
 
 

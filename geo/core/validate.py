@@ -99,9 +99,9 @@ def union_metric(places: object, what: str = "places") -> BaseGeometry:
     return shapely.union_all(as_metric_geoms(places, what).values)
 
 
-def local_dates(gdf: gpd.GeoDataFrame) -> pd.Series:
+def local_dates(gdf: gpd.GeoDataFrame) -> pd.Series[pd.Timestamp]:
     """Local calendar dates (naive ``datetime64``, midnight) of ``occurred_at``."""
-    ts = gdf["occurred_at"]
+    ts: pd.Series[pd.Timestamp] = gdf["occurred_at"]
     if getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_localize(None)
     return ts.dt.normalize()

@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry import LineString, Polygon, mapping
 
 from geo.core.categories import LAPD_CODE_CATEGORY
@@ -216,7 +217,7 @@ def _dates(rng: np.random.Generator, year: int, n: int) -> pd.DatetimeIndex:
     w = WEEKDAY_WEIGHTS[days.day_of_week.to_numpy()] * summer
     day = days[rng.choice(len(days), size=n, p=w / w.sum())]
     hour = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
-    minute = rng.choice(np.arange(0, 60, 5), size=n)
+    minute: NDArray[np.int64] = rng.choice(np.arange(0, 60, 5), size=n)
     return pd.DatetimeIndex(day) + pd.to_timedelta(hour * 60 + minute, unit="min")
 
 

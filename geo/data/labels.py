@@ -224,7 +224,7 @@ def place_labels(places: gpd.GeoDataFrame, lang: str, *, areas: gpd.GeoDataFrame
     pandas.Series
         Text, indexed like ``places``.
     """
-    names = places["name"].astype(str)
+    names: pd.Series[str] = places["name"].astype(str)
     ids = places["place_id"].astype(str) if "place_id" in places.columns else pd.Series(places.index.astype(str))
     ids.index = places.index
     distinct = pd.DataFrame({"name": names, "id": ids}).drop_duplicates()

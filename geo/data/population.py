@@ -42,7 +42,8 @@ def read_population(path: str | Path) -> pd.DataFrame:
         if not kinds <= {"Polygon", "MultiPolygon"}:
             msg = f"population layer {p} must hold polygons, got {sorted(kinds)}"
             raise DataError(msg)
-        return layer
+        polygons: pd.DataFrame = layer  # a GeoDataFrame, which mypy sees as Any (geopandas ships no types)
+        return polygons
     try:
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

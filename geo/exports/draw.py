@@ -189,7 +189,7 @@ def draw_trend(ax: Axes, report: Report, *, scale: float) -> None:
         return
     x = np.arange(len(tr))
     colours = [BAR if p else BAR_OTHER for p in tr["in_period"]]
-    heights = pd.array(tr["count"], dtype="Float64").fillna(0).to_numpy(dtype=float)  # a hidden bar: none, marked
+    heights = tr["count"].astype("Float64").fillna(0).to_numpy(dtype=float)  # a hidden bar: none, marked
     bars = ax.bar(x, heights, color=colours, width=0.8)
     for bar, partial in zip(bars, tr["partial"], strict=True):
         if partial:

@@ -206,9 +206,11 @@ def html_document(report: Report) -> str:
         for f in report.figures
     )
     caveats = "".join(f"<li>{e(c)}</li>" for c in report.caveats)
+    tr = report.trend
+    labelled = "label" in tr
     trend_rows = "".join(
-        f"<tr><td>{e(str(r.period))}</td><td>{e(str(r.label)) if 'label' in report.trend else int(r.count)}</td></tr>"
-        for r in report.trend.itertuples()
+        f"<tr><td>{e(str(period))}</td><td>{e(str(value)) if labelled else int(value)}</td></tr>"
+        for period, value in zip(tr["period"], tr["label" if labelled else "count"], strict=True)
     )
     watermark = (
         f'<div class="watermark" aria-hidden="true">{e(report.text("report.watermark"))}</div>'

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -220,7 +220,8 @@ class SeenIds:
                 prefix, width = self._form
                 self._keys = {f"{prefix}{k:0{width}d}" for k in self._keys}
             self._text = True
-        return np.asarray(ids.to_numpy(dtype=object, na_value=None), dtype=object)
+        # cast: pandas-stubs type na_value as a Scalar, leaving out the None that pandas takes
+        return np.asarray(ids.to_numpy(dtype=object, na_value=cast(Any, None)), dtype=object)
 
 
 MAX_INT_DIGITS = 18
@@ -316,7 +317,7 @@ class IncidentAccountant(_Base):
             if col not in df.columns:
                 df[col] = pd.Series(pd.NA if dtype != "bool" else False, index=df.index)
             if str(df[col].dtype) != dtype:
-                df[col] = df[col].astype(dtype)
+                df[col] = df[col].astype(pd.api.types.pandas_dtype(dtype))
         extra = [c for c in df.columns if c not in INCIDENT_DTYPES]
         for c in extra:
             df[c] = df[c].astype("string")

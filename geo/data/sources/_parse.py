@@ -193,4 +193,4 @@ def local_times(date: pd.Series, time: pd.Series | None = None) -> tuple[pd.Seri
     local = naive.dt.tz_localize(TZ, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward")
     local.index = date.index
     known = known & local.notna().to_numpy()
-    return local.astype(f"datetime64[ns, {TZ}]"), known
+    return local.astype(pd.DatetimeTZDtype("ns", tz=TZ)), known

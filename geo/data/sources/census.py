@@ -108,7 +108,7 @@ def parse_acs(rows: object, *, what: str = "ACS") -> pd.DataFrame:
         msg = f"{what}: rows of unequal length (a truncated answer?)"
         raise SourceError(msg)
     frame = pd.DataFrame(rows[1:], columns=header, dtype="object")
-    geoid = frame["state"].str.cat([frame["county"], frame["tract"], frame["block group"]])
+    geoid = frame["state"].str.cat(frame[["county", "tract", "block group"]])
     frame.index = pd.Index(geoid.astype(str), name="GEOID")
     values = {c: _numbers(frame[c], moe=c.endswith("M")) for c in header if c[-1:] in ("E", "M") and "_" in c}
     return pd.DataFrame(values, index=frame.index)

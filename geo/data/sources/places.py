@@ -134,7 +134,8 @@ def stage(
     if kind in ("neighborhoods", "bureaus") and id_col:
         ident = P.text(attrs[id_col]).map(lambda v: _slug(v) if isinstance(v, str) else v).astype("string")
     if spec.name_fmt:
-        name = zone.map(lambda v: spec.name_fmt.format(v) if isinstance(v, str) else v).astype("string")
+        fmt = spec.name_fmt
+        name = zone.map(lambda v: fmt.format(v) if isinstance(v, str) else v).astype("string")
     elif name_col:
         name = P.text(attrs[name_col])
         name = _title(name) if spec.titlecase and (name.str.upper() == name).fillna(False).all() else name

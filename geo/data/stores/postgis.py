@@ -111,19 +111,19 @@ def _restore(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     out = {}
     for col, dtype in dtypes.items():
         s = frame[col]
+        kind = pd.api.types.pandas_dtype(dtype)
         if dtype.startswith("datetime64"):
-            kind = pd.api.types.pandas_dtype(dtype)
             if isinstance(kind, pd.DatetimeTZDtype):
                 parsed = pd.to_datetime(s, utc=True, format="ISO8601").dt.tz_convert(kind.tz)
             else:
                 parsed = pd.to_datetime(s, format="ISO8601")
-            out[col] = parsed.astype(dtype)
+            out[col] = parsed.astype(kind)
         elif dtype in ("bool", "boolean"):
-            out[col] = s.map({"t": True, "f": False}).astype(dtype)
-        elif pd.api.types.is_numeric_dtype(pd.api.types.pandas_dtype(dtype)):
-            out[col] = pd.to_numeric(s).astype(dtype)
+            out[col] = s.map({"t": True, "f": False}).astype(kind)
+        elif pd.api.types.is_numeric_dtype(kind):
+            out[col] = pd.to_numeric(s).astype(kind)
         else:
-            out[col] = s.astype(dtype)
+            out[col] = s.astype(kind)
     return pd.DataFrame(out, index=frame.index)
 
 
