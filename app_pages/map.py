@@ -92,7 +92,7 @@ if f.place:
         src.incidents, f, src.places, f.place, rings_m, store_dir=src.store_dir,
         min_share=s.workspace.coverage_min_share,
     )  # fmt: skip
-    total = summary["total_within"]
+    total = summary.total_within
     cols[2].metric(
         t("kpi.rings", lang, distance=fmt_int(outer, lang), place=echo(f.place)),
         t("source.no_data", lang) if total is None else rule.text(int(total), lang),
@@ -126,7 +126,7 @@ if not tiles:
     st.caption(t("map.no_tiles", lang))
 
 # --- focus place: counts by ring and year ---------------------------------------------------
-if f.place and n and summary["total_within"] is not None:
+if f.place and n and summary.total_within is not None:
     st.subheader(t("focus.title", lang, place=echo(f.place)))
     pivot = table.pivot_table(index="year", columns="band", values="count", aggfunc="sum", fill_value=0, sort=False)
     shown = rule.table(pivot, row_totals=True)  # each year under its total, the years under the key figure

@@ -52,10 +52,8 @@ except AnalysisError:
     st.warning(t("rates.cannot", lang))
     st.stop()
 zones_path, key = zones[zone_choice]
-table = rates.rate_table(
-    s, used, lang, zones=zones_path, key=key, population=pops[pop_choice], columns=columns, years=years, per=float(per),
-    suppress=suppress,
-)  # fmt: skip
+ask = rates.RateQuery(zones_path, key, pops[pop_choice], columns, years, float(per), suppress)
+table = rates.rate_table(s, used, lang, ask)
 shown = rates.public_view(table, lang=lang, settings=s)
 group = ", ".join(t(f"rates.group.{c}", lang) for c in columns)
 start, end = max(used.start or ctx.first, ctx.first), min(used.end or ctx.last, ctx.last)
@@ -99,17 +97,7 @@ place = f.place or s.focus.default_place
 rings = tuple(f.rings_m or s.distances.rings_m)
 if place in set(ctx.places["name"]):
     st.subheader(t("rates.focus", lang, place=echo(place), distance=fmt_int(max(rings), lang)))
-    ring_table, border = rates.place_rates(
-        s,
-        used,
-        lang,
-        place=place,
-        rings=rings,
-        population=pops[pop_choice],
-        columns=columns,
-        years=years,
-        per=float(per),
-    )
+    ring_table, border = rates.place_rates(s, used, lang, place=place, rings=rings, ask=ask)
     b = rates.public_view(border, lang=lang, settings=s).iloc[0]
     m1, m2, m3 = st.columns(3)
     m1.metric(t("rates.border", lang, distance=fmt_int(max(rings), lang)), b["rate_text"])

@@ -203,7 +203,7 @@ if not controls:
 else:
     res = analysis.evaluation(
         src.incidents, f, src.places, treated=place, control=tuple(controls), start=start.isoformat(),
-        buffer_m=float(buffer_m), min_events=s.analysis.min_events,
+        buffer_m=float(buffer_m), rules=s.analysis,
     )  # fmt: skip
     if "error" in res:
         st.warning(t("eval.error", lang, error=error_text(evaluation_error_text(res["error"], lang))))

@@ -11,6 +11,7 @@ Run: python bench/route.py
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 import time
@@ -30,12 +31,14 @@ from geo.patrol import solvers as ot
 from geo.patrol.network import network_index
 from geo.patrol.planner import plan_route
 from geo.patrol.request import PlanRequest, plan
+from geo.patrol.rules import WalkRules
 
 BUDGET_MIN = 180.0
 SPEED = 1.2
 DWELL_MIN = 15.0
 MAX_STOPS = 8
 START = (33.98394, -118.30458)  # Harvard Recreation Center
+PATROL = get_settings().patrol  # everything the benchmark does not choose itself, as configured
 
 
 def matrix(graph, lat, lon, stops):
@@ -64,20 +67,16 @@ def main() -> None:
     reach = BUDGET_MIN * 60 * SPEED / 2
     cells = cand.grid_hot_cells(incidents, cell_m=150, top=80, around=START, radius_m=reach)
     stops = cand.merge_candidates(
-        cand.border_stops(park, incidents), cand.stops_from_cells(cells), min_separation_m=80, top=25
+        cand.border_stops(park, incidents, segment_m=PATROL.border_segment_m, within_m=PATROL.border_within_m),
+        cand.stops_from_cells(cells),
+        min_separation_m=80,
+        top=25,
     )
     print(f"candidates: {len(stops)} stops, weight {stops['weight'].sum():.0f} incidents (2010-2024 demo data)")
     start_time = dt.datetime(2025, 5, 2, 18, 0, tzinfo=dt.UTC)
 
-    kw = dict(
-        lat=START[0],
-        lon=START[1],
-        budget_min=BUDGET_MIN,
-        dwell_min=DWELL_MIN,
-        speed_mps=SPEED,
-        max_stops=MAX_STOPS,
-        start_time=start_time,
-    )
+    rules = WalkRules.from_settings(PATROL, dwell_min=DWELL_MIN, speed_mps=SPEED, max_stops=MAX_STOPS)
+    kw = dict(lat=START[0], lon=START[1], budget_min=BUDGET_MIN, rules=rules, start_time=start_time)
     t = time.perf_counter()
     route = plan_route(graph, stops, **kw)
     t_cold = time.perf_counter() - t
@@ -113,7 +112,7 @@ def main() -> None:
         f"{result.route.distance_m:.0f} m, {len(result.candidates)} candidates, planned in {t_request:.2f} s"
     )
 
-    kw_free = {**kw, "budget_min": 300.0, "max_stops": None}
+    kw_free = {**kw, "budget_min": 300.0, "rules": dataclasses.replace(rules, max_stops=None)}
     t = time.perf_counter()
     free = plan_route(graph, stops, **kw_free)
     t_free = time.perf_counter() - t
@@ -129,7 +128,7 @@ def main() -> None:
     service = np.r_[0, np.full(len(live), int(DWELL_MIN * 60))].astype(np.int64)
     budget_s = int(BUDGET_MIN * 60)
     t = time.perf_counter()
-    ours = ot.solve(travel, prize, service, budget_s, max_stops=MAX_STOPS)
+    ours = ot.solve(travel, prize, service, budget_s, max_stops=MAX_STOPS, time_limit_s=PATROL.solver_time_limit_s)
     t_ours = time.perf_counter() - t
     t = time.perf_counter()
     nn = ot.solve_nearest_neighbour(travel, prize, service, budget_s, max_stops=MAX_STOPS)
@@ -149,7 +148,7 @@ def main() -> None:
         tr, pr, sv = travel[np.ix_(sub, sub)], prize[sub], service[sub]
         b = int(rng.integers(60, 150) * 60)
         t = time.perf_counter()
-        h = ot.solve(tr, pr, sv, b, max_stops=6, exact_max=6)
+        h = ot.solve(tr, pr, sv, b, max_stops=6, exact_max=6, time_limit_s=PATROL.solver_time_limit_s)
         t_h += time.perf_counter() - t
         t = time.perf_counter()
         x = ot.solve_exact(tr, pr, sv, b, max_stops=6)

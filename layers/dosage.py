@@ -15,6 +15,7 @@ from shapely.geometry import LineString
 
 from geo.core.i18n import fmt_int, t
 from geo.patrol.dosage import DosageReport
+from geo.patrol.dosage import rows as dosage_rows
 from layers._escape import esc
 from layers.compose import LegendRows
 from layers.style import Symbol
@@ -46,7 +47,7 @@ def _weeks_text(weekly: pd.DataFrame | None, stop_id: str, lang: str) -> str:
         return ""
     rows = weekly[weekly["stop_id"] == stop_id]
     parts = [
-        t("dosage.tip.week", lang, week=str(r.week), minutes=fmt_int(float(r.minutes), lang)) for r in rows.itertuples()
+        t("dosage.tip.week", lang, week=str(r.week), minutes=fmt_int(float(r.minutes), lang)) for r in dosage_rows(rows)
     ]
     return "<br>" + "<br>".join(esc(p) for p in parts) if parts else ""
 
@@ -90,7 +91,7 @@ def dosage_layers(
     tol = report.params.met_tolerance_min
     group = folium.FeatureGroup(name=t("dosage.layer.name", lang))
     seen: set[str] = set()
-    for r in report.stops.itertuples():
+    for r in dosage_rows(report.stops):
         kind = dosage_class(float(r.minutes), float(r.planned_min), int(r.visits), tolerance_min=tol)
         seen.add(kind)
         planned = "" if pd.isna(r.planned_min) else t("dosage.tip.planned", lang, planned=fmt_int(r.planned_min, lang))

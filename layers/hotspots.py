@@ -46,7 +46,7 @@ def share_text(share: float, lang: str) -> str:
     return f"{number} %" if lang == "es" else f"{number}%"
 
 
-def gi_inference_text(lang: str, *, inference: str, permutations: int = 0, alpha: float = 0.05) -> str:
+def gi_inference_text(lang: str, *, inference: str, permutations: int = 0, alpha: float) -> str:
     """``Gi*, permutation p (9,999 permutations), false discovery rate 0.05`` (or normal p)."""
     key = "gi.inference.permutation" if inference == "permutation" else "gi.inference.normal"
     return t(key, lang, permutations=fmt_int(permutations, lang), alpha=fmt_num(alpha, lang, digits=2))
@@ -59,7 +59,7 @@ def gi_layer(
     show: bool = True,
     inference: str | None = None,
     permutations: int = 0,
-    alpha: float = 0.05,
+    alpha: float,
     cold_possible: bool | None = None,
     resolution_limited: bool = False,
     study_area_guess: bool = False,

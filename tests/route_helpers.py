@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -12,6 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geo.core.projection import WGS84, lonlat_to_metric, metric_to_lonlat
+from geo.core.settings import get_settings
+from geo.patrol.rules import WalkRules
 from geo.patrol.solvers import Tour, tour_time
 
 BASE_LAT = 33.98
@@ -84,6 +88,16 @@ def stops_at(offsets: Sequence[tuple[float, float]], weights: Sequence[float]) -
     )
 
 
+def plan_args(**chosen: Any) -> dict[str, Any]:
+    """``plan_route``'s walking and solver rules as configured (``patrol`` in config.yaml), with what a test
+    chooses on top (``plan_args(dwell_min=10)``): ``{"rules": WalkRules}``, plus any other ``plan_route``
+    argument chosen (``plan_args(budget_min=30, speed_mps=40)``)."""
+    rule_names = {f.name for f in dataclasses.fields(WalkRules)}
+    rules = {k: v for k, v in chosen.items() if k in rule_names}
+    others = {k: v for k, v in chosen.items() if k not in rule_names}
+    return {"rules": WalkRules.from_settings(get_settings().patrol, **rules), **others}
+
+
 def small_route(*, meta: dict | None = None):
     """A planned 3-stop loop on a 5x5 grid (100 m blocks), leaving at 18:00 Pacific time."""
     import datetime as dt
@@ -100,11 +114,11 @@ def small_route(*, meta: dict | None = None):
         lat=lat,
         lon=lon,
         budget_min=90,
-        dwell_min=15,
         start_time=start,
         meta=meta
         if meta is not None
         else {"place": "Test Park", "data_from": "2023-01-01", "data_to": "2024-12-31", "synthetic": True},
+        **plan_args(dwell_min=15),
     )
     return route, g
 

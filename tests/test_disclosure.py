@@ -19,8 +19,8 @@ from geo.core.disclosure import FEWER, SHOWN, WITHHELD, Disclosure, Shown, Shown
 from geo.core.filters import Filters
 from geo.core.i18n import fmt_int
 
-PUBLIC = Disclosure(3, public=True)
-INTERNAL = Disclosure(3, public=False)
+PUBLIC = Disclosure(3, public=True, period="month")
+INTERNAL = Disclosure(3, public=False, period="month")
 
 
 # --- one count -------------------------------------------------------------------------------
@@ -166,6 +166,14 @@ def test_public_periods_are_whole_months() -> None:
     assert PUBLIC.restrict(whole, rings_m=(75,)) is whole
     by_day = Disclosure(3, public=True, period="day")
     assert by_day.restrict(f, rings_m=(75,)).start == dt.date(2017, 6, 18)
+
+
+def test_a_public_rule_without_its_period_refuses_to_guess_the_dates() -> None:
+    counts_only = Disclosure(3, public=True)  # enough to show counts, not to move dates
+    assert counts_only.text(2, "en") == "fewer than 3"
+    with pytest.raises(ValueError, match="public_period"):
+        counts_only.dates(dt.date(2017, 6, 18), dt.date(2017, 6, 18))
+    assert Disclosure(3, public=False).dates(dt.date(2017, 6, 18), None) == (dt.date(2017, 6, 18), None)
 
 
 def test_public_rings_come_from_the_configured_set() -> None:

@@ -29,6 +29,7 @@ from tests.dosage_helpers import ERRAND_MIN, PERSONAL, metric, scripted_walk, st
 from tests.route_helpers import small_route
 
 PARAMS = DosageSettings()
+READ = {"naive_time_zone": PARAMS.naive_time_zone, "max_mb": PARAMS.max_file_mb}  # read_gpx, read_plan_gpx
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def row(report, order: int) -> pd.Series:
 
 def test_known_stays_with_jitter_and_a_gap_give_the_known_minutes_and_visits(route, plan):
     w = scripted_walk(route, plan)
-    report = measure_dosage([read_gpx(to_gpx(w.points))], plan, params=PARAMS)
+    report = measure_dosage([read_gpx(to_gpx(w.points), **READ)], plan, params=PARAMS)
     one, two, three, four = (row(report, k) for k in (1, 2, 3, 4))
     assert one["visits"] == 1
     assert one["minutes"] == pytest.approx(15, abs=1)
@@ -73,7 +74,7 @@ def test_jitter_at_the_edge_neither_splits_nor_shortens_a_stay(route, plan):
     w.walk_to(xy[0][0] + 20, xy[0][1])  # stand 20 m from the stop: the 25 m edge is within the jitter
     w.stay(14)
     w.walk_to(xy[0][0] + 400, xy[0][1])
-    track = read_gpx(to_gpx(w.points))
+    track = read_gpx(to_gpx(w.points), **READ)
     with_rule = row(measure_dosage([track], plan, params=PARAMS), 1)
     assert with_rule["visits"] == 1
     assert with_rule["minutes"] == pytest.approx(14, abs=1)
@@ -90,7 +91,7 @@ def test_standing_still_without_points_counts_and_a_signal_hole_does_not(route, 
     still.silence(12)  # a phone that records only on movement: no point while standing
     still.stay(1)
     still.walk_to(xy[0][0] + 400, xy[0][1])
-    one = row(measure_dosage([read_gpx(to_gpx(still.points))], plan, params=PARAMS), 1)
+    one = row(measure_dosage([read_gpx(to_gpx(still.points), **READ)], plan, params=PARAMS), 1)
     assert one["visits"] == 1
     assert one["minutes"] == pytest.approx(14, abs=1)
     hole = walker(route)
@@ -101,14 +102,14 @@ def test_standing_still_without_points_counts_and_a_signal_hole_does_not(route, 
     hole.x -= 40
     hole.stay(4)
     hole.walk_to(xy[0][0] + 400, xy[0][1])
-    two = row(measure_dosage([read_gpx(to_gpx(hole.points))], plan, params=PARAMS), 1)
+    two = row(measure_dosage([read_gpx(to_gpx(hole.points), **READ)], plan, params=PARAMS), 1)
     assert two["visits"] == 2
     assert two["minutes"] == pytest.approx(8, abs=1)
 
 
 def test_the_same_walk_uploaded_twice_or_from_two_devices_counts_once(route, plan):
-    phone = read_gpx(to_gpx(scripted_walk(route, plan, seed=1).points))
-    watch = read_gpx(to_gpx(scripted_walk(route, plan, seed=2, step_s=3.0).points))
+    phone = read_gpx(to_gpx(scripted_walk(route, plan, seed=1).points), **READ)
+    watch = read_gpx(to_gpx(scripted_walk(route, plan, seed=2, step_s=3.0).points), **READ)
     once = measure_dosage([phone], plan, params=PARAMS).stops
     both = measure_dosage([phone, phone, watch], plan, params=PARAMS).stops
     assert list(both["visits"]) == list(once["visits"])
@@ -116,7 +117,7 @@ def test_the_same_walk_uploaded_twice_or_from_two_devices_counts_once(route, pla
 
 
 def test_the_gpx_the_planner_writes_round_trips_as_a_plan(route, plan):
-    back = read_plan_gpx(route_gpx(route, lang="es"))
+    back = read_plan_gpx(route_gpx(route, lang="es"), **READ)
     assert list(back.stops["order"]) == list(route.stops["order"])
     np.testing.assert_allclose(back.stops.geometry.x, route.stops.geometry.x, atol=1e-6)
     np.testing.assert_allclose(back.stops.geometry.y, route.stops.geometry.y, atol=1e-6)
@@ -127,8 +128,8 @@ def test_the_gpx_the_planner_writes_round_trips_as_a_plan(route, plan):
 
 
 def test_walking_the_planners_own_track_meets_every_planned_stay(route, plan):
-    track = read_gpx(route_gpx(route))
-    report = measure_dosage([track], read_plan_gpx(route_gpx(route)), params=PARAMS)
+    track = read_gpx(route_gpx(route), **READ)
+    report = measure_dosage([track], read_plan_gpx(route_gpx(route), **READ), params=PARAMS)
     assert (report.stops["visits"] == 1).all()
     np.testing.assert_allclose(report.stops["minutes"], route.stops["dwell_min"], atol=1)
     assert report.order["as_planned"] == [True]
@@ -139,7 +140,7 @@ def test_personal_fields_never_reach_the_store(route, plan, tmp_path):
     text = to_gpx(scripted_walk(route, plan).points, personal=True)
     assert all(v in text for k, v in PERSONAL.items() if k != "email")  # the upload carries them all
     assert 'id="jane.roe"' in text
-    track = read_gpx(text.encode("utf-8"), name="upload.gpx")
+    track = read_gpx(text.encode("utf-8"), name="upload.gpx", **READ)
     path = save_track(track, folder=tmp_path / "tracks")
     raw = path.read_bytes()
     for value in [*PERSONAL.values(), "jane.roe", "example.org"]:
@@ -152,10 +153,10 @@ def test_personal_fields_never_reach_the_store(route, plan, tmp_path):
 
 
 def test_stored_tracks_are_kept_once_and_deleted_with_one_call(route, plan, tmp_path):
-    track = read_gpx(to_gpx(scripted_walk(route, plan).points))
+    track = read_gpx(to_gpx(scripted_walk(route, plan).points), **READ)
     folder = tmp_path / "tracks"
     save_track(track, folder=folder)
-    save_track(read_gpx(to_gpx(scripted_walk(route, plan).points)), folder=folder)  # the same walk again
+    save_track(read_gpx(to_gpx(scripted_walk(route, plan).points), **READ), folder=folder)  # the same walk again
     (again,) = stored_tracks(folder)
     pd.testing.assert_frame_equal(again.points, track.points)
     assert delete_tracks(folder) == 1
@@ -167,14 +168,18 @@ def test_other_time_zones_and_versions_read_as_the_same_instants(route, plan):
     pacific = dt.timezone(dt.timedelta(hours=-7))
     local = [(la, lo, t.astimezone(pacific)) for la, lo, t in w.points]
     utc = [(la, lo, t.astimezone(dt.UTC)) for la, lo, t in w.points]
-    a, b = read_gpx(to_gpx(local)), read_gpx(to_gpx(utc, version="1.0"))
+    a, b = read_gpx(to_gpx(local), **READ), read_gpx(to_gpx(utc, version="1.0"), **READ)
     assert "-07:00" in to_gpx(local)
     assert b.report["version"] == "1.0"
     assert a.track_id == b.track_id
-    naive = read_gpx(to_gpx([(la, lo, t.replace(tzinfo=None)) for la, lo, t in utc]))
+    naive = read_gpx(to_gpx([(la, lo, t.replace(tzinfo=None)) for la, lo, t in utc]), **READ)
     assert naive.track_id == a.track_id
     assert naive.report["naive_times"] == len(utc)
-    shifted = read_gpx(to_gpx([(la, lo, t.replace(tzinfo=None)) for la, lo, t in local]), naive_time_zone="Etc/GMT+7")
+    shifted = read_gpx(
+        to_gpx([(la, lo, t.replace(tzinfo=None)) for la, lo, t in local]),
+        naive_time_zone="Etc/GMT+7",
+        max_mb=PARAMS.max_file_mb,
+    )
     assert shifted.track_id == a.track_id
 
 
@@ -186,35 +191,35 @@ def test_every_point_is_accounted_for_when_some_are_dropped_or_out_of_order(rout
     messy.insert(30, (95.0, messy[30][1], messy[30][2] + dt.timedelta(seconds=1)))  # impossible latitude
     messy.insert(40, (messy[40][0], messy[40][1], messy[40][2]))  # the same instant twice
     messy.insert(50, (messy[50][0], messy[50][1], dt.datetime(1999, 8, 22, tzinfo=dt.UTC)))  # a clock never set
-    track = read_gpx(to_gpx(messy))
+    track = read_gpx(to_gpx(messy), **READ)
     rep = track.report
     assert rep["read"] == len(messy)
     assert rep["dropped"] == {"no_time": 1, "bad_coordinates": 1, "impossible_time": 1, "duplicate_time": 1}
     assert rep["kept"] == rep["read"] - 4 == len(track.points)
     assert rep["reordered"] == 1
     assert track.points["time"].is_monotonic_increasing
-    clean = measure_dosage([read_gpx(to_gpx(pts))], plan, params=PARAMS).stops
+    clean = measure_dosage([read_gpx(to_gpx(pts), **READ)], plan, params=PARAMS).stops
     got = measure_dosage([track], plan, params=PARAMS).stops
     np.testing.assert_allclose(got["minutes"], clean["minutes"], atol=0.2)
 
 
 def test_bad_files_get_one_clear_reason(route, plan):
     with pytest.raises(DataError, match="not a readable GPX"):
-        read_gpx(b"<gpx><trk><trkseg><trkpt lat='1'", name="broken.gpx")
+        read_gpx(b"<gpx><trk><trkseg><trkpt lat='1'", name="broken.gpx", **READ)
     with pytest.raises(DataError, match="is empty"):
-        read_gpx(b"", name="empty.gpx")
+        read_gpx(b"", name="empty.gpx", **READ)
     no_times = [(la, lo, None) for la, lo, _ in scripted_walk(route, plan).points[:30]]
     with pytest.raises(DataError, match="none of its 30 track points has a time"):
-        read_gpx(to_gpx(no_times), name="no-times.gpx")
+        read_gpx(to_gpx(no_times), name="no-times.gpx", **READ)
     with pytest.raises(DataError, match="no track points"):
-        read_gpx(route_gpx(route).replace("<trk>", "<!--").replace("</trk>", "-->"), name="waypoints.gpx")
+        read_gpx(route_gpx(route).replace("<trk>", "<!--").replace("</trk>", "-->"), name="waypoints.gpx", **READ)
     with pytest.raises(DataError, match="larger than"):
-        read_gpx(to_gpx(scripted_walk(route, plan).points), max_mb=0.001)
+        read_gpx(to_gpx(scripted_walk(route, plan).points), naive_time_zone=PARAMS.naive_time_zone, max_mb=0.001)
 
 
 def test_a_track_far_from_every_stop_is_flagged_and_adds_nothing(route, plan):
     w = scripted_walk(route, plan)
-    far = read_gpx(to_gpx([(la + 0.5, lo, t) for la, lo, t in w.points]))
+    far = read_gpx(to_gpx([(la + 0.5, lo, t) for la, lo, t in w.points]), **READ)
     report = measure_dosage([far], plan, params=PARAMS)
     (account,) = report.tracks
     assert account["far_from_every_stop"] is True
@@ -224,8 +229,8 @@ def test_a_track_far_from_every_stop_is_flagged_and_adds_nothing(route, plan):
 
 
 def test_public_report_gives_whole_days_and_internal_times(route, plan):
-    report = measure_dosage([read_gpx(to_gpx(scripted_walk(route, plan).points))], plan, params=PARAMS)
-    public, internal = report_json(report), report_json(report, mode="internal")
+    report = measure_dosage([read_gpx(to_gpx(scripted_walk(route, plan).points), **READ)], plan, params=PARAMS)
+    public, internal = report_json(report, mode="public"), report_json(report, mode="internal")
     first = public["stops"][0]["first_visit"]
     assert first == str(pd.Timestamp(row(report, 1)["first_visit"]).tz_convert("America/Los_Angeles").date())
     assert "T" in internal["stops"][0]["first_visit"]
@@ -241,7 +246,7 @@ def test_weekly_minutes_and_incidents_near_each_stop(route, plan):
     w.walk_to(*xy[0])
     w.stay(10)
     w.walk_to(xy[0][0] + 500, xy[0][1])
-    report = measure_dosage([read_gpx(to_gpx(w.points))], plan, params=PARAMS)
+    report = measure_dosage([read_gpx(to_gpx(w.points), **READ)], plan, params=PARAMS)
     # incidents at known distances from stop 1, in the first week
     when = pd.Timestamp(route.start_time).tz_convert("America/Los_Angeles")
     offsets = [(10, 0), (0, 140), (160, 0), (0, -400)]
@@ -286,7 +291,7 @@ def test_a_latin1_gpx_from_an_old_device_is_read(route, plan):
     pts = scripted_walk(route, plan).points[:20]
     text = to_gpx(pts, version="1.0").replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
     text = text.replace("<trk>", "<trk><name>Caf\u00e9 Mart\u00ednez</name>", 1)
-    track = read_gpx(text.encode("latin-1"))
+    track = read_gpx(text.encode("latin-1"), **READ)
     assert track.report["kept"] == 20
 
 

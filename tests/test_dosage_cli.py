@@ -10,12 +10,14 @@ import folium
 import pytest
 
 from geo.cli import main
-from geo.core.settings import DosageSettings
+from geo.core.settings import DosageSettings, get_settings
 from geo.data.tracks import read_gpx
 from geo.exports.gpx import write_gpx
 from geo.patrol.dosage import measure_dosage, stops_from_route
 from tests.dosage_helpers import PERSONAL, scripted_walk, to_gpx
 from tests.route_helpers import small_route
+
+DOSAGE = get_settings().dosage
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,11 @@ def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, dict | 
 def test_dosage_command_against_the_planners_gpx(files, route, capsys):
     code, out, err = run(capsys, "dosage", files["walk"], files["walk"], files["far"], "--plan", files["plan"])
     assert code == 0, err
-    expected = measure_dosage([read_gpx(files["walk"])], stops_from_route(route), params=DosageSettings()).stops
+    expected = measure_dosage(
+        [read_gpx(files["walk"], naive_time_zone=DOSAGE.naive_time_zone, max_mb=DOSAGE.max_file_mb)],
+        stops_from_route(route),
+        params=DosageSettings(),
+    ).stops
     assert [s["minutes"] for s in out["stops"]] == [round(m, 1) for m in expected["minutes"]]
     assert [s["visits"] for s in out["stops"]] == list(expected["visits"])
     assert out["unvisited"] == ["stop-03", "stop-04"]
@@ -96,7 +102,11 @@ def test_dosage_layer_draws_circles_of_the_radius_with_escaped_tooltips(files, r
 
     plan = stops_from_route(route)
     plan.stops.loc[0, ["label", "order"]] = ["<script>x</script>", 0]  # an unordered stop is named by its label
-    report = measure_dosage([read_gpx(files["walk"])], plan, params=DosageSettings())
+    report = measure_dosage(
+        [read_gpx(files["walk"], naive_time_zone=DOSAGE.naive_time_zone, max_mb=DOSAGE.max_file_mb)],
+        plan,
+        params=DosageSettings(),
+    )
     ((group, rows),) = dosage_layers(report, lang="es")
 
     m = folium.Map()
@@ -128,7 +138,11 @@ def test_one_hidden_layer_per_week(files, route):
     from geo.patrol.dosage import weekly_dosage
     from layers.dosage import dosage_layers
 
-    report = measure_dosage([read_gpx(files["walk"])], stops_from_route(route), params=DosageSettings())
+    report = measure_dosage(
+        [read_gpx(files["walk"], naive_time_zone=DOSAGE.naive_time_zone, max_mb=DOSAGE.max_file_mb)],
+        stops_from_route(route),
+        params=DosageSettings(),
+    )
     weekly = weekly_dosage(report, None, incident_radius_m=150, min_count=3)
     layers = dosage_layers(report, lang="en", weekly=weekly, planned_path=route.path)
     names = [g.layer_name for g, _ in layers]

@@ -18,7 +18,7 @@ from geo.core.text import WORD_JOINER
 from geo.patrol.planner import plan_route
 from geo.patrol.text import plan_error
 from tests.page_helpers import PHISH, ROOT, TRACKER, live_markup, open_page, page_texts, with_controls
-from tests.route_helpers import graph_from_points, grid_graph, lonlat, stops_at
+from tests.route_helpers import graph_from_points, grid_graph, lonlat, plan_args, stops_at
 
 pytestmark = pytest.mark.app
 DEMO = ROOT / "data" / "demo"
@@ -148,14 +148,17 @@ def planner_errors() -> list[AnalysisError]:
     g = grid_graph(3, 3, 100)
     lon, lat = lonlat(2000, 2000)
     attempts = [
-        lambda: plan_route(g, stops_at([(100, 100)], [1]), lat=lat, lon=lon, budget_min=60, max_snap_m=250),
+        lambda: plan_route(g, stops_at([(100, 100)], [1]), lat=lat, lon=lon, budget_min=60,
+                           **plan_args(max_snap_m=250)),
         lambda: plan_route(g, stops_at([(200, 200)], [1]), lat=lonlat(0, 0)[1], lon=lonlat(0, 0)[0], budget_min=12,
-                           dwell_min=10),
+                           **plan_args(dwell_min=10)),
     ]  # fmt: skip
     points = {0: (0, 0), 1: (100, 0), 2: (200, 0), 10: (0, 300), 11: (60, 300)}
     g2 = graph_from_points(points, [(0, 1), (1, 2), (10, 11)])
     lon2, lat2 = lonlat(5, 300)
-    attempts.append(lambda: plan_route(g2, stops_at([(200, 0), (100, 0)], [3, 2]), lat=lat2, lon=lon2, budget_min=60))
+    attempts.append(
+        lambda: plan_route(g2, stops_at([(200, 0), (100, 0)], [3, 2]), lat=lat2, lon=lon2, budget_min=60, **plan_args())
+    )
     for attempt in attempts:
         with pytest.raises(AnalysisError) as info:
             attempt()

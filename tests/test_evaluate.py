@@ -21,10 +21,23 @@ from geo.analysis.evaluate import (
 )
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC
+from geo.core.settings import get_settings
 from tests.analysis_helpers import ORIGIN, metric_points, square
 
 X0, Y0 = ORIGIN
 SPAN = {"data_start": "2013-01-01", "data_end": "2016-12-31"}
+
+
+def evaluation_args(**chosen: object) -> dict[str, object]:
+    """``evaluate_program``'s settings as configured (``distances.displacement_buffer_m``, ``analysis.min_events``,
+    ``analysis.small_count``), with what a test chooses on top (``evaluation_args(buffer_m=400)``)."""
+    settings = get_settings()
+    configured = {
+        "buffer_m": settings.distances.displacement_buffer_m,
+        "min_events": settings.analysis.min_events,
+        "small_count": settings.analysis.small_count,
+    }
+    return {**configured, **chosen}
 
 
 def test_wdq_worked_example() -> None:
@@ -114,7 +127,7 @@ def _scenario(before_t: int, after_t: int, *, seed: int = 0) -> tuple[gpd.GeoDat
 
 def test_evaluate_program_detects_a_planted_drop() -> None:
     inc, treated, control = _scenario(150, 60)
-    res = evaluate_program(inc, treated, control, start="2015-01-01", **SPAN, buffer_m=400)
+    res = evaluate_program(inc, treated, control, start="2015-01-01", **SPAN, **evaluation_args(buffer_m=400))
     assert res.months == 24
     assert res.before == ("2013-01-01", "2014-12-31")
     assert res.after == ("2015-01-01", "2016-12-31")
@@ -139,11 +152,11 @@ def test_evaluate_program_detects_a_planted_drop() -> None:
 
 def test_evaluate_program_no_change_and_too_few() -> None:
     inc, treated, control = _scenario(100, 104, seed=1)
-    res = evaluate_program(inc, treated, control, start="2015-01-01", **SPAN)
+    res = evaluate_program(inc, treated, control, start="2015-01-01", **SPAN, **evaluation_args())
     assert res.reading.key == "no_clear_change"
     assert "could be chance" in res.text_en
     inc, treated, control = _scenario(8, 5, seed=2)
-    res = evaluate_program(inc, treated, control, start="2015-01-01", **SPAN, min_events=30)
+    res = evaluate_program(inc, treated, control, start="2015-01-01", **SPAN, **evaluation_args(min_events=30))
     assert res.reading.key == "too_few_events"
     assert res.reading.params["n_treated"] == 13
     assert res.displacement.key == "not_applicable"
@@ -153,13 +166,13 @@ def test_evaluate_program_no_change_and_too_few() -> None:
 def test_evaluate_program_bad_input() -> None:
     inc, treated, control = _scenario(10, 10)
     with pytest.raises(AnalysisError, match="start must be a date"):
-        evaluate_program(inc, treated, control, start="someday")
+        evaluate_program(inc, treated, control, start="someday", **evaluation_args())
     with pytest.raises(AnalysisError, match="exceed the data"):
-        evaluate_program(inc, treated, control, start="2015-01-01", **SPAN, months=40)
+        evaluate_program(inc, treated, control, start="2015-01-01", **SPAN, months=40, **evaluation_args())
     with pytest.raises(AnalysisError, match="no whole month"):
-        evaluate_program(inc, treated, control, start="2012-01-01")
+        evaluate_program(inc, treated, control, start="2012-01-01", **evaluation_args())
     with pytest.raises(AnalysisError, match="entirely inside"):
-        evaluate_program(inc, treated, treated, start="2015-01-01", **SPAN)
+        evaluate_program(inc, treated, treated, start="2015-01-01", **SPAN, **evaluation_args())
 
 
 def test_reading_text_keys() -> None:
@@ -182,7 +195,7 @@ def test_displacement_is_read_only_after_a_clear_decrease() -> None:
     places = load_places(demo / "places.geojson")
     park = places[(places["name"] == "Harvard Park") & (places["kind"] == "park")]
     control = places[places["name"].isin(["Jesse Owens Park", "Van Ness Recreation Center"])]
-    result = evaluate_program(inc, park, control, start="2017-01-01", buffer_m=400)
+    result = evaluate_program(inc, park, control, start="2017-01-01", **evaluation_args(buffer_m=400))
     assert result.reading.key != "decrease"
     assert result.displacement.key == "not_applicable"
     assert result.displacement.params["reason"] == "no_clear_effect"
@@ -209,10 +222,10 @@ def test_every_evaluation_error_the_page_can_meet_is_said_in_the_pages_language(
     raised = []
     for kwargs in ({"start": "2015-01-01", **SPAN, "months": 40}, {"start": "2012-01-01"}):
         with pytest.raises(AnalysisError) as info:
-            evaluate_program(inc, treated, control, **kwargs)
+            evaluate_program(inc, treated, control, **kwargs, **evaluation_args())
         raised.append(str(info.value))
     with pytest.raises(AnalysisError) as info:
-        evaluate_program(inc, treated, treated, start="2015-01-01", **SPAN)
+        evaluate_program(inc, treated, treated, start="2015-01-01", **SPAN, **evaluation_args())
     raised.append(str(info.value))
     said = [evaluation_error_text(e, lang) for e in raised]
     assert all(s != e for s, e in zip(said, raised, strict=True))  # each one known, none passed through
@@ -239,9 +252,11 @@ def test_the_default_start_evaluates_where_the_edge_of_the_data_could_not() -> N
     inc, treated, control = _scenario(100, 90)
     first, last = dt.date(2013, 1, 1), dt.date(2016, 12, 31)
     with pytest.raises(AnalysisError, match="no whole month"):
-        evaluate_program(inc, treated, control, start="2013-01-01")  # the old default: clamped to the edge
+        evaluate_program(
+            inc, treated, control, start="2013-01-01", **evaluation_args()
+        )  # the old default: clamped to the edge
     start, _ = default_start(dt.date(2010, 1, 1), first, last)
-    res = evaluate_program(inc, treated, control, start=start.isoformat())
+    res = evaluate_program(inc, treated, control, start=start.isoformat(), **evaluation_args())
     assert res.months >= 1
 
 

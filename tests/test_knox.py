@@ -7,7 +7,12 @@ import pytest
 
 from geo.analysis.knox import knox_matrix, knox_test, near_repeat
 from geo.core.errors import AnalysisError
+from geo.core.settings import get_settings
 from tests.analysis_helpers import ORIGIN, metric_points
+
+A = get_settings().analysis
+NEAR = {"seed": A.seed, "same_location_m": A.knox_same_location_m, "dedupe_minutes": A.knox_dedupe_minutes}
+"""The configured seed and de-duplication of :func:`near_repeat`."""
 
 X0, Y0 = ORIGIN
 
@@ -35,7 +40,7 @@ def test_observed_counts_match_brute_force_including_edges() -> None:
     # pairs exactly on band edges: 100 m apart and 7 days apart -> the lower bands
     xy = np.vstack([xy, [[X0, Y0], [X0 + 100, Y0]]])
     t = np.concatenate([t, [10.0, 17.0]])
-    table = knox_test(xy, t, space_bands_m=(100, 200, 400), time_bands_days=(7, 14, 30), permutations=9)
+    table = knox_test(xy, t, space_bands_m=(100, 200, 400), time_bands_days=(7, 14, 30), permutations=9, seed=A.seed)
     observed = knox_matrix(table, "observed").to_numpy()
     np.testing.assert_array_equal(observed, _brute(xy, t, [100, 200, 400], [7, 14, 30]))
     assert observed.sum() == len(t) * (len(t) - 1) // 2 == table.attrs["pairs"]
@@ -74,23 +79,23 @@ def test_planted_near_repeats_are_found() -> None:
 def test_near_repeat_on_incidents_and_bad_input() -> None:
     xy, t = _random(50, 5)
     dates = [f"2016-{1 + int(d // 31) % 12:02d}-{1 + int(d) % 28:02d}" for d in t]
-    table = near_repeat(metric_points(xy, dates=dates), permutations=19)
+    table = near_repeat(metric_points(xy, dates=dates), permutations=19, **NEAR)
     assert table.attrs["n"] == 50
     with pytest.raises(AnalysisError, match="at least 3"):
-        knox_test(xy[:2], t[:2])
+        knox_test(xy[:2], t[:2], seed=A.seed, permutations=A.gi_permutations)
     with pytest.raises(AnalysisError, match="permutations"):
-        knox_test(xy, t, permutations=0)
+        knox_test(xy, t, permutations=0, seed=A.seed)
     with pytest.raises(AnalysisError, match="increase strictly"):
-        knox_test(xy, t, space_bands_m=(200, 100))
+        knox_test(xy, t, space_bands_m=(200, 100), permutations=A.gi_permutations, seed=A.seed)
     with pytest.raises(AnalysisError, match=r"\(n, 2\)"):
-        knox_test(xy, t[:10])
+        knox_test(xy, t[:10], seed=A.seed, permutations=A.gi_permutations)
 
 
 def test_exact_expected_and_observed_equal_pointpats_knox() -> None:
     from pointpats.spacetime import Knox
 
     xy, t = _random(150, 4)
-    table = knox_test(xy, t, space_bands_m=(250,), time_bands_days=(20,), permutations=9)
+    table = knox_test(xy, t, space_bands_m=(250,), time_bands_days=(20,), permutations=9, seed=A.seed)
     ref = Knox(xy, t[:, None], delta=250, tau=20, permutations=0)
     obs = knox_matrix(table, "observed").to_numpy()
     exp = knox_matrix(table, "expected").to_numpy()
@@ -107,7 +112,9 @@ def test_exact_expected_equals_the_permutation_mean_within_strata() -> None:
     strata = np.repeat(["a", "b", "c"], 30)
     # stratum b happens in one busy month, a and c over two years
     t = np.concatenate([rng.uniform(0, 730, 30), rng.uniform(100, 130, 30), rng.uniform(0, 730, 30)])
-    table = knox_test(xy, t, space_bands_m=(300, 600), time_bands_days=(7, 30), permutations=1, strata=strata)
+    table = knox_test(
+        xy, t, space_bands_m=(300, 600), time_bands_days=(7, 30), permutations=1, strata=strata, seed=A.seed
+    )
     exp = knox_matrix(table, "expected").to_numpy()
     # the mean over many stratified permutations, computed here independently
     sims = []
@@ -147,11 +154,17 @@ def test_same_location_band_and_duplicates_counted_once() -> None:
     assert not keep[61:63].any()
     case = np.array([f"c{i}" for i in range(len(t))], dtype=object)
     case[1] = "c0"
-    by_case = dedupe_events(xy, t, case_ids=case, minutes=0)
+    by_case = dedupe_events(xy, t, case_ids=case, same_location_m=1.0, minutes=0)
     assert by_case[:2].sum() == 1  # the earlier of the two records sharing a case number
     assert by_case[2:].all()
     table = knox_test(
-        xy[keep], t[keep], space_bands_m=(100, 200), time_bands_days=(7, 30), permutations=9, same_location_m=1.0
+        xy[keep],
+        t[keep],
+        space_bands_m=(100, 200),
+        time_bands_days=(7, 30),
+        permutations=9,
+        same_location_m=1.0,
+        seed=A.seed,
     )
     assert table["space_band"].iloc[0] == "same"
     same = table[table["space_band"] == "same"]
@@ -163,7 +176,7 @@ def test_near_repeat_dedupes_and_stratifies_by_month() -> None:
     xy, t = _random(80, 3)
     dates = (np.datetime64("2020-01-01") + t.astype(int).astype("timedelta64[D]")).astype(str)
     inc = metric_points(np.vstack([xy, xy[:1]]), dates=[*dates, dates[0]])
-    table = near_repeat(inc, permutations=9)
+    table = near_repeat(inc, permutations=9, **NEAR)
     assert table.attrs["deduplicated"] == 1
     assert table.attrs["n"] == 80
     assert table.attrs["strata"] > 1

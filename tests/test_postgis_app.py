@@ -134,7 +134,7 @@ def test_every_analysis_gives_the_same_result_from_geoparquet_and_postgis(
                 control=others,
                 start="2017-01-01",
                 buffer_m=400.0,
-                min_events=a.min_events,
+                rules=a,
             ),
             "ranking": analysis.ranking(inc, f, places, within_m=150.0, kinds=("park",)),
             "report": exports.report_text(here, f, lang="en", privacy="public"),

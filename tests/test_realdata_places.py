@@ -128,11 +128,11 @@ def test_harvard_park_on_latimes_with_cpad_parks(store: dict[str, Any]) -> None:
     assert (coverage.method, coverage.area_name, coverage.guess) == ("latimes_neighborhood", "Harvard Park", False)
     got = ring_summary(incidents, park, rings_m=(75, 150, 400), coverage=coverage)
     expected = _geodesic_bands(incidents, point.y, point.x)
-    assert got["point_place"]
-    assert got["inside"] == 0
-    assert {f"{r['from_m']:g}-{r['to_m']:g}": r["count"] for r in got["rings"]} == expected
-    assert got["total_within"] == sum(expected.values()) == 16  # issue 11: 16 against the real point
-    assert got["coverage"] == "covered"
+    assert got.point_place
+    assert got.inside == 0
+    assert {f"{r.from_m:g}-{r.to_m:g}": r.count for r in got.rings} == expected
+    assert got.total_within == sum(expected.values()) == 16  # issue 11: 16 against the real point
+    assert got.coverage == "covered"
 
 
 def test_place_outside_the_latimes_coverage_is_no_data(store: dict[str, Any]) -> None:
@@ -140,10 +140,10 @@ def test_place_outside_the_latimes_coverage_is_no_data(store: dict[str, Any]) ->
     cpad = load_places(_layer(store, "cpad"))
     coverage = find_coverage(incidents_metadata(_layer(store, "latimes")), incidents, store_dir=store["dir"])
     jordan = place_by_name(cpad, "Jordan Downs Recreation Center")
-    summary = ring_summary(incidents, jordan, coverage=coverage)
-    assert summary["coverage"] == NO_DATA
-    assert summary["total_within"] is None
-    assert all(r["count"] is None for r in summary["rings"])
+    summary = ring_summary(incidents, jordan, rings_m=(75, 150, 400), coverage=coverage)
+    assert summary.coverage == NO_DATA
+    assert summary.total_within is None
+    assert all(r.count is None for r in summary.rings)
     chosen = pd.concat([jordan, place_by_name(cpad, "Harvard Park")])
     ranked = rank_places(incidents, chosen, within_m=400, coverage=coverage).set_index("name")
     assert pd.isna(ranked.loc["Jordan Downs Recreation Center", "count"])

@@ -62,22 +62,22 @@ def test_point_place_measures_from_point_and_has_no_inside() -> None:
     bands = assign_rings(inc, place, rings_m=(75, 150, 400))
     assert list(bands.astype(object).where(bands.notna(), None)) == ["0-75", "0-75", "75-150", "75-150", None]
     summary = ring_summary(inc, place, rings_m=(75, 150, 400))
-    assert summary["inside"] == 0
-    assert summary["point_place"] is True
+    assert summary.inside == 0
+    assert summary.point_place is True
     # 500 m away (3-4-5 triangle) is beyond 400 m
-    assert summary["total_within"] == 4
+    assert summary.total_within == 4
 
 
 def test_ring_summary_shape_and_total() -> None:
     inc = _pts([(50, 50), (120, 50), (120, 60), (300, 50), (800, 50)])
     summary = ring_summary(inc, PARK, rings_m=(75, 150, 400))
-    assert summary["inside"] == 1
-    assert summary["rings"] == [
+    assert summary.inside == 1
+    assert summary.to_dict()["rings"] == [
         {"from_m": 0.0, "to_m": 75.0, "count": 2},
         {"from_m": 75.0, "to_m": 150.0, "count": 0},
         {"from_m": 150.0, "to_m": 400.0, "count": 1},
     ]
-    assert summary["total_within"] == 4
+    assert summary.total_within == 4
 
 
 def test_ring_counts_by_year_and_category_zero_filled() -> None:
@@ -97,8 +97,8 @@ def test_ring_counts_by_year_and_category_zero_filled() -> None:
 
 def test_ring_counts_lonlat_input_matches_metric() -> None:
     xy = np.array([(X0 + 50, Y0 + 50), (X0 + 140, Y0 + 50), (X0 + 220, Y0 + 50), (X0 + 390, Y0 + 50)])
-    a = ring_counts(metric_points(xy), PARK)
-    b = ring_counts(lonlat_points(xy), PARK.to_crs("EPSG:4326"))
+    a = ring_counts(metric_points(xy), PARK, rings_m=(75, 150, 400))
+    b = ring_counts(lonlat_points(xy), PARK.to_crs("EPSG:4326"), rings_m=(75, 150, 400))
     assert a["count"].tolist() == b["count"].tolist() == [1, 1, 1, 1]
 
 
@@ -109,11 +109,11 @@ def test_bad_rings_and_inputs() -> None:
     with pytest.raises(AnalysisError, match="positive"):
         assign_rings(inc, PARK, rings_m=(-5, 75))
     with pytest.raises(AnalysisError, match="GeoDataFrame"):
-        assign_rings(pd.DataFrame({"a": [1]}), PARK)  # type: ignore[arg-type]
+        assign_rings(pd.DataFrame({"a": [1]}), PARK, rings_m=(75, 150, 400))  # type: ignore[arg-type]
     with pytest.raises(AnalysisError, match="no CRS"):
-        assign_rings(inc.set_crs(None, allow_override=True), PARK)
+        assign_rings(inc.set_crs(None, allow_override=True), PARK, rings_m=(75, 150, 400))
     with pytest.raises(AnalysisError, match="cannot group by"):
-        ring_counts(inc, PARK, by=["nope"])
+        ring_counts(inc, PARK, rings_m=(75, 150, 400), by=["nope"])
 
 
 def test_rank_places_per_km_and_year() -> None:
@@ -143,7 +143,7 @@ def test_rank_places_per_km_and_year() -> None:
     assert table["name"].tolist() == ["Small Park", "Big Park", "Point Park"]
     assert table["rank"].tolist() == [1, 2, 3]
     with pytest.raises(AnalysisError, match="no places of kind"):
-        rank_places(inc, places, kind="housing")
+        rank_places(inc, places, within_m=150, kind="housing")
 
 
 def test_ring_polygons_match_the_bands_they_draw() -> None:
@@ -205,13 +205,15 @@ def test_rank_places_outside_the_coverage_are_no_data_not_zero() -> None:
 def test_ring_summary_without_data_has_no_counts() -> None:
     inc = _pts([(50, 50)])
     cov = _coverage_of(square(X0 - 1000, Y0 - 1000, 2000))
-    inside = ring_summary(inc, gpd.GeoSeries([square(X0, Y0, 100)], crs=METRIC), coverage=cov)
-    assert inside["coverage"] == "covered"
-    assert inside["inside"] == 1
-    far = ring_summary(inc, gpd.GeoSeries([shapely.Point(X0 + 9000, Y0)], crs=METRIC), coverage=cov)
-    assert far["coverage"] == "no_data"
-    assert far["total_within"] is None
-    assert [r["count"] for r in far["rings"]] == [None, None, None]
+    inside = ring_summary(inc, gpd.GeoSeries([square(X0, Y0, 100)], crs=METRIC), rings_m=(75, 150, 400), coverage=cov)
+    assert inside.coverage == "covered"
+    assert inside.inside == 1
+    far = ring_summary(
+        inc, gpd.GeoSeries([shapely.Point(X0 + 9000, Y0)], crs=METRIC), rings_m=(75, 150, 400), coverage=cov
+    )
+    assert far.coverage == "no_data"
+    assert far.total_within is None
+    assert [r.count for r in far.rings] == [None, None, None]
 
 
 def test_rank_rates_are_per_year_of_the_incidents_span() -> None:

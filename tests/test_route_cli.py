@@ -25,7 +25,7 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
 
-    def no_osmnx(lat, lon, dist_m):
+    def no_osmnx(lat, lon, dist_m, *, timeout_s):
         msg = "ConnectionError: offline (test)"
         raise SourceError(msg)
 

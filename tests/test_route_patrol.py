@@ -16,6 +16,7 @@ from shapely.geometry import Point, Polygon, box
 
 from geo.core.errors import AnalysisError, DataError
 from geo.core.projection import METRIC, WGS84
+from geo.core.settings import get_settings
 from geo.patrol.candidates import (
     add_stop,
     border_stops,
@@ -27,9 +28,10 @@ from geo.patrol.candidates import (
 )
 from geo.patrol.dwell import koper_dwell
 from geo.patrol.planner import plan_route
-from tests.route_helpers import BASE_LAT, BASE_LON, graph_from_points, grid_graph, lonlat, stops_at
+from tests.route_helpers import BASE_LAT, BASE_LON, graph_from_points, grid_graph, lonlat, plan_args, stops_at
 
 T0 = dt.datetime(2025, 5, 2, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
+PATROL = get_settings().patrol
 
 
 def points_gdf(offsets):
@@ -42,7 +44,8 @@ def points_gdf(offsets):
 
 @pytest.mark.parametrize(("given_min", "expected"), [(15, 15), (5, 10), (30, 16), (12.5, 12.5)])
 def test_koper_dwell_clamps(given_min, expected):
-    assert koper_dwell(given_min) == expected
+    low, high = PATROL.dwell_range_min
+    assert koper_dwell(given_min, low=low, high=high) == expected
 
 
 def test_koper_dwell_rejects_a_bad_range():
@@ -108,7 +111,7 @@ def test_border_stops_weight_the_busy_side():
 
 def test_border_stops_for_a_point_place():
     place = gpd.GeoDataFrame(geometry=[Point(lonlat(0, 0))], crs=WGS84)
-    out = border_stops(place, points_gdf([(10, 10), (30, 0), (500, 0)]), within_m=50)
+    out = border_stops(place, points_gdf([(10, 10), (30, 0), (500, 0)]), segment_m=PATROL.border_segment_m, within_m=50)
     assert list(out["weight"]) == [2.0]
 
 
@@ -146,7 +149,7 @@ def test_merge_candidates_keeps_the_heaviest_of_close_stops():
     out = merge_candidates(a, b, min_separation_m=50)
     assert list(out["stop_id"]) == ["b0", "s1"]
     with pytest.raises(DataError, match="unique"):
-        merge_candidates(a, a)
+        merge_candidates(a, a, min_separation_m=PATROL.min_separation_m)
 
 
 def test_add_and_remove_stops():
@@ -184,7 +187,9 @@ def test_plan_route_matches_brute_force_on_a_grid(budget_min):
     weights = [6, 5, 9, 3, 4, 2]
     stops = stops_at(offsets, weights)
     lon, lat = lonlat(0, 0)
-    route = plan_route(g, stops, lat=lat, lon=lon, budget_min=budget_min, dwell_min=10, max_stops=None, start_time=T0)
+    route = plan_route(
+        g, stops, lat=lat, lon=lon, budget_min=budget_min, start_time=T0, **plan_args(dwell_min=10, max_stops=None)
+    )
     nodes = [4, 20, 24, 12, 16, 8]
     expected = brute_force_weight(g, 0, nodes, weights, 600, budget_min * 60, 1.2)
     assert route.weight_covered == expected
@@ -196,7 +201,7 @@ def test_route_loop_closes_at_the_start_and_times_add_up():
     g = grid_graph(5, 5, 100)
     stops = stops_at([(400, 0), (400, 400), (0, 400)], [3, 3, 3])
     lon, lat = lonlat(10, 5)
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=70, dwell_min=15, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=70, start_time=T0, **plan_args(dwell_min=15))
     assert r.start_node == 0
     start_xy = (g.nodes[0]["x"], g.nodes[0]["y"])
     assert r.path.coords[0] == pytest.approx(start_xy)
@@ -228,7 +233,7 @@ def test_turn_list_names_streets_and_turns():
     g = grid_graph(3, 3, 100)
     stops = stops_at([(200, 200)], [1])
     lon, lat = lonlat(0, 0)
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=30, dwell_min=10, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=30, start_time=T0, **plan_args(dwell_min=10))
     actions = [t.action for t in r.turns]
     assert actions[0] == "depart"
     assert actions.count("stop") == 1
@@ -253,10 +258,8 @@ def test_budget_is_never_exceeded(budget, dwell, speed, max_stops):
             lat=lat,
             lon=lon,
             budget_min=budget,
-            dwell_min=dwell,
-            speed_mps=speed,
-            max_stops=max_stops,
             start_time=T0,
+            **plan_args(dwell_min=dwell, speed_mps=speed, max_stops=max_stops),
         )
     except AnalysisError as exc:
         message = str(exc)
@@ -276,8 +279,8 @@ def test_same_input_same_route():
     offsets = [tuple(v) for v in rng.uniform(0, 500, (20, 2))]
     stops = stops_at(offsets, rng.integers(1, 10, 20))
     lon, lat = lonlat(250, 250)
-    a = plan_route(g, stops, lat=lat, lon=lon, budget_min=90, start_time=T0)
-    b = plan_route(g, stops, lat=lat, lon=lon, budget_min=90, start_time=T0)
+    a = plan_route(g, stops, lat=lat, lon=lon, budget_min=90, start_time=T0, **plan_args())
+    b = plan_route(g, stops, lat=lat, lon=lon, budget_min=90, start_time=T0, **plan_args())
     assert a.stops["stop_id"].tolist() == b.stops["stop_id"].tolist()
     assert a.path.equals(b.path)
 
@@ -288,7 +291,7 @@ def test_a_disconnected_start_node_gives_a_clear_error():
     stops = stops_at([(200, 0), (100, 0)], [3, 2])
     lon, lat = lonlat(5, 300)
     with pytest.raises(AnalysisError, match=r"not connected to any candidate stop .* 2 nodes"):
-        plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
+        plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0, **plan_args())
 
 
 def test_stops_on_another_piece_are_marked_unreachable():
@@ -296,7 +299,7 @@ def test_stops_on_another_piece_are_marked_unreachable():
     g = graph_from_points(points, [(0, 1), (10, 11)])
     stops = stops_at([(100, 0), (60, 300)], [3, 9])
     lon, lat = lonlat(0, 0)
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0, **plan_args())
     status = dict(zip(r.candidates["stop_id"], r.candidates["status"], strict=True))
     assert status == {"s0": "visited", "s1": "unreachable"}
 
@@ -305,21 +308,21 @@ def test_a_start_off_the_network_is_refused():
     g = grid_graph(3, 3, 100)
     lon, lat = lonlat(2000, 2000)
     with pytest.raises(AnalysisError, match="off the walking network"):
-        plan_route(g, stops_at([(100, 100)], [1]), lat=lat, lon=lon, budget_min=60, max_snap_m=250)
+        plan_route(g, stops_at([(100, 100)], [1]), lat=lat, lon=lon, budget_min=60, **plan_args(max_snap_m=250))
 
 
 def test_no_stop_fits_the_budget():
     g = grid_graph(3, 3, 100)
     lon, lat = lonlat(0, 0)
     with pytest.raises(AnalysisError, match="no stop fits the 12-minute budget"):
-        plan_route(g, stops_at([(200, 200)], [1]), lat=lat, lon=lon, budget_min=12, dwell_min=10)
+        plan_route(g, stops_at([(200, 200)], [1]), lat=lat, lon=lon, budget_min=12, **plan_args(dwell_min=10))
 
 
 def test_stops_on_one_node_are_merged_not_doubled():
     g = grid_graph(3, 3, 100)
     stops = stops_at([(100, 100), (105, 95)], [2, 5])
     lon, lat = lonlat(0, 0)
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0, **plan_args())
     status = dict(zip(r.candidates["stop_id"], r.candidates["status"], strict=True))
     assert status == {"s0": "merged", "s1": "visited"}
     assert r.weight_covered == 5
@@ -338,12 +341,12 @@ def test_an_added_stop_is_visited_before_a_heavier_candidate():
     g = grid_graph(5, 5, 100)
     lon, lat = lonlat(0, 0)
     stops = _added(stops_at([(400, 0)], [9]), (0, 400))
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=25, dwell_min=10, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=25, start_time=T0, **plan_args(dwell_min=10))
     assert r.stops["stop_id"].tolist() == ["user-1"]
     assert r.weight_covered == 1  # its own weight: the solver's priority is not a count
     assert r.required_left_out() == 0
     plain = stops.assign(required=False)  # the same stops, none asked for: the hot spot wins
-    assert plan_route(g, plain, lat=lat, lon=lon, budget_min=25, dwell_min=10, start_time=T0).stops[
+    assert plan_route(g, plain, lat=lat, lon=lon, budget_min=25, start_time=T0, **plan_args(dwell_min=10)).stops[
         "stop_id"
     ].tolist() == ["s0"]
 
@@ -356,7 +359,7 @@ def test_added_stops_are_visited_by_the_heuristic_too():
     stops = stops_at(offsets, [5 + i % 5 for i in range(len(offsets))])
     stops = _added(_added(stops, (500, 500)), (0, 500))
     # both added stops: 2,000 m of walking (27.8 min) and two 10-minute dwells (Koper's floor) = 47.8 min
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=55, dwell_min=10, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=55, start_time=T0, **plan_args(dwell_min=10))
     assert {"user-1", "user-2"} <= set(r.stops["stop_id"])
     assert r.required_left_out() == 0
     assert r.total_min <= 55
@@ -367,7 +370,7 @@ def test_an_added_stop_on_a_hot_spot_counts_the_hot_spots_weight():
     g = grid_graph(3, 3, 100)
     lon, lat = lonlat(0, 0)
     stops = _added(stops_at([(200, 200)], [5]), (202, 198))  # picked from the candidate list: its node
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0, **plan_args())
     status = dict(zip(r.candidates["stop_id"], r.candidates["status"], strict=True))
     assert status == {"s0": "merged", "user-1": "visited"}
     assert r.weight_covered == 5
@@ -380,7 +383,7 @@ def test_two_light_added_stops_beat_one_added_on_a_heavy_hot_spot():
     lon, lat = lonlat(0, 0)
     stops = _added(stops_at([(400, 0)], [300]), (400, 0))  # on the hot spot's node: it carries 300
     stops = _added(_added(stops, (0, 100)), (0, 200))
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=26, dwell_min=10, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=26, start_time=T0, **plan_args(dwell_min=10))
     assert sorted(r.stops["stop_id"]) == ["user-2", "user-3"]
     assert r.required_left_out() == 1
 
@@ -389,7 +392,7 @@ def test_an_added_stop_that_does_not_fit_is_counted_as_left_out():
     g = grid_graph(5, 5, 100)
     lon, lat = lonlat(0, 0)
     stops = _added(stops_at([(100, 0)], [3]), (400, 400))  # 800 m away: 22 min there and back, 15 dwell
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=25, dwell_min=10, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=25, start_time=T0, **plan_args(dwell_min=10))
     assert r.stops["stop_id"].tolist() == ["s0"]
     assert r.required_left_out() == 1
     assert r.summary()["added_left_out"] == 1
@@ -405,7 +408,7 @@ def test_added_stops_first_then_the_most_weight_matches_brute_force(budget_min):
     required = [False, True, False, False, False, True]
     stops = stops_at(offsets, weights).assign(required=required)
     lon, lat = lonlat(0, 0)
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=budget_min, dwell_min=10, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=budget_min, start_time=T0, **plan_args(dwell_min=10))
     dist = dict(nx.all_pairs_dijkstra_path_length(g.to_undirected(), weight="length"))
     best = (0, 0.0)
     for k in range(1, len(nodes) + 1):
@@ -430,7 +433,7 @@ def test_bad_arguments(kwargs, match):
     g = grid_graph(3, 3, 100)
     lon, lat = lonlat(0, 0)
     with pytest.raises(AnalysisError, match=match):
-        plan_route(g, stops_at([(100, 100)], [1]), lat=lat, lon=lon, **kwargs)
+        plan_route(g, stops_at([(100, 100)], [1]), lat=lat, lon=lon, **plan_args(**kwargs))
 
 
 def test_per_stop_dwell_column_is_clamped():
@@ -438,7 +441,7 @@ def test_per_stop_dwell_column_is_clamped():
     stops = stops_at([(200, 0), (0, 200)], [1, 1])
     stops["dwell_min"] = [3.0, 12.0]
     lon, lat = lonlat(0, 0)
-    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0)
+    r = plan_route(g, stops, lat=lat, lon=lon, budget_min=60, start_time=T0, **plan_args())
     assert sorted(r.stops["dwell_min"]) == [10.0, 12.0]
 
 

@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import LineString
 
 from geo.core.errors import DataError, SourceError
-from geo.core.settings import PROJECT_ROOT
+from geo.core.settings import PROJECT_ROOT, get_settings
 from geo.data.walknet import (
     DEMO_NOTE,
     build_demo_network,
@@ -20,6 +20,8 @@ from geo.data.walknet import (
     write_graphml,
 )
 from tests.route_helpers import grid_graph
+
+HTTP = get_settings().sources.http
 
 DEMO_FILE = PROJECT_ROOT / "data" / "demo" / "walk.graphml"
 
@@ -143,7 +145,9 @@ def test_osm_network_is_fetched_once_then_cached(tmp_path):
         g.graph.pop("note")
         return g
 
-    g = load_osm_network(lat=33.98, lon=-118.30, dist_m=1500, cache_dir=tmp_path, fetch=fake_fetch)
+    g = load_osm_network(
+        lat=33.98, lon=-118.30, dist_m=1500, cache_dir=tmp_path, timeout_s=HTTP.timeout_s, fetch=fake_fetch
+    )
     assert len(calls) == 1
     assert g.graph["source"] == "OpenStreetMap via osmnx"
     assert "OpenStreetMap" in g.graph["note"]
@@ -154,11 +158,15 @@ def test_osm_network_is_fetched_once_then_cached(tmp_path):
         raise SourceError(msg)
 
     # a nearby start is served from the cache, with no fetch
-    h = load_osm_network(lat=33.981, lon=-118.301, dist_m=1500, cache_dir=tmp_path, fetch=offline)
+    h = load_osm_network(
+        lat=33.981, lon=-118.301, dist_m=1500, cache_dir=tmp_path, timeout_s=HTTP.timeout_s, fetch=offline
+    )
     assert h.number_of_nodes() == g.number_of_nodes()
     # far away: not covered, the fetch fails, one clear message
     with pytest.raises(SourceError, match=r"could not fetch the OpenStreetMap walking network .*--network demo"):
-        load_osm_network(lat=33.93, lon=-118.25, dist_m=1500, cache_dir=tmp_path, fetch=offline)
+        load_osm_network(
+            lat=33.93, lon=-118.25, dist_m=1500, cache_dir=tmp_path, timeout_s=HTTP.timeout_s, fetch=offline
+        )
 
 
 def test_fetch_results_are_validated(tmp_path):
@@ -166,7 +174,7 @@ def test_fetch_results_are_validated(tmp_path):
         return nx.MultiDiGraph(crs="EPSG:4326")
 
     with pytest.raises(DataError, match="empty"):
-        load_osm_network(lat=33.98, lon=-118.30, dist_m=1000, cache_dir=tmp_path, fetch=empty)
+        load_osm_network(lat=33.98, lon=-118.30, dist_m=1000, cache_dir=tmp_path, timeout_s=HTTP.timeout_s, fetch=empty)
     assert not list(tmp_path.glob("*.graphml"))
 
 

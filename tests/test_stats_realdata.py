@@ -12,10 +12,12 @@ from scipy import stats
 
 from geo.analysis.gistar import TooFewEventsWarning, hotspots_grid
 from geo.analysis.knox import knox_matrix, knox_test
+from geo.core.settings import get_settings
 from geo.core.validate import day_numbers, metric_xy
 from tests.conftest import shared_file
 
 pytestmark = pytest.mark.realdata
+ANALYSIS = get_settings().analysis
 
 
 def _homicides() -> gpd.GeoDataFrame:
@@ -80,7 +82,7 @@ def test_knox_on_the_la_times_homicides_equals_pointpats() -> None:
 
     inc = _homicides()
     xy, t = metric_xy(inc), day_numbers(inc)
-    table = knox_test(xy, t, space_bands_m=(400,), time_bands_days=(60,), permutations=9)
+    table = knox_test(xy, t, space_bands_m=(400,), time_bands_days=(60,), permutations=9, seed=ANALYSIS.seed)
     ref = Knox(xy, t[:, None], delta=400, tau=60, permutations=0)
     np.testing.assert_array_equal(knox_matrix(table, "observed").to_numpy(), ref.observed)
     np.testing.assert_allclose(knox_matrix(table, "expected").to_numpy(), ref.expected, rtol=0, atol=1e-9)
@@ -97,7 +99,7 @@ def test_wdd_with_displacement_on_the_la_times_homicides_counted_independently()
     control = shapely.box(cx + 1200, cy - 300, cx + 1800, cy + 300)
     res = evaluate_program(
         inc, gpd.GeoSeries([treated], crs=METRIC), gpd.GeoSeries([control], crs=METRIC), start="2010-01-01",
-        months=60, buffer_m=400, min_events=1,
+        months=60, buffer_m=400, min_events=1, small_count=ANALYSIS.small_count,
     )  # fmt: skip
     # the four areas and two periods, built and counted here
     d = treated.buffer(400, quad_segs=16).difference(treated)

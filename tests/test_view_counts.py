@@ -51,8 +51,8 @@ def test_the_ring_key_figure_counts_what_the_whole_view_counts(f: Filters, place
     got = analysis.ring_key_figure(INCIDENTS, f, PLACES, place, rings_m, store_dir=tmp_path, min_share=0.5)
     focus = analysis.focus_place(file_key(PLACES), place)
     full = ring_summary(analysis.view(INCIDENTS, f, "en"), focus, rings_m=rings_m)
-    assert got["total_within"] == full["total_within"]
-    assert got["inside"] == full["inside"]
-    assert [r["count"] for r in got["rings"]] == [r["count"] for r in full["rings"]]
+    assert got.total_within == full.total_within
+    assert got.inside == full.inside
+    assert [r.count for r in got.rings] == [r.count for r in full.rings]
     if f == FILTERS[0]:
-        assert full["total_within"] > 0  # the demo has incidents around both places: the check can fail
+        assert full.total_within > 0  # the demo has incidents around both places: the check can fail

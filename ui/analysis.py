@@ -21,7 +21,7 @@ from geo.analysis.gistar import TooFewEventsWarning
 from geo.analysis.grid import make_grid
 from geo.analysis.hotspots import configured_hotspots
 from geo.analysis.kde import kde, kde_contours
-from geo.analysis.rings import ring_counts, ring_polygons
+from geo.analysis.rings import RingSummary, ring_counts, ring_polygons
 from geo.core.filters import Filters, mask, near
 from geo.core.projection import points_metric
 from geo.core.settings import AnalysisSettings, Settings
@@ -302,7 +302,7 @@ def series(
 @st.cache_data(show_spinner=False, max_entries=32)
 def _evaluation(
     key: FileKey, f: Filters, places: FileKey, treated: str, control: tuple[str, ...], start: str, buffer_m: float,
-    min_events: int,
+    rules: AnalysisSettings,
 ) -> dict[str, Any]:  # fmt: skip
     from geo.analysis.evaluate import evaluate_program
     from geo.core.errors import AnalysisError
@@ -312,7 +312,7 @@ def _evaluation(
     try:
         result = evaluate_program(
             incidents_in_view(key, f), _place(places, treated), ctrl, start=start, buffer_m=buffer_m,
-            min_events=min_events,
+            min_events=rules.min_events, small_count=rules.small_count,
         )  # fmt: skip
     except AnalysisError as exc:
         return {"error": str(exc)}
@@ -326,12 +326,13 @@ def _evaluation(
 
 def evaluation(
     path: Path, f: Filters, places_path: Path, *, treated: str, control: tuple[str, ...], start: str,
-    buffer_m: float, min_events: int,
+    buffer_m: float, rules: AnalysisSettings,
 ) -> dict[str, Any]:  # fmt: skip
-    """The program evaluation as plain values (``error`` set when it cannot be computed); all dates of ``f``."""
+    """The program evaluation as plain values (``error`` set when it cannot be computed); all dates of ``f``;
+    minimum events and the small-count limit from ``rules`` (the configured ``analysis`` section)."""
     return _evaluation(
         file_key(path), f.replace(start=None, end=None), file_key(places_path), treated, control, start, buffer_m,
-        min_events,
+        rules,
     )  # fmt: skip
 
 
@@ -375,7 +376,7 @@ def _coverage(key: FileKey, store_dir: str) -> Any:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _summary(
     key: FileKey, f: Filters, places: FileKey, name: str, rings_m: tuple[float, ...], store_dir: str, min_share: float
-) -> dict[str, Any]:
+) -> RingSummary:
     from geo.analysis.rings import ring_totals, summary_of_counts
 
     by_year = _ring_table(key, f, places, name, rings_m)  # the page draws it too: distances measured once
@@ -388,11 +389,9 @@ def _summary(
 def ring_key_figure(
     path: Path, f: Filters, places_path: Path, name: str, rings_m: tuple[float, ...], *, store_dir: Path,
     min_share: float,
-) -> dict[str, Any]:  # fmt: skip
-    """Counts inside and in each ring of a place, None where the layer's coverage has no data there.
-
-    Keys as :func:`geo.analysis.rings.ring_summary` (``total_within``, ``rings``, ``coverage``, ...).
-    """
+) -> RingSummary:  # fmt: skip
+    """Counts inside and in each ring of a place, None where the layer's coverage has no data there
+    (:func:`geo.analysis.rings.ring_summary`)."""
     return _summary(file_key(path), f, file_key(places_path), name, rings_m, str(store_dir), min_share)
 
 

@@ -2,8 +2,8 @@
 
 Every cache is keyed on plain values: the :class:`~geo.patrol.request.PlanRequest` itself (a frozen
 dataclass of plain values), the data inputs' :class:`~ui.data.FileKey` (a PostGIS layer's carries its published
-version, so a new ingest is a new key on both stores), and the settings as JSON. The tables and the walking
-network are shared read-only and never part of a key.
+version, so a new ingest is a new key on both stores), and the settings (a frozen model, hashed like any
+argument). The tables and the walking network are shared read-only and never part of a key.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from ui.data import FileKey
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _demo_network(path: str, mtime: float) -> nx.MultiDiGraph:
-    return load_demo_network(path)
+def _demo_network(key: FileKey) -> nx.MultiDiGraph:
+    return load_demo_network(key.path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _osm_network(lat: float, lon: float, dist_m: float, cache_dir: str) -> nx.MultiDiGraph:
-    return load_osm_network(lat=lat, lon=lon, dist_m=dist_m, cache_dir=cache_dir)
+def _osm_network(lat: float, lon: float, dist_m: float, cache_dir: str, timeout_s: float) -> nx.MultiDiGraph:
+    return load_osm_network(lat=lat, lon=lon, dist_m=dist_m, cache_dir=cache_dir, timeout_s=timeout_s)
 
 
 def network(settings: Settings, choice: str, *, lat: float, lon: float, reach_m: float) -> nx.MultiDiGraph:
@@ -49,9 +49,8 @@ def network(settings: Settings, choice: str, *, lat: float, lon: float, reach_m:
     if choice == "osm":
         clat, clon = osm_centre(lat, lon)
         dist = osm_radius_m(settings, reach_m)
-        return _osm_network(clat, clon, dist, str(settings.sources.store_dir / "walk"))
-    path = settings.patrol.demo_network
-    return _demo_network(str(path), data.mtime(path))
+        return _osm_network(clat, clon, dist, str(settings.sources.store_dir / "walk"), settings.sources.http.timeout_s)
+    return _demo_network(data.file_key(settings.patrol.demo_network))
 
 
 def _tables(settings: Settings, lang: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
@@ -70,8 +69,7 @@ def _files(settings: Settings) -> Files:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _window(request: PlanRequest, files: Files, settings_json: str, lang: str) -> tuple[int, Filters]:
-    settings = Settings.model_validate_json(settings_json)
+def _window(request: PlanRequest, files: Files, settings: Settings, lang: str) -> tuple[int, Filters]:
     incidents, derived, _ = _tables(settings, lang)
     rows, window = select_incidents(request, incidents, settings, derived=derived)
     return len(rows), window
@@ -79,24 +77,22 @@ def _window(request: PlanRequest, files: Files, settings_json: str, lang: str) -
 
 def window(request: PlanRequest, settings: Settings, lang: str) -> tuple[int, Filters]:
     """How many incidents the request's data window selects, and the window (start and end stated)."""
-    return _window(request.without_edits(), _files(settings), settings.model_dump_json(), lang)
+    return _window(request.without_edits(), _files(settings), settings, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _candidates(request: PlanRequest, files: Files, settings_json: str, lang: str) -> gpd.GeoDataFrame:
-    settings = Settings.model_validate_json(settings_json)
+def _candidates(request: PlanRequest, files: Files, settings: Settings, lang: str) -> gpd.GeoDataFrame:
     incidents, derived, places = _tables(settings, lang)
     return candidates_for(request, incidents=incidents, places=places, settings=settings, derived=derived)
 
 
 def candidates(request: PlanRequest, settings: Settings, lang: str) -> gpd.GeoDataFrame:
     """The candidate stops the request offers before the user's edits, heaviest first."""
-    return _candidates(request.without_edits(), _files(settings), settings.model_dump_json(), lang)
+    return _candidates(request.without_edits(), _files(settings), settings, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _plan(request: PlanRequest, files: Files, settings_json: str, lang: str) -> PatrolRoute:
-    settings = Settings.model_validate_json(settings_json)
+def _plan(request: PlanRequest, files: Files, settings: Settings, lang: str) -> PatrolRoute:
     incidents, derived, places = _tables(settings, lang)
     offered = candidates(request, settings, lang)
     result = plan(
@@ -108,7 +104,7 @@ def _plan(request: PlanRequest, files: Files, settings_json: str, lang: str) -> 
 
 def plan_route(request: PlanRequest, settings: Settings, lang: str) -> PatrolRoute:
     """The route :func:`geo.patrol.request.plan` gives for ``request`` (cached; solving is deterministic)."""
-    return _plan(request, _files(settings), settings.model_dump_json(), lang)
+    return _plan(request, _files(settings), settings, lang)
 
 
 def start_point(request: PlanRequest, settings: Settings, lang: str) -> tuple[float, float]:
@@ -126,11 +122,10 @@ def start_datetime(day: dt.date, at: dt.time) -> dt.datetime:
 def _candidate_streets(
     request: PlanRequest,
     files: Files,
-    settings_json: str,
+    settings: Settings,
     lang: str,
     start: tuple[float, float],
 ) -> list[str | None]:
-    settings = Settings.model_validate_json(settings_json)
     graph = network(
         settings,
         request.network or settings.patrol.network,
@@ -150,9 +145,7 @@ def candidate_labels(request: PlanRequest, settings: Settings, lang: str, rule: 
     """
     offered = candidates(request, settings, lang)
     base = request.without_edits()
-    streets = _candidate_streets(
-        base, _files(settings), settings.model_dump_json(), lang, start_point(base, settings, lang)
-    )
+    streets = _candidate_streets(base, _files(settings), settings, lang, start_point(base, settings, lang))
     out = {}
     for i, (row, where) in enumerate(zip(offered.itertuples(), streets, strict=True), start=1):
         place = f" · {where}" if where else ""

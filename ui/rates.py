@@ -1,12 +1,13 @@
 """Rates for the Rates page: choices of zones and population, cached tables, public-view text.
 
-Every cached function is keyed on plain values (paths, modification times, the filter query,
-numbers, the rules as JSON), never on a GeoDataFrame.
+Every cached function is keyed on plain, frozen values (each data file's FileKey, the filters, a
+:class:`RateQuery`, the rate settings), never on a GeoDataFrame.
 """
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -78,69 +79,76 @@ def synthetic_population(path: str) -> bool:
     return "synthetic" in pop.columns and bool(pop["synthetic"].fillna(False).astype(bool).all())
 
 
-Query = tuple[tuple[str, str], ...]
+@dataclass(frozen=True)
+class RateQuery:
+    """What a rate table is asked for: the zone layer (and its key field, None for the layer's name field), the
+    population file and its columns, the period's length in years, the rate's base and the small-number rule."""
+
+    zones: str
+    key: str | None
+    population: str
+    columns: tuple[str, ...]
+    years: float
+    per: float
+    suppress: bool = False
 
 
-def _query(f: Filters) -> Query:
-    """A plain, hashable cache key for ``f``."""
-    return tuple(sorted(f.to_query().items()))
-
-
-# The incidents in view and the place are passed as ``_``-prefixed arguments (not hashed); the
-# cache key is made of the plain values beside them: each data input's FileKey (a PostGIS layer's is a
-# LayerKey with its published version, so a new ingest is a new key on both stores), the filter query, numbers.
+# Every data input is keyed by its FileKey (a PostGIS layer's is a LayerKey with its published version, so a new
+# ingest is a new key on both stores) and loaded inside; filters and settings sections are frozen, hashed as given.
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _rates(
-    _incidents: gpd.GeoDataFrame, incidents: FileKey, query: Query, zones: FileKey, key: str | None,
-    population: FileKey, columns: tuple[str, ...], years: float, per: float, rules_json: str, suppress: bool,
-) -> gpd.GeoDataFrame:  # fmt: skip
-    rules = RateSettings.model_validate_json(rules_json)
+    incidents: FileKey, f: Filters, zones: FileKey, population: FileKey, ask: RateQuery, rules: RateSettings
+) -> gpd.GeoDataFrame:
     return zone_rates(
-        _incidents, _vector(zones), _population(population), key=key, columns=columns,
-        years=years, rules=rules, per=per, suppress=suppress,
+        analysis.incidents_in_view(incidents, f), _vector(zones), _population(population), key=ask.key,
+        columns=ask.columns, years=ask.years, rules=rules, per=ask.per, suppress=ask.suppress,
     )  # fmt: skip
 
 
-def rate_table(
-    settings: Settings, f: Filters, lang: str, *, zones: str, key: str | None, population: str,
-    columns: tuple[str, ...], years: float, per: float, suppress: bool,
-) -> gpd.GeoDataFrame:  # fmt: skip
-    """Rates of every zone of ``zones`` for the incidents matching ``f`` (EPSG:4326; ``attrs['total']``)."""
+def rate_table(settings: Settings, f: Filters, lang: str, ask: RateQuery) -> gpd.GeoDataFrame:
+    """Rates of every zone of ``ask.zones`` for the incidents matching ``f`` (EPSG:4326; ``attrs['total']``)."""
     inc = Path(settings.sources.incidents)
-    return _rates(
-        analysis.view(inc, f, lang), data.file_key(inc), _query(f), data.file_key(zones), key,
-        data.file_key(population), columns, round(years, 6), per, settings.rates.model_dump_json(), suppress,
-    )  # fmt: skip
+    data.incidents(inc, lang)  # an error panel when the file cannot be read
+    ask = replace(ask, years=round(ask.years, 6))
+    keys = data.file_key(inc), data.file_key(ask.zones), data.file_key(ask.population)
+    return _rates(keys[0], f, keys[1], keys[2], ask, settings.rates)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _place_rates(
-    _incidents: gpd.GeoDataFrame, _place: gpd.GeoDataFrame, incidents: FileKey, query: Query, places: FileKey,
-    place: str, rings: tuple[float, ...], population: FileKey, columns: tuple[str, ...], years: float, per: float,
-    rules_json: str,
+    incidents: FileKey, f: Filters, places: FileKey, place: str, rings: tuple[float, ...], population: FileKey,
+    ask: RateQuery, rules: RateSettings,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
-    rules = RateSettings.model_validate_json(rules_json)
-    pop = _population(population)
-    opts = {"columns": columns, "years": years, "rules": rules, "per": per}
-    ring_table = zone_rates(_incidents, ring_zones(_place, rings_m=rings), pop, key="zone", **opts)  # type: ignore[arg-type]
-    border = zone_rates(_incidents, border_zone(_place, within_m=max(rings)), pop, key="zone", **opts)  # type: ignore[arg-type]
+    pop, rows, shape = (
+        _population(population),
+        analysis.incidents_in_view(incidents, f),
+        analysis.focus_place(places, place),
+    )
+    ring_table = zone_rates(
+        rows, ring_zones(shape, rings_m=rings), pop, key="zone", columns=ask.columns, years=ask.years, rules=rules,
+        per=ask.per,
+    )  # fmt: skip
+    border = zone_rates(
+        rows, border_zone(shape, within_m=max(rings)), pop, key="zone", columns=ask.columns, years=ask.years,
+        rules=rules, per=ask.per,
+    )  # fmt: skip
     return ring_table, border
 
 
 def place_rates(
-    settings: Settings, f: Filters, lang: str, *, place: str, rings: tuple[float, ...], population: str,
-    columns: tuple[str, ...], years: float, per: float,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:  # fmt: skip
-    """Rates of the place's rings and of its whole border (within the outer ring), EPSG:4326."""
+    settings: Settings, f: Filters, lang: str, *, place: str, rings: tuple[float, ...], ask: RateQuery
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Rates of the place's rings and of its whole border (within the outer ring), EPSG:4326 (``ask.zones`` unused)."""
     src = settings.sources
     inc, places = Path(src.incidents), Path(src.places)
+    data.incidents(inc, lang)
+    analysis.place(places, place, lang)  # an error panel when the place file cannot be read
+    ask = replace(ask, years=round(ask.years, 6))
     return _place_rates(
-        analysis.view(inc, f, lang), analysis.place(places, place, lang), data.file_key(inc), _query(f),
-        data.file_key(places), place, rings, data.file_key(population), columns, round(years, 6), per,
-        settings.rates.model_dump_json(),
-    )  # fmt: skip
+        data.file_key(inc), f, data.file_key(places), place, rings, data.file_key(ask.population), ask, settings.rates
+    )
 
 
 def flag_text(flag: object, lang: str, *, settings: Settings) -> str:

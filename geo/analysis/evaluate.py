@@ -43,7 +43,6 @@ from geo.analysis.interval import Interval, interval
 from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.i18n import ErrorPattern, fmt_date, match_error, t
-from geo.core.settings import DEFAULTS
 from geo.core.validate import as_metric_geoms, check_points, local_dates, metric_xy, positive, to_timestamp
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -223,13 +222,13 @@ def evaluate_program(
     control: object,
     *,
     start: object,
-    buffer_m: float = DEFAULTS.distances.displacement_buffer_m,
+    buffer_m: float,
     months: int | None = None,
     data_start: object | None = None,
     data_end: object | None = None,
-    min_events: int = DEFAULTS.analysis.min_events,
+    min_events: int,
     point_radius_m: float = 150.0,
-    small_count: int = DEFAULTS.analysis.small_count,
+    small_count: int,
     hac_lags: int | None = None,
 ) -> EvaluationResult:
     """Before/after evaluation of a place-based program with displacement and a comparison.

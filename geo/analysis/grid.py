@@ -26,7 +26,6 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC, WGS84, metric_to_lonlat, to_wgs84
-from geo.core.settings import DEFAULTS
 from geo.core.validate import check_points, metric_xy, positive
 
 MAX_CELLS = 4_000_000
@@ -183,7 +182,7 @@ def make_grid(
 def square_counts(
     incidents: gpd.GeoDataFrame,
     *,
-    cell_m: float = DEFAULTS.analysis.grid_cell_m,
+    cell_m: float,
     grid: SquareGrid | None = None,
     keep_empty: bool = False,
     study_area: object = None,

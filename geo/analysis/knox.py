@@ -50,8 +50,8 @@ def dedupe_events(
     t_days: NDArray[np.float64],
     *,
     case_ids: NDArray[Any] | None = None,
-    same_location_m: float = 1.0,
-    minutes: float = 60.0,
+    same_location_m: float,
+    minutes: float,
 ) -> NDArray[np.bool_]:
     """Mask of the records to keep: one per case number, and one per place-and-hour cluster.
 
@@ -182,8 +182,8 @@ def knox_test(
     *,
     space_bands_m: Sequence[float] = (100, 200, 400),
     time_bands_days: Sequence[float] = (7, 14, 30),
-    permutations: int = 999,
-    seed: int = 0,
+    permutations: int,
+    seed: int,
     same_location_m: float = 0.0,
     strata: NDArray[Any] | None = None,
 ) -> pd.DataFrame:
@@ -320,10 +320,10 @@ def near_repeat(
     *,
     space_bands_m: Sequence[float] = (100, 200, 400),
     time_bands_days: Sequence[float] = (7, 14, 30),
-    permutations: int = 999,
-    seed: int = 0,
-    same_location_m: float = 1.0,
-    dedupe_minutes: float = 60.0,
+    permutations: int,
+    seed: int,
+    same_location_m: float,
+    dedupe_minutes: float,
     strata: str = "area_month",
 ) -> pd.DataFrame:
     """:func:`knox_test` on an incident table (times from ``occurred_at``, local days).

@@ -14,6 +14,7 @@ also holds ``d = 0``. Distances within 1 micrometre of an edge count as on it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -43,8 +44,6 @@ from geo.data.coverage import NO_DATA, Coverage, place_coverage
 
 INSIDE = "inside"
 PERIODS = ("year", "month")
-DEFAULT_MIN_SHARE = 0.95
-"""Default share of a place's surroundings the coverage must hold (``workspace.coverage_min_share``)."""
 
 
 def _is_areal(geom: BaseGeometry) -> bool:
@@ -103,7 +102,7 @@ def band_labels(rings_m: Sequence[float]) -> list[str]:
     return [INSIDE, *(band_label(a, b) for a, b in zip(lows, edges, strict=True))]
 
 
-def assign_rings(incidents: gpd.GeoDataFrame, place: object, *, rings_m: Sequence[float] = (75, 150, 400)) -> pd.Series:
+def assign_rings(incidents: gpd.GeoDataFrame, place: object, *, rings_m: Sequence[float]) -> pd.Series:
     """The band of each incident: ``inside``, a ring such as ``0-75``, or missing when farther.
 
     Parameters
@@ -133,7 +132,7 @@ def assign_rings(incidents: gpd.GeoDataFrame, place: object, *, rings_m: Sequenc
         sub = np.where(ring < len(edges), ring + 1, -1)
         sub[inside] = 0
         codes[near] = sub
-    cat = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
+    cat = pd.Categorical.from_codes(codes, categories=pd.Index(labels), ordered=True)
     return pd.Series(cat, index=incidents.index, name="band")
 
 
@@ -165,7 +164,7 @@ def ring_counts(
     incidents: gpd.GeoDataFrame,
     place: object,
     *,
-    rings_m: Sequence[float] = (75, 150, 400),
+    rings_m: Sequence[float],
     by: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Counts of incidents inside a place and in each ring outside its border.
@@ -199,8 +198,8 @@ def ring_counts(
         seen = groups.drop_duplicates()
         counts = counts.merge(seen, on=by, how="inner")
     else:
-        counts = bands[keep].value_counts(sort=False).reindex(labels, fill_value=0).rename("count")
-        counts = counts.rename_axis("band").reset_index()
+        totals = bands[keep].value_counts(sort=False).reindex(labels, fill_value=0).rename("count")
+        counts = totals.rename_axis("band").reset_index()
     return _with_bounds(counts, rings_m)[[*by, "band", "from_m", "to_m", "count"]].reset_index(drop=True)
 
 
@@ -228,11 +227,11 @@ def ring_summary(
     incidents: gpd.GeoDataFrame,
     place: object,
     *,
-    rings_m: Sequence[float] = (75, 150, 400),
+    rings_m: Sequence[float],
     coverage: Coverage | None = None,
-    min_share: float = DEFAULT_MIN_SHARE,
-) -> dict[str, Any]:
-    """``{"inside": n, "rings": [{"from_m", "to_m", "count"}, ...], "total_within": n}`` (metres).
+    min_share: float | None = None,
+) -> RingSummary:
+    """Incidents inside ``place`` and in each ring around it (metres), as a :class:`RingSummary`.
 
     ``total_within`` is ``inside`` plus every ring; ``point_place`` says whether the place
     is a point (no inside, distances from the point). With a ``coverage`` (the incident layer's,
@@ -244,37 +243,68 @@ def ring_summary(
     return summary_of_counts(table, place, rings_m=rings_m, coverage=coverage, min_share=min_share)
 
 
+@dataclass(frozen=True)
+class RingCount:
+    """Incidents in one ring around a place: from ``from_m`` (exclusive) to ``to_m`` (inclusive) metres;
+    None where the data do not cover the ring (no data is not 0)."""
+
+    from_m: float
+    to_m: float
+    count: int | None
+
+
+@dataclass(frozen=True)
+class RingSummary:
+    """Incidents inside a place and in each ring around it (:func:`ring_summary`).
+
+    ``inside``, the rings' counts and ``total_within`` are None when the data do not cover the place's
+    surroundings (``coverage == "no_data"``); ``coverage`` is None when no coverage was given.
+    """
+
+    inside: int | None
+    rings: tuple[RingCount, ...]
+    total_within: int | None
+    point_place: bool
+    coverage: str | None = None
+    coverage_share: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for JSON (coverage keys only when coverage was judged)."""
+        out = asdict(self)
+        out["rings"] = [asdict(r) for r in self.rings]
+        if self.coverage is None:
+            del out["coverage"], out["coverage_share"]
+        return out
+
+
 def summary_of_counts(
     table: pd.DataFrame,
     place: object,
     *,
-    rings_m: Sequence[float] = (75, 150, 400),
+    rings_m: Sequence[float],
     coverage: Coverage | None = None,
-    min_share: float = DEFAULT_MIN_SHARE,
-) -> dict[str, Any]:
+    min_share: float | None = None,
+) -> RingSummary:
     """:func:`ring_summary` of counts already made: a :func:`ring_counts` table without ``by``
     (for example :func:`ring_totals` of one by year), so no incident is measured again."""
     geom = union_metric(place, "place")
     inside = int(table.loc[table["band"] == INSIDE, "count"].sum())
-    rings = [
-        {"from_m": float(r.from_m), "to_m": float(r.to_m), "count": int(r.count)}
-        for r in table[table["band"] != INSIDE].itertuples()
-    ]
-    out: dict[str, Any] = {
-        "inside": inside,
-        "rings": rings,
-        "total_within": inside + sum(r["count"] for r in rings),
-        "point_place": not _is_areal(geom),
-    }
-    if coverage is not None:
-        shape = gpd.GeoSeries([geom], crs=METRIC).to_crs("EPSG:4326")
-        judged = place_coverage(shape, coverage, within_m=float(max(rings_m)), min_share=min_share).iloc[0]
-        out["coverage"] = str(judged["coverage"])
-        out["coverage_share"] = float(judged["coverage_share"])
-        if out["coverage"] == NO_DATA:
-            out["inside"] = out["total_within"] = None
-            out["rings"] = [{**r, "count": None} for r in rings]
-    return out
+    outer = table[table["band"] != INSIDE]
+    rings = tuple(
+        RingCount(float(a), float(b), int(n))
+        for a, b, n in zip(outer["from_m"], outer["to_m"], outer["count"], strict=True)
+    )
+    total = inside + sum(int(r.count or 0) for r in rings)
+    summary = RingSummary(inside, rings, total, point_place=not _is_areal(geom))
+    if coverage is None:
+        return summary
+    shape = gpd.GeoSeries([geom], crs=METRIC).to_crs("EPSG:4326")
+    judged = place_coverage(shape, coverage, within_m=float(max(rings_m)), min_share=min_share).iloc[0]
+    summary = replace(summary, coverage=str(judged["coverage"]), coverage_share=float(judged["coverage_share"]))
+    if summary.coverage == NO_DATA:
+        blank = tuple(replace(r, count=None) for r in rings)
+        summary = replace(summary, inside=None, rings=blank, total_within=None)
+    return summary
 
 
 def _period_years(incidents: gpd.GeoDataFrame, years: float | None) -> float:
@@ -292,11 +322,11 @@ def rank_places(
     incidents: gpd.GeoDataFrame,
     places: gpd.GeoDataFrame,
     *,
-    within_m: float = 150.0,
+    within_m: float,
     kind: str | Sequence[str] | None = None,
     years: float | None = None,
     coverage: Coverage | None = None,
-    min_share: float = DEFAULT_MIN_SHARE,
+    min_share: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Rank places by incidents inside them or within ``within_m`` metres of their border.
 
@@ -322,7 +352,7 @@ def rank_places(
         with no rank; ``partial`` places (less than ``min_share`` of the place grown by
         ``within_m`` covered) keep their counts, flagged.
     min_share
-        Share in (0, 1] of a place's surroundings the coverage must hold to be ``covered``.
+        Share in (0, 1] of a place's surroundings the coverage must hold to be ``covered`` (None: configured).
 
     Returns
     -------
@@ -393,7 +423,7 @@ def rank_places(
     return to_wgs84(out)
 
 
-def ring_polygons(place: object, *, rings_m: Sequence[float] = (75, 150, 400)) -> gpd.GeoDataFrame:
+def ring_polygons(place: object, *, rings_m: Sequence[float]) -> gpd.GeoDataFrame:
     """The drawn bands of a place: ``inside`` (areal places only) and each ring outside its border.
 
     Returns

@@ -19,10 +19,9 @@ from collections.abc import Sequence
 import geopandas as gpd
 import pandas as pd
 
-from geo.analysis.rings import DEFAULT_MIN_SHARE, distance_to_place
+from geo.analysis.rings import distance_to_place
 from geo.analysis.zones import assign_zones, default_zone_key
 from geo.core.errors import AnalysisError
-from geo.core.settings import DEFAULTS
 from geo.core.validate import check_points, local_dates, positive, to_timestamp, union_metric
 from geo.data.coverage import NO_DATA, Coverage, place_coverage
 
@@ -90,7 +89,9 @@ def time_series(
         groups = incidents.loc[keep, by].astype("string").fillna("(none)")
         table = pd.crosstab(period.to_numpy(), groups.to_numpy())
         table = table.reindex(index, fill_value=0)
-        long = table.rename_axis(index="period_start", columns=by).stack().rename("count").reset_index()
+        stacked = table.rename_axis(index="period_start", columns=by).stack()
+        assert isinstance(stacked, pd.Series)  # one level of columns: stacking leaves a Series
+        long = stacked.rename("count").reset_index()
         long = long[[by, "period_start", "count"]].sort_values([by, "period_start"]).reset_index(drop=True)
     else:
         counts = period.value_counts().reindex(index, fill_value=0)
@@ -144,14 +145,14 @@ def place_series(
     incidents: gpd.GeoDataFrame,
     place: object,
     *,
-    within_m: float = DEFAULTS.distances.rings_m[-1],
+    within_m: float,
     freq: str = "month",
     start: object | None = None,
     end: object | None = None,
     by: str | None = None,
     nibrs_break: object = NIBRS_BREAK,
     coverage: Coverage | None = None,
-    min_share: float = DEFAULT_MIN_SHARE,
+    min_share: float | None = None,
 ) -> pd.DataFrame:
     """:func:`time_series` of the incidents inside a place or within ``within_m`` metres of its border.
 
@@ -180,7 +181,9 @@ def place_series(
         if judged["coverage"] == NO_DATA:
             out["count"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["coverage"] = str(judged["coverage"])
-        out.attrs.update(attrs, coverage=str(judged["coverage"]), coverage_share=float(judged["coverage_share"]))
+        out.attrs.update(
+            {**attrs, "coverage": str(judged["coverage"]), "coverage_share": float(judged["coverage_share"])}
+        )
     return out
 
 
@@ -195,7 +198,7 @@ def zone_series(
     only: Sequence[str] | None = None,
     nibrs_break: object = NIBRS_BREAK,
     coverage: Coverage | None = None,
-    min_share: float = DEFAULT_MIN_SHARE,
+    min_share: float | None = None,
 ) -> pd.DataFrame:
     """One :func:`time_series` per zone (column ``zone``); incidents outside every zone are left out.
 

@@ -24,6 +24,7 @@ import pandas as pd
 from pyproj import CRS
 
 from geo.core.errors import AnalysisError
+from geo.core.settings import get_settings
 from geo.core.validate import check_points, positive
 
 # Preferred key fields, most specific first (LAPD GeoHub, LA Times, council layers...).
@@ -184,7 +185,7 @@ def zone_counts(
     *,
     key: str | None = None,
     population: str | None = None,
-    per: float = 100_000,
+    per: float | None = None,
     own_code: str | None = OWN_CODE_COLUMN,
 ) -> gpd.GeoDataFrame:
     """Incidents per zone, with rates when a population column exists.
@@ -200,7 +201,7 @@ def zone_counts(
     population
         Population field; default: the first of :data:`POPULATION_CANDIDATES` present.
     per
-        Rate denominator (incidents per ``per`` residents).
+        Rate denominator (incidents per ``per`` residents; None: the configured ``rates.per``).
 
     Returns
     -------
@@ -210,7 +211,7 @@ def zone_counts(
         incidents outside every zone.
     """
     zones, key = _check_zones(zones, key)
-    per = positive(per, "per", "residents")
+    per = positive(get_settings().rates.per if per is None else per, "per", "residents")
     pop_col = population or next((c for c in POPULATION_CANDIDATES if c in zones.columns), None)
     if pop_col is not None and pop_col not in zones.columns:
         msg = f"zones have no population field {pop_col!r}"

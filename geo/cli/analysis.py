@@ -48,7 +48,7 @@ def _run_near(args: argparse.Namespace) -> int:
         print(f"public: rings at {list(allowed)} m only (--privacy internal for others)", file=sys.stderr)
     rings = allowed
     inc = c.incidents(args, settings)
-    summary = ring_summary(inc, place, rings_m=rings, **c.layer_coverage(args, settings))
+    summary = ring_summary(inc, place, rings_m=rings, **c.layer_coverage(args, settings)).to_dict()
     shown = rule.counts([summary["inside"], *(r["count"] for r in summary["rings"])])  # one group under the total
     summary["inside"] = shown[0].plain()
     for ring, value in zip(summary["rings"], list(shown)[1:], strict=True):

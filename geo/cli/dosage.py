@@ -37,6 +37,7 @@ from geo.data.tracks import (
     track_dir,
 )
 from geo.patrol.dosage import DosageReport, measure_dosage, report_json, track_warnings, weekly_dosage
+from geo.patrol.dosage import rows as dosage_rows
 
 
 def _folder(settings: Settings) -> Path:
@@ -48,7 +49,10 @@ def _plan(args: argparse.Namespace, settings: Settings) -> Plan:
         msg = "give the planned stops: either --plan ROUTE.gpx or --stops FILE"
         raise AnalysisError(msg)
     if args.plan is not None:
-        return read_plan_gpx(Path(args.plan), name=Path(args.plan).name, max_mb=settings.dosage.max_file_mb)
+        return read_plan_gpx(
+            Path(args.plan), name=Path(args.plan).name, naive_time_zone=settings.dosage.naive_time_zone,
+            max_mb=settings.dosage.max_file_mb,
+        )  # fmt: skip
     return read_stops_file(args.stops)
 
 
@@ -67,7 +71,7 @@ def _weekly(report: DosageReport, args: argparse.Namespace, settings: Settings, 
     table = weekly_dosage(report, incidents, incident_radius_m=settings.dosage.incident_radius_m, min_count=n)
     rule = Disclosure.from_settings(settings.privacy, public=mode == "public")
     rows = []
-    for r in table.itertuples():
+    for r in dosage_rows(table):
         count: Any = None if pd.isna(r.incidents) else int(r.incidents)
         if count is not None and rule.count(count).hidden:
             count = f"<{n}"

@@ -187,8 +187,9 @@ class Disclosure:
 
     min_count: int
     public: bool = True
-    period: Period = "month"
-    """The public view's smallest period: ``"month"`` takes whole calendar months, ``"day"`` any day."""
+    period: Period | None = None
+    """The public view's smallest period (``privacy.public_period``): ``"month"`` takes whole calendar months,
+    ``"day"`` any day; None for a rule that only shows counts (its :meth:`dates` refuses to guess)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.min_count, bool) or not isinstance(self.min_count, int | np.integer) or self.min_count < 1:
@@ -262,6 +263,9 @@ class Disclosure:
     def dates(self, start: dt.date | None, end: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
         """A period as a public view may use it: from the first of its first month to the last of its last
         (with ``period: month``); unchanged in the internal view."""
+        if self.public and self.period is None:
+            msg = "a public view's dates need its period (privacy.public_period): build the rule with from_settings"
+            raise ValueError(msg)
         if not self.public or self.period != "month":
             return start, end
         if start is not None:

@@ -32,6 +32,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.core.errors import DataError
 from geo.core.projection import METRIC, WGS84
+from geo.core.settings import get_settings
 from geo.core.validate import EDGE_TOL_M
 from geo.data.aliases import name_key
 from geo.data.datasets import load_places
@@ -195,7 +196,7 @@ def layer_coverage(meta: Mapping[str, Any], incidents: gpd.GeoDataFrame, *, stor
 
 
 def place_coverage(
-    places: gpd.GeoDataFrame | gpd.GeoSeries, coverage: Coverage, *, within_m: float, min_share: float
+    places: gpd.GeoDataFrame | gpd.GeoSeries, coverage: Coverage, *, within_m: float, min_share: float | None = None
 ) -> pd.DataFrame:
     """How much of each place's surroundings the coverage holds.
 
@@ -208,7 +209,8 @@ def place_coverage(
     within_m
         Distance in metres (EPSG:32611) the place is grown by (the ring or ranking distance).
     min_share
-        Share in (0, 1] of the grown place that must be covered for ``covered``.
+        Share in (0, 1] of the grown place that must be covered for ``covered`` (None: the configured
+        ``workspace.coverage_min_share``).
 
     Returns
     -------
@@ -217,6 +219,8 @@ def place_coverage(
         ``no_data`` where none of the grown place is covered, ``covered`` from ``min_share``, else
         ``partial`` (a place outside the area whose surroundings reach into it included).
     """
+    if min_share is None:
+        min_share = get_settings().workspace.coverage_min_share
     if not (0 < min_share <= 1):
         msg = f"min_share must be in (0, 1], got {min_share!r}"
         raise DataError(msg)

@@ -14,12 +14,10 @@ import pandas as pd
 from geo.core.errors import DataError
 from geo.core.projection import to_wgs84
 from geo.core.schema import INCIDENT_COLUMNS, PLACE_COLUMNS, coerce_incidents, coerce_places
+from geo.core.settings import get_settings
 from geo.core.store import read_metadata, read_vector
 from geo.data.aliases import Aliases, default_aliases, merge_places, name_key
 from geo.data.stores import Window, layer_report, open_layer
-
-PLACE_MATCH_M = 250.0
-"""Default of :func:`place_by_name`'s ``match_m`` (``workspace.match_m`` in config.yaml)."""
 
 
 def _read(path: str | Path, window: Window | None) -> gpd.GeoDataFrame:
@@ -88,7 +86,7 @@ def place_by_name(
     *,
     aliases: Aliases | None = None,
     labels: pd.Series | None = None,
-    match_m: float = PLACE_MATCH_M,
+    match_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """The place called ``name``: its row(s) in ``places``, or a :class:`DataError` naming candidates.
 
@@ -98,7 +96,8 @@ def place_by_name(
     alias table (``Harvard Park`` finds ``Jackie Tatum/Harvard Recreation Center``). Rows sharing
     one ``place_id`` are one place, and so are a development and the CSP site derived from it.
     When several places match, a polygon absorbs points of the same place within ``match_m`` metres
-    (:func:`geo.data.aliases.merge_places`); if more than one place is left the name is ambiguous.
+    (None: the configured ``workspace.match_m``; :func:`geo.data.aliases.merge_places`); if more than one
+    place is left the name is ambiguous.
 
     Raises
     ------
@@ -134,7 +133,8 @@ def place_by_name(
             hit = hit[~derived.to_numpy()]
     ids = hit["place_id"].astype(str) if "place_id" in hit.columns else pd.Series(hit.index.astype(str))
     if ids.nunique() > 1:
-        merged = merge_places([hit], match_m=match_m, aliases=al)
+        within = get_settings().workspace.match_m if match_m is None else match_m
+        merged = merge_places([hit], match_m=within, aliases=al)
         if merged["place_id"].astype(str).nunique() > 1:
             shown = labels.reindex(hit.index) if labels is not None else hit["name"] + " [" + ids + "]"
             candidates = sorted(dict.fromkeys(shown.astype(str)))

@@ -29,7 +29,6 @@ import pandas as pd
 
 from geo.core.errors import DataError
 from geo.core.projection import WGS84, lonlat_to_metric
-from geo.core.settings import DEFAULTS
 from geo.core.store import atomic_path, read_vector
 
 POINT_COLUMNS = ("time", "lat", "lon")
@@ -114,8 +113,8 @@ def read_gpx(
     source: bytes | str | Path,
     *,
     name: str = "track",
-    naive_time_zone: str = DEFAULTS.dosage.naive_time_zone,
-    max_mb: float = DEFAULTS.dosage.max_file_mb,
+    naive_time_zone: str,
+    max_mb: float,
 ) -> Track:
     """Read the track points of a GPX 1.0/1.1 file, keeping only time and position.
 
@@ -199,7 +198,7 @@ def read_gpx(
 # --- the local store --------------------------------------------------------------------------------
 
 
-def track_dir(store_dir: str | Path, subdir: str = "tracks") -> Path:
+def track_dir(store_dir: str | Path, subdir: str) -> Path:
     """Folder of the stored tracks (inside the local store, never anywhere else)."""
     return Path(store_dir) / subdir
 
@@ -285,12 +284,13 @@ def plan_frame(
     """A frame of planned stops with :data:`PLAN_COLUMNS` (EPSG:4326)."""
     n = len(lon)
     width = max(2, len(str(n)))
+    stamps: list[Any] = arrive if arrive is not None else [pd.NaT] * n
     return gpd.GeoDataFrame(
         {
             "stop_id": [f"stop-{i + 1:0{width}d}" for i in range(n)],
             "label": labels if labels is not None else [str(i + 1) for i in range(n)],
             "order": list(range(1, n + 1)) if ordered else [0] * n,
-            "arrive": pd.to_datetime(arrive if arrive is not None else [pd.NaT] * n, utc=True),
+            "arrive": pd.to_datetime(stamps, utc=True),
             "dwell_min": np.asarray(dwell if dwell is not None else [np.nan] * n, dtype=float),
         },
         geometry=gpd.points_from_xy(lon, lat),
@@ -315,7 +315,7 @@ def _pause_minutes(points: pd.DataFrame, lat: float, lon: float, arrive: pd.Time
     return float((t.iloc[ends[best]] - t.iloc[starts[best]]).total_seconds() / 60)
 
 
-def read_plan_gpx(source: bytes | str | Path, *, name: str = "plan", max_mb: float = 20.0) -> Plan:
+def read_plan_gpx(source: bytes | str | Path, *, name: str = "plan", naive_time_zone: str, max_mb: float) -> Plan:
     """Planned stops from a route GPX: its waypoints in file order (the planner's start flag is skipped).
 
     For the GPX the planner writes (``geo.exports.gpx.route_gpx``) the arrival of each stop is
@@ -335,7 +335,7 @@ def read_plan_gpx(source: bytes | str | Path, *, name: str = "plan", max_mb: flo
     track = None
     if any(seg.points for trk in gpx.tracks for seg in trk.segments):
         try:
-            track = read_gpx(source, name=name, max_mb=max_mb).points
+            track = read_gpx(source, name=name, naive_time_zone=naive_time_zone, max_mb=max_mb).points
         except DataError:
             track = None
     arrive = [pd.Timestamp(w.time).tz_convert("UTC") if w.time and w.time.tzinfo else pd.NaT for w in wpts]

@@ -18,6 +18,7 @@ Three sources:
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import math
 import re
@@ -355,7 +356,7 @@ def cached_network_path(cache_dir: str | Path, *, lat: float, lon: float, dist_m
     return folder / best[1] if best else None
 
 
-def osmnx_fetch(lat: float, lon: float, dist_m: float, *, timeout_s: float = 30.0) -> nx.MultiDiGraph:
+def osmnx_fetch(lat: float, lon: float, dist_m: float, *, timeout_s: float) -> nx.MultiDiGraph:
     """Download the OpenStreetMap walking network within ``dist_m`` metres of ``(lat, lon)`` via osmnx.
 
     Raises
@@ -386,6 +387,7 @@ def load_osm_network(
     lon: float,
     dist_m: float,
     cache_dir: str | Path,
+    timeout_s: float,
     fetch: FetchFn | None = None,
     refresh: bool = False,
 ) -> nx.MultiDiGraph:
@@ -399,6 +401,8 @@ def load_osm_network(
         Radius fetched around the centre, metres.
     cache_dir
         Folder of cached GraphML files (``<store_dir>/walk``).
+    timeout_s
+        How long :func:`osmnx_fetch` waits for the Overpass server (``sources.http.timeout_s``).
     fetch
         ``fetch(lat, lon, dist_m) -> MultiDiGraph``; :func:`osmnx_fetch` by default. Tests inject one.
     refresh
@@ -420,7 +424,7 @@ def load_osm_network(
         hit = cached_network_path(folder, lat=lat, lon=lon, dist_m=dist_m)
         if hit is not None:
             return read_graphml(hit)
-    fn = fetch if fetch is not None else osmnx_fetch
+    fn = fetch if fetch is not None else functools.partial(osmnx_fetch, timeout_s=timeout_s)
     try:
         graph = fn(lat, lon, dist_m)
     except SourceError as exc:

@@ -6,6 +6,7 @@
 - :mod:`~geo.patrol.text`: the route in words (English and Spanish);
 - :mod:`~geo.patrol.candidates`: candidate stops (border segments, hot cells, points, edits);
 - :mod:`~geo.patrol.solvers`: the orienteering solvers;
+- :mod:`~geo.patrol.rules`: how a plan walks (dwell, speed, most stops, snapping limit, solver time limit);
 - :mod:`~geo.patrol.planner`: a route over a network and candidate stops;
 - :mod:`~geo.patrol.request`: the one entry point of the CLI and the dashboard (PlanRequest, plan).
 """

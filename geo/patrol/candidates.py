@@ -29,7 +29,7 @@ from geo.analysis.grid import make_grid
 from geo.analysis.hotspots import configured_hotspots
 from geo.core.errors import AnalysisError, DataError
 from geo.core.projection import METRIC, WGS84, lonlat_to_metric, metric_to_lonlat, points_metric, to_metric
-from geo.core.settings import DEFAULTS, AnalysisSettings, PatrolSettings, get_settings
+from geo.core.settings import AnalysisSettings, PatrolSettings, get_settings
 from geo.core.validate import metric_xy
 
 STOP_COLUMNS = ("stop_id", "kind", "label", "weight")
@@ -195,8 +195,8 @@ def border_stops(
     place: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     incidents: gpd.GeoDataFrame,
     *,
-    segment_m: float = DEFAULTS.patrol.border_segment_m,
-    within_m: float = DEFAULTS.patrol.border_within_m,
+    segment_m: float,
+    within_m: float,
     min_weight: float = 1.0,
 ) -> gpd.GeoDataFrame:
     """Candidate stops on the border of a place, weighted by the incidents near each border segment.
@@ -255,7 +255,7 @@ def border_stops(
 def grid_hot_cells(
     incidents: gpd.GeoDataFrame,
     *,
-    cell_m: float = DEFAULTS.patrol.grid_cell_m,
+    cell_m: float,
     top: int | None = 25,
     min_count: int = 1,
     around: tuple[float, float] | None = None,
@@ -323,9 +323,7 @@ def grid_hot_cells(
     )  # fmt: skip
 
 
-def merge_candidates(
-    *frames: gpd.GeoDataFrame, min_separation_m: float = 80.0, top: int | None = None
-) -> gpd.GeoDataFrame:
+def merge_candidates(*frames: gpd.GeoDataFrame, min_separation_m: float, top: int | None = None) -> gpd.GeoDataFrame:
     """Combine candidate sets; of stops closer than ``min_separation_m`` metres keep the heaviest.
 
     Heavier stops win; ties go to the earlier frame and row, so the result is deterministic.

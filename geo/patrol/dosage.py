@@ -34,9 +34,9 @@ stops were first reached against the planned order.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -373,7 +373,13 @@ def _num(value: Any, digits: int = 1) -> float | None:
     return None if value is None or pd.isna(value) else round(float(value), digits)
 
 
-def report_json(report: DosageReport, *, mode: str = "public") -> dict[str, Any]:
+def rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """The rows of a report table (``row.minutes``). Their columns mix numbers, text and times, which
+    pandas-stubs types as one union for every attribute; each use converts the value it reads."""
+    return cast("Iterator[Any]", frame.itertuples())
+
+
+def report_json(report: DosageReport, *, mode: str) -> dict[str, Any]:
     """A JSON-ready report: per place, never per officer.
 
     ``public`` (the default) gives visit dates as whole local days and walks as a day and their
@@ -392,12 +398,12 @@ def report_json(report: DosageReport, *, mode: str = "public") -> dict[str, Any]
             "longest_gap_min": _num(r.longest_gap_min), "planned_min": _num(r.planned_min),
             "difference_min": _num(r.difference_min),
         }
-        for r in report.stops.itertuples()
+        for r in rows(report.stops)
     ]  # fmt: skip
     walks = [
         {"day": _day(w.start), **({"start": _clock(w.start), "end": _clock(w.end)} if mode == "internal" else {}),
          "minutes": _num(w.minutes), "stops_reached": int(w.stops_reached), "order": list(w.order)}
-        for w in report.walks.itertuples()
+        for w in rows(report.walks)
     ]  # fmt: skip
     tracks = [{**t, **{k: when(pd.Timestamp(t[k])) for k in ("first", "last") if t.get(k)}} for t in report.tracks]
     p = report.params

@@ -11,17 +11,12 @@ import math
 
 from geo.core.errors import AnalysisError
 
-KOPER_DEFAULT_MIN = 15.0
-KOPER_RANGE_MIN = (10.0, 16.0)
 
-
-def koper_dwell(
-    minutes: float = KOPER_DEFAULT_MIN, *, low: float = KOPER_RANGE_MIN[0], high: float = KOPER_RANGE_MIN[1]
-) -> float:
+def koper_dwell(minutes: float, *, low: float, high: float) -> float:
     """Dwell time per hot spot in minutes, clamped to the Koper-curve range ``[low, high]``.
 
-    Koper (1995): stops of about 11-15 minutes give the longest residual deterrence; the default
-    15 minutes and the range 10-16 minutes follow DESIGN.md section 5.
+    Koper (1995): stops of about 11-15 minutes give the longest residual deterrence; the configured
+    ``patrol.dwell_min`` (15) and ``patrol.dwell_range_min`` (10-16) follow DESIGN.md section 5.
     """
     if not 0 < low <= high:
         msg = f"the dwell range must satisfy 0 < low <= high, got low={low}, high={high}"

@@ -167,5 +167,6 @@ def load_network(settings: Settings, choice: str, *, lat: float, lon: float, rea
         return load_demo_network(settings.patrol.demo_network)
     clat, clon = osm_centre(lat, lon)
     return load_osm_network(
-        lat=clat, lon=clon, dist_m=osm_radius_m(settings, reach_m), cache_dir=settings.sources.store_dir / "walk"
-    )
+        lat=clat, lon=clon, dist_m=osm_radius_m(settings, reach_m), cache_dir=settings.sources.store_dir / "walk",
+        timeout_s=settings.sources.http.timeout_s,
+    )  # fmt: skip

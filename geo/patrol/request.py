@@ -41,6 +41,7 @@ from geo.patrol.candidates import HOTSPOT_METHODS, add_stop, candidate_stops, re
 from geo.patrol.model import PatrolRoute
 from geo.patrol.network import NETWORKS, load_network
 from geo.patrol.planner import plan_route
+from geo.patrol.rules import WalkRules
 
 ADDED_WEIGHT = 1.0  # a stop the user adds counts as one expected incident
 
@@ -199,6 +200,17 @@ def speed_of(request: PlanRequest, settings: Settings) -> float:
     return settings.patrol.speed_mps if request.speed_mps is None else float(request.speed_mps)
 
 
+def walk_rules(request: PlanRequest, settings: Settings) -> WalkRules:
+    """The configured walking rules (``patrol.*``) with the request's dwell, speed and most stops on top."""
+    p = settings.patrol
+    return WalkRules.from_settings(
+        p,
+        dwell_min=p.dwell_min if request.dwell_min is None else float(request.dwell_min),
+        speed_mps=speed_of(request, settings),
+        max_stops=p.max_stops if request.max_stops is None else int(request.max_stops),
+    )
+
+
 def candidates_for(
     request: PlanRequest,
     *,
@@ -268,7 +280,6 @@ def plan(
     rows, window = select_incidents(request, incidents, settings, derived=derived)
     _check_rows(rows, window)
     place, lat, lon = start_of(request, places)
-    speed = speed_of(request, settings)
     reach = reach_m(request, settings)
     offered = candidates if candidates is not None else candidates_for(
         request, incidents=incidents, places=places, settings=settings, derived=derived
@@ -290,13 +301,8 @@ def plan(
         lat=lat,
         lon=lon,
         budget_min=float(request.budget_min),
-        dwell_min=p.dwell_min if request.dwell_min is None else float(request.dwell_min),
-        dwell_range_min=p.dwell_range_min,
-        speed_mps=speed,
-        max_stops=p.max_stops if request.max_stops is None else int(request.max_stops),
+        rules=walk_rules(request, settings),
         start_time=request.start_time or _now_rounded(),
-        max_snap_m=p.max_snap_m,
-        time_limit_s=p.solver_time_limit_s,
         meta=meta,
     )
     return PlanResult(route=route, graph=graph, candidates=offered, window=window)

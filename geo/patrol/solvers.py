@@ -23,8 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.core.settings import DEFAULTS
-
 UNREACHABLE = np.iinfo(np.int64).max // 8
 EXACT_MAX = 14
 
@@ -136,7 +134,7 @@ def solve_ortools(
     budget_s: int,
     *,
     max_stops: int | None = None,
-    time_limit_s: float = DEFAULTS.patrol.solver_time_limit_s,
+    time_limit_s: float,
     solution_limit: int = 400,
 ) -> Tour:
     """OR-Tools routing with prize-proportional penalties for skipped stops.
@@ -316,7 +314,7 @@ def solve(
     budget_s: int,
     *,
     max_stops: int | None = None,
-    time_limit_s: float = DEFAULTS.patrol.solver_time_limit_s,
+    time_limit_s: float,
     exact_max: int = EXACT_MAX,
 ) -> Tour:
     """The optimum for ``n <= exact_max`` (dynamic programme); above, OR-Tools improved by exact subsets.
