@@ -103,7 +103,7 @@ def test_permutation_p_is_seeded() -> None:
     b = permutation_p(x, lag, card, permutations=999, seed=5)
     np.testing.assert_array_equal(a[0], b[0])
     with pytest.raises(AnalysisError, match="permutations"):
-        permutation_p(x, lag, card, permutations=0)
+        permutation_p(x, lag, card, permutations=0, seed=0)
 
 
 def test_cold_spots_only_where_possible() -> None:

@@ -20,11 +20,11 @@ from numpy.typing import NDArray
 from geo.analysis.gistar import TooFewEventsWarning
 from geo.analysis.grid import make_grid
 from geo.analysis.hotspots import configured_hotspots
-from geo.analysis.kde import kde, kde_contours
+from geo.analysis.kde import configured_kde, kde_contours
 from geo.analysis.rings import RingSummary, ring_counts, ring_polygons
 from geo.core.filters import Filters, mask, near
 from geo.core.projection import points_metric
-from geo.core.settings import AnalysisSettings, Settings
+from geo.core.settings import AnalysisSettings, Settings, get_settings
 from geo.data import datasets
 from ui import data
 from ui.data import FileKey, file_key
@@ -156,32 +156,39 @@ def _gistar(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TooFewEventsWarning)
         cells = configured_hotspots(inc, a, study_area=_focus_area(places, f.place, focus_m))
-    attrs = {k: cells.attrs[k] for k in (*GI_ATTRS, "n_events", "warning_key", "warning_params") if k in cells.attrs}
+    keep = (*GI_ATTRS, "n_events", "warning_key", "warning_params", "notes")
+    attrs = {k: cells.attrs[k] for k in keep if k in cells.attrs}
+    attrs["resolution_limited"] = bool(attrs.get("resolution_limited")) and not cells.attrs.get("exact_cells")
     attrs.setdefault("n_events", len(inc))
     cells.attrs = {}
     return cells, attrs
 
 
 def gistar(settings: Settings, f: Filters) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """Gi* cells (with ``gi_class``) over the focus area, and what the legend and the warning need (``attrs``)."""
+    """Gi* cells (with ``gi_class``) over the focus area, and what the legend, the warning and the notes need."""
     src = settings.sources
     return _gistar(file_key(src.incidents), f, file_key(src.places), settings.analysis, settings.analysis.focus_area_m)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _kde(key: FileKey, f: Filters, cell_m: float, rule: str) -> tuple[gpd.GeoDataFrame, Any] | None:
-    inc = incidents_in_view(key, f)
-    if len(inc) < 3:
-        return None
-    result = kde(inc, cell_m=cell_m, rule=rule)
-    contours = kde_contours(result)
+def _kde(key: FileKey, f: Filters, a: AnalysisSettings) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    heat = configured_kde(incidents_in_view(key, f), a, start=f.start, end=f.end)
+    if heat.result is None:
+        return gpd.GeoDataFrame({"level": []}, geometry=[], crs="EPSG:4326"), heat.describe()
+    contours = kde_contours(heat.result)
     contours.attrs = {}
-    return contours, result.describe()
+    return contours, heat.describe()
 
 
-def heat(path: Path, f: Filters, *, cell_m: float, rule: str) -> tuple[gpd.GeoDataFrame, Any] | None:
-    """KDE contours and the description (bandwidth, rule) of the surface, or None with too few points."""
-    return _kde(file_key(path), f, cell_m, rule)
+def heat(
+    path: Path, f: Filters, analysis: AnalysisSettings | None = None, *, cell_m: float | None = None,
+    rule: str | None = None,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:  # fmt: skip
+    """KDE contours and the surface's description (``drawn``, bandwidth, ``notes``) per year of the filters' period,
+    from ``analysis`` (default: the configured section; ``cell_m`` and ``rule`` replace its values)."""
+    given = {"kde_cell_m": cell_m, "kde_bandwidth_rule": rule}
+    a = (analysis or get_settings().analysis).model_copy(update={k: v for k, v in given.items() if v is not None})
+    return _kde(file_key(path), f, a)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from geo.analysis.gi_infer import note_text
 from geo.core.disclosure import Disclosure
 from geo.core.filters import Filters
 from geo.core.i18n import fmt_int, t
@@ -131,21 +132,23 @@ def map_document(view: MapView, _settings: Settings) -> MapDocument:
     if "grid" in chosen and n and not view.public:
         composer.add(*count_layer(analysis.grid_counts(src.incidents, f, cell), lang=lang, name=t("layer.grid", lang)))
     if "kde" in chosen and n and not view.public:  # a surface over few points draws each of them
-        heat = analysis.heat(src.incidents, f, cell_m=s.analysis.kde_cell_m, rule=s.analysis.kde_bandwidth_rule)
-        if heat is not None:
-            contours, info = heat
+        contours, info = analysis.heat(src.incidents, f, s.analysis)
+        if info.get("drawn"):
             bw = (info["bandwidth_x_m"], info["bandwidth_y_m"])
             composer.add(*kde_layer(contours, lang=lang, bandwidth_m=bw, rule=info["bandwidth_rule"]))
             rule = t(f"rule.{info['bandwidth_rule']}", lang)
             notes.append(t("map.bandwidth", lang, hx=fmt_int(bw[0], lang), hy=fmt_int(bw[1], lang), rule=rule))
+        notes.extend(note_text(note, lang) for note in info.get("notes", ()))  # the period per year, or why none
     if "gistar" in chosen and n and not view.public:
         cells, gi = analysis.gistar(s, f)
         composer.add(*gi_layer(cells, lang=lang, **{k: gi[k] for k in analysis.GI_ATTRS if k in gi}))
         if gi.get("warning_key"):
             message = t(gi["warning_key"], lang, **gi.get("warning_params", {}))
             warning = t("map.few_events", lang, message=message)
-        elif not (cells["gi_class"] != 0).any() if len(cells) else True:
-            notes.append(t("map.no_hotspots", lang))
+        else:  # what the inference did: more permutations, exact p, the normal p, or a limit of the grid
+            notes.extend(note_text(note, lang) for note in gi.get("notes", ()))
+            if not (cells["gi_class"] != 0).any() if len(cells) else True:
+                notes.append(t("map.no_hotspots", lang))
     for _key, label, path in view.zones:
         counts = analysis.covered_zone_counts(
             src.incidents, f, Path(path), store_dir=src.store_dir, min_share=s.workspace.coverage_min_share

@@ -4,6 +4,12 @@ With ``n`` periods the smallest two-sided Mann-Kendall p is reached by a strictl
 series: 0.296 for 3 periods, 0.089 for 4, 0.027 for 5. Below 5 periods a trend can never be
 significant at 0.05, so "intensifying" and "diminishing" are impossible; the map refuses
 fewer than ``min_periods`` periods (5 by default) with a message saying so.
+
+A cell is classed only with at least ``emerging_min_count`` events over all the periods (one homicide in
+fifteen years is not a "new" hot spot), and the trends of the cells classed are one family of tests:
+a trend is significant when Benjamini-Hochberg over those cells rejects it (``trend_q <= alpha``). When
+the sparseness rule is not met no cell is classed at all, and the warning says so; the warning never
+says "no cell is classed" beside classed cells.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from geo.analysis.gistar import bh_fdr, check_alpha, gi_star_grid, grid_sums, p_
 from geo.analysis.grid import SquareGrid, make_grid
 from geo.analysis.study import study_area as _study_area
 from geo.core.errors import AnalysisError
-from geo.core.settings import DEFAULTS
+from geo.core.settings import AnalysisSettings, get_settings
 from geo.core.validate import check_points, local_dates, metric_xy
 
 MIN_PERIODS = 5
@@ -77,14 +83,15 @@ EMERGING_CATEGORIES = (
 )
 
 
-def classify_trajectory(hot: NDArray[np.bool_], trend_z: float, trend_p: float, *, alpha: float = 0.05) -> str:
+def classify_trajectory(hot: NDArray[np.bool_], trend_z: float, trend_p: float, *, alpha: float) -> str:
     """The emerging-hot-spot category of one cell from its per-period hot flags and its trend.
 
     Categories (after the Esri/space-time-cube definitions, simplified): ``new`` (hot only
     in the last period), ``consecutive`` (one run of hot periods ending in the last, never
     hot before, under 90 % of periods), ``intensifying`` / ``persistent`` / ``diminishing``
     (hot in at least 90 % of periods including the last, with a significant rising / no /
-    falling Mann-Kendall trend), ``sporadic`` (hot in the last period, on and off before),
+    falling Mann-Kendall trend: ``trend_p <= alpha``, ``trend_p`` being the corrected p),
+    ``sporadic`` (hot in the last period, on and off before),
     ``historical`` (hot in at least 90 % of periods but not the last), ``no pattern``.
     """
     n = hot.size
@@ -119,10 +126,12 @@ def min_mk_p(n_periods: int) -> float:
 def emerging_hotspots(
     incidents: gpd.GeoDataFrame,
     *,
-    cell_m: float = DEFAULTS.analysis.grid_cell_m,
-    alpha: float = DEFAULTS.analysis.fdr_alpha,
+    analysis: AnalysisSettings | None = None,
+    cell_m: float | None = None,
+    alpha: float | None = None,
     periods: Sequence[int] | None = None,
-    min_events: int = DEFAULTS.analysis.min_events,
+    min_events: int | None = None,
+    min_count: int | None = None,
     grid: SquareGrid | None = None,
     study_area: object = None,
     coverage: object = None,
@@ -135,15 +144,21 @@ def emerging_hotspots(
     ----------
     incidents
         Point GeoDataFrame with ``occurred_at``.
+    analysis
+        The ``analysis`` settings section (default: the configured one); options left as None take their
+        value from it (``grid_cell_m``, ``fdr_alpha``, ``min_events``, ``emerging_min_count``).
     cell_m
         Cell side in metres (EPSG:32611).
     alpha
-        Level for "hot" in each year (Benjamini-Hochberg, z > 0) and for the trend test.
+        Level for "hot" in each year (Benjamini-Hochberg over the cells, z > 0) and for the trends
+        (Benjamini-Hochberg over the cells classed).
     periods
         Years to use (default: every year from the first to the last incident, inclusive).
     min_events, min_events_per_cell
-        Warn (:class:`~geo.analysis.gistar.TooFewEventsWarning`) when a year on average has
-        fewer events, or fewer per cell.
+        The sparseness rule (:class:`~geo.analysis.gistar.TooFewEventsWarning`): when a year on average has
+        fewer events, or fewer per cell, no cell is classed and ``attrs["warning"]`` says so.
+    min_count
+        Fewest events over all the periods for a cell to be classed.
     grid
         The grid (default: aligned cells over the study area).
     study_area, coverage
@@ -155,11 +170,16 @@ def emerging_hotspots(
     -------
     geopandas.GeoDataFrame
         EPSG:4326, cells of the study area with at least one incident: ``cell_id, row, col,
-        count, years_hot, hot_last, trend_z, trend_p, trend_s, category`` plus one ``z_<year>``
-        column per year; ``attrs["years"]`` lists the years.
+        count, tested, years_hot, hot_last, trend_z, trend_p, trend_q, trend_s, category`` plus one
+        ``z_<year>`` column per year (``tested``: the cell had enough events to be classed; ``trend_q``:
+        the Benjamini-Hochberg adjusted p of its trend among the cells tested). ``attrs`` holds ``years``,
+        ``min_count``, ``classed`` (cells with a category other than "no pattern"), ``warning`` (None
+        unless no cell could be classed) and ``notes`` (message keys and parameters).
     """
     check_points(incidents, need_time=True)
-    alpha = check_alpha(alpha)
+    a = get_settings().analysis if analysis is None else analysis
+    alpha = check_alpha(a.fdr_alpha if alpha is None else alpha)
+    least = int(a.emerging_min_count if min_count is None else min_count)
     xy = metric_xy(incidents)
     years_of = local_dates(incidents).dt.year.to_numpy()
     if periods is None:
@@ -176,7 +196,7 @@ def emerging_hotspots(
             f"{min_mk_p(max(len(periods), 2)):.3f}, so no trend could be significant; widen the dates"
         )
         raise AnalysisError(msg)
-    cell = grid.cell_m if grid is not None else float(cell_m)
+    cell = grid.cell_m if grid is not None else float(a.grid_cell_m if cell_m is None else cell_m)
     if study_area is not None and coverage is not None:
         msg = "give study_area= or coverage=, not both (they are the same thing)"
         raise AnalysisError(msg)
@@ -187,9 +207,10 @@ def emerging_hotspots(
     inside = ok.copy()
     inside[ok] = mask[row[ok], col[ok]]
     xy, years_of = xy[inside], years_of[inside]
-    rule = Sparseness(len(xy) // len(periods), int(mask.sum()), min_events, min_events_per_cell)
-    warning = warn_sparse(rule)
     n_in = int(mask.sum())
+    rule = Sparseness(len(xy) // len(periods), n_in, a.min_events if min_events is None else min_events,
+                      min_events_per_cell)  # fmt: skip
+    warning = warn_sparse(rule)
     zs = np.zeros((len(periods), n_in))
     hot = np.zeros((len(periods), n_in), dtype=bool)
     total = np.zeros(n_in, dtype=np.int64)
@@ -200,15 +221,21 @@ def emerging_hotspots(
         zs[i] = z
         hot[i] = bh_fdr(p_values(z), alpha=alpha)[0] & (z > 0)
     s, tz, tp = mann_kendall(zs.T)
+    tested = (total >= least) & rule.testable
+    tq = np.full(n_in, np.nan)
+    if tested.any():
+        tq[tested] = bh_fdr(tp[tested], alpha=alpha)[1]
     cats = np.full(n_in, "no pattern", dtype=object)
-    for j in np.nonzero(total > 0)[0]:
-        cats[j] = classify_trajectory(hot[:, j], tz[j], tp[j], alpha=alpha)
+    for j in np.flatnonzero(tested):
+        cats[j] = classify_trajectory(hot[:, j], tz[j], tq[j], alpha=alpha)
     inner: dict[str, NDArray[Any]] = {
         "count": total,
+        "tested": tested,
         "years_hot": hot.sum(axis=0),
         "hot_last": hot[-1],
         "trend_z": tz,
         "trend_p": tp,
+        "trend_q": tq,
         "trend_s": s,
         "category": cats,
     }
@@ -217,10 +244,16 @@ def emerging_hotspots(
     flat = mask.ravel()
     cols: dict[str, NDArray[Any]] = {}
     for name, values in inner.items():
-        arr = np.zeros(grid.n_cells, dtype=values.dtype)
+        arr = np.zeros(grid.n_cells, dtype=values.dtype) if values.dtype != float else np.full(grid.n_cells, np.nan)
         arr[flat] = values
         cols[name] = arr
     keep = flat & (cols["count"] > 0)
     gdf = grid.to_gdf(cols, keep=keep)
-    gdf.attrs.update(grid=grid, years=periods, alpha=alpha, warning=warning, **area.describe())
+    few = int(((total > 0) & (total < least)).sum()) if rule.testable else 0
+    notes = [{"key": "emerging.min_count", "params": {"n": few, "min": least}}] if few else []
+    gdf.attrs.update(
+        grid=grid, years=periods, alpha=alpha, min_count=least, classed=int((cats != "no pattern").sum()),
+        warning=warning, warning_key=None if rule.testable else "gi.sparse", warning_params=rule.params(),
+        notes=notes, **area.describe(),
+    )  # fmt: skip
     return gdf

@@ -18,6 +18,11 @@ by every cell (shifted to skip the cell itself). Since ``x[pos + (pos >= i)] = x
 number plus a step function of ``i``, built with one cumulative sum along the cells: a few
 passes over ``cells x permutations`` integers per distinct neighbour count (10k cells x 999
 permutations in about half a second on an idle 2-core machine).
+
+Monte Carlo error. With ``c = min(#{sim >= obs}, #{sim <= obs})`` of ``P`` permutations, the p used
+estimates twice a binomial proportion: its standard error is ``2 sqrt(pi (1 - pi) / P)`` with
+``pi = (c + 1) / (P + 1)`` (:func:`mc_error`), and :func:`mc_interval` gives the range in which the
+p of unlimited permutations lies (twice the Clopper-Pearson interval of ``c / P``).
 """
 
 from __future__ import annotations
@@ -32,10 +37,11 @@ from scipy import stats
 
 from geo.core.errors import AnalysisError
 from geo.core.i18n import t
-from geo.core.settings import DEFAULTS
 
 MAX_PERMUTATIONS = 99_999
 CHUNK_ELEMENTS = 2_000_000  # cells x permutations per chunk (keeps the work in cache)
+CLASS_LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
+"""Gi* classes and their two-sided levels: 3 = 99 %, 2 = 95 %, 1 = 90 % (negative: cold)."""
 
 
 def _draw_positions(n_others: int, k: int, permutations: int, rng: np.random.Generator) -> NDArray[np.int64]:
@@ -65,13 +71,92 @@ def check_permutations(permutations: object) -> int:
     return int(permutations)
 
 
+def permutation_tails(
+    values: NDArray[np.float64],
+    neighbour_sum: NDArray[np.float64],
+    cardinality: NDArray[np.int64],
+    *,
+    permutations: int,
+    seed: int,
+    stream: int = 0,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """How many of ``permutations`` simulated neighbour sums lie at or above / at or below the observed one.
+
+    Parameters
+    ----------
+    values, neighbour_sum, cardinality
+        As :func:`permutation_p`.
+    permutations
+        Number of permutations.
+    seed, stream
+        The generator: stream 0 is ``default_rng(seed)`` (the draws :func:`permutation_p` uses); stream ``s > 0``
+        is ``default_rng([seed, s])``, independent of it, so further permutations add to a first run.
+
+    Returns
+    -------
+    (larger, smaller)
+        Counts per cell (both 0 for a cell with no neighbour).
+    """
+    perms = check_permutations(permutations)
+    x = np.asarray(values, dtype=float).ravel()
+    lag = np.asarray(neighbour_sum, dtype=float).ravel()
+    card = np.asarray(cardinality, dtype=np.int64).ravel()
+    n = x.size
+    if not (lag.size == card.size == n):
+        msg = f"values, neighbour_sum and cardinality must be equally long, got {n}, {lag.size}, {card.size}"
+        raise AnalysisError(msg)
+    larger = np.zeros(n, dtype=np.int64)
+    smaller = np.zeros(n, dtype=np.int64)
+    if n < 2 or card.max(initial=0) <= 0:
+        return larger, smaller
+    k_max = int(min(card.max(), n - 1))
+    card = np.minimum(card, n - 1)
+    rng = np.random.default_rng(seed if stream == 0 else [seed, stream])
+    ids = _draw_positions(n - 1, k_max, perms, rng)
+    integral = bool(np.all(x == np.round(x))) and float(np.abs(x).max(initial=0)) < 2**30
+    dtype: type[np.number[Any]] = np.int64 if integral else np.float64
+    xv: NDArray[Any] = x.astype(dtype)
+    obs: NDArray[Any] = lag.astype(dtype)
+    # x[pos + (pos >= i)] = x[pos] + [i <= pos] (x[pos + 1] - x[pos]): a part shared by every cell
+    # and a step in i, summed for all cells at once with a cumulative sum along the cells.
+    step_up: NDArray[Any] = np.append(np.diff(xv), 0).astype(dtype)
+    rows = max(1, CHUNK_ELEMENTS // n)
+    for k in np.unique(card[card > 0]):
+        cells = np.flatnonzero(card == k)
+        for lo in range(0, perms, rows):
+            pos = ids[lo : lo + rows, : int(k)]
+            r = np.arange(pos.shape[0])
+            shared = xv[pos].sum(axis=1)
+            steps: NDArray[Any] = np.zeros((pos.shape[0], n), dtype=dtype)
+            steps[:, 0] = step_up[pos].sum(axis=1)
+            for j in range(int(k)):  # positions are distinct within a row: plain assignment is exact
+                steps[r, pos[:, j] + 1] -= step_up[pos[:, j]]
+            sims = np.cumsum(steps, axis=1)[:, cells] + shared[:, None]
+            larger[cells] += (sims >= obs[cells]).sum(axis=0)
+            smaller[cells] += (sims <= obs[cells]).sum(axis=0)
+    return larger, smaller
+
+
+def tail_p(
+    larger: NDArray[np.int64], smaller: NDArray[np.int64], cardinality: NDArray[np.int64], permutations: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """esda's ``p_sim`` and the two-sided p (ties on both sides) from the tail counts of ``permutations``."""
+    perms = int(permutations)
+    card = np.asarray(cardinality).ravel()
+    low = (perms - larger) < larger
+    folded = np.where(low, perms - larger, larger)
+    p_sim = (folded + 1.0) / (perms + 1.0)
+    p_two = np.minimum(1.0, 2.0 * (np.minimum(larger, smaller) + 1.0) / (perms + 1.0))
+    return np.where(card > 0, p_sim, 1.0), np.where(card > 0, p_two, 1.0)
+
+
 def permutation_p(
     values: NDArray[np.float64],
     neighbour_sum: NDArray[np.float64],
     cardinality: NDArray[np.int64],
     *,
-    permutations: int = DEFAULTS.analysis.gi_permutations,
-    seed: int = DEFAULTS.analysis.seed,
+    permutations: int,
+    seed: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """esda's ``p_sim`` and the two-sided p (ties on both sides) for Gi*, by conditional permutation.
 
@@ -94,47 +179,34 @@ def permutation_p(
         esda's ``p_sim`` per cell and the two-sided p used for classes; both 1.0 for a cell
         with no neighbour.
     """
-    perms = check_permutations(permutations)
-    x = np.asarray(values, dtype=float).ravel()
-    lag = np.asarray(neighbour_sum, dtype=float).ravel()
-    card = np.asarray(cardinality, dtype=np.int64).ravel()
-    n = x.size
-    if not (lag.size == card.size == n):
-        msg = f"values, neighbour_sum and cardinality must be equally long, got {n}, {lag.size}, {card.size}"
-        raise AnalysisError(msg)
-    if n < 2 or card.max(initial=0) <= 0:
-        return np.ones(n), np.ones(n)
-    k_max = int(min(card.max(), n - 1))
-    card = np.minimum(card, n - 1)
-    ids = _draw_positions(n - 1, k_max, perms, np.random.default_rng(seed))
-    integral = bool(np.all(x == np.round(x))) and float(np.abs(x).max(initial=0)) < 2**30
-    dtype: type[np.number[Any]] = np.int64 if integral else np.float64
-    xv: NDArray[Any] = x.astype(dtype)
-    obs: NDArray[Any] = lag.astype(dtype)
-    # x[pos + (pos >= i)] = x[pos] + [i <= pos] (x[pos + 1] - x[pos]): a part shared by every cell
-    # and a step in i, summed for all cells at once with a cumulative sum along the cells.
-    step_up: NDArray[Any] = np.append(np.diff(xv), 0).astype(dtype)
-    larger = np.zeros(n, dtype=np.int64)
-    smaller = np.zeros(n, dtype=np.int64)
-    rows = max(1, CHUNK_ELEMENTS // n)
-    for k in np.unique(card[card > 0]):
-        cells = np.flatnonzero(card == k)
-        for lo in range(0, perms, rows):
-            pos = ids[lo : lo + rows, : int(k)]
-            r = np.arange(pos.shape[0])
-            shared = xv[pos].sum(axis=1)
-            steps: NDArray[Any] = np.zeros((pos.shape[0], n), dtype=dtype)
-            steps[:, 0] = step_up[pos].sum(axis=1)
-            for j in range(int(k)):  # positions are distinct within a row: plain assignment is exact
-                steps[r, pos[:, j] + 1] -= step_up[pos[:, j]]
-            sims = np.cumsum(steps, axis=1)[:, cells] + shared[:, None]
-            larger[cells] += (sims >= obs[cells]).sum(axis=0)
-            smaller[cells] += (sims <= obs[cells]).sum(axis=0)
-    low = (perms - larger) < larger
-    folded = np.where(low, perms - larger, larger)
-    p_sim = (folded + 1.0) / (perms + 1.0)
-    p_two = np.minimum(1.0, 2.0 * (np.minimum(larger, smaller) + 1.0) / (perms + 1.0))
-    return np.where(card > 0, p_sim, 1.0), np.where(card > 0, p_two, 1.0)
+    larger, smaller = permutation_tails(
+        values, neighbour_sum, cardinality, permutations=permutations, seed=seed
+    )  # fmt: skip
+    return tail_p(larger, smaller, np.asarray(cardinality), permutations)
+
+
+def mc_error(larger: NDArray[np.int64], smaller: NDArray[np.int64], permutations: int) -> NDArray[np.float64]:
+    """Monte Carlo standard error of the two-sided permutation p: ``2 sqrt(pi (1 - pi) / P)``, ``pi = (c+1)/(P+1)``."""
+    perms = int(permutations)
+    pi = np.minimum(np.minimum(larger, smaller) + 1.0, perms / 2.0 + 0.5) / (perms + 1.0)
+    return np.asarray(2.0 * np.sqrt(pi * (1.0 - pi) / perms), dtype=float)
+
+
+def mc_interval(
+    larger: NDArray[np.int64], smaller: NDArray[np.int64], permutations: int, *, confidence: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Where the two-sided p of unlimited permutations lies, from ``permutations`` of them.
+
+    Twice the Clopper-Pearson interval (at ``confidence``) of the tail proportion ``c / P``; a cell no simulation
+    reached (``c = 0``) may have any p down to 0, which is how a decision at the smallest p a run can give,
+    ``2 / (P + 1)``, shows as open. The p of another run lies in the interval as well, up to its own error.
+    """
+    perms = int(permutations)
+    c = np.minimum(larger, smaller).astype(float)
+    tail = (1.0 - float(confidence)) / 2.0
+    lo_pi = np.where(c > 0, stats.beta.ppf(tail, np.maximum(c, 1.0), perms - c + 1.0), 0.0)
+    hi_pi = np.where(c < perms, stats.beta.ppf(1.0 - tail, c + 1.0, np.maximum(perms - c, 1.0)), 1.0)
+    return np.minimum(1.0, 2.0 * lo_pi), np.minimum(1.0, 2.0 * hi_pi)
 
 
 def cold_possible(
@@ -209,22 +281,29 @@ class Sparseness:
         return None if self.testable else t("gi.sparse", lang, **self.params())
 
 
-MAX_PERMUTATION_WORK = 20_000_000  # cells x permutations allowed when raising the count (about 1 s)
-
-
 def permutations_needed(
-    n_cells: int, requested: int, *, strictest: float = 0.01, max_work: int = MAX_PERMUTATION_WORK
+    n_cells: int,
+    requested: int,
+    *,
+    strictest: float = 0.01,
+    max_work: int,
+    max_permutations: int,
 ) -> int:
     """Permutations to use: at least ``requested``, raised so that one cell can pass BH at 99 %.
 
     The smallest two-sided permutation p is ``2 / (P + 1)``; Benjamini-Hochberg at 0.01 over
     ``m`` cells accepts a single cell only when its p is at most ``0.01 / m``, which needs
-    ``P >= 200 m - 1``. The count is capped at 99,999 and so that ``cells x P`` stays under
+    ``P >= 200 m - 1``. The count is capped at ``max_permutations`` and so that ``cells x P`` stays under
     ``max_work`` (then ``attrs["resolution_limited"]`` says a lone cell cannot reach 99 %).
     """
     need = int(np.ceil(2.0 * n_cells / strictest)) - 1
-    cap = max(requested, max_work // max(n_cells, 1))
-    return int(min(max(requested, need), cap, 99_999))
+    return int(min(max(requested, need), permutation_cap(n_cells, requested, max_work, max_permutations)))
+
+
+def permutation_cap(n_cells: int, requested: int, max_work: int, max_permutations: int) -> int:
+    """The most permutations a map of ``n_cells`` may run: ``max_permutations`` and ``max_work`` (cells x
+    permutations) allowing, never fewer than ``requested``."""
+    return int(max(requested, min(max_work // max(n_cells, 1), max_permutations, MAX_PERMUTATIONS)))
 
 
 def p_values(z: NDArray[Any]) -> NDArray[np.float64]:
@@ -232,7 +311,7 @@ def p_values(z: NDArray[Any]) -> NDArray[np.float64]:
     return np.asarray(2.0 * stats.norm.sf(np.abs(np.asarray(z, dtype=float))), dtype=float)
 
 
-def bh_fdr(p: NDArray[Any], *, alpha: float = 0.05) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+def bh_fdr(p: NDArray[Any], *, alpha: float) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
     """Benjamini-Hochberg false-discovery-rate control.
 
     Parameters
@@ -273,6 +352,21 @@ def bh_fdr(p: NDArray[Any], *, alpha: float = 0.05) -> tuple[NDArray[np.bool_], 
     return reject_flat.reshape(arr.shape), q_flat.reshape(arr.shape)
 
 
+def gi_classes(z: NDArray[Any], p: NDArray[Any], *, fdr: bool = True) -> NDArray[np.int8]:
+    """Confidence classes -3..3 (99/95/90 % hot or cold, 0 = not significant).
+
+    With ``fdr=True`` a cell is in class 3 when Benjamini-Hochberg at 0.01 rejects it,
+    2 at 0.05, 1 at 0.10; otherwise the raw p-value is compared with each level.
+    """
+    z = np.asarray(z, dtype=float)
+    p = np.asarray(p, dtype=float)
+    cls = np.zeros(z.shape, dtype=np.int8)
+    for level, a in reversed(CLASS_LEVELS):
+        sig = bh_fdr(p, alpha=a)[0] if fdr else (p <= a)
+        cls[sig] = level
+    return np.where(z < 0, -cls, cls).astype(np.int8)
+
+
 def few_events_message(
     n_events: int, *, min_events: int, n_cells: int | None = None, min_events_per_cell: float = 0.0, lang: str = "en"
 ) -> str | None:
@@ -289,6 +383,7 @@ def warn_sparse(rule: Sparseness) -> str | None:
 
 
 __all__ = [
+    "CLASS_LEVELS",
     "MAX_PERMUTATIONS",
     "Sparseness",
     "TooFewEventsWarning",
@@ -296,6 +391,12 @@ __all__ = [
     "check_permutations",
     "cold_possible",
     "few_events_message",
+    "gi_classes",
+    "mc_error",
+    "mc_interval",
     "p_values",
+    "permutation_cap",
     "permutation_p",
+    "permutation_tails",
+    "tail_p",
 ]

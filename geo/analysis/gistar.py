@@ -14,7 +14,9 @@ cell and its six neighbours.
 Inference. ``p_norm`` is the two-sided normal p of z (twice esda's one-sided ``p_norm``); it
 is anti-conservative on sparse counts. ``p_sim`` is esda's conditional-permutation pseudo p
 (:mod:`geo.analysis.gi_perm`, seeded); the p used by default is the two-sided permutation p
-with ties counted on both sides (``min(1, 2 p_sim)`` when there are no ties).
+with ties counted on both sides (``min(1, 2 p_sim)`` when there are no ties), with its Monte Carlo
+error; a cell whose class that error leaves open gets more permutations, then its exact
+permutation p, so the classes do not depend on the seed (:mod:`geo.analysis.gi_infer`).
 Classes: +3/-3 = hot/cold at 99 %, +-2 at 95 %, +-1 at 90 %, 0 = not significant; with
 ``fdr=True`` each level is a Benjamini-Hochberg test of the p used at that level over every
 cell of the study area.
@@ -36,17 +38,17 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import ndimage, sparse
 
+from geo.analysis.gi_infer import note_text, permutation_inference
 from geo.analysis.gi_perm import (
-    MAX_PERMUTATION_WORK,
+    CLASS_LEVELS,
     Sparseness,
     TooFewEventsWarning,
     bh_fdr,
     check_permutations,
     cold_possible,
     few_events_message,
+    gi_classes,
     p_values,
-    permutation_p,
-    permutations_needed,
     warn_sparse,
 )
 from geo.analysis.grid import SquareGrid, h3_area_cells, h3_cells, h3_neighbours, h3_polygons, make_grid
@@ -54,10 +56,9 @@ from geo.analysis.study import StudyArea
 from geo.analysis.study import study_area as _study_area
 from geo.core.errors import AnalysisError
 from geo.core.projection import WGS84
-from geo.core.settings import DEFAULTS
+from geo.core.settings import AnalysisSettings, get_settings
 from geo.core.validate import check_points, metric_xy
 
-CLASS_LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
 CLASS_LABELS = {
     3: "hot spot, 99% confidence",
     2: "hot spot, 95% confidence",
@@ -179,21 +180,6 @@ def grid_weights(ny: int, nx: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((np.ones(r.size), (r, c)), shape=(ny * nx, ny * nx))
 
 
-def gi_classes(z: NDArray[Any], p: NDArray[Any], *, fdr: bool = True) -> NDArray[np.int8]:
-    """Confidence classes -3..3 (99/95/90 % hot or cold, 0 = not significant).
-
-    With ``fdr=True`` a cell is in class 3 when Benjamini-Hochberg at 0.01 rejects it,
-    2 at 0.05, 1 at 0.10; otherwise the raw p-value is compared with each level.
-    """
-    z = np.asarray(z, dtype=float)
-    p = np.asarray(p, dtype=float)
-    cls = np.zeros(z.shape, dtype=np.int8)
-    for level, a in reversed(CLASS_LEVELS):
-        sig = bh_fdr(p, alpha=a)[0] if fdr else (p <= a)
-        cls[sig] = level
-    return np.where(z < 0, -cls, cls).astype(np.int8)
-
-
 # --- maps -------------------------------------------------------------------------------------
 
 
@@ -216,25 +202,31 @@ def _infer(
     local_sum: NDArray[np.float64],
     w_sum: NDArray[np.float64],
     *,
-    alpha: float,
     fdr: bool,
-    inference: str,
-    permutations: int,
-    seed: int,
     testable: bool,
-) -> dict[str, NDArray[Any]]:
-    """Columns for the ``n`` cells of the study area (z, both p-values, the p used, classes)."""
+    analysis: AnalysisSettings,
+) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
+    """Columns for the ``n`` cells of the study area (z, p-values, the p used, classes) and what the inference did."""
     z = _gi_from_sums(local_sum, w_sum, x)
     p_norm = p_values(z)
     card = np.rint(w_sum - 1).astype(np.int64)
+    z_min = _gi_from_sums(w_sum * (x.min(initial=0.0) if x.size else 0.0), w_sum, x)
+    alpha, inference = analysis.fdr_alpha, analysis.gi_inference
+    done: dict[str, Any] = {"inference": inference, "permutations": 0, "notes": [], "exact_cells": 0}
     if inference == "permutation":
-        p_sim, p = permutation_p(x, local_sum - x, card, permutations=permutations, seed=seed)
-        possible = cold_possible(x, card, level=CLASS_LEVELS[-1][1], inference=inference)
+        run = permutation_inference(
+            x, local_sum, w_sum, z, z_of_minimum=z_min, alpha=alpha, fdr=fdr, permutations=analysis.gi_permutations,
+            seed=analysis.seed, testable=testable, limits=analysis,
+        )  # fmt: skip
+        cols = run.columns
+        done = {"inference": run.inference, "permutations": run.permutations, "notes": run.notes}
+        done |= {"exact_cells": run.exact_cells, "unsettled_cells": run.unsettled_cells}
     else:
-        p_sim = np.full(x.size, np.nan)
-        p = p_norm
-        z_min = _gi_from_sums(w_sum * (x.min(initial=0.0) if x.size else 0.0), w_sum, x)
         possible = cold_possible(x, card, level=CLASS_LEVELS[-1][1], inference=inference, z_of_minimum=z_min)
+        nan = np.full(x.size, np.nan)
+        cols = {"p_sim": nan, "p": p_norm, "p_mc_se": nan, "p_exact": np.zeros(x.size, dtype=bool)}
+        cols["cold_possible"] = possible
+    p, possible = cols["p"], cols["cold_possible"]
     reject, q = bh_fdr(p, alpha=alpha)
     sig = reject if fdr else p <= alpha
     cls = gi_classes(z, p, fdr=fdr)
@@ -242,16 +234,9 @@ def _infer(
     if not testable:
         sig = np.zeros(x.size, dtype=bool)
         cls = np.zeros(x.size, dtype=np.int8)
-    return {
-        "gi_z": z,
-        "p_norm": p_norm,
-        "p_sim": p_sim,
-        "p": p,
-        "q": q,
-        "significant": sig,
-        "gi_class": cls,
-        "cold_possible": possible,
-    }
+    out = {"gi_z": z, "p_norm": p_norm, "p_sim": cols["p_sim"], "p": p, "p_mc_se": cols["p_mc_se"]}
+    out |= {"p_exact": cols["p_exact"], "q": q, "significant": sig, "gi_class": cls, "cold_possible": possible}
+    return out, done
 
 
 def _label(cls: NDArray[Any]) -> NDArray[Any]:
@@ -265,22 +250,47 @@ def _coverage(study_area_: object, coverage: object) -> object:
     return study_area_ if study_area_ is not None else coverage
 
 
+def _options(
+    analysis: AnalysisSettings | None, alpha: float | None, inference: str | None, permutations: int | None,
+    seed: int | None, min_events: int | None, min_events_per_cell: float | None,
+) -> AnalysisSettings:  # fmt: skip
+    """The ``analysis`` section (default: the configured one) with the options given in place of its values."""
+    a = get_settings().analysis if analysis is None else analysis
+    given = {
+        "fdr_alpha": alpha, "gi_inference": inference, "gi_permutations": permutations, "seed": seed,
+        "min_events": min_events, "min_events_per_cell": min_events_per_cell,
+    }  # fmt: skip
+    a = a.model_copy(update={k: v for k, v in given.items() if v is not None})
+    check_alpha(a.fdr_alpha)
+    _check_inference(a.gi_inference)
+    check_permutations(a.gi_permutations)
+    return a
+
+
 def _attrs(
-    area: StudyArea, rule: Sparseness, *, alpha: float, fdr: bool, inference: str, permutations: int, seed: int,
-    cold: bool, outside: int,
+    area: StudyArea, rule: Sparseness, done: dict[str, Any], a: AnalysisSettings, *, fdr: bool, cold: bool,
+    outside: int,
 ) -> dict[str, Any]:  # fmt: skip
+    perms = int(done["permutations"])
+    used = str(done["inference"])
+    notes = list(done["notes"])
     return {
         "n_events": rule.n_events,
         "n_cells": rule.n_cells,
         "events_per_cell": rule.per_cell,
-        "alpha": alpha,
+        "alpha": a.fdr_alpha,
         "fdr": fdr,
-        "inference": inference,
-        "permutations": permutations if inference == "permutation" else 0,
-        "p_floor": 2.0 / (permutations + 1) if inference == "permutation" else 0.0,
-        "resolution_limited": inference == "permutation"
-        and 2.0 / (permutations + 1) > CLASS_LEVELS[0][1] / max(rule.n_cells, 1),
-        "seed": seed,
+        "inference": used,
+        "inference_requested": a.gi_inference,
+        "permutations": perms,
+        "p_floor": 2.0 / (perms + 1) if used == "permutation" else 0.0,
+        "resolution_limited": used == "permutation" and 2.0 / (perms + 1) > CLASS_LEVELS[0][1] / max(rule.n_cells, 1),
+        "mc_confidence": a.gi_mc_confidence if a.gi_inference == "permutation" else None,
+        "exact_cells": int(done.get("exact_cells", 0)),
+        "unsettled_cells": int(done.get("unsettled_cells", 0)),
+        "notes": notes,
+        "notes_text": [note_text(n, "en") for n in notes],
+        "seed": a.seed,
         "tested": rule.testable,
         "warning": rule.message("en"),
         "warning_key": None if rule.testable else "gi.sparse",
@@ -295,19 +305,19 @@ def _attrs(
 def hotspots_grid(
     incidents: gpd.GeoDataFrame,
     *,
-    cell_m: float = DEFAULTS.analysis.grid_cell_m,
-    alpha: float = DEFAULTS.analysis.fdr_alpha,
+    analysis: AnalysisSettings | None = None,
+    cell_m: float | None = None,
+    alpha: float | None = None,
     fdr: bool = True,
     grid: SquareGrid | None = None,
-    min_events: int = DEFAULTS.analysis.min_events,
+    min_events: int | None = None,
     keep_all: bool = False,
     study_area: object = None,
     coverage: object = None,
-    inference: str = "permutation",
-    permutations: int = DEFAULTS.analysis.gi_permutations,
-    seed: int = DEFAULTS.analysis.seed,
-    min_events_per_cell: float = DEFAULTS.analysis.min_events_per_cell,
-    max_permutation_work: int = MAX_PERMUTATION_WORK,
+    inference: str | None = None,
+    permutations: int | None = None,
+    seed: int | None = None,
+    min_events_per_cell: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Gi* hot and cold spots on a square grid of ``cell_m`` metres (EPSG:32611) over a study area.
 
@@ -315,6 +325,12 @@ def hotspots_grid(
     ----------
     incidents
         Point GeoDataFrame (EPSG:4326 or EPSG:32611).
+    analysis
+        The ``analysis`` settings section (default: the configured one). Every option left as None below takes
+        its value from it (``grid_cell_m``, ``fdr_alpha``, ``min_events``, ``gi_inference``, ``gi_permutations``,
+        ``seed``, ``min_events_per_cell``), and so do the limits that keep the classes independent of the seed
+        (:mod:`geo.analysis.gi_infer`: the cap on permutations and on cells x permutations, the confidence of
+        each p's Monte Carlo interval).
     cell_m
         Cell side in metres; ignored when ``grid`` is given.
     alpha
@@ -336,26 +352,25 @@ def hotspots_grid(
     inference
         ``"permutation"`` (conditional permutation, esda's ``p_sim``; the default) or ``"normal"``.
     permutations, seed
-        Smallest number of permutations (raised by :func:`permutations_needed` so that the
-        99 % level is reachable after FDR) and the generator seed.
-    max_permutation_work
-        Cap on cells x permutations when raising the count (about 1 s per 20 million).
+        Smallest number of permutations (raised so that the 99 % level is reachable after FDR,
+        :func:`~geo.analysis.gi_perm.permutations_needed`) and the generator seed.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:4326 cells: ``cell_id, row, col, count, gi_z, p_norm, p_sim, p, q, significant,
-        gi_class, cold_possible, label``; ``p`` is the p used. ``attrs`` holds ``grid``,
-        ``n_events``, ``n_cells``, ``inference``, ``permutations``, ``tested``, ``warning``
-        (``warning_key``/``warning_params`` to word it), ``cold_possible``, ``outside``
-        (incidents outside the study area) and the study area.
+        EPSG:4326 cells: ``cell_id, row, col, count, gi_z, p_norm, p_sim, p, p_mc_se, p_exact, q,
+        significant, gi_class, cold_possible, label``; ``p`` is the p used, ``p_mc_se`` its Monte Carlo
+        standard error (0 where ``p_exact``: the exact permutation p; NaN for the normal p). ``attrs`` holds
+        ``grid``, ``n_events``, ``n_cells``, ``inference`` (the one used) and ``inference_requested``,
+        ``permutations``, ``p_floor``, ``resolution_limited``, ``exact_cells``, ``notes`` (what the inference
+        did, as message keys and parameters; ``notes_text`` in English), ``tested``, ``warning``
+        (``warning_key``/``warning_params`` to word it), ``cold_possible``, ``outside`` (incidents outside
+        the study area) and the study area.
     """
     check_points(incidents)
-    alpha = check_alpha(alpha)
-    inference = _check_inference(inference)
-    perms = check_permutations(permutations) if inference == "permutation" else 0
+    a = _options(analysis, alpha, inference, permutations, seed, min_events, min_events_per_cell)
     xy = metric_xy(incidents)
-    cell = grid.cell_m if grid is not None else float(cell_m)
+    cell = grid.cell_m if grid is not None else float(a.grid_cell_m if cell_m is None else cell_m)
     area = _study_area(_coverage(study_area, coverage), xy=xy, buffer_m=cell)
     grid = grid or make_grid(cell_m=cell, bounds=area.bounds, pad_cells=0)
     mask = area.cell_mask(grid)
@@ -364,17 +379,9 @@ def hotspots_grid(
     if x.size < 2:
         msg = f"the study area holds {x.size} cell(s) of {cell:g} m; Gi* needs at least 2 (use smaller cells)"
         raise AnalysisError(msg)
-    rule = Sparseness(int(x.sum()), int(x.size), min_events, min_events_per_cell)
+    rule = Sparseness(int(x.sum()), int(x.size), a.min_events, a.min_events_per_cell)
     warn_sparse(rule)
-    perms = (
-        permutations_needed(int(x.size), perms, strictest=CLASS_LEVELS[0][1], max_work=max_permutation_work)
-        if perms
-        else 0
-    )
-    cols = _infer(
-        x, local_sum, w_sum, alpha=alpha, fdr=fdr, inference=inference, permutations=perms, seed=seed,
-        testable=rule.testable,
-    )  # fmt: skip
+    cols, done = _infer(x, local_sum, w_sum, fdr=fdr, testable=rule.testable, analysis=a)
     full: dict[str, NDArray[Any]] = {"count": counts.ravel()}
     flat_mask = mask.ravel()
     for name, values in cols.items():
@@ -387,8 +394,7 @@ def hotspots_grid(
     gdf.attrs.update(
         grid=grid,
         **_attrs(
-            area, rule, alpha=alpha, fdr=fdr, inference=inference, permutations=perms, seed=seed,
-            cold=bool(cols["cold_possible"].any()), outside=len(xy) - int(counts.sum()),
+            area, rule, done, a, fdr=fdr, cold=bool(cols["cold_possible"].any()), outside=len(xy) - int(counts.sum())
         ),
     )  # fmt: skip
     return gdf
@@ -398,16 +404,16 @@ def hotspots_h3(
     incidents: gpd.GeoDataFrame,
     *,
     resolution: int = 9,
-    alpha: float = DEFAULTS.analysis.fdr_alpha,
+    analysis: AnalysisSettings | None = None,
+    alpha: float | None = None,
     fdr: bool = True,
-    min_events: int = DEFAULTS.analysis.min_events,
+    min_events: int | None = None,
     study_area: object = None,
     coverage: object = None,
-    inference: str = "permutation",
-    permutations: int = DEFAULTS.analysis.gi_permutations,
-    seed: int = DEFAULTS.analysis.seed,
-    min_events_per_cell: float = DEFAULTS.analysis.min_events_per_cell,
-    max_permutation_work: int = MAX_PERMUTATION_WORK,
+    inference: str | None = None,
+    permutations: int | None = None,
+    seed: int | None = None,
+    min_events_per_cell: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Gi* on H3 hexagons (cell + its six neighbours) over the study area (see :func:`hotspots_grid`).
 
@@ -418,15 +424,12 @@ def hotspots_h3(
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:4326 hexagons: ``h3, count, gi_z, p_norm, p_sim, p, q, significant, gi_class,
-        cold_possible, label``; ``attrs`` as :func:`hotspots_grid`.
+        EPSG:4326 hexagons: ``h3`` and the columns and ``attrs`` of :func:`hotspots_grid`.
     """
     import h3
 
     check_points(incidents)
-    alpha = check_alpha(alpha)
-    inference = _check_inference(inference)
-    perms = check_permutations(permutations) if inference == "permutation" else 0
+    a = _options(analysis, alpha, inference, permutations, seed, min_events, min_events_per_cell)
     per_incident = h3_cells(incidents, resolution=resolution)
     if per_incident.size == 0:
         msg = "cannot map hot spots from zero incidents; widen the filters"
@@ -442,34 +445,25 @@ def hotspots_h3(
         msg = f"the study area holds {len(cells)} hexagon(s) at resolution {resolution}; use a finer one"
         raise AnalysisError(msg)
     w = h3_neighbours(cells)
-    rule = Sparseness(int(counts.sum()), len(cells), min_events, min_events_per_cell)
+    rule = Sparseness(int(counts.sum()), len(cells), a.min_events, a.min_events_per_cell)
     warn_sparse(rule)
-    perms = (
-        permutations_needed(len(cells), perms, strictest=CLASS_LEVELS[0][1], max_work=max_permutation_work)
-        if perms
-        else 0
-    )
-    cols = _infer(
-        counts, np.asarray(w @ counts).ravel(), np.asarray(w.sum(axis=1)).ravel(), alpha=alpha, fdr=fdr,
-        inference=inference, permutations=perms, seed=seed, testable=rule.testable,
-    )  # fmt: skip
+    local_sum, w_sum = np.asarray(w @ counts).ravel(), np.asarray(w.sum(axis=1)).ravel()
+    cols, done = _infer(counts, local_sum, w_sum, fdr=fdr, testable=rule.testable, analysis=a)
     gdf = gpd.GeoDataFrame(
         {"h3": cells, "count": counts.astype(np.int64), **cols}, geometry=h3_polygons(cells), crs=WGS84
     )
     gdf["label"] = _label(gdf["gi_class"].to_numpy())
     gdf.attrs.update(
         resolution=resolution,
-        **_attrs(
-            area, rule, alpha=alpha, fdr=fdr, inference=inference, permutations=perms, seed=seed,
-            cold=bool(cols["cold_possible"].any()), outside=int((pos < 0).sum()),
-        ),
+        **_attrs(area, rule, done, a, fdr=fdr, cold=bool(cols["cold_possible"].any()), outside=int((pos < 0).sum())),
     )  # fmt: skip
     return gdf
 
 
 def summarise_classes(gdf: pd.DataFrame, column: str = "gi_class") -> dict[str, int]:
     """Counts of cells per class label (for CLI summaries)."""
-    return {CLASS_LABELS[int(k)]: int(v) for k, v in gdf[column].value_counts().sort_index(ascending=False).items()}
+    classes, counts = np.unique(np.asarray(gdf[column], dtype=np.int64), return_counts=True)
+    return {CLASS_LABELS[int(k)]: int(v) for k, v in zip(classes[::-1], counts[::-1], strict=True)}
 
 
 __all__ = [

@@ -20,11 +20,8 @@ def configured_hotspots(
     study_area: object = None,
 ) -> gpd.GeoDataFrame:
     """Gi* on the configured square grid with every configured choice (``analysis``, default the settings'):
-    cell size (``cell_m`` for another, metres), FDR level, minimum events, inference, permutations and seed.
+    cell size (``cell_m`` for another, metres), FDR level, minimum events, inference, permutations, seed and the
+    limits that keep the classes independent of the seed (more permutations, then the exact permutation p).
     The Map page and the patrol planner both call this, so their hot spots agree whatever the configuration."""
     a = get_settings().analysis if analysis is None else analysis
-    return hotspots_grid(
-        incidents, cell_m=a.grid_cell_m if cell_m is None else cell_m, alpha=a.fdr_alpha, min_events=a.min_events,
-        min_events_per_cell=a.min_events_per_cell, study_area=study_area, inference=a.gi_inference,
-        permutations=a.gi_permutations, seed=a.seed,
-    )  # fmt: skip
+    return hotspots_grid(incidents, analysis=a, cell_m=cell_m, study_area=study_area)

@@ -16,14 +16,21 @@ Bandwidth (one isotropic Gaussian standard deviation, metres), named in every re
   log-spaced search (Silverman 1986, section 3.4.4).
 
 Density is returned in **incidents per square kilometre per year**: ``n f(x, y) 1e6 / years``
-where ``f`` is the estimated probability density per m^2 and ``years`` the period the
-incidents cover (given, or from the first to the last ``occurred_at``).
+where ``f`` is the estimated probability density per m^2 and ``years`` the length of the period
+the person chose (its first to its last day, inclusive; :func:`period_years`), or, with no period
+chosen, the span from the first to the last ``occurred_at``. The surface then integrates to the
+events per year of that period.
+
+A configured surface (:func:`configured_kde`, what the Map page and the command line draw) needs at
+least ``analysis.kde_min_events`` events: below that no surface or contour is drawn, and a note says why
+(a surface over a few points draws each of them).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import contourpy
@@ -38,7 +45,7 @@ from geo.analysis.study import StudyArea
 from geo.analysis.study import study_area as _study_area
 from geo.core.errors import AnalysisError
 from geo.core.projection import METRIC, WGS84
-from geo.core.settings import DEFAULTS
+from geo.core.settings import AnalysisSettings, get_settings
 from geo.core.validate import check_points, local_dates, metric_xy, positive
 
 TRUNCATE_SD = 4.0  # kernel support, in bandwidths, on each side
@@ -73,8 +80,9 @@ def normal_reference_bandwidth(xy: NDArray[np.float64]) -> float:
     return float(sd * len(arr) ** (-1.0 / 6.0))
 
 
-def likelihood_cv_bandwidth(xy: NDArray[np.float64], *, seed: int = 0) -> float:
-    """Bandwidth (metres) maximising the leave-one-out log likelihood of an isotropic Gaussian KDE."""
+def likelihood_cv_bandwidth(xy: NDArray[np.float64], *, seed: int) -> float:
+    """Bandwidth (metres) maximising the leave-one-out log likelihood of an isotropic Gaussian KDE (a seeded
+    subsample of :data:`CV_MAX_POINTS` points above that size)."""
     from scipy.spatial.distance import pdist, squareform
 
     arr = _check_xy(xy)
@@ -137,6 +145,11 @@ class KDEResult:
         Length of the period, years (the density is per year).
     xy
         The events (EPSG:32611 metres), for the share of incidents inside each contour.
+    years_from
+        Where ``years`` comes from: ``"period"`` (the period chosen), ``"events"`` (the span of the
+        events, no period chosen) or ``"given"``.
+    period
+        First and last day of that period (ISO dates), when known.
     """
 
     density: NDArray[np.float64]
@@ -148,6 +161,8 @@ class KDEResult:
     years: float = 1.0
     xy: NDArray[np.float64] | None = None
     study_area: dict[str, Any] = field(default_factory=dict)
+    years_from: str = "given"
+    period: tuple[str, str] | None = None
 
     def to_gdf(self, *, min_density: float = 0.0) -> gpd.GeoDataFrame:
         """Grid cells (EPSG:4326) with ``density`` (incidents per km^2 per year) above ``min_density``."""
@@ -163,6 +178,9 @@ class KDEResult:
             "cell_m": self.grid.cell_m,
             "n_events": self.n,
             "years": round(self.years, 3),
+            "years_from": self.years_from,
+            "period_start": self.period[0] if self.period else None,
+            "period_end": self.period[1] if self.period else None,
             "units": UNITS,
             "max_density_per_km2_per_year": float(self.density.max()) if self.density.size else 0.0,
             **self.study_area,
@@ -170,13 +188,13 @@ class KDEResult:
 
 
 def _bandwidth(
-    xy: NDArray[np.float64], bandwidth_m: float | tuple[float, float] | None, rule: str
+    xy: NDArray[np.float64], bandwidth_m: float | tuple[float, float] | None, rule: str, seed: int
 ) -> tuple[tuple[float, float], str]:
     if bandwidth_m is None:
         if rule not in BANDWIDTH_RULES:
             msg = f"bandwidth rule must be one of {list(BANDWIDTH_RULES)}, got {rule!r}"
             raise AnalysisError(msg)
-        h = normal_reference_bandwidth(xy) if rule == "normal_reference_2d" else likelihood_cv_bandwidth(xy)
+        h = normal_reference_bandwidth(xy) if rule == "normal_reference_2d" else likelihood_cv_bandwidth(xy, seed=seed)
         return (h, h), rule
     pair: tuple[Any, ...] = (
         (bandwidth_m, bandwidth_m) if isinstance(bandwidth_m, int | float | np.number) else tuple(bandwidth_m)
@@ -190,10 +208,11 @@ def _bandwidth(
 def kde_from_xy(
     xy: NDArray[np.float64],
     *,
-    cell_m: float = DEFAULTS.analysis.kde_cell_m,
+    analysis: AnalysisSettings | None = None,
+    cell_m: float | None = None,
     bandwidth_m: float | tuple[float, float] | None = None,
     grid: SquareGrid | None = None,
-    rule: str = "normal_reference_2d",
+    rule: str | None = None,
     years: float = 1.0,
     study_area: StudyArea | None = None,
 ) -> KDEResult:
@@ -203,6 +222,9 @@ def kde_from_xy(
     ----------
     xy
         ``(n, 2)`` coordinates in EPSG:32611 metres.
+    analysis
+        The ``analysis`` settings section (default: the configured one); ``cell_m`` and ``rule`` left as
+        None take its ``kde_cell_m`` and ``kde_bandwidth_rule``, and likelihood cross-validation its ``seed``.
     cell_m
         Grid cell side, metres (ignored when ``grid`` is given); reduced to half the bandwidth
         when larger, so the binned surface stays within a few percent of the exact kernel sum.
@@ -231,9 +253,10 @@ def kde_from_xy(
         msg = "cannot estimate a density from zero incidents; widen the filters"
         raise AnalysisError(msg)
     yrs = positive(years, "years", "years")
-    h, rule_used = _bandwidth(xy, bandwidth_m, rule)
+    a = get_settings().analysis if analysis is None else analysis
+    h, rule_used = _bandwidth(xy, bandwidth_m, a.kde_bandwidth_rule if rule is None else rule, a.seed)
     if grid is None:
-        cell = min(positive(cell_m, "cell_m", "metres"), min(h) / 2.0)
+        cell = min(positive(a.kde_cell_m if cell_m is None else cell_m, "cell_m", "metres"), min(h) / 2.0)
         pad = int(np.ceil(TRUNCATE_SD * max(h) / cell)) + 1
         grid = make_grid(xy, cell_m=cell, pad_cells=pad)
     binned = _linear_bin(grid, xy)
@@ -250,42 +273,121 @@ def kde_from_xy(
     )  # fmt: skip
 
 
-def _years(incidents: gpd.GeoDataFrame) -> float:
-    if "occurred_at" not in incidents.columns or len(incidents) == 0:
-        return 1.0
-    days = local_dates(incidents)
-    span = (days.max() - days.min()).days + 1
-    return max(float(span) / 365.25, 1.0 / 365.25)
+def period_years(
+    incidents: gpd.GeoDataFrame, start: dt.date | None = None, end: dt.date | None = None
+) -> tuple[float, str, tuple[str, str] | None]:
+    """The length in years of the period a density is per: ``(years, "period" | "events", (first, last day))``.
+
+    With a period chosen (``start``..``end``, inclusive; a missing end taken from the events), its length in
+    days over 365.25; with none, the span from the first to the last ``occurred_at`` (at least one day); with
+    neither, one year.
+    """
+    days = local_dates(incidents) if "occurred_at" in incidents.columns and len(incidents) else None
+    first = start if start is not None else (days.min().date() if days is not None else None)
+    last = end if end is not None else (days.max().date() if days is not None else None)
+    if first is None or last is None:
+        return 1.0, "given", None
+    if last < first:
+        msg = f"the period ends ({last}) before it starts ({first})"
+        raise AnalysisError(msg)
+    span = (last - first).days + 1
+    source = "period" if (start is not None or end is not None) else "events"
+    return max(float(span), 1.0) / 365.25, source, (first.isoformat(), last.isoformat())
 
 
 def kde(
     incidents: gpd.GeoDataFrame,
     *,
-    cell_m: float = DEFAULTS.analysis.kde_cell_m,
+    analysis: AnalysisSettings | None = None,
+    cell_m: float | None = None,
     bandwidth_m: float | tuple[float, float] | None = None,
     grid: SquareGrid | None = None,
-    rule: str = "normal_reference_2d",
+    rule: str | None = None,
     years: float | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
     study_area: object = None,
     coverage: object = None,
 ) -> KDEResult:
     """Kernel density of incidents (see :func:`kde_from_xy`); points in EPSG:4326 or EPSG:32611.
 
-    ``years`` defaults to the span from the first to the last ``occurred_at`` (at least one
-    day). ``study_area``/``coverage`` (give one) limits the surface and the incidents to the
-    area the data cover; without one, no cell is masked.
+    The density is per year of the period ``start``..``end`` (inclusive) when one is chosen, else of the span
+    of the events (:func:`period_years`); ``years`` overrides both. ``study_area``/``coverage`` (give one)
+    limits the surface and the incidents to the area the data cover; without one, no cell is masked.
     """
     check_points(incidents)
+    a = get_settings().analysis if analysis is None else analysis
+    cell = a.kde_cell_m if cell_m is None else cell_m
     xy = metric_xy(incidents)
     if study_area is not None and coverage is not None:
         msg = "give study_area= or coverage=, not both (they are the same thing)"
         raise AnalysisError(msg)
     given = study_area if study_area is not None else coverage
-    area = _study_area(given, xy=xy, buffer_m=cell_m) if given is not None else None
+    area = _study_area(given, xy=xy, buffer_m=cell) if given is not None else None
     if area is not None:
         xy = xy[area.contains_xy(xy)]
-    span = _years(incidents) if years is None else years
-    return kde_from_xy(xy, cell_m=cell_m, bandwidth_m=bandwidth_m, grid=grid, rule=rule, years=span, study_area=area)
+    span, source, period = period_years(incidents, start, end)
+    if years is not None:
+        span, source = float(years), "given"
+    result = kde_from_xy(
+        xy, analysis=a, cell_m=cell, bandwidth_m=bandwidth_m, grid=grid, rule=rule, years=span, study_area=area
+    )
+    return replace(result, years_from=source, period=period)
+
+
+@dataclass(frozen=True)
+class Heat:
+    """A configured heat surface (:func:`configured_kde`), or why there is none.
+
+    ``result`` is None when there are fewer events than ``min_events``; ``notes`` (message keys and their
+    parameters) say why, and how long the period the density is per is.
+    """
+
+    result: KDEResult | None
+    n_events: int
+    min_events: int
+    notes: tuple[dict[str, Any], ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        """Plain values for captions and JSON (as :meth:`KDEResult.describe`, or the count and the minimum)."""
+        base = self.result.describe() if self.result is not None else {"n_events": self.n_events, "units": UNITS}
+        return {**base, "min_events": self.min_events, "drawn": self.result is not None, "notes": list(self.notes)}
+
+
+def configured_kde(
+    incidents: gpd.GeoDataFrame,
+    analysis: AnalysisSettings,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    cell_m: float | None = None,
+    bandwidth_m: float | None = None,
+    coverage: object = None,
+) -> Heat:
+    """The heat surface as configured (``analysis``: cell, bandwidth rule, minimum events, seed), per year of
+    the period ``start``..``end`` the person chose: the one road the Map page and the command line share.
+
+    With fewer than ``analysis.kde_min_events`` events (inside ``coverage`` when given) no surface is computed
+    and a ``kde.too_few`` note says why.
+    """
+    check_points(incidents)
+    n = len(incidents)
+    if coverage is not None and n:
+        cell = analysis.kde_cell_m if cell_m is None else cell_m
+        xy = metric_xy(incidents)
+        n = int(_study_area(coverage, xy=xy, buffer_m=cell).contains_xy(xy).sum())
+    least = analysis.kde_min_events
+    if n < least:
+        return Heat(None, n, least, ({"key": "kde.too_few", "params": {"n": n, "min": least}},))
+    result = kde(
+        incidents, analysis=analysis, cell_m=cell_m, bandwidth_m=bandwidth_m, start=start, end=end, coverage=coverage
+    )
+    if result.period is None:
+        return Heat(result, n, least)
+    key = "kde.period_chosen" if result.years_from == "period" else "kde.period_events"
+    first, last = result.period
+    note = {"key": key, "params": {"start": first, "end": last, "years": round(result.years, 2)}}
+    return Heat(result, n, least, (note,))
 
 
 def mass_levels(density: NDArray[np.float64], fractions: Sequence[float]) -> list[float]:

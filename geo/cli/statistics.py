@@ -7,6 +7,7 @@ Distances are metres (EPSG:32611); dates are local (America/Los_Angeles) and inc
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from geo.cli._args import (
 from geo.core.disclosure import WITHHELD, Disclosure, plain_values
 from geo.core.errors import AnalysisError
 from geo.core.i18n import t
+from geo.core.settings import AnalysisSettings
 from geo.data.ingest import incidents_from_path
 
 # --- hotspots ------------------------------------------------------------------------------
@@ -52,17 +54,15 @@ def _public_counts(cells: gpd.GeoDataFrame, rule: Disclosure) -> gpd.GeoDataFram
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
-    from geo.analysis.emerging import emerging_hotspots
-    from geo.analysis.gistar import hotspots_grid, hotspots_h3, summarise_classes
+    from geo.analysis.gi_infer import note_text
     from geo.analysis.grid import hex_counts, square_counts
-    from geo.analysis.kde import kde, kde_contours
+    from geo.cli._args import filters_from_args
 
     settings = settings_for(args)
     if Path(args.out).suffix.lower() not in (".geojson", ".json"):
         msg = f"--out must end in .geojson or .json, got {args.out!r}"
         raise AnalysisError(msg)
-    a = settings.analysis
-    alpha = args.alpha if args.alpha is not None else a.fdr_alpha
+    a = _analysis_options(args, settings.analysis)
     rule = c.disclosure(args, settings)
     if rule.public and args.method != "grid":  # as on the map: surfaces and tests over few events draw each of them
         msg = f"--method {args.method} is for the internal view only (public: --method grid); add --privacy internal"
@@ -72,22 +72,12 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         msg = "no incidents match the filters; widen --from/--to/--category"
         raise AnalysisError(msg)
     summary: dict[str, Any] = {"method": args.method, "n_events": rule.count(len(inc)).plain()}
-    gi_opts: dict[str, Any] = {
-        "min_events": a.min_events,
-        "min_events_per_cell": a.min_events_per_cell,
-        "coverage": c.coverage(args),
-        "inference": args.inference or a.gi_inference,
-        "permutations": args.permutations if args.permutations is not None else a.gi_permutations,
-        "seed": a.seed,
-    }
+    notes: list[dict[str, Any]] = []
     with c.warnings_to_stderr() as seen:
         if args.method == "kde":
-            cell = args.cell_m if args.cell_m is not None else a.kde_cell_m
-            result = kde(
-                inc, cell_m=cell, bandwidth_m=args.bandwidth_m, rule=a.kde_bandwidth_rule, coverage=c.coverage(args)
-            )
-            gdf = kde_contours(result) if args.kde_output == "contours" else result.to_gdf(min_density=0.0)
-            summary |= result.describe()
+            f = filters_from_args(args)
+            gdf, described, notes = _kde(inc, a, f.start, f.end, args, c.coverage(args))
+            summary |= described
         elif args.method == "grid":
             if args.hex is not None:
                 gdf = hex_counts(inc, resolution=args.hex)
@@ -97,34 +87,96 @@ def _run_hotspots(args: argparse.Namespace) -> int:
                 gdf = square_counts(inc, cell_m=cell)
                 summary["cell_m"] = cell
         elif args.method == "gistar":
-            if args.hex is not None:
-                gdf = hotspots_h3(inc, resolution=args.hex, alpha=alpha, **gi_opts)
-                summary["h3_resolution"] = args.hex
-            else:
-                cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
-                gdf = hotspots_grid(inc, cell_m=cell, alpha=alpha, **gi_opts)
-                summary["cell_m"] = cell
-            keep = ("inference", "permutations", "n_cells", "events_per_cell", "tested", "cold_possible", "outside")
-            summary |= {"alpha": alpha, "fdr": "benjamini-hochberg", "classes": summarise_classes(gdf)}
-            summary |= {k: gdf.attrs[k] for k in (*keep, "study_area_km2", "study_area_rule", "study_area_guess")}
+            gdf, described = _gistar(inc, a, args, c.coverage(args))
+            notes = list(gdf.attrs["notes"])
+            summary |= described
         else:
-            cell = args.cell_m if args.cell_m is not None else a.grid_cell_m
-            gdf = emerging_hotspots(
-                inc, cell_m=cell, alpha=alpha, min_events=a.min_events, coverage=c.coverage(args)
-            )  # fmt: skip
-            summary |= {
-                "cell_m": cell,
-                "alpha": alpha,
-                "years": gdf.attrs["years"],
-                "categories": {str(k): int(v) for k, v in gdf["category"].value_counts().items()},
-            }
+            gdf, described = _emerging(inc, a, args, c.coverage(args))
+            notes = list(gdf.attrs["notes"])
+            summary |= described
     if rule.public:  # the cells, one group under the events counted: "fewer than 3", "withheld", or none drawn
         gdf = _public_counts(gdf, rule)
         summary["privacy"] = "public"
     _write_geojson(gdf, args.out)
-    summary |= {"features": len(gdf), "warnings": seen, "output": str(args.out)}
+    said = [note_text(n, "en") for n in notes]
+    summary |= {"features": len(gdf), "warnings": seen + [w for w in said if w not in seen], "output": str(args.out)}
     print(json.dumps(c.clean(summary)))
     return 0
+
+
+def _analysis_options(args: argparse.Namespace, a: AnalysisSettings) -> AnalysisSettings:
+    """The ``analysis`` settings with the command's options (``--alpha``, ``--inference``, ``--permutations``)."""
+    given = {"fdr_alpha": args.alpha, "gi_inference": args.inference, "gi_permutations": args.permutations}
+    given = {k: v for k, v in given.items() if v is not None}
+    if "gi_permutations" in given:
+        given["gi_max_permutations"] = max(int(given["gi_permutations"]), a.gi_max_permutations)
+    return a.model_copy(update=given)
+
+
+def _kde(
+    inc: gpd.GeoDataFrame,
+    a: AnalysisSettings,
+    start: dt.date | None,
+    end: dt.date | None,
+    args: argparse.Namespace,
+    coverage: Any,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[dict[str, Any]]]:
+    """Contours or cells of the configured heat surface per year of ``--from``..``--to``; none below the minimum."""
+    from geo.analysis.kde import configured_kde, kde_contours
+
+    heat = configured_kde(
+        inc, a, start=start, end=end, cell_m=args.cell_m, bandwidth_m=args.bandwidth_m, coverage=coverage
+    )  # fmt: skip
+    described = heat.describe()
+    described.pop("notes", None)
+    if heat.result is None:
+        return gpd.GeoDataFrame({"density": []}, geometry=[], crs="EPSG:4326"), described, list(heat.notes)
+    out = kde_contours(heat.result) if args.kde_output == "contours" else heat.result.to_gdf(min_density=0.0)
+    return out, described, list(heat.notes)
+
+
+def _gistar(
+    inc: gpd.GeoDataFrame, a: AnalysisSettings, args: argparse.Namespace, coverage: Any
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Gi* cells or hexagons with the inference used and what it did (settled classes, floor, notes)."""
+    from geo.analysis.gistar import hotspots_grid, hotspots_h3, summarise_classes
+
+    out: dict[str, Any] = {}
+    if args.hex is not None:
+        gdf = hotspots_h3(inc, resolution=args.hex, analysis=a, coverage=coverage)
+        out["h3_resolution"] = args.hex
+    else:
+        gdf = hotspots_grid(inc, analysis=a, cell_m=args.cell_m, coverage=coverage)
+        out["cell_m"] = gdf.attrs["grid"].cell_m
+    keep = (
+        "inference", "inference_requested", "permutations", "p_floor", "resolution_limited", "mc_confidence",
+        "unsettled_cells", "exact_cells", "seed", "n_cells", "events_per_cell", "tested", "cold_possible", "outside",
+        "study_area_km2", "study_area_rule", "study_area_guess",
+    )  # fmt: skip
+    out |= {"alpha": a.fdr_alpha, "fdr": "benjamini-hochberg", "classes": summarise_classes(gdf)}
+    out |= {k: gdf.attrs[k] for k in keep if k in gdf.attrs}
+    se = gdf["p_mc_se"].to_numpy(dtype=float)
+    out["max_p_mc_se"] = float(se[~pd.isna(se)].max()) if (~pd.isna(se)).any() else None
+    return gdf, out
+
+
+def _emerging(
+    inc: gpd.GeoDataFrame, a: AnalysisSettings, args: argparse.Namespace, coverage: Any
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Emerging-hot-spot cells with their categories, the minimum count and the cells classed."""
+    from geo.analysis.emerging import emerging_hotspots
+
+    gdf = emerging_hotspots(inc, analysis=a, cell_m=args.cell_m, coverage=coverage)
+    out = {
+        "cell_m": gdf.attrs["grid"].cell_m,
+        "alpha": a.fdr_alpha,
+        "years": gdf.attrs["years"],
+        "min_count": gdf.attrs["min_count"],
+        "trend_correction": "benjamini-hochberg",
+        "classed": gdf.attrs["classed"],
+        "categories": {str(k): int(v) for k, v in gdf["category"].value_counts().items()},
+    }
+    return gdf, out
 
 
 # --- evaluate ------------------------------------------------------------------------------

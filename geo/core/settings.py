@@ -28,8 +28,8 @@ from pydantic import (
 )
 
 from geo.core.errors import ConfigError
+from geo.core.settings_sections import AnalysisLimits, Frozen, Metres
 from geo.core.settings_sections import DosageSettings as DosageSettings
-from geo.core.settings_sections import Frozen, Metres
 from geo.core.settings_sections import PatrolSettings as PatrolSettings
 from geo.core.settings_sections import RateSettings as RateSettings
 
@@ -133,8 +133,8 @@ class DistanceSettings(_Frozen):
         return v
 
 
-class AnalysisSettings(_Frozen):
-    """Analysis defaults (cells and bandwidths in metres)."""
+class AnalysisSettings(AnalysisLimits):
+    """Analysis defaults (cells and bandwidths in metres); the statistical limits are in :class:`AnalysisLimits`."""
 
     grid_cell_m: Metres = 150.0
     kde_cell_m: Metres = 50.0

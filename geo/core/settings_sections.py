@@ -1,4 +1,5 @@
-"""Sections of the settings for the patrol planner, patrol dosage and rates (see :mod:`geo.core.settings`)."""
+"""Sections of the settings for the patrol planner, patrol dosage and rates, and the statistical limits of the
+``analysis`` section (see :mod:`geo.core.settings`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,31 @@ class Frozen(BaseModel):
     """An immutable settings section that refuses unknown keys."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AnalysisLimits(Frozen):
+    """Limits of the ``analysis`` section that keep the statistics stable (inherited by ``AnalysisSettings``).
+
+    Gi* permutations are raised, when a class decision is not settled by the Monte Carlo error of its p (at
+    ``gi_mc_confidence``), up to ``gi_max_permutations`` and ``gi_max_permutation_work`` cells x permutations
+    (about 1 s per 20 million); a class still open then takes the exact permutation p (the normal p where that is
+    too large to compute), and the result says so (:mod:`geo.analysis.gi_infer`). A heat surface needs
+    ``kde_min_events`` events; an emerging-hot-spot cell needs ``emerging_min_count`` events over all its periods.
+    """
+
+    gi_max_permutations: int = Field(default=99_999, ge=999, le=99_999)
+    gi_max_permutation_work: int = Field(default=20_000_000, ge=1_000_000, le=2_000_000_000)
+    gi_mc_confidence: float = Field(default=0.999, ge=0.9, lt=1)
+    kde_min_events: int = Field(default=10, ge=2, le=10_000)
+    emerging_min_count: int = Field(default=5, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _cap_above_request(self) -> AnalysisLimits:
+        requested = int(getattr(self, "gi_permutations", 0))
+        if self.gi_max_permutations < requested:
+            msg = f"gi_max_permutations {self.gi_max_permutations} is below gi_permutations {requested}"
+            raise ValueError(msg)
+        return self
 
 
 class PatrolSettings(Frozen):
