@@ -13,7 +13,7 @@ from geopandas.testing import assert_geodataframe_equal
 
 from geo.core.categories import CATEGORIES, LAPD_CODE_CATEGORY
 from geo.core.projection import METRIC
-from geo.core.schema import INCIDENT_COLUMNS, PLACE_COLUMNS, validate_incidents
+from geo.core.schema import INCIDENT_COLUMNS, OPTIONAL_INCIDENT_DTYPES, PLACE_COLUMNS, validate_incidents
 from geo.data.datasets import load_incidents, load_places, load_streets
 from geo.data.demo import write_bundle
 from geo.data.demo_places import DEVELOPMENTS
@@ -52,7 +52,7 @@ def test_a_different_seed_gives_different_incidents(tmp_path: Path) -> None:
 
 def test_incidents_follow_the_canonical_schema(incidents: gpd.GeoDataFrame) -> None:
     validate_incidents(incidents)
-    assert tuple(incidents.columns) == INCIDENT_COLUMNS
+    assert tuple(incidents.columns) == (*INCIDENT_COLUMNS, *OPTIONAL_INCIDENT_DTYPES)
     assert incidents.crs.to_epsg() == 4326
     assert str(incidents["occurred_at"].dt.tz) == "America/Los_Angeles"
     assert (incidents.geometry.x.round(5) == incidents["lon"]).all()

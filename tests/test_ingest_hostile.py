@@ -16,7 +16,7 @@ from shapely.geometry import Polygon
 
 from geo.cli import main
 from geo.core.errors import DataError
-from geo.core.schema import INCIDENT_COLUMNS
+from geo.core.schema import INCIDENT_COLUMNS, OPTIONAL_INCIDENT_DTYPES
 from geo.core.settings import use_config
 from geo.data.ingest import incidents_from_path, ingest_file, store_inventory
 from tests.store_helpers import store_snapshot
@@ -156,7 +156,7 @@ def test_cli_ingest_prints_one_json_object(tmp_path: Path, capsys: pytest.Captur
         "dropped": {},
     }
     assert Path(doc["output"]).exists()
-    assert list(incidents_from_path(doc["output"]).columns) == list(INCIDENT_COLUMNS)
+    assert list(incidents_from_path(doc["output"]).columns) == [*INCIDENT_COLUMNS, *OPTIONAL_INCIDENT_DTYPES]
     assert list(pd.read_parquet(doc["output"]).columns)[-2:] == ["area", "rpt_dist"]
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 
 from geo.analysis.knox import knox_matrix, knox_test, near_repeat
@@ -180,3 +182,44 @@ def test_near_repeat_dedupes_and_stratifies_by_month() -> None:
     assert table.attrs["deduplicated"] == 1
     assert table.attrs["n"] == 80
     assert table.attrs["strata"] > 1
+
+
+def _batched_by_area(seed: int) -> gpd.GeoDataFrame:
+    """Two areas 6 km apart whose records were batched: area 1 in the first half of each month, area 2 in the
+    second half; within an area, places and days are independent (no near repeat at all)."""
+    rng = np.random.default_rng(seed)
+    rows, dates, areas = [], [], []
+    for area, (x0, first_day) in {"1": (X0, 0), "2": (X0 + 6000, 15)}.items():
+        for month in range(1, 13):
+            for _ in range(12):
+                rows.append((x0 + rng.uniform(0, 1500), Y0 + rng.uniform(0, 1500)))
+                dates.append(f"2019-{month:02d}-{1 + first_day + int(rng.integers(0, 13)):02d}")
+                areas.append(area)
+    inc = metric_points(rows, dates=dates)
+    inc["area"] = pd.array(areas, dtype="string")
+    return inc
+
+
+def test_area_and_month_strata_use_the_sources_area_code() -> None:
+    inc = _batched_by_area(4)
+    by_area = near_repeat(inc, space_bands_m=(2000,), time_bands_days=(7,), permutations=9, **NEAR)
+    by_month = near_repeat(inc, space_bands_m=(2000,), time_bands_days=(7,), permutations=9, **NEAR, strata="month")
+    near = ("1-2000", "0-7")
+
+    def ratio(table: pd.DataFrame) -> float:
+        return float(knox_matrix(table, "ratio").loc[near])
+
+    assert by_area.attrs["strata_rule"] == "area_month"
+    assert by_area.attrs["strata"] == 24  # 2 areas x 12 months
+    assert by_month.attrs["strata"] == 12
+    assert ratio(by_month) > 1.3  # the batching looks like near repeats when the area is ignored
+    assert abs(ratio(by_area) - 1.0) < 0.1
+
+
+def test_without_an_area_code_the_strata_are_the_month_and_the_result_says_so() -> None:
+    inc = _batched_by_area(5)
+    inc["area"] = pd.array([pd.NA] * len(inc), dtype="string")  # as the LA Times file: no area code
+    table = near_repeat(inc, space_bands_m=(2000,), time_bands_days=(7,), permutations=9, **NEAR)
+    assert table.attrs["strata_rule"] == "month"
+    assert table.attrs["strata_asked"] == "area_month"
+    assert table.attrs["strata"] == 12

@@ -300,16 +300,24 @@ def knox_test(
     return out
 
 
-def default_strata(incidents: gpd.GeoDataFrame, by: str = "area_month") -> NDArray[Any] | None:
-    """Stratum labels: ``area_month`` (the ``area`` column when present, and the local month),
-    ``month`` or ``none``."""
-    if by == "none":
-        return None
-    if by not in ("area_month", "month"):
+def strata_used(incidents: gpd.GeoDataFrame, by: str) -> str:
+    """The strata :func:`default_strata` makes of ``by``: ``area_month`` only where the table carries its source's
+    area code (LAPD ``AREA``, the NIBRS area; :data:`geo.core.schema.OPTIONAL_INCIDENT_DTYPES`), else ``month``."""
+    if by not in ("area_month", "month", "none"):
         msg = f"strata must be 'area_month', 'month' or 'none', got {by!r}"
         raise AnalysisError(msg)
+    if by == "area_month" and ("area" not in incidents.columns or not incidents["area"].notna().any()):
+        return "month"
+    return by
+
+
+def default_strata(incidents: gpd.GeoDataFrame, by: str) -> NDArray[Any] | None:
+    """Stratum labels of :func:`strata_used`: the source's area code and the local month, the month, or none."""
+    used = strata_used(incidents, by)
+    if used == "none":
+        return None
     month = local_dates(incidents).dt.strftime("%Y-%m").to_numpy(dtype=object)
-    if by == "area_month" and "area" in incidents.columns:
+    if used == "area_month":
         area = incidents["area"].astype("string").fillna("").to_numpy(dtype=object)
         return np.array([f"{a}|{m}" for a, m in zip(area, month, strict=True)], dtype=object)
     return np.asarray(month, dtype=object)
@@ -350,7 +358,10 @@ def near_repeat(
         same_location_m=same_location_m,
         strata=None if labels is None else labels[keep],
     )
-    out.attrs.update(deduplicated=int((~keep).sum()), dedupe_minutes=dedupe_minutes, strata_rule=strata)
+    used = strata_used(incidents, strata)
+    out.attrs.update(
+        deduplicated=int((~keep).sum()), dedupe_minutes=dedupe_minutes, strata_rule=used, strata_asked=strata
+    )
     return out
 
 

@@ -303,7 +303,8 @@ def _run_nearrepeat(args: argparse.Namespace) -> int:
     payload = {
         "n_events": table.attrs["n"],
         "deduplicated": table.attrs["deduplicated"],
-        "strata": table.attrs["strata_rule"],
+        "strata": table.attrs["strata_rule"],  # what was used: month where the source has no area code
+        "strata_asked": table.attrs["strata_asked"],
         "n_strata": table.attrs["strata"],
         "pairs": table.attrs["pairs"],
         "permutations": table.attrs["permutations"],

@@ -39,6 +39,9 @@ INCIDENT_DTYPES: Mapping[str, str] = {
     "synthetic": "bool",
 }
 INCIDENT_COLUMNS: tuple[str, ...] = (*INCIDENT_DTYPES, "geometry")
+OPTIONAL_INCIDENT_DTYPES: Mapping[str, str] = {"area": "string"}
+"""Columns an incident table keeps when its source has them, missing (NA) otherwise: ``area`` is the source's own
+area code (LAPD ``AREA``, the NIBRS area), which decides a record's division and the near-repeat strata."""
 
 PLACE_DTYPES: Mapping[str, str] = {
     "place_id": "string",
@@ -79,16 +82,20 @@ def _check_frame(gdf: object, columns: tuple[str, ...], what: str) -> gpd.GeoDat
 def empty_incidents() -> gpd.GeoDataFrame:
     """An incident table with every canonical column and no rows."""
     df = pd.DataFrame({c: pd.Series(dtype=t) for c, t in INCIDENT_DTYPES.items()})
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+    empty = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+    return coerce_incidents(empty)
 
 
 def coerce_incidents(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Cast an incident table to the canonical dtypes and column order (raises on missing columns)."""
+    """Cast an incident table to the canonical dtypes and column order (raises on missing columns); the optional
+    columns (:data:`OPTIONAL_INCIDENT_DTYPES`) follow the geometry, missing where the table lacks them."""
     _check_frame(gdf, INCIDENT_COLUMNS, "incident table")
     out = gdf.loc[:, list(INCIDENT_COLUMNS)].copy()
     for col, dtype in INCIDENT_DTYPES.items():
         if str(out[col].dtype) != dtype:
             out[col] = out[col].astype(dtype)
+    for col, dtype in OPTIONAL_INCIDENT_DTYPES.items():
+        out[col] = gdf[col].astype(dtype) if col in gdf.columns else pd.Series(pd.NA, index=out.index, dtype=dtype)
     return out
 
 
