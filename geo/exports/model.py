@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.analysis.change import CountChange
 from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.i18n import fmt_int, t
@@ -29,8 +30,6 @@ SIZES: dict[str, tuple[int, int]] = {"slide": (1920, 1080), "letter": (1275, 165
 FORMATS = ("pdf", "png", "html")
 """File formats of the exports, by file suffix."""
 
-MIN_COMPARE_TOTAL = 10
-"""Below this many incidents in the two periods together, a change is not stated (chance noise)."""
 MAX_TREND_YEARS = 10
 """The trend shows at most this many calendar years, ending with the report period."""
 MIN_YEARLY_SPAN_DAYS = 3 * 365
@@ -218,7 +217,8 @@ class Counts:
     ``n_map``: selected incidents in the period inside the map frame; ``n_near``: in the period
     within ``ring_m`` of the focus; ``n_prev``: the same in the comparison period of kind
     ``compare_kind`` (see :func:`comparison_period`). ``covered`` says the data reach back to the
-    start of the comparison period; ``too_few`` that the two counts are too small to compare.
+    start of the comparison period; ``change`` is the change with its interval
+    (:func:`geo.analysis.change.count_change`); ``shown`` that the view may show both counts.
     """
 
     n_map: int
@@ -226,10 +226,16 @@ class Counts:
     n_prev: int
     compare_kind: str
     covered: bool
-    too_few: bool
+    change: CountChange
+    shown: bool
     period_rows: gpd.GeoDataFrame
     on_map: np.ndarray
     near_all: gpd.GeoDataFrame
+
+    @property
+    def too_few(self) -> bool:
+        """The two counts are too small to compare (or the view may not show them)."""
+        return not (self.shown and self.change.stated)
 
     @property
     def diff(self) -> int:

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.analysis.change import count_change
 from geo.analysis.trends import time_series
 from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
@@ -36,7 +37,6 @@ from geo.exports import wording
 from geo.exports.focus import Focus, report_focus
 from geo.exports.model import (
     MAX_TREND_YEARS,
-    MIN_COMPARE_TOTAL,
     MIN_YEARLY_SPAN_DAYS,
     Context,
     Counts,
@@ -151,7 +151,15 @@ def _counts(selected: gpd.GeoDataFrame, period: Period, focus: Focus, ctx: Conte
         n_prev=n_prev,
         compare_kind=c_kind,
         covered=period.first is not None and period.first <= c_start,
-        too_few=not ctx.disclosure.enough(n_near, n_prev) or n_near + n_prev < MIN_COMPARE_TOTAL,
+        change=count_change(
+            n_near,
+            n_prev,
+            small_count=ctx.cfg.analysis.small_count,
+            periods=((period.start, period.end), (c_start, c_end)),
+            series_break=ctx.nibrs_break,
+            exposure=period.days / ((c_end - c_start).days + 1),
+        ),
+        shown=ctx.disclosure.enough(n_near, n_prev),
         period_rows=period_rows,
         on_map=on_map,
         near_all=selected[near],

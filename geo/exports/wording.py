@@ -10,6 +10,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from geo.analysis.change import change_text
 from geo.core.disclosure import Disclosure
 from geo.core.filters import Filters
 from geo.core.i18n import category_label, fmt_date, fmt_int, fmt_pct, fmt_share, t
@@ -35,7 +36,8 @@ def key_figures(counts: Counts, focus_name: str, ctx: Context) -> tuple[KeyFigur
     else:
         sign = "+" if diff > 0 else "-" if diff < 0 else ""
         signed = f"{sign}{fmt_int(abs(diff), code)}"
-        change_value = t("report.change_value", code, diff=signed, pct=fmt_pct(diff / counts.n_prev, code))
+        said = change_text(counts.change, code, series_break=ctx.nibrs_break)
+        change_value = t("report.change_value", code, diff=signed, pct=said)
         change_number = diff
     compare = t(f"report.compare_short.{counts.compare_kind}", code)
     return (
@@ -115,6 +117,12 @@ def summary(
         sentences.append(t("report.summary.fewer", code, diff=fmt_int(-diff, code), compare=compare))
     else:
         sentences.append(t("report.summary.same", code, compare=compare))
+    if counts.covered and not counts.too_few:
+        ch = counts.change
+        high = "∞" if ch.high == float("inf") else fmt_pct(ch.high - 1, code)
+        sentences.append(t("report.summary.interval", code, low=fmt_pct(ch.low - 1, code), high=high))
+        if ch.straddles_break:
+            sentences.append(t("report.summary.break", code, date=fmt_date(ctx.nibrs_break, code, style="long")))
     if ctx.mode == "public" and cells is not None and cells.attrs.get("whole"):
         sentences.append(t("report.withheld_map", code, n=ctx.min_count))
     elif ctx.mode == "public":
