@@ -241,3 +241,17 @@ def test_age_bands_are_inclusive_at_both_edges(age: int, band: str) -> None:
         }
     )
     assert derived_columns(frame)["age_band"].iloc[0] == band
+
+
+@pytest.mark.parametrize("raw", ["inf", "nan", "1e400", "1e308", "1e9", "1e-300", "-0", "75,inf", "0"])
+def test_ring_distances_outside_1_m_to_20_km_or_not_finite_are_refused(raw: str) -> None:
+    f, problems = Filters.from_query({"rings": raw})
+    assert f.rings_m == ()
+    assert len(problems) == 1
+    assert problems[0].startswith("rings=")
+    with pytest.raises(DataError):
+        Filters(rings_m=tuple(float(v) for v in raw.split(",")))
+
+
+def test_ring_distances_at_the_bounds_are_kept() -> None:
+    assert Filters.from_query({"rings": "1,20000"})[0].rings_m == (1.0, 20000.0)

@@ -18,13 +18,12 @@ from hypothesis import strategies as st
 
 from geo.core.categories import CATEGORIES
 from tests.page_helpers import MARKER, PAGES, PHISH, TRACKER, live_markup, open_page
+from ui import link
 
 pytestmark = pytest.mark.app
 EXAMPLES_PER_PAGE = 2
-KEYS = (
-    "from", "to", "cat", "weapon", "age", "sex", "descent", "wd", "hours", "place", "rings", "layers", "lang",
-    "data", "places", "view",
-)  # fmt: skip
+KEYS = tuple(link.STATE)
+"""Every key a link carries (ui/link.py), on every page."""
 HOSTILE = (
     PHISH,
     TRACKER,
@@ -47,12 +46,15 @@ REAL = (
     "Harvard Park", "Jordan Downs", "Atlantis", "100,250", "400,150", "-5", "nan,inf", "homicides,kde,gistar",
     "zones:nowhere", "es", "en", "fr", "demo", "../../etc/passwd", "",
 )  # fmt: skip
+EXTREMES = ("inf", "-inf", "nan", "1e308", "1e400", "-0", "1e-300", "1e9", "75,inf", "nan,150", "0.0000001", "-1")
+"""Numbers at the edge of what a float holds: every number a link carries is parsed into a bounded, finite value."""
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
 LONG = st.integers(min_value=600, max_value=100_000).map(lambda n: (MARKER + " [x](http://e.x) ") * (n // 20 + 1))
 DATES = st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)).map(dt.date.isoformat)
-VALUES = st.one_of(st.sampled_from(REAL), st.sampled_from(HOSTILE), TEXT, LONG, DATES)
+VALUES = st.one_of(st.sampled_from(REAL), st.sampled_from(HOSTILE), st.sampled_from(EXTREMES), TEXT, LONG, DATES)
 QUERY = st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(min_size=1, max_size=12)), VALUES, max_size=6)
 EVERY_KEY_HOSTILE = {key: HOSTILE[i % len(HOSTILE)] for i, key in enumerate(KEYS) if key != "lang"}
+EVERY_KEY_EXTREME = {key: EXTREMES[i % len(EXTREMES)] for i, key in enumerate(KEYS) if key != "lang"}
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -63,6 +65,8 @@ EVERY_KEY_HOSTILE = {key: HOSTILE[i % len(HOSTILE)] for i, key in enumerate(KEYS
 )
 @given(query=QUERY, lang=st.sampled_from(["en", "es"]))
 @example(query=EVERY_KEY_HOSTILE, lang="es")
+@example(query=EVERY_KEY_EXTREME, lang="en")
+@example(query={"rings": "inf", "budget": "1e400", "speed": "nan", "buffer": "1e308", "dwell": "-0"}, lang="es")
 def test_no_link_breaks_a_page_or_puts_markup_on_it(page: str, query: dict[str, str], lang: str, fresh_settings):
     at = open_page(page, {"lang": lang, **query})
     assert not at.exception, [e.value for e in at.exception]

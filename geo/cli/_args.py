@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,12 +26,25 @@ def parse_date(text: str | None, flag: str) -> dt.date | None:
         raise AnalysisError(msg) from None
 
 
+def finite(text: str) -> float:
+    """A finite number from an option (``inf``, ``nan`` and ``1e400`` are refused before any arithmetic)."""
+    try:
+        value = float(text)
+    except ValueError:
+        msg = f"not a number: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not math.isfinite(value):
+        msg = f"not a finite number: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def add_focus(p: argparse.ArgumentParser, *, role: str = "focus", required: bool = True) -> None:
     """``--place NAME`` or ``--lat LAT --lon LON`` (degrees, EPSG:4326)."""
     where = p.add_mutually_exclusive_group(required=required)
     where.add_argument("--place", metavar="NAME", help=f'{role} place, e.g. "Harvard Park"')
-    where.add_argument("--lat", type=float, metavar="LAT", help=f"{role} latitude (degrees; with --lon)")
-    p.add_argument("--lon", type=float, metavar="LON", help=f"{role} longitude (degrees; with --lat)")
+    where.add_argument("--lat", type=finite, metavar="LAT", help=f"{role} latitude (degrees; with --lon)")
+    p.add_argument("--lon", type=finite, metavar="LON", help=f"{role} longitude (degrees; with --lat)")
 
 
 def focus_point(args: argparse.Namespace) -> tuple[float, float] | None:

@@ -22,8 +22,8 @@ from geo.cli._args import (
     places_table,
 )
 from geo.core.disclosure import Disclosure
-from geo.core.errors import AnalysisError
-from geo.core.filters import apply
+from geo.core.errors import AnalysisError, DataError
+from geo.core.filters import apply, check_distances
 from geo.core.settings import Settings
 from geo.data.datasets import place_by_name
 from geo.data.ingest import incidents_from_path
@@ -38,7 +38,18 @@ def numbers(text: str, what: str) -> tuple[float, ...]:
     if not values:
         msg = f"{what} must list at least one number, got {text!r}"
         raise AnalysisError(msg)
+    if not all(math.isfinite(v) for v in values):
+        msg = f"{what} must be finite numbers, got {text!r}"
+        raise AnalysisError(msg)
     return values
+
+
+def distances(text: str, what: str) -> tuple[float, ...]:
+    """Increasing distances in metres from an option (:func:`geo.core.filters.check_distances`)."""
+    try:
+        return check_distances(numbers(text, what), what)
+    except DataError as exc:
+        raise AnalysisError(str(exc)) from None
 
 
 def names(text: str, what: str) -> list[str]:

@@ -19,6 +19,7 @@ from geo.cli import _common as c
 from geo.cli._args import (
     add_filters,
     add_focus,
+    finite,
     focus_point,
     parse_date,
     settings_for,
@@ -34,7 +35,7 @@ def _run_near(args: argparse.Namespace) -> int:
     from geo.analysis.rings import ring_summary
 
     settings = settings_for(args)
-    rings = c.numbers(args.rings_m, "--rings-m") if args.rings_m else settings.distances.rings_m
+    rings = c.distances(args.rings_m, "--rings-m") if args.rings_m else settings.distances.rings_m
     point = focus_point(args)
     if point is None:
         place: Any = c.place_geoms(settings, [args.place])
@@ -183,7 +184,7 @@ def register(subparsers: Any) -> None:
 
     p = c.add(subparsers, "trend", "monthly or yearly counts, with the legacy/NIBRS break marked", _run_trend)
     p.add_argument("--place", metavar="NAME", help="incidents inside or near this place")
-    p.add_argument("--within-m", type=float, help="distance from the place's border in metres (default: outer ring)")
+    p.add_argument("--within-m", type=finite, help="distance from the place's border in metres (default: outer ring)")
     p.add_argument("--zones", metavar="PATH", help="one series per polygon of this file")
     p.add_argument("--key", metavar="FIELD", help="field naming each zone")
     p.add_argument("--freq", choices=("month", "year"), default="month", help="period (default month)")
@@ -193,7 +194,7 @@ def register(subparsers: Any) -> None:
 
     p = c.add(subparsers, "rank", "rank parks or housing developments by incidents near their border", _run_rank)
     p.add_argument("--kind", default="park", help="place kind to rank (park, housing, csp_site...)")
-    p.add_argument("--within-m", type=float, help="distance from the border in metres (default from config)")
+    p.add_argument("--within-m", type=finite, help="distance from the border in metres (default from config)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     add_filters(p)
     c.add_privacy(p)

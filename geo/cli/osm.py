@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import Any
 
-from geo.cli._args import settings_for
+from geo.cli._args import finite, settings_for
 from geo.core.errors import DataError
 
 DEFAULT_LAYER = "parks-osm"
@@ -37,9 +37,9 @@ def _run(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add the ``osm-parks`` command."""
     p = subparsers.add_parser("osm-parks", help="fetch OpenStreetMap park polygons around a point into the store")
-    p.add_argument("--lat", type=float, help="latitude in degrees (default: map.center)")
-    p.add_argument("--lon", type=float, help="longitude in degrees (default: map.center)")
-    p.add_argument("--dist", type=float, help="radius in metres (default: workspace.osm_parks_dist_m)")
+    p.add_argument("--lat", type=finite, help="latitude in degrees (default: map.center)")
+    p.add_argument("--lon", type=finite, help="longitude in degrees (default: map.center)")
+    p.add_argument("--dist", type=finite, help="radius in metres (default: workspace.osm_parks_dist_m)")
     p.add_argument("--name", default=DEFAULT_LAYER, help=f"store layer name (default {DEFAULT_LAYER})")
     p.add_argument("--replace", action="store_true", help="overwrite an existing layer of that name")
     p.set_defaults(handler=_run)

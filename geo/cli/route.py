@@ -22,6 +22,7 @@ from geo.cli._args import (
     add_filters,
     add_focus,
     filters_from_args,
+    finite,
     focus_point,
     incidents_path,
     places_table,
@@ -120,10 +121,10 @@ def register(subparsers: Any) -> None:
         "(Koper curve), be back within the time budget.",
     )
     add_focus(p, role="start")
-    p.add_argument("--budget-min", type=float, required=True, metavar="M", help="time budget, minutes")
-    p.add_argument("--dwell-min", type=float, default=None, metavar="MIN", help="dwell per stop (default 15)")
+    p.add_argument("--budget-min", type=finite, required=True, metavar="M", help="time budget, minutes")
+    p.add_argument("--dwell-min", type=finite, default=None, metavar="MIN", help="dwell per stop (default 15)")
     p.add_argument("--stops", type=int, default=None, metavar="N", help="visit at most N stops (default 8)")
-    p.add_argument("--speed-mps", type=float, default=None, metavar="V", help="walking speed (default 1.2 m/s)")
+    p.add_argument("--speed-mps", type=finite, default=None, metavar="V", help="walking speed (default 1.2 m/s)")
     p.add_argument("--out", default=None, metavar="FILE.gpx", help="write the route as GPX 1.1")
     p.add_argument("--card", default=None, metavar="FILE.pdf", help="write a printable route card (.pdf or .png)")
     p.add_argument("--lang", choices=("en", "es"), default="en", help="language of the card and GPX (default en)")

@@ -18,6 +18,7 @@ import pandas as pd
 from geo.cli import _common as c
 from geo.cli._args import (
     add_filters,
+    finite,
     incidents_path,
     parse_date,
     settings_for,
@@ -280,7 +281,7 @@ def _run_nearrepeat(args: argparse.Namespace) -> int:
     if c.disclosure(args, settings).public:  # pairs of events close in space and time single out events
         msg = "nearrepeat is for the internal view only; add --privacy internal"
         raise AnalysisError(msg)
-    space = c.numbers(args.space_m, "--space-m")
+    space = c.distances(args.space_m, "--space-m")
     times = c.numbers(args.time_days, "--time-days")
     inc = c.incidents(args, settings)
     if args.place:
@@ -323,11 +324,11 @@ def register(subparsers: Any) -> None:
     """Add the statistics commands: hotspots, evaluate, nearrepeat."""
     p = c.add(subparsers, "hotspots", "hot spots as GeoJSON: kernel density, counts, Gi* or emerging", _run_hotspots)
     p.add_argument("--method", choices=HOTSPOT_METHODS, default="gistar", help="analysis (default gistar)")
-    p.add_argument("--cell-m", type=float, help="grid cell side in metres (default from config)")
+    p.add_argument("--cell-m", type=finite, help="grid cell side in metres (default from config)")
     p.add_argument("--hex", type=int, metavar="RES", help="use H3 hexagons of this resolution (grid, gistar)")
-    p.add_argument("--bandwidth-m", type=float, help="KDE bandwidth in metres (default: rule of thumb)")
+    p.add_argument("--bandwidth-m", type=finite, help="KDE bandwidth in metres (default: rule of thumb)")
     p.add_argument("--kde-output", choices=("contours", "cells"), default="contours", help="KDE output")
-    p.add_argument("--alpha", type=float, help="false discovery rate (default from config)")
+    p.add_argument("--alpha", type=finite, help="false discovery rate (default from config)")
     p.add_argument("--inference", choices=("permutation", "normal"), help="Gi* p-values (default from config)")
     p.add_argument("--permutations", type=int, help="Gi* permutations, at least (default from config)")
     p.add_argument(
@@ -341,7 +342,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--treated", required=True, metavar="NAME[,NAME]", help="treated places")
     p.add_argument("--control", required=True, metavar="NAME[,NAME]", help="comparison places")
     p.add_argument("--start", metavar="DATE", help="program start (default: the treated places' program_start)")
-    p.add_argument("--buffer-m", type=float, help="displacement buffer in metres (default from config)")
+    p.add_argument("--buffer-m", type=finite, help="displacement buffer in metres (default from config)")
     p.add_argument("--months", type=int, help="months on each side of the start (default: as many as the data allow)")
     p.add_argument("--monthly", action="store_true", help="include the monthly series in the output")
     p.add_argument(
@@ -364,7 +365,7 @@ def register(subparsers: Any) -> None:
         "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
     )
     p.add_argument("--place", metavar="NAME", help="only incidents inside or near this place")
-    p.add_argument("--within-m", type=float, help="distance from the place's border in metres (default: outer ring)")
+    p.add_argument("--within-m", type=finite, help="distance from the place's border in metres (default: outer ring)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     add_filters(p)
     c.add_privacy(p)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,10 +43,30 @@ MAX_QUERY_VALUE = 500
 """Longest query-parameter value (characters) :meth:`Filters.from_query` reads; longer ones are refused."""
 MAX_PLACE = 200
 """Longest place name (characters) a link may carry."""
+MIN_DISTANCE_M = 1.0
+MAX_DISTANCE_M = 20_000.0
+"""Ring and band distances a link or a command may ask for, metres: from 1 m to 20 km (the width of South LA
+twice over). A value outside, or not a finite number (``inf``, ``nan``, ``1e400``), is refused before any
+arithmetic."""
 _ECHO_IN_PROBLEM = 40  # characters of a refused value quoted back in its problem line
 
 _FIREARM = ("GUN", "PISTOL", "RIFLE", "REVOLVER", "FIREARM", "SHOTGUN", "SEMI-AUTOMATIC", "AUTOMATIC WEAPON")
 _KNIFE = ("KNIFE", "BLADE", "DAGGER", "MACHETE", "SWORD", "CUTTING", "STABBING", "SCISSORS", "RAZOR", "ICE PICK")
+
+
+def check_distances(values: Sequence[float], what: str) -> tuple[float, ...]:
+    """``values`` as increasing distances in metres, each a finite number from :data:`MIN_DISTANCE_M` to
+    :data:`MAX_DISTANCE_M`; raises :class:`DataError` naming ``what`` otherwise. The one check of a distance list
+    read from a link, a sidebar box or a command line."""
+    out = tuple(float(v) for v in values)
+    if not all(math.isfinite(v) and MIN_DISTANCE_M <= v <= MAX_DISTANCE_M for v in out):
+        shown = ", ".join(f"{v:g}" for v in out)
+        msg = f"{what} must be numbers of metres from {MIN_DISTANCE_M:g} to {MAX_DISTANCE_M:g}, got {shown}"
+        raise DataError(msg)
+    if any(b <= a for a, b in itertools.pairwise(out)):
+        msg = f"{what} must be positive and increasing, got {list(out)}"
+        raise DataError(msg)
+    return out
 
 
 def weapon_group(weapon: object) -> str:
@@ -133,11 +155,7 @@ class Filters:
         if self.start and self.end and self.start > self.end:
             msg = f"the start date {self.start} is after the end date {self.end}"
             raise DataError(msg)
-        if any(b <= a for a, b in zip(self.rings_m, self.rings_m[1:], strict=False)) or any(
-            r <= 0 for r in self.rings_m
-        ):
-            msg = f"ring distances must be positive and increasing, got {list(self.rings_m)}"
-            raise DataError(msg)
+        check_distances(self.rings_m, "ring distances")
 
     def replace(self, **changes: object) -> Filters:
         """A copy with ``changes`` applied (validated again)."""
