@@ -107,75 +107,120 @@ def map_document(view: MapView, _settings: Settings) -> MapDocument:
     n = analysis.count(src.incidents, f)
     n_homicides = analysis.count_of(src.incidents, f, only="homicide")
     places = data.places(src.places, lang)
-    center, zoom = None, None
-    if f.place:
-        c = analysis.place(src.places, f.place, lang).geometry.iloc[0].centroid
-        center, zoom = (c.y, c.x), max(s.map.zoom, 15)
-    composer = MapComposer(s, lang=lang, tiles=view.tiles, center=center, zoom=zoom)
-    sym = symbols(s.colours)
+    composer = _composer(view, s)
     notes: list[str] = []
     warning = None
-    cell = s.analysis.grid_cell_m
 
     if "streets" in chosen:
         add_streets(composer, data.streets(src.streets, lang))
     add_places(composer, places, kinds=tuple(kind for kind, key in PLACE_KINDS if key in chosen))
     if view.public and n:
-        cells = analysis.public_grid(src.incidents, f, cell_m=cell, min_count=s.privacy.min_count, lang=lang)
-        composer.add(*public_layer(cells, lang=lang, name=t("view.public_layer", lang)))
-        notes.append(t("view.public_note", lang, n=s.privacy.min_count, cell=fmt_int(cell, lang)))
-        if cells.attrs.get("whole"):
-            notes.append(t("report.caveat.whole", lang, min=s.privacy.min_count))
-        elif cells.attrs.get("withheld"):
-            withheld = fmt_int(int(cells.attrs["withheld"]), lang)
-            notes.append(t("report.caveat.withheld", lang, n=withheld, min=s.privacy.min_count))
-    if "grid" in chosen and n and not view.public:
-        composer.add(*count_layer(analysis.grid_counts(src.incidents, f, cell), lang=lang, name=t("layer.grid", lang)))
-    if "kde" in chosen and n and not view.public:  # a surface over few points draws each of them
-        contours, info = analysis.heat(src.incidents, f, s.analysis)
-        if info.get("drawn"):
-            bw = (info["bandwidth_x_m"], info["bandwidth_y_m"])
-            composer.add(*kde_layer(contours, lang=lang, bandwidth_m=bw, rule=info["bandwidth_rule"]))
-            rule = t(f"rule.{info['bandwidth_rule']}", lang)
-            notes.append(t("map.bandwidth", lang, hx=fmt_int(bw[0], lang), hy=fmt_int(bw[1], lang), rule=rule))
-        notes.extend(note_text(note, lang) for note in info.get("notes", ()))  # the period per year, or why none
-    if "gistar" in chosen and n and not view.public:
-        cells, gi = analysis.gistar(s, f)
-        composer.add(*gi_layer(cells, lang=lang, **{k: gi[k] for k in analysis.GI_ATTRS if k in gi}))
-        if gi.get("warning_key"):
-            message = t(gi["warning_key"], lang, **gi.get("warning_params", {}))
-            warning = t("map.few_events", lang, message=message)
-        else:  # what the inference did: more permutations, exact p, the normal p, or a limit of the grid
-            notes.extend(note_text(note, lang) for note in gi.get("notes", ()))
-            if not (cells["gi_class"] != 0).any() if len(cells) else True:
-                notes.append(t("map.no_hotspots", lang))
-    for _key, label, path in view.zones:
-        counts = analysis.covered_zone_counts(
-            src.incidents, f, Path(path), store_dir=src.store_dir, min_share=s.workspace.coverage_min_share
-        )
-        zone_rule = Disclosure.from_settings(s.privacy, public=view.public)
-        composer.add(zones_layer(counts, name=label, lang=lang, rule=zone_rule), [(label, ZONE_SYMBOL)])
+        notes.extend(_add_public_cells(composer, view, s))
+    if n and not view.public:
+        if "grid" in chosen:
+            cells = analysis.grid_counts(src.incidents, f, s.analysis.grid_cell_m)
+            composer.add(*count_layer(cells, lang=lang, name=t("layer.grid", lang)))
+        if "kde" in chosen:  # a surface over few points draws each of them
+            notes.extend(_add_heat(composer, view, s))
+        if "gistar" in chosen:
+            gi_notes, warning = _add_gistar(composer, view, s)
+            notes.extend(gi_notes)
+    _add_zones(composer, view, s)
     if "rings" in chosen and f.place:
         rings = analysis.rings(src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
         composer.add(*rings_layer(rings, lang=lang, place=f.place))
+    notes.extend(_add_points(composer, view, s, n=n, n_homicides=n_homicides))
+
+    m = composer.finish(synthetic=view.synthetic, note=approximate_note(places, lang))
+    return MapDocument(map_html(m, lang=lang, title=t("frame.map", lang)), tuple(notes), warning)
+
+
+def _composer(view: MapView, s: Settings) -> MapComposer:
+    """An empty map of ``view``, centred on its focus place (zoomed in to at least 15) when it has one."""
+    center, zoom = None, None
+    if view.filters.place:
+        c = analysis.place(s.sources.places, view.filters.place, view.lang).geometry.iloc[0].centroid
+        center, zoom = (c.y, c.x), max(s.map.zoom, 15)
+    return MapComposer(s, lang=view.lang, tiles=view.tiles, center=center, zoom=zoom)
+
+
+def _add_public_cells(composer: MapComposer, view: MapView, s: Settings) -> list[str]:
+    """The public view's only incident layer (counts per cell, small counts withheld) and its notes."""
+    lang, cell, min_count = view.lang, s.analysis.grid_cell_m, s.privacy.min_count
+    cells = analysis.public_grid(s.sources.incidents, view.filters, cell_m=cell, min_count=min_count, lang=lang)
+    composer.add(*public_layer(cells, lang=lang, name=t("view.public_layer", lang)))
+    notes = [t("view.public_note", lang, n=min_count, cell=fmt_int(cell, lang))]
+    if cells.attrs.get("whole"):
+        notes.append(t("report.caveat.whole", lang, min=min_count))
+    elif cells.attrs.get("withheld"):
+        withheld = fmt_int(int(cells.attrs["withheld"]), lang)
+        notes.append(t("report.caveat.withheld", lang, n=withheld, min=min_count))
+    return notes
+
+
+def _add_heat(composer: MapComposer, view: MapView, s: Settings) -> list[str]:
+    """The density surface (when there are enough incidents to draw one) and its notes: the bandwidth, and the
+    period per year or why no surface is drawn."""
+    lang = view.lang
+    contours, info = analysis.heat(s.sources.incidents, view.filters, s.analysis)
+    notes = []
+    if info.get("drawn"):
+        bw = (info["bandwidth_x_m"], info["bandwidth_y_m"])
+        composer.add(*kde_layer(contours, lang=lang, bandwidth_m=bw, rule=info["bandwidth_rule"]))
+        rule = t(f"rule.{info['bandwidth_rule']}", lang)
+        notes.append(t("map.bandwidth", lang, hx=fmt_int(bw[0], lang), hy=fmt_int(bw[1], lang), rule=rule))
+    notes.extend(note_text(note, lang) for note in info.get("notes", ()))  # the period per year, or why none
+    return notes
+
+
+def _add_gistar(composer: MapComposer, view: MapView, s: Settings) -> tuple[list[str], str | None]:
+    """The Gi* hot and cold spots; their notes, or the warning that there are too few events to read them."""
+    lang = view.lang
+    cells, gi = analysis.gistar(s, view.filters)
+    composer.add(*gi_layer(cells, lang=lang, **{k: gi[k] for k in analysis.GI_ATTRS if k in gi}))
+    if gi.get("warning_key"):
+        message = t(gi["warning_key"], lang, **gi.get("warning_params", {}))
+        return [], t("map.few_events", lang, message=message)
+    # what the inference did: more permutations, exact p, the normal p, or a limit of the grid
+    notes = [note_text(note, lang) for note in gi.get("notes", ())]
+    if not (cells["gi_class"] != 0).any() if len(cells) else True:
+        notes.append(t("map.no_hotspots", lang))
+    return notes, None
+
+
+def _add_zones(composer: MapComposer, view: MapView, s: Settings) -> None:
+    """The chosen boundary layers, each zone with its incident count (missing where the data do not cover it)."""
+    src = s.sources
+    for _key, label, path in view.zones:
+        counts = analysis.covered_zone_counts(
+            src.incidents, view.filters, Path(path), store_dir=src.store_dir, min_share=s.workspace.coverage_min_share
+        )
+        zone_rule = Disclosure.from_settings(s.privacy, public=view.public)
+        composer.add(zones_layer(counts, name=label, lang=view.lang, rule=zone_rule), [(label, ZONE_SYMBOL)])
+
+
+def _add_points(composer: MapComposer, view: MapView, s: Settings, *, n: int, n_homicides: int) -> list[str]:
+    """The incident and homicide points (internal view only), each drawn as counts per grid cell instead when
+    there are more than ``map.max_points`` of them; the notes saying so."""
+    lang, cell, f = view.lang, s.analysis.grid_cell_m, view.filters
+    sym = symbols(s.colours)
+    notes = []
     for key, category, symbol_key, label_key in (
         ("incidents", None, "incident", "layer.incidents"),
         ("homicides", "homicide", "homicide", "layer.homicides"),
     ):
         size = n - n_homicides if category is None else n_homicides
-        if key not in chosen or view.public or size == 0:
+        if key not in view.layers or view.public or size == 0:
             continue
         name = t(label_key, lang)
         exclude = None if category else "homicide"
         if size > s.map.max_points:
-            cells = analysis.grid_counts(src.incidents, f, cell, only=category, exclude=exclude)
+            cells = analysis.grid_counts(s.sources.incidents, f, cell, only=category, exclude=exclude)
             composer.add(*count_layer(cells, lang=lang, name=name))
             notes.append(t("map.aggregated", lang, n=fmt_int(size, lang), cell=fmt_int(cell, lang)))
         else:
-            subset = analysis.rows_of(src.incidents, f, only=category, exclude=exclude)
+            subset = analysis.rows_of(s.sources.incidents, f, only=category, exclude=exclude)
             composer.add(
                 incidents_layer(subset, name=name, symbol=sym[symbol_key], lang=lang), [(name, sym[symbol_key])]
             )
-
-    m = composer.finish(synthetic=view.synthetic, note=approximate_note(places, lang))
-    return MapDocument(map_html(m, lang=lang, title=t("frame.map", lang)), tuple(notes), warning)
+    return notes

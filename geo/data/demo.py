@@ -254,48 +254,12 @@ def build_incidents(places: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, *, seed
     rng = np.random.default_rng(seed)
     metric = places.to_crs(METRIC)
     geom = dict(zip(metric["name"], metric.geometry, strict=True))
-    chunks: list[tuple[np.ndarray, pd.DatetimeIndex, str]] = []
-
-    (minx, maxx), (miny, maxy) = lonlat_to_metric(np.array([-118.325, -118.228]), np.array([33.928, 34.002]))
-    centers = np.column_stack([rng.uniform(minx, maxx, 30), rng.uniform(miny, maxy, 30)])
-    for year in YEARS:
-        n = int(rng.poisson(BACKGROUND_PER_YEAR * (1.05 - 0.01 * (year - YEARS[0]))))
-        from_centre = rng.uniform(size=n) < 0.6
-        k = rng.integers(0, len(centers), size=n)
-        xy = np.where(
-            from_centre[:, None],
-            centers[k] + rng.normal(0, 320, size=(n, 2)),
-            np.column_stack([rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)]),
-        )
-        chunks.append((xy, _dates(rng, year, n), "background"))
-
-        n = int(rng.poisson(HARVARD_BORDER_PER_YEAR[year]))
-        chunks.append((_sample_near(rng, geom["Harvard Park"], n, scale_m=70, inside_weight=0.25),
-                       _dates(rng, year, n), "harvard"))  # fmt: skip
-
-        for dev in DEVELOPMENTS:
-            base = WATTS_PRE_PER_YEAR if dev.watts else (
-                RAMONA_PRE_PER_YEAR if dev.name == "Ramona Gardens" else OTHER_DEV_PRE_PER_YEAR)  # fmt: skip
-            n = int(rng.poisson(base * _csp_factor(year, dev.csp_start)))
-            chunks.append((_sample_near(rng, geom[dev.name], n, scale_m=90, inside_weight=0.9),
-                           _dates(rng, year, n), "development"))  # fmt: skip
-
+    chunks = _incident_chunks(rng, geom)
     xy = np.concatenate([c[0] for c in chunks])
     when = pd.DatetimeIndex(np.concatenate([c[1].to_numpy() for c in chunks]))
     cluster = np.concatenate([[c[2]] * len(c[0]) for c in chunks])
     n = len(xy)
-
-    cats = np.array(list(CATEGORY_SHARE))
-    p_cat = np.array(list(CATEGORY_SHARE.values()))
-    category = cats[rng.choice(len(cats), size=n, p=p_cat / p_cat.sum())]
-    # The Harvard Park border is where the killings concentrated: plant the four homicides of
-    # 2016 within 75 m of the park, and raise the homicide share on the border in 2015-2017.
-    border = np.flatnonzero(cluster == "harvard")
-    hot = border[(when[border].year >= 2015) & (when[border].year <= 2017)]
-    category[hot[rng.uniform(size=len(hot)) < 0.12]] = "homicide"
-    d_park = shapely.distance(shapely.points(xy), geom["Harvard Park"])
-    near16 = border[(when[border].year == 2016) & (d_park[border] > 0) & (d_park[border] <= 75)]
-    category[near16[:4]] = "homicide"
+    category = _categories(rng, xy, when, cluster, geom["Harvard Park"])
 
     codes, descs = [], []
     for cat in category:
@@ -342,6 +306,56 @@ def build_incidents(places: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, *, seed
     gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84)
     gdf = coerce_incidents(gdf[[*INCIDENT_DTYPES, "geometry"]])
     return gdf
+
+
+def _incident_chunks(
+    rng: np.random.Generator, geom: dict[str, shapely.Geometry]
+) -> list[tuple[np.ndarray, pd.DatetimeIndex, str]]:
+    """Per year: background incidents around 30 centres, the Harvard Park border cluster and the developments'
+    clusters (falling after their CSP start), each as (points in metres, local times, cluster name)."""
+    chunks: list[tuple[np.ndarray, pd.DatetimeIndex, str]] = []
+    (minx, maxx), (miny, maxy) = lonlat_to_metric(np.array([-118.325, -118.228]), np.array([33.928, 34.002]))
+    centers = np.column_stack([rng.uniform(minx, maxx, 30), rng.uniform(miny, maxy, 30)])
+    for year in YEARS:
+        n = int(rng.poisson(BACKGROUND_PER_YEAR * (1.05 - 0.01 * (year - YEARS[0]))))
+        from_centre = rng.uniform(size=n) < 0.6
+        k = rng.integers(0, len(centers), size=n)
+        xy = np.where(
+            from_centre[:, None],
+            centers[k] + rng.normal(0, 320, size=(n, 2)),
+            np.column_stack([rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)]),
+        )
+        chunks.append((xy, _dates(rng, year, n), "background"))
+
+        n = int(rng.poisson(HARVARD_BORDER_PER_YEAR[year]))
+        chunks.append((_sample_near(rng, geom["Harvard Park"], n, scale_m=70, inside_weight=0.25),
+                       _dates(rng, year, n), "harvard"))  # fmt: skip
+
+        for dev in DEVELOPMENTS:
+            base = WATTS_PRE_PER_YEAR if dev.watts else (
+                RAMONA_PRE_PER_YEAR if dev.name == "Ramona Gardens" else OTHER_DEV_PRE_PER_YEAR)  # fmt: skip
+            n = int(rng.poisson(base * _csp_factor(year, dev.csp_start)))
+            chunks.append((_sample_near(rng, geom[dev.name], n, scale_m=90, inside_weight=0.9),
+                           _dates(rng, year, n), "development"))  # fmt: skip
+    return chunks
+
+
+def _categories(
+    rng: np.random.Generator, xy: np.ndarray, when: pd.DatetimeIndex, cluster: np.ndarray, park: shapely.Geometry
+) -> np.ndarray:
+    """A category per incident by :data:`CATEGORY_SHARE`, with more homicides on the Harvard Park border."""
+    cats = np.array(list(CATEGORY_SHARE))
+    p_cat = np.array(list(CATEGORY_SHARE.values()))
+    category = cats[rng.choice(len(cats), size=len(xy), p=p_cat / p_cat.sum())]
+    # The Harvard Park border is where the killings concentrated: plant the four homicides of
+    # 2016 within 75 m of the park, and raise the homicide share on the border in 2015-2017.
+    border = np.flatnonzero(cluster == "harvard")
+    hot = border[(when[border].year >= 2015) & (when[border].year <= 2017)]
+    category[hot[rng.uniform(size=len(hot)) < 0.12]] = "homicide"
+    d_park = shapely.distance(shapely.points(xy), park)
+    near16 = border[(when[border].year == 2016) & (d_park[border] > 0) & (d_park[border] <= 75)]
+    category[near16[:4]] = "homicide"
+    return category
 
 
 # --- population (synthetic block groups) ------------------------------------------------------

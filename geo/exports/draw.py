@@ -11,6 +11,7 @@ import io
 import textwrap
 from typing import Any
 
+import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
@@ -67,54 +68,12 @@ def _legend_handles(report: Report, width: int) -> list[Any]:
 
 def draw_map(ax: Axes, report: Report, *, scale: float) -> None:
     """The map of the report in EPSG:32611 metres on ``ax`` (cells or points, place, ring, streets)."""
-    x0, x1, y0, y1 = report.extent_m
     ax.set_facecolor("#fbfaf7")
-    streets = report.streets
-    if len(streets):
-        st = to_metric(streets)
-        st.plot(ax=ax, color=STREET_COLOUR, linewidth=0.8 * scale, zorder=1)
-        if "name" in st.columns:
-            for name, geom in zip(st["name"], st.geometry, strict=True):
-                if not isinstance(name, str) or geom.is_empty:
-                    continue
-                p = geom.interpolate(0.5, normalized=True)
-                if not (x0 < p.x < x1 and y0 < p.y < y1):
-                    continue
-                a = geom.interpolate(max(0.0, geom.project(p) - 20))
-                b = geom.interpolate(geom.project(p) + 20)
-                street_label(ax, p.x, p.y, name, dx=b.x - a.x, dy=b.y - a.y, fontsize=5.5 * scale)
+    if len(report.streets):
+        _draw_streets(ax, report, scale=scale)
     cells = report.cells
     if cells is not None and len(cells):
-        cm = to_metric(cells)
-        hidden = cm[cm["suppressed"].astype(bool)]
-        shown = cm[~cm["suppressed"].astype(bool)]
-        if len(hidden):
-            hidden.plot(
-                ax=ax,
-                facecolor=SUPPRESSED_COLOUR,
-                edgecolor="#777777",
-                hatch=HATCH,
-                linewidth=0.3,
-                alpha=0.75,
-                zorder=3,
-            )
-        if len(shown):
-            colours = [LEVEL_COLOURS[int(v) - 1] for v in shown["level"]]
-            shown.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.4 * scale, alpha=0.9, zorder=3)
-            for geom, n, level in zip(shown.geometry, shown["count"], shown["level"], strict=True):
-                c = geom.centroid
-                ax.text(
-                    c.x,
-                    c.y,
-                    fmt_int(int(n), report.lang),
-                    ha="center",
-                    va="center",
-                    fontsize=6.5 * scale,
-                    color="white" if int(level) >= 3 else "black",
-                    fontweight="bold",
-                    zorder=4,
-                    clip_on=True,
-                )
+        _draw_cells(ax, cells, report.lang, scale=scale)
     points = report.points
     if points is not None and len(points):
         pm = to_metric(points)
@@ -141,6 +100,65 @@ def draw_map(ax: Axes, report: Report, *, scale: float) -> None:
             zorder=6,
             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
         )
+    _draw_focus(ax, report, scale=scale)
+    _draw_frame(ax, report, scale=scale)
+
+
+def _draw_streets(ax: Axes, report: Report, *, scale: float) -> None:
+    """The streets, each named along itself at its midpoint when that is inside the map's frame."""
+    x0, x1, y0, y1 = report.extent_m
+    st = to_metric(report.streets)
+    st.plot(ax=ax, color=STREET_COLOUR, linewidth=0.8 * scale, zorder=1)
+    if "name" not in st.columns:
+        return
+    for name, geom in zip(st["name"], st.geometry, strict=True):
+        if not isinstance(name, str) or geom.is_empty:
+            continue
+        p = geom.interpolate(0.5, normalized=True)
+        if not (x0 < p.x < x1 and y0 < p.y < y1):
+            continue
+        a = geom.interpolate(max(0.0, geom.project(p) - 20))
+        b = geom.interpolate(geom.project(p) + 20)
+        street_label(ax, p.x, p.y, name, dx=b.x - a.x, dy=b.y - a.y, fontsize=5.5 * scale)
+
+
+def _draw_cells(ax: Axes, cells: gpd.GeoDataFrame, lang: str, *, scale: float) -> None:
+    """The grid cells: suppressed ones hatched grey, the others coloured by level and labelled with their count."""
+    cm = to_metric(cells)
+    hidden = cm[cm["suppressed"].astype(bool)]
+    shown = cm[~cm["suppressed"].astype(bool)]
+    if len(hidden):
+        hidden.plot(
+            ax=ax,
+            facecolor=SUPPRESSED_COLOUR,
+            edgecolor="#777777",
+            hatch=HATCH,
+            linewidth=0.3,
+            alpha=0.75,
+            zorder=3,
+        )
+    if not len(shown):
+        return
+    colours = [LEVEL_COLOURS[int(v) - 1] for v in shown["level"]]
+    shown.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.4 * scale, alpha=0.9, zorder=3)
+    for geom, n, level in zip(shown.geometry, shown["count"], shown["level"], strict=True):
+        c = geom.centroid
+        ax.text(
+            c.x,
+            c.y,
+            fmt_int(int(n), lang),
+            ha="center",
+            va="center",
+            fontsize=6.5 * scale,
+            color="white" if int(level) >= 3 else "black",
+            fontweight="bold",
+            zorder=4,
+            clip_on=True,
+        )
+
+
+def _draw_focus(ax: Axes, report: Report, *, scale: float) -> None:
+    """The focus (outline, or a star for a point), its ring dashed, and its name at its centre."""
     focus = to_metric(report.focus)
     geom = focus.geometry.iloc[0]
     if geom.area > 0:
@@ -162,6 +180,11 @@ def draw_map(ax: Axes, report: Report, *, scale: float) -> None:
         zorder=6,
         bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1.5},
     )
+
+
+def _draw_frame(ax: Axes, report: Report, *, scale: float) -> None:
+    """The map's frame: its extent (metres) at true scale with no ticks, a scale bar and a north arrow."""
+    x0, x1, y0, y1 = report.extent_m
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")

@@ -149,76 +149,12 @@ def render_route_card(
     with mpl.rc_context(_RC):  # type: ignore[arg-type]
         fig = Figure(figsize=PAGE_IN, dpi=100)
         fig.patch.set_facecolor("white")
-        place = route.meta.get("place")
-        title = rt.t(lang, "title") + (f" · {place}" if place else "")
-        fig.text(0.05, 0.965, title, fontsize=16, fontweight="bold", va="top")
-        start_name = route.start_where or f"{route.start_lat:.5f}, {route.start_lon:.5f}"
-        when = rt.date(route.start_time, lang)
-        line2 = f"{when} · " + rt.t(
-            lang, "starts_at", start=start_name, time=rt.clock(route.start_time), end=rt.clock(route.end_time)
-        )
-        fig.text(0.05, 0.932, line2, fontsize=9.5, va="top")
-        fig.text(0.05, 0.912, rt.summary_line(route, lang), fontsize=9.5, va="top")
-        y_top = 0.895
-        if route.meta.get("synthetic"):
-            fig.text(0.05, 0.895, rt.t(lang, "synthetic"), fontsize=9, color="#B00000", fontweight="bold", va="top")
-            y_top = 0.875
+        y_top = _draw_heading(fig, route, lang)
 
         ax = fig.add_axes((0.05, 0.50, 0.90, y_top - 0.505))
         _draw_map(ax, route, graph, lang)
-
-        # stops table
-        cols = [rt.t(lang, k) for k in ("col_order", "col_arrive", "col_leave", "col_stay", "col_where", "col_weight")]
-        rows = []
-        weights, _covered = rt.stop_weights(route, lang, rule)
-        for r, shown_weight in zip(route.stops.itertuples(), weights, strict=True):
-            where = r.where if isinstance(r.where, str) else ""
-            kind = rt.stop_kind(str(r.kind), str(r.label), lang)
-            rows.append(
-                [
-                    str(int(r.order)),
-                    rt.clock(r.arrive),
-                    rt.clock(r.depart),
-                    rt.minutes(float(r.dwell_min), lang),
-                    f"{where} ({kind})" if where else kind,
-                    shown_weight,
-                ]
-            )
-        tab_ax = fig.add_axes((0.05, 0.30, 0.90, 0.185))
-        tab_ax.axis("off")
-        tab_ax.text(
-            0, 1.0, rt.t(lang, "stops"), fontsize=11, fontweight="bold", va="bottom", transform=tab_ax.transAxes
-        )
-        if rows:
-            table = tab_ax.table(
-                cellText=rows,
-                colLabels=cols,
-                loc="upper left",
-                cellLoc="left",
-                colWidths=[0.05, 0.09, 0.09, 0.09, 0.56, 0.12],
-            )
-            table.auto_set_font_size(False)
-            table.set_fontsize(8)
-            table.scale(1, 1.15)
-
-        # directions, two columns
-        lines = rt.turn_lines(route, lang)
-        shown = lines[:MAX_TURN_LINES]
-        fig.text(0.05, 0.285, rt.t(lang, "turns"), fontsize=11, fontweight="bold", va="top")
-        half = (len(shown) + 1) // 2
-        for col, chunk in enumerate((shown[:half], shown[half:])):
-            for i, text in enumerate(chunk):
-                number = col * half + i + 1
-                fig.text(0.05 + col * 0.46, 0.262 - i * 0.0135, f"{number}. {text}", fontsize=7, va="top")
-        if len(lines) > len(shown):
-            fig.text(
-                0.05,
-                0.262 - (half + 0.3) * 0.0135,
-                rt.t(lang, "more_turns", n=len(lines) - len(shown)),
-                fontsize=7,
-                style="italic",
-                va="top",
-            )
+        _draw_stops_table(fig, route, lang, rule)
+        _draw_directions(fig, route, lang)
 
         notes = [
             rt.data_note(route, lang),
@@ -230,6 +166,80 @@ def render_route_card(
         for i, text in enumerate(notes):
             fig.text(0.05, 0.075 - i * 0.013, text, fontsize=7, color="#333333", va="top")
     return fig
+
+
+def _draw_heading(fig: Figure, route: PatrolRoute, lang: str) -> float:
+    """Title, place, date, times and summary (and the synthetic-data warning); the top of the map below them."""
+    place = route.meta.get("place")
+    title = rt.t(lang, "title") + (f" · {place}" if place else "")
+    fig.text(0.05, 0.965, title, fontsize=16, fontweight="bold", va="top")
+    start_name = route.start_where or f"{route.start_lat:.5f}, {route.start_lon:.5f}"
+    when = rt.date(route.start_time, lang)
+    line2 = f"{when} · " + rt.t(
+        lang, "starts_at", start=start_name, time=rt.clock(route.start_time), end=rt.clock(route.end_time)
+    )
+    fig.text(0.05, 0.932, line2, fontsize=9.5, va="top")
+    fig.text(0.05, 0.912, rt.summary_line(route, lang), fontsize=9.5, va="top")
+    y_top = 0.895
+    if route.meta.get("synthetic"):
+        fig.text(0.05, 0.895, rt.t(lang, "synthetic"), fontsize=9, color="#B00000", fontweight="bold", va="top")
+        y_top = 0.875
+    return y_top
+
+
+def _draw_stops_table(fig: Figure, route: PatrolRoute, lang: str, rule: Disclosure | None) -> None:
+    """The stops with arrival, departure, dwell, where and weight (as ``rule`` shows it)."""
+    cols = [rt.t(lang, k) for k in ("col_order", "col_arrive", "col_leave", "col_stay", "col_where", "col_weight")]
+    rows = []
+    weights, _covered = rt.stop_weights(route, lang, rule)
+    for r, shown_weight in zip(route.stops.itertuples(), weights, strict=True):
+        where = r.where if isinstance(r.where, str) else ""
+        kind = rt.stop_kind(str(r.kind), str(r.label), lang)
+        rows.append(
+            [
+                str(int(r.order)),
+                rt.clock(r.arrive),
+                rt.clock(r.depart),
+                rt.minutes(float(r.dwell_min), lang),
+                f"{where} ({kind})" if where else kind,
+                shown_weight,
+            ]
+        )
+    tab_ax = fig.add_axes((0.05, 0.30, 0.90, 0.185))
+    tab_ax.axis("off")
+    tab_ax.text(0, 1.0, rt.t(lang, "stops"), fontsize=11, fontweight="bold", va="bottom", transform=tab_ax.transAxes)
+    if rows:
+        table = tab_ax.table(
+            cellText=rows,
+            colLabels=cols,
+            loc="upper left",
+            cellLoc="left",
+            colWidths=[0.05, 0.09, 0.09, 0.09, 0.56, 0.12],
+        )
+        table.auto_set_font_size(False)
+        table.set_fontsize(8)
+        table.scale(1, 1.15)
+
+
+def _draw_directions(fig: Figure, route: PatrolRoute, lang: str) -> None:
+    """The turn-by-turn directions in two columns, the first :data:`MAX_TURN_LINES` of them and how many more."""
+    lines = rt.turn_lines(route, lang)
+    shown = lines[:MAX_TURN_LINES]
+    fig.text(0.05, 0.285, rt.t(lang, "turns"), fontsize=11, fontweight="bold", va="top")
+    half = (len(shown) + 1) // 2
+    for col, chunk in enumerate((shown[:half], shown[half:])):
+        for i, text in enumerate(chunk):
+            number = col * half + i + 1
+            fig.text(0.05 + col * 0.46, 0.262 - i * 0.0135, f"{number}. {text}", fontsize=7, va="top")
+    if len(lines) > len(shown):
+        fig.text(
+            0.05,
+            0.262 - (half + 0.3) * 0.0135,
+            rt.t(lang, "more_turns", n=len(lines) - len(shown)),
+            fontsize=7,
+            style="italic",
+            va="top",
+        )
 
 
 def route_card_bytes(

@@ -79,52 +79,76 @@ def solve_exact(
     t_mat = travel[1:, 1:].astype(np.int64)
     s_vec = service[1:].astype(np.int64)
     for k in range(1, cap):
-        layer = masks[popcount == k]
-        for j in range(n):
-            cur = dp[layer, j]
-            ok = cur <= budget_s
-            if not ok.any():
-                continue
-            src = layer[ok]
-            base = cur[ok]
-            for nxt in range(n):
-                if nxt == j or t_mat[j, nxt] >= UNREACHABLE:
-                    continue
-                free = (src >> nxt) & 1 == 0
-                if not free.any():
-                    continue
-                new_t = base[free] + t_mat[j, nxt] + s_vec[nxt]
-                dest = src[free] | (1 << nxt)
-                better = new_t < dp[dest, nxt]
-                # masks in one layer are distinct, so each dest appears once per (j, nxt)
-                dp[dest[better], nxt] = new_t[better]
-                parent[dest[better], nxt] = j
+        _extend_layer(dp, parent, masks[popcount == k], t_mat, s_vec, budget_s)
     back = travel[1:, 0].astype(np.int64)
     closed = dp + back[None, :]
     closed[dp >= UNREACHABLE] = big
     closed[popcount > cap] = big
     feasible = closed <= budget_s
-    best: Tour = Tour((), 0, 0, "exact")
-    if feasible.any():
-        bits = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(np.int64)
-        mask_prize = bits @ prize[1:].astype(np.int64)
-        mask_ok = feasible.any(axis=1)
-        best_time = np.where(feasible, closed, big).min(axis=1)
-        cand = np.flatnonzero(mask_ok)
-        # highest prize, then least time, then the smallest mask
-        key = np.lexsort((cand, best_time[cand], -mask_prize[cand]))
-        mask = int(cand[key[0]])
-        j = int(np.flatnonzero(feasible[mask] & (closed[mask] == best_time[mask]))[0])
-        order: list[int] = []
-        m = mask
-        while j >= 0:
-            order.append(j + 1)
-            pj = int(parent[m, j])
-            m ^= 1 << j
-            j = pj
-        order.reverse()
-        best = Tour(tuple(order), int(mask_prize[mask]), int(best_time[mask]), "exact")
-    return best
+    if not feasible.any():
+        return Tour((), 0, 0, "exact")
+    return _best_tour(closed, feasible, parent, prize)
+
+
+def _extend_layer(
+    dp: NDArray[np.int64],
+    parent: NDArray[np.int16],
+    layer: NDArray[np.int64],
+    t_mat: NDArray[np.int64],
+    s_vec: NDArray[np.int64],
+    budget_s: int,
+) -> None:
+    """One step of the dynamic programme, in place: every partial route over a subset of ``layer`` (subsets of one
+    size) still within ``budget_s`` walks on to one more stop; ``dp`` keeps the least time of each (subset, last
+    stop) and ``parent`` the stop before it."""
+    n = dp.shape[1]
+    for j in range(n):
+        cur = dp[layer, j]
+        ok = cur <= budget_s
+        if not ok.any():
+            continue
+        src = layer[ok]
+        base = cur[ok]
+        for nxt in range(n):
+            if nxt == j or t_mat[j, nxt] >= UNREACHABLE:
+                continue
+            free = (src >> nxt) & 1 == 0
+            if not free.any():
+                continue
+            new_t = base[free] + t_mat[j, nxt] + s_vec[nxt]
+            dest = src[free] | (1 << nxt)
+            better = new_t < dp[dest, nxt]
+            # masks in one layer are distinct, so each dest appears once per (j, nxt)
+            dp[dest[better], nxt] = new_t[better]
+            parent[dest[better], nxt] = j
+
+
+def _best_tour(
+    closed: NDArray[np.int64], feasible: NDArray[np.bool_], parent: NDArray[np.int16], prize: NDArray[np.int64]
+) -> Tour:
+    """The best of the feasible loops of the dynamic programme (``closed[mask, j]``: the time of the loop over
+    ``mask`` ending at stop j): the highest prize, then the least time, then the smallest mask; its visit order is
+    read back from ``parent``."""
+    size, n = closed.shape
+    masks = np.arange(size, dtype=np.int64)
+    bits = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(np.int64)
+    mask_prize = bits @ prize[1:].astype(np.int64)
+    mask_ok = feasible.any(axis=1)
+    best_time = np.where(feasible, closed, np.int64(UNREACHABLE)).min(axis=1)
+    cand = np.flatnonzero(mask_ok)
+    # highest prize, then least time, then the smallest mask
+    key = np.lexsort((cand, best_time[cand], -mask_prize[cand]))
+    mask = int(cand[key[0]])
+    j = int(np.flatnonzero(feasible[mask] & (closed[mask] == best_time[mask]))[0])
+    order: list[int] = []
+    m = mask
+    while j >= 0:
+        order.append(j + 1)
+        pj = int(parent[m, j])
+        m ^= 1 << j
+        j = pj
+    order.reverse()
+    return Tour(tuple(order), int(mask_prize[mask]), int(best_time[mask]), "exact")
 
 
 def solve_ortools(

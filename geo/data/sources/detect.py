@@ -69,13 +69,23 @@ def detect_kind(path: str | Path) -> str:
             return kind
         suffix = ".geojson"
     if suffix in _VECTOR:
-        gdf = read_vector(path)
-        keys = {norm_key(str(c)) for c in gdf.columns} | {"geometry"}
-        guessed = places.guess_place_kind(keys, hint=path.stem)
-        if guessed is None:
-            msg = f"cannot tell what kind of places {path.name} holds (attributes {sorted(keys)[:12]}); pass --kind"
-            raise DataError(msg)
-        return guessed
+        return _vector_kind(path)
+    return _table_kind(path)
+
+
+def _vector_kind(path: Path) -> str:
+    """The place kind of the vector file ``path``, guessed from its attributes and name."""
+    gdf = read_vector(path)
+    keys = {norm_key(str(c)) for c in gdf.columns} | {"geometry"}
+    guessed = places.guess_place_kind(keys, hint=path.stem)
+    if guessed is None:
+        msg = f"cannot tell what kind of places {path.name} holds (attributes {sorted(keys)[:12]}); pass --kind"
+        raise DataError(msg)
+    return guessed
+
+
+def _table_kind(path: Path) -> str:
+    """The kind of the table (CSV) ``path`` from its header: an incident export, or places with coordinates."""
     head = read_head(path)
     keys = set(head.keys)
     if lapd.looks_like(keys):
