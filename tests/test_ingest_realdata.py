@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from geo.core.errors import DataError
-from geo.core.schema import INCIDENT_COLUMNS, TZ, validate_incidents
+from geo.core.schema import INCIDENT_COLUMNS, OPTIONAL_INCIDENT_DTYPES, TZ, validate_incidents
 from geo.data.ingest import incidents_from_path, ingest_file, read_quarantine, store_inventory
 from geo.data.sources.detect import detect_kind, load
 
@@ -149,7 +149,7 @@ def test_ingest_store_roundtrip_and_idempotence(shared_data: Path, tmp_path: Pat
     assert (layer["date_from"], layer["date_to"]) == ("2020-01-01", "2020-12-31")
     assert layer["fetched_at"] == first["fetched_at"] == second["fetched_at"]
     inc = incidents_from_path(first["output"])
-    assert list(inc.columns) == list(INCIDENT_COLUMNS)
+    assert list(inc.columns) == [*INCIDENT_COLUMNS, *OPTIONAL_INCIDENT_DTYPES]
     assert len(inc) == 9_987
     assert len(read_quarantine(tmp_path, layer["name"])) == 13
     raw = incidents_from_path(src)

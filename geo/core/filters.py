@@ -64,7 +64,7 @@ def check_distances(values: Sequence[float], what: str) -> tuple[float, ...]:
         msg = f"{what} must be numbers of metres from {MIN_DISTANCE_M:g} to {MAX_DISTANCE_M:g}, got {shown}"
         raise DataError(msg)
     if any(b <= a for a, b in itertools.pairwise(out)):
-        msg = f"{what} must be positive and increasing, got {list(out)}"
+        msg = f"{what} must increase strictly, got {list(out)}"
         raise DataError(msg)
     return out
 
