@@ -3,9 +3,11 @@
 Classes come from :mod:`mapclassify` (quantiles, Fisher-Jenks natural breaks or equal intervals)
 over the zones that have a rate; colours are ColorBrewer YlOrBr (sequential, colour-blind safe).
 Colour is never the only cue: a flagged zone (small population or count) has a dashed dark
-outline and a zone without a rate is grey with a dotted outline, and the legend shows the class
-breaks in numbers and both patterns. Input is the table of :func:`geo.analysis.rates.zone_rates`
-(EPSG:4326) with text columns prepared by the page (``count_text``, ``rate_text``...).
+outline and a zone without a rate (no residents, a withheld rate, or no data: outside the area the
+incidents cover) is grey with a dotted outline, and the legend shows the class breaks in numbers and both
+patterns. The tooltip names the population's vintage (``vintage_text``) beside the rate. Input is the table
+of :func:`geo.analysis.rates.zone_rates` (EPSG:4326) with text columns prepared by the page (``count_text``,
+``rate_text``...).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ NO_RATE_DASH = "1 4"
 OUTLINE = "#333333"
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "FisherJenks", "equal_interval": "EqualInterval"}
 TOOLTIP_FIELDS = ("zone", "count_text", "population_text", "rate_text", "rate_eb_text", "reliability_text", "flag_text")
+OPTIONAL_FIELDS = ("vintage_text",)
+"""Tooltip fields drawn when the table has them: the population's vintage, beside every rate."""
 
 
 def palette(k: int) -> list[str]:
@@ -106,13 +110,14 @@ def rate_layer(
     frame = table.copy()
     frame["k"] = classify(frame["rate"].to_numpy(dtype=float), breaks)
     frame["flagged"] = [bool(f) for f in frame["flag"].fillna("")]
-    data = feature_collection(frame, [*TOOLTIP_FIELDS, "k", "flagged"])
-    aliases = [t(f"rates.field.{f.removesuffix('_text')}", lang) for f in TOOLTIP_FIELDS]
+    fields = [*TOOLTIP_FIELDS, *(f for f in OPTIONAL_FIELDS if f in frame.columns)]
+    data = feature_collection(frame, [*fields, "k", "flagged"])
+    aliases = [t(f"rates.field.{f.removesuffix('_text')}", lang) for f in fields]
     folium.GeoJson(
         data,
         style_function=lambda f: _style(int(f["properties"]["k"]), f["properties"]["flagged"] == "True", colours),
         highlight_function=lambda _f: {"weight": 3.5},
-        tooltip=folium.GeoJsonTooltip(fields=list(TOOLTIP_FIELDS), aliases=[esc(a) for a in aliases], sticky=True),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[esc(a) for a in aliases], sticky=True),
         control=False,
     ).add_to(group)
     low = float(np.nanmin(frame["rate"])) if frame["rate"].notna().any() else 0.0

@@ -281,8 +281,9 @@ def test_one_day_on_the_rates_page_gives_no_count_back(app, store: dict[str, Any
     """2017-06-18 (one death): the Rates page counts June 2017, and the rate of all zones together, which times the
     residents gave back exactly 1, is withheld with the count."""
     at = app(
-        data=store["latimes"], places=store["cpad"], place="Harvard Park", **{"from": "2017-06-18", "to": "2017-06-18"}
-    )
+        data=store["latimes"], places=store["cpad"], place="Harvard Park", pop="configured",  # demo residents, asked
+        **{"from": "2017-06-18", "to": "2017-06-18"},
+    )  # fmt: skip
     at.switch_page("app_pages/rates.py").run()
     assert not at.exception
     assert any("whole months, Jun 1, 2017 to Jun 30, 2017" in x for x in page_texts(at))

@@ -172,8 +172,8 @@ COMMANDS = [
     ["trend", "--zones", ZONES, "--freq", "year"],
     ["trend", "--freq", "month"],
     ["zones", "--zones", ZONES],
-    ["rates", "--place", "Harvard Park"],
-    ["rates", "--zones", ZONES],
+    ["rates", "--place", "Harvard Park", "--population", "demo"],  # synthetic residents only when asked for
+    ["rates", "--zones", ZONES, "--population", "demo"],
     ["route", "--place", "Harvard Park", "--budget-min", "60", "--out", "{tmp}/route.gpx", "--card", "{tmp}/card.pdf"],
     ["hotspots", "--method", "grid", "--out", "{tmp}/cells.geojson"],
     [*EVALUATE, "--monthly"],

@@ -188,9 +188,13 @@ def test_population_columns_follow_the_victim_filters() -> None:
 
 def test_period_and_pooling() -> None:
     first, last = dt.date(2010, 1, 1), dt.date(2019, 12, 31)
-    assert period_years(Filters(), first=first, last=last) == pytest.approx(3652 / 365.25)
+    assert period_years(Filters(), first=first, last=last) == 10.0  # ten calendar years, leap days and all
     f = Filters(start=dt.date(2016, 1, 1), end=dt.date(2016, 12, 31))
-    assert period_years(f, first=first, last=last) == pytest.approx(366 / 365.25)
+    assert period_years(f, first=first, last=last) == 1.0  # 2016 has 366 days and is one year (the LA Times' rate)
+    half = Filters(start=dt.date(2016, 7, 1), end=dt.date(2017, 6, 30))
+    assert period_years(half, first=first, last=last) == pytest.approx(184 / 366 + 181 / 365)
+    one_day = Filters(start=dt.date(2015, 3, 1), end=dt.date(2015, 3, 1))
+    assert period_years(one_day, first=first, last=last) == pytest.approx(1 / 365)
     pooled = pooled_filters(f, years=3, last=last)
     assert (pooled.start, pooled.end) == (dt.date(2014, 1, 1), dt.date(2016, 12, 31))
     with pytest.raises(AnalysisError, match="no day"):

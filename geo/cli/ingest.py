@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.cli._args import settings_for
+from geo.core.errors import DataError
 from geo.data.sources.detect import KINDS
 
 STORE_HELP = "store folder or postgresql:// URL (default: sources.store, else sources.store_dir)"
@@ -30,9 +31,59 @@ def _store_dir(args: argparse.Namespace) -> str | Path:
     return store_location(settings_for(args).sources)
 
 
+POPULATION_OPTIONS = ("key", "total", "group", "vintage")
+"""Options that map a population table; they need ``--geometry``."""
+
+
+def _ingest_population(args: argparse.Namespace) -> int:
+    """``ingest TABLE --geometry AREAS --key K[=G] [--total COL] [--group CODE=COL[%]]... --vintage TEXT``."""
+    from geo.data.population import ingest_population_table
+    from geo.data.sources.population_table import spec_from_args
+
+    if args.kind:
+        msg = f"--kind {args.kind} and --geometry do not go together: --geometry ingests a population table"
+        raise DataError(msg)
+    if not args.key:
+        msg = "a population table needs --key TABLE_COLUMN=GEOMETRY_FIELD (e.g. --key GEOID10=GEOID)"
+        raise DataError(msg)
+    spec = spec_from_args(key=args.key, total=args.total, groups=args.group or [], vintage=args.vintage)
+    rep = ingest_population_table(
+        Path(args.path), Path(args.geometry), spec, store_dir=_store_dir(args), name=args.name, replace=args.replace
+    )
+    keys = ("layer", "kind", "vintage", "rows_in", "rows_kept", "dropped", "residents", "geometry", "output")
+    out = {k: rep.get(k) for k in keys}
+    out["quarantine"] = rep["quarantine"]
+    print(json.dumps(out, sort_keys=False))
+    geometry = rep["geometry"]
+    lost = rep["dropped"].get("no_geometry", 0)
+    if lost:
+        examples = ", ".join(rep.get("rows_without_geometry_examples") or [])
+        print(
+            f"note: {lost} rows of the table have no geometry in {Path(args.geometry).name} (e.g. {examples}); "
+            "they are in the quarantine, and their residents are not in the layer",
+            file=sys.stderr,
+        )
+    if geometry["areas_without_row"]:
+        examples = ", ".join(geometry["without_row_examples"])
+        print(
+            f"note: {geometry['areas_without_row']} areas of {Path(args.geometry).name} have no row in the table "
+            f"(e.g. {examples}); they are not in the layer",
+            file=sys.stderr,
+        )
+    for group, n in sorted((rep.get("missing_groups") or {}).items()):
+        print(f"note: {n} areas have no value for {group} (left missing, not 0)", file=sys.stderr)
+    return 0
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from geo.data.ingest import ingest_file, swap_hint
 
+    if args.geometry:
+        return _ingest_population(args)
+    given = [f"--{o}" for o in POPULATION_OPTIONS if getattr(args, o)]
+    if given:
+        msg = f"{', '.join(given)} map a population table: give its areas with --geometry FILE"
+        raise DataError(msg)
     rep = ingest_file(Path(args.path), store_dir=_store_dir(args), kind=args.kind, name=args.name, replace=args.replace)
     out = {k: rep[k] for k in ("layer", "kind", "rows_in", "rows_kept", "dropped", "output")}
     out["quarantine"] = rep["quarantine"]
@@ -95,6 +146,21 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="write even if the layer ends with fewer rows (or none) or held another file",
     )
+    g = p.add_argument_group(
+        "a population table (CSV or JSON keyed by an id or a name) with its areas in a geometry file",
+        'e.g. --geometry tracts.geojson --key GEOID10=GEOID --total total_pop --group B=pct_black% --vintage "ACS '
+        '2013-2017"; a column ending in % is a share in percent of the total, a plain column a count',
+    )
+    g.add_argument("--geometry", metavar="FILE", help="polygons of the table's areas (GeoJSON, shapefile...)")
+    g.add_argument("--key", metavar="COL[=FIELD]", help="the table's key column = the geometry's key field")
+    g.add_argument("--total", metavar="COL", help="column of all residents (a count)")
+    g.add_argument(
+        "--group",
+        action="append",
+        metavar="CODE=COL[%]",
+        help="a victim group's residents (B, H, W, A, O, M, F, 0-17, 18-24, 25-34, 35-49, 50+); repeat for more",
+    )
+    g.add_argument("--vintage", metavar="TEXT", help='which estimates, shown beside every rate (e.g. "ACS 2013-2017")')
     p.set_defaults(handler=_ingest)
 
     f = subparsers.add_parser("fetch", help="pull the configured live sources (Socrata, ArcGIS) into the store")

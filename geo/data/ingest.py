@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 import pandas as pd
@@ -84,6 +84,27 @@ def report(result: LoadResult, *, name: str, fetched_at: dt.datetime | None = No
     }
 
 
+def check_layer_name(name: str) -> str:
+    """``name`` if it may name a store layer; a :class:`DataError` saying what a name may hold otherwise."""
+    if not re.fullmatch(r"[a-z0-9_][a-z0-9_.-]*", name):
+        msg = f"layer name {name!r} must be lower-case letters, digits, '_', '-' or '.' (not first)"
+        raise DataError(msg)
+    return name
+
+
+class Counted(Protocol):
+    """What the refusal to lose rows reads of a load (a :class:`LoadResult`, a population table): counts, notes."""
+
+    @property
+    def rows_in(self) -> int: ...
+    @property
+    def rows_kept(self) -> int: ...
+    @property
+    def dropped(self) -> dict[str, int]: ...
+    @property
+    def notes(self) -> dict[str, Any]: ...
+
+
 def write_layer(
     result: LoadResult, store_dir: str | Path, *, name: str, fetched_at: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -100,9 +121,7 @@ def write_layer(
         The accounting does not add up (nothing is written), or the store cannot be written.
     """
     result.check()
-    if not re.fullmatch(r"[a-z0-9_][a-z0-9_.-]*", name):
-        msg = f"layer name {name!r} must be lower-case letters, digits, '_', '-' or '.' (not first)"
-        raise DataError(msg)
+    check_layer_name(name)
     meta = report(result, name=name, fetched_at=fetched_at)
     return open_store(store_dir).write(name, result.frame, result.quarantine, meta)
 
@@ -132,7 +151,7 @@ def swap_hint(n: int) -> str:
     )
 
 
-def _refuse_loss(result: LoadResult, store: str | Path, name: str, path: Path, sha256: str) -> None:
+def refuse_loss(result: Counted, store: str | Path, name: str, path: Path, sha256: str) -> None:
     """Raise unless writing ``result`` as layer ``name`` keeps every row the store holds and its source."""
     stored = _published_report(store, name)
     hint = swap_hint(int(result.notes.get("swapped_coordinates", 0)))
@@ -194,7 +213,7 @@ def ingest_file(
     layer = name or layer_name(path, result.kind)
     sha256 = digest.result()
     if not replace:
-        _refuse_loss(result, store_dir, layer, path, sha256)
+        refuse_loss(result, store_dir, layer, path, sha256)
     result.notes.update(source_path=str(path.resolve()), source_sha256=sha256)
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
     return write_layer(result, store_dir, name=layer, fetched_at=mtime)
@@ -224,7 +243,7 @@ def store_inventory(
 def incidents_from_path(path: str | Path) -> gpd.GeoDataFrame:
     """Canonical incidents from a store/demo GeoParquet or any raw incident file ingest understands.
 
-    Extra columns are dropped (the result is exactly :data:`geo.core.schema.INCIDENT_COLUMNS`).
+    Extra columns are dropped (the result is :data:`geo.core.schema.INCIDENT_COLUMNS` and the optional ones).
 
     Raises
     ------
