@@ -20,7 +20,7 @@ from geo.core.disclosure import Disclosure
 from geo.core.filters import Filters
 from geo.core.schema import TZ
 from geo.core.settings import Settings
-from geo.data.walknet import load_demo_network, load_osm_network
+from geo.data.walknet import WALK_CACHE, load_demo_network, load_osm_network
 from geo.patrol.intersection import Lookup, lookup_intersection, nearest_where
 from geo.patrol.model import PatrolRoute
 from geo.patrol.network import osm_centre, osm_radius_m
@@ -49,7 +49,9 @@ def network(settings: Settings, choice: str, *, lat: float, lon: float, reach_m:
     if choice == "osm":
         clat, clon = osm_centre(lat, lon)
         dist = osm_radius_m(settings, reach_m)
-        return _osm_network(clat, clon, dist, str(settings.sources.store_dir / "walk"), settings.sources.http.timeout_s)
+        return _osm_network(
+            clat, clon, dist, str(settings.sources.store_dir / WALK_CACHE), settings.sources.http.timeout_s
+        )
     return _demo_network(data.file_key(settings.patrol.demo_network))
 
 

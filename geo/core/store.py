@@ -225,6 +225,24 @@ class StagedVersion:
         return self.final.name
 
 
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+"""The files a shapefile is made of; its identity is all of them (the same .shp with another .dbf is another file)."""
+
+
+def source_sha256(path: str | Path) -> str:
+    """SHA-256 of a source as the loader reads it (hex): the file's bytes, or for a shapefile each of its parts
+    that exists (name suffix and bytes, in :data:`SHAPEFILE_PARTS` order)."""
+    path = Path(path)
+    if path.suffix.lower() != ".shp":
+        return file_sha256(path)
+    digest = hashlib.sha256()
+    for suffix in SHAPEFILE_PARTS:
+        part = next((p for p in (path.with_suffix(suffix), path.with_suffix(suffix.upper())) if p.is_file()), None)
+        if part is not None:
+            digest.update(f"{suffix}\n{file_sha256(part)}\n".encode())
+    return digest.hexdigest()
+
+
 def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file's bytes (hex), read in chunks."""
     digest = hashlib.sha256()

@@ -31,8 +31,8 @@ import pandas as pd
 from geo.core.errors import DataError, SourceError
 from geo.core.overlap import started
 from geo.core.schema import SCHEMA_VERSION, coerce_incidents
-from geo.core.settings import Settings
-from geo.core.store import file_sha256
+from geo.core.settings import Settings, get_settings
+from geo.core.store import source_sha256
 from geo.data.datasets import load_incidents
 from geo.data.sources import Client, LoadResult, Progress, Sleep, arcgis, make_session, socrata
 from geo.data.sources.detect import INCIDENT_KINDS, detect_kind, load
@@ -42,6 +42,7 @@ from geo.data.stores.parquet import QUARANTINE_SUFFIX as QUARANTINE_SUFFIX
 from geo.data.stores.parquet import REPORT as REPORT
 from geo.data.stores.parquet import layer_paths as layer_paths
 from geo.data.stores.parquet import layer_problems as layer_problems
+from geo.data.walknet import WALK_CACHE
 
 
 def layer_name(path: str | Path, kind: str) -> str:
@@ -84,10 +85,26 @@ def report(result: LoadResult, *, name: str, fetched_at: dt.datetime | None = No
     }
 
 
-def check_layer_name(name: str) -> str:
-    """``name`` if it may name a store layer; a :class:`DataError` saying what a name may hold otherwise."""
+def store_files(settings: Settings) -> frozenset[str]:
+    """The names the store's folder keeps for itself: the workspace file, the kept tracks, the walking networks."""
+    return frozenset({settings.workspace.file, settings.dosage.store_subdir, WALK_CACHE})
+
+
+def check_layer_name(name: str, *, reserved: frozenset[str] | None = None) -> str:
+    """``name`` if it may name a store layer; a :class:`DataError` saying what a name may hold otherwise.
+
+    A layer may not take a name of the store's own files (``reserved``; None: :func:`store_files` of the
+    configured settings) nor end in ``.json``: the layer would hide them and leave the store unusable.
+    """
     if not re.fullmatch(r"[a-z0-9_][a-z0-9_.-]*", name):
         msg = f"layer name {name!r} must be lower-case letters, digits, '_', '-' or '.' (not first)"
+        raise DataError(msg)
+    taken = store_files(get_settings()) if reserved is None else reserved
+    if name in taken or name.endswith(".json"):
+        msg = (
+            f"layer name {name!r} is taken by the store's own files ({', '.join(sorted(taken))}, *.json); "
+            "choose another with --name"
+        )
         raise DataError(msg)
     return name
 
@@ -208,7 +225,7 @@ def ingest_file(
         the store is unchanged.
     """
     path = Path(path)
-    digest = started(lambda: file_sha256(path))  # hashed while it is parsed (hashlib leaves the lock)
+    digest = started(lambda: source_sha256(path))  # hashed while it is parsed (hashlib leaves the lock)
     result = load(path, kind=kind)
     layer = name or layer_name(path, result.kind)
     sha256 = digest.result()

@@ -40,6 +40,8 @@ DEMO_NOTE = (
     "Generated, approximate walking network for the demo: a regular street grid drawn around the "
     "real main streets of South LA; not surveyed, not OpenStreetMap."
 )
+WALK_CACHE = "walk"
+"""Folder of the store that caches fetched walking networks as GraphML (``<store_dir>/walk``)."""
 OSM_NOTE = "OpenStreetMap walking network (osmnx, network_type='walk'); (c) OpenStreetMap contributors, ODbL."
 
 # Demo extent (EPSG:4326 degrees): Harvard Park (33.98, -118.30) to Watts (33.93-33.96, -118.22..-118.27).

@@ -24,7 +24,7 @@ from scipy.spatial import cKDTree
 from geo.core.errors import DataError
 from geo.core.projection import lonlat_to_metric
 from geo.core.settings import Settings
-from geo.data.walknet import check_network, load_demo_network, load_osm_network
+from geo.data.walknet import WALK_CACHE, check_network, load_demo_network, load_osm_network
 
 NETWORKS = ("demo", "osm")
 OSM_CENTRE_DIGITS = 4  # the fetched centre, rounded (about 11 m), so nearby starts share one cached network
@@ -167,6 +167,6 @@ def load_network(settings: Settings, choice: str, *, lat: float, lon: float, rea
         return load_demo_network(settings.patrol.demo_network)
     clat, clon = osm_centre(lat, lon)
     return load_osm_network(
-        lat=clat, lon=clon, dist_m=osm_radius_m(settings, reach_m), cache_dir=settings.sources.store_dir / "walk",
+        lat=clat, lon=clon, dist_m=osm_radius_m(settings, reach_m), cache_dir=settings.sources.store_dir / WALK_CACHE,
         timeout_s=settings.sources.http.timeout_s,
     )  # fmt: skip
