@@ -8,6 +8,7 @@ Kinds (``--kind``): incidents ``lapd_csv``, ``nibrs_csv``, ``latimes_homicides``
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 from geo.core.errors import DataError
@@ -68,9 +69,37 @@ def detect_kind(path: str | Path) -> str:
         if kind != "vector":
             return kind
         suffix = ".geojson"
+    if suffix == ".zip":
+        check_archive(path)
     if suffix in _VECTOR:
         return _vector_kind(path)
     return _table_kind(path)
+
+
+_ZIPPED_VECTOR = (".shp", ".gpkg", ".geojson")
+
+
+def check_archive(path: Path) -> None:
+    """Accept a .zip that holds one vector layer (a zipped shapefile, GeoPackage or GeoJSON, read in place); refuse
+    any other archive with one line saying what it holds and what to do."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if not m.endswith("/") and "__MACOSX" not in m]
+    except (zipfile.BadZipFile, OSError) as exc:
+        msg = f"{path.name} is not a readable .zip archive ({exc})"
+        raise DataError(msg) from exc
+    layers = [m for m in members if Path(m).suffix.lower() in _ZIPPED_VECTOR]
+    if len(layers) == 1:
+        return
+    shown = ", ".join(members[:5]) + (", ..." if len(members) > 5 else "") or "nothing"
+    if layers:
+        msg = f"{path.name} holds {len(layers)} layers ({shown}); unzip it and ingest each file on its own"
+    else:
+        msg = (
+            f"{path.name} holds {shown}, not a zipped shapefile, GeoPackage or GeoJSON; unzip it and ingest the file "
+            "(a CSV may also be gzipped: .csv.gz is read directly)"
+        )
+    raise DataError(msg)
 
 
 def _vector_kind(path: Path) -> str:
@@ -131,8 +160,10 @@ def load(path: str | Path, *, kind: str | None = None) -> LoadResult:
     if kind is not None and kind not in KINDS:
         msg = f"unknown kind {kind!r}; expected one of {list(KINDS)}"
         raise DataError(msg)
-    kind = kind or detect_kind(path)
     suffix = _suffix(path)
+    if suffix == ".zip":
+        check_archive(path)
+    kind = kind or detect_kind(path)
     if kind == "lapd_csv":
         return lapd.load_csv(path)
     if kind == "nibrs_csv":
