@@ -26,7 +26,7 @@ from geo.core.projection import WGS84, to_wgs84
 from geo.core.schema import PLACE_COLUMNS
 from geo.core.store import read_vector
 from geo.data.sources import _parse as P
-from geo.data.sources._accounting import LoadResult, PlaceAccountant
+from geo.data.sources._accounting import LA_COUNTY_BBOX, LoadResult, PlaceAccountant
 from geo.data.sources._csv import CsvHead, iter_csv_blocks, norm_key, read_head
 
 PLACE_KIND_OF = {
@@ -201,10 +201,52 @@ def load_vector(path: str | Path, *, kind: str | None = None) -> LoadResult:
     if len(gdf) == 0:
         msg = f"{path} holds no features"
         raise DataError(msg)
+    check_position(gdf, path.name)
     source = "geohub" if "lapd_division_" in path.name.lower() else f"file:{path.name}"
     if path.suffix.lower() == ".shp":
         source = "latimes_boundaries" if path.with_suffix(".prj").exists() else source
     return from_frame(gdf, kind=kind, source=source, origin=str(path), hint=path.stem)
+
+
+NEAR_LA_DEGREES = 1.0
+"""How far (degrees) beyond :data:`LA_COUNTY_BBOX` a layer may reach and still be taken for Los Angeles."""
+
+
+def _near_la(x0: float, y0: float, x1: float, y1: float) -> bool:
+    a0, b0, a1, b1 = LA_COUNTY_BBOX
+    m = NEAR_LA_DEGREES
+    return x0 <= a1 + m and x1 >= a0 - m and y0 <= b1 + m and y1 >= b0 - m
+
+
+def check_position(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """Refuse a layer whose coordinates cannot be where its CRS says: not degrees at all once in EPSG:4326 (feet or
+    metres under a WGS 84 ``.prj``), latitude and longitude swapped, or nowhere near Los Angeles."""
+    try:
+        x0, y0, x1, y1 = (float(v) for v in to_wgs84(gdf).total_bounds)
+    except (ValueError, RuntimeError) as exc:
+        msg = f"{name}: its coordinates cannot be read in its CRS ({exc})"
+        raise DataError(msg) from exc
+    if not np.isfinite([x0, y0, x1, y1]).all():
+        return  # no geometry to place: the rows are accounted for as no_geometry
+    declared = gdf.crs.to_string() if gdf.crs is not None else "none"
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        if _near_la(y0, x0, y1, x1):
+            msg = (
+                f"{name}: latitudes reach {min(y0, x0):g}: the latitude and longitude look swapped; nothing was stored"
+            )
+        else:
+            msg = (
+                f"{name}: coordinates up to {max(abs(x0), abs(x1), abs(y0), abs(y1)):,.0f} are not degrees, but its "
+                f"CRS says {declared}: they look like feet or metres (fix or replace the .prj); nothing was stored"
+            )
+        raise DataError(msg)
+    if not _near_la(x0, y0, x1, y1):
+        hint = " the latitude and longitude look swapped;" if _near_la(y0, x0, y1, x1) else ""
+        msg = (
+            f"{name}: the layer lies at longitude {x0:.2f}..{x1:.2f}, latitude {y0:.2f}..{y1:.2f}, nowhere near Los "
+            f"Angeles;{hint} check its CRS ({declared}); nothing was stored"
+        )
+        raise DataError(msg)
 
 
 def _points(head: CsvHead) -> tuple[str, str]:
