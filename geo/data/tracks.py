@@ -13,6 +13,7 @@ only; ``track_id`` is a hash of the kept points, so the same walk uploaded twice
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import re
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import defusedxml
+import defusedxml.ElementTree as defused
 import geopandas as gpd
 import gpxpy
 import gpxpy.gpx
@@ -67,8 +70,23 @@ def _points_id(points: pd.DataFrame) -> str:
 _DECLARED = re.compile(rb"^\s*<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]{1,40})[\"']")
 
 
+_UTF16 = (
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"), (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)  # fmt: skip
+"""How a UTF-16 file begins: a byte-order mark, or ``<?`` in two bytes a character."""
+
+
 def _decode(raw: bytes) -> str:
-    """The file as text: its declared encoding (UTF-8 by default, a BOM dropped), else Latin-1."""
+    """The file as text: UTF-16 by its byte-order mark or its first characters, else its declared encoding (UTF-8
+    by default, a BOM dropped), else Latin-1."""
+    for start, encoding in _UTF16:
+        if raw.startswith(start):
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                break
+            return re.sub(r"^\s*<\?xml[^>]*\?>", "", text.lstrip("\ufeff"), count=1)
     found = _DECLARED.match(raw)
     encoding = found.group(1).decode("ascii") if found else "utf-8"
     try:
@@ -95,8 +113,17 @@ def _parse(source: bytes | str | Path, name: str, max_bytes: int) -> gpxpy.gpx.G
     if not raw.strip():
         msg = f"{name}: the file is empty, not a GPX track"
         raise DataError(msg)
+    text = _decode(raw)
     try:
-        return gpxpy.parse(_decode(raw))
+        defused.fromstring(text, forbid_dtd=True)  # no DOCTYPE, no entity: a GPX needs none, and they can expand
+    except defusedxml.DefusedXmlException as exc:
+        msg = f"{name}: not a GPX track: it declares a document type or entities ({type(exc).__name__}), refused"
+        raise DataError(msg) from None
+    except defused.ParseError as exc:
+        msg = f"{name}: not a readable GPX file ({str(exc).splitlines()[0][:200]})"
+        raise DataError(msg) from None
+    try:
+        return gpxpy.parse(text)
     except (gpxpy.gpx.GPXException, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         msg = f"{name}: not a readable GPX file ({first[:200]})"
