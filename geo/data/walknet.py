@@ -229,6 +229,32 @@ def _parse_list(value: Any) -> Any:
     return value
 
 
+def _node_attrs(data: dict[str, Any]) -> dict[str, Any]:
+    """A GraphML node's attributes as the network holds them: ``x``, ``y`` floats, ``street_count`` an int."""
+    attrs = dict(data)
+    attrs["x"] = float(attrs["x"])
+    attrs["y"] = float(attrs["y"])
+    if "street_count" in attrs:
+        attrs["street_count"] = int(attrs["street_count"])
+    return attrs
+
+
+def _edge_attrs(data: dict[str, Any]) -> dict[str, Any]:
+    """A GraphML edge's attributes: ``length`` a float, merged ways' lists, flags as booleans, WKT as a line."""
+    attrs = dict(data)
+    attrs.pop("id", None)
+    attrs["length"] = float(attrs["length"])
+    for key in ("name", "highway", "osmid", "ref"):
+        if key in attrs:
+            attrs[key] = _parse_list(attrs[key])
+    for key in ("oneway", "reversed"):
+        if isinstance(attrs.get(key), str):
+            attrs[key] = attrs[key].lower() in _TRUE
+    if isinstance(attrs.get("geometry"), str):
+        attrs["geometry"] = shapely.from_wkt(attrs["geometry"])
+    return attrs
+
+
 def read_graphml(path: str | Path) -> nx.MultiDiGraph:
     """Read a walking network from GraphML (written by :func:`write_graphml` or osmnx ``save_graphml``).
 
@@ -260,25 +286,10 @@ def read_graphml(path: str | Path) -> nx.MultiDiGraph:
         graph.graph["approximate"] = graph.graph["approximate"].lower() in _TRUE
     try:
         for n, data in raw.nodes(data=True):
-            attrs = dict(data)
-            attrs["x"] = float(attrs["x"])
-            attrs["y"] = float(attrs["y"])
-            if "street_count" in attrs:
-                attrs["street_count"] = int(attrs["street_count"])
-            graph.add_node(relabel.get(n, n), **attrs)
+            graph.add_node(relabel.get(n, n), **_node_attrs(data))
         for u, v, k, data in raw.edges(keys=True, data=True):
-            attrs = dict(data)
-            attrs.pop("id", None)
-            attrs["length"] = float(attrs["length"])
-            for key in ("name", "highway", "osmid", "ref"):
-                if key in attrs:
-                    attrs[key] = _parse_list(attrs[key])
-            for key in ("oneway", "reversed"):
-                if isinstance(attrs.get(key), str):
-                    attrs[key] = attrs[key].lower() in _TRUE
-            if isinstance(attrs.get("geometry"), str):
-                attrs["geometry"] = shapely.from_wkt(attrs["geometry"])
-            graph.add_edge(relabel.get(u, u), relabel.get(v, v), key=int(k) if str(k).isdigit() else k, **attrs)
+            key = int(k) if str(k).isdigit() else k
+            graph.add_edge(relabel.get(u, u), relabel.get(v, v), key=key, **_edge_attrs(data))
     except KeyError as exc:
         msg = f"{path} is not a walking network: nodes need x/y and edges need length (missing {exc})"
         raise DataError(msg) from None
