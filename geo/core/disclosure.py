@@ -141,7 +141,7 @@ class ShownCounts:
 
     def array(self) -> pd.arrays.IntegerArray:
         """The shown numbers as pandas ``Int64``, missing where hidden (for charts and CSV)."""
-        return pd.array(list(self.values), dtype="Int64")  # type: ignore[return-value]
+        return pd.array(list(self.values), dtype="Int64")
 
     def texts(self, lang: str) -> list[str]:
         """Each count in words of ``lang``."""

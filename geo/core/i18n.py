@@ -32,7 +32,7 @@ def check_lang(lang: str) -> Lang:
     if lang not in LANGS:
         msg = f"unsupported language {lang!r}; expected one of {list(LANGS)}"
         raise ConfigError(msg)
-    return lang  # type: ignore[return-value]
+    return lang
 
 
 def catalog_files(lang: str) -> list[Path]:

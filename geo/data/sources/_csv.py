@@ -37,7 +37,7 @@ def norm_key(name: str) -> str:
 
 def _open_bytes(path: Path) -> io.BufferedIOBase:
     if path.suffix.lower() == ".gz":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return gzip.open(path, "rb")
     return path.open("rb")
 
 
