@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.analysis.change import change_text, count_change
 from geo.core.i18n import fmt_int, fmt_pct, t
 from geo.core.text import echo
 from geo.data.labels import layer_titles
@@ -77,12 +78,19 @@ if ctx.meta.get("rows_kept") == 0:
     st.info(t("source.empty_layer", lang), icon=":material/database:")
 n_homicides = analysis.count_of(src.incidents, f, only="homicide")
 cols = st.columns(3)
-delta = None
-if f.start and f.end:
-    change = rule.change(n, analysis.count(src.incidents, f.shifted_years(-1)))
-    if change is not None:
-        delta = f"{fmt_pct(change, lang)} {t('kpi.vs_year', lang)}"
+delta, said = None, None
+if f.start and f.end:  # the same period a year earlier, with the change's uncertainty (geo.analysis.change)
+    earlier = f.shifted_years(-1)
+    before = analysis.count(src.incidents, earlier)
+    if rule.comparable(n, before):
+        brk = s.analysis.nibrs_break
+        periods = ((f.start, f.end), (earlier.start, earlier.end))
+        ch = count_change(n, before, small_count=s.analysis.small_count, periods=periods, series_break=brk)
+        said = f"{t('kpi.vs_year', lang)}: {change_text(ch, lang, series_break=brk)}"
+        delta = None if ch.pct is None else f"{fmt_pct(ch.pct, lang)} {t('kpi.vs_year', lang)}"
 cols[0].metric(t(f"kpi.in_view.{ctx.unit}", lang), rule.text(n, lang), delta=delta, delta_color="inverse")
+if said:
+    cols[0].caption(said)
 cols[1].metric(t("kpi.homicides", lang), rule.text(n_homicides, lang))
 if f.place:
     outer = int(max(f.rings_m or s.distances.rings_m))
@@ -96,7 +104,9 @@ if f.place:
     cols[2].metric(
         t("kpi.rings", lang, distance=fmt_int(outer, lang), place=echo(f.place)),
         t("source.no_data", lang) if total is None else rule.text(int(total), lang),
-        help=t("source.no_data_help", lang) if total is None else t("kpi.rings_help", lang),
+        help=t("source.no_data_help", lang)
+        if total is None
+        else t("kpi.rings_help_point" if summary.point_place else "kpi.rings_help", lang),
     )
 
 if n == 0:
@@ -129,6 +139,9 @@ if not tiles:
 if f.place and n and summary.total_within is not None:
     st.subheader(t("focus.title", lang, place=echo(f.place)))
     pivot = table.pivot_table(index="year", columns="band", values="count", aggfunc="sum", fill_value=0, sort=False)
+    if summary.point_place:  # a place known only as a point has no area of its own: no "inside" column of zeros
+        pivot = pivot.drop(columns="inside", errors="ignore")
+        st.caption(t("focus.point_place", lang, place=echo(f.place)))
     shown = rule.table(pivot, row_totals=True)  # each year under its total, the years under the key figure
     pivot = shown.texts(lang).rename(columns={"inside": t("ring.inside", lang)})
     pivot.columns = [str(c) + ("" if c == t("ring.inside", lang) else " m") for c in pivot.columns]

@@ -15,7 +15,7 @@ from layers.compose import MapComposer
 from layers.overview import add_places
 from layers.rates import class_breaks, rate_layer
 from ui import data, link, rates
-from ui.common import disclosure, page_context, public_filters, synthetic_notice
+from ui.common import disclosure, known_place, page_context, public_filters, synthetic_notice
 from ui.mapframe import show_map
 
 ctx = page_context("rates")
@@ -125,7 +125,7 @@ for note in notes:
 # --- the focus place's border against all zones ------------------------------------------------
 place = f.place or s.focus.default_place
 rings = tuple(f.rings_m or s.distances.rings_m)
-if place in set(ctx.places["name"]):
+if known_place(ctx, place):
     st.subheader(t("rates.focus", lang, place=echo(place), distance=fmt_int(max(rings), lang)))
     ring_table, border = rates.place_rates(s, used, lang, place=place, rings=rings, ask=ask)
     b = rates.public_view(border, lang=lang, settings=s, vintage=vintage).iloc[0]

@@ -7,10 +7,18 @@ import pandas as pd
 import streamlit as st
 from babel.dates import get_day_names
 
-from geo.analysis.evaluate import default_start, estimates_shown, evaluation_error_text, reading_text, warning_text
+from geo.analysis.evaluate import (
+    POINT_RADIUS_M,
+    default_start,
+    estimates_shown,
+    evaluation_error_text,
+    reading_text,
+    warning_text,
+)
 from geo.analysis.rings import shown_ranking
-from geo.core.i18n import LOCALES, fmt_date, fmt_int, fmt_num, t
+from geo.core.i18n import LOCALES, catalog, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
+from geo.data.coverage import has_data
 from ui import analysis, link
 from ui.alt import text_alternative
 from ui.common import disclosure, focus_places, page_context, public_filters, synthetic_notice, view_mode
@@ -36,6 +44,7 @@ nibrs = s.analysis.nibrs_break
 
 FREQS = ("month", "year")
 RANK_KINDS = ("park", "housing")
+PEERS = 3  # comparison places the evaluation offers by default: the nearest of the focus place's kind with data
 _BOTTOM_LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=260)  # one place a line: a phone holds it
 
 # --- series -------------------------------------------------------------------------------
@@ -45,7 +54,10 @@ freq = c1.radio(
     key=link.bind("freq", FREQS[0], page="trends", choices=FREQS),
 )  # fmt: skip
 others = [n for n in names if n != place]
-default_compare = [n for n in s.focus.places if n in others][:2]
+focus_others = [n for n in s.focus.places if n in others]  # the configured focus places the data say something about
+known = has_data(pd.concat([analysis.place(src.places, n, lang) for n in focus_others]), ctx.coverage, within_m=outer,
+                 min_share=min_share) if focus_others else pd.Series(dtype=bool)  # fmt: skip
+default_compare = [n for n, ok in zip(focus_others, known, strict=True) if ok][:2]
 compare = c2.multiselect(
     t("trends.compare", lang), others, key=link.bind("compare", default_compare, page="trends", choices=others),
     placeholder=t("pick.choose", lang),
@@ -167,24 +179,38 @@ if len(ranked):
         {
             t("rank.col.rank", lang): shown(ranked["rank"]),
             t("rank.col.name", lang): ranked["name"],
-            t("rank.col.count", lang): [label or no_data for label in ranked["label"]],
+            t("rank.col.count", lang, distance=fmt_int(within, lang)): [label or no_data for label in ranked["label"]],
             t("rank.col.per_year", lang): shown(ranked["per_year"], digits=1),
             t("rank.col.per_km_year", lang): shown(ranked["per_km_year"], digits=1),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
-    st.caption(t("rank.note", lang, distance=fmt_int(within, lang)))
+    st.caption(t("rank.note", lang, distance=fmt_int(within, lang), outer=fmt_int(outer, lang)))
 
 # --- evaluation -------------------------------------------------------------------------------
 st.subheader(t("eval.title", lang, place=echo(place)))
 focus = analysis.place(src.places, place, lang)
 program_start = focus["program_start"].iloc[0] if "program_start" in focus.columns else None
 e1, e2, e3 = st.columns(3)
-peers = [n for n in names if n not in s.focus.places and n != place][:3]
+buffer_m = e3.number_input(
+    t("eval.buffer", lang), min_value=50, max_value=2000, step=50,
+    key=link.bind("buffer", int(s.distances.displacement_buffer_m), page="trends"),
+)  # fmt: skip
+if bool(focus.geom_type.isin(["Point", "MultiPoint"]).all()):  # a place known only as a point has no area of its own
+    e3.caption(t("eval.point_place", lang, place=echo(place), radius=fmt_int(POINT_RADIUS_M, lang)))
+peers = analysis.default_controls(
+    src.incidents, src.places, treated=place, skip=tuple(s.focus.places), n=PEERS, buffer_m=float(buffer_m),
+    store_dir=src.store_dir, min_share=min_share, lang=lang,
+)  # fmt: skip
 controls = e1.multiselect(
     t("eval.control", lang), others, key=link.bind("controls", peers, page="trends", choices=others),
     placeholder=t("pick.choose", lang),
 )  # fmt: skip
+focus_kind = str(focus["kind"].iloc[0])
+what = t(f"eval.kind.{focus_kind}", lang) if f"eval.kind.{focus_kind}" in catalog(lang) else t("eval.kind.other", lang)
+e1.caption(t("eval.peers_rule", lang, n=PEERS, kind=what, distance=fmt_int(buffer_m, lang)))
+if not peers:
+    e1.caption(t("eval.peers_none", lang, kind=what))
 program_day = pd.Timestamp(program_start or "2017-01-01").date()
 start_default, as_wanted = default_start(program_day, ctx.first, ctx.last)  # never a date at the data's edge
 start = e2.date_input(
@@ -194,18 +220,20 @@ start = e2.date_input(
 if not as_wanted and start == start_default:
     e2.caption(t("eval.start_outside", lang, date=fmt_date(program_day, lang), first=fmt_date(ctx.first, lang),
                  last=fmt_date(ctx.last, lang)))  # fmt: skip
-buffer_m = e3.number_input(
-    t("eval.buffer", lang), min_value=50, max_value=2000, step=50,
-    key=link.bind("buffer", int(s.distances.displacement_buffer_m), page="trends"),
-)  # fmt: skip
 if not controls:
     st.info(t("eval.need_control", lang))
 else:
     res = analysis.evaluation(
         src.incidents, f, src.places, treated=place, control=tuple(controls), start=start.isoformat(),
-        buffer_m=float(buffer_m), rules=s.analysis,
+        buffer_m=float(buffer_m), rules=s.analysis, store_dir=src.store_dir, min_share=min_share,
     )  # fmt: skip
-    if "error" in res:
+    if res.get("no_data"):  # never counted as 0: named, and left out of the comparison area
+        st.info(t("eval.no_data_controls", lang, places=echo(", ".join(res["no_data"]))))
+    if res.get("no_data_treated"):
+        st.info(t("eval.no_data_treated", lang, place=echo(place)))
+    elif "counts" not in res and "error" not in res:
+        st.info(t("eval.no_control_with_data", lang))
+    elif "error" in res:
         st.warning(t("eval.error", lang, error=error_text(evaluation_error_text(res["error"], lang))))
     elif not estimates_shown(res["counts"], rule):
         st.info(t("eval.public_hidden", lang, n=rule.min_count))
@@ -260,7 +288,7 @@ else:
             alt.Chart(long)
             .mark_line()
             .encode(
-                x=alt.X("month:T", title=t("trends.axis_period", lang), axis=alt.Axis(format="%Y")),
+                x=alt.X("month:T", title=t("trends.axis_period", lang), axis=alt.Axis(format="%Y-%m")),
                 y=alt.Y("n:Q", title=t("trends.axis_count", lang)),
                 color=alt.Color(
                     f"{t('eval.table.area', lang)}:N", scale=alt.Scale(scheme="dark2"), legend=_BOTTOM_LEGEND

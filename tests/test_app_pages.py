@@ -369,7 +369,7 @@ def test_park_ranking_puts_harvard_park_first_in_2016(demo: gpd.GeoDataFrame, fr
     park = places[(places["name"] == "Harvard Park") & (places["kind"] == "park")].to_crs(32611).geometry.iloc[0]
     near = demo.to_crs(32611).distance(park) <= 150
     expected = int((near & (demo["occurred_at"].dt.year == 2016)).sum())
-    assert int(ranked.iloc[0]["Incidents"]) == expected
+    assert int(ranked.iloc[0]["Incidents within 150 m"]) == expected  # the column names its distance
 
 
 def test_route_page_leaves_out_an_excluded_stop(fresh_settings) -> None:
@@ -423,3 +423,28 @@ def test_a_store_layer_can_be_shown_instead_of_the_demo(
     other.selectbox(key="d_source").set_value("demo").run()
     other.switch_page("app_pages/map.py").run()
     assert metric(other, "Incidents in view") == "4,116"
+
+
+def test_the_evaluation_compares_with_the_nearest_parks_and_labels_months(fresh_settings) -> None:
+    """The default comparison places are the three parks nearest Harvard Park outside its displacement buffer (the demo
+    has no coverage to judge: every park has data), not the first three alphabetically; the rule is on the page, and
+    the monthly chart's axis reads months."""
+    import json
+
+    at = app().run()
+    at.switch_page("app_pages/trends.py").run()
+    assert not at.exception
+    places = gpd.read_file(DEMO / "places.geojson").to_crs(32611)
+    park = places[(places["name"] == "Harvard Park") & (places["kind"] == "park")].geometry.iloc[0]
+    parks = places[(places["kind"] == "park") & (places["name"] != "Harvard Park")]
+    apart = parks[~parks.intersects(park.buffer(400, quad_segs=16))]
+    nearest = apart.assign(d=apart.distance(park)).sort_values("d")["name"].head(3).tolist()
+    assert sorted(at.multiselect(key="e_ctrl").value) == sorted(nearest)
+    assert sorted(nearest) != sorted(parks["name"])[:3]  # not the alphabetical three
+    assert any(c.value.startswith("Offered by default: the 3 nearest parks") for c in at.caption)
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    monthly = [s for s in specs if any(layer.get("encoding", {}).get("x", {}).get("field") == "month"
+                                       for layer in s.get("layer", []))]  # fmt: skip
+    assert monthly
+    axis = next(layer["encoding"]["x"]["axis"] for layer in monthly[0]["layer"] if "x" in layer.get("encoding", {}))
+    assert axis["format"] == "%Y-%m"

@@ -73,3 +73,21 @@ def test_a_change_across_the_nibrs_break_is_marked() -> None:
     assert "recording system on" in change_text(change, "en", series_break=BREAK)
     plain = count_change(40, 25, small_count=10, periods=((dt.date(2016, 1, 1), None), (dt.date(2015, 1, 1), None)))
     assert not plain.straddles_break
+
+
+@pytest.mark.app
+@pytest.mark.parametrize(
+    ("period", "said"),
+    [
+        ({"from": "2016-01-01", "to": "2016-12-31"}, "95% interval"),  # hundreds of incidents in the demo
+        ({"from": "2016-06-18", "to": "2016-06-18", "cat": "homicide"}, "too few to state a change"),
+    ],
+)
+def test_the_map_states_the_year_ago_change_with_its_uncertainty(period: dict, said: str, fresh_settings) -> None:  # type: ignore[no-untyped-def,type-arg]
+    from tests.page_helpers import open_page
+
+    at = open_page("map", {"lang": "en", **period})
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption if "a year earlier" in c.value]
+    assert captions, [c.value for c in at.caption]
+    assert said in captions[0]

@@ -51,7 +51,10 @@ def test_nearrepeat_and_evaluate_take_a_coverage(capsys: pytest.CaptureFixture[s
     everything = json.loads(capsys.readouterr()[0])["n_events"]
     assert code == code_all == 0
     assert 0 < inside < everything
+    # both lie south-east of the box: no data there, never counted as 0, so the evaluation is refused
     code = main(["evaluate", "--treated", "Jordan Downs", "--control", "Pueblo del Rio", "--coverage", str(cov)])
-    data = json.loads(capsys.readouterr()[0])
-    assert code == 0
-    assert set(data["outside_coverage"]) == {"treated", "control"}  # both lie south-east of the box
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert not out
+    assert "no data for --treated 'Jordan Downs'" in err
+    assert "the area of coverage.geojson" in err  # the area the person gave, named

@@ -161,7 +161,12 @@ def test_no_export_prints_a_small_count(public_env: str, victims_store: tuple[Pa
 
 
 ZONES = str(ROOT / "data" / "demo" / "rate_zones.geojson")
-EVALUATE = ["evaluate", "--treated", "Harvard Park", "--control", "Van Ness Recreation Center", "--start", "2016-06-01"]
+EVALUATE = [
+    "evaluate", "--treated", "Harvard Park", "--control", "Van Ness Recreation Center", "--start", "2016-06-01",
+    "--coverage", "{tmp}/area.geojson",  # the area the victims' source covers, both places in it (AREA below)
+]  # fmt: skip
+AREA = {"type": "Polygon", "coordinates": [[[-118.33, 33.96], [-118.27, 33.96], [-118.27, 34.0], [-118.33, 34.0],
+                                            [-118.33, 33.96]]]}  # fmt: skip
 COMMANDS = [
     ["report", "--place", "Harvard Park", "--out", "{tmp}/handout.html"],
     ["report", "--place", "Harvard Park", "--from", "2017-05-01", "--to", "2017-05-31", "--out", "{tmp}/h.html"],
@@ -186,6 +191,8 @@ def run_command(args: list[str], source: Path, tmp_path: Path) -> tuple[int | No
     the exit code, standard output and standard error."""
     from geo.cli import main
 
+    if "{tmp}/area.geojson" in args:
+        (tmp_path / "area.geojson").write_text(json.dumps(AREA), encoding="utf-8")
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -265,8 +265,36 @@ def test_weekly_minutes_and_incidents_near_each_stop(route, plan):
     expected = int((inc.to_crs(32611).distance(stop1) <= 150).sum())
     assert s1.loc[weeks[0], "incidents"] == expected == 2
     assert bool(s1.loc[weeks[0], "small_count"]) is True
-    assert s1.loc[weeks[1], "incidents"] == 0
+    # the incidents end in the first week: the second is outside the data's period, no data (never 0)
+    assert pd.isna(s1.loc[weeks[1], "incidents"])
+    assert bool(s1.loc[weeks[1], "no_data"]) is True
+    assert not bool(s1.loc[weeks[0], "no_data"])
     assert math.isclose((weeks[1] - weeks[0]).days, 7)
+    # data that run through the second week: none near stop 1 that week is a real 0
+    later = (weeks[0], weeks[1] + pd.Timedelta(days=6))
+    s1 = weekly_dosage(report, inc, incident_radius_m=150, min_count=3, period=later).query("order == 1")
+    assert s1.set_index("week").loc[weeks[1], "incidents"] == 0
+    assert not s1["no_data"].any()
+
+
+def test_weekly_incidents_are_no_data_at_a_stop_outside_the_coverage(route, plan):
+    from shapely.geometry import box
+
+    from geo.data.coverage import Coverage
+
+    w = scripted_walk(route, plan)
+    report = measure_dosage([read_gpx(to_gpx(w.points), **READ)], plan, params=PARAMS)
+    when = pd.Timestamp(route.start_time).tz_convert("America/Los_Angeles")
+    first = plan.stops.geometry.iloc[0]
+    inc = gpd.GeoDataFrame({"occurred_at": [when]}, geometry=[first], crs=4326)
+    # a coverage holding stop 1 only (a tiny box around it): the other stops have no data
+    area = box(first.x - 0.0005, first.y - 0.0005, first.x + 0.0005, first.y + 0.0005)  # stops lie 283 m apart
+    weekly = weekly_dosage(report, inc, incident_radius_m=150, min_count=3, coverage=Coverage(area, "points_hull"))
+    by_stop = weekly.set_index("order")
+    assert by_stop.loc[1, "incidents"] == 1
+    others = by_stop.drop(index=1)
+    assert others["incidents"].isna().all()
+    assert others["no_data"].all()
 
 
 def test_stops_file_csv_and_polygons(tmp_path, plan):

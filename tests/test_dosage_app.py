@@ -77,6 +77,13 @@ def test_uploading_tracks_on_the_patrol_page_measures_the_stay(lang: str, tmp_pa
     reached = next(m.value for m in at.metric if m.label == t("dosage.reached", lang))
     assert reached == f"1 / {len(centres)}"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", str(first[t("dosage.col.first", lang)]))  # a whole day
+    # one visit or none: no gap, written as a dash (explained under the table), never "None"
+    assert set(table[t("dosage.col.gap", lang)]) == {"—"}
+    assert any(c.value == t("dosage.gap_note", lang) for c in at.caption)
+    # the walks are in May 2025 and the demo's incidents end in December 2024: no data, not 0
+    weekly = next(d.value for d in at.dataframe if t("dosage.col.incidents", lang) in d.value.columns)
+    assert set(weekly[t("dosage.col.incidents", lang)]) == {t("source.no_data", lang)}
+    assert any(t("dosage.weekly_no_data", lang, first="§", last="§").split("§")[0] in c.value for c in at.caption)
     page = json.dumps([d.value.to_dict() for d in at.dataframe], default=str) + " ".join(w.value for w in at.warning)
     assert "Jane Roe" not in page
     assert not list(tmp_path.glob("tracks/*.parquet"))  # nothing is kept unless asked

@@ -45,3 +45,14 @@ def test_a_layer_far_from_los_angeles_is_refused_and_a_true_one_kept(tmp_path: P
     true = gpd.GeoDataFrame({"name": ["Harvard Park"]}, geometry=[PARK_LONLAT], crs=4326).to_crs(2229)
     true.to_file(tmp_path / "feet.shp")  # US feet with their own .prj: reprojected and kept
     assert ingest_file(tmp_path / "feet.shp", store_dir=tmp_path / "store", kind="parks")["rows_kept"] == 1
+
+
+@pytest.mark.parametrize(("folder", "source"), [("la_city_rap_boundaries", "file:parks.shp"),
+                                                 ("lapd_divisions_latimes", "latimes_boundaries")])  # fmt: skip
+def test_a_shapefile_is_named_by_its_source_not_by_having_a_prj(folder: str, source: str, tmp_path: Path) -> None:
+    from geo.data.sources.places import load_vector
+
+    (tmp_path / folder).mkdir()
+    path = tmp_path / folder / "parks.shp"
+    gpd.GeoDataFrame({"name": ["Harvard Park"]}, geometry=[PARK_LONLAT], crs=4326).to_file(path)
+    assert set(load_vector(path, kind="parks").frame["source"]) == {source}

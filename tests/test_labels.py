@@ -90,6 +90,7 @@ def test_place_labels_tell_repeated_names_apart() -> None:
             "place_id": ["p1", "p2", "p3", "p4", "p4"],
             "name": ["South Park", "South Park", "Harvard Park", "South Park", "South Park"],
             "kind": ["park", "park", "park", "housing", "housing"],
+            "approximate": True,  # the demo bundle's outlines: names alone, told apart where they repeat
         },
         geometry=[Point(0.5, 0.5), Point(1.5, 0.5), Point(0.2, 0.2), Point(0.6, 0.5), Point(0.6, 0.5)],
         crs="EPSG:4326",
@@ -107,3 +108,29 @@ def test_place_labels_tell_repeated_names_apart() -> None:
     assert es.iloc[3] == "South Park (Vivienda pública, Watts)"
     twins = parks.iloc[[0, 0]].assign(place_id=["a", "b"])
     assert place_labels(twins, "en", areas=areas).is_unique
+
+
+def test_every_real_place_shows_its_kind_and_where_it_is() -> None:
+    """Places of real layers: the alias name first where it differs, then kind and neighbourhood, else the layer's
+    own city, else the position."""
+    parks = gpd.GeoDataFrame(
+        {
+            "place_id": ["park:1", "park:2", "park:3", "park:4"],
+            "name": ["Jackie Tatum/Harvard Recreation Center", "Harvard Parkette", "Acton Park", "Lone Park"],
+            "kind": ["park", "park", "park", "park"],
+            "approximate": False,
+            "CITY": [None, None, "Acton", ""],
+        },
+        geometry=[Point(0.2, 0.2), Point(1.5, 0.5), Point(5, 5), Point(7.25, 8.5)],
+        crs="EPSG:4326",
+    )
+    areas = gpd.GeoDataFrame(
+        {"name": ["Harvard Park", "Gardena"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326
+    )
+    assert place_labels(parks, "en", areas=areas).tolist() == [
+        "Harvard Park · Jackie Tatum/Harvard Recreation Center (Park, Harvard Park)",
+        "Harvard Parkette (Park, Gardena)",
+        "Acton Park (Park, Acton)",
+        "Lone Park (Park, 8.500, 7.250)",
+    ]
+    assert place_labels(parks, "es", areas=areas).iloc[1] == "Harvard Parkette (Parque, Gardena)"

@@ -22,6 +22,7 @@ from geo.analysis.grid import make_grid
 from geo.analysis.hotspots import configured_hotspots
 from geo.analysis.kde import configured_kde, kde_contours
 from geo.analysis.rings import RingSummary, ring_counts, ring_polygons
+from geo.core.errors import AnalysisError, DataError
 from geo.core.filters import Filters, mask, near
 from geo.core.projection import points_metric
 from geo.core.settings import AnalysisSettings, Settings, get_settings
@@ -191,44 +192,47 @@ def heat(
     return _kde(file_key(path), f, a)
 
 
+def _area_keys() -> tuple[FileKey, ...]:
+    """The store's neighbourhood layers (file keys): every real place's label names the one it lies in."""
+    try:  # a store that cannot be read gives labels without areas, not a stopped page
+        zones = data.zone_layers(Path(get_settings().sources.store_dir))
+        return tuple(file_key(str(z["path"])) for z in zones if z.get("kind") == "neighborhoods")
+    except DataError:
+        return ()
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def _labels(key: FileKey, lang: str) -> pd.Series:
+def _labels(key: FileKey, lang: str, areas: tuple[FileKey, ...]) -> pd.Series:
     from geo.data.labels import place_labels
 
-    table = data.places_table(key)
-    return place_labels(table[table["kind"].isin(PICKER_KINDS)], lang)
+    table, where = data.places_table(key), datasets.area_table([a.path for a in areas])
+    return place_labels(table[table["kind"].isin(PICKER_KINDS)], lang, areas=where)
 
 
-def picker_labels(places: gpd.GeoDataFrame, lang: str) -> list[str]:
-    """Picker labels of ``places`` (names, told apart by kind and area where they repeat), in order."""
-    from geo.data.labels import place_labels
-
-    return [str(v) for v in place_labels(places, lang)] if len(places) else []
+def labels(places_path: Path, lang: str) -> pd.Series:
+    """Picker labels of the parks and developments of ``places_path`` (:func:`geo.data.labels.place_labels`)."""
+    return _labels(file_key(places_path), lang, _area_keys())
 
 
 def _resolve(table: gpd.GeoDataFrame, key: FileKey, name: str) -> gpd.GeoDataFrame:
-    from geo.core.errors import DataError
-    from geo.core.settings import get_settings
     from geo.data.aliases import load_aliases
 
     ws = get_settings().workspace
-    aliases = load_aliases(ws.aliases)
+    al, areas = load_aliases(ws.aliases), _area_keys()
     try:
-        return datasets.place_by_name(table, name, labels=_labels(key, "en"), aliases=aliases, match_m=ws.match_m)
+        return datasets.place_by_name(table, name, labels=_labels(key, "en", areas), aliases=al, match_m=ws.match_m)
     except DataError:  # a Spanish label (the kind is translated)
-        return datasets.place_by_name(table, name, labels=_labels(key, "es"), aliases=aliases, match_m=ws.match_m)
+        return datasets.place_by_name(table, name, labels=_labels(key, "es", areas), aliases=al, match_m=ws.match_m)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _label_of(key: FileKey, name: str, lang: str) -> str | None:
-    from geo.core.errors import DataError
-
     try:
         hit = _place(key, name)
     except DataError:
         return None
-    labels = _labels(key, lang)
-    return str(labels[hit.index[0]]) if hit.index[0] in labels.index else None
+    shown = _labels(key, lang, _area_keys())
+    return str(shown[hit.index[0]]) if hit.index[0] in shown.index else None
 
 
 def place_label(places_path: Path, name: str, lang: str) -> str | None:
@@ -281,66 +285,74 @@ def ring_table(path: Path, f: Filters, places_path: Path, name: str, rings_m: tu
     return _ring_table(file_key(path), f, file_key(places_path), name, rings_m)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _series(
-    key: FileKey, f: Filters, places: FileKey, names: tuple[str, ...], within_m: float, freq: str, nibrs_break: str
-) -> pd.DataFrame:
-    from geo.analysis.trends import place_series
-
-    inc = incidents_in_view(key, f)
-    if inc.empty and not (f.start and f.end):
-        return pd.DataFrame()
-    frames = [
-        place_series(
-            inc, _place(places, name), within_m=within_m, freq=freq, start=f.start, end=f.end, nibrs_break=nibrs_break
-        ).assign(place=name)
-        for name in names
-    ]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
 def series(
     path: Path, f: Filters, places_path: Path, names: tuple[str, ...], *, within_m: float, freq: str, nibrs_break: str
 ) -> pd.DataFrame:
-    """Monthly or yearly counts near each named place (``place, period, period_start, count, era``)."""
-    return _series(file_key(path), f, file_key(places_path), names, within_m, freq, nibrs_break)
+    """Monthly or yearly counts near each named place (``place, period, period_start, count, era``), no coverage."""
+    return _covered_series(file_key(path), f, file_key(places_path), names, within_m, freq, nibrs_break, "", 1.0)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _evaluation(
     key: FileKey, f: Filters, places: FileKey, treated: str, control: tuple[str, ...], start: str, buffer_m: float,
-    rules: AnalysisSettings,
+    rules: AnalysisSettings, store_dir: str, min_share: float,
 ) -> dict[str, Any]:  # fmt: skip
     from geo.analysis.evaluate import evaluate_program
-    from geo.core.errors import AnalysisError
+    from geo.data.coverage import has_data
 
-    # each control resolves like the focus place (names, picker labels, aliases)
-    ctrl = pd.concat([_place(places, name) for name in control]) if control else data.places_table(places).iloc[0:0]
+    # each control resolves like the focus place (names, labels, aliases); one lying outside the data is left out
+    focus, cov = _place(places, treated), _coverage(key, store_dir)
+    ctrl = pd.concat([_place(places, name).assign(_asked=name) for name in control]) if control else focus.iloc[0:0]
+    known = has_data(ctrl, cov, within_m=0.0, min_share=min_share).to_numpy(dtype=bool)
+    no_data = [str(n) for n in ctrl["_asked"][~known]] if len(ctrl) else []
+    if not bool(has_data(focus, cov, within_m=0.0, min_share=min_share).all()):
+        return {"no_data_treated": True, "no_data": no_data}
+    if control and not known.any():
+        return {"no_data": no_data}
     try:
         result = evaluate_program(
-            incidents_in_view(key, f), _place(places, treated), ctrl, start=start, buffer_m=buffer_m,
+            incidents_in_view(key, f), focus, ctrl[known].drop(columns="_asked"), start=start, buffer_m=buffer_m,
             min_events=rules.min_events, small_count=rules.small_count,
         )  # fmt: skip
     except AnalysisError as exc:
-        return {"error": str(exc)}
-    out = result.to_dict()
-    out["reading_obj"] = result.reading
-    out["displacement_obj"] = result.displacement
-    out["warnings_obj"] = result.warnings
-    out["monthly_frame"] = result.monthly
-    return out
+        return {"error": str(exc), "no_data": no_data}
+    out = result.to_dict() | {"no_data": no_data, "reading_obj": result.reading, "warnings_obj": result.warnings}
+    return out | {"displacement_obj": result.displacement, "monthly_frame": result.monthly}
 
 
 def evaluation(
     path: Path, f: Filters, places_path: Path, *, treated: str, control: tuple[str, ...], start: str,
-    buffer_m: float, rules: AnalysisSettings,
+    buffer_m: float, rules: AnalysisSettings, store_dir: Path | None = None, min_share: float | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The program evaluation as plain values (``error`` set when it cannot be computed); all dates of ``f``;
-    minimum events and the small-count limit from ``rules`` (the configured ``analysis`` section)."""
+    """The program evaluation as plain values (``error`` set when it cannot be computed); all dates of ``f``; minimum
+    events and the small-count limit from ``rules``. With the store, comparison places without data (``has_data``) are
+    left out and listed in ``no_data``; none when none is left or the treated place has none (``no_data_treated``)."""
+    share = 1.0 if min_share is None else min_share
     return _evaluation(
         file_key(path), f.replace(start=None, end=None), file_key(places_path), treated, control, start, buffer_m,
-        rules,
+        rules, str(store_dir or ""), share,
     )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _peers(
+    key: FileKey, places: FileKey, treated: str, skip: tuple[str, ...], n: int, buffer_m: float, store_dir: str,
+    min_share: float, lang: str,
+) -> list[str]:  # fmt: skip
+    from geo.data.coverage import nearest_with_data
+
+    shown = _labels(places, lang, _area_keys())
+    pool, cov = data.places_table(places).loc[shown.index[~shown.isin(skip)]], _coverage(key, store_dir)
+    near = nearest_with_data(pool, _place(places, treated), cov, n=n, within_m=buffer_m, min_share=min_share)
+    return [str(shown[i]) for i in near.index]
+
+
+def default_controls(
+    path: Path, places_path: Path, *, treated: str, skip: tuple[str, ...], n: int, buffer_m: float, store_dir: Path,
+    min_share: float, lang: str,
+) -> list[str]:  # fmt: skip
+    """Labels of the comparison places by default (:func:`geo.data.coverage.nearest_with_data`), none in ``skip``."""
+    return _peers(file_key(path), file_key(places_path), treated, skip, n, buffer_m, str(store_dir), min_share, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -358,26 +370,14 @@ def zone_counts(path: Path, f: Filters, zones_path: Path) -> gpd.GeoDataFrame:
     return _zone_counts(file_key(path), f, file_key(zones_path))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _ranking(key: FileKey, f: Filters, places: FileKey, within_m: float, kinds: tuple[str, ...]) -> pd.DataFrame:
-    from geo.analysis.rings import rank_places
-
-    inc = incidents_in_view(key, f)
-    if inc.empty:
-        return pd.DataFrame()
-    years = max((f.end - f.start).days + 1, 1) / 365.25 if f.start and f.end else None
-    ranked = rank_places(inc, data.places_table(places), within_m=within_m, kind=list(kinds), years=years)
-    return pd.DataFrame(ranked.drop(columns="geometry"))
-
-
 def ranking(path: Path, f: Filters, places_path: Path, *, within_m: float, kinds: tuple[str, ...]) -> pd.DataFrame:
     """Places ranked by incidents in view within ``within_m`` metres of their border, per km and per year."""
-    return _ranking(file_key(path), f, file_key(places_path), within_m, kinds)
+    return _covered_ranking(file_key(path), f, file_key(places_path), within_m, kinds, "", 1.0)
 
 
 # --- coverage-aware results: outside the layer's coverage is "no data", never 0 -----------------
 def _coverage(key: FileKey, store_dir: str) -> Any:
-    return data.coverage_for(key, store_dir)
+    return data.coverage_for(key, store_dir) if store_dir else None  # "": no store, no judgement
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -430,9 +430,8 @@ def covered_series(
     nibrs_break: str, store_dir: Path, min_share: float,
 ) -> pd.DataFrame:  # fmt: skip
     """As :func:`series`, with the layer's coverage: missing counts (and ``coverage``) where there are no data."""
-    return _covered_series(
-        file_key(path), f, file_key(places_path), names, within_m, freq, nibrs_break, str(store_dir), min_share
-    )
+    key, places = file_key(path), file_key(places_path)
+    return _covered_series(key, f, places, names, within_m, freq, nibrs_break, str(store_dir), min_share)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

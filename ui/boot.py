@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.core.errors import ConfigError
 from geo.core.i18n import LANGS, t
 from geo.core.settings import PROJECT_ROOT, Settings, get_settings, use_config
+from geo.core.text import echo
 from geo.data import webassets as assets
 from ui import link
 from ui.style import PAGE_CSS, error_text
@@ -97,3 +100,57 @@ def sync_lang_url(settings: Settings) -> None:
     st.sidebar.html(
         f"<script>document.documentElement.lang = {json.dumps(lang)};</script>", unsafe_allow_javascript=True
     )
+
+
+MISSING_PATH_LIMIT = 80
+"""Longest requested path (characters) the not-found notice quotes."""
+MISSING_KEY = "_missing_path"
+"""Session key: the unknown path this session was opened at (its notice is a page of the session's navigation)."""
+
+
+def requested_path() -> str | None:
+    """The page path a browser opened by URL (``patrol`` for ``/patrol``), or None.
+
+    None for the app's root and for a page chosen inside the app (the browser then names the page's
+    hash, not a path). Streamlit runs its default page for a path no page has; this tells them apart.
+    """
+    manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    if manager is None or getattr(manager, "intended_page_script_hash", None):
+        return None
+    name = getattr(manager, "intended_page_name", None)
+    return (str(name).strip("/") or None) if name else None
+
+
+def missing_path(known: Collection[str]) -> str | None:
+    """The unknown path (no page of ``known`` has it) this session was opened at, else None.
+
+    Kept for the session, so that a rerun of its notice (the language switch) shows the notice again.
+    A nested path (``/a/b``) is left out: no page can have it, and Streamlit's own scripts do not load there.
+    """
+    asked = requested_path()
+    if asked is not None and asked not in known and "/" not in asked and asked == asked.strip():
+        st.session_state[MISSING_KEY] = asked
+    remembered = st.session_state.get(MISSING_KEY)
+    return remembered if isinstance(remembered, str) and remembered not in known else None
+
+
+def show_missing(asked: str, pages: Sequence[StreamlitPage], lang: str) -> None:
+    """Say in the page's language that ``/asked`` is no page of the dashboard, with a link to each page."""
+    st.title(t("app.missing_title", lang))
+    st.warning(t("app.missing_page", lang, path=echo("/" + asked, limit=MISSING_PATH_LIMIT)), icon=":material/help:")
+    st.markdown(t("app.missing_pages", lang))
+    for page in pages:
+        st.page_link(page)
+
+
+def missing_page(asked: str, pages: Sequence[StreamlitPage], lang: str) -> StreamlitPage:
+    """A hidden page at ``/asked`` that shows :func:`show_missing`.
+
+    Registered under the path the browser asked for, Streamlit finds it, so it neither runs the default
+    page nor shows its own "Page not found" dialog (in English, over a page in any language).
+    """
+
+    def notice() -> None:
+        show_missing(asked, pages, lang)
+
+    return st.Page(notice, title=t("app.missing_title", lang), url_path=asked, visibility="hidden")

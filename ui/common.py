@@ -70,14 +70,20 @@ def picker_places(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def focus_places(settings: Settings, places: gpd.GeoDataFrame, *, lang: str = "en") -> list[str]:
     """Configured focus places first, then every other park and housing development, by picker label.
 
-    Labels tell apart places that share a name (kind, area); a label resolves back to its place
-    through :func:`ui.analysis.place`.
+    Labels tell places apart and, on real data, show each one's kind and neighbourhood or city, with the alias
+    table's name first (``"Harvard Park · Jackie Tatum / Harvard Recreation Center (Park, Harvard Park)"``), so
+    typing "Harvard Park" finds the park; a label resolves back to its place through :func:`ui.analysis.place`.
     """
-    labels = analysis.picker_labels(picker_places(places), lang)
-    known = list(dict.fromkeys(labels))
+    shown = analysis.labels(settings.sources.places, lang)
+    known = list(dict.fromkeys(shown[shown.index.isin(picker_places(places).index)].astype(str)))
     first = [p for p in settings.focus.places if p in known]  # already resolved by page_context
-    rest = sorted(set(known) - set(first))
+    rest = sorted(set(known) - set(first), key=lambda label: (label.casefold(), label))
     return first + rest
+
+
+def known_place(ctx: PageContext, name: str | None) -> bool:
+    """Whether ``name`` (a picker label, a place name or an alias) is a place of the page's place table."""
+    return bool(name) and analysis.place_label(ctx.settings.sources.places, str(name), ctx.lang) is not None
 
 
 def _span(incidents: gpd.GeoDataFrame) -> tuple[dt.date, dt.date]:
@@ -114,7 +120,8 @@ def _resolved_focus(settings: Settings, lang: str) -> Settings:
     focus = [x for x in (analysis.place_label(path, p, lang) for p in settings.focus.places) if x]
     default = analysis.place_label(path, settings.focus.default_place, lang) or (focus[0] if focus else None)
     if default is None:
-        default = next(iter(analysis.picker_labels(picker_places(data.places(path, lang)), lang)), None)
+        data.places(path, lang)  # an error panel when the place file cannot be read
+        default = next(iter(analysis.labels(path, lang)), None)
     if default is None:
         return settings
     update = {"places": tuple(dict.fromkeys([default, *focus])), "default_place": default}

@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.core.errors import DataError
+from geo.core.errors import DataError, StoreError
 from geo.core.filters import derived_columns
 from geo.core.i18n import t
 from geo.core.settings import Settings
@@ -194,6 +194,27 @@ def inventory(store_dir: Path | str) -> list[dict[str, object]]:
     if isinstance(where, str):
         return _inventory(where, 0.0)
     return _inventory(str(store_dir), mtime(Path(store_dir)))
+
+
+def store_problem(settings: Settings) -> StoreError | None:
+    """Why the configured store cannot be read now, or None when it can.
+
+    Asked on every run of a page that needs the store: a failure is never cached (Streamlit keeps
+    no result of a call that raised), so the next run asks the server again.
+    """
+    try:
+        inventory(settings.sources.store_dir)
+    except StoreError as exc:
+        return exc
+    return None
+
+
+def store_panel(title: str | None, error: BaseException, lang: str) -> None:
+    """A page that needs the store while it cannot be reached: its title (when given) and one panel in its language."""
+    if title:
+        st.title(title)
+    st.error(f"**{t('app.store_error', lang)}**\n\n{error_text(error)}", icon=":material/cloud_off:")
+    st.info(t("app.store_hint", lang))
 
 
 ZONE_KINDS = ("divisions", "reporting_districts", "neighborhoods", "council_districts")

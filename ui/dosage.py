@@ -15,7 +15,7 @@ import streamlit as st
 
 from geo.core.disclosure import Disclosure
 from geo.core.errors import SafetyMapError
-from geo.core.i18n import fmt_int, t
+from geo.core.i18n import fmt_date, fmt_int, fmt_num, t
 from geo.core.schema import TZ
 from geo.data.tracks import Track, delete_tracks, read_gpx, save_track, stored_tracks, track_dir
 from geo.patrol.dosage import DosageReport, measure_dosage, stops_from_route, track_warnings, weekly_dosage
@@ -58,6 +58,11 @@ def _day(value: Any) -> str:
     return str(pd.Timestamp(value).tz_convert(TZ).date())
 
 
+def _minutes(values: pd.Series, lang: str) -> list[str]:
+    """Minutes as text, "—" where there is none (one visit or none: no gap; no planned dwell)."""
+    return ["—" if pd.isna(v) else fmt_num(float(v), lang, digits=1) for v in values]
+
+
 def _stop_table(report: DosageReport, lang: str) -> pd.DataFrame:
     s = report.stops
     return pd.DataFrame(
@@ -65,11 +70,12 @@ def _stop_table(report: DosageReport, lang: str) -> pd.DataFrame:
             t("route.col_order", lang): s["order"].astype(int),
             t("dosage.col.visits", lang): s["visits"].astype(int),
             t("dosage.col.minutes", lang): s["minutes"].round(1),
-            t("dosage.col.planned", lang): s["planned_min"].round(1),
+            t("dosage.col.planned", lang): _minutes(s["planned_min"], lang),
             t("dosage.col.first", lang): [_day(v) for v in s["first_visit"]],
             t("dosage.col.last", lang): [_day(v) for v in s["last_visit"]],
-            t("dosage.col.gap", lang): s["longest_gap_min"].round(1),
+            t("dosage.col.gap", lang): _minutes(s["longest_gap_min"], lang),
             t("dosage.col.passes", lang): s["passes"].astype(int),
+            t("dosage.col.no_signal", lang): s["no_signal_min"].round(1),
             t("dosage.col.status", lang): [
                 t(f"dosage.status.{dosage_class(m, p, v, tolerance_min=report.params.met_tolerance_min)}", lang)
                 for m, p, v in zip(s["minutes"], s["planned_min"], s["visits"], strict=True)
@@ -80,8 +86,8 @@ def _stop_table(report: DosageReport, lang: str) -> pd.DataFrame:
 
 def _weekly_table(weekly: pd.DataFrame, lang: str, rule: Disclosure) -> pd.DataFrame:
     def count(n: float | None) -> str:  # each stop's week on its own (the stops' circles may overlap)
-        if n is None or pd.isna(n):
-            return "—"
+        if n is None or pd.isna(n):  # a week outside the data's period, or a stop outside its area: never 0
+            return t("source.no_data", lang)
         return rule.text(int(n), lang)
 
     return pd.DataFrame(
@@ -156,17 +162,22 @@ def dosage_section(route: PatrolRoute, ctx: PageContext, incidents: gpd.GeoDataF
         orders = ", ".join(str(int(o)) for o in done.loc[done["visits"] == 0, "order"])
         st.warning(t("dosage.unvisited", lang, stops=orders))
     st.dataframe(_stop_table(report, lang), hide_index=True, width="stretch", key=f"{KEY}_table")
+    st.caption(t("dosage.gap_note", lang))
 
     weekly = weekly_dosage(
         report,
         ctx.incidents if incidents is None else incidents,
         incident_radius_m=d.incident_radius_m,
         min_count=s.privacy.min_count,
+        period=(ctx.first, ctx.last) if incidents is None and len(ctx.incidents) else None,
+        coverage=ctx.coverage,
     )
     st.markdown(f"**{t('dosage.weekly', lang)}**")
     rule = Disclosure.from_settings(s.privacy, public=True)
     st.dataframe(_weekly_table(weekly, lang, rule), hide_index=True, width="stretch")
     st.caption(t("dosage.weekly_note", lang, radius=fmt_int(d.incident_radius_m, lang), n=s.privacy.min_count))
+    if len(weekly) and bool(weekly["no_data"].fillna(False).astype(bool).any()):
+        st.caption(t("dosage.weekly_no_data", lang, first=fmt_date(ctx.first, lang), last=fmt_date(ctx.last, lang)))
 
     composer = MapComposer(s, lang=lang, center=(route.start_lat, route.start_lon), zoom=16)
     add_css(composer.map, DOSAGE_CSS, "dosage_css")

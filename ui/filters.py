@@ -289,7 +289,9 @@ def _draw_widgets(
         on_change=_on_dates,
         format="YYYY-MM-DD",
     )
-    sb.selectbox(t("filters.place", lang), list(places), key="f_place")
+    # "contains": the configured and real places first, in the picker's order (the fuzzy default puts short names
+    # first: "Harvard Parkette" before "Harvard Park · Jackie Tatum / Harvard Recreation Center")
+    sb.selectbox(t("filters.place", lang), list(places), key="f_place", filter_mode="contains")
     sb.text_input(t("filters.rings", lang), key="f_rings")
 
     names, anything = _value_names(lang), t("filters.any", lang)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
-from geo.core.errors import DataError
+from geo.core.errors import DataError, StoreError
 from geo.core.settings import Settings, get_settings
 from geo.data.workspace import (
     DEMO,
@@ -87,7 +88,12 @@ def choose(settings: Settings, *, incidents: str | None = None, places: tuple[st
 def session_settings() -> Settings:
     """The settings with this session's workspace applied (incident file and merged places)."""
     settings = get_settings()
-    ws = current_workspace(settings)
+    try:
+        ws = current_workspace(settings)
+    except StoreError:
+        # The store cannot be reached: a page that needs it shows a panel instead (run_page); one that does not
+        # (Methods) works from the configured settings. The session keeps its choice for the next run.
+        return settings
     if ws.incidents == DEMO and not ws.places:
         return settings
     update: dict[str, Path] = {}
@@ -99,3 +105,19 @@ def session_settings() -> Settings:
         return settings
     sources = settings.sources.model_copy(update=update)
     return settings.model_copy(update={"sources": sources})
+
+
+def run_page(page: StreamlitPage, *, needs_store: bool, lang: str) -> None:
+    """Run ``page``; while the store cannot be reached, a page that needs it is one panel in its language.
+
+    The store is asked again on every run (nothing remembers the failure), so a reload after the
+    server is back shows the page. A page that loses the store half-way ends with the same panel.
+    """
+    problem = data.store_problem(get_settings()) if needs_store else None
+    if problem is not None:
+        data.store_panel(page.title, problem, lang)
+        return
+    try:
+        page.run()
+    except StoreError as exc:
+        data.store_panel(None, exc, lang)

@@ -10,7 +10,8 @@ ERROR_LIMIT = 400
 
 
 def error_text(error: BaseException | str) -> str:
-    """An error's message as inert Markdown text (never a link, an image or HTML), cut to :data:`ERROR_LIMIT`."""
+    """An error's message as inert Markdown text (never a link, an image or HTML, never a password), cut to
+    :data:`ERROR_LIMIT`."""
     return echo(error, limit=ERROR_LIMIT)
 
 
@@ -49,7 +50,17 @@ PAGE_CSS = f"""<style>
   text-align: left; vertical-align: top; }}
 .safetymap-table thead th {{ border-bottom: 2px solid #8a8a8a; }}
 .safetymap-table td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+/* the route's stops: the data grid on a wide screen, a wrapping table on a phone (app_pages/route.py) */
+.st-key-route_stops_phone {{ display: none !important; }}
+.st-key-route_stops_phone table {{ width: 100%; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
+  .st-key-route_stops_wide {{ display: none !important; }}
+  .st-key-route_stops_phone {{ display: block !important; }}
+  .st-key-route_stops_phone table {{ font-size: 0.78rem; }}
+  .st-key-route_stops_phone th, .st-key-route_stops_phone td {{ padding: 0.2rem 0.25rem; white-space: nowrap; }}
+  /* "Where" and the count take the width the short columns leave, wrapping between words */
+  .st-key-route_stops_phone td:nth-child(5), .st-key-route_stops_phone td:nth-child(6) {{ white-space: normal;
+    overflow-wrap: anywhere; }}
   [data-testid="stMainBlockContainer"] {{ padding-top: 3.2rem !important; }}
   h1 {{ font-size: 1.35rem !important; line-height: 1.25 !important; padding-bottom: 0.2rem !important; }}
   [data-testid="stAlert"] p {{ font-size: 0.85rem !important; }}

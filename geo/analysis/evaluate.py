@@ -46,6 +46,7 @@ from geo.core.i18n import ErrorPattern, fmt_date, match_error, t
 from geo.core.validate import as_metric_geoms, check_points, local_dates, metric_xy, positive, to_timestamp
 
 Z95 = float(stats.norm.ppf(0.975))
+POINT_RADIUS_M = 150.0  # a place known only as a point stands for a disc of this radius (metres), said on the page
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ def evaluate_program(
     data_start: object | None = None,
     data_end: object | None = None,
     min_events: int,
-    point_radius_m: float = 150.0,
+    point_radius_m: float = POINT_RADIUS_M,
     small_count: int,
     hac_lags: int | None = None,
 ) -> EvaluationResult:

@@ -1,4 +1,10 @@
-"""Helpers shared by the analysis and statistics commands: incidents, places, coverage, JSON output."""
+"""Helpers shared by the analysis and statistics commands: incidents, places, coverage, JSON output.
+
+:func:`output_file` is the one rule for a path a user gives a command to write (``--out``, ``--card``):
+only a regular file, or a new one, is written; a folder, a device, a FIFO, a socket or a symbolic link
+is refused with one line and left as it was. :func:`write_output` writes such a file atomically (a
+temporary file in the same folder, then ``os.replace``).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,19 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
+import stat
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.cli._args import (
     filters_from_args,
@@ -25,6 +35,7 @@ from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError, DataError
 from geo.core.filters import apply, check_distances
 from geo.core.settings import Settings
+from geo.core.text import clean as clean_text
 from geo.data.datasets import place_by_name
 from geo.data.ingest import incidents_from_path
 
@@ -105,6 +116,15 @@ def layer_coverage(
     from geo.data.datasets import incidents_metadata
     from geo.data.stores import store_location
 
+    given = getattr(args, "coverage", None)
+    if given:  # the person says which area the data cover
+        from geo.core.projection import to_wgs84
+        from geo.core.store import read_vector
+        from geo.data.coverage import Coverage
+
+        area = to_wgs84(read_vector(given))
+        stated = Coverage(shapely.union_all(area.geometry.to_numpy()), "given", area_name=Path(given).name)
+        return {"coverage": stated, "min_share": settings.workspace.coverage_min_share}
     path = incidents_path(args, settings)
     meta = incidents_metadata(path) if path.suffix.lower() in (".parquet", ".geoparquet") else {}
     table = incidents_from_path(path) if rows is None else rows
@@ -117,18 +137,55 @@ def known_places(settings: Settings) -> gpd.GeoDataFrame:
 
 
 def place_geoms(settings: Settings, names: list[str]) -> gpd.GeoDataFrame:
+    """The places named (names, labels, ids, aliases, words: :func:`geo.data.datasets.place_by_name`); candidates
+    are told apart by kind and neighbourhood (the store's neighbourhood layers). A name read as a place of another
+    name (by its words) is said on stderr."""
+    from geo.data.aliases import load_aliases
+    from geo.data.coverage import area_layers
+    from geo.data.labels import place_labels
+    from geo.data.stores import store_location
+
     places = known_places(settings)
-    return pd.concat([place_by_name(places, n) for n in names])
+    al, within = load_aliases(settings.workspace.aliases), settings.workspace.match_m
+    shown: pd.Series | None = None
+    found = []
+    for n in names:
+        try:
+            hit = place_by_name(places, n, aliases=al, match_m=within)
+        except DataError:  # again with the labels (a label asked for; candidates with their kind and area)
+            if shown is None:
+                shown = place_labels(places, "en", areas=area_layers(store_location(settings.sources)), aliases=al)
+            hit = place_by_name(places, n, labels=shown, aliases=al, match_m=within)
+        if al.key(n) not in {al.key(h) for h in hit["name"]}:  # found by its words, a label or an id: say which
+            print(f"place {n!r}: {hit['name'].iloc[0]} [{hit['place_id'].iloc[0]}]", file=sys.stderr)
+        found.append(hit)
+    return pd.concat(found)
 
 
-def coverage(args: argparse.Namespace) -> gpd.GeoDataFrame | None:
-    """The study area from ``--coverage PATH`` (any vector file the store reads), or None."""
+def coverage(args: argparse.Namespace, settings: Settings | None = None, rows: gpd.GeoDataFrame | None = None) -> Any:
+    """The study area: ``--coverage PATH`` (any vector file the store reads), else, given ``settings``, the area the
+    incident layer is known to cover (:func:`geo.data.coverage.layer_coverage`: the City from a division layer in
+    the store, an LA Times neighbourhood), as the pages use it; None when neither is known (the points' hull, named
+    as a guess, is then the fallback). ``rows``: the layer's incidents, when already read."""
     path = getattr(args, "coverage", None)
-    if not path:
-        return None
-    from geo.core.store import read_vector
+    if path:
+        from geo.core.store import read_vector
 
-    return read_vector(path)
+        return read_vector(path)
+    if settings is None:
+        return None
+    known = layer_coverage(args, settings, rows)["coverage"]
+    return None if known is None or known.guess else known
+
+
+def coverage_note(area: Any) -> dict[str, Any]:
+    """What a command's JSON says of its study area: the file given, the layer's known area, or the guess."""
+    if area is None:
+        return {"coverage": "points_hull (a guess: give --coverage or ingest the layer's area)"}
+    method = getattr(area, "method", None)
+    if method is None:
+        return {"coverage": "given (--coverage)"}
+    return {"coverage": method, "coverage_area": getattr(area, "area_name", None)}
 
 
 def clean(value: Any) -> Any:
@@ -146,13 +203,63 @@ def clean(value: Any) -> Any:
     return value
 
 
+_NOT_REGULAR = (
+    (stat.S_ISLNK, "a symbolic link", " (give the path of the file it points to)"),
+    (stat.S_ISDIR, "a folder", " (give a file name in it)"),
+    (stat.S_ISCHR, "a character device", ""),
+    (stat.S_ISBLK, "a block device", ""),
+    (stat.S_ISFIFO, "a named pipe (FIFO)", ""),
+    (stat.S_ISSOCK, "a socket", ""),
+)
+"""What a path that is not a regular file is, and a hint; the first test that holds names it (lstat: a link first)."""
+
+
+def output_file(path: str | os.PathLike[str], option: str = "--out") -> Path:
+    """``path`` if a command may write it: a regular file (replaced) or a new file.
+
+    Raises
+    ------
+    DataError
+        ``path`` is a folder, a device, a FIFO, a socket or a symbolic link (none is ever replaced),
+        or its folder is not a folder; the message is one line naming ``option`` and the path.
+    """
+    out = Path(path)
+    shown = clean_text(out)
+    try:
+        mode: int | None = out.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        msg = f"{option} {shown} cannot be written: {exc.strerror or exc}; nothing was written"
+        raise DataError(msg) from None
+    if mode is not None and not stat.S_ISREG(mode):
+        what, hint = next(((what, hint) for test, what, hint in _NOT_REGULAR if test(mode)), ("special", ""))
+        msg = f"{option} {shown} is {what}, not a regular file: nothing was written{hint}"
+        raise DataError(msg)
+    folder = out.parent
+    if folder.exists() and not folder.is_dir():
+        msg = f"{option} {shown} cannot be written: {clean_text(folder)} is not a folder; nothing was written"
+        raise DataError(msg)
+    return out
+
+
+def write_output(path: str | os.PathLike[str], data: str | bytes, option: str = "--out") -> Path:
+    """Write ``data`` (text as UTF-8) to the user-given ``path`` atomically, after :func:`output_file`'s checks."""
+    from geo.core.store import write_bytes_atomic
+
+    out = output_file(path, option)
+    try:
+        return write_bytes_atomic(out, data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as exc:
+        msg = f"{option} {clean_text(out)} cannot be written: {exc.strerror or exc}; nothing was written"
+        raise DataError(msg) from None
+
+
 def emit(payload: dict[str, Any], out: str | None) -> None:
     text = json.dumps(clean(payload), sort_keys=False, ensure_ascii=False)
     if out:
-        from geo.core.store import write_text_atomic
-
-        write_text_atomic(out, text + "\n")
-        print(json.dumps({"output": str(out)}))
+        written = write_output(out, text + "\n")
+        print(json.dumps({"output": str(written)}))
     else:
         print(text)
 
@@ -166,7 +273,7 @@ def warnings_to_stderr() -> Iterator[list[str]]:
         yield seen
     for w in caught:
         seen.append(str(w.message))
-        print(f"warning: {w.message}", file=sys.stderr)
+        print(f"warning: {clean_text(w.message)}", file=sys.stderr)  # one line, no escape codes from data
 
 
 def add(subparsers: Any, name: str, help_text: str, fn: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:

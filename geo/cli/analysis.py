@@ -50,11 +50,15 @@ def _run_near(args: argparse.Namespace) -> int:
     rings = allowed
     inc = c.incidents(args, settings)
     summary = ring_summary(inc, place, rings_m=rings, **c.layer_coverage(args, settings)).to_dict()
-    shown = rule.counts([summary["inside"], *(r["count"] for r in summary["rings"])])  # one group under the total
-    summary["inside"] = shown[0].plain()
-    for ring, value in zip(summary["rings"], list(shown)[1:], strict=True):
-        ring["count"] = value.plain()
-    summary["total_within"] = shown.total.plain()
+    if summary["total_within"] is not None:  # no data: every count stays None, never 0
+        shown = rule.counts([summary["inside"], *(r["count"] for r in summary["rings"])])  # one group under the total
+        summary["inside"] = shown[0].plain()
+        for ring, value in zip(summary["rings"], list(shown)[1:], strict=True):
+            ring["count"] = value.plain()
+        summary["total_within"] = shown.total.plain()
+    if summary["point_place"] and point is None:  # a place known only as a point has no area: no inside, not 0
+        summary["inside"] = None
+        summary["note"] = f"{label} is known only as a point: rings are measured from the point; it has no inside"
     payload = {"place": label, **summary, "from": args.date_from, "to": args.date_to, "category": args.category}
     payload["privacy"] = "public" if rule.public else "internal"
     c.emit(payload, getattr(args, "out", None))
@@ -76,7 +80,7 @@ def _run_rank(args: argparse.Namespace) -> int:
         inc, c.known_places(settings), within_m=within, kind=args.kind, years=years, **c.layer_coverage(args, settings)
     )
     shown = shown_ranking(table.drop(columns="geometry"), c.disclosure(args, settings), lang="en")
-    shown["count"] = plain_values(shown)
+    shown["count"] = pd.Series(plain_values(shown), index=shown.index, dtype=object)  # 4, "fewer than 3" or None
     rows = shown.drop(columns="label").to_dict(orient="records")
     c.emit({"kind": args.kind, "within_m": within, "places": rows}, args.out)
     return 0

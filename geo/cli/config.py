@@ -1,4 +1,4 @@
-"""``python -m geo config``: validate and print the effective settings."""
+"""``python -m geo config``: validate and print the effective settings (passwords of store URLs masked)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import argparse
 from typing import Any
 
 from geo.cli._args import settings_for
+from geo.core.errors import mask_secrets
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    print(settings.model_dump_json(indent=2))
+    print(mask_secrets(settings.model_dump_json(indent=2)))
     return 0
 
 

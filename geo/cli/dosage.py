@@ -65,10 +65,15 @@ def read_tracks(paths: list[str], settings: Settings) -> list[Track]:
 
 
 def _weekly(report: DosageReport, args: argparse.Namespace, settings: Settings, mode: str) -> dict[str, Any]:
+    from geo.cli._common import layer_coverage
+
     path = incidents_path(args, settings)
     incidents = incidents_from_path(path)
     n = settings.privacy.min_count
-    table = weekly_dosage(report, incidents, incident_radius_m=settings.dosage.incident_radius_m, min_count=n)
+    known = layer_coverage(args, settings, incidents)["coverage"]  # a stop outside it has no data, not 0
+    table = weekly_dosage(
+        report, incidents, incident_radius_m=settings.dosage.incident_radius_m, min_count=n, coverage=known
+    )
     rule = Disclosure.from_settings(settings.privacy, public=mode == "public")
     rows = []
     for r in dosage_rows(table):
@@ -78,14 +83,15 @@ def _weekly(report: DosageReport, args: argparse.Namespace, settings: Settings, 
         rows.append(
             {"week": str(r.week), "stop_id": r.stop_id, "order": int(r.order), "minutes": round(float(r.minutes), 1),
              "visits": int(r.visits), "incidents": count, "small_count": None if pd.isna(r.small_count)
-             else bool(r.small_count)}
+             else bool(r.small_count), "no_data": None if pd.isna(r.no_data) else bool(r.no_data)}
         )  # fmt: skip
     synthetic = bool(incidents["synthetic"].any()) if "synthetic" in incidents.columns and len(incidents) else False
     return {
         "rows": rows,
         "incident_radius_m": settings.dosage.incident_radius_m,
         "incidents_synthetic": synthetic,
-        "note": f"descriptive only; weeks with fewer than {n} incidents near a stop are too few to read a change into",
+        "note": f"descriptive only; weeks with fewer than {n} incidents near a stop are too few to read a change into; "
+        "incidents null with no_data true: a week outside the data's period or a stop outside their area (not 0)",
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from geo.data.ingest import incidents_from_path
 # --- hotspots ------------------------------------------------------------------------------
 
 HOTSPOT_METHODS = ("kde", "grid", "gistar", "emerging")
+COVERAGE_HELP = "study area: any vector file the store reads (default: the layer's known area, else the data hull)"
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, out: str) -> None:
@@ -72,12 +74,13 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     if inc.empty:
         msg = "no incidents match the filters; widen --from/--to/--category"
         raise AnalysisError(msg)
-    summary: dict[str, Any] = {"method": args.method, "n_events": rule.count(len(inc)).plain()}
+    area = c.coverage(args, settings)  # --coverage, else the layer's known area (as the pages), else the hull
+    summary: dict[str, Any] = {"method": args.method, "n_events": rule.count(len(inc)).plain(), **c.coverage_note(area)}
     notes: list[dict[str, Any]] = []
     with c.warnings_to_stderr() as seen:
         if args.method == "kde":
             f = filters_from_args(args)
-            gdf, described, notes = _kde(inc, a, f.start, f.end, args, c.coverage(args))
+            gdf, described, notes = _kde(inc, a, f.start, f.end, args, area)
             summary |= described
         elif args.method == "grid":
             if args.hex is not None:
@@ -88,11 +91,11 @@ def _run_hotspots(args: argparse.Namespace) -> int:
                 gdf = square_counts(inc, cell_m=cell)
                 summary["cell_m"] = cell
         elif args.method == "gistar":
-            gdf, described = _gistar(inc, a, args, c.coverage(args))
+            gdf, described = _gistar(inc, a, args, area)
             notes = list(gdf.attrs["notes"])
             summary |= described
         else:
-            gdf, described = _emerging(inc, a, args, c.coverage(args))
+            gdf, described = _emerging(inc, a, args, area)
             notes = list(gdf.attrs["notes"])
             summary |= described
     if rule.public:  # the cells, one group under the events counted: "fewer than 3", "withheld", or none drawn
@@ -215,6 +218,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     data_start = args.date_from or (str(dates.min().date()) if len(dates) else None)
     data_end = args.date_to or (str(dates.max().date()) if len(dates) else None)
     rule = c.disclosure(args, settings)
+    control, no_data = _with_data(args, settings, treated, control)
     inc = c.incidents(args, settings)
     result = evaluate_program(
         inc,
@@ -231,7 +235,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     payload = {"treated": args.treated, "control": args.control, "start": start, **result.to_dict()}
     if rule.public:
         payload = _public_evaluation(payload, result.counts, rule, monthly=bool(args.monthly))
-    cov = c.coverage(args)
+    payload["no_data"] = no_data
+    cov = c.coverage(args, settings)
     if cov is not None:
         from geo.analysis.study import study_area
 
@@ -242,6 +247,33 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         payload.pop("monthly", None)
     c.emit(payload, args.out)
     return 0
+
+
+def _with_data(
+    args: argparse.Namespace, settings: Any, treated: gpd.GeoDataFrame, control: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The comparison places inside the layer's coverage (:func:`geo.data.coverage.has_data` of the place itself, as
+    on the Trends page) and the names of those outside: never counted as 0. Refused when the treated place, or
+    every comparison place, has no data."""
+    from geo.data.coverage import has_data
+    from geo.data.labels import coverage_text
+
+    known = c.layer_coverage(args, settings)
+    where = coverage_text(known["coverage"], "en") if known["coverage"] is not None else ""
+    if not bool(has_data(treated, within_m=0.0, **known).all()):
+        msg = f"no data for --treated {args.treated!r}: it lies outside the area the data cover ({where})"
+        raise AnalysisError(msg)
+    ok = has_data(control, within_m=0.0, **known).to_numpy(dtype=bool)
+    missing = list(dict.fromkeys(str(n) for n in control["name"][~ok]))
+    if not ok.any():
+        msg = (
+            f"no data for any --control place ({', '.join(missing)}): they lie outside the area the data cover "
+            f"({where}); choose comparison places inside it"
+        )
+        raise AnalysisError(msg)
+    if missing:
+        print(f"no data for {', '.join(missing)} (outside {where}): left out of the comparison", file=sys.stderr)
+    return control[ok], missing
 
 
 def _public_evaluation(
@@ -289,7 +321,7 @@ def _run_nearrepeat(args: argparse.Namespace) -> int:
 
         within = args.within_m if args.within_m is not None else settings.distances.rings_m[-1]
         inc = inc[(distance_to_place(inc, c.place_geoms(settings, [args.place])) <= within).to_numpy()]
-    cov = c.coverage(args)
+    cov = c.coverage(args, settings)  # --coverage, else the layer's known area: events outside are left out
     if cov is not None:
         from geo.analysis.study import study_area
         from geo.core.validate import metric_xy
@@ -331,9 +363,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--alpha", type=finite, help="false discovery rate (default from config)")
     p.add_argument("--inference", choices=("permutation", "normal"), help="Gi* p-values (default from config)")
     p.add_argument("--permutations", type=int, help="Gi* permutations, at least (default from config)")
-    p.add_argument(
-        "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
-    )
+    p.add_argument("--coverage", metavar="PATH", help=COVERAGE_HELP)
     p.add_argument("--out", required=True, metavar="FILE.geojson", help="GeoJSON file to write")
     add_filters(p)
     c.add_privacy(p)
@@ -345,9 +375,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--buffer-m", type=finite, help="displacement buffer in metres (default from config)")
     p.add_argument("--months", type=int, help="months on each side of the start (default: as many as the data allow)")
     p.add_argument("--monthly", action="store_true", help="include the monthly series in the output")
-    p.add_argument(
-        "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
-    )
+    p.add_argument("--coverage", metavar="PATH", help=COVERAGE_HELP)
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
     add_filters(p)
     c.add_privacy(p)
@@ -361,9 +389,7 @@ def register(subparsers: Any) -> None:
         "--strata", choices=("area_month", "month", "none"), default="area_month",
         help="permute times within area and month (default), month, or not at all",
     )  # fmt: skip
-    p.add_argument(
-        "--coverage", metavar="PATH", help="study area: any vector file the store reads (default: data hull)"
-    )
+    p.add_argument("--coverage", metavar="PATH", help=COVERAGE_HELP)
     p.add_argument("--place", metavar="NAME", help="only incidents inside or near this place")
     p.add_argument("--within-m", type=finite, help="distance from the place's border in metres (default: outer ring)")
     p.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")

@@ -225,12 +225,10 @@ class Disclosure:
         """True when every count reaches ``min_count``: enough to read a change into (either view)."""
         return all(_whole(n) >= self.min_count for n in counts)
 
-    def change(self, n: float, before: float) -> float | None:
-        """The relative change from ``before`` to ``n``, or None when either is hidden or ``before`` is 0."""
-        now, then = self.count(n), self.count(before)
-        if now.hidden or then.hidden or not then.value:
-            return None
-        return (float(now.value or 0) - then.value) / then.value
+    def comparable(self, n: float, before: float) -> bool:
+        """Whether a change from ``before`` to ``n`` may be stated: both counts shown (a percentage or a difference
+        beside a shown count would give a hidden one back). How it is stated is :mod:`geo.analysis.change`'s."""
+        return not (self.count(n).hidden or self.count(before).hidden)
 
     # --- what a public view may ask for ---------------------------------------------------------
 

@@ -90,6 +90,9 @@ class DosageSettings(Frozen):
     moving_mps: float = Field(default=0.6, gt=0, le=10)
     speed_window_s: float = Field(default=60.0, gt=0, le=600)
     walk_gap_min: float = Field(default=30.0, gt=0, le=1440)
+    still_gap_min: float = Field(default=15.0, gt=0, le=240)
+    """A pause with no points longer than this is no signal, even when the points on either side are at the same
+    spot (the officer may have left and come back): reported as ``no_signal_min``, never as presence."""
     far_m: Metres = 1000.0
     naive_time_zone: str = "UTC"
     met_tolerance_min: float = Field(default=1.0, ge=0, le=30)

@@ -1,10 +1,15 @@
 """Safe text for people: values echoed back on a page, and cells of CSV files people open.
 
-Two pure helpers, used everywhere a value that came from outside (a URL, a file, a config) is
+Pure helpers, used everywhere a value that came from outside (a URL, a file, a config) is
 shown or exported:
 
+* :func:`terminal_text` (lines kept) and :func:`clean` (one line) are the one cleaner of text for a
+  terminal or a plain-text widget: control characters (``ESC``, so no colour or cursor escape
+  codes), invisible formatting characters and line separators removed.
+
 * :func:`echo` turns any value into inert text for a Markdown or HTML context: control and
-  invisible formatting characters removed, cut to a length limit with an ellipsis, then every
+  invisible formatting characters removed, passwords masked (:func:`geo.core.errors.mask_secrets`),
+  cut to a length limit with an ellipsis, then every
   Markdown or HTML special character escaped, so ``[x](http://evil.example)`` or
   ``<img src=...>`` is shown literally and never becomes a link, an image or markup.
 * :func:`csv_safe` / :func:`to_csv_text` neutralise spreadsheet formulas: a text cell that starts
@@ -22,7 +27,7 @@ from typing import Any, Literal, cast
 
 import pandas as pd
 
-from geo.core.errors import DataError
+from geo.core.errors import DataError, mask_secrets
 
 ECHO_LIMIT = 120
 """Default length (characters) of an echoed value, ellipsis included."""
@@ -41,6 +46,20 @@ _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 Markup = Literal["markdown", "html", "text"]
 
 
+_LINE_CONTROLS = frozenset("\t\n\r")
+"""Control characters :func:`terminal_text` keeps: tab, line feed, carriage return (a progress line)."""
+
+
+def _drop_controls(text: str, keep: frozenset[str]) -> str:
+    return "".join(ch for ch in text if ch in keep or unicodedata.category(ch) not in _DROP_CATEGORIES)
+
+
+def terminal_text(value: object) -> str:
+    """``value`` safe for a terminal, its lines kept: every control and invisible formatting character
+    removed but tab, line feed and carriage return (so ``ESC[31m`` loses its ``ESC`` and stays inert text)."""
+    return _drop_controls("" if value is None else str(value), _LINE_CONTROLS)
+
+
 def clean(value: object) -> str:
     """``value`` as one line of text: control and invisible formatting characters removed.
 
@@ -48,9 +67,8 @@ def clean(value: object) -> str:
     stripped; ``None`` is the empty string.
     """
     text = "" if value is None else str(value)
-    chars = (" " if ch in "\t\n\r\v\f" else ch for ch in text)
-    kept = "".join(ch for ch in chars if unicodedata.category(ch) not in _DROP_CATEGORIES)
-    return " ".join(kept.split())
+    spaced = "".join(" " if ch in "\t\n\r\v\f" else ch for ch in text)
+    return " ".join(_drop_controls(spaced, frozenset()).split())
 
 
 def clip(text: str, *, limit: int = ECHO_LIMIT) -> str:
@@ -83,9 +101,9 @@ def echo(value: object, *, limit: int = ECHO_LIMIT, markup: Markup = "markdown")
     Returns
     -------
     str
-        One line of inert text.
+        One line of inert text, with the password of any URL in it masked.
     """
-    text = clip(clean(value), limit=limit)
+    text = clip(mask_secrets(clean(value)), limit=limit)
     if markup == "markdown":  # GFM links bare URLs even in escaped text: a word joiner breaks the pattern
         return escape_markdown(_AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, text))
     if markup == "html":

@@ -9,9 +9,16 @@ Names are compared by :func:`name_key`: case, accents, punctuation and repeated 
 so ``JORDAN DOWNS`` and ``Jordan Downs`` are the same name without an alias row.
 
 **Matching rule** (:func:`merge_places`): a point place and a polygon place describe the same place
-when their names have the same canonical key (directly or through an alias) *and* the point lies
-inside the polygon or within ``match_m`` metres of its border (EPSG:32611). The polygon wins: the
-point is dropped and the polygon keeps a note of the point's ``place_id``.
+when their names have the same canonical key (directly or through an alias) or the same distinctive
+words (:func:`core_words`: CPAD's ``Chesterfield Square`` and the City's ``Chesterfield Square Park``)
+*and* the point lies inside the polygon or within ``match_m`` metres of its border (EPSG:32611). The polygon wins: the
+point is dropped and the polygon keeps a note of the point's ``place_id``. Polygons are never merged
+with each other: overlapping parks and the City's sub-parks stay separate places.
+
+**Words** (:func:`core_words`): a name without its common words (``park``, ``recreation center``,
+``mini``...), so ``Jesse Owens Park`` and ``Jesse Owens Mini-Park`` share their distinctive words; a
+lookup by words finds both and says so rather than choosing one (the City's Jesse Owens Mini-Park is
+in Reseda, the South LA park is the County's Jesse Owens Community Regional Park).
 """
 
 from __future__ import annotations
@@ -35,6 +42,13 @@ from geo.core.projection import METRIC, WGS84
 ALIAS_TABLE = Path(__file__).resolve().parent / "aliases.csv"
 MATCHED_COLUMN = "matched_ids"
 """Column of :func:`merge_places` output: ``place_id`` values of the points a polygon absorbed."""
+COMMON_WORDS = frozenset(
+    {
+        "park", "parks", "parkway", "mini", "pocket", "community", "regional", "neighborhood", "recreation",
+        "center", "area", "playground", "the", "of", "and", "at",
+    }
+)  # fmt: skip
+"""Words that say what kind of place a name is rather than which one (ignored by :func:`core_words`)."""
 
 
 def name_key(name: object) -> str:
@@ -44,6 +58,23 @@ def name_key(name: object) -> str:
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     return re.sub(r"[^0-9a-z]+", " ", text).strip()
+
+
+SHORT_WORDS = {"rec": "recreation", "ctr": "center", "centre": "center", "pk": "park", "mt": "mount"}
+"""Abbreviations read as the word they stand for when names are compared word by word."""
+
+
+def words(name: object) -> frozenset[str]:
+    """The words of a name as :func:`name_key` writes them, abbreviations written out (:data:`SHORT_WORDS`):
+    ``"Jesse Owens Mini-Park"`` -> jesse, owens, mini, park; ``"Harvard Rec Ctr"`` -> harvard, recreation, center."""
+    return frozenset(SHORT_WORDS.get(w, w) for w in name_key(name).split())
+
+
+def core_words(name: object) -> frozenset[str]:
+    """The distinctive words of a name: its :func:`words` less :data:`COMMON_WORDS` (all of them when every word
+    is common, so ``"Community Park"`` keeps its words)."""
+    every = words(name)
+    return (every - COMMON_WORDS) or every
 
 
 @dataclass(frozen=True)
@@ -160,7 +191,9 @@ def merge_places(
     -------
     geopandas.GeoDataFrame
         EPSG:4326, the rows of every layer minus the absorbed points, with :data:`MATCHED_COLUMN`
-        (space-separated ``place_id`` values of the points each polygon absorbed, or empty).
+        (space-separated ``place_id`` values of the points each polygon absorbed, or empty). A
+        ``place_id`` that two layers both use for different places (CPAD's ``park:129`` and the City's)
+        is qualified by each layer's source (``park:cpad-129``), so rows sharing an id stay one place.
     """
     if not np.isfinite(match_m) or match_m < 0:
         msg = f"match_m must be a distance >= 0 in metres, got {match_m!r}"
@@ -173,16 +206,18 @@ def merge_places(
         if g.crs is None or not g.crs.equals(WGS84):
             msg = f"place tables must be in EPSG:4326, got {g.crs}"
             raise DataError(msg)
+    frames = _distinct_ids(frames)
     table = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
     al = aliases or default_aliases()
     keys = table["name"].map(al.key).to_numpy()
+    cores = np.array([" ".join(sorted(core_words(al.canonical_name(str(n))))) for n in table["name"]], dtype=object)
     metric = table.geometry.to_crs(METRIC)
     areal = _areal(metric)
     drop = np.zeros(len(table), dtype=bool)
     matched = [""] * len(table)
     polys = np.nonzero(areal)[0]
     for i in np.nonzero(~areal)[0]:
-        same = polys[(keys[polys] == keys[i]) & (keys[i] != "")]
+        same = polys[((keys[polys] == keys[i]) & (keys[i] != "")) | ((cores[polys] == cores[i]) & (cores[i] != ""))]
         if not len(same):
             continue
         dist = shapely.distance(metric.iloc[same].to_numpy(), metric.iloc[i])
@@ -192,6 +227,39 @@ def merge_places(
             matched[best] = " ".join(p for p in (matched[best], str(table.at[i, "place_id"])) if p)
     table[MATCHED_COLUMN] = matched
     return table.loc[~drop].reset_index(drop=True)
+
+
+def _distinct_ids(frames: list[gpd.GeoDataFrame]) -> list[gpd.GeoDataFrame]:
+    """The tables with every ``place_id`` that more than one of them uses qualified by the table's source."""
+    owners: dict[str, set[int]] = {}
+    for k, g in enumerate(frames):
+        for pid in g["place_id"].astype(str).unique():
+            owners.setdefault(pid, set()).add(k)
+    shared = {pid for pid, where in owners.items() if len(where) > 1}
+    if not shared:
+        return frames
+    tags = [_tag(g, k) for k, g in enumerate(frames)]
+    tags = [f"{tag}{k + 1}" if tags.count(tag) > 1 else tag for k, tag in enumerate(tags)]  # one source, two layers
+    out = []
+    for g, tag in zip(frames, tags, strict=True):
+        ids = g["place_id"].astype(str)
+        clash = ids.isin(shared).to_numpy()
+        if clash.any():
+            fixed = [_qualified(i, tag) if c else i for i, c in zip(ids, clash, strict=True)]
+            g = g.assign(place_id=pd.Series(fixed, index=g.index, dtype="string"))
+        out.append(g)
+    return out
+
+
+def _tag(table: gpd.GeoDataFrame, k: int) -> str:
+    values = table["source"].dropna().astype(str).unique() if "source" in table.columns else []
+    tag = re.sub(r"[^0-9a-z]+", "_", str(values[0]).lower()).strip("_") if len(values) == 1 else ""
+    return tag or f"layer{k + 1}"
+
+
+def _qualified(pid: str, tag: str) -> str:
+    kind, sep, rest = pid.partition(":")
+    return f"{kind}:{tag}-{rest}" if sep else f"{tag}-{pid}"
 
 
 def csp_sites(housing: gpd.GeoDataFrame, *, aliases: Aliases | None = None) -> gpd.GeoDataFrame:

@@ -35,14 +35,16 @@ from geo.core.projection import METRIC, WGS84
 from geo.core.settings import get_settings
 from geo.core.validate import EDGE_TOL_M
 from geo.data.aliases import name_key
-from geo.data.datasets import load_places
+from geo.data.datasets import area_table, load_places
 from geo.data.ingest import store_inventory
 
 COVERED = "covered"
 PARTIAL = "partial"
 NO_DATA = "no_data"
 STATUSES = (COVERED, PARTIAL, NO_DATA)
-METHODS = ("lapd_divisions", "latimes_neighborhood", "points_hull")
+METHODS = ("lapd_divisions", "latimes_neighborhood", "points_hull", "given")
+"""How a covered area is known: the store's division layer, the LA Times neighbourhood, a guess from the points, or
+an area file a person gave (``--coverage``)."""
 
 
 @dataclass(frozen=True)
@@ -240,3 +242,104 @@ def place_coverage(
     touches = shapely.intersects(area, grown) & (inside > 0)
     status = np.where(~touches, NO_DATA, np.where(share + 1e-9 >= min_share, COVERED, PARTIAL))
     return pd.DataFrame({"coverage_share": share, "coverage": status}, index=geoms.index)
+
+
+def has_data(
+    places: gpd.GeoDataFrame | gpd.GeoSeries, coverage: Coverage | None, *, within_m: float,
+    min_share: float | None = None,
+) -> pd.Series:  # fmt: skip
+    """Whether the data say anything about each place: the one rule every page and command asks.
+
+    False where :func:`place_coverage` finds the place's surroundings (the place grown by ``within_m``
+    metres, EPSG:32611) wholly outside ``coverage`` (``no_data``: a count there would be a zero the data
+    cannot support); True otherwise, and for every place when ``coverage`` is None (synthetic data, or
+    a coverage that cannot be judged).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans indexed like ``places``.
+    """
+    geoms = places.geometry if isinstance(places, gpd.GeoDataFrame) else places
+    if coverage is None:
+        return pd.Series(True, index=geoms.index, dtype=bool)
+    judged = place_coverage(places, coverage, within_m=within_m, min_share=min_share)
+    return (judged["coverage"] != NO_DATA).astype(bool)
+
+
+def nearest_with_data(
+    places: gpd.GeoDataFrame, focus: gpd.GeoDataFrame, coverage: Coverage | None, *, n: int, within_m: float,
+    min_share: float | None = None,
+) -> gpd.GeoDataFrame:  # fmt: skip
+    """The ``n`` places of ``focus``'s kind nearest to it that the data fully cover, for comparisons.
+
+    The rule (written on the Trends page): places of the same ``kind`` as the focus, other than the focus,
+    lying wholly outside the focus grown by ``within_m`` metres (so an evaluation's comparison area is not its
+    displacement buffer), whose surroundings within ``within_m`` metres the coverage holds (``covered`` by
+    :func:`place_coverage`; any place when ``coverage`` is None), nearest first (EPSG:32611 distance between
+    the outlines, a point place from its point).
+
+    Parameters
+    ----------
+    places
+        Candidate places (EPSG:4326) with ``kind`` (and ``place_id``, to leave the focus out).
+    focus
+        The focus place (its rows are merged; EPSG:4326).
+    coverage
+        The incident layer's coverage, or None.
+    n
+        How many places at most.
+    within_m
+        The distance the places are grown by, metres (the displacement buffer).
+    min_share
+        Share for ``covered`` (None: the configured ``workspace.coverage_min_share``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Rows of ``places``, nearest first (fewer than ``n`` when fewer qualify).
+    """
+    if n < 0:
+        msg = f"n must be a number of places >= 0, got {n!r}"
+        raise DataError(msg)
+    if not np.isfinite(within_m) or within_m < 0:
+        msg = f"within_m must be a distance >= 0 in metres, got {within_m!r}"
+        raise DataError(msg)
+    if focus.empty or places.empty or n == 0:
+        return places.iloc[0:0]
+    kinds = set(focus["kind"].astype(str)) if "kind" in focus.columns else set()
+    pool = places[places["kind"].astype(str).isin(kinds)] if kinds and "kind" in places.columns else places
+    if "place_id" in focus.columns and "place_id" in pool.columns:
+        pool = pool[~pool["place_id"].astype(str).isin(set(focus["place_id"].astype(str)))]
+    spot = shapely.union_all(focus.to_crs(METRIC).geometry.to_numpy())
+    geoms = pool.to_crs(METRIC).geometry.to_numpy()
+    keep = ~shapely.intersects(geoms, shapely.buffer(spot, within_m, quad_segs=16))
+    if coverage is not None:  # a place the coverage does not reach cannot be covered: judged no further
+        area = coverage.metric()
+        shapely.prepare(area)
+        keep &= shapely.intersects(area, geoms)
+    pool, dist = pool[keep], shapely.distance(geoms[keep], spot)
+    order = np.argsort(dist, kind="stable")
+    chosen: list[int] = []
+    step = max(4 * n, 16)
+    for start in range(0, len(order), step):  # judge the nearest first: the coverage test buffers every place
+        batch = order[start : start + step]
+        if coverage is None:
+            ok = np.ones(len(batch), dtype=bool)
+        else:
+            judged = place_coverage(pool.iloc[batch], coverage, within_m=within_m, min_share=min_share)
+            ok = (judged["coverage"] == COVERED).to_numpy()
+        chosen += [int(i) for i in batch[ok]]
+        if len(chosen) >= n:
+            break
+    return pool.iloc[chosen[:n]]
+
+
+def area_layers(store: str | Path) -> gpd.GeoDataFrame | None:
+    """The neighbourhood layers of a store as one table (``name``, polygons, EPSG:4326), which tell places apart
+    by where they are (:func:`geo.data.labels.place_labels`); None when the store has none."""
+    try:
+        entries = [e for e in store_inventory(store) if e.get("kind") == "neighborhoods" and not e.get("error")]
+    except DataError:
+        return None
+    return area_table([str(e["path"]) for e in sorted(entries, key=lambda e: str(e["name"]))])

@@ -21,6 +21,7 @@ from geo.core.categories import PER_VICTIM_SOURCES
 from geo.core.errors import DataError
 from geo.core.i18n import catalog, fmt_date, fmt_int, t
 from geo.core.projection import METRIC, WGS84
+from geo.data.aliases import Aliases, default_aliases, name_key
 from geo.data.coverage import Coverage, source_area
 from geo.data.sources import UNIT_INCIDENTS, UNIT_VICTIMS
 
@@ -198,26 +199,46 @@ def source_line(meta: Mapping[str, Any], lang: str, *, coverage: Coverage | None
     return " · ".join(parts)
 
 
+CITY_COLUMNS = ("city", "CITY", "City")
+"""A place layer's own city column (the County's park facilities), read where no area polygon holds the place."""
+
+
 def _area_names(places: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None) -> pd.Series:
+    """Where each place is: the ``areas`` polygon holding it, else its own city column, else its position."""
     points = places.to_crs(METRIC).geometry.representative_point().to_crs(WGS84)
+    named = pd.Series(None, index=places.index, dtype="object")
     if areas is not None and len(areas) and "name" in areas.columns:
         pts = gpd.GeoDataFrame({"_i": range(len(points))}, geometry=points.to_numpy(), crs=WGS84)
         joined = gpd.sjoin(pts, areas[["name", "geometry"]].to_crs(WGS84), how="left", predicate="within")
         first = joined.drop_duplicates("_i").sort_values("_i")["name"]
         named = pd.Series(first.to_numpy(), index=places.index, dtype="object")
-    else:
-        named = pd.Series(None, index=places.index, dtype="object")
+    for col in (c for c in CITY_COLUMNS if c in places.columns):
+        city = places[col].astype("string").str.strip()
+        named = named.where(named.notna() & (named.astype(str) != ""), city.where(city != "").astype("object"))
     where = [f"{p.y:.3f}, {p.x:.3f}" for p in points]
-    return named.where(named.notna(), pd.Series(where, index=places.index)).astype(str)
+    blank = named.isna() | (named.astype(str).str.strip() == "")
+    return named.where(~blank, pd.Series(where, index=places.index)).astype(str)
 
 
-def place_labels(places: gpd.GeoDataFrame, lang: str, *, areas: gpd.GeoDataFrame | None = None) -> pd.Series:
-    """One label per place for pickers: the name, told apart when names repeat.
+def _real(places: gpd.GeoDataFrame) -> bool:
+    """Whether the table holds places of real layers (not only the demo bundle's approximate outlines)."""
+    if "approximate" not in places.columns:
+        return True
+    return not bool(places["approximate"].fillna(False).astype(bool).all())
 
-    A name that only one place has is its label. Places sharing a name get ``"name (Kind, area)"``,
-    where the area is the polygon of ``areas`` (neighbourhoods or divisions, ``name`` column)
-    holding the place, else its position (``"33.996, -118.269"``); labels still equal then get
-    the ``place_id``. Rows with the same ``place_id`` share a label.
+
+def place_labels(
+    places: gpd.GeoDataFrame, lang: str, *, areas: gpd.GeoDataFrame | None = None, aliases: Aliases | None = None
+) -> pd.Series:
+    """One label per place for pickers and for naming a place on the command line.
+
+    Places of real layers each show their kind and where they are: ``"Harvard Park · Jackie Tatum / Harvard
+    Recreation Center (Park, Harvard Park)"``. The name the alias table gives the place (``aliases``, default
+    the committed table) comes first where it differs from the place's own name, so typing the common name
+    finds it; the area is the polygon of ``areas`` (neighbourhoods, ``name`` column) holding the place, else
+    the place's own city column (``CITY``), else its position (``"33.996, -118.269"``). The demo bundle's
+    approximate places keep their names, told apart by kind and area only where names repeat. Labels that
+    are still equal get the ``place_id``; rows with the same ``place_id`` share a label.
 
     Returns
     -------
@@ -230,11 +251,17 @@ def place_labels(places: gpd.GeoDataFrame, lang: str, *, areas: gpd.GeoDataFrame
     distinct = pd.DataFrame({"name": names, "id": ids}).drop_duplicates()
     repeated = set(distinct["name"][distinct["name"].duplicated(keep=False)])
     labels = names.copy()
-    if repeated:
-        dup = names.isin(repeated)
-        kinds = places.loc[dup, "kind"].astype(str).map(lambda k: _text(f"place_kind.{k}", lang, k))
-        area = _area_names(places.loc[dup], areas)
-        labels[dup] = names[dup] + " (" + kinds + ", " + area + ")"
+    detail = names.isin(repeated)
+    if _real(places):
+        al = aliases or default_aliases()
+        canonical = names.map(al.canonical_name).astype(str)
+        other = (canonical.map(name_key) != names.map(name_key)).to_numpy()
+        labels[other] = canonical[other] + " · " + names[other]
+        detail = pd.Series(True, index=places.index)
+    if detail.any():
+        kinds = places.loc[detail, "kind"].astype(str).map(lambda k: _text(f"place_kind.{k}", lang, k))
+        area = _area_names(places.loc[detail], areas)
+        labels[detail] = labels[detail] + " (" + kinds + ", " + area + ")"
         clash = pd.DataFrame({"label": labels, "id": ids}).drop_duplicates()
         again = set(clash["label"][clash["label"].duplicated(keep=False)])
         more = labels.isin(again)

@@ -9,10 +9,12 @@ measured in EPSG:32611):
    edge neither starts nor ends a presence.
 2. **Presence.** Time between two consecutive points of a track that are both at the stop is
    present time, unless they are more than ``max_step_s`` apart (no signal: not counted). A
-   longer step still counts when its two points are within ``still_m`` of each other and less
-   than ``walk_gap_min`` apart: phones that record only on movement write no points while the
-   officer stands still. Walking is not staying: a point whose displacement over
-   ``speed_window_s`` (centred on it) is faster than ``moving_mps`` is walking, and a step counts
+   longer step still counts when its two points are within ``still_m`` of each other and at most
+   ``still_gap_min`` apart: phones that record only on movement write no points while the officer
+   stands still. A longer pause is no signal even at the same spot (the officer may have left and
+   come back): its minutes are reported per stop as ``no_signal_min``, never counted as presence.
+   Walking is not staying: a point whose displacement over ``speed_window_s`` (centred on it) is
+   faster than ``moving_mps`` is walking, and a step counts
    only when both its points are not walking; so the walk into and out of the circle, and a walk
    straight through it, add no minutes (GPS jitter of a few metres over a minute stays far
    below walking speed).
@@ -33,6 +35,7 @@ stops were first reached against the planned order.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -46,15 +49,16 @@ from numpy.typing import NDArray
 from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.i18n import fmt_int, t
-from geo.core.projection import lonlat_to_metric, points_metric
+from geo.core.projection import WGS84, lonlat_to_metric, points_metric
 from geo.core.schema import TZ
 from geo.core.settings import DosageSettings
+from geo.data.coverage import Coverage, has_data
 from geo.data.tracks import PLAN_COLUMNS, Plan, Track, plan_frame
 
 Intervals = list[tuple[pd.Timestamp, pd.Timestamp]]
 STOP_FIELDS = (
     "stop_id", "label", "order", "lat", "lon", "visits", "minutes", "passes", "first_visit", "last_visit",
-    "longest_gap_min", "planned_min", "difference_min",
+    "longest_gap_min", "planned_min", "difference_min", "no_signal_min",
 )  # fmt: skip
 
 
@@ -126,6 +130,16 @@ def _presence(
     edges = np.diff(np.r_[0, pair.astype(np.int8), 0])
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     return [(int(times[a]), int(times[b])) for a, b in zip(starts, ends, strict=True)]
+
+
+def _silent_minutes(
+    times: NDArray[np.int64], at: NDArray[np.bool_], still: NDArray[np.bool_], *, max_still_ns: int
+) -> float:
+    """Minutes of the pauses at the stop with no points longer than ``max_still_ns`` between two points at the same
+    spot: the signal was lost (the officer may have left and come back), so the time is neither presence nor 0."""
+    step = np.diff(times)
+    silent = at[:-1] & at[1:] & still & (step > max_still_ns)
+    return float(step[silent].sum() / 60e9)
 
 
 def _slow(
@@ -207,8 +221,9 @@ def measure_dosage(tracks: Sequence[Track], plan: Plan, *, params: DosageSetting
     sxy = points_metric(stops)
     inner, outer = params.radius_m, params.radius_m + params.hysteresis_m
     max_step = int(params.max_step_s * 1e9)
-    max_still = int(params.walk_gap_min * 60e9)
+    max_still = int(params.still_gap_min * 60e9)
     presence: list[Intervals] = [[] for _ in range(len(stops))]
+    no_signal = np.zeros(len(stops))
     passing: list[Intervals] = [[] for _ in range(len(stops))]
     accounts: list[dict[str, Any]] = []
     for k, tr in enumerate(tracks, start=1):
@@ -222,6 +237,7 @@ def measure_dosage(tracks: Sequence[Track], plan: Plan, *, params: DosageSetting
             dist = np.hypot(x - sx, y - sy)
             nearest = min(nearest, float(dist.min()))
             at = _at_stop(dist, inner, outer)
+            no_signal[j] += _silent_minutes(times, at, still, max_still_ns=max_still)
             for a, b in _presence(times, at & slow, still, max_step_ns=max_step, max_still_ns=max_still):
                 presence[j].append((pd.Timestamp(a, tz="UTC"), pd.Timestamp(b, tz="UTC")))
             for a, b in _presence(times, at, still, max_step_ns=max_step, max_still_ns=max_still):
@@ -247,7 +263,7 @@ def measure_dosage(tracks: Sequence[Track], plan: Plan, *, params: DosageSetting
                 "minutes": minutes, "passes": len(passes),
                 "first_visit": real[0][0] if real else pd.NaT, "last_visit": real[-1][1] if real else pd.NaT,
                 "longest_gap_min": max(gaps) if gaps else float("nan"), "planned_min": planned,
-                "difference_min": minutes - planned,
+                "difference_min": minutes - planned, "no_signal_min": float(no_signal[j]),
             }
         )  # fmt: skip
         visit_rows += [{"stop_id": stop["stop_id"], "start": a, "end": b, "minutes": m} for a, b, m in real]
@@ -303,28 +319,33 @@ def week_start(times: pd.Series) -> pd.Series:
 
 
 def weekly_dosage(
-    report: DosageReport, incidents: gpd.GeoDataFrame | None = None, *, incident_radius_m: float, min_count: int
-) -> pd.DataFrame:
+    report: DosageReport, incidents: gpd.GeoDataFrame | None = None, *, incident_radius_m: float, min_count: int,
+    period: tuple[dt.date, dt.date] | None = None, coverage: Coverage | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """Minutes and visits per stop per week, with the incidents near each stop that week beside them.
 
     Weeks run Monday to Sunday in local time (America/Los_Angeles): every week in which a track
     was recorded, and only those; a stop with no visit that week has 0 minutes. ``incidents`` (EPSG:4326
     points with ``occurred_at``) within ``incident_radius_m`` metres of a stop are counted per
     week: descriptive only (patrol and incidents are not a cause and effect here), and
-    ``small_count`` marks counts below ``min_count``, too few to read a change into.
+    ``small_count`` marks counts below ``min_count``, too few to read a change into. Where the data say
+    nothing the count is missing, never 0 (``no_data`` True): a week wholly outside the data's period
+    (``period``, first and last local day; default the incidents' own first and last dates), and a stop
+    whose surroundings the data's ``coverage`` does not reach (:func:`geo.data.coverage.has_data`).
 
     Returns
     -------
     pandas.DataFrame
-        ``week, stop_id, order, minutes, visits, incidents, small_count`` (``incidents`` is NA
-        without an incident table).
+        ``week, stop_id, order, minutes, visits, incidents, small_count, no_data`` (``incidents`` is NA
+        without an incident table, and where there are no data).
     """
     if not isinstance(report, DosageReport):
         msg = f"expected a DosageReport, got {type(report).__name__}"
         raise AnalysisError(msg)
+    columns = ["week", "stop_id", "order", "minutes", "visits", "incidents", "small_count", "no_data"]
     spans = [*report.walks["start"], *report.walks["end"]]
     if not spans:
-        return pd.DataFrame(columns=["week", "stop_id", "order", "minutes", "visits", "incidents", "small_count"])
+        return pd.DataFrame(columns=columns)
     weeks = sorted(set(week_start(pd.Series(spans))))
     stops = report.stops[["stop_id", "order", "lat", "lon"]]
     grid = pd.MultiIndex.from_product([weeks, stops["stop_id"]], names=["week", "stop_id"]).to_frame(index=False)
@@ -333,16 +354,42 @@ def weekly_dosage(
     out = grid.merge(per, on=["week", "stop_id"], how="left").fillna({"minutes": 0.0, "visits": 0})
     out["visits"] = out["visits"].astype(int)
     out = out.merge(stops[["stop_id", "order"]], on="stop_id")
-    if incidents is None or incidents.empty:
-        out["incidents"] = pd.NA
-        out["small_count"] = pd.NA
-    else:
+    if incidents is None:
+        for col in ("incidents", "small_count", "no_data"):
+            out[col] = pd.NA
+        return out[columns]
+    gone = _no_data(out, stops, incidents, period=period, coverage=coverage, radius_m=incident_radius_m)
+    found = np.zeros(len(out), dtype=np.int64)
+    if len(incidents):
         counts = _incidents_by_week(stops, incidents, radius_m=incident_radius_m)
-        out = out.merge(counts, on=["week", "stop_id"], how="left").fillna({"incidents": 0})
-        out["incidents"] = out["incidents"].astype(int)
-        rule = Disclosure(min_count)
-        out["small_count"] = [not rule.enough(n) for n in out["incidents"]]
-    return out[["week", "stop_id", "order", "minutes", "visits", "incidents", "small_count"]]
+        merged = out[["week", "stop_id"]].merge(counts, on=["week", "stop_id"], how="left")
+        found = merged["incidents"].fillna(0).to_numpy(dtype=np.int64)
+    rule = Disclosure(min_count)
+    out["incidents"] = pd.array([None if g else int(n) for n, g in zip(found, gone, strict=True)], dtype="Int64")
+    out["small_count"] = pd.array([None if g else not rule.enough(int(n)) for n, g in zip(found, gone, strict=True)],
+                                  dtype="boolean")  # fmt: skip
+    out["no_data"] = gone
+    return out[columns]
+
+
+def _no_data(
+    weekly: pd.DataFrame, stops: pd.DataFrame, incidents: gpd.GeoDataFrame, *, period: tuple[dt.date, dt.date] | None,
+    coverage: Coverage | None, radius_m: float,
+) -> NDArray[np.bool_]:  # fmt: skip
+    """Rows of a weekly table the data say nothing about: weeks outside the data's period, stops outside its area."""
+    if period is None:
+        if not len(incidents):
+            return np.ones(len(weekly), dtype=bool)
+        local = pd.to_datetime(incidents["occurred_at"], utc=True).dt.tz_convert(TZ)
+        period = (local.min().date(), local.max().date())
+    first, last = period
+    week = pd.to_datetime(pd.Series(weekly["week"].to_numpy()))
+    outside = ((week + pd.Timedelta(days=6)).dt.date < first).to_numpy() | (week.dt.date > last).to_numpy()
+    if coverage is not None:
+        spots = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), index=stops["stop_id"], crs=WGS84)
+        known = has_data(spots, coverage, within_m=radius_m)
+        outside |= ~weekly["stop_id"].map(known).fillna(True).to_numpy(dtype=bool)
+    return np.asarray(outside, dtype=bool)
 
 
 def _incidents_by_week(stops: pd.DataFrame, incidents: gpd.GeoDataFrame, *, radius_m: float) -> pd.DataFrame:
@@ -396,7 +443,7 @@ def report_json(report: DosageReport, *, mode: str) -> dict[str, Any]:
             "visits": int(r.visits), "minutes": _num(r.minutes), "passes": int(r.passes),
             "first_visit": when(r.first_visit), "last_visit": when(r.last_visit),
             "longest_gap_min": _num(r.longest_gap_min), "planned_min": _num(r.planned_min),
-            "difference_min": _num(r.difference_min),
+            "difference_min": _num(r.difference_min), "no_signal_min": _num(r.no_signal_min),
         }
         for r in rows(report.stops)
     ]  # fmt: skip
@@ -417,6 +464,7 @@ def report_json(report: DosageReport, *, mode: str) -> dict[str, Any]:
         "rules": {
             "radius_m": p.radius_m, "hysteresis_m": p.hysteresis_m, "min_stay_min": p.min_stay_min,
             "visit_gap_min": p.visit_gap_min, "max_step_s": p.max_step_s, "still_m": p.still_m,
+            "still_gap_min": p.still_gap_min,
             "walk_gap_min": p.walk_gap_min,
         },
     }  # fmt: skip

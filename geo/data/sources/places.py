@@ -204,7 +204,8 @@ def load_vector(path: str | Path, *, kind: str | None = None) -> LoadResult:
     check_position(gdf, path.name)
     source = "geohub" if "lapd_division_" in path.name.lower() else f"file:{path.name}"
     if path.suffix.lower() == ".shp":
-        source = "latimes_boundaries" if path.with_suffix(".prj").exists() else source
+        in_latimes = any("latimes" in part.lower() for part in path.parts[-2:])  # the LA Times' boundary files
+        source = "latimes_boundaries" if in_latimes and path.with_suffix(".prj").exists() else source
     return from_frame(gdf, kind=kind, source=source, origin=str(path), hint=path.stem)
 
 

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import geopandas as gpd
 import pandas as pd
 
-from geo.core.errors import DataError
+from geo.core.errors import DataError, mask_secrets
 from geo.core.schema import TZ
 
 URL_RE = re.compile(r"^postgres(?:ql)?:/+", re.IGNORECASE)
@@ -159,6 +159,7 @@ def parse_locator(value: str | Path) -> tuple[str, str] | None:
         return None
     url, sep, layer = normal_url(value).rpartition("#")
     if not sep or not layer:
-        msg = f"a PostGIS layer is named as postgresql://host/db#layer; {value} names no layer"
+        shown = mask_secrets(value, str(value))
+        msg = f"a PostGIS layer is named as postgresql://host/db#layer; {shown} names no layer"
         raise DataError(msg)
     return url, layer

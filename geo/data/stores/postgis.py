@@ -14,7 +14,7 @@ as ``geometry(Geometry, 4326)`` and comes back as EPSG:4326.
 
 Every failure a user can cause (a bad URL, a refused connection, a database without PostGIS,
 a server lost mid-write) is one :class:`geo.core.errors.StoreError` naming the server without
-its password.
+its password (:func:`geo.core.errors.mask_secrets`, also for a URL that does not parse).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import shapely
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from geo.core.errors import StoreError
+from geo.core.errors import StoreError, mask_secrets, remember_secrets
 from geo.data.stores.api import ALL, Window, remember_url
 from geo.data.stores.parquet import count_problems, inventory_entry
 
@@ -66,11 +66,14 @@ def _has_catalog(conn: psycopg.Connection[Any]) -> bool:
 
 
 def redact(url: str) -> str:
-    """``url`` without its password (for messages and inventory paths)."""
+    """``url`` without its password (for messages and inventory paths): ``postgresql://user@host:port/db``.
+
+    A URL that does not parse is shown with its password masked (:func:`geo.core.errors.mask_secrets`).
+    """
     try:
         parts = conninfo_to_dict(url)
     except psycopg.Error:
-        return url.split("@")[-1] if "@" in url else url
+        return mask_secrets(url, url)
     host, port, db = parts.get("host", "localhost"), parts.get("port"), parts.get("dbname", "")
     user = f"{parts['user']}@" if parts.get("user") else ""
     return f"postgresql://{user}{host}{':' + str(port) if port else ''}/{db}"
@@ -138,11 +141,13 @@ class PostgisStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        remember_secrets(url)  # every later message of this process masks its password, wherever it appears
         try:
             conninfo_to_dict(url)
         except psycopg.Error as exc:
+            # the driver quotes the URL or its bad part: masked, and not chained (a traceback would show it)
             msg = f"the store URL {redact(url)} is not a valid postgresql:// URL: {_first_line(exc)}"
-            raise StoreError(msg) from exc
+            raise StoreError(mask_secrets(msg, url)) from None
         remember_url(redact(url), url)
 
     @property
@@ -160,7 +165,7 @@ class PostgisStore:
             )
         except psycopg.Error as exc:
             msg = f"cannot connect to the PostGIS store {where}: {_first_line(exc)}"
-            raise StoreError(msg) from exc
+            raise StoreError(mask_secrets(msg, self.url)) from exc
         try:
             with conn:
                 has = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone()
@@ -174,7 +179,7 @@ class PostgisStore:
                 yield conn
         except psycopg.Error as exc:
             msg = f"the PostGIS store {where} failed: {_first_line(exc)}; nothing was changed by this operation"
-            raise StoreError(msg) from exc
+            raise StoreError(mask_secrets(msg, self.url)) from exc
 
     # --- writing ----------------------------------------------------------------------------
 
