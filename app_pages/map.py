@@ -87,7 +87,7 @@ if f.start and f.end:  # the same period a year earlier, with the change's uncer
         periods = ((f.start, f.end), (earlier.start, earlier.end))
         ch = count_change(n, before, small_count=s.analysis.small_count, periods=periods, series_break=brk)
         said = f"{t('kpi.vs_year', lang)}: {change_text(ch, lang, series_break=brk)}"
-        delta = None if ch.pct is None else f"{fmt_pct(ch.pct, lang)} {t('kpi.vs_year', lang)}"
+        delta = None if ch.pct is None else fmt_pct(ch.pct, lang)  # the caption below says against what
 cols[0].metric(t(f"kpi.in_view.{ctx.unit}", lang), rule.text(n, lang), delta=delta, delta_color="inverse")
 if said:
     cols[0].caption(said)

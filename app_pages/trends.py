@@ -151,7 +151,15 @@ if len(known):
     shade = heat.values.astype("Float64").fillna(0).to_numpy(dtype=float)
     st.table(
         texts.reset_index()
-        .style.background_gradient(cmap="Oranges", axis=None, subset=list(table.columns), gmap=shade, vmin=0)
+        .style.background_gradient(  # black text on the lighter two thirds of the scale: 5.7:1 and more (WCAG AA)
+            cmap="Oranges",
+            axis=None,
+            subset=list(table.columns),
+            gmap=shade,
+            vmin=0,
+            vmax=max(float(shade.max()), 1.0) * 1.5,
+            text_color_threshold=0,
+        )
         .hide(axis="index")
     )
     wide = get_day_names("wide", locale=LOCALES[lang])
