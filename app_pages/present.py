@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from geo.core.errors import SafetyMapError
@@ -47,7 +49,8 @@ st.image(slide, width="stretch", alt=f"{title}. {alternative}")
 with st.expander(t("pr.text_version", lang)):
     st.text(f"{title}\n\n{alternative}")
 
-stem = f"{(f.place or 'report').lower().replace(' ', '-')}-{privacy}-{out_lang}"
+slug = re.sub(r"[^a-z0-9]+", "-", (f.place or "report").lower()).strip("-") or "report"  # "Jackie Tatum/Harvard ..."
+stem = f"{slug}-{privacy}-{out_lang}"
 d1, d2, d3, d4 = st.columns(4)
 d1.download_button(t("pr.slide", lang), data=slide, file_name=f"{stem}-slide.png", mime="image/png", key="p_slide")
 d2.download_button(

@@ -172,7 +172,7 @@ def test_default_period_ends_with_the_data_not_with_the_selected_rows():
     assert r.period_end == latest
     assert r.data_as_of == latest
     assert r.period_start == dt.date(latest.year - 1, latest.month, latest.day) + dt.timedelta(days=1)
-    assert r.title == "Homicide: near Harvard Park"  # one category asked for, named in the title
+    assert r.title == "Homicides near Harvard Park"  # one category asked for, named in the title
     public = demo_report(start=None, end=None, fields={"categories": ("homicide",)})  # whole months
     assert public.period_end == dt.date(latest.year, latest.month, calendar.monthrange(latest.year, latest.month)[1])
     assert public.period_start == r.period_start.replace(day=1)

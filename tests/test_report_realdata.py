@@ -49,7 +49,9 @@ def test_public_small_counts_are_words_not_numbers():
     assert 0 < within < 3, "fixture period should have one or two incidents near the park"
     assert r.figures[1].value == "fewer than 3"
     assert r.figures[1].number is None
-    assert "fewer than 3 incidents" in r.summary
+    assert "fewer than 3 people killed" in r.summary  # the LA Times counts victims, and the handout says so
+    assert r.figures[1].label == "People killed within 400 m of Harvard Park"
+    assert r.legend_title == "People killed per 150 m square"
     internal = latimes_report(start="2013-01-01", end="2014-12-31", privacy="internal")
     assert internal.figures[1].value == str(within)
 

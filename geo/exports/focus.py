@@ -7,6 +7,7 @@ shows a finer location than the cells do.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -17,8 +18,48 @@ from shapely.geometry.base import BaseGeometry
 from geo.core.errors import AnalysisError
 from geo.core.i18n import t
 from geo.core.projection import METRIC, WGS84, lonlat_to_metric, to_metric
+from geo.data.aliases import default_aliases, name_key
 from geo.data.datasets import place_by_name
 from geo.exports.model import POINT_NAME_DECIMALS
+
+SMALL_WORDS = frozenset({"a", "al", "and", "at", "de", "del", "el", "la", "las", "los", "of", "on", "the", "y"})
+"""Words a place name keeps in lower case after its first word ("Pueblo del Rio", "Avalon at the Park")."""
+_ROMAN = re.compile(r"^[IVX]{2,}$")
+ACRONYMS = frozenset({"CSP", "HUD", "LAPD", "LAUSD", "MLK", "SWAT", "UCLA", "USC", "YMCA"})
+"""Capitals kept as they are in a name otherwise set in the usual case."""
+
+
+def _usual_word(word: str, *, first: bool) -> str:
+    lower = word.lower()
+    if _ROMAN.match(word) or word in ACRONYMS or any(c.isdigit() for c in word):
+        return word  # Phase II, 2ND keeps its figures
+    if not first and lower in SMALL_WORDS:
+        return lower
+    if len(lower) > 2 and lower[1] == "'":  # O'NEIL -> O'Neil
+        return lower[0].upper() + "'" + lower[2].upper() + lower[3:]
+    return lower[:1].upper() + lower[1:]
+
+
+def printed_name(name: str) -> str:
+    """A place name as people write it: the alias table's spelling when it differs only in case
+    (``JORDAN DOWNS`` -> ``Jordan Downs``), else a name written all in capitals (HUD's) in the usual case
+    (``PUEBLO DEL SOL PHASE II`` -> ``Pueblo del Sol Phase II``); any other name as it is."""
+    known = default_aliases().canonical_name(name)
+    if known != name and name_key(known) == name_key(name):
+        return known
+    letters = [c for c in name if c.isalpha()]
+    if len(letters) < 2 or not all(c.isupper() for c in letters):
+        return name
+    parts = re.split(r"([\s/()\-–,]+)", name)
+    out = []
+    first = True
+    for part in parts:
+        if part and part[0].isalnum():
+            out.append(_usual_word(part, first=first))
+            first = False
+        else:
+            out.append(part)
+    return "".join(out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,7 +108,7 @@ def _shape(
         hit = place_by_name(places, place)
         geom = shapely.union_all(hit.geometry.to_numpy())
         approx = bool(hit["approximate"].fillna(False).any()) if "approximate" in hit.columns else False
-        name = str(hit["name"].iloc[0])
+        name = printed_name(str(hit["name"].iloc[0]))
         return gpd.GeoDataFrame({"name": [name]}, geometry=[geom], crs=hit.crs).to_crs(WGS84), name, approx
     if lat is None or lon is None:
         msg = "give a place name, or both lat and lon (degrees)"

@@ -20,7 +20,7 @@ import numpy as np
 from geo.core.i18n import category_label, fmt_date
 from geo.core.projection import METRIC, WGS84, metric_to_lonlat
 from geo.data.webassets import inline_tags
-from geo.exports.model import Report
+from geo.exports.model import KeyFigure, Report
 from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR, round_coords
 
 POINT_COLOUR = "#D55E00"
@@ -63,6 +63,17 @@ def _points_fc(report: Report) -> dict[str, Any]:
     return fc
 
 
+def _figure_html(f: KeyFigure) -> str:
+    """One key figure: its value large (the headline of a long one, the rest under it), then its label."""
+    e = html.escape
+    big = f.short or f.value
+    detail = f'<div class="d">{e(f.detail)}</div>' if f.short and f.detail else ""
+    return (
+        f'<div class="fig" data-key="{e(f.key)}"><div class="v{" long" if len(big) > 6 else ""}">{e(big)}</div>'
+        f'{detail}<div class="l">{e(f.label)}</div></div>'
+    )
+
+
 def _json_for_script(data: object) -> str:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -97,14 +108,15 @@ main { display: flex; gap: 24px; padding: 0 28px; }
 #map { flex: 0 0 58%; height: 72vh; min-height: 480px; background: #f2efe9; border: 1px solid #999; }
 aside { flex: 1; min-width: 0; }
 .figs { display: flex; gap: 18px; flex-wrap: wrap; }
-.fig { flex: 1 1 30%; min-width: 150px; }
+.fig { flex: 1 1 30%; min-width: 160px; }
 .fig .v { font-size: 48px; font-weight: bold; color: #0072B2; line-height: 1.1; }
-.fig .v.long { font-size: 30px; }
+.fig .v.long { font-size: 24px; overflow-wrap: normal; }
 .fig .l { font-size: 18px; }
+.fig .d { font-size: 16px; color: #0072B2; margin-bottom: 2px; }
 h3 { font-size: 22px; margin: 18px 0 6px; }
 ul.legend { list-style: none; padding: 0; margin: 0; }
 ul.legend li { margin: 4px 0; display: flex; align-items: center; gap: 10px; }
-.sw { display: inline-block; width: 28px; height: 18px; }
+.sw { display: inline-block; width: 28px; height: 18px; flex: none; }
 .sw.dot { width: 16px; height: 16px; border-radius: 50%; }
 .sw.line { height: 0; }
 .summary { font-size: 21px; line-height: 1.4; }
@@ -119,6 +131,32 @@ footer { padding: 10px 28px 18px; font-size: 15px; color: #444; }
   transform: rotate(-25deg); font-size: 90px; font-weight: bold; color: rgba(176, 0, 0, 0.15); z-index: 10000;
   text-transform: uppercase; }
 @media print { #map { height: 560px; } }
+body { overflow-wrap: break-word; }
+table.trend { border-collapse: collapse; }
+table.trend td { padding: 2px 10px 2px 0; }
+@media (max-width: 640px) {
+  html, body { font-size: 16px; }
+  header { padding: 10px 12px 6px; }
+  h1 { font-size: 24px; line-height: 1.2; }
+  .meta { font-size: 15px; }
+  .synthetic { font-size: 15px; }
+  main { flex-direction: column; gap: 12px; padding: 0 12px; }
+  #map { flex: none; width: 100%; height: 60vh; min-height: 300px; box-sizing: border-box; }
+  .figs { gap: 12px; }
+  .fig { flex: 1 1 100%; min-width: 0; }
+  .fig .v { font-size: 34px; }
+  .fig .v.long { font-size: 22px; }
+  .fig .l { font-size: 15px; }
+  h3 { font-size: 18px; margin: 14px 0 4px; }
+  .summary { font-size: 16px; }
+  ul.caveats { font-size: 14px; }
+  footer { padding: 8px 12px 14px; font-size: 12px; }
+  .north { font-size: 15px; }
+  .cell-label { font-size: 12px; }
+  .focus-label { font-size: 13px; white-space: normal; width: max-content; max-width: 60vw; text-align: center; }
+  .fig .d { font-size: 14px; }
+  .watermark { font-size: 44px; }
+}
 """
 
 _JS = """
@@ -200,11 +238,7 @@ def html_document(report: Report) -> str:
     privacy = report.text("report.privacy", mode=report.mode_label)
     meta_cls = "meta internal" if report.privacy == "internal" else "meta"
     banner = f'<div class="synthetic">{e(report.text("report.synthetic"))}</div>' if report.synthetic else ""
-    figs = "".join(
-        f'<div class="fig" data-key="{e(f.key)}"><div class="v{" long" if len(f.value) > 6 else ""}">{e(f.value)}</div>'
-        f'<div class="l">{e(f.label)}</div></div>'
-        for f in report.figures
-    )
+    figs = "".join(_figure_html(f) for f in report.figures)
     caveats = "".join(f"<li>{e(c)}</li>" for c in report.caveats)
     tr = report.trend
     labelled = "label" in tr

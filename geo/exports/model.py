@@ -31,7 +31,9 @@ FORMATS = ("pdf", "png", "html")
 """File formats of the exports, by file suffix."""
 
 MAX_TREND_YEARS = 10
-"""The trend shows at most this many calendar years, ending with the report period."""
+"""Years a yearly trend shows before the end of a short report period, for context."""
+MAX_TREND_BARS = 30
+"""The most bars a trend draws: a longer report period is charted over its last years, and the chart says so."""
 MIN_YEARLY_SPAN_DAYS = 3 * 365
 """With less history than this the trend is monthly."""
 POINT_NAME_DECIMALS = 3
@@ -46,6 +48,10 @@ class KeyFigure:
     label: str
     value: str
     number: int | None
+    short: str = ""
+    """The value's headline when ``value`` is long (the signed change, "+40"); printed large, ``detail`` under it."""
+    detail: str = ""
+    """The rest of a long value, printed smaller under ``short`` (the percentage, its interval, the break)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,6 +99,10 @@ class Report:
     coverage: str | None = None
     """How much of the ring around the focus the data cover (:data:`geo.data.coverage.STATUSES`), or None
     when the coverage is not known (no coverage given)."""
+    unit: str = "incidents"
+    """What one row counts (:func:`geo.data.labels.layer_unit`): ``incidents``, or ``victims`` (people killed)."""
+    trend_sentence: str | None = None
+    """What the trend says instead of bars when it has none worth drawing (every count hidden, or none)."""
 
     def text(self, key: str, /, **params: object) -> str:
         """A catalog string in the report's language."""
@@ -183,6 +193,13 @@ class Context:
     cell_m: float
     ring_m: float
     nibrs_break: dt.date
+    unit: str = "incidents"
+    """What one row counts: ``incidents``, or ``victims`` for per-victim sources (people killed)."""
+
+    @property
+    def victims(self) -> bool:
+        """True when the rows count people killed (a per-victim source), not incidents."""
+        return self.unit == "victims"
 
     @property
     def disclosure(self) -> Disclosure:

@@ -1,7 +1,7 @@
 """Renderers of the meeting report: PNG (slide or letter page), the PDF handout and the offline HTML map.
 
 Each renderer checks the :class:`~geo.exports.model.Report` first (:func:`geo.exports.model.check_report`:
-a public report carries only grid cells), then draws it with :mod:`geo.exports.draw` (matplotlib,
+a public report carries only grid cells), then draws it with :mod:`geo.exports.sheet` (matplotlib,
 EPSG:32611 metres) or :mod:`geo.exports.html` (Leaflet inlined, no external URL).
 :func:`write_report` picks the format from the file suffix and writes atomically.
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 
 from geo.core.errors import AnalysisError
 from geo.core.store import write_bytes_atomic, write_text_atomic
-from geo.exports.draw import figure_bytes
 from geo.exports.html import html_document
 from geo.exports.model import FORMATS, SIZES, Report, check_report
+from geo.exports.sheet import figure_bytes
 
 
 def render_png(report: Report, *, size: str = "slide") -> bytes:

@@ -33,9 +33,12 @@ from geo.core.projection import METRIC, WGS84
 from geo.core.settings import Settings, get_settings
 from geo.core.validate import check_points, local_dates, metric_xy
 from geo.data.coverage import NO_DATA, PARTIAL, Coverage, place_coverage
+from geo.data.labels import layer_unit
+from geo.data.sources import UNIT_INCIDENTS, UNIT_VICTIMS
 from geo.exports import wording
 from geo.exports.focus import Focus, report_focus
 from geo.exports.model import (
+    MAX_TREND_BARS,
     MAX_TREND_YEARS,
     MIN_YEARLY_SPAN_DAYS,
     Context,
@@ -59,7 +62,17 @@ __all__ = ["build_report", "comparison_period"]
 Legend = list[tuple[str, str, str]]
 
 
-def _context(filters: Filters, *, lang: str, privacy: str | None, settings: Settings | None) -> Context:
+def _unit(incidents: gpd.GeoDataFrame) -> str:
+    """What the rows count (:func:`geo.data.labels.layer_unit` of each source): people killed when every source
+    is per victim, else incidents."""
+    sources = set(incidents["source"].dropna().astype(str)) if "source" in incidents.columns else set()
+    units = {layer_unit({"source": src}) for src in sources}
+    return UNIT_VICTIMS if units == {UNIT_VICTIMS} else UNIT_INCIDENTS
+
+
+def _context(
+    filters: Filters, *, lang: str, privacy: str | None, settings: Settings | None, unit: str = UNIT_INCIDENTS
+) -> Context:
     """The language, mode and settings of a report (the ring is the outermost of ``filters.rings_m``)."""
     if not isinstance(filters, Filters):
         msg = f"filters must be a geo.core.filters.Filters, got {type(filters).__name__}"
@@ -73,6 +86,7 @@ def _context(filters: Filters, *, lang: str, privacy: str | None, settings: Sett
         cell_m=float(cfg.analysis.grid_cell_m),
         ring_m=float((filters.rings_m or cfg.distances.rings_m)[-1]),
         nibrs_break=cfg.analysis.nibrs_break,
+        unit=unit,
     )
 
 
@@ -182,7 +196,7 @@ def _map_layer(
             counts.period_rows, cell_m=ctx.cell_m, min_count=ctx.min_count, lang=code, bounds=focus.bounds_m
         )
         check_public_cells(cells, min_count=ctx.min_count)
-        legend_title = t("report.legend.title", code, cell=fmt_int(ctx.cell_m, code))
+        legend_title = t(wording.unit_key("report.legend.title", ctx), code, cell=fmt_int(ctx.cell_m, code))
         if len(cells):
             labels = cells.attrs["class_labels"]
             if (~cells["suppressed"]).any():
@@ -205,16 +219,20 @@ def _withheld_last(lang: str) -> Callable[[str], bool]:
     return lambda label: label == withheld
 
 
+def _trend_start(first: dt.date, start: dt.date, end: dt.date) -> tuple[dt.date, str]:
+    """The first day of the trend and its step: every year of the period (and up to
+    :data:`MAX_TREND_YEARS` years before a short one, for context), never before the data's first
+    year, at most :data:`MAX_TREND_BARS` bars; months when the data span less than three years."""
+    if (end - first).days < MIN_YEARLY_SPAN_DAYS:
+        return first.replace(day=1), "month"
+    year = max(first.year, min(start.year, end.year - MAX_TREND_YEARS + 1), end.year - MAX_TREND_BARS + 1)
+    return dt.date(year, 1, 1), "year"
+
+
 def _trend_series(
     near: gpd.GeoDataFrame, *, first: dt.date, start: dt.date, end: dt.date, nibrs_break: dt.date
 ) -> tuple[pd.DataFrame, str]:
-    yearly = (end - first).days >= MIN_YEARLY_SPAN_DAYS
-    if yearly:
-        t0 = max(first.replace(month=1, day=1), dt.date(end.year - MAX_TREND_YEARS + 1, 1, 1))
-        freq = "year"
-    else:
-        t0 = first.replace(day=1)
-        freq = "month"
+    t0, freq = _trend_start(first, start, end)
     series = time_series(near, freq=freq, start=t0, end=end, nibrs_break=nibrs_break)
     step = pd.DateOffset(years=1) if freq == "year" else pd.DateOffset(months=1)
     ends = series["period_start"] + step - pd.Timedelta(days=1)
@@ -236,6 +254,7 @@ def _trend(counts: Counts, period: Period, focus_name: str, ctx: Context) -> tup
     trend["withheld"] = [s == "withheld" for s in shown.status]
     trend["label"] = shown.texts(ctx.lang)
     trend["count"] = shown.array()  # a hidden count is missing, never 0
+    trend.attrs["freq"] = freq
     title, notes = wording.trend_words(trend, freq, period, focus_name, ctx)
     return trend, title, notes
 
@@ -331,7 +350,7 @@ def build_report(
         msg = f"streets must be a GeoDataFrame, got {type(streets).__name__}"
         raise AnalysisError(msg)
     wanted = Filters() if filters is None else filters
-    ctx = _context(wanted, lang=lang, privacy=privacy, settings=settings)
+    ctx = _context(wanted, lang=lang, privacy=privacy, settings=settings, unit=_unit(incidents))
     code, mode = ctx.lang, ctx.mode
     place = wanted.place
     if place is None and lat is None and lon is None:
@@ -382,6 +401,7 @@ def build_report(
         trend=trend,
         trend_title=trend_title,
         trend_notes=notes,
+        trend_sentence=wording.trend_sentence(trend, str(trend.attrs.get("freq", "year")), ctx),
         cells=cells,
         points=points,
         streets=_streets(streets, focus.bounds_m),
@@ -403,4 +423,5 @@ def build_report(
             "compare": counts.compare_kind,
         },
         coverage=None if judged is None else str(judged["coverage"]),
+        unit=ctx.unit,
     )

@@ -13,8 +13,14 @@ import pandas as pd
 from geo.analysis.change import change_text
 from geo.core.disclosure import Disclosure
 from geo.core.filters import Filters
-from geo.core.i18n import category_label, fmt_date, fmt_int, fmt_pct, fmt_share, t
+from geo.core.i18n import catalog, category_label, fmt_date, fmt_int, fmt_pct, fmt_share, t
 from geo.exports.model import Context, Counts, KeyFigure, Period
+
+
+def unit_key(key: str, ctx: Context) -> str:
+    """The catalog key of a text that names what is counted: ``<key>_victims`` for a per-victim source
+    ("people killed"), else ``key`` ("incidents")."""
+    return f"{key}_victims" if ctx.victims else key
 
 
 def key_figures(counts: Counts, focus_name: str, ctx: Context) -> tuple[KeyFigure, ...]:
@@ -29,6 +35,7 @@ def key_figures(counts: Counts, focus_name: str, ctx: Context) -> tuple[KeyFigur
 
     diff = counts.diff
     change_number: int | None = None
+    signed = said = ""
     if not counts.covered:
         change_value = t("report.no_earlier", code)
     elif counts.too_few:
@@ -41,15 +48,20 @@ def key_figures(counts: Counts, focus_name: str, ctx: Context) -> tuple[KeyFigur
         change_number = diff
     compare = t(f"report.compare_short.{counts.compare_kind}", code)
     return (
-        KeyFigure("on_map", t("report.fig.total", code), count(counts.n_map), shown(counts.n_map)),
+        KeyFigure("on_map", t(unit_key("report.fig.total", ctx), code), count(counts.n_map), shown(counts.n_map)),
         KeyFigure(
             "within",
-            t("report.fig.within", code, distance=ctx.distance, place=focus_name),
+            t(unit_key("report.fig.within", ctx), code, distance=ctx.distance, place=focus_name),
             count(counts.n_near),
             shown(counts.n_near),
         ),
         KeyFigure(
-            "change", t("report.fig.change", code, place=focus_name, compare=compare), change_value, change_number
+            "change",
+            t("report.fig.change", code, place=focus_name, compare=compare),
+            change_value,
+            change_number,
+            short=signed,
+            detail=said,
         ),
     )
 
@@ -75,14 +87,15 @@ def partial_caveat(focus_name: str, share: float, ctx: Context) -> str:
              place=focus_name)  # fmt: skip
 
 
-def _count_phrase(n: int, *, lang: str, rule: Disclosure) -> str:
+def _count_phrase(n: int, *, lang: str, rule: Disclosure, victims: bool = False) -> str:
+    what = "victims" if victims else "incidents"
     if n == 0:
-        return t("report.no_incidents", lang)
+        return t(f"report.no_{what}", lang)
     if rule.count(n).hidden:
-        return t("report.few_incidents", lang, n=rule.min_count)
+        return t(f"report.few_{what}", lang, n=rule.min_count)
     if n == 1:
-        return t("report.one_incident", lang)
-    return t("report.n_incidents", lang, n=fmt_int(n, lang))
+        return t("report.one_victim" if victims else "report.one_incident", lang)
+    return t(f"report.n_{what}", lang, n=fmt_int(n, lang))
 
 
 def summary(
@@ -97,7 +110,7 @@ def summary(
             code,
             start=fmt_date(period.start, code, style="long"),
             end=fmt_date(period.end, code, style="long"),
-            count=_count_phrase(counts.n_near, lang=code, rule=ctx.disclosure),
+            count=_count_phrase(counts.n_near, lang=code, rule=ctx.disclosure, victims=ctx.victims),
             distance=ctx.distance,
             place=focus_name,
         )
@@ -135,19 +148,46 @@ def summary(
 def trend_words(
     trend: pd.DataFrame, freq: str, period: Period, focus_name: str, ctx: Context
 ) -> tuple[str, tuple[str, ...]]:
-    """The trend chart's title and its notes (suppressed bars, a partial last bar, the NIBRS break)."""
+    """The trend chart's title and its notes: pale bars before the period, hidden bars, a partial last bar,
+    the NIBRS break, and why the chart starts later than the period (the data start then, or the period is
+    longer than a chart can show)."""
     code, brk = ctx.lang, ctx.nibrs_break
     title = t(f"report.trend.{freq}", code, distance=ctx.distance, place=focus_name)
     notes: list[str] = []
+    if not len(trend):
+        return title, ()
+    shown_start = trend["period_start"].iloc[0].date()
+    if period.start < shown_start:
+        first = period.first or period.start
+        if first.year >= shown_start.year and (freq == "year" or first.replace(day=1) >= shown_start):
+            notes.append(t("report.trend.data_start", code, date=fmt_date(first, code)))
+        else:
+            notes.append(t("report.trend.cut", code, n=fmt_int(len(trend), code)))
+    if not bool(trend["in_period"].iloc[0]):
+        notes.append(t("report.trend.context", code))
     if bool(trend["suppressed"].any()):
-        notes.append(t("report.trend.suppressed", code, n=ctx.min_count))
+        notes.append(t(unit_key("report.trend.suppressed", ctx), code, n=ctx.min_count))
     if "withheld" in trend and bool(trend["withheld"].any()):
         notes.append(t("report.trend.withheld", code))
-    if bool(trend["partial"].iloc[-1]) if len(trend) else False:
+    if bool(trend["partial"].iloc[-1]):
         notes.append(t("report.trend.partial", code, date=fmt_date(period.end, code)))
     if (trend["era"] == "break").any() or (trend["era"].nunique() > 1):
         notes.append(t("report.trend.break", code, date=fmt_date(brk, code)))
     return title, tuple(notes)
+
+
+def trend_sentence(trend: pd.DataFrame, freq: str, ctx: Context) -> str | None:
+    """What the chart says when it has no bar worth drawing: every count hidden, or none at all; None when
+    there are bars to draw."""
+    if not len(trend):
+        return None
+    shown = trend["count"].astype("Float64").fillna(0)
+    if bool((shown > 0).any()):
+        return None
+    first, last = str(trend["period"].iloc[0]), str(trend["period"].iloc[-1])
+    if bool(trend["suppressed"].any()):
+        return t(unit_key("report.trend.all_hidden", ctx), ctx.lang, n=ctx.min_count, first=first, last=last)
+    return t(unit_key(f"report.trend.all_zero_{freq}", ctx), ctx.lang, distance=ctx.distance, first=first, last=last)
 
 
 def _sources(incidents: gpd.GeoDataFrame, lang: str) -> tuple[str, bool]:
@@ -192,7 +232,9 @@ def caveats(
     hidden = int(cells["suppressed"].sum()) if cells is not None else 0
     withheld = int(cells.attrs.get("withheld", 0)) if cells is not None else 0
     if hidden - withheld:
-        out.append(t("report.caveat.suppressed", code, n=fmt_int(hidden - withheld, code), min=ctx.min_count))
+        out.append(
+            t(unit_key("report.caveat.suppressed", ctx), code, n=fmt_int(hidden - withheld, code), min=ctx.min_count)
+        )
     if withheld:
         out.append(t("report.caveat.withheld", code, n=fmt_int(withheld, code), min=ctx.min_count))
     if cells is not None and cells.attrs.get("whole"):
@@ -204,18 +246,23 @@ def caveats(
 
 
 def title(counts: Counts, filters: Filters, focus_name: str, lang: str) -> str:
-    """ "Reported <category> near <place>" when one category is asked for or shown, else all incidents."""
+    """ "Homicides near <place>" when one category is asked for or shown, else "Reported incidents near <place>"."""
     rows = counts.period_rows
     cats = sorted(set(rows["category"].dropna().astype(str))) if "category" in rows else []
     if len(filters.categories) == 1:
         cats = list(filters.categories)
-    if len(cats) == 1:
-        return t("report.title_category", lang, category=category_label(cats[0], lang), place=focus_name)
-    return t("report.title_all", lang, place=focus_name)
+    if len(cats) != 1:
+        return t("report.title_all", lang, place=focus_name)
+    if f"report.title.{cats[0]}" in catalog(lang):
+        return t(f"report.title.{cats[0]}", lang, place=focus_name)
+    label = category_label(cats[0], lang)
+    return t("report.title_category", lang, category=label[:1].upper() + label[1:], place=focus_name)
 
 
 def mode_note(ctx: Context) -> str:
     """The footer line that says what the privacy mode shows."""
     if ctx.mode == "public":
-        return t("report.mode_note.public", ctx.lang, cell=fmt_int(ctx.cell_m, ctx.lang), n=ctx.min_count)
+        return t(
+            unit_key("report.mode_note.public", ctx), ctx.lang, cell=fmt_int(ctx.cell_m, ctx.lang), n=ctx.min_count
+        )
     return t("report.mode_note.internal", ctx.lang)
