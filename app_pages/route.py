@@ -32,16 +32,16 @@ from layers.overview import add_places, add_streets
 from layers.route import ROUTE_CSS, FitToRoute, route_bounds, route_layers
 from ui import link
 from ui import patrol as planner
-from ui.alt import text_alternative
+from ui.alt import html_table, text_alternative
 from ui.common import disclosure, focus_places, page_context, synthetic_notice, view_mode
 from ui.mapframe import clickable_map
 from ui.style import error_text
 
 PAGE = "route"
-BUDGET_MIN = 120
-"""The walk's default length, minutes: a two-hour foot patrol."""
-LEAVE_AT = dt.time(18, 0)
-"""The default time of leaving: the evening hours of most shootings."""
+BUDGET_MIN = 120  # the walk's default length, minutes: a two-hour foot patrol
+LEAVE_AT = dt.time(18, 0)  # the default time of leaving: the evening hours of most shootings
+# (comments, not docstrings: Streamlit draws a page script's bare strings on the page)
+STOPS_WIDE, STOPS_PHONE = "route_stops_wide", "route_stops_phone"  # the stop table's two forms, one per width
 
 ctx = page_context(PAGE)
 s, lang, f = ctx.settings, ctx.lang, ctx.filters
@@ -55,7 +55,9 @@ rule = disclosure(ctx, public=public)
 names = focus_places(s, ctx.places)
 c1, c2, c3 = st.columns(3)
 first_place = f.place if f.place in names else next(iter(names), None)
-place = c1.selectbox(t("rp.start", lang), names, key=link.bind("start", first_place, page=PAGE, choices=names))
+place = c1.selectbox(
+    t("rp.start", lang), names, key=link.bind("start", first_place, page=PAGE, choices=names), filter_mode="contains"
+)
 budget = c2.number_input(
     t("rp.budget", lang), min_value=20, max_value=600, step=10, key=link.bind("budget", BUDGET_MIN, page=PAGE)
 )
@@ -181,12 +183,15 @@ table = pd.DataFrame(
     }
 )
 st.subheader(t("route.stops", lang))
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config={t("route.col_where", lang): st.column_config.TextColumn(width="large")},  # scrolls on a phone
-)
+with st.container(key=STOPS_WIDE):  # a wide screen: the data grid
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={t("route.col_where", lang): st.column_config.TextColumn(width="large")},
+    )
+with st.container(key=STOPS_PHONE):  # a phone: the same rows as a table that wraps, every column on the screen
+    st.html(html_table(table, lang=lang, caption=t("route.stops", lang)))
 text_alternative(
     t("rp.alt", lang, stops=len(route.stops), distance=distance(route.distance_m, lang), place=place,
       total=minutes(route.total_min, lang)),

@@ -341,3 +341,26 @@ def test_the_body_length_counts_lines_after_the_docstring() -> None:
     body = "\n".join(f"    x{i} = {i}" for i in range(81))
     tree = ast.parse(f'def long():\n    """Doc."""\n{body}\n\ndef short():\n    return 1\n')
     assert dict(body_lengths(tree)) == {"long": 81, "short": 1}
+
+
+def bare_strings(tree: ast.Module) -> list[int]:
+    """Lines of the string statements of a page script after its docstring: Streamlit's magic draws them."""
+    body = tree.body[1:] if ast.get_docstring(tree) is not None else tree.body
+    found = []
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue  # a docstring there is not drawn
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Constant) and isinstance(sub.value.value, str):
+                found.append(sub.lineno)
+    return found
+
+
+def test_no_page_script_holds_a_bare_string_that_streamlit_would_draw() -> None:
+    found = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted([ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")])
+        if (lines := bare_strings(ast.parse(path.read_text(encoding="utf-8"))))
+    }
+    assert found == {}, "a string statement in a page script shows on the page: make it a comment"
+    assert bare_strings(ast.parse('"""Doc."""\nX = 1\n"""Shown on the page."""\n')) == [3]
