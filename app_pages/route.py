@@ -13,6 +13,7 @@ from geo.core.text import to_csv_text
 from geo.exports.gpx import route_gpx
 from geo.exports.routecard import route_card_bytes
 from geo.patrol.candidates import HOTSPOT_METHODS
+from geo.patrol.network import NETWORKS
 from geo.patrol.request import PlanRequest, reach_m
 from geo.patrol.text import (
     available_weight,
@@ -80,10 +81,22 @@ leave_at = st.time_input(
     t("route.col_leave", lang), key=link.bind("leave", LEAVE_AT, page=PAGE), step=dt.timedelta(minutes=15)
 )
 
+# the walking network: real incidents are never routed on the demo's generated grid unless the person chooses it
+networks = [n for n in NETWORKS if n != "imported" or planner.imported_available(s)]
+configured = None if p.network == "demo" and not ctx.synthetic else p.network
+network = st.selectbox(
+    t("rp.network", lang), networks, format_func=lambda n: t(f"rp.network.{n}", lang),
+    key=link.bind("network", configured, page=PAGE, choices=networks), placeholder=t("rp.network.choose", lang),
+)  # fmt: skip
+if network is None:
+    st.warning(t("rp.network.needed", lang))
+    st.stop()
+
 added: list[tuple[float, float]] = st.session_state[link.bind("add", [], page=PAGE)]
 request = PlanRequest(
     budget_min=float(budget), place=place, dwell_min=float(dwell), speed_mps=float(speed), max_stops=int(max_stops),
     method=method, filters=f, added=tuple(added), start_time=planner.start_datetime(dt.date.today(), leave_at),
+    network=network,
 )  # fmt: skip
 n_incidents, _ = planner.window(request, s, lang)
 if n_incidents == 0:
@@ -92,7 +105,7 @@ if n_incidents == 0:
 
 lat, lon = planner.start_point(request, s, lang)
 try:
-    graph = planner.network(s, p.network, lat=lat, lon=lon, reach_m=reach_m(request, s))
+    graph = planner.network(s, network, lat=lat, lon=lon, reach_m=reach_m(request, s))
     candidates = planner.candidates(request, s, lang)
 except SafetyMapError as exc:
     st.error(t("rp.error", lang, error=error_text(plan_error(exc, lang))))

@@ -64,6 +64,7 @@ CHANGE: dict[str, Callable[[AppTest, Any], Any]] = {
     "leave": lambda at, v: dt.time(20, 30),
     "add": lambda at, v: [(33.98912, -118.2951)],
     "skip": _route_stop,
+    "network": lambda at, v: None,  # the demo offers one network offline: tests/test_route_network_page.py
 }
 """For each state a page binds, a value other than the one shown (a choice the page offers)."""
 
@@ -106,7 +107,7 @@ def test_each_widget_changed_is_carried_by_the_link_and_reopens(page: str, key: 
     before = at.session_state[widget]
     wanted = CHANGE[key](at, before)
     if wanted is None:
-        pytest.skip(f"the demo offers one choice of {key}; refused values are tested below")
+        pytest.skip(f"{key}: the demo offers no other value it can show offline (see CHANGE)")
     assert wanted != before
     at.session_state[widget] = wanted
     at.run()

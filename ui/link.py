@@ -162,6 +162,7 @@ STATE: dict[str, LinkState] = {
         LinkState("speed", "r_speed", ("route",), _number, lambda v: f"{v:g}", bounds=(0.5, 2.0)),
         LinkState("hotspots", "r_method", ("route",)),
         LinkState("leave", "r_time", ("route",), _time, _write_time),
+        LinkState("network", "r_network", ("route",)),
         LinkState("add", "r_added", ("route",), _points, _write_points),
         LinkState("skip", "r_exclude", ("route",), _texts, _write_texts),
     )

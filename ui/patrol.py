@@ -21,6 +21,7 @@ from geo.core.filters import Filters
 from geo.core.schema import TZ
 from geo.core.settings import Settings
 from geo.data.walknet import WALK_CACHE, load_demo_network, load_osm_network
+from geo.data.walknet_import import imported_path, load_imported_network
 from geo.patrol.intersection import Lookup, lookup_intersection, nearest_where
 from geo.patrol.model import PatrolRoute
 from geo.patrol.network import osm_centre, osm_radius_m
@@ -52,7 +53,22 @@ def network(settings: Settings, choice: str, *, lat: float, lon: float, reach_m:
         return _osm_network(
             clat, clon, dist, str(settings.sources.store_dir / WALK_CACHE), settings.sources.http.timeout_s
         )
+    if choice == "imported":
+        path = imported_path(settings.sources.store_dir)
+        if not path.is_file():  # the loader says how to import one
+            return load_imported_network(settings.sources.store_dir)
+        return _imported_network(data.file_key(path), str(settings.sources.store_dir))
     return _demo_network(data.file_key(settings.patrol.demo_network))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _imported_network(key: FileKey, store_dir: str) -> nx.MultiDiGraph:
+    return load_imported_network(store_dir)  # keyed by the file's FileKey: a new import is a new network
+
+
+def imported_available(settings: Settings) -> bool:
+    """Whether the store holds an imported walking network (``python -m geo ingest FILE --kind walknet``)."""
+    return imported_path(settings.sources.store_dir).is_file()
 
 
 def _tables(settings: Settings, lang: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:

@@ -1,5 +1,8 @@
 """``python -m geo ingest|fetch|info``: bring real data into the store and say what it holds.
 
+``ingest FILE --kind walknet`` imports a walking network instead (GraphML, an OpenStreetMap ``.osm``
+extract or a street centreline layer) as ``<store_dir>/walk/imported.graphml``, for ``route --network imported``.
+
 The store is ``--store`` (a folder or a ``postgresql://`` URL), else ``sources.store`` (a PostGIS
 URL) when set, else the folder ``sources.store_dir``.
 """
@@ -75,6 +78,36 @@ def _ingest_population(args: argparse.Namespace) -> int:
     return 0
 
 
+WALKNET = "walknet"
+"""``--kind walknet``: a walking network (GraphML, an .osm extract or street centrelines) for ``--network imported``."""
+WALKNET_SUFFIXES = (".graphml", ".osm")
+"""Endings read as a walking network without ``--kind``."""
+
+
+def _ingest_walknet(args: argparse.Namespace) -> int:
+    """``ingest FILE --kind walknet``: store the walking network as ``<store_dir>/walk/imported.graphml``."""
+    from geo.data.stores.api import is_url
+    from geo.data.walknet_import import import_network
+
+    if args.name:
+        msg = "--name does not apply to a walking network: it is stored as walk/imported.graphml"
+        raise DataError(msg)
+    if args.store and is_url(args.store):
+        msg = "a walking network is kept as a file in the store folder: give --store DIR, not a database URL"
+        raise DataError(msg)
+    store = Path(args.store) if args.store else settings_for(args).sources.store_dir
+    rep = import_network(Path(args.path), store_dir=store, replace=args.replace)
+    print(json.dumps(rep, ensure_ascii=False, sort_keys=False))
+    if rep["unnamed_edges"]:
+        print(
+            f"note: {rep['unnamed_edges']} of {rep['edges']} edges have no street name; directions call them "
+            "unnamed streets",
+            file=sys.stderr,
+        )
+    print("hint: plan on it with `python -m geo route ... --network imported`", file=sys.stderr)
+    return 0
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from geo.data.ingest import ingest_file, swap_hint
 
@@ -84,6 +117,8 @@ def _ingest(args: argparse.Namespace) -> int:
     if given:
         msg = f"{', '.join(given)} map a population table: give its areas with --geometry FILE"
         raise DataError(msg)
+    if args.kind == WALKNET or (args.kind is None and Path(args.path).suffix.lower() in WALKNET_SUFFIXES):
+        return _ingest_walknet(args)
     rep = ingest_file(Path(args.path), store_dir=_store_dir(args), kind=args.kind, name=args.name, replace=args.replace)
     out = {k: rep[k] for k in ("layer", "kind", "rows_in", "rows_kept", "dropped", "output")}
     out["quarantine"] = rep["quarantine"]
@@ -137,8 +172,17 @@ def _info(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add the ``ingest``, ``fetch`` and ``info`` commands."""
     p = subparsers.add_parser("ingest", help="read a downloaded file into the local store (with a quality report)")
-    p.add_argument("path", help="CSV (.csv/.csv.gz), JSON, GeoJSON, shapefile, GeoPackage or xlsx file")
-    p.add_argument("--kind", choices=KINDS, help="what the file holds (detected from its header when omitted)")
+    p.add_argument(
+        "path",
+        help="CSV (.csv/.csv.gz), JSON, GeoJSON, shapefile, GeoPackage or xlsx file; with --kind walknet a GraphML "
+        "file, an OpenStreetMap .osm extract or a street centreline layer",
+    )
+    p.add_argument(
+        "--kind",
+        choices=(*KINDS, WALKNET),
+        help="what the file holds (detected from its header when omitted); walknet: a walking network for "
+        "`route --network imported` (.graphml and .osm files are read as one without --kind)",
+    )
     p.add_argument("--store", metavar="DIR|URL", help=STORE_HELP)
     p.add_argument("--name", metavar="LAYER", help="layer name (default: <kind>-<file name>)")
     p.add_argument(

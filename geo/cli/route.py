@@ -140,7 +140,9 @@ def register(subparsers: Any) -> None:
         "--network",
         choices=NETWORKS,
         default=None,
-        help="walking network: the generated demo grid or OpenStreetMap via osmnx, cached (default: config)",
+        help="walking network: the generated demo grid (approximate), OpenStreetMap via osmnx (fetched once, "
+        "cached) or the one imported with `ingest FILE --kind walknet` (default: config; on real incidents a "
+        "configured demo grid is refused unless --network demo is given)",
     )
     add_filters(p)
     c.add_privacy(p)

@@ -45,7 +45,7 @@ class AnalysisLimits(Frozen):
 class PatrolSettings(Frozen):
     """Foot-patrol route planner (distances in metres, EPSG:32611; times in minutes)."""
 
-    network: Literal["demo", "osm"] = "demo"
+    network: Literal["demo", "osm", "imported"] = "demo"
     demo_network: Path = Path("data/demo/walk.graphml")
     osm_dist_m: Metres = 2000.0
     osm_margin_m: Metres = 250.0

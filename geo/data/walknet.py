@@ -206,7 +206,9 @@ def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> Path:
     """
     path = Path(path)
     out = nx.MultiDiGraph()
-    out.graph.update({k: _to_text(v) for k, v in graph.graph.items() if not k.startswith("_")})
+    # node_default/edge_default are networkx's GraphML reader's own (dicts); written as text they break the writer
+    skip = ("node_default", "edge_default")
+    out.graph.update({k: _to_text(v) for k, v in graph.graph.items() if not k.startswith("_") and k not in skip})
     for n, data in graph.nodes(data=True):
         out.add_node(n, **{k: _to_text(v) for k, v in data.items()})
     for u, v, k, data in graph.edges(keys=True, data=True):

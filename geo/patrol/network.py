@@ -2,8 +2,8 @@
 
 :class:`NetworkIndex` holds node coordinates (EPSG:4326 degrees and EPSG:32611 metres), an
 undirected sparse matrix of edge lengths in metres, connected components and a KD-tree for
-snapping. :func:`load_network` chooses and loads the network a plan walks on (the demo grid or
-OpenStreetMap around the start, with the radius of :func:`osm_radius_m`).
+snapping. :func:`load_network` chooses and loads the network a plan walks on (the demo grid,
+OpenStreetMap around the start, with the radius of :func:`osm_radius_m`, or the imported network).
 """
 
 from __future__ import annotations
@@ -25,8 +25,11 @@ from geo.core.errors import DataError
 from geo.core.projection import lonlat_to_metric
 from geo.core.settings import Settings
 from geo.data.walknet import WALK_CACHE, check_network, load_demo_network, load_osm_network
+from geo.data.walknet_import import load_imported_network
 
-NETWORKS = ("demo", "osm")
+NETWORKS = ("demo", "osm", "imported")
+"""The walking networks a plan can walk on: the demo's generated grid, OpenStreetMap fetched around the start
+(cached), or the network imported with ``python -m geo ingest FILE --kind walknet``."""
 OSM_CENTRE_DIGITS = 4  # the fetched centre, rounded (about 11 m), so nearby starts share one cached network
 
 
@@ -146,15 +149,16 @@ def osm_centre(lat: float, lon: float) -> tuple[float, float]:
 
 
 def load_network(settings: Settings, choice: str, *, lat: float, lon: float, reach_m: float) -> nx.MultiDiGraph:
-    """The walking network ``choice`` names (``demo`` or ``osm``) for a loop from ``(lat, lon)``.
+    """The walking network ``choice`` names (``demo``, ``osm`` or ``imported``) for a loop from ``(lat, lon)``.
 
     Parameters
     ----------
     settings
         ``patrol.demo_network`` and ``patrol.osm_dist_m``; OSM networks are cached under
-        ``<sources.store_dir>/walk``.
+        ``<sources.store_dir>/walk``, where the imported network is ``imported.graphml``.
     choice
-        ``demo`` (the generated grid) or ``osm`` (OpenStreetMap via osmnx, cached as GraphML).
+        ``demo`` (the generated grid), ``osm`` (OpenStreetMap via osmnx, cached as GraphML) or
+        ``imported`` (``python -m geo ingest FILE --kind walknet``).
     lat, lon
         The start, degrees (EPSG:4326).
     reach_m
@@ -165,6 +169,8 @@ def load_network(settings: Settings, choice: str, *, lat: float, lon: float, rea
         raise DataError(msg)
     if choice == "demo":
         return load_demo_network(settings.patrol.demo_network)
+    if choice == "imported":
+        return load_imported_network(settings.sources.store_dir)
     clat, clon = osm_centre(lat, lon)
     return load_osm_network(
         lat=clat, lon=clon, dist_m=osm_radius_m(settings, reach_m), cache_dir=settings.sources.store_dir / WALK_CACHE,

@@ -16,7 +16,9 @@ The rules live here once:
   have no start date, the last ``patrol.hotspot_days`` days ending at their end date or else at
   the latest incident (:func:`data_window`);
 - **network**: :func:`geo.patrol.network.load_network` (OSM radius from
-  :func:`geo.patrol.network.osm_radius_m`).
+  :func:`geo.patrol.network.osm_radius_m`); a request that names none on real incidents while the
+  configured network is the demo's generated grid is refused (:class:`NetworkChoiceNeeded`): the
+  grid is used on real data only when chosen (``network="demo"``), and the route then says so.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from geo.core.filters import Filters, apply
 from geo.core.projection import WGS84, to_metric
 from geo.core.settings import Settings
 from geo.data.datasets import place_by_name
+from geo.data.labels import layer_unit
 from geo.patrol.candidates import HOTSPOT_METHODS, add_stop, candidate_stops, remove_stops
 from geo.patrol.model import PatrolRoute
 from geo.patrol.network import NETWORKS, load_network
@@ -44,6 +47,16 @@ from geo.patrol.planner import plan_route
 from geo.patrol.rules import WalkRules
 
 ADDED_WEIGHT = 1.0  # a stop the user adds counts as one expected incident
+DEMO_REFUSAL = (
+    "the configured walking network is the demo's generated grid, not real streets, and these incidents are real: "
+    "plan on OpenStreetMap with --network osm (fetched once, needs the internet), import a street network with "
+    "`python -m geo ingest streets.graphml --kind walknet` (GraphML, an .osm extract or a street centreline file) "
+    "then use --network imported, or use the generated grid knowingly with --network demo"
+)
+
+
+class NetworkChoiceNeeded(AnalysisError):
+    """Real incidents, no network named and the configured one is the demo grid: the person must choose."""
 
 
 class NetworkLoader(Protocol):
@@ -75,7 +88,8 @@ class PlanRequest:
         The data window and the incident filters (the sidebar's, or the CLI's flags); its
         ``place`` and ``rings_m`` play no part.
     network
-        ``demo`` or ``osm``; None: the settings' ``patrol.network``.
+        ``demo``, ``osm`` or ``imported``; None: the settings' ``patrol.network``, except that on
+        real incidents a configured ``demo`` is refused (:func:`network_choice_needed`).
     excluded
         Candidate ``stop_id`` values to leave out.
     added
@@ -229,6 +243,18 @@ def candidates_for(
     )  # fmt: skip
 
 
+def real_incidents(incidents: pd.DataFrame) -> bool:
+    """Whether the incidents are real: not every row marked ``synthetic`` (a table without the column is real)."""
+    if "synthetic" not in incidents.columns:
+        return True
+    return not bool(incidents["synthetic"].fillna(False).astype(bool).all())
+
+
+def network_choice_needed(request: PlanRequest, incidents: pd.DataFrame, settings: Settings) -> bool:
+    """Whether :func:`plan` refuses ``request``: no network named, ``demo`` configured, real incidents."""
+    return request.network is None and settings.patrol.network == "demo" and real_incidents(incidents)
+
+
 def _check_rows(rows: pd.DataFrame, window: Filters) -> None:
     if rows.empty:
         span = f"between {window.start or '...'} and {window.end or '...'}"
@@ -271,12 +297,16 @@ def plan(
 
     Raises
     ------
+    NetworkChoiceNeeded
+        Real incidents and no network named while ``patrol.network`` is ``demo`` (:data:`DEMO_REFUSAL`).
     AnalysisError
         No incidents in the window, the start off the network, no stop within the budget.
     DataError
         An unknown place or stop id; a bad network file.
     """
     p = settings.patrol
+    if network_choice_needed(request, incidents, settings):
+        raise NetworkChoiceNeeded(DEMO_REFUSAL)
     rows, window = select_incidents(request, incidents, settings, derived=derived)
     _check_rows(rows, window)
     place, lat, lon = start_of(request, places)
@@ -294,6 +324,8 @@ def plan(
         "data_to": window.end.isoformat() if window.end else None,
         "incidents_used": len(rows),
         "synthetic": bool(rows["synthetic"].any()) if "synthetic" in rows.columns else False,
+        # what one row counts (people killed for per-victim sources): the route card's stop reasons say it
+        "unit": layer_unit({"source": str(rows["source"].iloc[0])}) if len(rows) and "source" in rows else None,
     }
     route = plan_route(
         graph,
