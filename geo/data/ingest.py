@@ -232,6 +232,8 @@ def ingest_file(
     if not replace:
         refuse_loss(result, store_dir, layer, path, sha256)
     result.notes.update(source_path=str(path.resolve()), source_sha256=sha256)
+    if replace:
+        result.notes["replace_source"] = True  # the store may replace a layer of another file (checked under its lock)
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
     return write_layer(result, store_dir, name=layer, fetched_at=mtime)
 

@@ -136,6 +136,25 @@ NULL = "\\N"
 """How ``COPY ... TO STDOUT CSV`` writes NULL (every other value is quoted, so an empty text stays empty)."""
 
 
+def _refuse_other_source(cur: psycopg.Cursor[Any], name: str, report: dict[str, Any], location: str) -> None:
+    """Raise unless layer ``name`` is absent, holds the same source as ``report``, or ``report`` replaces it."""
+    if report.get("replace_source") or not report.get("source_sha256"):
+        return
+    row = cur.execute(f"SELECT report FROM {CATALOG} WHERE name = %s", (name,)).fetchone()
+    stored = row[0] if row else None
+    if isinstance(stored, str):
+        stored = json.loads(stored)
+    if not stored or stored.get("source_sha256") in (None, report["source_sha256"]):
+        return
+    if stored.get("source_path") and stored.get("source_path") == report.get("source_path"):
+        return  # a newer download of the same file
+    msg = (
+        f"layer {name!r} in {location} was just written from another file ({stored.get('url_or_file')}); the store "
+        "keeps it. Use --name NAME to store this file as another layer, or --replace to replace it"
+    )
+    raise StoreError(msg)
+
+
 class PostgisStore:
     """The :class:`geo.data.stores.LayerStore` of a PostGIS database (``postgresql://`` URL)."""
 
@@ -214,7 +233,12 @@ class PostgisStore:
     def write(
         self, name: str, frame: gpd.GeoDataFrame, quarantine: pd.DataFrame, report: dict[str, Any]
     ) -> dict[str, Any]:
-        """Publish the layer in one transaction (new tables, catalog switch, old tables dropped)."""
+        """Publish the layer in one transaction (new tables, catalog switch, old tables dropped).
+
+        Under the layer's lock the stored source is compared with the new one: an ingest of another file that
+        started while this one ran is refused (it saw no layer, or the old one, when it checked), unless the
+        report says the person asked to replace the layer (``replace_source``).
+        """
         if frame.crs is None or frame.crs.to_epsg() != 4326:
             msg = f"refusing to write layer {name} to {self.location}: its CRS is {frame.crs}, not EPSG:4326"
             raise StoreError(msg)
@@ -231,6 +255,7 @@ class PostgisStore:
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (CATALOG,))
                 cur.execute(_CATALOG_DDL)
             cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{CATALOG}:{name}",))
+            _refuse_other_source(cur, name, report, self.location)  # checked again under the layer's lock
             self._create(cur, data_t, frame, geometry=True)
             self._create(cur, q_t, quarantine, geometry=False)
             old = cur.execute(
