@@ -56,3 +56,14 @@ def test_a_shapefile_is_named_by_its_source_not_by_having_a_prj(folder: str, sou
     path = tmp_path / folder / "parks.shp"
     gpd.GeoDataFrame({"name": ["Harvard Park"]}, geometry=[PARK_LONLAT], crs=4326).to_file(path)
     assert set(load_vector(path, kind="parks").frame["source"]) == {source}
+
+
+def test_3d_polygons_are_stored_flat(tmp_path: Path) -> None:
+    from shapely import force_3d
+
+    gdf = gpd.GeoDataFrame({"name": ["Harvard Park"]}, geometry=[force_3d(PARK_LONLAT, 12.5)], crs=4326)
+    gdf.to_file(tmp_path / "parks3d.geojson")
+    rep = ingest_file(tmp_path / "parks3d.geojson", store_dir=tmp_path / "store", kind="parks")
+    stored = gpd.read_parquet(rep["output"])
+    assert not stored.geometry.has_z.any()
+    assert stored.geometry.iloc[0].equals(PARK_LONLAT)

@@ -201,6 +201,8 @@ def load_vector(path: str | Path, *, kind: str | None = None) -> LoadResult:
     if len(gdf) == 0:
         msg = f"{path} holds no features"
         raise DataError(msg)
+    if bool(gdf.geometry.has_z.any()):  # heights mean nothing on a flat map, and PostGIS tables are 2-D
+        gdf = gdf.set_geometry(gdf.geometry.force_2d())
     check_position(gdf, path.name)
     source = "geohub" if "lapd_division_" in path.name.lower() else f"file:{path.name}"
     if path.suffix.lower() == ".shp":
