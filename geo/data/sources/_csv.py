@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -84,6 +85,8 @@ class CsvHead:
     raw_names: list[str]
     keys: dict[str, str] = field(default_factory=dict)
     """Normalised key (:func:`norm_key`) -> column name, first occurrence wins."""
+    utf8_cells: int = 0
+    """Cells of a Windows-1252 file that held UTF-8 text (a file saved in two encodings), read back as UTF-8."""
 
 
 def read_head(path: str | Path) -> CsvHead:
@@ -213,10 +216,45 @@ def iter_csv_blocks(head: CsvHead, *, block_bytes: int = BLOCK_BYTES) -> Iterato
             except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
                 raise _csv_error(head.path, exc, block_bytes) from exc
             frame = batch.to_pandas()
+            if head.encoding == FALLBACK_ENCODING:
+                frame = _utf8_inside(frame, head)
             found, bad = bad, []
             yield frame, found
     if bad:
         yield pd.DataFrame({n: pd.Series([], dtype="str") for n in head.names}), bad
+
+
+def note_encoding(notes: dict[str, Any], head: CsvHead) -> None:
+    """Say in a load's notes (and so in its report) that a Windows-1252 file held UTF-8 cells, and how many."""
+    if head.utf8_cells:
+        notes["mixed_encoding"] = (
+            f"{head.utf8_cells} cells written as UTF-8 in a {FALLBACK_ENCODING} file, read as UTF-8"
+        )
+
+
+def _as_utf8(cell: str) -> str:
+    """``cell`` as UTF-8 when its Windows-1252 reading is UTF-8 bytes ("PeÃ±a" -> "Peña"), else unchanged."""
+    try:
+        return cell.encode(FALLBACK_ENCODING).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return cell
+
+
+def _utf8_inside(frame: pd.DataFrame, head: CsvHead) -> pd.DataFrame:
+    """A block of a Windows-1252 file with the cells that were written as UTF-8 read back as UTF-8, counted in
+    ``head.utf8_cells`` (a file edited in two programs mixes them; the loaders report the count)."""
+    for col in frame.columns:
+        values = frame[col]
+        odd = values.str.contains(r"[^\x00-\x7f]", regex=True, na=False)
+        if not bool(odd.any()):
+            continue
+        fixed = {v: _as_utf8(v) for v in values[odd].unique()}
+        changed = {v: w for v, w in fixed.items() if w != v}
+        if changed:
+            hit = values.isin(list(changed))
+            head.utf8_cells += int(hit.sum())
+            frame[col] = values.where(~hit, values.map(changed))
+    return frame
 
 
 def _csv_error(path: Path, exc: BaseException, block_bytes: int = BLOCK_BYTES) -> DataError:

@@ -25,7 +25,7 @@ from geo.core.errors import DataError
 from geo.core.overlap import mapped_ahead
 from geo.data.sources import _parse as P
 from geo.data.sources._accounting import IncidentAccountant, LoadResult, text_frame
-from geo.data.sources._csv import BLOCK_BYTES, CsvHead, iter_csv_blocks, norm_key, read_head
+from geo.data.sources._csv import BLOCK_BYTES, CsvHead, iter_csv_blocks, norm_key, note_encoding, read_head
 
 KIND = "lapd_csv"
 SOURCE_CSV = "lapd_legacy_csv"
@@ -147,6 +147,7 @@ def load_csv(path: str | Path, *, block_bytes: int = BLOCK_BYTES, head: CsvHead 
     if acc.rows_in == 0:
         msg = f"{path} has a header but no data rows"
         raise DataError(msg)
+    note_encoding(acc.notes, head)
     return acc.result()
 
 

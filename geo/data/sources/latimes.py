@@ -20,7 +20,7 @@ import pandas as pd
 from geo.core.errors import DataError
 from geo.data.sources import _parse as P
 from geo.data.sources._accounting import IncidentAccountant, LoadResult, text_frame
-from geo.data.sources._csv import head_bytes, iter_csv_blocks, read_head
+from geo.data.sources._csv import head_bytes, iter_csv_blocks, note_encoding, read_head
 
 KIND_HOMICIDES = "latimes_homicides"
 KIND_POLICE = "latimes_police_killings"
@@ -152,4 +152,5 @@ def load_police_killings(path: str | Path) -> LoadResult:
     if acc.rows_in == 0:
         msg = f"{path} has a header but no data rows"
         raise DataError(msg)
+    note_encoding(acc.notes, head)
     return acc.result()

@@ -20,7 +20,7 @@ from geo.core.categories import CATEGORIES, NIBRS_CODE_CATEGORY
 from geo.core.errors import DataError
 from geo.data.sources import _parse as P
 from geo.data.sources._accounting import IncidentAccountant, LoadResult, text_frame
-from geo.data.sources._csv import iter_csv_blocks, norm_key, read_head
+from geo.data.sources._csv import iter_csv_blocks, norm_key, note_encoding, read_head
 
 KIND = "nibrs_csv"
 SOURCE_API = "lapd_nibrs_api"
@@ -109,4 +109,6 @@ def load_csv(path: str | Path) -> LoadResult:
     if raw.empty:
         msg = f"{path} has a header but no data rows"
         raise DataError(msg)
-    return _account(raw, head.keys, kind=KIND, source=SOURCE_CSV, origin=str(path))
+    result = _account(raw, head.keys, kind=KIND, source=SOURCE_CSV, origin=str(path))
+    note_encoding(result.notes, head)
+    return result

@@ -27,7 +27,7 @@ from geo.core.schema import PLACE_COLUMNS
 from geo.core.store import read_vector
 from geo.data.sources import _parse as P
 from geo.data.sources._accounting import LA_COUNTY_BBOX, LoadResult, PlaceAccountant
-from geo.data.sources._csv import CsvHead, iter_csv_blocks, norm_key, read_head
+from geo.data.sources._csv import CsvHead, iter_csv_blocks, norm_key, note_encoding, read_head
 
 PLACE_KIND_OF = {
     "divisions": "division",
@@ -284,6 +284,7 @@ def load_points_csv(
     if acc.rows_in == 0:
         msg = f"{path} has a header but no data rows"
         raise DataError(msg)
+    note_encoding(acc.notes, head)
     return acc.result()
 
 
