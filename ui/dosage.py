@@ -43,6 +43,7 @@ def _uploads(ctx: PageContext) -> list[Track]:
         t("dosage.upload", ctx.lang), type=["gpx"], accept_multiple_files=True, key=f"{KEY}_files",
         help=t("dosage.upload_help", ctx.lang),
     )  # fmt: skip
+    st.caption(t("dosage.upload_limit", ctx.lang, mb=f"{d.max_file_mb:g}"))  # Streamlit's own line is English
     tracks: list[Track] = []
     for f in files or []:
         try:

@@ -30,6 +30,8 @@ PAGE_CSS = f"""<style>
 [data-testid="stMetricLabel"] * {{ white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; }}
 [data-testid="stDataFrame"], [data-testid="stTable"] {{ max-width: 100%; overflow-x: auto; }}
+/* the uploader's own "Limit ... per file" line is English on every page: the page says the limit in its language */
+[data-testid="stFileUploaderDropzoneInstructions"] {{ display: none !important; }}
 /* chips of a multiselect and button labels wrap instead of being cut */
 [data-baseweb="tag"] {{ height: auto !important; max-width: 100% !important; }}
 [data-testid="stMultiSelect"] .react-aria-ComboBox > div > div:has(> span) {{ flex-wrap: wrap !important;
