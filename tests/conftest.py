@@ -59,6 +59,25 @@ def fresh_settings() -> Iterator[None]:
 
 # --- fake HTTP layer ---------------------------------------------------------------------
 @pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail loudly if the test opens a connection, and make osmnx's downloader (the OpenStreetMap walking network)
+    answer as an offline machine does."""
+    from geo.core.errors import SourceError
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        msg = "network access in a test"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+    def no_osmnx(lat: float, lon: float, dist_m: float, *, timeout_s: float) -> None:
+        msg = "ConnectionError: offline (test)"
+        raise SourceError(msg)
+
+    monkeypatch.setattr("geo.data.walknet.osmnx_fetch", no_osmnx)
+
+
+@pytest.fixture
 def no_sleep() -> list[float]:
     """Collects requested sleeps instead of sleeping."""
     return []

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import gpxpy
 import pytest
 
 from geo.cli import main
-from geo.core.errors import SourceError
 from tests.route_helpers import grid_graph
 
 BASE = ["route", "--start", "18:00", "--date", "2025-05-02"]
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Fail loudly if anything tries to open a connection or to call osmnx."""
-
-    def refuse(*args, **kwargs):
-        msg = "network access in a test"
-        raise AssertionError(msg)
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-
-    def no_osmnx(lat, lon, dist_m, *, timeout_s):
-        msg = "ConnectionError: offline (test)"
-        raise SourceError(msg)
-
-    monkeypatch.setattr("geo.data.walknet.osmnx_fetch", no_osmnx)
+pytestmark = pytest.mark.usefixtures("offline")  # no connection, no osmnx download (tests/conftest.py)
 
 
 def run(capsys, *argv):

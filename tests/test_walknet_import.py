@@ -4,7 +4,6 @@ plan real incidents on the demo's generated grid unless it is chosen. No network
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,7 +11,6 @@ import pytest
 from shapely.geometry import LineString
 
 from geo.cli import main
-from geo.core.errors import SourceError
 from geo.core.settings import PROJECT_ROOT, get_settings
 from geo.data.walknet import read_graphml, write_graphml
 from geo.data.walknet_import import imported_path, name_column
@@ -43,21 +41,7 @@ OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Fail loudly if anything tries to open a connection or to call osmnx's downloader."""
-
-    def refuse(*args, **kwargs):
-        msg = "network access in a test"
-        raise AssertionError(msg)
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-
-    def no_osmnx(lat, lon, dist_m, *, timeout_s):
-        msg = "ConnectionError: offline (test)"
-        raise SourceError(msg)
-
-    monkeypatch.setattr("geo.data.walknet.osmnx_fetch", no_osmnx)
+pytestmark = pytest.mark.usefixtures("offline")  # no connection, no osmnx download (tests/conftest.py)
 
 
 def run(capsys, *argv):

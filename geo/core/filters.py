@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from geo.core.categories import CATEGORIES
-from geo.core.errors import DataError
+from geo.core.errors import AnalysisError, DataError
 from geo.core.text import clean, clip
+from geo.core.validate import check_bands
 
 WEAPON_GROUPS: tuple[str, ...] = ("firearm", "knife", "bodily_force", "other", "unknown")
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
@@ -63,10 +63,10 @@ def check_distances(values: Sequence[float], what: str) -> tuple[float, ...]:
         shown = ", ".join(f"{v:g}" for v in out)
         msg = f"{what} must be numbers of metres from {MIN_DISTANCE_M:g} to {MAX_DISTANCE_M:g}, got {shown}"
         raise DataError(msg)
-    if any(b <= a for a, b in itertools.pairwise(out)):
-        msg = f"{what} must increase strictly, got {list(out)}"
-        raise DataError(msg)
-    return out
+    try:
+        return check_bands(out, what, "metres") if out else out  # increasing, as every band list
+    except AnalysisError as exc:
+        raise DataError(str(exc)) from None
 
 
 def weapon_group(weapon: object) -> str:
