@@ -281,6 +281,23 @@ def phone_page(browser: Browser) -> Iterator[OfflinePage]:
         page.close()
 
 
+# --- nginx (the team-server test puts it in front of two dashboard processes) ------------------
+
+
+@pytest.fixture(scope="session")
+def nginx() -> str:
+    """Debian's nginx binary; skips without it, unless SAFETYMAP_REQUIRE_NGINX=1 (CI), when it fails."""
+    path = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
+    if path is None:
+        reason = "nginx is not installed (apt-get install nginx-light); CI installs it"
+        if os.environ.get("SAFETYMAP_REQUIRE_NGINX") == "1":
+            pytest.fail(f"nginx tests are required here (SAFETYMAP_REQUIRE_NGINX=1) but {reason}")
+        pytest.skip(reason)
+    return str(path)
+
+
 # --- throwaway PostGIS server ----------------------------------------------------------------
 
 
