@@ -31,7 +31,9 @@ def follow_page_language(lang: str, available: tuple[str, ...]) -> None:
 def _build_report(
     key: FileKey, f: Filters, places: FileKey, streets: FileKey, lang: str, privacy: str, settings: Settings
 ) -> Report:
+    from geo.data.coverage import division_layer
     from geo.data.labels import source_line
+    from geo.data.stores import store_location
     from geo.exports.report import build_report
 
     meta = data.layer_meta(Path(key.path), "")
@@ -41,6 +43,7 @@ def _build_report(
         derived=data.derived_table(key), lang=lang, privacy=privacy, settings=settings,
         source_line=source_line(meta, lang, coverage=cov), coverage=cov,
         min_share=settings.workspace.coverage_min_share,
+        boundaries=None if meta.get("synthetic") else division_layer(store_location(settings.sources)),
     )  # fmt: skip
 
 

@@ -24,8 +24,10 @@ from geo.cli._args import (
 )
 from geo.cli._common import layer_coverage
 from geo.core.errors import AnalysisError
+from geo.data.coverage import division_layer
 from geo.data.datasets import load_streets
 from geo.data.ingest import incidents_from_path
+from geo.data.stores import store_location
 from geo.exports.model import FORMATS, SIZES
 from geo.exports.render import write_report
 from geo.exports.report import build_report
@@ -59,6 +61,7 @@ def _run(args: argparse.Namespace) -> int:
         privacy=args.privacy,
         settings=settings,
         **layer_coverage(args, settings, rows),
+        boundaries=division_layer(store_location(settings.sources)),  # the locator inset's wider area
     )
     size = args.size or "slide"
     written = write_report(report, out, size=size)

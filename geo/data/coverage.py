@@ -335,6 +335,21 @@ def nearest_with_data(
     return pool.iloc[chosen[:n]]
 
 
+def division_layer(store: str | Path) -> gpd.GeoDataFrame | None:
+    """The store's LAPD division layer (polygons, EPSG:4326), the wider area a handout's locator inset draws; None
+    when the store has none or it cannot be read."""
+    try:
+        entries = [e for e in store_inventory(store) if e.get("kind") == "divisions" and not e.get("error")]
+    except DataError:
+        return None
+    if not entries:
+        return None
+    try:
+        return load_places(str(sorted(entries, key=lambda e: str(e["name"]))[0]["path"]))
+    except DataError:
+        return None
+
+
 def area_layers(store: str | Path) -> gpd.GeoDataFrame | None:
     """The neighbourhood layers of a store as one table (``name``, polygons, EPSG:4326), which tell places apart
     by where they are (:func:`geo.data.labels.place_labels`); None when the store has none."""

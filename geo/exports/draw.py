@@ -21,6 +21,7 @@ from matplotlib.text import Text
 from geo.core.i18n import fmt_int
 from geo.core.projection import to_metric
 from geo.data.coverage import NO_DATA
+from geo.exports.inset import draw_inset
 from geo.exports.mapdraw import LabelSpace, draw_scale_strip, halo, merged_streets, set_frame, street_labels
 from geo.exports.model import Report
 from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR
@@ -44,6 +45,8 @@ class MapType:
     message: float
     line: float
     """Width of the focus outline, points (the ring is 2/3 of it, streets 1/2)."""
+    inset: float = 7.0
+    """The locator inset's label, points."""
 
 
 def draw_map(ax: Axes, strip: Axes, report: Report, *, sizes: MapType) -> None:
@@ -55,14 +58,16 @@ def draw_map(ax: Axes, strip: Axes, report: Report, *, sizes: MapType) -> None:
     if streets is not None:
         streets.plot(ax=ax, color=STREET_COLOUR, linewidth=sizes.line * 0.5, zorder=1)
     cells = report.cells
+    points = report.points
+    empty = (cells is not None and len(cells) == 0) or (points is not None and len(points) == 0)
+    draw_inset(ax, space, report, fontsize=sizes.inset, avoid_top=empty)
     if cells is not None and len(cells):
         _draw_cells(ax, space, cells, report, sizes=sizes)
-    points = report.points
     if points is not None and len(points):
         pm = to_metric(points)
         ax.scatter(pm.geometry.x, pm.geometry.y, s=(sizes.cell * 1.1) ** 2, color=POINT_COLOUR, edgecolor="white",
                    linewidth=0.5, zorder=4)  # fmt: skip
-    if (cells is not None and len(cells) == 0) or (points is not None and len(points) == 0):
+    if empty:
         _message(ax, space, report, sizes=sizes)
     _draw_focus(ax, space, report, sizes=sizes)
     if streets is not None and "name" in streets.columns:
@@ -122,7 +127,7 @@ def _draw_cells(ax: Axes, space: LabelSpace, cells: gpd.GeoDataFrame, report: Re
         colour = "white" if int(level) >= 3 else "black"
         text = ax.text(c.x, c.y, label, ha="center", va="center", fontsize=size, fontweight="bold", color=colour,
                        zorder=4, clip_on=True, parse_math=False)  # fmt: skip
-        space.take(text)
+        space.place(text)  # left out under the locator inset
 
 
 def _message(ax: Axes, space: LabelSpace, report: Report, *, sizes: MapType) -> None:

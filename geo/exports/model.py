@@ -103,6 +103,9 @@ class Report:
     """What one row counts (:func:`geo.data.labels.layer_unit`): ``incidents``, or ``victims`` (people killed)."""
     trend_sentence: str | None = None
     """What the trend says instead of bars when it has none worth drawing (every count hidden, or none)."""
+    area: gpd.GeoDataFrame | None = None
+    """The wider area the map's frame lies in (:func:`geo.exports.inset.wider_area`, EPSG:4326), drawn small in a
+    corner of the printed map; None: no locator inset."""
 
     def text(self, key: str, /, **params: object) -> str:
         """A catalog string in the report's language."""

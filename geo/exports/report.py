@@ -37,12 +37,14 @@ from geo.data.labels import layer_unit
 from geo.data.sources import UNIT_INCIDENTS, UNIT_VICTIMS
 from geo.exports import wording
 from geo.exports.focus import Focus, report_focus
+from geo.exports.inset import wider_area
 from geo.exports.model import (
     MAX_TREND_BARS,
     MAX_TREND_YEARS,
     MIN_YEARLY_SPAN_DAYS,
     Context,
     Counts,
+    KeyFigure,
     Period,
     Report,
     comparison_period,
@@ -272,6 +274,26 @@ def _streets(streets: gpd.GeoDataFrame | None, bounds: tuple[float, float, float
 # --- the model ------------------------------------------------------------------------------
 
 
+Words = tuple[tuple[KeyFigure, ...], str, pd.DataFrame, tuple[str, ...], tuple[str, ...]]
+
+
+def _covered(
+    coverage: Coverage, min_share: float | None, focus: Focus, counts: Counts, ctx: Context, words: Words
+) -> tuple[pd.Series, Words]:
+    """The focus's coverage judged, and the report's words for it: "No data" (no count, no trend of zeros) outside
+    the data's area, a caveat where the ring is covered only in part, unchanged otherwise."""
+    figures, summary, trend, notes, caveats = words
+    share_needed = ctx.cfg.workspace.coverage_min_share if min_share is None else min_share
+    judged = place_coverage(focus.shape, coverage, within_m=ctx.ring_m, min_share=share_needed).iloc[0]
+    if judged["coverage"] == NO_DATA:  # the data say nothing here: no count, no trend of zeros
+        figures = wording.no_data_figures(figures, counts.n_map, ctx)
+        summary = wording.no_data_summary(focus.name, coverage.area_name, ctx)
+        trend, notes = trend.iloc[0:0], (t("report.trend.no_data", ctx.lang),)
+    elif judged["coverage"] == PARTIAL:
+        caveats = (*caveats, wording.partial_caveat(focus.name, float(judged["coverage_share"]), ctx))
+    return judged, (figures, summary, trend, notes, caveats)
+
+
 def build_report(
     incidents: gpd.GeoDataFrame,
     places: gpd.GeoDataFrame | None = None,
@@ -290,6 +312,7 @@ def build_report(
     source_line: str | None = None,
     coverage: Coverage | None = None,
     min_share: float | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
 ) -> Report:
     """Build the report of one place (or point) and period, ready for any renderer.
 
@@ -333,6 +356,9 @@ def build_report(
         in part (less than ``min_share`` of the ring) gets a caveat. None: the coverage is not judged.
     min_share
         Share of the ring that must be covered (default ``settings.workspace.coverage_min_share``).
+    boundaries
+        A boundary layer (LAPD divisions, the City boundary; EPSG:4326 polygons) drawn as the wider area of the
+        map's locator inset; default the rectangle the incidents span (:func:`geo.exports.inset.wider_area`).
 
     Returns
     -------
@@ -372,14 +398,9 @@ def build_report(
     )
     judged = None
     if coverage is not None:
-        share_needed = ctx.cfg.workspace.coverage_min_share if min_share is None else min_share
-        judged = place_coverage(focus.shape, coverage, within_m=ctx.ring_m, min_share=share_needed).iloc[0]
-        if judged["coverage"] == NO_DATA:  # the data say nothing here: no count, no trend of zeros
-            figures = wording.no_data_figures(figures, counts.n_map, ctx)
-            summary = wording.no_data_summary(focus.name, coverage.area_name, ctx)
-            trend, notes = trend.iloc[0:0], (t("report.trend.no_data", code),)
-        elif judged["coverage"] == PARTIAL:
-            caveats = (*caveats, wording.partial_caveat(focus.name, float(judged["coverage_share"]), ctx))
+        judged, (figures, summary, trend, notes, caveats) = _covered(
+            coverage, min_share, focus, counts, ctx, (figures, summary, trend, notes, caveats)
+        )
     if source_line:
         attribution = f"{source_line} · {attribution}" if attribution else source_line
     return Report(
@@ -424,4 +445,5 @@ def build_report(
         },
         coverage=None if judged is None else str(judged["coverage"]),
         unit=ctx.unit,
+        area=wider_area(incidents, focus.extent_m, boundaries),
     )

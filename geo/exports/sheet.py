@@ -67,7 +67,7 @@ LETTER = Sizes(
     body=Style(9.5, 7),
     caveat=Style(7.5, 5.5, color="#222222"),
     foot=Style(6.8, 5, color=FOOT),
-    map=MapType(cell=6.5, focus=8.5, street=6.5, strip=7, message=9, line=1.8),
+    map=MapType(cell=6.5, focus=8.5, street=6.5, strip=7, message=9, line=1.8, inset=6.5),
     chart=ChartType(title=8.5, notes=7, tick=6.5, mark=6),
 )
 SLIDE = Sizes(
@@ -81,7 +81,7 @@ SLIDE = Sizes(
     body=Style(16, 10),
     caveat=Style(12.5, 8.5, color="#222222"),
     foot=Style(11, 7.5, color=FOOT),
-    map=MapType(cell=11, focus=15, street=11.5, strip=13, message=17, line=3.0),
+    map=MapType(cell=11, focus=15, street=11.5, strip=13, message=17, line=3.0, inset=11),
     chart=ChartType(title=15, notes=12, tick=12, mark=11),
 )
 
