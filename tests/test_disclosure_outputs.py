@@ -179,7 +179,19 @@ COMMANDS = [
     ["zones", "--zones", ZONES],
     ["rates", "--place", "Harvard Park", "--population", "demo"],  # synthetic residents only when asked for
     ["rates", "--zones", ZONES, "--population", "demo"],
-    ["route", "--place", "Harvard Park", "--budget-min", "60", "--out", "{tmp}/route.gpx", "--card", "{tmp}/card.pdf"],
+    [
+        "route",
+        "--place",
+        "Harvard Park",
+        "--budget-min",
+        "60",
+        "--out",
+        "{tmp}/route.gpx",
+        "--card",
+        "{tmp}/card.pdf",
+        "--network",
+        "demo",
+    ],  # the generated grid, chosen knowingly: real incidents refuse it unless named
     ["hotspots", "--method", "grid", "--out", "{tmp}/cells.geojson"],
     [*EVALUATE, "--monthly"],
     EVALUATE,
