@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from tests.fakehttp import FakeAdapter, fake_session
+from tests.pg_server import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, FrameLocator, Route
@@ -140,12 +141,6 @@ def _need_browser(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -161,7 +156,7 @@ def chromium() -> str:
 @contextlib.contextmanager
 def streamlit_app(name: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `streamlit run app.py` on a free localhost port; yield its base URL; stop it after."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SAFETYMAP__MAP__TILES__ENABLED": "false", **(extra_env or {})}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / f"streamlit-{name}.log"

@@ -60,7 +60,8 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on localhost, for a server a test starts."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -91,7 +92,7 @@ def start_server() -> Iterator[PgServer]:
     data = folder / "data"
     if as_root:
         shutil.chown(folder, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
     run = {"check": True, "capture_output": True, "text": True, "env": env, "timeout": 120}
     try:

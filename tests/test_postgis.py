@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from geo.data.datasets import incidents_metadata, load_incidents
 from geo.data.ingest import fetch_sources, ingest_file, read_quarantine, store_inventory
 from geo.data.stores import Window, open_store
 from geo.data.stores.postgis import CATALOG
+from tests.pg_server import free_port
 from tests.test_sources_http import fixture
 from tests.test_store_kill import lapd
 
@@ -163,12 +163,6 @@ def test_info_lists_the_postgis_layers_and_flags_a_damaged_one(tmp_path, pg_serv
     broken = cli(capsys, "info", "--store", pg_url)
     assert broken.returncode == 1
     assert "holds 2 rows but its report says 3" in broken.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_wrong_url_refused_connection_and_missing_extension_are_one_clear_message(pg_server, capsys) -> None:

@@ -7,7 +7,6 @@ in the password (the driver quotes the bad part on its own), and a good one whos
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import traceback
@@ -19,21 +18,16 @@ from geo.core.errors import MASK, DataError, StoreError, mask_secrets, secrets_o
 from geo.data.stores import open_store
 from geo.data.stores.api import parse_locator
 from geo.data.stores.postgis import redact
+from tests.pg_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "s3cretPW"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 BAD_URLS = {
     "open_ipv6": f"postgresql://postgres:{PASSWORD}@[::1",
     "bad_escape": "postgresql://postgres:s3cret%ZZPW@localhost/db",
-    "server_down": f"postgresql://postgres:{PASSWORD}@127.0.0.1:{_free_port()}/db",
+    "server_down": f"postgresql://postgres:{PASSWORD}@127.0.0.1:{free_port()}/db",
 }
 
 

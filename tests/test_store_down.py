@@ -19,20 +19,15 @@ import pytest
 from geo.core.i18n import t
 from geo.core.settings import use_config
 from tests.page_helpers import PAGES, open_page, page_texts
+from tests.pg_server import free_port
 
 pytestmark = pytest.mark.app
 
 PASSWORD = "s3cretPW"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 URLS = {
-    "server_down": f"postgresql://postgres:{PASSWORD}@127.0.0.1:{_free_port()}/db",
+    "server_down": f"postgresql://postgres:{PASSWORD}@127.0.0.1:{free_port()}/db",
     "open_ipv6": f"postgresql://postgres:{PASSWORD}@[::1",
     "bad_escape": "postgresql://postgres:s3cret%ZZPW@localhost/db",
 }
@@ -130,7 +125,7 @@ def relay(port: int, target: int) -> Iterator[None]:
 def test_the_next_run_asks_the_server_again(store_at: Any, pg_server: Any) -> None:
     db = "t_store_down_retry"
     pg_server.create_db(db)
-    port = _free_port()
+    port = free_port()
     store_at(f"postgresql://{pg_server.user}:{PASSWORD}@127.0.0.1:{port}/{db}")
     at = open_page("data", {"lang": "es"})
     assert not at.exception, [e.value for e in at.exception]

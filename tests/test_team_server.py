@@ -38,6 +38,7 @@ from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
 from geo.core.i18n import t
+from tests.pg_server import free_port
 from tests.test_store_kill import lapd
 from ui.data import VERSION_TTL_S
 
@@ -86,12 +87,6 @@ http {{
     }}
 }}
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _tail(path: Path) -> str:
@@ -189,7 +184,7 @@ def team(pg_url: str, nginx: str, tmp_path: Path) -> Iterator[Team]:
     with contextlib.ExitStack() as stack:
         procs: dict[str, subprocess.Popen[bytes]] = {}
         for name in ("a", "b"):
-            port = _free_port()
+            port = free_port()
             log = tmp_path / f"streamlit-{name}.log"
             cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
                    "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
@@ -198,7 +193,7 @@ def team(pg_url: str, nginx: str, tmp_path: Path) -> Iterator[Team]:
             stack.callback(_stop, proc)
             procs[f"127.0.0.1:{port}"] = proc
             _wait_health(port, proc, log, f"streamlit {name}")
-        port = _free_port()
+        port = free_port()
         port_a, port_b = (int(addr.rsplit(":", 1)[1]) for addr in procs)
         # as root, nginx's workers would run as nobody and could not reach tmp_path; as anyone else it keeps the user
         user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""

@@ -26,12 +26,8 @@ def server(chromium: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[OfflinePage]:
-    opened = OfflinePage(browser, 1400, 1000)
-    try:
-        yield opened
-    finally:
-        opened.close()
+def page(offline_page: OfflinePage) -> OfflinePage:
+    return offline_page  # tests/conftest.py: a 1400 x 1000 page, closed after the test
 
 
 def _main_text(page: OfflinePage) -> str:
