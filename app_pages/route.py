@@ -53,7 +53,7 @@ st.caption(t("rp.intro", lang))
 public = view_mode(ctx, page=PAGE)
 rule = disclosure(ctx, public=public)
 
-names = focus_places(s, ctx.places)
+names = focus_places(s, ctx.places, lang=lang)  # the picker labels of the page's language, as the filters
 c1, c2, c3 = st.columns(3)
 first_place = f.place if f.place in names else next(iter(names), None)
 place = c1.selectbox(

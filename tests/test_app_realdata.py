@@ -291,3 +291,15 @@ def test_one_day_on_the_rates_page_gives_no_count_back(app, store: dict[str, Any
     assert any("whole months, Jun 1, 2017 to Jun 30, 2017" in x for x in page_texts(at))
     combined = next(m.value for m in at.metric if m.label.startswith("Rate of all zones"))
     assert not any(ch.isdigit() for ch in combined), combined
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_route_starts_at_the_focus_place_in_either_language(app, store: dict[str, Any], lang: str) -> None:  # type: ignore[no-untyped-def]
+    """On real data the pickers' labels name the kind in the page's language ("Park"/"Parque"): the Route page's
+    start must be offered in the same language as the filters, or the focus place is not found and the first
+    park alphabetically (105th Street Pocket Park) becomes the start."""
+    at = app(data=store["latimes"], places=store["cpad"], place="Harvard Park", lang=lang)
+    at.switch_page("app_pages/route.py").run()
+    assert not at.exception, at.exception
+    assert "Jackie Tatum" in str(at.selectbox(key="r_place").value)
