@@ -29,6 +29,7 @@ from pydantic import (
 
 from geo.core.errors import ConfigError
 from geo.core.settings_sections import AnalysisLimits, Frozen, Metres
+from geo.core.settings_sections import AuthSettings as AuthSettings
 from geo.core.settings_sections import DosageSettings as DosageSettings
 from geo.core.settings_sections import PatrolSettings as PatrolSettings
 from geo.core.settings_sections import RateSettings as RateSettings
@@ -227,6 +228,7 @@ class Settings(_Frozen):
     workspace: WorkspaceSettings = WorkspaceSettings()
     dosage: DosageSettings = DosageSettings()
     rates: RateSettings = RateSettings()
+    auth: AuthSettings = AuthSettings()
     config_path: Path | None = None
 
 

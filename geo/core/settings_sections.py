@@ -137,3 +137,48 @@ class RateSettings(Frozen):
             msg = f"cv_tiers must be [low, high] with 0 < low < high (fractions), got {list(self.cv_tiers)}"
             raise ValueError(msg)
         return self
+
+
+ROLE_NAMES = ("public", "staff", "admin")
+"""The roles, weakest first: public (everyone), staff (the internal view) and admin (also the team's data)."""
+
+
+class AuthSettings(Frozen):
+    """Who may see what (``auth``): sign-in through the identity provider of ``.streamlit/secrets.toml`` and the
+    roles its people get. ``mode: off`` (the default) is one machine with no sign-in: its user is the operator,
+    with every role."""
+
+    mode: Literal["off", "required"] = "off"
+    provider: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]+$")
+    """The named provider (``[auth.NAME]`` in the secrets); None: the ``[auth]`` section's own."""
+    roles: dict[Literal["staff", "admin"], tuple[str, ...]] = {}
+    """Who has each role: e-mail addresses (``ana@lacity.org``), whole domains (``@lacity.org``) and groups of the
+    provider's group claim (``group:csp-analysts``). A person in two lists has the stronger role; a person in none
+    is signed in with no role and sees the public view."""
+    group_claim: str = Field(default="groups", min_length=1, max_length=100)
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    """A sign-in lasts this long (hours since the provider issued it); then the person signs in again."""
+    check_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    """How long the sign-in button waits for the provider before saying it cannot be reached."""
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: object) -> object:
+        return "off" if value is False else value  # YAML reads an unquoted off as false
+
+    @field_validator("roles")
+    @classmethod
+    def _entries(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for role, entries in value.items():
+            for entry in entries:
+                text = entry.strip()
+                is_group = text.startswith("group:") and len(text) > len("group:")
+                is_domain = text.startswith("@") and "." in text and "@" not in text[1:]
+                is_address = text.count("@") == 1 and not text.startswith("@") and "." in text.split("@")[1]
+                if not (is_group or is_domain or is_address):
+                    msg = (
+                        f"auth.roles.{role}: {entry!r} is not an e-mail address, an @domain or group:NAME "
+                        "(for example ana@lacity.org, @lacity.org, group:csp-analysts)"
+                    )
+                    raise ValueError(msg)
+        return {role: tuple(e.strip() for e in entries) for role, entries in value.items()}
