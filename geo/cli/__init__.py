@@ -132,6 +132,9 @@ def _run(argv: Sequence[str] | None) -> int:
         return EXIT_BAD_INPUT
     try:
         _check_outputs(args)
+        from geo.cli.audit import record_command
+
+        record_command(args, list(sys.argv[1:] if argv is None else argv))
         return int(args.handler(args))
     except SafetyMapError as exc:
         print(error_line(exc), file=sys.stderr)

@@ -128,6 +128,14 @@ class LayerStore(Protocol):
         """One inventory entry per layer (see :func:`geo.data.ingest.store_inventory`); ages as of ``now``."""
         ...
 
+    def append_audit(self, row: dict[str, str]) -> None:
+        """Append one row (text fields, ``at`` an ISO UTC time) to the store's audit record, which nothing edits."""
+        ...
+
+    def audit(self, *, since: dt.datetime | None = None) -> list[dict[str, str]]:
+        """The audit record's rows at or after ``since`` (all when None), oldest first."""
+        ...
+
 
 def is_url(location: str | Path) -> bool:
     """Whether ``location`` names a PostGIS store rather than a folder."""

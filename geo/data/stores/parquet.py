@@ -42,6 +42,8 @@ from geo.data.stores.api import ALL, Window
 QUARANTINE_SUFFIX = ".quarantine.parquet"
 LAYER_SUFFIX = ".parquet"
 REPORT = "report.json"
+AUDIT_FILE = "audit.jsonl"
+"""The audit record of a folder store: one JSON object per line, only ever appended."""
 INVENTORY_KEYS = ("kind", "table", "source", "url_or_file", "fetched_at")
 INVENTORY_TAIL = ("date_from", "date_to", "series_break", "schema_version", "version")
 
@@ -231,3 +233,48 @@ class ParquetStore:
             quarantine = str(q_path) if q_path.exists() else None
             out.append(inventory_entry(name, str(path), meta, quarantine=quarantine, problems=problems, now=now))
         return out
+
+    def append_audit(self, row: dict[str, str]) -> None:
+        """Append ``row`` as one line of ``audit.jsonl`` (one write, then fsync: a crash never leaves half a row)."""
+        line = (json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.folder / AUDIT_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            msg = f"cannot append to the audit record {self.folder / AUDIT_FILE}: {exc}"
+            raise DataError(msg) from exc
+
+    def audit(self, *, since: dt.datetime | None = None) -> list[dict[str, str]]:
+        """The rows of ``audit.jsonl`` at or after ``since``; a line that does not parse is kept, as a row saying so."""
+        path = self.folder / AUDIT_FILE
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            msg = f"cannot read the audit record {path}: {exc}"
+            raise DataError(msg) from exc
+        rows = []
+        for number, line in enumerate(lines, start=1):
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                row = None
+            if not isinstance(row, dict):
+                row = {"at": "", "action": "unreadable", "what": f"line {number} of {path.name} does not parse"}
+            rows.append({str(k): str(v) for k, v in row.items()})
+        return [r for r in rows if since is None or _at_or_after(r.get("at", ""), since)]
+
+
+def _at_or_after(at: str, since: dt.datetime) -> bool:
+    """Whether the row's time ``at`` is at or after ``since``; a row whose time does not parse is kept."""
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        return True
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)) >= since

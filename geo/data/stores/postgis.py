@@ -59,6 +59,31 @@ CREATE TABLE IF NOT EXISTS {CATALOG} (
 )"""
 
 
+AUDIT = "safetymap_audit"
+AUDIT_COLUMNS = ("at", "who", "role", "action", "what", "data", "filters")
+_AUDIT_DDL = f"""
+CREATE TABLE IF NOT EXISTS {AUDIT} (
+    id bigserial PRIMARY KEY,
+    at timestamptz NOT NULL,
+    who text NOT NULL,
+    role text NOT NULL,
+    action text NOT NULL,
+    what text NOT NULL,
+    data text NOT NULL,
+    filters text NOT NULL
+);
+CREATE OR REPLACE FUNCTION {AUDIT}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit record {AUDIT} is append-only';
+END $$;
+CREATE OR REPLACE TRIGGER {AUDIT}_no_change BEFORE UPDATE OR DELETE ON {AUDIT}
+    FOR EACH ROW EXECUTE FUNCTION {AUDIT}_append_only();
+CREATE OR REPLACE TRIGGER {AUDIT}_no_truncate BEFORE TRUNCATE ON {AUDIT}
+    FOR EACH STATEMENT EXECUTE FUNCTION {AUDIT}_append_only();
+"""
+"""The audit record: rows are only inserted (a trigger refuses UPDATE, DELETE and TRUNCATE, whoever asks)."""
+
+
 def _has_catalog(conn: psycopg.Connection[Any]) -> bool:
     """Whether the catalog table exists (a database nothing was written to yet has none)."""
     row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (CATALOG,)).fetchone()
@@ -439,3 +464,32 @@ class PostgisStore:
                 )
                 out.append(entry)
         return out
+
+    # --- the audit record ----------------------------------------------------------------------
+
+    def append_audit(self, row: dict[str, str]) -> None:
+        """Insert ``row`` into the audit table (created, with its append-only triggers, by the first append)."""
+        values = [row.get(c, "") for c in AUDIT_COLUMNS]
+        with self._connect() as conn, conn.transaction(), conn.cursor() as cur:
+            if conn.execute("SELECT to_regclass(%s)", (AUDIT,)).fetchone() == (None,):
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (AUDIT,))
+                cur.execute(_AUDIT_DDL)
+            cur.execute(f"INSERT INTO {AUDIT} ({', '.join(AUDIT_COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s, %s)", values)
+
+    def audit(self, *, since: dt.datetime | None = None) -> list[dict[str, str]]:
+        """The audit table's rows at or after ``since``, oldest first (none before the first append)."""
+        with self._connect() as conn:
+            if conn.execute("SELECT to_regclass(%s)", (AUDIT,)).fetchone() == (None,):
+                return []
+            rows = conn.execute(
+                f"SELECT {', '.join(AUDIT_COLUMNS)} FROM {AUDIT} WHERE %s::timestamptz IS NULL OR at >= %s "
+                "ORDER BY at, id",
+                (since, since),
+            ).fetchall()
+        return [
+            {
+                c: (v.astimezone(dt.UTC).isoformat() if isinstance(v, dt.datetime) else str(v))
+                for c, v in zip(AUDIT_COLUMNS, row, strict=True)
+            }
+            for row in rows
+        ]
