@@ -7,15 +7,17 @@ import sys
 import streamlit as st
 
 from geo.core.i18n import t
+from ui.access import account_panel, current_access
 from ui.boot import boot, current_lang, missing_page, missing_path, sync_lang_url
 from ui.source import run_page
 
 settings = boot(sys.argv[1:])
 lang = current_lang(settings)
+access = current_access(settings)
 
 # (file in app_pages/, catalog key of the title, icon, URL path, whether it reads the store); the first is the
 # default page. A page that reads the store shows one panel while the store cannot be reached; Methods does not.
-PAGES = (
+PAGES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("map", "nav.map", ":material/map:", "map", True),
     ("trends", "nav.trends", ":material/monitoring:", "trends", True),
     ("present", "nav.present", ":material/co_present:", "present", True),
@@ -24,6 +26,9 @@ PAGES = (
     ("data", "nav.data", ":material/database:", "data", True),
     ("methods", "nav.methods", ":material/menu_book:", "methods", False),
 )
+# Pages only an admin has (for anyone else they do not exist: their address is an unknown page).
+ADMIN_PAGES = (("audit", "nav.audit", ":material/policy:", "audit", True),)
+PAGES += ADMIN_PAGES if access.admin else ()
 DEFAULT_PATH = "home"
 visible = [
     st.Page(f"app_pages/{name}.py", title=t(key, lang), icon=icon, url_path=url if i else DEFAULT_PATH, default=i == 0)
@@ -39,4 +44,5 @@ asked = missing_path({DEFAULT_PATH, *(row[3] for row in PAGES)})
 notices = [missing_page(asked, visible, lang)] if asked is not None else []
 page = st.navigation([*visible, alias, *notices])
 sync_lang_url(settings)
+account_panel(access, settings, lang)
 run_page(page, needs_store=reads_store.get(page.url_path, False), lang=lang)

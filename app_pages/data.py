@@ -11,8 +11,10 @@ from geo.core.text import echo
 from geo.data.labels import layer_titles, source_line
 from geo.data.workspace import BOUNDARY_KINDS, DEMO, PLACE_KINDS, Workspace
 from ui import data
+from ui.access import session_access
+from ui.admin import ingest_panel, team_default
 from ui.boot import current_lang
-from ui.source import choose, session_settings, session_workspace
+from ui.source import session_settings, session_workspace, use_here
 from ui.style import error_text
 
 settings = session_settings()
@@ -80,12 +82,16 @@ picked_bounds = w3.multiselect(
 wanted = Workspace(picked, tuple(picked_places), tuple(picked_bounds))
 if wanted != ws:
     try:
-        choose(settings, incidents=wanted.incidents, places=wanted.places, boundaries=wanted.boundaries)
+        use_here(settings, wanted)  # this session and its link only; nobody else's data changes
     except DataError as exc:
         st.warning(t("ws.error", lang, error=echo(exc)))
     else:
         st.rerun()
 st.caption(t("ws.note", lang))
+access = session_access(settings)
+if access.admin:  # for anyone else these are absent: the team's data are an admin's
+    team_default(settings, ws, lang)
+    ingest_panel(settings, lang)
 
 st.subheader(t("data.store", lang))
 layers = data.inventory(src.store_dir)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
 from geo.core.errors import SafetyMapError
 from geo.core.i18n import t
 from ui import exports
+from ui.access import forget_switch, record_switch, session_access
 from ui.common import page_context, synthetic_notice
 from ui.style import error_text
 
@@ -26,12 +29,17 @@ choices = ("en", "es")
 exports.follow_page_language(lang, choices)
 out_lang = c1.radio(t("pr.lang", lang), choices, format_func={"en": "English", "es": "Español"}.get,
                     key=exports.LANG_KEY, horizontal=True)  # fmt: skip
-mode = c2.radio(t("pr.privacy", lang), ["public", "internal"], format_func=lambda m: t(f"pr.privacy.{m}", lang),
-                key="p_mode")  # fmt: skip
-confirmed = c2.checkbox(t("pr.internal_confirm", lang), key="p_confirm") if mode == "internal" else False
-if mode == "internal" and not confirmed:
-    st.info(t("pr.internal_blocked", lang))
-privacy = "internal" if mode == "internal" and confirmed else "public"
+privacy = "public"
+if session_access(s).internal:  # for anyone else the switch is absent: public exports only
+    mode = c2.radio(t("pr.privacy", lang), ["public", "internal"], format_func=lambda m: t(f"pr.privacy.{m}", lang),
+                    key="p_mode")  # fmt: skip
+    confirmed = c2.checkbox(t("pr.internal_confirm", lang), key="p_confirm") if mode == "internal" else False
+    if mode == "internal" and not confirmed:
+        st.info(t("pr.internal_blocked", lang))
+    if mode == "internal" and confirmed and record_switch(s, "present", f, lang):
+        privacy = "internal"
+    elif mode == "public":
+        forget_switch("present")
 if c3.toggle(t("pr.fullscreen", lang), key="p_full"):
     st.markdown(
         "<style>[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='stToolbar'],"
@@ -52,16 +60,13 @@ with st.expander(t("pr.text_version", lang)):
 slug = re.sub(r"[^a-z0-9]+", "-", (f.place or "report").lower()).strip("-") or "report"  # "Jackie Tatum/Harvard ..."
 stem = f"{slug}-{privacy}-{out_lang}"
 d1, d2, d3, d4 = st.columns(4)
-d1.download_button(t("pr.slide", lang), data=slide, file_name=f"{stem}-slide.png", mime="image/png", key="p_slide")
-d2.download_button(
-    t("pr.letter", lang), data=lambda: exports.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="png-letter"),
-    file_name=f"{stem}-letter.png", mime="image/png", key="p_letter",
-)  # fmt: skip
-d3.download_button(
-    t("pr.pdf", lang), data=lambda: exports.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="pdf"),
-    file_name=f"{stem}.pdf", mime="application/pdf", key="p_pdf",
-)  # fmt: skip
-d4.download_button(
-    t("pr.html", lang), data=lambda: exports.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="html"),
-    file_name=f"{stem}.html", mime="text/html", key="p_html",
-)  # fmt: skip
+export = partial(exports.export_data, s, f, lang=out_lang, privacy=privacy)
+slide_data: bytes | Callable[[], bytes | str] = slide if privacy == "public" else export(fmt="png-slide")
+d1.download_button(t("pr.slide", lang), data=slide_data, file_name=f"{stem}-slide.png", mime="image/png",
+                   key="p_slide")  # fmt: skip
+d2.download_button(t("pr.letter", lang), data=export(fmt="png-letter"), file_name=f"{stem}-letter.png",
+                   mime="image/png", key="p_letter")  # fmt: skip
+d3.download_button(t("pr.pdf", lang), data=export(fmt="pdf"), file_name=f"{stem}.pdf", mime="application/pdf",
+                   key="p_pdf")  # fmt: skip
+d4.download_button(t("pr.html", lang), data=export(fmt="html"), file_name=f"{stem}.html", mime="text/html",
+                   key="p_html")  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -33,6 +34,7 @@ from layers.overview import add_places, add_streets
 from layers.route import ROUTE_CSS, FitToRoute, route_bounds, route_layers
 from ui import link
 from ui import patrol as planner
+from ui.access import download_data
 from ui.alt import html_table, text_alternative
 from ui.common import disclosure, focus_places, page_context, synthetic_notice, view_mode
 from ui.mapframe import clickable_map
@@ -224,22 +226,25 @@ with st.expander(t("route.turns", lang)):
 
 d1, d2, d3, d4 = st.columns(4)
 stem = f"patrol-{place.lower().replace(' ', '-')}"
+made = partial(download_data, s, public=rule.public, filters=ctx.filters)  # internal files first go to the record
 d1.download_button(
-    t("rp.gpx", lang), data=lambda: route_gpx(route, lang=lang, rule=rule), file_name=f"{stem}.gpx",
-    mime="application/gpx+xml", key="r_gpx",
+    t("rp.gpx", lang), data=made(lambda: route_gpx(route, lang=lang, rule=rule), what="route:gpx"),
+    file_name=f"{stem}.gpx", mime="application/gpx+xml", key="r_gpx",
 )  # fmt: skip
 d2.download_button(
-    t("rp.card_pdf", lang), data=lambda: route_card_bytes(route, fmt="pdf", lang=lang, graph=graph, rule=rule),
+    t("rp.card_pdf", lang),
+    data=made(lambda: route_card_bytes(route, fmt="pdf", lang=lang, graph=graph, rule=rule), what="route:pdf"),
     file_name=f"{stem}.pdf", mime="application/pdf", key="r_pdf",
 )  # fmt: skip
 d3.download_button(
-    t("rp.card_png", lang), data=lambda: route_card_bytes(route, fmt="png", lang=lang, graph=graph, rule=rule),
+    t("rp.card_png", lang),
+    data=made(lambda: route_card_bytes(route, fmt="png", lang=lang, graph=graph, rule=rule), what="route:png"),
     file_name=f"{stem}.png", mime="image/png", key="r_png",
 )  # fmt: skip
 
 d4.download_button(
-    t("rp.stops_csv", lang), data=lambda: to_csv_text(table), file_name=f"{stem}-stops.csv", mime="text/csv",
-    key="r_csv",
+    t("rp.stops_csv", lang), data=made(lambda: to_csv_text(table), what="route:csv"), file_name=f"{stem}-stops.csv",
+    mime="text/csv", key="r_csv",
 )  # fmt: skip
 
 from ui.dosage import dosage_section  # noqa: E402

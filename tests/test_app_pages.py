@@ -413,7 +413,14 @@ def test_a_store_layer_can_be_shown_instead_of_the_demo(
     # a shared link with the choice opens the same data in a new session
     again = app({"data": name}).run()
     assert metric(again, "People killed in view") == "64"
-    # the choice is kept in the store: an unknown layer name in a link falls back to it, and says so
+    # the choice is this session's: a new session with no link still opens the team's default, the demo
+    assert metric(app().run(), "Incidents in view") == "4,116"
+    # the operator (auth.mode off) makes it the team's default on the Data page
+    at.switch_page("app_pages/data.py").run()
+    at.button(key="d_team_default").click().run()
+    assert not at.exception
+    assert metric(app().run(), "People killed in view") == "64"
+    # the team's default: an unknown layer name in a link falls back to it, and says so
     other = app({"data": "no-such-layer"}).run()
     assert not other.exception
     assert metric(other, "People killed in view") == "64"

@@ -11,7 +11,7 @@ from tests.conftest import OfflinePage, streamlit_app
 
 pytestmark = pytest.mark.browser
 
-NAV = ("nav.map", "nav.trends", "nav.present", "nav.route", "nav.rates", "nav.data", "nav.methods")
+NAV = ("nav.map", "nav.trends", "nav.present", "nav.route", "nav.rates", "nav.data", "nav.methods", "nav.audit")
 
 
 @pytest.fixture

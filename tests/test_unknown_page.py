@@ -15,7 +15,7 @@ from tests.conftest import OfflinePage, streamlit_app
 
 pytestmark = pytest.mark.browser
 
-NAV = ("nav.map", "nav.trends", "nav.present", "nav.route", "nav.rates", "nav.data", "nav.methods")
+NAV = ("nav.map", "nav.trends", "nav.present", "nav.route", "nav.rates", "nav.data", "nav.methods", "nav.audit")
 MAIN = '[data-testid="stMain"]'
 
 

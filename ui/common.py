@@ -17,6 +17,7 @@ from geo.core.text import echo
 from geo.data.coverage import Coverage
 from geo.data.labels import layer_unit, source_line
 from ui import analysis, data, link
+from ui.access import forget_switch, record_switch, session_access
 from ui.boot import current_lang
 from ui.filters import sidebar_filters
 from ui.source import rejected_link_values, session_settings, session_workspace
@@ -164,20 +165,31 @@ def view_mode(ctx: PageContext, *, page: str) -> bool:
 
     Public (counts per grid cell, small counts suppressed, no points or case numbers) is the
     default for real data; the synthetic demo opens on internal (its points are invented, so the
-    points teach the tool without exposing anyone). Internal on real data needs a confirmation.
+    points teach the tool without exposing anyone). Internal on real data needs a confirmation and is
+    kept in the audit record. A person whose role does not allow the internal view gets no switch at all
+    (:mod:`ui.access`); a link asking for it opens the public view and says why.
     """
+    if not session_access(ctx.settings).internal:  # no switch at all: the public view is the only one
+        if st.query_params.get(VIEW_KEY) == "internal":
+            st.info(t("auth.internal_needs_role", ctx.lang))
+            del st.query_params[VIEW_KEY]
+        return True
     default = "internal" if ctx.synthetic else "public"
     key = link.bind(VIEW_KEY, default, page=page, choices=VIEWS)  # the link names the view when not the default
     c1, c2 = st.columns([2, 3])
     mode = c1.radio(
         t("view.mode", ctx.lang), VIEWS, key=key, horizontal=True, format_func=lambda m: t(f"view.{m}", ctx.lang)
     )
-    confirmed = True
-    if mode == "internal" and not ctx.synthetic:
-        confirmed = c2.checkbox(t("view.internal_confirm", ctx.lang), key=f"{page}_view_ok")
-        if not confirmed:
-            c2.caption(t("view.internal_blocked", ctx.lang))
-    return mode == "public" or not confirmed
+    if mode == "public":
+        forget_switch(page)
+        return True
+    if ctx.synthetic:  # invented points: nothing to confirm or record
+        return False
+    if not c2.checkbox(t("view.internal_confirm", ctx.lang), key=f"{page}_view_ok"):
+        c2.caption(t("view.internal_blocked", ctx.lang))
+        forget_switch(page)
+        return True
+    return not record_switch(ctx.settings, page, ctx.filters, ctx.lang)  # kept in the record, or public
 
 
 def disclosure(ctx: PageContext, *, public: bool) -> Disclosure:

@@ -181,6 +181,11 @@ def _inventory(store_dir: str, mtime: float) -> list[dict[str, object]]:
     return store_inventory(store_dir)
 
 
+def forget_inventory() -> None:
+    """Read the store's inventory again on the next call (after this session wrote a layer)."""
+    _inventory.clear()
+
+
 def inventory(store_dir: Path | str) -> list[dict[str, object]]:
     """What the store holds (re-read when the folder changes, at most every 30 s).
 

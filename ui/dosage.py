@@ -25,6 +25,7 @@ from layers.compose import MapComposer
 from layers.dosage import DOSAGE_CSS, dosage_class, dosage_layers
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
+from ui.access import session_access
 from ui.common import PageContext
 from ui.mapframe import show_map
 from ui.style import error_text
@@ -103,6 +104,10 @@ def _weekly_table(weekly: pd.DataFrame, lang: str, rule: Disclosure) -> pd.DataF
 
 
 def _store_controls(ctx: PageContext, tracks: list[Track]) -> list[Track]:
+    """Keep the uploaded tracks, add the stored ones, delete them: for staff only (the stored tracks are where
+    officers walked, and every control here writes); anyone else measures their own uploads, kept nowhere."""
+    if not session_access(ctx.settings).internal:
+        return tracks
     d, lang = ctx.settings.dosage, ctx.lang
     folder = track_dir(ctx.settings.sources.store_dir, d.store_subdir)
     keep = st.checkbox(t("dosage.keep", lang), value=False, key=f"{KEY}_keep", help=t("dosage.keep_help", lang))

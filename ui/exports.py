@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -10,6 +11,7 @@ from geo.core.filters import Filters
 from geo.core.settings import Settings
 from geo.exports.model import Report
 from ui import data
+from ui.access import download_data
 from ui.data import FileKey, file_key
 
 LANG_KEY = "p_lang"
@@ -84,3 +86,13 @@ def report_bytes(settings: Settings, f: Filters, *, lang: str, privacy: str, fmt
     return _report(
         file_key(src.incidents), f, file_key(src.places), file_key(src.streets), lang, privacy, fmt, settings
     )
+
+
+def export_data(settings: Settings, f: Filters, *, lang: str, privacy: str, fmt: str) -> Callable[[], bytes | str]:
+    """A download button's data: the export in ``fmt``, made when the button is pressed; an internal one is
+    first added to the audit record (:func:`ui.access.recorded_export`), and refused when it cannot be."""
+
+    def make() -> bytes | str:
+        return report_bytes(settings, f, lang=lang, privacy=privacy, fmt=fmt)
+
+    return download_data(settings, make, public=privacy == "public", what=f"present:{fmt}:{lang}", filters=f)

@@ -33,6 +33,11 @@ REJECTED = "_workspace_rejected"
 LINK_KEYS = link.WORKSPACE_KEYS
 
 
+def stored_workspace(settings: Settings) -> Workspace:
+    """The team's default workspace (kept in the store; the demo when none is kept or it no longer fits)."""
+    return _stored(settings)
+
+
 def _stored(settings: Settings) -> Workspace:
     inventory = data.inventory(settings.sources.store_dir)
     try:
@@ -73,16 +78,28 @@ def _sync_url(ws: Workspace) -> None:
     link.sync_query(wanted, LINK_KEYS)
 
 
+def use_here(settings: Settings, wanted: Workspace) -> Workspace:
+    """Use ``wanted`` in this session only (checked against the store) and say so in the URL; nobody else's
+    data changes (:func:`choose` makes a workspace the team's default)."""
+    ws = check_workspace(wanted, data.inventory(settings.sources.store_dir))
+    _use(ws)
+    return ws
+
+
 def choose(settings: Settings, *, incidents: str | None = None, places: tuple[str, ...] | None = None,
            boundaries: tuple[str, ...] | None = None) -> Workspace:  # fmt: skip
-    """Store a new choice (None keeps a part), use it in this session and say so in the URL."""
+    """Store a new team default (None keeps a part), use it in this session and say so in the URL."""
     ws = store_choice(settings, incidents=incidents, places=places, boundaries=boundaries)
+    _use(ws)
+    return ws
+
+
+def _use(ws: Workspace) -> None:
     st.session_state[WORKSPACE] = ws
     for key in LINK_KEYS:  # the link's old values must not override the new choice
         if key in st.query_params:
             del st.query_params[key]
     _sync_url(ws)
-    return ws
 
 
 def session_settings() -> Settings:
