@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -154,14 +154,17 @@ def chromium() -> str:
 
 
 @contextlib.contextmanager
-def streamlit_app(name: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `streamlit run app.py` on a free localhost port; yield its base URL; stop it after."""
-    port = free_port()
+def streamlit_app(
+    name: str, extra_env: dict[str, str] | None = None, *, args: Sequence[str] = (), port: int | None = None
+) -> Iterator[str]:
+    """Run `streamlit run app.py` (with Streamlit options ``args``) on ``port`` (default: a free localhost port);
+    yield its base URL; stop it after."""
+    port = port or free_port()
     env = {**os.environ, "SAFETYMAP__MAP__TILES__ENABLED": "false", **(extra_env or {})}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / f"streamlit-{name}.log"
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-           "--server.headless", "true", "--server.address", "127.0.0.1"]  # fmt: skip
+           "--server.headless", "true", "--server.address", "127.0.0.1", *args]  # fmt: skip
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
@@ -211,7 +214,9 @@ class OfflinePage:
         self.context = browser.new_context(viewport={"width": width, "height": height})
         self.blocked: list[str] = []
         self.errors: list[str] = []
-        self.context.route("**/*", self._route)
+        # only requests leaving the machine are intercepted: intercepting every request stalls the app's scripts
+        # after a redirect chain through another local server (the sign-in provider)
+        self.context.route(lambda url: not url.startswith(LOCAL_PREFIXES), self._route)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
 

@@ -22,6 +22,7 @@ OWN = {*PRODUCT, "tests", "bench", "app"}
 USED_WITHOUT_IMPORT = {
     "pyogrio": "geopandas' file engine (read_file, to_file)",
     "openpyxl": "pandas' engine for Excel re-saves of the LAPD export",
+    "authlib": "Streamlit's sign-in (st.login) through OpenID Connect",
 }
 """Runtime requirements the code uses through another library, never by ``import``."""
 
