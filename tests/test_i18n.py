@@ -107,3 +107,11 @@ def test_catalogs_are_split_by_domain_and_each_key_prefix_lives_in_one_file(lang
             where.setdefault(key.split(".")[0], set()).add(domain)
     spread = {prefix: sorted(ds) for prefix, ds in where.items() if len(ds) > 1}
     assert not spread, f"key prefixes spread over several catalog files: {spread}"
+
+
+def test_every_kind_the_data_page_ingests_has_a_label_in_both_languages() -> None:
+    from geo.data.sources.detect import KINDS
+
+    for lang in ("en", "es"):
+        labels = catalog(lang)
+        assert [k for k in KINDS if f"ingest.kind.{k}" not in labels] == [], lang

@@ -37,6 +37,7 @@ from tests.signin_helpers import (
 )
 
 pytestmark = pytest.mark.browser
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 INTERNAL = t("view.internal", "en")
 CONFIRM = t("view.internal_confirm", "en")
 
@@ -286,3 +287,29 @@ def test_a_sign_in_that_cannot_start_says_why_and_stays_public(
         assert page.page.url.startswith(base)  # never sent to the provider's error page
         _no_case_numbers(page)
         assert not page.errors, page.errors
+
+
+def test_an_admin_ingests_a_file_with_its_accounting_and_it_is_recorded(
+    server: str, store: Path | str, where: Where, page: OfflinePage, tmp_path: Path
+) -> None:
+    from geo.data.stores import open_store
+
+    sign_in(page, server, ADMIN)
+    _open(page, f"{server}/data?lang=en")
+    page.page.get_by_text(t("ingest.title", "en")).click()
+    chooser = page.page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    bad = tmp_path / "notes.csv"
+    bad.write_text("this is not,an export\n1,2\n", encoding="utf-8")
+    chooser.set_input_files(str(bad))
+    page.page.get_by_role("button", name=t("ingest.run", "en")).click()
+    page.page.get_by_text("The file was not ingested; the store is unchanged").wait_for(timeout=60_000)
+    assert "notes" not in " ".join(e["name"] for e in open_store(store).layers())
+    chooser.set_input_files(str(FIXTURES / "osm_parks_harvard.geojson"))
+    page.page.get_by_role("button", name=t("ingest.run", "en")).click()
+    page.page.get_by_text("Layer parks-osm_parks_harvard: 4 of 4 rows kept").wait_for(timeout=60_000)
+    assert "parks-osm_parks_harvard" in [e["name"] for e in open_store(store).layers()]
+    assert (where.folder / "uploads" / "osm_parks_harvard.geojson").is_file()
+    ingests = [r for r in audit_rows(store) if r["action"] == "ingest"]
+    assert [(r["who"], r["role"]) for r in ingests] == [(ADMIN, "admin"), (ADMIN, "admin")]
+    assert ingests[-1]["what"] == "osm_parks_harvard.geojson as detected kind into its name"
+    assert not page.errors, page.errors

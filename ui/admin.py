@@ -65,7 +65,7 @@ def ingest_panel(settings: Settings, lang: str) -> None:
         )  # Streamlit's own limit line is English: said in the page's language
         c1, c2 = st.columns(2)
         kind = c1.selectbox(t("ingest.kind", lang), [AUTO, *KINDS], key="d_ingest_kind",
-                            format_func=lambda k: t("ingest.kind_auto", lang) if k == AUTO else k)  # fmt: skip
+                            format_func=lambda k: t(f"ingest.kind.{k}" if k else "ingest.kind_auto", lang))  # fmt: skip
         name = c2.text_input(t("ingest.name", lang), key="d_ingest_name", max_chars=80).strip()
         if upload is None or not st.button(t("ingest.run", lang), key="d_ingest_run", type="primary"):
             return
