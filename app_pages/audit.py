@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from geo.core.errors import SafetyMapError
-from geo.core.i18n import t
+from geo.core.i18n import fmt_int, t
 from geo.data import audit
 from ui.access import session_access
+from ui.admin import audit_table
 from ui.boot import current_lang
 from ui.source import session_settings
 from ui.style import error_text
@@ -31,8 +31,5 @@ except SafetyMapError as exc:
 if not rows:
     st.info(t("audit.empty", lang))
     st.stop()
-table = pd.DataFrame(reversed(rows), columns=list(audit.FIELDS))
-table["action"] = [t(f"audit.action.{a}", lang) if a in audit.ACTIONS else a for a in table["action"]]
-st.dataframe(table.rename(columns={c: t(f"audit.col.{c}", lang) for c in audit.FIELDS}), hide_index=True,
-             width="stretch")  # fmt: skip
-st.caption(t("audit.count", lang, rows=len(rows)))
+st.dataframe(audit_table(rows, lang), hide_index=True, width="stretch")
+st.caption(t("audit.count", lang, rows=fmt_int(len(rows), lang)))

@@ -177,3 +177,44 @@ def test_workspace_changes_are_recorded_and_showing_it_is_not(cli_store: Path) -
 def test_bad_since_is_one_clear_error(cli_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "--since", "last week"]) == 2
     assert "--since must be a date" in capsys.readouterr().err
+
+
+@pytest.mark.app
+def test_the_audit_page_lists_the_record_newest_first_in_the_page_language(cli_store: Path) -> None:
+    from tests.test_app_pages import app
+
+    settings = _settings(cli_store)
+    for item in _entries():
+        audit.record(settings, item.__class__(**{**item.__dict__, "at": dt.datetime.now(dt.UTC)}))
+    at = app({"lang": "es"}).run()
+    at.switch_page("app_pages/audit.py").run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert list(shown.columns) == ["Cuándo (UTC)", "Quién", "Rol", "Qué se hizo", "Detalles", "Datos", "Filtros"]
+    assert list(shown["Qué se hizo"]) == [
+        "Exportación interna",
+        "Cambio del espacio de trabajo del equipo",
+        "Vista interna",
+    ]
+    assert list(shown["Rol"]) == ["personal", "administrador", "personal"]
+    assert shown["Filtros"].iloc[2] == "place=Harvard Park"
+    assert any("Filas: 3" in c.value for c in at.caption)
+
+
+@pytest.mark.app
+def test_without_sign_in_set_up_a_required_dashboard_serves_the_public_view_and_says_why(
+    cli_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.core.i18n import t
+    from tests.test_app_pages import app
+
+    monkeypatch.setenv("SAFETYMAP__AUTH__MODE", "required")
+    use_config(None)
+    at = app({"view": "internal"}).run()
+    assert not at.exception
+    assert any(w.value == t("auth.not_configured", "en", who="anonymous") for w in at.sidebar.warning)
+    assert [r for r in at.radio if r.label == t("view.mode", "en")] == []
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/audit.py")  # no such page for anyone but an admin
+    at.switch_page("app_pages/data.py").run()
+    assert [b for b in at.button if b.key == "d_team_default"] == []

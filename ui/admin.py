@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import unquote_plus
 
+import pandas as pd
 import streamlit as st
 
 from geo.core.errors import SafetyMapError
 from geo.core.i18n import catalog, fmt_int, t
 from geo.core.settings import Settings
+from geo.core.settings_sections import ROLE_NAMES
 from geo.core.text import echo
+from geo.data import audit
 from geo.data.ingest import ingest_file
 from geo.data.sources.detect import KINDS
 from geo.data.stores import store_location
@@ -99,3 +103,13 @@ def _said(report: dict[str, object], lang: str) -> None:
             or "0",
         )
     )
+
+
+def audit_table(rows: list[dict[str, str]], lang: str) -> pd.DataFrame:
+    """The audit record as the Audit page shows it: newest first, actions and roles in the page's language,
+    the filters as readable ``key=value`` pairs (the record keeps the link's query text)."""
+    table = pd.DataFrame(list(reversed(rows)), columns=list(audit.FIELDS)).fillna("")
+    table["action"] = [t(f"audit.action.{a}", lang) if a in audit.ACTIONS else a for a in table["action"]]
+    table["role"] = [t(f"auth.role.{r}", lang) if r in ROLE_NAMES else r for r in table["role"]]
+    table["filters"] = [" · ".join(unquote_plus(p) for p in str(q).split("&") if p) for q in table["filters"]]
+    return table.rename(columns={c: t(f"audit.col.{c}", lang) for c in audit.FIELDS})
