@@ -15,7 +15,7 @@ from tests.conftest import ARTIFACTS, MAP_IFRAME, OfflinePage
 
 pytestmark = pytest.mark.browser
 
-PAGES = ("/", "/trends", "/present", "/route", "/rates", "/data", "/methods")
+PAGES = ("/", "/trends", "/present", "/route", "/rates", "/data", "/methods", "/audit")
 WIDTHS = {"desktop": (1400, 1000), "phone": (390, 844)}
 BLOCKING = ("serious", "critical")
 

@@ -118,6 +118,15 @@ def _no_case_numbers(page: OfflinePage) -> None:
     assert CASE_PREFIX not in everything_shown(page)
 
 
+def _axe_clean(page: OfflinePage) -> None:
+    """No serious or critical axe-core violation on what the page shows now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page.page).response["violations"]
+    blocking = [(v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")]
+    assert not blocking, blocking
+
+
 @pytest.mark.parametrize(
     "path",
     ["/?view=internal", "/trends?view=internal", "/route?view=internal", "/present", "/rates", "/data", "/audit"],
@@ -135,6 +144,7 @@ def test_an_anonymous_visitor_reaches_no_internal_data_by_any_link(server: str, 
         assert page.page.get_by_text(absent, exact=True).count() == 0, absent
     assert page.page.get_by_role("button", name=t("auth.sign_in", "en")).count() == 1
     _no_case_numbers(page)
+    _axe_clean(page)
     assert not page.errors, page.errors
 
 
@@ -250,6 +260,7 @@ def test_a_person_with_no_role_is_told_so_in_spanish_and_sees_the_public_view(se
     sign_in(page, server, NOBODY)
     _open(page, f"{server}/?view=internal&lang=es")
     page.page.get_by_text("no tiene un rol en este tablero").first.wait_for(timeout=60_000)
+    _axe_clean(page)
     assert page.page.get_by_text(t("view.internal", "es"), exact=True).count() == 0
     _no_case_numbers(page)
 
@@ -312,4 +323,5 @@ def test_an_admin_ingests_a_file_with_its_accounting_and_it_is_recorded(
     ingests = [r for r in audit_rows(store) if r["action"] == "ingest"]
     assert [(r["who"], r["role"]) for r in ingests] == [(ADMIN, "admin"), (ADMIN, "admin")]
     assert ingests[-1]["what"] == "osm_parks_harvard.geojson as detected kind into its name"
+    _axe_clean(page)
     assert not page.errors, page.errors
