@@ -430,6 +430,9 @@ def test_a_store_layer_can_be_shown_instead_of_the_demo(
     other.selectbox(key="d_source").set_value("demo").run()
     other.switch_page("app_pages/map.py").run()
     assert metric(other, "Incidents in view") == "4,116"
+    # while the team's default is the layer, the link of that choice names the demo, and opens it
+    assert other.query_params["data"] in ("demo", ["demo"])
+    assert metric(app({"data": "demo"}).run(), "Incidents in view") == "4,116"
 
 
 def test_the_evaluation_compares_with_the_nearest_parks_and_labels_months(fresh_settings) -> None:

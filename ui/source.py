@@ -48,15 +48,16 @@ def _stored(settings: Settings) -> Workspace:
 
 def current_workspace(settings: Settings) -> Workspace:
     """This session's workspace: the link's choice, else the session's, else the stored one (default: demo)."""
+    team = _stored(settings)
     base = st.session_state.get(WORKSPACE)
     if not isinstance(base, Workspace):
-        base = _stored(settings)
+        base = team
     inventory = data.inventory(settings.sources.store_dir)
     ws, rejected = from_query(st.query_params, base=base, inventory=inventory)
     ws = Workspace(ws.incidents, ws.places, base.boundaries)
     st.session_state[WORKSPACE] = ws
     st.session_state[REJECTED] = rejected
-    _sync_url(ws)
+    _sync_url(ws, team)
     return ws
 
 
@@ -71,9 +72,11 @@ def rejected_link_values() -> list[str]:
     return list(st.session_state.get(REJECTED) or [])
 
 
-def _sync_url(ws: Workspace) -> None:
-    wanted = ws.to_query() if ws != Workspace() else {}
-    if wanted.get("data") == DEMO and "places" not in wanted:
+def _sync_url(ws: Workspace, team: Workspace) -> None:
+    """Write the session's data into the link; the demo with its own places is left out, unless the team's
+    default is other data (a link without ``data=`` opens the team's default)."""
+    wanted = ws.to_query()
+    if wanted.get("data") == DEMO and "places" not in wanted and team.incidents == DEMO:
         wanted = {}
     link.sync_query(wanted, LINK_KEYS)
 
@@ -82,7 +85,7 @@ def use_here(settings: Settings, wanted: Workspace) -> Workspace:
     """Use ``wanted`` in this session only (checked against the store) and say so in the URL; nobody else's
     data changes (:func:`choose` makes a workspace the team's default)."""
     ws = check_workspace(wanted, data.inventory(settings.sources.store_dir))
-    _use(ws)
+    _use(ws, _stored(settings))
     return ws
 
 
@@ -90,16 +93,16 @@ def choose(settings: Settings, *, incidents: str | None = None, places: tuple[st
            boundaries: tuple[str, ...] | None = None) -> Workspace:  # fmt: skip
     """Store a new team default (None keeps a part), use it in this session and say so in the URL."""
     ws = store_choice(settings, incidents=incidents, places=places, boundaries=boundaries)
-    _use(ws)
+    _use(ws, ws)
     return ws
 
 
-def _use(ws: Workspace) -> None:
+def _use(ws: Workspace, team: Workspace) -> None:
     st.session_state[WORKSPACE] = ws
     for key in LINK_KEYS:  # the link's old values must not override the new choice
         if key in st.query_params:
             del st.query_params[key]
-    _sync_url(ws)
+    _sync_url(ws, team)
 
 
 def session_settings() -> Settings:
