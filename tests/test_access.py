@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import ValidationError
 
-from geo.core.access import access_of, expired, role_of, who
+from geo.core.access import Access, access_of, expired, role_of, who
 from geo.core.settings import AuthSettings, Settings
 from geo.data.signin import provider_problem, provider_section
 from tests.pg_server import free_port
@@ -88,23 +88,38 @@ def test_a_sign_in_lasts_the_configured_hours() -> None:
 
 
 def test_access_of_each_kind_of_visitor() -> None:
-    off = access_of(None, AuthSettings(), now=NOW)
-    assert (off.role, off.mode, off.internal, off.admin) == ("admin", "off", True, True)
+    off = access_of(claims("x@other.org"), AuthSettings(), now=NOW)  # off: claims are not even read
+    assert (off.role, off.mode, off.signed_in, off.problem, off.internal, off.admin) == (
+        "admin", "off", False, None, True, True)  # fmt: skip
     assert off.who.startswith("operator:")
-    anonymous = access_of(None, AUTH, now=NOW)
-    assert (anonymous.role, anonymous.signed_in, anonymous.internal, anonymous.problem) == (
-        "public",
-        False,
-        False,
-        None,
+    assert access_of(None, AUTH, now=NOW) == Access("public", "anonymous", "required")
+    assert access_of(claims("ana@lacity.org"), AUTH, now=NOW) == Access(
+        "staff", "ana@lacity.org", "required", signed_in=True
     )
-    staff = access_of(claims("ana@lacity.org"), AUTH, now=NOW)
-    assert (staff.role, staff.who, staff.internal, staff.admin) == ("staff", "ana@lacity.org", True, False)
-    nobody = access_of(claims("x@other.org"), AUTH, now=NOW)
-    assert (nobody.role, nobody.problem, nobody.signed_in, nobody.internal) == ("public", "no_role", True, False)
-    late = access_of(claims("chief@lacity.org", age_h=13), AUTH, now=NOW)
-    assert (late.role, late.problem, late.admin) == ("public", "expired", False)
+    assert access_of(claims("chief@lacity.org"), AUTH, now=NOW) == Access(
+        "admin", "chief@lacity.org", "required", signed_in=True
+    )
+    assert access_of(claims("x@other.org"), AUTH, now=NOW) == Access(
+        "public", "x@other.org", "required", signed_in=True, problem="no_role"
+    )
+    assert access_of(claims("chief@lacity.org", age_h=13), AUTH, now=NOW) == Access(
+        "public", "chief@lacity.org", "required", signed_in=True, problem="expired"
+    )
+    staff, public = Access("staff", "a", "required"), Access("public", "b", "required")
+    assert (staff.internal, staff.admin, public.internal, public.admin) == (True, False, False, False)
     assert who({"sub": "abc"}) == "sub:abc"
+    assert who({"email": "  "}) == "sub:?"
+
+
+def test_a_role_the_settings_do_not_list_gives_nobody_that_role() -> None:
+    only_staff = AuthSettings(mode="required", roles={"staff": ("@lacity.org",)})
+    assert role_of(claims("ana@lacity.org", groups=["csp-admins"]), only_staff) == "staff"
+    assert role_of(claims("ana@lacity.org"), AuthSettings(mode="required")) is None
+
+
+def test_a_sign_in_dated_in_the_future_is_trusted_only_within_five_minutes() -> None:
+    assert not expired(claims(age_h=-5 / 60), AUTH, now=NOW)
+    assert expired(claims(age_h=-5.5 / 60), AUTH, now=NOW)
 
 
 def test_the_provider_section_is_the_named_one_with_the_shared_redirect() -> None:

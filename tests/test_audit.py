@@ -218,3 +218,63 @@ def test_without_sign_in_set_up_a_required_dashboard_serves_the_public_view_and_
         at.switch_page("app_pages/audit.py")  # no such page for anyone but an admin
     at.switch_page("app_pages/data.py").run()
     assert [b for b in at.button if b.key == "d_team_default"] == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "action"),
+    [
+        (["ingest", "parks.geojson"], "ingest"),
+        (["use", "--places", ""], "workspace"),
+        (["use", "--boundaries", "divisions"], "workspace"),
+        (["use", "--show"], None),
+        (["dosage", "--mode", "internal"], "internal_export"),
+        (["dosage", "--mode", "public"], None),
+        (["report", "--privacy", "internal"], "internal_export"),
+        (["report"], None),  # the settings' default mode: public
+        (["near", "--privacy", "internal"], "internal_export"),
+        (["near"], None),
+        (["info"], None),
+    ],
+)
+def test_what_a_command_line_asks_for_that_the_record_keeps(argv: list[str], action: str | None) -> None:
+    import argparse
+
+    from geo.cli.audit import internal_request
+
+    args = argparse.Namespace(command=argv[0], privacy=None)
+    if argv[0] not in ("report", "near"):
+        del args.privacy  # commands without a --privacy option
+    for flag, value in zip(argv[1::2], argv[2::2], strict=False):
+        setattr(args, flag.lstrip("-"), value)
+    for key in ("incidents", "places", "boundaries"):
+        if argv[0] == "use" and not hasattr(args, key):
+            setattr(args, key, None)
+    assert internal_request(args, Settings) == action
+
+
+def test_a_command_without_privacy_under_an_internal_default_is_not_recorded_unless_it_is_a_report() -> None:
+    import argparse
+
+    from geo.cli.audit import internal_request
+
+    internal = Settings().model_copy(
+        update={"privacy": Settings().privacy.model_copy(update={"default_mode": "internal"})}
+    )
+    assert internal_request(argparse.Namespace(command="near", privacy=None), lambda: internal) is None
+    assert internal_request(argparse.Namespace(command="report", privacy=None), lambda: internal) == "internal_export"
+
+
+def test_the_command_line_records_into_the_store_of_its_config_file_and_records_ingests(
+    tmp_path: Path, fresh_settings: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "team-store"
+    config = tmp_path / "config.yaml"
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    paths = "".join(f"  {k}: {demo / f}\n" for k, f in (("incidents", "incidents.parquet"),
+                    ("places", "places.geojson"), ("streets", "streets.geojson")))  # fmt: skip
+    config.write_text(f"sources:\n  store_dir: {store}\n{paths}", encoding="utf-8")
+    parks = Path(__file__).resolve().parent / "fixtures" / "osm_parks_harvard.geojson"
+    assert main(["--config", str(config), "ingest", str(parks)]) == 0
+    assert main(["--config", str(config), "audit", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert [(r["action"], r["data"]) for r in rows] == [("ingest", str(parks))]

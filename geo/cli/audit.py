@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from geo.cli._args import parse_date, settings_for
@@ -43,16 +43,17 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def internal_request(args: argparse.Namespace, settings: Settings) -> audit.Action | None:
-    """What a command line asks for that the record keeps: internal output, a workspace change, an ingest."""
+def internal_request(args: argparse.Namespace, settings: Callable[[], Settings]) -> audit.Action | None:
+    """What a command line asks for that the record keeps: internal output, a workspace change, an ingest.
+    ``settings`` are read only when the answer depends on them (a report's default privacy)."""
     command = getattr(args, "command", None)
     if command == "ingest":
         return "ingest"
     if command == "use" and any(getattr(args, k, None) is not None for k in ("incidents", "places", "boundaries")):
         return "workspace"
-    privacy = getattr(args, "privacy", "absent")
+    privacy = getattr(args, "privacy", None)
     if privacy is None and command == "report":
-        privacy = settings.privacy.default_mode  # the report's own default (public unless configured)
+        privacy = settings().privacy.default_mode  # the report's own default (public unless configured)
     if privacy == "internal" or getattr(args, "mode", None) == "internal":
         return "internal_export"
     return None
@@ -61,15 +62,10 @@ def internal_request(args: argparse.Namespace, settings: Settings) -> audit.Acti
 def record_command(args: argparse.Namespace, argv: Sequence[str]) -> None:
     """Add the command line to the audit record when it asks for internal output, a workspace change or an
     ingest; before it runs, so a run that cannot be recorded does not run."""
-    if getattr(args, "command", None) not in ("ingest", "use", "report") and "internal" not in (
-        getattr(args, "privacy", None),
-        getattr(args, "mode", None),
-    ):
+    action = internal_request(args, lambda: settings_for(args))
+    if action is None:
         return  # nothing to record: the settings are not even read
     settings = settings_for(args)
-    action = internal_request(args, settings)
-    if action is None:
-        return
     data: Any = getattr(args, "incidents", None) or getattr(args, "path", None) or settings.sources.incidents
     item = audit.entry(operator(), action, "python -m geo " + shlex.join(argv), data=[str(data)])
     audit.record(settings, item)

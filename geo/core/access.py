@@ -68,7 +68,7 @@ def _email(claims: Mapping[str, object]) -> str | None:
     email = claims.get("email")
     if not isinstance(email, str) or email.count("@") != 1:
         return None
-    if claims.get("email_verified") is False or str(claims.get("email_verified")).lower() == "false":
+    if str(claims.get("email_verified")).lower() == "false":  # False, or "false" from providers that send text
         return None  # the provider says the address is not the person's: no role by address
     return email.strip().casefold()
 
