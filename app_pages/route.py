@@ -34,7 +34,7 @@ from layers.overview import add_places, add_streets
 from layers.route import ROUTE_CSS, FitToRoute, route_bounds, route_layers
 from ui import link
 from ui import patrol as planner
-from ui.access import download_data
+from ui.access import download_data, session_access
 from ui.alt import html_table, text_alternative
 from ui.common import disclosure, focus_places, page_context, synthetic_notice, view_mode
 from ui.mapframe import clickable_map
@@ -52,6 +52,9 @@ p = s.patrol
 st.title(t("rp.title", lang))
 synthetic_notice(ctx)
 st.caption(t("rp.intro", lang))
+if not session_access(s).internal:  # stops come from where incidents happened: officers' work, not public
+    st.info(t("auth.route_needs_role", lang))
+    st.stop()
 public = view_mode(ctx, page=PAGE)
 rule = disclosure(ctx, public=public)
 

@@ -38,7 +38,13 @@ def claims(email: str | None = None, *, groups: object = None, verified: object 
         (claims("chief@lacity.org"), "admin"),  # in two lists: the stronger role
         (claims("x@other.org", groups=["csp-admins"]), "admin"),
         (claims("x@other.org", groups="csp-analysts"), "staff"),  # a provider that sends one group as text
-        (claims(None, groups=["CSP-Analysts"]), "staff"),
+        (claims(None, groups=["csp-analysts"]), "staff"),
+        (claims(None, groups=["CSP-Analysts"]), None),  # group names exactly as the provider sends them
+        (claims("ana@lacity.org", verified=None), None),  # a provider that does not say: not verified
+        (claims("ana@lacity.org", verified="true"), "staff"),
+        (claims("ana@lacity.org", verified="no"), None),
+        (claims("\u212aim@lacity.org"), None),  # the Kelvin sign lower-cases to k: no role by a look-alike address
+        (claims("chief@LACITY.ORG"), "admin"),
         (claims("x@evil-lacity.org"), None),  # a look-alike domain
         (claims("x@sub.lacity.org"), None),  # a subdomain is another domain
         (claims("lacity.org@evil.org"), None),
@@ -52,6 +58,13 @@ def claims(email: str | None = None, *, groups: object = None, verified: object 
 )
 def test_roles_come_from_addresses_whole_domains_and_groups(person: dict, role: str | None) -> None:
     assert role_of(person, AUTH) == role
+
+
+def test_unverified_addresses_count_only_when_the_settings_say_so() -> None:
+    trusting = AUTH.model_copy(update={"require_verified_email": False})
+    assert role_of(claims("ana@lacity.org", verified=None), trusting) == "staff"
+    assert role_of({"email": "ana@lacity.org"}, trusting) == "staff"
+    assert role_of({"email": "ana@lacity.org"}, AUTH) is None
 
 
 def test_the_group_claim_is_the_configured_one() -> None:
@@ -93,11 +106,12 @@ def test_access_of_each_kind_of_visitor() -> None:
         "admin", "off", False, None, True, True)  # fmt: skip
     assert off.who.startswith("operator:")
     assert access_of(None, AUTH, now=NOW) == Access("public", "anonymous", "required")
+    ends = NOW + dt.timedelta(hours=11)  # signed in an hour ago, for 12 hours
     assert access_of(claims("ana@lacity.org"), AUTH, now=NOW) == Access(
-        "staff", "ana@lacity.org", "required", signed_in=True
+        "staff", "ana@lacity.org", "required", signed_in=True, until=ends
     )
     assert access_of(claims("chief@lacity.org"), AUTH, now=NOW) == Access(
-        "admin", "chief@lacity.org", "required", signed_in=True
+        "admin", "chief@lacity.org", "required", signed_in=True, until=ends
     )
     assert access_of(claims("x@other.org"), AUTH, now=NOW) == Access(
         "public", "x@other.org", "required", signed_in=True, problem="no_role"
@@ -162,3 +176,11 @@ def test_the_sign_in_check_tells_a_wrong_secret_and_a_dead_provider_from_a_good_
     not_oidc = f"{issuer}/jwks"  # answers, but is no discovery document
     assert provider_problem({**section, "server_metadata_url": not_oidc}, timeout_s=5) == "unreachable"
     assert provider_problem(None, timeout_s=5) == "not_configured"
+
+
+def test_what_a_sign_in_allows_ends_with_it() -> None:
+    staff = access_of(claims("ana@lacity.org", age_h=11), AUTH, now=NOW)
+    assert staff.until == NOW + dt.timedelta(hours=1)
+    assert staff.lasts(NOW + dt.timedelta(minutes=59))
+    assert not staff.lasts(NOW + dt.timedelta(hours=1))
+    assert access_of(None, AuthSettings(), now=NOW).lasts(NOW + dt.timedelta(days=999))  # the operator's does not end

@@ -278,3 +278,17 @@ def test_the_command_line_records_into_the_store_of_its_config_file_and_records_
     assert main(["--config", str(config), "audit", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert [(r["action"], r["data"]) for r in rows] == [("ingest", str(parks))]
+
+
+def test_keeping_or_deleting_stored_tracks_is_recorded_and_listing_them_is_not() -> None:
+    import argparse
+
+    from geo.cli.audit import internal_request
+
+    def asks(**kw: object) -> str | None:
+        return internal_request(argparse.Namespace(**kw), Settings)
+
+    assert asks(command="tracks", action="delete") == "tracks"
+    assert asks(command="tracks", action="list") is None
+    assert asks(command="dosage", mode="public", keep=True) == "tracks"
+    assert asks(command="dosage", mode="public", keep=False) is None

@@ -136,7 +136,10 @@ def test_an_anonymous_visitor_reaches_no_internal_data_by_any_link(server: str, 
     _open(page, f"{server}{path}{sep}lang=en")
     if path == "/audit":  # the admin page does not exist for anyone else
         page.page.get_by_text(t("app.missing_title", "en")).first.wait_for(timeout=60_000)
-    if "view=internal" in path:
+    if path.startswith("/route"):  # the patrol planner draws its stops from where incidents happened
+        page.page.get_by_text(t("auth.route_needs_role", "en")).first.wait_for(timeout=60_000)
+        assert page.page.locator("iframe").count() == 0
+    elif "view=internal" in path:
         page.page.get_by_text(t("auth.internal_needs_role", "en")).first.wait_for(timeout=60_000)
         assert "view=internal" not in page.page.url
     for absent in (INTERNAL, CONFIRM, t("pr.privacy.internal", "en"), t("ws.make_default", "en"),
@@ -325,3 +328,37 @@ def test_an_admin_ingests_a_file_with_its_accounting_and_it_is_recorded(
     assert ingests[-1]["what"] == "osm_parks_harvard.geojson as detected kind into its name"
     _axe_clean(page)
     assert not page.errors, page.errors
+
+
+def test_staff_keeping_and_deleting_patrol_tracks_is_recorded_first(
+    server: str, store: Path | str, where: Where, page: OfflinePage, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from tests.dosage_helpers import Walker, metric, to_gpx
+
+    sign_in(page, server, STAFF)
+    _open(page, f"{server}/route?lang=en&network=demo")  # real-shaped incidents: the generated grid, knowingly
+    page.page.get_by_text(t("dosage.keep", "en")).wait_for(timeout=120_000)
+    x, y = metric(-118.3035, 33.9826)  # beside Harvard Park
+    walker = Walker(x - 200, y, dt.datetime(2025, 5, 6, 17, 0, tzinfo=dt.UTC), jitter_m=5.0, seed=3)
+    walker.walk_to(x, y)
+    walker.stay(5)
+    gpx = tmp_path / "walk.gpx"
+    gpx.write_text(to_gpx(walker.points), encoding="utf-8")
+    before = len(audit_rows(store))
+    page.page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(gpx))
+    page.settle()
+    page.page.get_by_text(t("dosage.keep", "en")).click()
+    page.page.get_by_role("button", name=t("dosage.delete", "en")).wait_for(timeout=120_000)
+    rows = audit_rows(store)[before:]
+    assert [(r["who"], r["action"]) for r in rows] == [(STAFF, "tracks")]
+    assert rows[0]["what"].startswith("keep ")
+    assert any((where.folder / "tracks").glob("*.parquet"))
+    page.page.get_by_text(t("dosage.keep", "en")).click()  # stop keeping, then delete what was kept
+    page.settle()
+    page.page.get_by_role("button", name=t("dosage.delete", "en")).click()
+    page.page.get_by_text(t("dosage.deleted", "en", n=1)).wait_for(timeout=60_000)
+    rows = audit_rows(store)[before:]
+    assert [(r["action"], r["what"]) for r in rows[1:]] == [("tracks", "delete 1 stored tracks")]
+    assert not any((where.folder / "tracks").glob("*.parquet"))

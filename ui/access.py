@@ -150,16 +150,17 @@ def record_use(settings: Settings, action: audit.Action, what: str, *, filters: 
 
 
 def record_switch(settings: Settings, page: str, filters: Filters, lang: str) -> bool:
-    """Record a switch to the internal view on ``page`` once (again after the public view or other data);
-    False, with a message, when the record cannot keep it (the page then stays public)."""
-    seen: dict[str, tuple[str, ...]] = st.session_state.setdefault(RECORDED, {})
-    layers = tuple(_layers(settings))
-    if seen.get(page) == layers:
+    """Record what the internal view of ``page`` shows: once per data and filters (a new place, period or
+    victim filter is a new row; a rerun of the same view is not); False, with a message, when the record cannot
+    keep it (the page then stays public)."""
+    seen: dict[str, tuple[object, ...]] = st.session_state.setdefault(RECORDED, {})
+    shown = (tuple(_layers(settings)), tuple(sorted(filters.to_query().items())))
+    if seen.get(page) == shown:
         return True
     if not record_use(settings, "internal_view", page, filters=filters):
         st.error(t("auth.audit_failed", lang))
         return False
-    seen[page] = layers
+    seen[page] = shown
     return True
 
 
@@ -174,10 +175,15 @@ def recorded_export(
     """``make`` for a download button of an internal export: it first adds the export to the audit record
     and refuses (raises) when the record cannot keep it."""
 
-    who = use_entry(settings, "internal_export", what, filters=filters)  # the session is known in the page's run
+    access = session_access(settings)  # the session is known in the page's run, not when the button is pressed
+    who = use_entry(settings, "internal_export", what, filters=filters)
 
     def run() -> bytes | str:  # run when the button is pressed, outside the page's run: stamped with that time
-        if who is not None and not keep(settings, dataclasses.replace(who, at=dt.datetime.now(dt.UTC))):
+        now = dt.datetime.now(dt.UTC)
+        if not access.lasts(now):
+            msg = "the sign-in has ended since the page was drawn; sign in again for an internal export"
+            raise SafetyMapError(msg)
+        if who is not None and not keep(settings, dataclasses.replace(who, at=now)):
             msg = "the audit record cannot keep this internal export; nothing was made"
             raise SafetyMapError(msg)
         return make()

@@ -334,5 +334,6 @@ def _layer_meta(key: FileKey, name: str) -> dict[str, object]:
         meta.setdefault("date_to", inc["occurred_at"].max().date().isoformat())
     meta.setdefault("rows_kept", len(inc))
     if "synthetic" not in meta:
-        meta["synthetic"] = bool(inc["synthetic"].any()) if len(inc) and "synthetic" in inc.columns else False
+        # synthetic only when every row is: one invented row must not make real incidents "nobody to protect"
+        meta["synthetic"] = bool(inc["synthetic"].all()) if len(inc) and "synthetic" in inc.columns else False
     return meta

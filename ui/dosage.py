@@ -25,7 +25,7 @@ from layers.compose import MapComposer
 from layers.dosage import DOSAGE_CSS, dosage_class, dosage_layers
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
-from ui.access import session_access
+from ui.access import record_use, session_access
 from ui.common import PageContext
 from ui.mapframe import show_map
 from ui.style import error_text
@@ -111,7 +111,13 @@ def _store_controls(ctx: PageContext, tracks: list[Track]) -> list[Track]:
     d, lang = ctx.settings.dosage, ctx.lang
     folder = track_dir(ctx.settings.sources.store_dir, d.store_subdir)
     keep = st.checkbox(t("dosage.keep", lang), value=False, key=f"{KEY}_keep", help=t("dosage.keep_help", lang))
-    if keep:
+    if keep and tracks:
+        ids = ", ".join(sorted(tr.track_id for tr in tracks))
+        if st.session_state.get(f"{KEY}_kept") != ids:  # recorded once per set of tracks, before they are kept
+            if not record_use(ctx.settings, "tracks", f"keep {ids}"):
+                st.error(t("auth.audit_failed", lang))
+                return tracks
+            st.session_state[f"{KEY}_kept"] = ids
         for tr in tracks:
             save_track(tr, folder=folder)
     stored = stored_tracks(folder)
@@ -122,6 +128,9 @@ def _store_controls(ctx: PageContext, tracks: list[Track]) -> list[Track]:
     c1, c2 = st.columns(2)
     use = c1.checkbox(t("dosage.use_stored", lang, n=len(stored)), value=True, key=f"{KEY}_stored")
     if c2.button(t("dosage.delete", lang), key=f"{KEY}_delete"):
+        if not record_use(ctx.settings, "tracks", f"delete {len(stored)} stored tracks"):
+            st.error(t("auth.audit_failed", lang))
+            return tracks
         n = delete_tracks(folder)
         st.success(t("dosage.deleted", lang, n=n))
         return tracks

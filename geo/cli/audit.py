@@ -49,6 +49,8 @@ def internal_request(args: argparse.Namespace, settings: Callable[[], Settings])
     command = getattr(args, "command", None)
     if command == "ingest":
         return "ingest"
+    if (command == "tracks" and getattr(args, "action", None) == "delete") or getattr(args, "keep", False) is True:
+        return "tracks"
     if command == "use" and any(getattr(args, k, None) is not None for k in ("incidents", "places", "boundaries")):
         return "workspace"
     privacy = getattr(args, "privacy", None)

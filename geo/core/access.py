@@ -6,7 +6,8 @@ the controls for what the access allows and leave the others out; they never dec
 
 Roles come from the provider's claims (``email``, ``email_verified`` and the group claim), matched against the
 settings: an exact address, a whole domain (``@lacity.org``; a subdomain or a look-alike domain does not match) or
-a group (``group:csp-analysts``). An address the provider says is not verified gives no role by address.
+a group (``group:csp-analysts``, exactly as the provider names it). An address gives a role only when the
+provider says it is verified (``email_verified``), unless ``auth.require_verified_email`` is false.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ class Access:
     mode: Literal["off", "required"]
     signed_in: bool = False
     problem: Problem | None = None
+    until: dt.datetime | None = None
+    """When the sign-in ends (``auth.session_hours`` after it began); None: no sign-in to end."""
+
+    def lasts(self, now: dt.datetime) -> bool:
+        """Whether what this access allows is still allowed at ``now`` (a download pressed later, on a page
+        drawn before the sign-in ended, is not)."""
+        return self.until is None or now < self.until
 
     @property
     def internal(self) -> bool:
@@ -58,35 +66,38 @@ def operator() -> Access:
 def _groups(claims: Mapping[str, object], claim: str) -> set[str]:
     value = claims.get(claim)
     if isinstance(value, str):
-        return {value.strip().casefold()}
+        return {value.strip()}
     if isinstance(value, list | tuple):
-        return {str(v).strip().casefold() for v in value}
+        return {str(v).strip() for v in value}
     return set()
 
 
-def _email(claims: Mapping[str, object]) -> str | None:
+def _email(claims: Mapping[str, object], auth: AuthSettings) -> str | None:
+    """The person's address when it may give a role: one ``@``, plain ASCII (a look-alike letter such as the
+    Kelvin sign would lower-case into another address), and verified by the provider unless the settings say
+    the provider's addresses are all the city's own (``auth.require_verified_email: false``)."""
     email = claims.get("email")
-    if not isinstance(email, str) or email.count("@") != 1:
+    if not isinstance(email, str) or email.count("@") != 1 or not email.isascii():
         return None
-    if str(claims.get("email_verified")).lower() == "false":  # False, or "false" from providers that send text
-        return None  # the provider says the address is not the person's: no role by address
-    return email.strip().casefold()
+    if auth.require_verified_email and str(claims.get("email_verified")).lower() != "true":
+        return None  # missing, false, "no": the address may be one the person typed, not one they own
+    return email.strip().lower()
 
 
 def _matches(entry: str, email: str | None, groups: set[str]) -> bool:
-    entry = entry.strip().casefold()
+    entry = entry.strip()
     if entry.startswith("group:"):
-        return entry.removeprefix("group:") in groups
+        return entry.removeprefix("group:") in groups  # group names and ids exactly as the provider sends them
     if email is None:
         return False
     if entry.startswith("@"):
-        return email.rsplit("@", 1)[1] == entry[1:]
-    return email == entry
+        return email.rsplit("@", 1)[1] == entry[1:].lower()
+    return email == entry.lower()
 
 
 def role_of(claims: Mapping[str, object], auth: AuthSettings) -> Role | None:
     """The strongest role ``auth.roles`` gives the person these claims describe; None when it gives none."""
-    email = _email(claims)
+    email = _email(claims, auth)
     groups = _groups(claims, auth.group_claim)
     found: Role | None = None
     for role in ROLE_NAMES[1:]:  # staff, then admin: the later (stronger) one wins
@@ -134,4 +145,6 @@ def access_of(claims: Mapping[str, object] | None, auth: AuthSettings, *, now: d
     role = role_of(claims, auth)
     if role is None:
         return Access("public", name, signed_in=True, problem="no_role", mode="required")
-    return Access(role, name, signed_in=True, mode="required")
+    began = signed_in_at(claims)
+    until = None if began is None else began + dt.timedelta(hours=auth.session_hours)
+    return Access(role, name, signed_in=True, mode="required", until=until)

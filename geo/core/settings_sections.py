@@ -156,6 +156,10 @@ class AuthSettings(Frozen):
     provider's group claim (``group:csp-analysts``). A person in two lists has the stronger role; a person in none
     is signed in with no role and sees the public view."""
     group_claim: str = Field(default="groups", min_length=1, max_length=100)
+    require_verified_email: bool = True
+    """Addresses and domains give a role only when the provider marks the address verified (``email_verified``).
+    Microsoft Entra sends no such claim: use ``group:`` roles there, or set this to false when no one in the
+    tenant can change their own address."""
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     """A sign-in lasts this long (hours since the provider issued it); then the person signs in again."""
     check_timeout_s: float = Field(default=5.0, gt=0, le=60)

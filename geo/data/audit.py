@@ -1,4 +1,5 @@
-"""The record of internal use: every switch to the internal view, internal export, workspace change and ingest.
+"""The record of internal use: every internal view, internal export, workspace change, ingest and change of the
+stored patrol tracks.
 
 Kept in the configured store (``audit.jsonl`` in a store folder, the table ``safetymap_audit`` on PostGIS), only
 ever appended: the dashboard and the command line add rows and read them (``python -m geo audit``, the Audit
@@ -16,8 +17,9 @@ from geo.core.access import Access
 from geo.core.settings import Settings
 from geo.data.stores import open_store, store_location
 
-Action = Literal["internal_view", "internal_export", "workspace", "ingest"]
-ACTIONS: tuple[Action, ...] = ("internal_view", "internal_export", "workspace", "ingest")
+Action = Literal["internal_view", "internal_export", "workspace", "ingest", "tracks"]
+ACTIONS: tuple[Action, ...] = ("internal_view", "internal_export", "workspace", "ingest", "tracks")
+"""``tracks``: officers' GPS tracks kept in or deleted from the store."""
 FIELDS = ("at", "who", "role", "action", "what", "data", "filters")
 """The columns of the record, in the order they are printed."""
 
