@@ -228,6 +228,10 @@ start = e2.date_input(
 if not as_wanted and start == start_default:
     e2.caption(t("eval.start_outside", lang, date=fmt_date(program_day, lang), first=fmt_date(ctx.first, lang),
                  last=fmt_date(ctx.last, lang)))  # fmt: skip
+month_start = rule.dates(start, None)[0] or start  # public: the month's first day (a day's move would tell a date)
+if month_start != start:
+    e2.caption(t("privacy.start_month", lang, date=fmt_date(month_start, lang)))
+    start = month_start
 if not controls:
     st.info(t("eval.need_control", lang))
 else:

@@ -458,3 +458,22 @@ def test_the_evaluation_compares_with_the_nearest_parks_and_labels_months(fresh_
     assert monthly
     axis = next(layer["encoding"]["x"]["axis"] for layer in monthly[0]["layer"] if "x" in layer.get("encoding", {}))
     assert axis["format"] == "%Y-%m"
+
+
+def test_a_public_evaluation_starts_on_the_first_of_its_month(fresh_settings) -> None:
+    """Moving the start a day at a time must not tell, by the change in the before/after counts, when an
+    incident happened: in the public view the start is the first of its month, and the page says so."""
+
+    def shown(since: str, view: str) -> tuple[list[str], list[str]]:
+        at = app({"since": since, "view": view}).switch_page("app_pages/trends.py").run()
+        assert not at.exception
+        values = [f"{m.label}={m.value}" for m in at.metric]
+        values += [df.value.to_csv() for df in at.dataframe]
+        return values, [c.value for c in at.caption]
+
+    mid, first = shown("2017-03-15", "public"), shown("2017-03-01", "public")
+    assert mid[0] == first[0]
+    assert any("first of its month" in c for c in mid[1])
+    assert not any("first of its month" in c for c in first[1])
+    internal = shown("2017-03-15", "internal")
+    assert not any("first of its month" in c for c in internal[1])
