@@ -187,7 +187,9 @@ if len(ranked):
         {
             t("rank.col.rank", lang): shown(ranked["rank"]),
             t("rank.col.name", lang): ranked["name"],
-            t("rank.col.count", lang, distance=fmt_int(within, lang)): [label or no_data for label in ranked["label"]],
+            t("rank.col.count.victims" if victims else "rank.col.count", lang, distance=fmt_int(within, lang)): [
+                label or no_data for label in ranked["label"]
+            ],
             t("rank.col.per_year", lang): shown(ranked["per_year"], digits=1),
             t("rank.col.per_km_year", lang): shown(ranked["per_km_year"], digits=1),
         }

@@ -410,6 +410,10 @@ def test_a_store_layer_can_be_shown_instead_of_the_demo(
     assert not at.exception
     assert metric(at, "People killed in view") == "64"  # SOURCES.md: 64 victims
     assert not at.warning or not any("Synthetic" in w.value for w in at.warning)
+    at.switch_page("app_pages/trends.py").run()  # the ranking counts people killed, as the source does
+    headers = [c for df in at.dataframe for c in df.value.columns]
+    assert "People killed within 150 m" in headers
+    assert "Incidents within 150 m" not in headers
     # a shared link with the choice opens the same data in a new session
     again = app({"data": name}).run()
     assert metric(again, "People killed in view") == "64"
