@@ -60,3 +60,29 @@ def test_html_export_draws_offline(browser, tmp_path, lang, privacy):
         page.screenshot(path=str(ARTIFACTS / f"report_html_{lang}_{privacy}.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [1600, 390])
+def test_the_offline_map_places_its_frame_in_south_la(browser, tmp_path, width):
+    report = demo_report(lang="es", privacy="public")
+    assert report.area is not None
+    html_path = write_report(report, tmp_path / f"inset_{width}.html")
+    context, page, _blocked, errors = open_offline(browser, html_path, width=width, height=900)
+    try:
+        locator = page.locator(".locator.leaflet-control")
+        assert locator.is_visible()
+        assert locator.locator(".locator-label").inner_text().replace("\n", " ") == report.text("report.inset_area")
+        assert locator.locator("path.locator-area").get_attribute("d").startswith("M")
+        box = {k: float(locator.locator("rect").get_attribute(k)) for k in ("x", "y", "width", "height")}
+        # the frame lies inside the wider area's box
+        assert min(box["x"], box["y"]) >= 0
+        assert max(box["x"] + box["width"], box["y"] + box["height"]) <= 100
+        page.evaluate("window.reportMap.setZoom(window.reportMap.getZoom() - 2, {animate: false})")
+        page.wait_for_function(
+            f"parseFloat(document.querySelector('.locator rect').getAttribute('width')) > {box['width'] * 1.5}"
+        )  # zoomed out, the frame on the inset grows
+        corner = "topleft" if width < 640 else "bottomleft"
+        assert page.locator(f".leaflet-{corner.replace('left', '')}.leaflet-left .locator").count() == 1
+        assert errors == []
+    finally:
+        context.close()

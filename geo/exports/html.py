@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 
 from geo.core.i18n import category_label, fmt_date
-from geo.core.projection import METRIC, WGS84, metric_to_lonlat
+from geo.core.projection import METRIC, WGS84, metric_to_lonlat, to_metric
 from geo.data.webassets import inline_tags
 from geo.exports.model import KeyFigure, Report
 from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR, round_coords
@@ -61,6 +61,23 @@ def _points_fc(report: Report) -> dict[str, Any]:
         if "category" in p:
             p["category"] = category_label(p["category"], report.lang)
     return fc
+
+
+AREA_SIMPLIFY_M = 40.0
+"""The locator inset's outline is simplified to this many metres (it is drawn about 150 px wide)."""
+
+
+def _area_rings(report: Report) -> list[list[list[float]]]:
+    """The outer rings of the wider area (:attr:`Report.area`) as ``[[lon, lat], ...]`` lists, simplified."""
+    if report.area is None or not len(report.area):
+        return []
+    simple = to_metric(report.area).geometry.simplify(AREA_SIMPLIFY_M).to_crs(WGS84)
+    rings = []
+    for geom in simple:
+        for part in getattr(geom, "geoms", [geom]):
+            if part.geom_type == "Polygon" and not part.is_empty:
+                rings.append([[round(float(x), 5), round(float(y), 5)] for x, y in part.exterior.coords])
+    return rings
 
 
 def _figure_html(f: KeyFigure) -> str:
@@ -124,6 +141,9 @@ ul.caveats { font-size: 17px; padding-left: 22px; margin: 0; }
 footer { padding: 10px 28px 18px; font-size: 15px; color: #444; }
 .north { background: #fff; padding: 4px 8px; border: 1px solid #999; font-weight: bold; font-size: 20px;
   text-align: center; line-height: 1.0; }
+.locator { background: #fff; border: 1px solid #444; width: 150px; }
+.locator svg { display: block; width: 150px; height: 150px; }
+.locator-label { font-size: 13px; text-align: center; padding: 2px 4px 4px; line-height: 1.2; }
 .cell-label { background: transparent; border: none; box-shadow: none; font-weight: bold; font-size: 15px; }
 .cell-label::before { display: none; }
 .focus-label { font-weight: bold; font-size: 16px; }
@@ -152,6 +172,9 @@ table.trend td { padding: 2px 10px 2px 0; }
   ul.caveats { font-size: 14px; }
   footer { padding: 8px 12px 14px; font-size: 12px; }
   .north { font-size: 15px; }
+  .locator, .locator svg { width: 96px; }
+  .locator svg { height: 96px; }
+  .locator-label { font-size: 11px; }
   .cell-label { font-size: 12px; }
   .focus-label { font-size: 13px; white-space: normal; width: max-content; max-width: 60vw; text-align: center; }
   .fig .d { font-size: 14px; }
@@ -210,6 +233,48 @@ _JS = """
     }
   });
   new North().addTo(map);
+  if (D.area && D.area.length) {
+    // the locator inset: the wider area, and the map's frame on it (an SVG in a control: no second map)
+    var lons = [], lats = [];
+    D.area.forEach(function (ring) { ring.forEach(function (p) { lons.push(p[0]); lats.push(p[1]); }); });
+    var b = [Math.min.apply(null, lons), Math.min.apply(null, lats),
+             Math.max.apply(null, lons), Math.max.apply(null, lats)];
+    var k = Math.cos((b[1] + b[3]) / 2 * Math.PI / 180);
+    var w = (b[2] - b[0]) * k, h = b[3] - b[1], side = Math.max(w, h) * 1.12;
+    var xy = function (lon, lat) {
+      return [50 + ((lon - b[0]) * k - w / 2) / side * 100, 50 - ((lat - b[1]) - h / 2) / side * 100];
+    };
+    var Locator = L.Control.extend({
+      // a phone's attribution line takes the bottom of the map: the inset goes under the zoom buttons there
+      options: {position: window.matchMedia("(max-width: 640px)").matches ? "topleft" : "bottomleft"},
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "locator");
+        div.setAttribute("aria-hidden", "true");
+        var paths = D.area.map(function (ring) {
+          return "M" + ring.map(function (p) {
+            var q = xy(p[0], p[1]);
+            return q[0].toFixed(2) + " " + q[1].toFixed(2);
+          }).join("L") + "Z";
+        }).join("");
+        div.innerHTML = '<svg viewBox="0 0 100 100"><path class="locator-area" d="' + paths +
+          '" fill="#e9e6df" stroke="#6b6b6b" stroke-width="0.8"/><rect class="locator-frame" fill="none" ' +
+          'stroke="#B00000" stroke-width="2"/></svg><div class="locator-label">' + esc(D.area_label) + "</div>";
+        var rect = div.querySelector("rect");
+        var frame = function () {
+          var mb = map.getBounds(), p0 = xy(mb.getWest(), mb.getNorth()), p1 = xy(mb.getEast(), mb.getSouth());
+          var rw = Math.max(p1[0] - p0[0], 4), rh = Math.max(p1[1] - p0[1], 4);
+          rect.setAttribute("x", ((p0[0] + p1[0]) / 2 - rw / 2).toFixed(2));
+          rect.setAttribute("y", ((p0[1] + p1[1]) / 2 - rh / 2).toFixed(2));
+          rect.setAttribute("width", rw.toFixed(2));
+          rect.setAttribute("height", rh.toFixed(2));
+        };
+        map.on("moveend", frame);
+        frame();
+        return div;
+      }
+    });
+    new Locator().addTo(map);
+  }
   window.reportMap = map;
 })();
 """
@@ -233,6 +298,8 @@ def html_document(report: Report) -> str:
         "attribution": report.attribution,
         "north": report.text("report.north"),
         "point_colour": POINT_COLOUR,
+        "area": _area_rings(report),
+        "area_label": report.text("report.inset_area"),
     }
     e = html.escape
     privacy = report.text("report.privacy", mode=report.mode_label)
