@@ -10,11 +10,9 @@ from geo.core.i18n import t
 from ui.access import account_panel, current_access
 from ui.boot import boot, current_lang, missing_page, missing_path, sync_lang_url
 from ui.source import run_page
-from ui.style import uploader_css
 
 settings = boot(sys.argv[1:])
 lang = current_lang(settings)
-st.html(uploader_css(lang))
 access = current_access(settings)
 
 # (file in app_pages/, catalog key of the title, icon, URL path, whether it reads the store); the first is the

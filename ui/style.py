@@ -3,7 +3,6 @@ the one way an error message reaches the page: as escaped text."""
 
 from __future__ import annotations
 
-from geo.core.i18n import t
 from geo.core.text import echo
 
 ERROR_LIMIT = 400
@@ -80,11 +79,3 @@ PAGE_CSS = f"""<style>
   [data-testid="stTable"] th, [data-testid="stTable"] td {{ padding: 0.2rem 0.3rem !important; }}
 }}
 </style>"""
-
-
-def uploader_css(lang: str) -> str:
-    """The file uploader's button in the page's language (Streamlit writes "Upload" on every page): the label
-    is drawn by CSS, which is also what the button is called for a screen reader."""
-    label = t("upload.button", lang).replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
-    where = '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]'
-    return f'<style>{where} p {{ display: none !important; }} {where}::after {{ content: "{label}"; }}</style>'
