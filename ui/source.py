@@ -9,6 +9,7 @@ is never changed, only copied for the session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -48,16 +49,15 @@ def _stored(settings: Settings) -> Workspace:
 
 def current_workspace(settings: Settings) -> Workspace:
     """This session's workspace: the link's choice, else the session's, else the stored one (default: demo)."""
-    team = _stored(settings)
     base = st.session_state.get(WORKSPACE)
     if not isinstance(base, Workspace):
-        base = team
+        base = _stored(settings)
     inventory = data.inventory(settings.sources.store_dir)
     ws, rejected = from_query(st.query_params, base=base, inventory=inventory)
     ws = Workspace(ws.incidents, ws.places, base.boundaries)
     st.session_state[WORKSPACE] = ws
     st.session_state[REJECTED] = rejected
-    _sync_url(ws, team)
+    _sync_url(ws, lambda: _stored(settings))
     return ws
 
 
@@ -72,11 +72,12 @@ def rejected_link_values() -> list[str]:
     return list(st.session_state.get(REJECTED) or [])
 
 
-def _sync_url(ws: Workspace, team: Workspace) -> None:
+def _sync_url(ws: Workspace, team: Callable[[], Workspace]) -> None:
     """Write the session's data into the link; the demo with its own places is left out, unless the team's
-    default is other data (a link without ``data=`` opens the team's default)."""
+    default is other data (a link without ``data=`` opens the team's default). The team's default is read
+    only for the demo, not on every run."""
     wanted = ws.to_query()
-    if wanted.get("data") == DEMO and "places" not in wanted and team.incidents == DEMO:
+    if wanted.get("data") == DEMO and "places" not in wanted and team().incidents == DEMO:
         wanted = {}
     link.sync_query(wanted, LINK_KEYS)
 
@@ -85,7 +86,7 @@ def use_here(settings: Settings, wanted: Workspace) -> Workspace:
     """Use ``wanted`` in this session only (checked against the store) and say so in the URL; nobody else's
     data changes (:func:`choose` makes a workspace the team's default)."""
     ws = check_workspace(wanted, data.inventory(settings.sources.store_dir))
-    _use(ws, _stored(settings))
+    _use(ws, lambda: _stored(settings))
     return ws
 
 
@@ -93,11 +94,11 @@ def choose(settings: Settings, *, incidents: str | None = None, places: tuple[st
            boundaries: tuple[str, ...] | None = None) -> Workspace:  # fmt: skip
     """Store a new team default (None keeps a part), use it in this session and say so in the URL."""
     ws = store_choice(settings, incidents=incidents, places=places, boundaries=boundaries)
-    _use(ws, ws)
+    _use(ws, lambda: ws)
     return ws
 
 
-def _use(ws: Workspace, team: Workspace) -> None:
+def _use(ws: Workspace, team: Callable[[], Workspace]) -> None:
     st.session_state[WORKSPACE] = ws
     for key in LINK_KEYS:  # the link's old values must not override the new choice
         if key in st.query_params:

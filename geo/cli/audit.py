@@ -8,6 +8,7 @@ table (``--json``: one JSON array). The command line itself adds rows: every run
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shlex
 from collections.abc import Callable, Sequence
@@ -64,13 +65,13 @@ def internal_request(args: argparse.Namespace, settings: Callable[[], Settings])
 def record_command(args: argparse.Namespace, argv: Sequence[str]) -> None:
     """Add the command line to the audit record when it asks for internal output, a workspace change or an
     ingest; before it runs, so a run that cannot be recorded does not run."""
-    action = internal_request(args, lambda: settings_for(args))
+    settings = functools.cache(lambda: settings_for(args))
+    action = internal_request(args, settings)
     if action is None:
         return  # nothing to record: the settings are not even read
-    settings = settings_for(args)
-    data: Any = getattr(args, "incidents", None) or getattr(args, "path", None) or settings.sources.incidents
+    data: Any = getattr(args, "incidents", None) or getattr(args, "path", None) or settings().sources.incidents
     item = audit.entry(operator(), action, "python -m geo " + shlex.join(argv), data=[str(data)])
-    audit.record(settings, item)
+    audit.record(settings(), item)
 
 
 def register(subparsers: Any) -> None:
