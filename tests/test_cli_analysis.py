@@ -221,3 +221,23 @@ def test_nearrepeat_bad_bands(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, "nearrepeat", "--permutations", "0")
     assert code == 2
     assert "permutations" in err
+
+
+def test_a_public_evaluation_starts_on_the_first_of_its_month(capsys: pytest.CaptureFixture[str]) -> None:
+    """As on the Trends page: moving the start a day at a time must not tell when an incident happened."""
+    places = ["--treated", "Harvard Park", "--control", "Jesse Owens Park"]
+
+    def counts(start: str, privacy: str) -> tuple[dict, str]:
+        code, out, err = _run(capsys, "evaluate", *places, "--start", start, "--privacy", privacy)
+        assert code == 0, err
+        data = json.loads(out)
+        return {k: data[k] for k in ("start", "counts")}, err
+
+    mid, said = counts("2017-03-15", "public")
+    first, quiet = counts("2017-03-01", "public")
+    assert mid == first
+    assert mid["start"] == "2017-03-01"
+    assert "first of its month" in said
+    assert "first of its month" not in quiet
+    internal, _ = counts("2017-03-15", "internal")
+    assert internal["start"] == "2017-03-15"

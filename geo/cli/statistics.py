@@ -211,13 +211,18 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     treated = c.place_geoms(settings, c.names(args.treated, "--treated"))
     control = c.place_geoms(settings, c.names(args.control, "--control"))
     start = args.start or _program_start(treated)
-    parse_date(start, "--start")
+    asked = parse_date(start, "--start")
     buffer_m = args.buffer_m if args.buffer_m is not None else settings.distances.displacement_buffer_m
     path = incidents_path(args, settings)
     dates = local_dates(incidents_from_path(path))
     data_start = args.date_from or (str(dates.min().date()) if len(dates) else None)
     data_end = args.date_to or (str(dates.max().date()) if len(dates) else None)
     rule = c.disclosure(args, settings)
+    month_start = rule.dates(asked, None)[0]  # public: a start moved a day at a time would tell a date
+    if asked is not None and month_start is not None and month_start != asked:
+        print(f"public: the evaluation starts on {month_start}, the first of its month (--privacy internal for "
+              "another day)", file=sys.stderr)  # fmt: skip
+        start = month_start.isoformat()
     control, no_data = _with_data(args, settings, treated, control)
     inc = c.incidents(args, settings)
     result = evaluate_program(
