@@ -11,11 +11,11 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
+from geo.cli.demo import write_demo as write_bundle
 from geo.core.categories import CATEGORIES, LAPD_CODE_CATEGORY
 from geo.core.projection import METRIC
 from geo.core.schema import INCIDENT_COLUMNS, OPTIONAL_INCIDENT_DTYPES, PLACE_COLUMNS, validate_incidents
 from geo.data.datasets import load_incidents, load_places, load_streets
-from geo.data.demo import write_bundle
 from geo.data.demo_places import DEVELOPMENTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +38,8 @@ def test_generator_is_deterministic_and_matches_committed_bundle(tmp_path: Path)
     write_bundle(b)
     for name in ("incidents.parquet", "places.geojson", "streets.geojson", "walk.graphml", "manifest.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert_geodataframe_equal(gpd.read_parquet(a / "survey.parquet"), gpd.read_parquet(b / "survey.parquet"))
+    assert_geodataframe_equal(gpd.read_parquet(a / "survey.parquet"), gpd.read_parquet(DEMO / "survey.parquet"))
     # The committed text files are exactly what the generator writes; the parquet holds the same table.
     for name in ("places.geojson", "streets.geojson", "walk.graphml", "manifest.json"):
         assert (a / name).read_bytes() == (DEMO / name).read_bytes(), f"data/demo/{name} is stale: run make demo"

@@ -1,5 +1,6 @@
-"""The layout holds: imports point down (pages -> ui -> layers -> geo; inside geo core <- data <- analysis <- patrol
-<- exports <- cli), no import cycle, no module over the size limit, no private name reached into across packages.
+"""The layout holds: imports point down (pages -> ui -> layers -> geo; inside geo core <- data <- analysis <- survey
+<- patrol <- exports <- cli), no import cycle, no module over the size limit, no private name reached into across
+packages.
 
 Every module of geo/, layers/, ui/, app_pages/ and app.py is parsed with ``ast`` (nothing is imported); imports are
 read at module level and inside functions. Imports under ``if TYPE_CHECKING:`` count for the direction rules (a type
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TOP = ("geo", "layers", "ui", "app_pages")
 # Higher layers may import lower ones, never the reverse.
 LAYERS = ("geo", "layers", "ui", "app_pages", "app")
-GEO_ORDER = ("core", "data", "analysis", "patrol", "exports", "cli")
+GEO_ORDER = ("core", "data", "analysis", "survey", "patrol", "exports", "cli")
 FORBIDDEN_THIRD_PARTY = {
     "geo": ("streamlit", "streamlit_folium", "folium"),
     "layers": ("streamlit", "streamlit_folium"),

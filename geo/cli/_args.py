@@ -140,6 +140,17 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return get_settings()
 
 
+def store_dir_of(args: argparse.Namespace) -> str | Path:
+    """The store a command reads or writes: ``--store`` (a folder or a PostGIS URL), else the configured one."""
+    from geo.data.stores import store_location
+    from geo.data.stores.api import is_url
+
+    given = getattr(args, "store", None)
+    if given:
+        return str(given) if is_url(given) else Path(given)
+    return store_location(settings_for(args).sources)
+
+
 def incidents_path(args: argparse.Namespace, settings: Settings) -> Path:
     """The incident file a command reads: ``--incidents`` (a file, a store layer's name or folder), else the
     workspace's incident layer (``python -m geo use``), else the configured ``sources.incidents``."""

@@ -9,10 +9,16 @@ from typing import Any
 
 from geo.core.settings import PROJECT_ROOT
 from geo.data.demo import SEED, write_bundle
+from geo.survey.demo import write_survey
+
+
+def write_demo(out: Path, *, seed: int = SEED) -> dict[str, Any]:
+    """The whole demo bundle: incidents, places, streets, population, walking network and the survey wave."""
+    return write_bundle(out, seed=seed, extras=write_survey)
 
 
 def _run(args: argparse.Namespace) -> int:
-    manifest = write_bundle(Path(args.out), seed=args.seed)
+    manifest = write_demo(Path(args.out), seed=args.seed)
     print(json.dumps({**manifest, "output": str(args.out)}, sort_keys=True))
     return 0
 

@@ -15,23 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from geo.cli._args import settings_for
+from geo.cli._args import settings_for, store_dir_of
 from geo.core.errors import DataError
 from geo.data.sources.detect import KINDS
 
 STORE_HELP = "store folder or postgresql:// URL (default: sources.store, else sources.store_dir)"
 EXIT_STORE_PROBLEM = 1
 """Exit code of ``info`` when a layer's parts disagree (the JSON is printed all the same)."""
-
-
-def _store_dir(args: argparse.Namespace) -> str | Path:
-    from geo.data.stores import store_location
-    from geo.data.stores.api import is_url
-
-    given = getattr(args, "store", None)
-    if given:
-        return str(given) if is_url(given) else Path(given)
-    return store_location(settings_for(args).sources)
 
 
 POPULATION_OPTIONS = ("key", "total", "group", "vintage")
@@ -51,7 +41,7 @@ def _ingest_population(args: argparse.Namespace) -> int:
         raise DataError(msg)
     spec = spec_from_args(key=args.key, total=args.total, groups=args.group or [], vintage=args.vintage)
     rep = ingest_population_table(
-        Path(args.path), Path(args.geometry), spec, store_dir=_store_dir(args), name=args.name, replace=args.replace
+        Path(args.path), Path(args.geometry), spec, store_dir=store_dir_of(args), name=args.name, replace=args.replace
     )
     keys = ("layer", "kind", "vintage", "rows_in", "rows_kept", "dropped", "residents", "geometry", "output")
     out = {k: rep.get(k) for k in keys}
@@ -79,6 +69,7 @@ def _ingest_population(args: argparse.Namespace) -> int:
 
 
 WALKNET = "walknet"
+SURVEY = "survey"
 """``--kind walknet``: a walking network (GraphML, an .osm extract or street centrelines) for ``--network imported``."""
 WALKNET_SUFFIXES = (".graphml", ".osm")
 """Endings read as a walking network without ``--kind``."""
@@ -119,7 +110,15 @@ def _ingest(args: argparse.Namespace) -> int:
         raise DataError(msg)
     if args.kind == WALKNET or (args.kind is None and Path(args.path).suffix.lower() in WALKNET_SUFFIXES):
         return _ingest_walknet(args)
-    rep = ingest_file(Path(args.path), store_dir=_store_dir(args), kind=args.kind, name=args.name, replace=args.replace)
+    from geo.survey.answers import looks_like_survey
+
+    if args.kind == SURVEY or (args.kind is None and looks_like_survey(args.path)):
+        from geo.cli.survey import ingest_survey
+
+        return ingest_survey(Path(args.path), args, store_dir_of(args))
+    rep = ingest_file(
+        Path(args.path), store_dir=store_dir_of(args), kind=args.kind, name=args.name, replace=args.replace
+    )
     out = {k: rep[k] for k in ("layer", "kind", "rows_in", "rows_kept", "dropped", "output")}
     out["quarantine"] = rep["quarantine"]
     print(json.dumps(out, sort_keys=False))
@@ -140,7 +139,7 @@ def _fetch(args: argparse.Namespace) -> int:
     if wants_census(args):
         return fetch_census_cli(args)
     settings = settings_for(args)
-    store = _store_dir(args)
+    store = store_dir_of(args)
     reports = fetch_sources(
         args.sources or None,
         settings=settings,
@@ -160,7 +159,7 @@ def _info(args: argparse.Namespace) -> int:
     from geo.data.ingest import store_inventory
     from geo.data.stores import open_store
 
-    store = _store_dir(args)
+    store = store_dir_of(args)
     layers: list[dict[str, Any]] = store_inventory(store, hashes=True)
     print(json.dumps({"store": open_store(store).location, "layers": layers}, indent=None))
     broken = [layer for layer in layers if layer["problems"]]
@@ -175,11 +174,12 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "path",
         help="CSV (.csv/.csv.gz), JSON, GeoJSON, shapefile, GeoPackage or xlsx file; with --kind walknet a GraphML "
-        "file, an OpenStreetMap .osm extract or a street centreline layer",
+        "file, an OpenStreetMap .osm extract or a street centreline layer; an ODK Central (.zip, .csv) or "
+        "KoboToolbox (.xlsx) export of the residents' assessment is added to the survey layer",
     )
     p.add_argument(
         "--kind",
-        choices=(*KINDS, WALKNET),
+        choices=(*KINDS, WALKNET, SURVEY),
         help="what the file holds (detected from its header when omitted); walknet: a walking network for "
         "`route --network imported` (.graphml and .osm files are read as one without --kind)",
     )

@@ -1,7 +1,7 @@
 """Message catalogs and locale-aware formatting (English and Spanish).
 
 Catalogs are JSON files in ``geo/core/locales/`` (``en.json`` for the common keys and ``en.<domain>.json``
-for map, trends, rates, patrol, exports and data, likewise
+for map, trends, rates, patrol, exports, data and the survey (with the Community page), likewise
 ``es``), flat mappings from a dotted key to a text with ``{name}`` placeholders. Numbers and dates are formatted with
 babel for ``en_US`` and ``es_US`` (Spanish as written in the United States).
 """

@@ -33,6 +33,7 @@ from geo.core.settings_sections import AuthSettings as AuthSettings
 from geo.core.settings_sections import DosageSettings as DosageSettings
 from geo.core.settings_sections import PatrolSettings as PatrolSettings
 from geo.core.settings_sections import RateSettings as RateSettings
+from geo.core.settings_sections import SurveySettings as SurveySettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
@@ -96,6 +97,8 @@ class SourceSettings(_Frozen):
     streets: Path = Path("data/demo/streets.geojson")
     population: Path = Path("data/demo/population.geojson")
     rate_zones: Path = Path("data/demo/rate_zones.geojson")
+    survey: Path = Path("data/demo/survey.parquet")
+    """Residents' answers shown when the store holds no survey layer (the demo's synthetic wave)."""
     store_dir: Path = Path("data/cache")
     store: str | None = Field(default=None, pattern=r"^postgres(ql)?://")
     """A shared PostGIS store (``postgresql://user@host:5432/db``); None: the GeoParquet folder ``store_dir``."""
@@ -229,6 +232,7 @@ class Settings(_Frozen):
     dosage: DosageSettings = DosageSettings()
     rates: RateSettings = RateSettings()
     auth: AuthSettings = AuthSettings()
+    survey: SurveySettings = SurveySettings()
     config_path: Path | None = None
 
 
@@ -238,7 +242,7 @@ these, so no default is written twice."""
 
 
 _PATH_KEYS = ("incidents", "places", "streets")
-_OPTIONAL_PATH_KEYS = ("population", "rate_zones")
+_OPTIONAL_PATH_KEYS = ("population", "rate_zones", "survey")
 """Resolved like the others, but may be absent (the rates page says so)."""
 
 

@@ -1,8 +1,10 @@
-"""Sections of the settings for the patrol planner, patrol dosage and rates, and the statistical limits of the
-``analysis`` section (see :mod:`geo.core.settings`)."""
+"""Sections of the settings for the patrol planner, patrol dosage, rates, sign-in and the residents' survey, and the
+statistical limits of the ``analysis`` section (see :mod:`geo.core.settings`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -186,3 +188,51 @@ class AuthSettings(Frozen):
                     )
                     raise ValueError(msg)
         return {role: tuple(e.strip() for e in entries) for role, entries in value.items()}
+
+
+class SurveyWave(Frozen):
+    """One wave of the residents' assessment: a name and the dates its interviews fall in (inclusive)."""
+
+    name: str = Field(min_length=1, max_length=60)
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _order(self) -> SurveyWave:
+        if self.end < self.start:
+            msg = f"survey wave {self.name!r} ends ({self.end}) before it starts ({self.start})"
+            raise ValueError(msg)
+        return self
+
+
+class SurveySettings(Frozen):
+    """The residents' assessment (``survey``): what may be shown of it and how its answers are grouped.
+
+    Respondents are protected more than victims: an area, a cell or a group with fewer than ``min_responses``
+    respondents shows nothing but "fewer than N" (in every view), free text is never shown, and nothing is
+    dated finer than the wave."""
+
+    min_responses: int = Field(default=5, ge=3, le=1000)
+    layer: str = Field(default="survey", pattern=r"^[A-Za-z0-9_-]+$")
+    """The store layer the answers are kept in (ingests and paper entries add to it)."""
+    waves: tuple[SurveyWave, ...] = ()
+    """Named waves by interview date; with none, each calendar quarter is a wave (``2026-Q2``)."""
+    collect_from: dt.date | None = None
+    """Answers dated before this day are test submissions (field teams try the form before the wave starts)."""
+    test_names: tuple[str, ...] = ("test", "prueba")
+    """A submitter or device name containing one of these marks a test submission."""
+    weighting: bool = True
+    """Weight answers to the area's residents by the groups asked (raking); the unweighted share is shown too."""
+
+    @model_validator(mode="after")
+    def _waves(self) -> SurveySettings:
+        ordered = sorted(self.waves, key=lambda w: w.start)
+        for a, b in itertools.pairwise(ordered):
+            if b.start <= a.end:
+                msg = f"survey waves {a.name!r} and {b.name!r} overlap ({b.start} is in both)"
+                raise ValueError(msg)
+        names = [w.name for w in self.waves]
+        if len(set(names)) != len(names):
+            msg = f"survey wave names must differ; got {names}"
+            raise ValueError(msg)
+        return self

@@ -20,7 +20,7 @@ the same library versions gives byte-identical files.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -452,8 +452,12 @@ def geojson_text(gdf: gpd.GeoDataFrame, *, name: str, note: str) -> str:
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def write_bundle(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Any]:
-    """Generate the demo bundle into ``out_dir``; return its manifest."""
+Extras = Callable[[Path, gpd.GeoDataFrame, gpd.GeoDataFrame], dict[str, Any]]
+
+
+def write_bundle(out_dir: str | Path, *, seed: int = SEED, extras: Extras | None = None) -> dict[str, Any]:
+    """Generate the demo bundle into ``out_dir``; return its manifest. ``extras`` writes more of it from its places
+    and incidents (the survey wave, from a layer above this one) and returns its sections of the manifest."""
     out = Path(out_dir)
     places = build_places()
     streets = build_streets()
@@ -486,11 +490,10 @@ def write_bundle(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Any]:
         "date_to": str(incidents["occurred_at"].max().date()),
     }
     network = read_graphml(write_demo_network(out))
-    manifest["walk_network"] = {
-        "nodes": network.number_of_nodes(),
-        "edges": network.number_of_edges(),
-        "note": "generated street grid, approximate; not OpenStreetMap",
-    }
+    note = "generated street grid, approximate; not OpenStreetMap"
+    manifest["walk_network"] = {"nodes": network.number_of_nodes(), "edges": network.number_of_edges(), "note": note}
     write_geoparquet(incidents, out / "incidents.parquet", metadata={**manifest, "source": DEMO_SOURCE})
+    if extras is not None:
+        manifest.update(extras(out, places, incidents))
     write_text_atomic(out / "manifest.json", json.dumps(manifest, sort_keys=True, indent=2) + "\n")
     return manifest

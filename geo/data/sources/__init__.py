@@ -10,7 +10,16 @@ and :mod:`geo.data.sources.detect` (what kind of file is this?). Every loader re
 
 from __future__ import annotations
 
-from geo.data.sources._accounting import UNIT_INCIDENTS, UNIT_VICTIMS, LoadResult
+from geo.data.sources._accounting import LA_COUNTY_BBOX, UNIT_INCIDENTS, UNIT_VICTIMS, LoadResult
 from geo.data.sources._http import Client, Progress, Sleep, make_session
 
-__all__ = ["UNIT_INCIDENTS", "UNIT_VICTIMS", "Client", "LoadResult", "Progress", "Sleep", "make_session"]
+__all__ = [
+    "LA_COUNTY_BBOX",
+    "UNIT_INCIDENTS",
+    "UNIT_VICTIMS",
+    "Client",
+    "LoadResult",
+    "Progress",
+    "Sleep",
+    "make_session",
+]
