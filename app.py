@@ -23,6 +23,7 @@ PAGES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("present", "nav.present", ":material/co_present:", "present", True),
     ("route", "nav.route", ":material/directions_walk:", "route", True),
     ("rates", "nav.rates", ":material/groups:", "rates", True),
+    ("community", "nav.community", ":material/forum:", "community", True),
     ("data", "nav.data", ":material/database:", "data", True),
     ("methods", "nav.methods", ":material/menu_book:", "methods", False),
 )

@@ -17,7 +17,19 @@ from ui.mapview import map_document, map_view
 from ui.source import session_workspace
 from ui.trend_text import map_alternative
 
-LAYERS = ("homicides", "incidents", "kde", "gistar", "grid", "parks", "housing", "csp", "rings", "streets")
+LAYERS = (
+    "homicides",
+    "incidents",
+    "kde",
+    "gistar",
+    "grid",
+    "perception",
+    "parks",
+    "housing",
+    "csp",
+    "rings",
+    "streets",
+)
 DEFAULT_LAYERS = ("homicides", "incidents", "parks", "housing", "csp", "rings", "streets")
 LAYER_LABELS = {
     "homicides": "layer.homicides",
@@ -25,6 +37,7 @@ LAYER_LABELS = {
     "kde": "layer.gistar",
     "gistar": "layer.gistar",
     "grid": "layer.grid",
+    "perception": "layer.perception",
     "parks": "layer.parks",
     "housing": "layer.housing",
     "csp": "layer.csp_sites",

@@ -22,6 +22,7 @@ PAGES = {
     "data": "app_pages/data.py",
     "methods": "app_pages/methods.py",
     "rates": "app_pages/rates.py",
+    "community": "app_pages/community.py",
 }
 MARKER = "evil"
 """Every hostile value a test puts in a link carries this word, so markup made from it can be told apart."""

@@ -15,7 +15,7 @@ from tests.conftest import ARTIFACTS, MAP_IFRAME, OfflinePage
 
 pytestmark = pytest.mark.browser
 
-PAGES = ("/", "/trends", "/present", "/route", "/rates", "/data", "/methods", "/audit")
+PAGES = ("/", "/trends", "/present", "/route", "/rates", "/community", "/data", "/methods", "/audit")
 WIDTHS = {"desktop": (1400, 1000), "phone": (390, 844)}
 BLOCKING = ("serious", "critical")
 
@@ -39,7 +39,7 @@ def test_no_serious_or_critical_axe_violation(
 
     page = _open(browser, f"{app_server}{path}?lang={lang}", width)
     try:
-        if path in ("/", "/route", "/rates"):
+        if path in ("/", "/route", "/rates", "/community"):
             page.map_frame()
         name = f"axe{path.replace('/', '-') or '-map'}-{lang}-{width}"
         page.shot(f"{name}.png")

@@ -127,10 +127,11 @@ def _axe_clean(page: OfflinePage) -> None:
     assert not blocking, blocking
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["/?view=internal", "/trends?view=internal", "/route?view=internal", "/present", "/rates", "/data", "/audit"],
-)
+ANONYMOUS_PATHS = ("/?view=internal", "/trends?view=internal", "/route?view=internal", "/present", "/rates",
+                   "/community", "/data", "/audit")  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ANONYMOUS_PATHS)
 def test_an_anonymous_visitor_reaches_no_internal_data_by_any_link(server: str, page: OfflinePage, path: str) -> None:
     sep = "&" if "?" in path else "?"
     _open(page, f"{server}{path}{sep}lang=en")
@@ -143,7 +144,8 @@ def test_an_anonymous_visitor_reaches_no_internal_data_by_any_link(server: str, 
         page.page.get_by_text(t("auth.internal_needs_role", "en")).first.wait_for(timeout=60_000)
         assert "view=internal" not in page.page.url
     for absent in (INTERNAL, CONFIRM, t("pr.privacy.internal", "en"), t("ws.make_default", "en"),
-                   t("ingest.title", "en"), t("nav.audit", "en"), t("dosage.keep", "en")):  # fmt: skip
+                   t("ingest.title", "en"), t("nav.audit", "en"), t("dosage.keep", "en"),
+                   t("community.paper.title", "en")):  # fmt: skip
         assert page.page.get_by_text(absent, exact=True).count() == 0, absent
     assert page.page.get_by_role("button", name=t("auth.sign_in", "en")).count() == 1
     _no_case_numbers(page)

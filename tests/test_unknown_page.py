@@ -15,7 +15,10 @@ from tests.conftest import OfflinePage, streamlit_app
 
 pytestmark = pytest.mark.browser
 
-NAV = ("nav.map", "nav.trends", "nav.present", "nav.route", "nav.rates", "nav.data", "nav.methods", "nav.audit")
+NAV = (
+    "nav.map", "nav.trends", "nav.present", "nav.route", "nav.rates", "nav.community", "nav.data", "nav.methods",
+    "nav.audit",
+)  # fmt: skip
 MAIN = '[data-testid="stMain"]'
 
 

@@ -81,12 +81,24 @@ def ingest_panel(settings: Settings, lang: str) -> None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path.write_bytes(upload.getvalue())
-            report = ingest_file(path, store_dir=store_location(settings.sources), kind=kind or None, name=name or None)
+            report = _ingest(settings, path, kind=kind or None, name=name or None)
         except (SafetyMapError, OSError) as exc:
             st.error(t("ingest.failed", lang, error=error_text(exc)))
             return
         data.forget_inventory()
         _said(report, lang)
+
+
+def _ingest(settings: Settings, path: Path, *, kind: str | None, name: str | None) -> dict[str, object]:
+    """Ingest an upload: an export of the residents' assessment goes to the survey layer (its counts this time)."""
+    from geo.survey.answers import looks_like_survey
+    from geo.survey.layer import LAST_INGEST, ingest_answers
+
+    store = store_location(settings.sources)
+    if kind is None and looks_like_survey(path):
+        report = ingest_answers(path, store_dir=store, rules=settings.survey)
+        return {"layer": report["layer"], **report[LAST_INGEST]}
+    return ingest_file(path, store_dir=store, kind=kind, name=name)
 
 
 def _said(report: dict[str, object], lang: str) -> None:

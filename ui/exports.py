@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -29,33 +30,51 @@ def follow_page_language(lang: str, available: tuple[str, ...]) -> None:
             st.session_state[LANG_KEY] = lang
 
 
+@dataclass(frozen=True)
+class ReportKey:
+    """What an export is made of, as the caches key it: the files as they are now, the filters, the language, the
+    privacy mode and the store's time (a new survey answer changes "Residents say")."""
+
+    incidents: FileKey
+    filters: Filters
+    places: FileKey
+    streets: FileKey
+    lang: str
+    privacy: str
+    store: float
+
+    @classmethod
+    def of(cls, settings: Settings, f: Filters, *, lang: str, privacy: str) -> ReportKey:
+        """The key of the current view's export."""
+        src = settings.sources
+        return cls(file_key(src.incidents), f, file_key(src.places), file_key(src.streets), lang, privacy,
+                   data.mtime(Path(src.store_dir)))  # fmt: skip
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _build_report(
-    key: FileKey, f: Filters, places: FileKey, streets: FileKey, lang: str, privacy: str, settings: Settings
-) -> Report:
+def _build_report(k: ReportKey, settings: Settings) -> Report:
     from geo.data.coverage import division_layer
     from geo.data.labels import source_line
     from geo.data.stores import store_location
-    from geo.exports.report import build_report
+    from geo.exports.report import build_report, with_residents
 
-    meta = data.layer_meta(Path(key.path), "")
-    cov = data.coverage_for(key, settings.sources.store_dir)
-    return build_report(
-        data.incidents_table(key), data.places_table(places), data.streets_table(streets), filters=f,
-        derived=data.derived_table(key), lang=lang, privacy=privacy, settings=settings,
-        source_line=source_line(meta, lang, coverage=cov), coverage=cov,
+    meta = data.layer_meta(Path(k.incidents.path), "")
+    cov = data.coverage_for(k.incidents, settings.sources.store_dir)
+    report = build_report(
+        data.incidents_table(k.incidents), data.places_table(k.places), data.streets_table(k.streets),
+        filters=k.filters, derived=data.derived_table(k.incidents), lang=k.lang, privacy=k.privacy, settings=settings,
+        source_line=source_line(meta, k.lang, coverage=cov), coverage=cov,
         min_share=settings.workspace.coverage_min_share,
         boundaries=None if meta.get("synthetic") else division_layer(store_location(settings.sources)),
     )  # fmt: skip
+    return with_residents(report, settings)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _report(
-    key: FileKey, f: Filters, places: FileKey, streets: FileKey, lang: str, privacy: str, fmt: str, settings: Settings
-) -> bytes:
+def _report(k: ReportKey, fmt: str, settings: Settings) -> bytes:
     from geo.exports.render import render_html, render_pdf, render_png
 
-    report = _build_report(key, f, places, streets, lang, privacy, settings)
+    report = _build_report(k, settings)
     if fmt == "pdf":
         return render_pdf(report)
     if fmt == "html":
@@ -64,28 +83,22 @@ def _report(
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _report_text(
-    key: FileKey, f: Filters, places: FileKey, streets: FileKey, lang: str, privacy: str, settings: Settings
-) -> tuple[str, str]:
-    report = _build_report(key, f, places, streets, lang, privacy, settings)
+def _report_text(k: ReportKey, settings: Settings) -> tuple[str, str]:
+    report = _build_report(k, settings)
     figures = "; ".join(f"{fig.label}: {fig.value}" for fig in report.figures)
-    return report.title, f"{report.period_text}. {figures}. {report.summary}"
+    said = f" {' '.join(report.residents)}" if report.residents else ""
+    return report.title, f"{report.period_text}. {figures}. {report.summary}{said}"
 
 
 def report_text(settings: Settings, f: Filters, *, lang: str, privacy: str) -> tuple[str, str]:
-    """The export's title and a text alternative of it (period, key figures, summary), for screen readers."""
-    src = settings.sources
-    return _report_text(
-        file_key(src.incidents), f, file_key(src.places), file_key(src.streets), lang, privacy, settings
-    )
+    """The export's title and a text alternative of it (period, key figures, summary, residents), for screen
+    readers."""
+    return _report_text(ReportKey.of(settings, f, lang=lang, privacy=privacy), settings)
 
 
 def report_bytes(settings: Settings, f: Filters, *, lang: str, privacy: str, fmt: str) -> bytes:
     """A rendered export (``pdf``, ``html``, ``png-slide`` or ``png-letter``) of the current view."""
-    src = settings.sources
-    return _report(
-        file_key(src.incidents), f, file_key(src.places), file_key(src.streets), lang, privacy, fmt, settings
-    )
+    return _report(ReportKey.of(settings, f, lang=lang, privacy=privacy), fmt, settings)
 
 
 def export_data(settings: Settings, f: Filters, *, lang: str, privacy: str, fmt: str) -> Callable[[], bytes | str]:

@@ -29,7 +29,7 @@ from geo.core.filters import MAX_QUERY_VALUE
 from geo.core.i18n import t
 from geo.core.text import echo
 
-EVERY_PAGE = ("map", "trends", "present", "route", "rates", "data", "methods")
+EVERY_PAGE = ("map", "trends", "present", "route", "rates", "community", "data", "methods")
 LIST_SEP = "|"
 """Separates the names in a list of places or stops in the link (place labels hold commas); lists of keys
 (layers, categories) use commas."""
@@ -155,6 +155,8 @@ STATE: dict[str, LinkState] = {
         LinkState("per", "r_per", ("rates",), _whole),
         LinkState("pool", "r_pool", ("rates",), _bool, lambda v: "1" if v else "0"),
         LinkState("suppress", "r_suppress", ("rates",), _bool, lambda v: "1" if v else "0"),
+        LinkState("wave", "c_wave", ("community",)),
+        LinkState("score", "c_measure", ("community",)),
         LinkState("start", "r_place", ("route",)),
         LinkState("budget", "r_budget", ("route",), _whole, bounds=(20, 600)),
         LinkState("dwell", "r_dwell", ("route",), _whole),

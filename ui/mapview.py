@@ -17,6 +17,7 @@ import streamlit as st
 
 from geo.analysis.gi_infer import note_text
 from geo.core.disclosure import Disclosure
+from geo.core.errors import SafetyMapError
 from geo.core.filters import Filters
 from geo.core.i18n import fmt_int, t
 from geo.core.settings import Settings
@@ -25,6 +26,7 @@ from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
 from layers.incidents import incidents_layer
 from layers.overview import add_places, add_streets, approximate_note
 from layers.page import map_html
+from layers.perception import mark_layers
 from layers.places import ZONE_SYMBOL, zones_layer
 from layers.public import public_layer
 from layers.style import symbols
@@ -126,6 +128,8 @@ def map_document(view: MapView, _settings: Settings) -> MapDocument:
             gi_notes, warning = _add_gistar(composer, view, s)
             notes.extend(gi_notes)
     _add_zones(composer, view, s)
+    if "perception" in chosen:
+        notes.extend(_add_perception(composer, view, s))
     if "rings" in chosen and f.place:
         rings = analysis.rings(src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
         composer.add(*rings_layer(rings, lang=lang, place=f.place))
@@ -197,6 +201,29 @@ def _add_zones(composer: MapComposer, view: MapView, s: Settings) -> None:
         )
         zone_rule = Disclosure.from_settings(s.privacy, public=view.public)
         composer.add(zones_layer(counts, name=label, lang=view.lang, rule=zone_rule), [(label, ZONE_SYMBOL)])
+
+
+def _add_perception(composer: MapComposer, view: MapView, s: Settings) -> list[str]:
+    """Where residents of the latest survey wave avoid or feel safe, counted on the incidents' own grid squares
+    (the same squares as the public cells); squares with fewer than ``survey.min_responses`` residents are left out."""
+    from geo.data.stores import store_location
+    from geo.survey.layer import marks, survey_of
+    from geo.survey.shown import SurveyRule, mark_cells, waves_of
+
+    try:
+        layer, _, _ = survey_of(store_location(s.sources), s.survey, s.sources.survey)
+    except SafetyMapError as exc:
+        return [t("map.perception.none", view.lang, error=str(exc))]
+    placed = marks(layer)
+    waves = waves_of(placed)
+    if not waves:
+        return [t("map.perception.none", view.lang, error="")]
+    latest = placed[placed["wave"].astype(str) == waves[-1]]
+    cells = mark_cells(latest, cell_m=s.analysis.grid_cell_m, rule=SurveyRule(s.survey.min_responses))
+    for group, rows in mark_layers(cells, lang=view.lang):
+        composer.add(group, rows)
+    return [t("map.perception.note", view.lang, wave=waves[-1], n=s.survey.min_responses,
+              hidden=fmt_int(int(cells.attrs.get("hidden_cells", 0)), view.lang))]  # fmt: skip
 
 
 def _add_points(composer: MapComposer, view: MapView, s: Settings, *, n: int, n_homicides: int) -> list[str]:

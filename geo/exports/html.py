@@ -307,6 +307,8 @@ def html_document(report: Report) -> str:
     banner = f'<div class="synthetic">{e(report.text("report.synthetic"))}</div>' if report.synthetic else ""
     figs = "".join(_figure_html(f) for f in report.figures)
     caveats = "".join(f"<li>{e(c)}</li>" for c in report.caveats)
+    said = "".join(f"<li>{e(c)}</li>" for c in report.residents)
+    residents = f'<h3>{e(report.text("survey.say.title"))}</h3><ul class="caveats">{said}</ul>' if said else ""
     tr = report.trend
     labelled = "label" in tr
     trend_rows = "".join(
@@ -344,7 +346,7 @@ def html_document(report: Report) -> str:
 {_legend_html(report)}
 <h3>{e(report.text("report.summary_heading"))}</h3>
 <p class="summary">{e(report.summary)}</p>
-<h3>{e(report.text("report.caveats_heading"))}</h3>
+{residents}<h3>{e(report.text("report.caveats_heading"))}</h3>
 <ul class="caveats">{caveats}</ul>
 <details><summary>{e(report.trend_heading())}</summary><table class="trend">{trend_rows}</table></details>
 </aside>

@@ -106,6 +106,9 @@ class Report:
     area: gpd.GeoDataFrame | None = None
     """The wider area the map's frame lies in (:func:`geo.exports.inset.wider_area`, EPSG:4326), drawn small in a
     corner of the printed map; None: no locator inset."""
+    residents: tuple[str, ...] = ()
+    """What residents near the focus said in the community assessment (:func:`geo.survey.summary.residents_say`),
+    printed under "Residents say"; empty: no block."""
 
     def text(self, key: str, /, **params: object) -> str:
         """A catalog string in the report's language."""

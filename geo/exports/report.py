@@ -14,6 +14,7 @@ dates are local calendar dates (America/Los_Angeles), inclusive.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -26,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.analysis.change import count_change
 from geo.analysis.trends import time_series
 from geo.core.disclosure import Disclosure
-from geo.core.errors import AnalysisError
+from geo.core.errors import AnalysisError, SafetyMapError
 from geo.core.filters import Filters, apply
 from geo.core.i18n import check_lang, fmt_date, fmt_int, t
 from geo.core.projection import METRIC, WGS84
@@ -447,3 +448,22 @@ def build_report(
         unit=ctx.unit,
         area=wider_area(incidents, focus.extent_m, boundaries),
     )
+
+
+def with_residents(report: Report, settings: Settings) -> Report:
+    """``report`` with what residents near its focus said in the community assessment (the store's survey layer,
+    else the demo's synthetic wave beside synthetic incidents only); unchanged when there is nothing to say."""
+    from geo.data.stores import store_location
+    from geo.survey.layer import survey_of
+    from geo.survey.summary import residents_say
+
+    fallback = settings.sources.survey if report.synthetic else None  # never synthetic answers beside real data
+    try:
+        layer, synthetic, _ = survey_of(store_location(settings.sources), settings.survey, fallback)
+    except SafetyMapError:
+        return report
+    if synthetic and not report.synthetic:
+        return report
+    lines = residents_say(layer, report.focus, name=report.focus_name, ring_m=report.ring_m, rules=settings.survey,
+                          lang=report.lang, population=settings.sources.population)  # fmt: skip
+    return dataclasses.replace(report, residents=lines)

@@ -156,6 +156,8 @@ def _letter(report: Report) -> Figure:
     body = _footer(fig, body, [report.mode_note, report.attribution, report.made_text], s.foot, height=0.75)
     caveat_h = _needed(report.caveats, body.w, s.caveat, cap=1.45)
     summary_h = _needed([report.summary], body.w, s.body, cap=1.4)
+    residents_h = _needed(list(report.residents), body.w, s.caveat, cap=1.3) + 0.12 if report.residents else 0.0
+    caveat_h += residents_h
     strip_h = s.map.strip * 2.0 / 72
     map_w = max(2.5, min(body.h - caveat_h - summary_h - CHART_MIN_IN - 0.6 - strip_h, body.w * 0.6))
     row, rest = body.take_top(map_w + strip_h, gap=0.2)
@@ -166,7 +168,11 @@ def _letter(report: Report) -> Figure:
     used = _text_block(fig, rest.take_top(summary_h)[0], report.text("report.summary_heading"), [report.summary], s,
                        s.body)  # fmt: skip
     rest = rest.take_top(used, gap=0.12)[1]
-    _text_block(fig, rest.take_top(caveat_h)[0], report.text("report.caveats_heading"),
+    if report.residents:
+        used = _text_block(fig, rest.take_top(residents_h - 0.12)[0], report.text("survey.say.title"),
+                           list(report.residents), s, s.caveat)  # fmt: skip
+        rest = rest.take_top(used, gap=0.12)[1]
+    _text_block(fig, rest.take_top(caveat_h - residents_h)[0], report.text("report.caveats_heading"),
                 [f"• {c}" for c in report.caveats], s, s.caveat)  # fmt: skip
     map_box, side = row.take_left(map_w, gap=0.3)
     _map(fig, map_box, report, s)
@@ -216,8 +222,14 @@ def _slide(report: Report) -> Figure:
     used = key_figures(fig, figs_box, report.figures, value=s.value, label=s.label, across=True)
     side = side.take_top(used, gap=0.25)[1]
     words = words_height(report, side.w, s.chart)
-    chart_box, side = side.take_top(side.h * 0.55 if words is None else min(side.h * 0.55, words), gap=0.3)
+    said = [" ".join(report.residents[:1]) + " " + "; ".join(report.residents[1:])] if report.residents else []
+    said_h = _needed(said, side.w, s.caveat, cap=side.h * 0.16) if said else 0.0
+    share = 0.55 - said_h / side.h  # "Residents say" takes its room from the chart, never from the caveats
+    chart_box, side = side.take_top(side.h * share if words is None else min(side.h * share, words), gap=0.3)
     draw_trend(fig, chart_box, report, sizes=s.chart)
+    if report.residents:
+        said_box, side = side.take_top(said_h, gap=0.25)
+        _text_block(fig, said_box, report.text("survey.say.title"), said, s, s.caveat)
     legend_box, caveat_box = side.take_left(side.w * 0.44, gap=0.35)
     legend(fig, legend_box, report.legend_title, _entries(report), s.legend)
     gap = s.caveat.size * 0.3 / 72

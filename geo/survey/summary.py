@@ -145,3 +145,63 @@ def beside_crime(
     out["disagree"] = np.where(gap <= -far, "residents", np.where(gap >= far, "record", ""))
     out.loc[~both, "disagree"] = ""
     return out
+
+
+SAID = ("safe_night", "safe_park", "trust_officers")
+"""The scores a handout or slide prints under "Residents say"."""
+TOP_CONCERNS = 3
+
+
+def residents_say(
+    layer: gpd.GeoDataFrame,
+    focus: gpd.GeoDataFrame,
+    *,
+    name: str,
+    ring_m: float,
+    rules: SurveySettings,
+    lang: str,
+    population: Path | None = None,
+) -> tuple[str, ...]:
+    """The "Residents say" lines of a handout or slide about ``focus``: the latest wave's residents living within
+    ``ring_m`` of it, three scores with their intervals and the top concerns; a sentence instead when fewer than
+    ``survey.min_responses`` answered (nothing else is said of them). Weighted as the Community page weights the
+    same area, so both print the same figure. Empty when there are no answers at all."""
+    from geo.core.i18n import fmt_int, fmt_share, t
+    from geo.survey.shown import waves_of
+
+    people = respondents(layer)
+    waves = waves_of(people)
+    if not waves or not len(focus):
+        return ()
+    area = gpd.GeoDataFrame({AREA: [name]}, geometry=focus.to_crs("EPSG:32611").geometry.buffer(ring_m).to_numpy(),
+                            crs="EPSG:32611").dissolve(by=AREA, as_index=False).to_crs("EPSG:4326")  # fmt: skip
+    rule = SurveyRule(rules.min_responses)
+    wave = waves[-1]
+    now = people[people["wave"].astype(str) == wave]
+    synthetic = "synthetic" in layer.columns and bool(layer["synthetic"].fillna(False).astype(bool).all())
+    pop, _ = _population(area, population, synthetic=synthetic) if rules.weighting else (None, "")
+    row = area_scores(ScoreInput(now, area, rule, pop, rules.weighting)).iloc[0]
+    ring = fmt_int(int(ring_m), lang)
+    if row["status"] != "shown" or pd.isna(row["respondents"]):
+        return (t("survey.say.too_few", lang, n=rules.min_responses, ring=ring, place=name, wave=wave),)
+    lines = [t("survey.say.heading", lang, n=fmt_int(int(row["respondents"]), lang), ring=ring, place=name, wave=wave)]
+    for m in SAID:
+        if pd.notna(row[m]):
+            lines.append(t("survey.say.share", lang, measure=t(f"survey.measure.{m}", lang),
+                           share=fmt_share(float(row[m]), lang), low=fmt_share(float(row[f"{m}_low"]), lang),
+                           high=fmt_share(float(row[f"{m}_high"]), lang)))  # fmt: skip
+    inside = now.reset_index(drop=True).iloc[place_rows(now, area)]
+    concerns = choice_counts(inside, "concerns", rule)
+    shown = concerns[concerns["status"].eq("shown") & concerns["respondents"].fillna(0).gt(0)]
+    top = shown.sort_values("respondents", ascending=False, kind="stable").head(TOP_CONCERNS)["choice"]
+    if len(top):
+        words = ", ".join(t(f"survey.c.concern.{c}", lang) for c in top)
+        lines.append(t("survey.say.concerns", lang, concerns=words))
+    return tuple(lines)
+
+
+def place_rows(people: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[int]:
+    """Row positions of ``people`` living in any of ``areas`` (each once)."""
+    from geo.survey.shown import place_in_areas
+
+    return sorted(set(place_in_areas(people.reset_index(drop=True), areas)["row"].tolist()))

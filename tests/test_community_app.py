@@ -1,0 +1,172 @@
+"""The Community page under AppTest, in both languages: scores with intervals, areas under the minimum hidden in
+every table, no resident's own words anywhere, the waves, the Map page's layer of marks, and the paper-entry form
+(checked like an export, added to the store's survey layer, recorded)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.core.i18n import t
+from tests.page_helpers import map_page, open_page, page_texts
+
+pytestmark = pytest.mark.app
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_SURVEY = ROOT / "data" / "demo" / "survey.parquet"
+MIN = 5
+
+
+def _tables(at: AppTest) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+def _free_text() -> list[str]:
+    layer = gpd.read_parquet(DEMO_SURVEY)
+    words = layer["concern_other"].dropna().astype(str).unique().tolist()
+    assert words, "the demo wave has answers in residents' own words, to show they never appear"
+    return words
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_settings: None) -> Path:
+    """An empty store of its own (the page shows the demo wave; paper entries land here)."""
+    from geo.core.settings import use_config
+
+    monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(tmp_path))
+    use_config(None)
+    return tmp_path
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_scores_show_intervals_and_every_area_under_the_minimum_shows_no_figure(lang: str, store: Path) -> None:
+    at = open_page("community", {"lang": lang})
+    assert not at.exception, at.exception
+    texts = page_texts(at)
+    assert t("community.title", lang) in texts
+    assert t("community.synthetic", lang) in [w.value for w in at.warning]
+    tables = _tables(at)
+    respondents = t("community.col.respondents", lang)
+    fewer = t("community.fewer", lang, n=MIN)
+    scored = [tb for tb in tables if respondents in tb.columns and t("community.col.area", lang) in tb.columns]
+    assert len(scored) >= 3  # the chosen score, every score, residents beside the record
+    hidden = 0
+    for table in scored:
+        for _, row in table.iterrows():
+            cell = str(row[respondents])
+            if cell == fewer:
+                hidden += 1
+                assert not any(re.search(r"\d+\s?%", str(v)) for v in row.to_numpy()), row.to_dict()
+            else:
+                assert int(cell.replace(",", "")) >= MIN, row.to_dict()
+    assert hidden, "the demo wave has areas under the minimum: they must read 'fewer than 5'"
+    shares = " ".join(str(v) for tb in scored for v in tb.to_numpy().ravel())
+    assert re.search(r"\d+\s?% \(\d+\s?%–\d+\s?%\)", shares), "a share with its interval"
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_no_residents_own_words_appear_anywhere_on_the_page(lang: str, store: Path) -> None:
+    at = open_page("community", {"lang": lang})
+    everything = " ".join(page_texts(at)) + " ".join(tb.to_csv() for tb in _tables(at))
+    for words in _free_text():
+        assert words not in everything
+
+
+def test_choosing_the_first_wave_shows_it_and_no_change_before_it(store: Path) -> None:
+    at = open_page("community", {"lang": "en"})
+    at.selectbox(key="c_wave").set_value("2024-Q3").run()
+    assert not at.exception
+    assert t("community.source", "en", n="", wave="2024-Q3", where="").split()[-1] in " ".join(page_texts(at))
+    first = _tables(at)[0]
+    change = t("community.col.change", "en")
+    assert (first[change] == "").all(), "the first wave has nothing to change from"
+    at.selectbox(key="c_wave").set_value("2024-Q4").run()
+    assert (_tables(at)[0][change] != "").any()
+
+
+def test_the_link_opens_the_chosen_wave_and_score(store: Path) -> None:
+    at = open_page("community", {"lang": "en", "wave": "2024-Q3", "score": "trust_officers"})
+    assert not at.exception
+    assert at.selectbox(key="c_wave").value == "2024-Q3"
+    assert t("survey.measure.trust_officers", "en") in _tables(at)[0].columns
+
+
+def test_concern_counts_hide_small_ones(store: Path) -> None:
+    at = open_page("community", {"lang": "en"})
+    counts = [tb for tb in _tables(at) if t("community.col.answer", "en") in tb.columns]
+    assert len(counts) == 2
+    for table in counts:
+        for cell in table[t("community.col.respondents", "en")]:
+            assert cell == t("community.fewer", "en", n=MIN) or cell == "0" or int(cell) >= MIN
+
+
+def test_the_map_page_draws_marked_squares_only_with_enough_residents(store: Path) -> None:
+    at = open_page("map", {"lang": "en", "layers": "perception,parks"})
+    assert not at.exception
+    html = map_page(at)
+    counts = [int(n) for n in re.findall(r"(\d+) residents (?:avoid|feel safe in) this square", html)]
+    assert counts, "the demo wave has squares marked by enough residents"
+    assert min(counts) >= MIN
+    assert any("survey's wave 2024-Q4" in x for x in page_texts(at))
+
+
+def _fill(at: AppTest, answers: dict[str, object]) -> AppTest:
+    for name, value in answers.items():
+        widget = f"paper_{name}"
+        if isinstance(value, list):
+            at.multiselect(key=widget).set_value(value)
+        else:
+            at.selectbox(key=widget).set_value(value)
+    return at
+
+
+GOOD = {
+    "consent": "yes",
+    "safe_day": "very_safe",
+    "safe_night": "somewhat_unsafe",
+    "safe_park": "somewhat_safe",
+    "trust_officers": "agree",
+    "respect": "agree",
+    "heard": "disagree",
+    "concerns": ["gun_violence", "lighting"],
+    "services_wanted": ["youth_programs"],
+}
+
+
+def test_a_paper_questionnaire_is_added_to_the_survey_layer_and_recorded(store: Path) -> None:
+    from geo.core.settings import get_settings
+    from geo.data.stores import open_store
+    from geo.survey.layer import read_layer
+
+    at = open_page("community", {"lang": "en"})
+    _fill(at, GOOD)
+    at.button(key="FormSubmitter:community_paper-" + t("community.paper.add", "en")).click().run()
+    assert not at.exception
+    assert t("community.paper.added", "en") in [s.value for s in at.success]
+    layer = read_layer(store, get_settings().survey)
+    assert layer is not None
+    assert len(layer) == 1
+    row = layer.iloc[0]
+    assert row["source"] == "paper"
+    assert row["safe_night"] == "somewhat_unsafe"
+    assert row["concerns"] == "gun_violence lighting"
+    actions = [r["action"] for r in open_store(store).audit()]
+    assert actions == ["ingest"]
+
+
+def test_a_paper_questionnaire_missing_an_answer_is_refused_and_nothing_is_written(store: Path) -> None:
+    from geo.core.settings import get_settings
+    from geo.survey.layer import read_layer
+
+    at = open_page("community", {"lang": "es"})
+    _fill(at, {k: v for k, v in GOOD.items() if k != "safe_night"})
+    at.button(key="FormSubmitter:community_paper-" + t("community.paper.add", "es")).click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("safe_night" in e for e in errors), errors
+    assert read_layer(store, get_settings().survey) is None

@@ -1,0 +1,187 @@
+"""The Community page's parts: the answers' summary (cached), its tables in words, and the paper-entry form.
+
+Everything shown comes through :mod:`geo.survey.shown` (areas and cells under ``survey.min_responses``
+respondents show "fewer than N"; free text never leaves the store). The paper-entry form is for signed-in staff
+at a meeting: the same questions and checks as an export (:func:`geo.survey.layer.add_paper`), recorded in the
+audit record as an ingest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.core.errors import SafetyMapError
+from geo.core.i18n import fmt_int, fmt_share, t
+from geo.core.settings import Settings
+from geo.data.stores import store_location
+from geo.survey.layer import add_paper, survey_of
+from geo.survey.questions import CHOICES, MEASURES, QUESTIONS, Question
+from geo.survey.summary import Community, community
+from ui.access import record_use, session_access
+from ui.data import file_key
+
+PAPER_KEY = "community_paper"
+
+
+def _stamp(path: str | Path) -> float:
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=300)
+def _summary(
+    settings: Settings, _places: gpd.GeoDataFrame, stamps: tuple[object, ...]
+) -> tuple[Community, gpd.GeoDataFrame, str]:
+    del stamps  # the cache key with the settings: the store's, the demo wave's, the places' and population's times
+    layer, _, where = survey_of(store_location(settings.sources), settings.survey, settings.sources.survey)
+    summary = community(
+        layer,
+        _places,
+        rules=settings.survey,
+        within_m=max(settings.distances.rings_m),
+        cell_m=settings.analysis.grid_cell_m,
+        population=settings.sources.population,
+    )
+    return summary, layer, where
+
+
+def summary(settings: Settings, places: gpd.GeoDataFrame) -> tuple[Community, gpd.GeoDataFrame, str]:
+    """The answers' summary around ``places``, read again when the store, the demo wave or the places change.
+
+    Raises
+    ------
+    DataError
+        No answers anywhere (the message says how to get them).
+    """
+    src = settings.sources
+    stamps = (_stamp(store_location(src)), _stamp(src.survey), file_key(str(src.places)), _stamp(src.population))
+    return _summary(settings, places, stamps)
+
+
+def share_text(row: pd.Series, measure: str, lang: str) -> str:
+    """``54% (40–67%), 38 answered`` or why nothing is shown."""
+    value = row.get(measure)
+    if value is None or pd.isna(value):
+        return t("community.hidden", lang)
+    low, high, n = row[f"{measure}_low"], row[f"{measure}_high"], row[f"{measure}_n"]
+    return t("community.share", lang, share=fmt_share(float(value), lang), low=fmt_share(float(low), lang),
+             high=fmt_share(float(high), lang), n=fmt_int(int(n), lang))  # fmt: skip
+
+
+def change_text(row: pd.Series, measure: str, lang: str) -> str:
+    """``+8 points (−6 to +21)`` against the previous wave, or "" where it cannot be said."""
+    value = row.get(f"{measure}_change")
+    if value is None or pd.isna(value):
+        return ""
+    low, high = float(row[f"{measure}_change_low"]), float(row[f"{measure}_change_high"])
+    word = "community.change.clear" if low > 0 or high < 0 else "community.change.unclear"
+    return t(word, lang, change=_points(float(value)), low=_points(low), high=_points(high))
+
+
+def _points(x: float) -> str:
+    n = round(100 * x)
+    return f"+{n}" if n > 0 else f"−{abs(n)}" if n < 0 else "0"
+
+
+def scores_table(scores: pd.DataFrame, wave: str, measures: tuple[str, ...], lang: str, min_n: int) -> pd.DataFrame:
+    """The scores of ``wave`` per area as text: each measure with its interval and change, then the respondents."""
+    rows = []
+    one = len(measures) == 1
+    for _, row in scores[scores["wave"] == wave].iterrows():
+        n = row["respondents"]
+        out = {t("community.col.area", lang): row["area"]}
+        for m in measures:
+            name = t(f"survey.measure.{m}", lang)
+            out[name] = share_text(row, m, lang)
+            out[t("community.col.change", lang) if one else t("community.col.change_of", lang, measure=name)] = (
+                change_text(row, m, lang)
+            )
+        out[t("community.col.respondents", lang)] = (
+            fmt_int(int(n), lang) if row["status"] == "shown" and pd.notna(n) else t("community.fewer", lang, n=min_n)
+        )
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def counts_table(counts: pd.DataFrame, list_name: str, lang: str, min_n: int) -> pd.DataFrame:
+    """How many chose each answer, in words (hidden under the minimum), most chosen first."""
+    frame = counts.copy()
+    frame["order"] = frame["respondents"].fillna(0)
+    frame = frame.sort_values("order", ascending=False, kind="stable")
+    return pd.DataFrame({
+        t("community.col.answer", lang): [t(f"survey.c.{list_name}.{c}", lang) for c in frame["choice"]],
+        t("community.col.respondents", lang): [
+            fmt_int(int(n), lang) if s == "shown" else t("community.fewer", lang, n=min_n)
+            for n, s in zip(frame["respondents"], frame["status"], strict=True)
+        ],
+    })  # fmt: skip
+
+
+def _widget(q: Question, lang: str) -> object:
+    label = t(f"survey.q.{q.name}", lang)
+    assert q.choices is not None
+    options = list(CHOICES[q.choices])
+    fmt = lambda c: t(f"survey.c.{q.choices}.{c}", lang)  # noqa: E731
+    if q.kind == "select_multiple":
+        return st.multiselect(label, options, format_func=fmt, key=f"paper_{q.name}")
+    return st.selectbox(label, options, index=None, format_func=fmt, key=f"paper_{q.name}",
+                        placeholder=t("community.paper.choose", lang))  # fmt: skip
+
+
+def _in_words(problem: str, lang: str) -> str:
+    """A checking problem with each question named by its words in ``lang`` (the export's names are for analysts)."""
+    for q in QUESTIONS:
+        problem = problem.replace(f"{q.name}:", f"«{t(f'survey.q.{q.name}', lang)}» ({q.name}):")
+    return problem
+
+
+def paper_form(settings: Settings, lang: str) -> None:
+    """Staff enter a paper questionnaire at a meeting: the assessment's questions, checked, then added to the layer."""
+    if not session_access(settings).internal:
+        return
+    with st.expander(t("community.paper.title", lang), icon=":material/edit_note:"):
+        st.caption(t("community.paper.intro", lang))
+        with st.form(PAPER_KEY, clear_on_submit=True):
+            day = st.date_input(t("survey.q.interview_date", lang), value=dt.date.today(), key="paper_day")
+            answers = {q.name: _widget(q, lang) for q in QUESTIONS if q.choices is not None}
+            sent = st.form_submit_button(t("community.paper.add", lang), type="primary")
+        if not sent:
+            return
+        try:
+            if not record_use(settings, "ingest", "paper questionnaire"):
+                st.error(t("community.paper.unrecorded", lang))
+                return
+            add_paper(answers, day=day if isinstance(day, dt.date) else dt.date.today(),
+                      store_dir=store_location(settings.sources), rules=settings.survey)  # fmt: skip
+        except SafetyMapError as exc:
+            st.error(t("community.paper.refused", lang, error=_in_words(str(exc), lang)))
+            return
+        st.success(t("community.paper.added", lang))
+
+
+MEASURE_NAMES: tuple[str, ...] = tuple(MEASURES)
+
+
+def beside_table(compared: pd.DataFrame, lang: str, min_n: int, min_count: int) -> pd.DataFrame:
+    """Feeling safe after dark beside the recorded incidents per area, with where they disagree, in words."""
+    rows = []
+    for _, row in compared.iterrows():
+        n, incidents, disagree = row["respondents"], row["incidents"], str(row["disagree"])
+        out = {t("community.col.area", lang): row["area"]}
+        out[t("survey.measure.safe_night", lang)] = share_text(row, "safe_night", lang)
+        out[t("community.col.incidents", lang)] = (
+            fmt_int(int(incidents), lang) if pd.notna(incidents) else t("community.fewer_incidents", lang, n=min_count)
+        )
+        out[t("community.col.disagree", lang)] = t(f"community.disagree.{disagree}", lang) if disagree else ""
+        out[t("community.col.respondents", lang)] = (
+            fmt_int(int(n), lang) if pd.notna(n) else t("community.fewer", lang, n=min_n)
+        )
+        rows.append(out)
+    return pd.DataFrame(rows)
