@@ -88,4 +88,4 @@ c4.dataframe(community.counts_table(choice_counts(answered, "services_wanted", r
              hide_index=True, width="stretch")  # fmt: skip
 with st.expander(t("community.method", lang)):
     st.markdown(t("community.method.text", lang, n=n_min))
-community.paper_form(s, lang)
+community.paper_form(s, lang, summary.areas)

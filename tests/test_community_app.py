@@ -145,6 +145,7 @@ def test_a_paper_questionnaire_is_added_to_the_survey_layer_and_recorded(store: 
 
     at = open_page("community", {"lang": "en"})
     _fill(at, GOOD)
+    at.selectbox(key="paper_near").set_value("Harvard Park")
     at.button(key="FormSubmitter:community_paper-" + t("community.paper.add", "en")).click().run()
     assert not at.exception
     assert t("community.paper.added", "en") in [s.value for s in at.success]
@@ -155,6 +156,11 @@ def test_a_paper_questionnaire_is_added_to_the_survey_layer_and_recorded(store: 
     assert row["source"] == "paper"
     assert row["safe_night"] == "somewhat_unsafe"
     assert row["concerns"] == "gun_violence lighting"
+    from geo.survey.shown import areas_around, place_in_areas
+
+    places = gpd.read_file(ROOT / "data" / "demo" / "places.geojson")
+    areas = areas_around(places, within_m=400.0)
+    assert "Harvard Park" in set(place_in_areas(layer, areas)["area"])  # counted where the person lives
     actions = [r["action"] for r in open_store(store).audit()]
     assert actions == ["ingest"]
 

@@ -142,14 +142,19 @@ def _in_words(problem: str, lang: str) -> str:
     return problem
 
 
-def paper_form(settings: Settings, lang: str) -> None:
-    """Staff enter a paper questionnaire at a meeting: the assessment's questions, checked, then added to the layer."""
+def paper_form(settings: Settings, lang: str, areas: gpd.GeoDataFrame) -> None:
+    """Staff enter a paper questionnaire at a meeting: the assessment's questions, checked, then added to the layer.
+
+    ``areas`` (the Community page's) offer "lives near": the answer is placed at that area's centre, so it counts
+    in the area as an export's home corner does."""
     if not session_access(settings).internal:
         return
     with st.expander(t("community.paper.title", lang), icon=":material/edit_note:"):
         st.caption(t("community.paper.intro", lang))
         with st.form(PAPER_KEY, clear_on_submit=True):
             day = st.date_input(t("survey.q.interview_date", lang), value=dt.date.today(), key="paper_day")
+            near = st.selectbox(t("community.paper.near", lang), list(areas["area"]), index=None, key="paper_near",
+                                placeholder=t("community.paper.choose", lang))  # fmt: skip
             answers = {q.name: _widget(q, lang) for q in QUESTIONS if q.choices is not None}
             sent = st.form_submit_button(t("community.paper.add", lang), type="primary")
         if not sent:
@@ -158,7 +163,11 @@ def paper_form(settings: Settings, lang: str) -> None:
             if not record_use(settings, "ingest", "paper questionnaire"):
                 st.error(t("community.paper.unrecorded", lang))
                 return
-            add_paper(answers, day=day if isinstance(day, dt.date) else dt.date.today(),
+            home = None
+            if near is not None:
+                centre = areas.loc[areas["area"] == near].geometry.iloc[0].representative_point()
+                home = (float(centre.x), float(centre.y))
+            add_paper(answers, day=day if isinstance(day, dt.date) else dt.date.today(), home=home,
                       store_dir=store_location(settings.sources), rules=settings.survey)  # fmt: skip
         except SafetyMapError as exc:
             st.error(t("community.paper.refused", lang, error=_in_words(str(exc), lang)))

@@ -68,6 +68,7 @@ _GEO_PART = {"latitude": "lat", "longitude": "lon"}
 _KOBO_GEO = re.compile(r"^(?P<q>.+)_(?P<part>latitude|longitude|altitude|precision)$")
 _SEP = re.compile(r"[/\-]")
 ID_COLUMNS = ("KEY", "instanceID", "_uuid")
+SUBMISSION_IDS = ("KEY", "_uuid")
 PARENT_COLUMNS = ("PARENT_KEY", "_submission__uuid")
 SUBMITTED_COLUMNS = ("SubmissionDate", "_submission_time", "today", "start")
 WHO_COLUMNS = ("SubmitterName", "_submitted_by", "DeviceID", "deviceid")
@@ -221,7 +222,9 @@ def columns_of(names: Sequence[str] | pd.Index, questions: Sequence[Question]) -
         segs = _segments(column)
         last = segs[-1] if segs else ""
         if column in ID_COLUMNS or last == "instanceID":
-            out.meta.setdefault("id", column)
+            # KEY (ODK Central) and _uuid (Kobo) name the submission, as its repeats' parent keys do; meta-instanceID
+            # names its latest version (another id once the submission was edited in Central)
+            out.meta["id"] = column if column in SUBMISSION_IDS or "id" not in out.meta else out.meta["id"]
         elif column in PARENT_COLUMNS:
             out.meta.setdefault("parent", column)
         elif column in SUBMITTED_COLUMNS:

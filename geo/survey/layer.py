@@ -104,12 +104,14 @@ def add_paper(
     *,
     day: dt.date,
     places: Sequence[Mapping[str, object]] = (),
+    home: tuple[float, float] | None = None,
     store_dir: str | Path,
     rules: SurveySettings,
 ) -> dict[str, Any]:
     """Add one paper questionnaire entered at a meeting (the same questions and checks as an export).
 
-    ``places`` are the marked places: each a ``point`` (lon, lat), ``mark_kind`` and ``mark_reason``.
+    ``places`` are the marked places: each a ``point`` (lon, lat), ``mark_kind`` and ``mark_reason``. ``home``
+    (lon, lat) places the answers in an area, as an export's home corner does (never shown); None: in no area.
 
     Raises
     ------
@@ -124,9 +126,13 @@ def add_paper(
     if wave is None:
         msg = f"{day} is in no configured survey wave ({', '.join(w.name for w in rules.waves)})"
         raise DataError(msg)
+    home_xy = _lonlat(home) if home is not None else None
+    if home is not None and (home_xy is None or not _inside(home_xy)):
+        msg = f"home: {home!r} is not a place in Los Angeles County (give it as lon, lat)"
+        raise DataError(msg)
     sid = f"paper-{uuid.uuid4()}"
     row: dict[str, object] = {"record": RESPONDENT, "submission_id": sid, "source": "paper", **stored}
-    row.update(wave=wave[0], wave_start=wave[1], point=None)
+    row.update(wave=wave[0], wave_start=wave[1], point=home_xy)
     rows = [row]
     for place in places:
         xy = _lonlat(place.get("point"))

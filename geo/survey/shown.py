@@ -242,7 +242,9 @@ def waves_of(people: pd.DataFrame) -> list[str]:
 
 
 def choice_counts(people: pd.DataFrame, question: str, rule: SurveyRule) -> pd.DataFrame:
-    """How many respondents chose each answer of ``question`` (select-multiple: each answer on its own).
+    """How many respondents chose each answer of ``question``: a single-choice question's answers as a group of the
+    respondents (secondary protection, as :class:`geo.core.disclosure.Disclosure` gives), a select-multiple's each on
+    its own.
 
     Columns ``choice``, ``respondents`` (None where under the minimum), ``status``; in form order. For concerns,
     the topic a reviewer gave a free-text answer counts as that answer (the words themselves never do).
@@ -253,15 +255,17 @@ def choice_counts(people: pd.DataFrame, question: str, rule: SurveyRule) -> pd.D
     if question == "concerns" and "concern_topic" in people.columns:
         topics = people["concern_topic"].astype("string").fillna("")
         picked = pd.Series([sorted(set(p) | ({t} if t else set())) for p, t in zip(picked, topics, strict=True)])
-    counts = [int(sum(c in p for p in picked)) for c in choices_of(question)]
-    status = ["shown" if n == 0 or rule.enough(n) else "fewer" for n in counts]
-    return pd.DataFrame(
-        {
-            "choice": list(choices_of(question)),
-            "respondents": [n if s == "shown" else None for n, s in zip(counts, status, strict=True)],
-            "status": status,
-        }
-    )
+    choices = choices_of(question)
+    counts = [int(sum(c in p for p in picked)) for c in choices]
+    from geo.survey.questions import by_name
+
+    if by_name()[question].kind == "select_one":  # the answers and "not answered" add up to the respondents
+        group = rule.counts.counts([*counts, len(people) - sum(counts)])
+        values, status = list(group.values[: len(choices)]), list(group.status[: len(choices)])
+    else:  # each answer on its own: a person may pick several, so the counts add up to nothing printed
+        status = ["shown" if n == 0 or rule.enough(n) else "fewer" for n in counts]
+        values = [n if s == "shown" else None for n, s in zip(counts, status, strict=True)]
+    return pd.DataFrame({"choice": list(choices), "respondents": values, "status": status})
 
 
 def mark_cells(marks: gpd.GeoDataFrame, *, cell_m: float, rule: SurveyRule) -> gpd.GeoDataFrame:

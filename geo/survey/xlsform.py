@@ -151,6 +151,15 @@ def _sheet_rows(path: Path, sheet: str) -> list[dict[str, str]]:
     return [{h: str(v).strip() for h, v in zip(head, r, strict=False) if h and v is not None} for r in rows[1:]]
 
 
+def _type_of(text: str) -> tuple[str, str | None]:
+    """A survey row's type and its answer list: ``select_one safe4 or_other`` is a select_one of ``safe4`` (pyxform
+    also reads ``select one safe4``)."""
+    words = text.split()
+    if len(words) >= 2 and words[0] == "select" and words[1] in ("one", "multiple"):
+        words = [f"select_{words[1]}", *words[2:]]
+    return (words[0] if words else ""), (words[1] if len(words) > 1 else None)
+
+
 def check_form(path: str | Path) -> list[str]:
     """Check a hand-edited XLSForm: it converts, and every question and answer the product reads is there.
 
@@ -174,13 +183,13 @@ def check_form(path: str | Path) -> list[str]:
         if row is None:
             problems.append(f"the question {q.name!r} is missing (renamed or deleted)")
             continue
-        kind = row.get("type", "").split()
-        if not kind or kind[0] != q.kind:
-            problems.append(f"{q.name!r} is a {' '.join(kind) or 'question of no type'}; it must be a {q.kind}")
+        kind, listed = _type_of(row.get("type", ""))
+        if kind != q.kind:
+            problems.append(f"{q.name!r} is a {row.get('type') or 'question of no type'}; it must be a {q.kind}")
         elif q.choices:
-            lost = sorted(set(CHOICES[q.choices]) - choices.get(kind[-1], set()))
+            lost = sorted(set(CHOICES[q.choices]) - choices.get(listed or "", set()))
             if lost:
-                problems.append(f"{q.name!r} lost the answers {', '.join(lost)} from its list {kind[-1]!r}")
+                problems.append(f"{q.name!r} lost the answers {', '.join(lost)} from its list {listed!r}")
     if problems:
         msg = f"{path.name} cannot be read with the assessment's answers: " + "; ".join(problems)
         raise DataError(msg)
