@@ -7,6 +7,7 @@ import streamlit as st
 from geo.core.disclosure import Disclosure
 from geo.core.errors import DataError
 from geo.core.i18n import fmt_date, fmt_int, t
+from geo.survey.layer import NoAnswers
 from geo.survey.shown import SurveyRule, choice_counts, mark_cells
 from geo.survey.summary import COMPARED, beside_crime, wave_end
 from layers.compose import MapComposer
@@ -22,14 +23,17 @@ s, lang = ctx.settings, ctx.lang
 n_min = s.survey.min_responses
 st.title(t("community.title", lang))
 try:
-    summary, layer, where = community.summary(s, ctx.places)
+    summary, layer, where = community.summary(s, ctx.places, beside_synthetic=ctx.synthetic)
+except NoAnswers as exc:
+    st.info(t("community.none.demo_refused" if exc.demo_refused else "community.none", lang))
+    st.stop()
 except DataError as exc:
-    st.info(error_text(exc))
+    st.error(error_text(exc))
     st.stop()
 if summary.synthetic:
     st.warning(t("community.synthetic", lang), icon=":material/science:")
 if not summary.waves:
-    st.info(t("community.no_answers", lang))
+    st.info(t("community.none", lang))
     st.stop()
 st.caption(t("community.intro", lang, n=n_min))
 
@@ -71,12 +75,15 @@ show_map(composer.finish(synthetic=summary.synthetic, note=t("community.map.note
 st.caption(t("community.map.hidden", lang, cells=fmt_int(int(cells.attrs.get("hidden_cells", 0)), lang), n=n_min))
 
 st.subheader(t("community.beside", lang))
-end = wave_end(summary, s.survey, layer, wave)
-compared = beside_crime(
-    summary, ctx.incidents, wave=wave, end=end, rule=Disclosure.from_settings(s.privacy, public=True)
-)
-st.dataframe(community.beside_table(compared, lang, n_min, s.privacy.min_count), hide_index=True, width="stretch")
-st.caption(t("community.beside.note", lang, end=fmt_date(end, lang)))
+if summary.synthetic == ctx.synthetic:  # real answers beside real incidents, synthetic beside synthetic
+    end = wave_end(summary, s.survey, layer, wave)
+    compared = beside_crime(
+        summary, ctx.incidents, wave=wave, end=end, rule=Disclosure.from_settings(s.privacy, public=True)
+    )
+    st.dataframe(community.beside_table(compared, lang, n_min, s.privacy.min_count), hide_index=True, width="stretch")
+    st.caption(t("community.beside.note", lang, end=fmt_date(end, lang)))
+else:
+    st.info(t("community.beside.demo_incidents", lang))
 
 c3, c4 = st.columns(2)
 c3.subheader(t("community.concerns", lang))

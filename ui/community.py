@@ -37,10 +37,11 @@ def _stamp(path: str | Path) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=300)
 def _summary(
-    settings: Settings, _places: gpd.GeoDataFrame, stamps: tuple[object, ...]
+    settings: Settings, _places: gpd.GeoDataFrame, stamps: tuple[object, ...], beside_synthetic: bool
 ) -> tuple[Community, gpd.GeoDataFrame, str]:
     del stamps  # the cache key with the settings: the store's, the demo wave's, the places' and population's times
-    layer, _, where = survey_of(store_location(settings.sources), settings.survey, settings.sources.survey)
+    layer, _, where = survey_of(store_location(settings.sources), settings.survey, settings.sources.survey,
+                                beside_synthetic=beside_synthetic)  # fmt: skip
     summary = community(
         layer,
         _places,
@@ -52,8 +53,11 @@ def _summary(
     return summary, layer, where
 
 
-def summary(settings: Settings, places: gpd.GeoDataFrame) -> tuple[Community, gpd.GeoDataFrame, str]:
-    """The answers' summary around ``places``, read again when the store, the demo wave or the places change.
+def summary(
+    settings: Settings, places: gpd.GeoDataFrame, *, beside_synthetic: bool
+) -> tuple[Community, gpd.GeoDataFrame, str]:
+    """The answers' summary around ``places``, read again when the store, the demo wave or the places change;
+    the demo's synthetic answers only beside synthetic incidents (``beside_synthetic``).
 
     Raises
     ------
@@ -62,7 +66,7 @@ def summary(settings: Settings, places: gpd.GeoDataFrame) -> tuple[Community, gp
     """
     src = settings.sources
     stamps = (_stamp(store_location(src)), _stamp(src.survey), file_key(str(src.places)), _stamp(src.population))
-    return _summary(settings, places, stamps)
+    return _summary(settings, places, stamps, beside_synthetic)
 
 
 def share_text(row: pd.Series, measure: str, lang: str) -> str:

@@ -207,11 +207,13 @@ def _add_perception(composer: MapComposer, view: MapView, s: Settings) -> list[s
     """Where residents of the latest survey wave avoid or feel safe, counted on the incidents' own grid squares
     (the same squares as the public cells); squares with fewer than ``survey.min_responses`` residents are left out."""
     from geo.data.stores import store_location
-    from geo.survey.layer import marks, survey_of
+    from geo.survey.layer import NoAnswers, marks, survey_of
     from geo.survey.shown import SurveyRule, mark_cells, waves_of
 
     try:
-        layer, _, _ = survey_of(store_location(s.sources), s.survey, s.sources.survey)
+        layer, _, _ = survey_of(store_location(s.sources), s.survey, s.sources.survey, beside_synthetic=view.synthetic)
+    except NoAnswers as exc:
+        return [t("community.none.demo_refused" if exc.demo_refused else "community.none", view.lang)]
     except SafetyMapError as exc:
         return [t("map.perception.none", view.lang, error=str(exc))]
     placed = marks(layer)

@@ -62,7 +62,8 @@ def _scores(args: argparse.Namespace) -> int:
     from geo.survey.summary import community
 
     settings = settings_for(args)
-    layer, _, where = survey_of(store_dir_of(args), settings.survey, settings.sources.survey)
+    # the scores alone, beside no incidents: the demo wave may stand in, labelled (a "synthetic" column too)
+    layer, _, where = survey_of(store_dir_of(args), settings.survey, settings.sources.survey, beside_synthetic=True)
     summary = community(
         layer,
         places_table(settings),
@@ -71,7 +72,7 @@ def _scores(args: argparse.Namespace) -> int:
         cell_m=settings.analysis.grid_cell_m,
         population=settings.sources.population,
     )
-    table = summary.scores
+    table = summary.scores.assign(synthetic=summary.synthetic)
     if args.wave:
         table = table[table["wave"] == args.wave]
     note = "synthetic demo answers" if summary.synthetic else where

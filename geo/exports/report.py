@@ -457,12 +457,10 @@ def with_residents(report: Report, settings: Settings) -> Report:
     from geo.survey.layer import survey_of
     from geo.survey.summary import residents_say
 
-    fallback = settings.sources.survey if report.synthetic else None  # never synthetic answers beside real data
     try:
-        layer, synthetic, _ = survey_of(store_location(settings.sources), settings.survey, fallback)
+        layer, _, _ = survey_of(store_location(settings.sources), settings.survey, settings.sources.survey,
+                                beside_synthetic=report.synthetic)  # fmt: skip
     except SafetyMapError:
-        return report
-    if synthetic and not report.synthetic:
         return report
     lines = residents_say(layer, report.focus, name=report.focus_name, ring_m=report.ring_m, rules=settings.survey,
                           lang=report.lang, population=settings.sources.population)  # fmt: skip

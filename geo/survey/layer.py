@@ -165,17 +165,39 @@ def _lonlat(point: object) -> tuple[float, float] | None:
     return (x, y) if math.isfinite(x) and math.isfinite(y) else None
 
 
+NO_ANSWERS = (
+    "no residents' answers yet: ingest an ODK or Kobo export of the assessment (python -m geo ingest EXPORT), "
+    "or write its form with python -m geo survey form --out assessment.xlsx"
+)
+
+
+class NoAnswers(DataError):
+    """No residents' answers may be shown: none in the store, and the demo's may not stand in (``demo_refused``)."""
+
+    def __init__(self, message: str, *, demo_refused: bool) -> None:
+        super().__init__(message)
+        self.demo_refused = demo_refused
+
+
+def is_synthetic(layer: gpd.GeoDataFrame) -> bool:
+    """Whether every answer of ``layer`` is synthetic (the demo wave's); an empty layer is not."""
+    return len(layer) > 0 and "synthetic" in layer.columns and bool(layer["synthetic"].fillna(False).astype(bool).all())
+
+
 def survey_of(
-    store_dir: str | Path, rules: SurveySettings, fallback: str | Path | None
+    store_dir: str | Path, rules: SurveySettings, fallback: str | Path | None, *, beside_synthetic: bool
 ) -> tuple[gpd.GeoDataFrame, bool, str]:
     """The answers to show: the store's survey layer, else ``fallback`` (the demo's synthetic wave).
 
-    Returns the layer, whether it is synthetic (every row marked so) and where it came from (for the source line).
+    **No synthetic answers beside real data** (one rule, owned here, read by the Community page, the Map page's
+    layer of marks, the handout's "Residents say" and ``python -m geo survey scores``): synthetic answers are
+    shown only beside synthetic incidents (``beside_synthetic``); with real incidents and no answers in the store,
+    there is nothing to show. Returns the layer, whether it is synthetic and where it came from (for the source line).
 
     Raises
     ------
     DataError
-        Neither exists, or the file cannot be read.
+        No answers may be shown (the message says how to get them), or the file cannot be read.
     """
     stored = read_layer(store_dir, rules)
     if stored is not None:
@@ -183,10 +205,9 @@ def survey_of(
     elif fallback is not None and Path(fallback).is_file():
         stored, where = gpd.read_parquet(fallback), str(fallback)
     else:
-        msg = (
-            "no residents' answers yet: ingest an ODK or Kobo export of the assessment (python -m geo ingest EXPORT), "
-            "or write its form with python -m geo survey form --out assessment.xlsx"
-        )
-        raise DataError(msg)
-    synthetic = "synthetic" in stored.columns and bool(stored["synthetic"].fillna(False).astype(bool).all())
-    return stored, synthetic and len(stored) > 0, where
+        raise NoAnswers(NO_ANSWERS, demo_refused=False)
+    synthetic = is_synthetic(stored)
+    if synthetic and not beside_synthetic:
+        msg = f"{NO_ANSWERS}; the demo's synthetic answers are shown only beside the demo's synthetic incidents"
+        raise NoAnswers(msg, demo_refused=True)
+    return stored, synthetic, where

@@ -21,7 +21,7 @@ from geo.core.disclosure import Disclosure
 from geo.core.errors import DataError
 from geo.core.schema import TZ
 from geo.core.settings_sections import SurveySettings
-from geo.survey.layer import marks, respondents
+from geo.survey.layer import is_synthetic, marks, respondents
 from geo.survey.shown import AREA, ScoreInput, SurveyRule, area_scores, areas_around, choice_counts, mark_cells
 
 COMPARED = "safe_night"
@@ -78,7 +78,7 @@ def community(
     population: Path | None = None,
 ) -> Community:
     """The summary of the answers in ``layer`` around ``places`` (see the module docstring)."""
-    synthetic = "synthetic" in layer.columns and bool(layer["synthetic"].fillna(False).astype(bool).all())
+    synthetic = is_synthetic(layer)
     people = respondents(layer)
     rule = SurveyRule(rules.min_responses)
     areas = areas_around(places, within_m=within_m)
@@ -178,8 +178,7 @@ def residents_say(
     rule = SurveyRule(rules.min_responses)
     wave = waves[-1]
     now = people[people["wave"].astype(str) == wave]
-    synthetic = "synthetic" in layer.columns and bool(layer["synthetic"].fillna(False).astype(bool).all())
-    pop, _ = _population(area, population, synthetic=synthetic) if rules.weighting else (None, "")
+    pop, _ = _population(area, population, synthetic=is_synthetic(layer)) if rules.weighting else (None, "")
     row = area_scores(ScoreInput(now, area, rule, pop, rules.weighting)).iloc[0]
     ring = fmt_int(int(ring_m), lang)
     if row["status"] != "shown" or pd.isna(row["respondents"]):
