@@ -22,23 +22,29 @@ ctx = page_context("community", with_filters=False)
 s, lang = ctx.settings, ctx.lang
 n_min = s.survey.min_responses
 st.title(t("community.title", lang))
+top = st.container()  # the banner and the introduction, above the choices
+c0, c1, c2 = st.columns(3)
+choices = community.area_choices(s)
+area_set = c0.selectbox(
+    t("community.areas", lang), choices, format_func=lambda c: community.area_label(c, lang, s),
+    key=link.bind("areas", choices[0], page="community", choices=choices),
+)  # fmt: skip
 try:
-    summary, layer, where = community.summary(s, ctx.places, beside_synthetic=ctx.synthetic)
+    summary, layer, where = community.summary(s, area_set, ctx.places, beside_synthetic=ctx.synthetic)
 except NoAnswers as exc:
-    st.info(t("community.none.demo_refused" if exc.demo_refused else "community.none", lang))
+    top.info(t("community.none.demo_refused" if exc.demo_refused else "community.none", lang))
     st.stop()
 except DataError as exc:
-    st.error(error_text(exc))
+    top.error(error_text(exc))
     st.stop()
 if summary.synthetic:
-    st.warning(t("community.synthetic", lang), icon=":material/science:")
+    top.warning(t("community.synthetic", lang), icon=":material/science:")
+top.caption(t("community.intro", lang, n=n_min))
 if not summary.waves:
-    st.info(t("community.none", lang))
+    top.info(t("community.none", lang))
     st.stop()
-st.caption(t("community.intro", lang, n=n_min))
 
 waves = list(summary.waves)
-c1, c2 = st.columns(2)
 wave = c1.selectbox(
     t("community.wave", lang), waves[::-1], key=link.bind("wave", waves[-1], page="community", choices=waves)
 )
@@ -56,10 +62,13 @@ if summary.weighting:
     st.caption(t("community.unweighted", lang, why=summary.weighting))
 
 st.subheader(t("community.scores", lang, measure=t(f"survey.measure.{measure}", lang)))
-st.dataframe(community.scores_table(summary.scores, wave, (measure,), lang, n_min), hide_index=True, width="stretch")
+st.dataframe(community.named(community.scores_table(summary.scores, wave, (measure,), lang, n_min), area_set, lang),
+             hide_index=True, width="stretch")  # fmt: skip
 with st.expander(t("community.all_scores", lang)):
     st.dataframe(
-        community.scores_table(summary.scores, wave, tuple(measures), lang, n_min), hide_index=True, width="stretch"
+        community.named(community.scores_table(summary.scores, wave, tuple(measures), lang, n_min), area_set, lang),
+        hide_index=True,
+        width="stretch",
     )
 
 st.subheader(t("community.map", lang))
@@ -80,7 +89,8 @@ if summary.synthetic == ctx.synthetic:  # real answers beside real incidents, sy
     compared = beside_crime(
         summary, ctx.incidents, wave=wave, end=end, rule=Disclosure.from_settings(s.privacy, public=True)
     )
-    st.dataframe(community.beside_table(compared, lang, n_min, s.privacy.min_count), hide_index=True, width="stretch")
+    beside = community.beside_table(compared, lang, n_min, s.privacy.min_count)
+    st.dataframe(community.named(beside, area_set, lang), hide_index=True, width="stretch")
     st.caption(t("community.beside.note", lang, end=fmt_date(end, lang)))
 else:
     st.info(t("community.beside.demo_incidents", lang))

@@ -176,3 +176,33 @@ def test_a_paper_questionnaire_missing_an_answer_is_refused_and_nothing_is_writt
     errors = [e.value for e in at.error]
     assert any("safe_night" in e for e in errors), errors
     assert read_layer(store, get_settings().survey) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_focus_places_rings_and_a_zone_layer_are_areas_too(lang: str, store: Path) -> None:
+    rings = open_page("community", {"lang": lang, "areas": "rings"})
+    assert not rings.exception
+    names = list(_tables(rings)[0][t("community.col.area", lang)])
+    assert names[0] == t("ring.inside", lang)
+    assert names[1:] == ["0–75 m", "75–150 m", "150–400 m"]
+    zones = open_page("community", {"lang": lang, "areas": "configured"})
+    assert not zones.exception
+    names = list(_tables(zones)[0][t("community.col.area", lang)])
+    assert names, "the demo's zones"
+    assert all(n.startswith("Demo area") for n in names)
+
+
+def test_the_command_line_scores_the_same_rings(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from geo.cli import main
+
+    assert main(["survey", "scores", "--areas", "rings", "--json", "--store", str(store)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["area"] for r in rows} == {"inside", "0-75", "75-150", "150-400"}
+    assert all(r["synthetic"] for r in rows)
+    for r in rows:
+        assert r["respondents"] is None or r["respondents"] >= MIN
+        if r["status"] != "shown":
+            assert r["safe_night"] is None
+    assert main(["survey", "scores", "--areas", "rings", "--place", "Nowhere Park", "--store", str(store)]) == 2

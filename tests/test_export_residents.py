@@ -16,6 +16,7 @@ from geo.core.settings import Settings, get_settings
 from geo.exports import sheet
 from geo.exports.render import render_html
 from geo.exports.report import with_residents
+from geo.survey.shown import areas_around
 from geo.survey.summary import community, residents_say
 from tests.layout_helpers import assert_clean_layout, block_words, needs_poppler, region
 from tests.report_helpers import demo_report
@@ -38,7 +39,7 @@ def test_the_demo_handout_says_what_the_community_page_says_for_the_same_area(la
     assert report.residents, "the demo wave has residents near Harvard Park"
     layer = gpd.read_parquet(ROOT / "data/demo/survey.parquet")
     places = gpd.read_file(ROOT / "data/demo/places.geojson")
-    summary = community(layer, places, rules=s.survey, within_m=report.ring_m, cell_m=150.0,
+    summary = community(layer, areas_around(places, within_m=report.ring_m), rules=s.survey, cell_m=150.0,
                         population=s.sources.population)  # fmt: skip
     row = summary.scores[(summary.scores["area"] == "Harvard Park") & (summary.scores["wave"] == summary.latest)]
     assert len(row) == 1

@@ -55,6 +55,7 @@ CHANGE: dict[str, Callable[[AppTest, Any], Any]] = {
     "per": lambda at, v: _other(list(get_settings().rates.per_choices), v),
     "pool": lambda at, v: not v,
     "suppress": lambda at, v: not v,
+    "areas": lambda at, v: _other(["places", "rings"], v),
     "wave": lambda at, v: _other(["2024-Q3", "2024-Q4"], v),
     "score": lambda at, v: "trust_officers" if v != "trust_officers" else "safe_day",
     "start": lambda at, v: _other(list(at.selectbox(key="r_place").options), v),

@@ -25,7 +25,7 @@ from geo.survey.answers import MARK, RESPONDENT, frame_of
 from geo.survey.layer import marks, respondents
 from geo.survey.questions import CHOICES, MEASURES
 from geo.survey.scores import change, share
-from geo.survey.shown import AREA, ScoreInput, SurveyRule, area_scores, choice_counts, mark_cells
+from geo.survey.shown import AREA, ScoreInput, SurveyRule, area_scores, areas_around, choice_counts, mark_cells
 from geo.survey.summary import beside_crime, community, wave_end
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -437,9 +437,8 @@ def demo_summary() -> tuple[Any, gpd.GeoDataFrame]:
     places = gpd.read_file(DEMO / "places.geojson")
     summary = community(
         layer,
-        places,
+        areas_around(places, within_m=max(settings_.distances.rings_m)),
         rules=SurveySettings(),
-        within_m=max(settings_.distances.rings_m),
         cell_m=settings_.analysis.grid_cell_m,
         population=DEMO / "population.geojson",
     )

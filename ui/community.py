@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.core.errors import SafetyMapError
+from geo.core.errors import DataError, SafetyMapError
 from geo.core.i18n import fmt_int, fmt_share, t
 from geo.core.settings import Settings
 from geo.data.stores import store_location
@@ -35,38 +35,91 @@ def _stamp(path: str | Path) -> float:
         return 0.0
 
 
-@st.cache_data(show_spinner=False, max_entries=8, ttl=300)
-def _summary(
-    settings: Settings, _places: gpd.GeoDataFrame, stamps: tuple[object, ...], beside_synthetic: bool
-) -> tuple[Community, gpd.GeoDataFrame, str]:
-    del stamps  # the cache key with the settings: the store's, the demo wave's, the places' and population's times
-    layer, _, where = survey_of(store_location(settings.sources), settings.survey, settings.sources.survey,
-                                beside_synthetic=beside_synthetic)  # fmt: skip
-    summary = community(
-        layer,
-        _places,
-        rules=settings.survey,
-        within_m=max(settings.distances.rings_m),
-        cell_m=settings.analysis.grid_cell_m,
-        population=settings.sources.population,
-    )
-    return summary, layer, where
+PLACES, RINGS = "places", "rings"
 
 
-def summary(
-    settings: Settings, places: gpd.GeoDataFrame, *, beside_synthetic: bool
-) -> tuple[Community, gpd.GeoDataFrame, str]:
-    """The answers' summary around ``places``, read again when the store, the demo wave or the places change;
-    the demo's synthetic answers only beside synthetic incidents (``beside_synthetic``).
+def area_choices(settings: Settings) -> list[str]:
+    """The sets of areas the page offers: around each park and housing development, the focus place's rings, and
+    each boundary layer (the configured zones, the store's neighbourhoods and divisions)."""
+    from ui.rates import BLOCK_GROUPS, zone_choices
+
+    return [PLACES, RINGS, *(k for k in zone_choices(settings) if k != BLOCK_GROUPS)]
+
+
+def area_label(choice: str, lang: str, settings: Settings) -> str:
+    """The name of an area choice in ``lang``."""
+    from ui.rates import zone_label
+
+    if choice in (PLACES, RINGS):
+        place = settings.focus.default_place
+        return t(
+            f"community.areas.{choice}", lang, distance=fmt_int(max(settings.distances.rings_m), lang), place=place
+        )
+    return zone_label(choice, lang, settings)
+
+
+def areas_for(choice: str, settings: Settings, places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The areas of ``choice`` (``area`` and polygons, EPSG:4326).
 
     Raises
     ------
     DataError
-        No answers anywhere (the message says how to get them).
+        The focus place is unknown, or the zone layer cannot be read.
+    """
+    from geo.core.store import read_vector
+    from geo.survey.shown import areas_around, ring_areas, zone_areas
+    from ui.rates import zone_choices
+
+    if choice == PLACES:
+        return areas_around(places, within_m=max(settings.distances.rings_m))
+    if choice == RINGS:
+        name = settings.focus.default_place
+        place = places[(places["name"] == name) & (places["kind"] != "csp_site")]
+        if not len(place):
+            raise DataError(t("community.areas.no_place", "en", place=name))
+        return ring_areas(place, rings_m=settings.distances.rings_m)
+    path, key = zone_choices(settings)[choice]
+    return zone_areas(read_vector(path), key=key)
+
+
+def named(table: pd.DataFrame, choice: str, lang: str) -> pd.DataFrame:
+    """``table`` with its areas in words: a ring's band as "inside" or "0–75 m" in ``lang`` (other names as given)."""
+    if choice != RINGS or not len(table):
+        return table
+    col = t("community.col.area", lang)
+    out = table.copy()
+    out[col] = [t("ring.inside", lang) if a == "inside" else f"{a.replace('-', '–')} m" for a in out[col]]
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=300)
+def _summary(
+    settings: Settings, choice: str, _areas: gpd.GeoDataFrame, stamps: tuple[object, ...], beside_synthetic: bool
+) -> tuple[Community, gpd.GeoDataFrame, str]:
+    del stamps, choice  # the cache key with the settings: the area set, the store's and the files' times
+    layer, _, where = survey_of(store_location(settings.sources), settings.survey, settings.sources.survey,
+                                beside_synthetic=beside_synthetic)  # fmt: skip
+    summary = community(
+        layer, _areas, rules=settings.survey, cell_m=settings.analysis.grid_cell_m,
+        population=settings.sources.population,
+    )  # fmt: skip
+    return summary, layer, where
+
+
+def summary(
+    settings: Settings, choice: str, places: gpd.GeoDataFrame, *, beside_synthetic: bool
+) -> tuple[Community, gpd.GeoDataFrame, str]:
+    """The answers' summary over the areas of ``choice``, read again when the store, the demo wave or the files
+    change; the demo's synthetic answers only beside synthetic incidents (``beside_synthetic``).
+
+    Raises
+    ------
+    DataError
+        No answers anywhere (:class:`geo.survey.layer.NoAnswers`), or the areas cannot be made.
     """
     src = settings.sources
     stamps = (_stamp(store_location(src)), _stamp(src.survey), file_key(str(src.places)), _stamp(src.population))
-    return _summary(settings, places, stamps, beside_synthetic)
+    return _summary(settings, choice, areas_for(choice, settings, places), stamps, beside_synthetic)
 
 
 def share_text(row: pd.Series, measure: str, lang: str) -> str:

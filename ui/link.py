@@ -155,6 +155,7 @@ STATE: dict[str, LinkState] = {
         LinkState("per", "r_per", ("rates",), _whole),
         LinkState("pool", "r_pool", ("rates",), _bool, lambda v: "1" if v else "0"),
         LinkState("suppress", "r_suppress", ("rates",), _bool, lambda v: "1" if v else "0"),
+        LinkState("areas", "c_areas", ("community",)),
         LinkState("wave", "c_wave", ("community",)),
         LinkState("score", "c_measure", ("community",)),
         LinkState("start", "r_place", ("route",)),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.cli._args import places_table, settings_for, store_dir_of
+from geo.core.errors import DataError
 
 STORE_HELP = "the store folder or postgresql:// URL (default: sources.store or sources.store_dir)"
 
@@ -57,6 +58,23 @@ def ingest_survey(path: Path, args: argparse.Namespace, store: str | Path) -> in
     return 0
 
 
+def _areas(args: argparse.Namespace, settings: Any) -> Any:
+    from geo.core.store import read_vector
+    from geo.survey.shown import areas_around, ring_areas, zone_areas
+
+    places = places_table(settings)
+    if args.areas == "places":
+        return areas_around(places, within_m=max(settings.distances.rings_m))
+    if args.areas == "rings":
+        name = args.place or settings.focus.default_place
+        place = places[(places["name"] == name) & (places["kind"] != "csp_site")]
+        if not len(place):
+            msg = f"--place {name!r} is not in the place layer"
+            raise DataError(msg)
+        return ring_areas(place, rings_m=settings.distances.rings_m)
+    return zone_areas(read_vector(args.areas), key=args.key)
+
+
 def _scores(args: argparse.Namespace) -> int:
     from geo.survey.layer import survey_of
     from geo.survey.summary import community
@@ -66,9 +84,8 @@ def _scores(args: argparse.Namespace) -> int:
     layer, _, where = survey_of(store_dir_of(args), settings.survey, settings.sources.survey, beside_synthetic=True)
     summary = community(
         layer,
-        places_table(settings),
+        _areas(args, settings),
         rules=settings.survey,
-        within_m=max(settings.distances.rings_m),
         cell_m=settings.analysis.grid_cell_m,
         population=settings.sources.population,
     )
@@ -100,5 +117,14 @@ def register(subparsers: Any) -> None:
     s = sub.add_parser("scores", help="scores per area and wave as they may be shown (CSV or --json)")
     s.add_argument("--store", metavar="DIR|URL", help=STORE_HELP)
     s.add_argument("--wave", metavar="NAME", help="one wave only")
+    s.add_argument(
+        "--areas",
+        default="places",
+        metavar="places|rings|FILE",
+        help="each park and housing development with the largest ring around it (default), the rings of --place, "
+        "or the zones of a polygon file or store layer (neighbourhoods, divisions)",
+    )
+    s.add_argument("--place", metavar="NAME", help="the place whose rings are the areas (default: focus.default_place)")
+    s.add_argument("--key", metavar="FIELD", help="the zones' name field (default: the layer's name field)")
     s.add_argument("--json", action="store_true", help="JSON records instead of CSV")
     s.set_defaults(handler=_scores)

@@ -73,6 +73,32 @@ def areas_around(
     return out.dissolve(by=AREA, as_index=False).to_crs(WGS84)
 
 
+def ring_areas(place: gpd.GeoDataFrame, *, rings_m: Sequence[float]) -> gpd.GeoDataFrame:
+    """The focus place's bands as areas, innermost first: ``inside`` and ``0-75``, ``75-150``... metres outside it."""
+    from geo.analysis.rings import ring_polygons
+
+    bands = ring_polygons(place, rings_m=rings_m)
+    return gpd.GeoDataFrame({AREA: bands["band"].astype(str).to_numpy()}, geometry=bands.geometry.to_numpy(), crs=WGS84)
+
+
+def zone_areas(zones: gpd.GeoDataFrame, *, key: str | None = None) -> gpd.GeoDataFrame:
+    """A boundary layer's zones as areas (neighbourhoods, divisions...), named by ``key`` (else its name field);
+    zones sharing a name are one area."""
+    from geo.analysis.zones import default_zone_key
+
+    if zones.crs is None:
+        msg = "the zone layer has no coordinate reference system"
+        raise DataError(msg)
+    field = key or default_zone_key(zones)
+    if field not in zones.columns:
+        msg = f"the zone layer has no field {field!r}"
+        raise DataError(msg)
+    frame = gpd.GeoDataFrame(
+        {AREA: zones[field].astype(str).to_numpy()}, geometry=zones.geometry.to_numpy(), crs=zones.crs
+    )
+    return frame.dissolve(by=AREA, as_index=False).to_crs(WGS84)
+
+
 def place_in_areas(people: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     """Which respondent (row position of ``people``) lives in which area: columns ``row`` and ``area``.
 

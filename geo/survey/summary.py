@@ -1,8 +1,9 @@
 """The residents' assessment beside the crime data: one summary for the Community page, the CLI and the exports.
 
 :func:`community` puts the answers in areas (each park and housing development with the largest ring distance
-around it), scores them per wave with what :mod:`geo.survey.shown` lets be shown, weights them to the area's
-residents where the population may stand behind them, and counts the concerns and the marked cells.
+around it, the focus place's rings, or a boundary layer's zones), scores them per wave with what
+:mod:`geo.survey.shown` lets be shown, weights them to the area's residents where the population may stand behind
+them, and counts the concerns and the marked cells.
 :func:`beside_crime` puts the latest wave's "feel safe after dark" next to the incidents recorded in the same
 area in the twelve months up to the wave's end, and ranks both, so a meeting sees where they disagree.
 """
@@ -22,7 +23,7 @@ from geo.core.errors import DataError
 from geo.core.schema import TZ
 from geo.core.settings_sections import SurveySettings
 from geo.survey.layer import is_synthetic, marks, respondents
-from geo.survey.shown import AREA, ScoreInput, SurveyRule, area_scores, areas_around, choice_counts, mark_cells
+from geo.survey.shown import AREA, ScoreInput, SurveyRule, area_scores, choice_counts, mark_cells
 
 COMPARED = "safe_night"
 """The score set beside recorded crime."""
@@ -70,18 +71,18 @@ def _population(areas: gpd.GeoDataFrame, path: Path | None, *, synthetic: bool) 
 
 def community(
     layer: gpd.GeoDataFrame,
-    places: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
     *,
     rules: SurveySettings,
-    within_m: float,
     cell_m: float,
     population: Path | None = None,
 ) -> Community:
-    """The summary of the answers in ``layer`` around ``places`` (see the module docstring)."""
+    """The summary of the answers in ``layer`` over ``areas`` (``area`` and polygons): the parks and housing
+    developments (:func:`geo.survey.shown.areas_around`), a place's rings (:func:`geo.survey.shown.ring_areas`) or
+    a boundary layer's zones (:func:`geo.survey.shown.zone_areas`)."""
     synthetic = is_synthetic(layer)
     people = respondents(layer)
     rule = SurveyRule(rules.min_responses)
-    areas = areas_around(places, within_m=within_m)
     pop, why = _population(areas, population, synthetic=synthetic) if rules.weighting else (None, "weighting is off")
     scores = area_scores(ScoreInput(people, areas, rule, pop, rules.weighting))
     waves = tuple(dict.fromkeys(scores["wave"].astype(str))) if len(scores) else ()
