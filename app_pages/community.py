@@ -106,3 +106,4 @@ c4.dataframe(community.counts_table(choice_counts(answered, "services_wanted", r
 with st.expander(t("community.method", lang)):
     st.markdown(t("community.method.text", lang, n=n_min))
 community.paper_form(s, lang, summary.areas)
+community.review_panel(s, lang, layer, from_store=where != str(s.sources.survey))

@@ -251,3 +251,52 @@ def beside_table(compared: pd.DataFrame, lang: str, min_n: int, min_count: int) 
         )
         rows.append(out)
     return pd.DataFrame(rows)
+
+
+REVIEW_KEY = "community_review"
+"""The answer being reviewed (its submission id), kept while the reviewer chooses its topic."""
+
+
+def _topic_words(topic: str, lang: str) -> str:
+    return (
+        t(f"survey.c.concern.{topic}", lang) if topic in CHOICES["concern"] else t("community.review.none_topic", lang)
+    )
+
+
+def review_panel(settings: Settings, lang: str, layer: gpd.GeoDataFrame, *, from_store: bool) -> None:
+    """Signed-in staff read residents' own words one at a time and give each a topic; only the count per topic is
+    ever shown (the Community page's concerns). Reading is an internal view, recorded; the words are shown as
+    plain text, never as Markdown or HTML."""
+    from geo.survey.layer import set_topic, topics, waiting
+
+    if not session_access(settings).internal or not from_store:
+        return
+    todo = waiting(layer)
+    with st.expander(t("community.review.title", lang, n=fmt_int(len(todo), lang)), icon=":material/rate_review:"):
+        st.caption(t("community.review.intro", lang))
+        if not len(todo):
+            st.info(t("community.review.none", lang))
+            return
+        current = st.session_state.get(REVIEW_KEY)
+        if current not in set(todo["submission_id"]):
+            if not st.button(t("community.review.next", lang), key="review_next"):
+                return
+            if not record_use(settings, "survey_words", "review of one answer in a resident's own words"):
+                st.error(t("auth.audit_failed", lang))
+                return
+            current = st.session_state[REVIEW_KEY] = str(todo["submission_id"].iloc[0])
+        sid = str(current)
+        words = str(todo.loc[todo["submission_id"] == sid, "concern_other"].iloc[0])
+        st.text(words)  # plain text: nothing a resident wrote is read as markup
+        topic = st.selectbox(t("community.review.topic", lang), list(topics()), index=None,
+                             format_func=lambda c: _topic_words(c, lang),
+                             key="review_topic", placeholder=t("community.paper.choose", lang))  # fmt: skip
+        if topic is None or not st.button(t("community.review.save", lang), key="review_save", type="primary"):
+            return
+        try:
+            set_topic(sid, topic, store_dir=store_location(settings.sources), rules=settings.survey)
+        except SafetyMapError as exc:
+            st.error(t("community.paper.refused", lang, error=str(exc)))
+            return
+        st.session_state.pop(REVIEW_KEY, None)
+        st.success(t("community.review.saved", lang))

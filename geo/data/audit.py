@@ -1,5 +1,5 @@
-"""The record of internal use: every internal view, internal export, workspace change, ingest and change of the
-stored patrol tracks.
+"""The record of internal use: every internal view, internal export, workspace change, ingest, change of the
+stored patrol tracks and reading of a resident's own words in the survey review.
 
 Kept in the configured store (``audit.jsonl`` in a store folder, the table ``safetymap_audit`` on PostGIS), only
 ever appended: the dashboard and the command line add rows and read them (``python -m geo audit``, the Audit
@@ -17,8 +17,8 @@ from geo.core.access import Access
 from geo.core.settings import Settings
 from geo.data.stores import open_store, store_location
 
-Action = Literal["internal_view", "internal_export", "workspace", "ingest", "tracks"]
-ACTIONS: tuple[Action, ...] = ("internal_view", "internal_export", "workspace", "ingest", "tracks")
+Action = Literal["internal_view", "internal_export", "workspace", "ingest", "tracks", "survey_words"]
+ACTIONS: tuple[Action, ...] = ("internal_view", "internal_export", "workspace", "ingest", "tracks", "survey_words")
 """``tracks``: officers' GPS tracks kept in or deleted from the store."""
 FIELDS = ("at", "who", "role", "action", "what", "data", "filters")
 """The columns of the record, in the order they are printed."""

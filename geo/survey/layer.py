@@ -26,7 +26,7 @@ from geo.core.settings_sections import SurveySettings
 from geo.data.sources import LoadResult
 from geo.data.stores import open_store
 from geo.survey.answers import KIND, MARK, RESPONDENT, Context, _inside, frame_of, load_answers, wave_of
-from geo.survey.questions import MARK_QUESTIONS, check_answer, check_answers
+from geo.survey.questions import CHOICES, MARK_QUESTIONS, check_answer, check_answers
 
 LAST_INGEST = "last_ingest"
 HOME_OUTSIDE = "home_outside_area"
@@ -211,3 +211,55 @@ def survey_of(
         msg = f"{NO_ANSWERS}; the demo's synthetic answers are shown only beside the demo's synthetic incidents"
         raise NoAnswers(msg, demo_refused=True)
     return stored, synthetic, where
+
+
+NOT_A_CONCERN = "not_a_concern"
+"""The topic a reviewer gives words that name no concern (counted nowhere)."""
+
+
+def topics() -> tuple[str, ...]:
+    """What a reviewer may give a resident's own words: a concern of the list, or "not a concern"."""
+    return (*CHOICES["concern"], NOT_A_CONCERN)
+
+
+def waiting(layer: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """Answers in residents' own words no one has reviewed yet: ``submission_id`` and ``concern_other``, oldest
+    wave first. For the team's internal review only: never shown anywhere else."""
+    people = respondents(layer)
+    words = people["concern_other"].astype("string").str.strip()
+    todo = people[words.fillna("").ne("") & people["concern_topic"].isna()]
+    return pd.DataFrame(todo.sort_values("wave_start", kind="stable")[["submission_id", "concern_other"]])
+
+
+def set_topic(submission_id: str, topic: str, *, store_dir: str | Path, rules: SurveySettings) -> dict[str, Any]:
+    """Give the words of answer ``submission_id`` a topic (:func:`topics`); the layer is published again whole,
+    its rows and accounting unchanged.
+
+    Raises
+    ------
+    DataError
+        The topic is not one of :func:`topics`, or the store holds no such answer with words.
+    """
+    from geo.data.ingest import write_layer
+
+    if topic not in topics():
+        msg = f"{topic!r} is not a topic ({', '.join(topics())})"
+        raise DataError(msg)
+    store = open_store(store_dir)
+    before = store.report(rules.layer)
+    layer = read_layer(store_dir, rules)
+    if before is None or layer is None:
+        raise NoAnswers(NO_ANSWERS, demo_refused=False)
+    hit = (layer["record"] == RESPONDENT) & (layer["submission_id"] == submission_id)
+    hit &= layer["concern_other"].astype("string").fillna("").str.strip().ne("")
+    if not hit.any():
+        msg = f"no answer {submission_id!r} with words to review in the survey layer"
+        raise DataError(msg)
+    layer.loc[hit.to_numpy(), "concern_topic"] = topic
+    notes = {k: v for k, v in before.items() if k in (HOME_OUTSIDE, LAST_INGEST, "not_in_questionnaire", "export")}
+    result = LoadResult(
+        KIND, "survey", str(before.get("source") or KIND), str(before.get("url_or_file") or ""), layer,
+        store.read_quarantine(rules.layer), int(before.get("rows_in") or len(layer)),
+        {str(k): int(v) for k, v in (before.get("dropped") or {}).items()}, notes,
+    )  # fmt: skip
+    return write_layer(result, store_dir, name=rules.layer)
