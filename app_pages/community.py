@@ -9,7 +9,7 @@ from geo.core.errors import DataError
 from geo.core.i18n import fmt_date, fmt_int, t
 from geo.survey.layer import NoAnswers
 from geo.survey.shown import SurveyRule, choice_counts, mark_cells
-from geo.survey.summary import COMPARED, beside_crime, wave_end
+from geo.survey.summary import COMPARED, beside_crime, wave_end, who_answered
 from layers.compose import MapComposer
 from layers.overview import add_places
 from layers.perception import mark_layers
@@ -59,7 +59,7 @@ st.caption(
     t("community.source", lang, n=fmt_int(len(answered), lang), wave=wave, where="" if summary.synthetic else where)
 )
 if summary.weighting:
-    st.caption(t("community.unweighted", lang, why=summary.weighting))
+    st.caption(t(f"community.unweighted.{summary.weighting}", lang))
 
 st.subheader(t("community.scores", lang, measure=t(f"survey.measure.{measure}", lang)))
 st.dataframe(community.named(community.scores_table(summary.scores, wave, (measure,), lang, n_min), area_set, lang),
@@ -103,6 +103,10 @@ c3.dataframe(community.counts_table(choice_counts(answered, "concerns", rule), "
 c4.subheader(t("community.wanted", lang))
 c4.dataframe(community.counts_table(choice_counts(answered, "services_wanted", rule), "service", lang, n_min),
              hide_index=True, width="stretch")  # fmt: skip
+with st.expander(t("community.who", lang)):
+    profile = who_answered(answered, summary.areas, rules=s.survey, population=s.sources.population)
+    st.dataframe(community.who_table(profile, lang, n_min), hide_index=True, width="stretch")
+    st.caption(t("community.who.note", lang))
 with st.expander(t("community.method", lang)):
     st.markdown(t("community.method.text", lang, n=n_min))
 community.paper_form(s, lang, summary.areas)

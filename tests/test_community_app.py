@@ -98,8 +98,12 @@ def test_the_link_opens_the_chosen_wave_and_score(store: Path) -> None:
 
 def test_concern_counts_hide_small_ones(store: Path) -> None:
     at = open_page("community", {"lang": "en"})
-    counts = [tb for tb in _tables(at) if t("community.col.answer", "en") in tb.columns]
-    assert len(counts) == 2
+    counts = [
+        tb
+        for tb in _tables(at)
+        if list(tb.columns) == [t(f"community.col.{c}", "en") for c in ("answer", "respondents")]
+    ]
+    assert len(counts) == 2  # concerns and services wanted
     for table in counts:
         for cell in table[t("community.col.respondents", "en")]:
             assert cell == t("community.fewer", "en", n=MIN) or cell == "0" or int(cell) >= MIN
@@ -206,3 +210,29 @@ def test_the_command_line_scores_the_same_rings(store: Path, capsys: pytest.Capt
         if r["status"] != "shown":
             assert r["safe_night"] is None
     assert main(["survey", "scores", "--areas", "rings", "--place", "Nowhere Park", "--store", str(store)]) == 2
+
+
+def test_who_answered_is_shown_only_in_aggregate_beside_the_residents(store: Path) -> None:
+    at = open_page("community", {"lang": "es"})
+    who = next(d.value for d in at.dataframe if t("community.col.residents_share", "es") in d.value.columns)
+    counts = who[t("community.col.respondents", "es")]
+    fewer = t("community.fewer", "es", n=MIN)
+    assert (counts == fewer).any(), "the demo wave has groups under the minimum"
+    assert all(c == fewer or int(c) >= MIN for c in counts)
+    hidden = who[counts == fewer]
+    assert (hidden[t("community.col.share", "es")] == "").all()
+    assert (who[t("community.col.residents_share", "es")] != "").all()  # synthetic answers, synthetic residents
+
+
+def test_real_answers_are_never_set_beside_the_demos_residents() -> None:
+    from geo.core.settings_sections import SurveySettings
+    from geo.survey.layer import respondents
+    from geo.survey.shown import areas_around
+    from geo.survey.summary import who_answered
+
+    layer = gpd.read_parquet(DEMO_SURVEY).drop(columns="synthetic")  # as if ingested from a real export
+    places = gpd.read_file(ROOT / "data" / "demo" / "places.geojson")
+    profile = who_answered(respondents(layer), areas_around(places, within_m=400.0), rules=SurveySettings(),
+                           population=ROOT / "data" / "demo" / "population.geojson")  # fmt: skip
+    assert profile["residents_share"].isna().all()
+    assert profile["respondents"].notna().any()

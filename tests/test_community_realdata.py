@@ -65,6 +65,7 @@ def test_an_ingested_wave_is_set_beside_the_people_killed_in_the_same_area_and_y
     assert not at.exception
     assert not [w for w in at.warning if w.value == t("community.synthetic", "en")]
     assert at.selectbox(key="c_wave").value == "2016-Q4"
+    assert t("community.unweighted.synthetic_population", "en") in [c.value for c in at.caption]
     beside = next(d.value for d in at.dataframe if t("community.col.incidents", "en") in d.value.columns)
     row = beside[beside[t("community.col.area", "en")] == "Harvard Park"].iloc[0]
 

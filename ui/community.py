@@ -300,3 +300,21 @@ def review_panel(settings: Settings, lang: str, layer: gpd.GeoDataFrame, *, from
             return
         st.session_state.pop(REVIEW_KEY, None)
         st.success(t("community.review.saved", lang))
+
+
+def who_table(profile: pd.DataFrame, lang: str, min_n: int) -> pd.DataFrame:
+    """Who answered beside who lives there, in words (a group's count hidden under the minimum)."""
+    lists = {"age_group": "age", "sex": "sex", "ethnicity": "ethnicity"}
+    rows = []
+    for _, row in profile.iterrows():
+        n, share, residents = row["respondents"], row["share"], row["residents_share"]
+        rows.append({
+            t("community.col.question", lang): t(f"survey.q.{row['question']}", lang),
+            t("community.col.answer", lang): t(f"survey.c.{lists[row['question']]}.{row['answer']}", lang),
+            t("community.col.respondents", lang): (
+                fmt_int(int(n), lang) if row["status"] == "shown" else t("community.fewer", lang, n=min_n)
+            ),
+            t("community.col.share", lang): fmt_share(float(share), lang) if pd.notna(share) else "",
+            t("community.col.residents_share", lang): fmt_share(float(residents), lang) if pd.notna(residents) else "",
+        })  # fmt: skip
+    return pd.DataFrame(rows)

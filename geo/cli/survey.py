@@ -18,6 +18,7 @@ from typing import Any
 
 from geo.cli._args import places_table, settings_for, store_dir_of
 from geo.core.errors import DataError
+from geo.core.i18n import t
 
 STORE_HELP = "the store folder or postgresql:// URL (default: sources.store or sources.store_dir)"
 
@@ -98,7 +99,7 @@ def _scores(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if summary.weighting:
-        print(f"note: {summary.weighting}", file=sys.stderr)
+        print(f"note: {t(f'community.unweighted.{summary.weighting}', 'en')}", file=sys.stderr)
     if args.json:
         print(table.to_json(orient="records"))
     else:

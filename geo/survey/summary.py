@@ -45,24 +45,38 @@ class Community:
     respondents: int
     synthetic: bool
     weighting: str
-    """"" when weighted to the area's residents; otherwise why not (the unweighted shares are shown)."""
+    """"" when weighted to the area's residents; otherwise why not, one of :data:`UNWEIGHTED` (the unweighted shares
+    are shown)."""
 
 
-def _population(areas: gpd.GeoDataFrame, path: Path | None, *, synthetic: bool) -> tuple[pd.DataFrame | None, str]:
-    from geo.analysis.areal import area_interpolate
+UNWEIGHTED = ("no_population", "unreadable", "synthetic_population", "off")
+"""Why the shares are not weighted (message keys ``community.unweighted.<reason>``)."""
+
+
+def _population_source(path: Path | None, *, synthetic: bool) -> tuple[pd.DataFrame | None, str]:
+    """The population layer that may weight these answers, or None and why not (one of :data:`UNWEIGHTED`)."""
     from geo.data.population import denominator, describe_population, read_population
-    from geo.data.sources.census import GROUP_COLUMNS
 
-    if path is None or not Path(path).exists() or not len(areas):
-        return None, "no population layer: the shares are not weighted"
+    if path is None or not Path(path).exists():
+        return None, "no_population"
     try:
         frame = read_population(path)
         source = describe_population(path, frame)
-    except DataError as exc:
-        return None, f"the population layer cannot be read ({exc}): the shares are not weighted"
-    rule = denominator(source, incidents_synthetic=synthetic, chosen=False)
-    if not rule.allowed:
-        return None, "the only population is synthetic: real answers are not weighted to it"
+    except DataError:
+        return None, "unreadable"
+    if not denominator(source, incidents_synthetic=synthetic, chosen=False).allowed:
+        return None, "synthetic_population"
+    return frame, ""
+
+
+def _population(areas: gpd.GeoDataFrame, path: Path | None, *, synthetic: bool) -> tuple[pd.DataFrame | None, str]:
+    """Each area's residents by group (indexed by area name), or None and why not."""
+    from geo.analysis.areal import area_interpolate
+    from geo.data.sources.census import GROUP_COLUMNS
+
+    frame, why = _population_source(path, synthetic=synthetic)
+    if frame is None or not len(areas):
+        return None, why or "no_population"
     columns = [c for c in GROUP_COLUMNS if c in frame.columns]
     table = area_interpolate(frame, areas, columns=columns)
     table.index = areas[AREA].astype(str).to_numpy()
@@ -83,7 +97,7 @@ def community(
     synthetic = is_synthetic(layer)
     people = respondents(layer)
     rule = SurveyRule(rules.min_responses)
-    pop, why = _population(areas, population, synthetic=synthetic) if rules.weighting else (None, "weighting is off")
+    pop, why = _population(areas, population, synthetic=synthetic) if rules.weighting else (None, "off")
     scores = area_scores(ScoreInput(people, areas, rule, pop, rules.weighting))
     waves = tuple(dict.fromkeys(scores["wave"].astype(str))) if len(scores) else ()
     latest = waves[-1] if waves else None
@@ -205,3 +219,42 @@ def place_rows(people: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[int]:
     from geo.survey.shown import place_in_areas
 
     return sorted(set(place_in_areas(people.reset_index(drop=True), areas)["row"].tolist()))
+
+
+def who_answered(
+    people: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, rules: SurveySettings, population: Path | None = None
+) -> pd.DataFrame:
+    """Who answered, beside who lives there: for each demographic question the weighting uses, how many respondents
+    gave each answer (a group under the survey's rule, so a hidden count cannot be worked out from the others), their
+    share of those who answered it, and the group's share of the residents of the areas (where the population may
+    stand behind these answers). Demographics are only ever shown like this, in aggregate.
+
+    Columns: ``question``, ``answer``, ``respondents`` (None where hidden), ``status``, ``share`` and
+    ``residents_share`` (None where not known or not shown).
+    """
+    from geo.analysis.areal import area_interpolate
+    from geo.survey.questions import RAKING
+
+    rule = SurveyRule(rules.min_responses)
+    frame, _ = _population_source(population, synthetic=is_synthetic(people))
+    whole = None
+    if frame is not None and len(areas):
+        union = gpd.GeoDataFrame({AREA: ["all"]}, geometry=[areas.to_crs("EPSG:32611").union_all()], crs="EPSG:32611")
+        columns = [c for groups in RAKING.values() for c in groups.values() if c in frame.columns]
+        whole = area_interpolate(frame, union, columns=columns).iloc[0]
+    rows = []
+    for question, groups in RAKING.items():
+        counts = choice_counts(people, question, rule)
+        counts = counts[counts["choice"].isin(list(groups))]
+        # those in a Census group (the total the group's counts protect each other within)
+        answered = int(people[question].astype("string").isin(list(groups)).fillna(False).sum())
+        group_residents = {a: float(whole.get(c, 0.0)) if whole is not None else 0.0 for a, c in groups.items()}
+        residents = sum(group_residents.values())
+        for _, row in counts.iterrows():
+            n, shown = row["respondents"], row["status"] == "shown"
+            rows.append({
+                "question": question, "answer": row["choice"], "respondents": n if shown else None,
+                "status": row["status"], "share": float(n) / float(answered) if shown and answered else None,
+                "residents_share": group_residents[row["choice"]] / residents if residents else None,
+            })  # fmt: skip
+    return pd.DataFrame(rows)
