@@ -12,7 +12,7 @@ from geo.survey.shown import SurveyRule, choice_counts, mark_cells
 from geo.survey.summary import COMPARED, beside_crime, wave_end, who_answered
 from layers.compose import MapComposer
 from layers.overview import add_places
-from layers.perception import mark_layers
+from layers.perception import area_layer, fit, mark_layers
 from ui import community, data, link
 from ui.common import page_context
 from ui.mapframe import show_map
@@ -76,8 +76,10 @@ tiles = s.map.tiles.enabled and data.tiles_available(s.map.tiles.url, s.map.tile
 composer = MapComposer(s, lang=lang, tiles=tiles)
 wave_marks = layer[(layer["record"] == "mark") & (layer["wave"].astype(str) == wave)]
 cells = mark_cells(wave_marks, cell_m=s.analysis.grid_cell_m, rule=SurveyRule(n_min))
+composer.add(*area_layer(summary.areas, lang=lang))
 for group, rows in mark_layers(cells, lang=lang):
     composer.add(group, rows)
+fit(composer.map, summary.areas)
 add_places(composer, ctx.places, kinds=("park", "housing"))
 show_map(composer.finish(synthetic=summary.synthetic, note=t("community.map.note", lang, n=n_min)),
          height=s.map.height_px, lang=lang, title=t("community.map", lang))  # fmt: skip

@@ -16,7 +16,7 @@ from layers._geojson import feature_collection
 from layers.style import Symbol
 
 AVOID_COLOUR = "#d95f02"
-SAFE_COLOUR = "#1b9e77"
+SAFE_COLOUR = "#2b6cb0"
 SAFE_DASH = "5 4"
 STYLE = {
     "avoid": {"color": AVOID_COLOUR, "weight": 2.0, "fillColor": AVOID_COLOUR, "fillOpacity": 0.45},
@@ -44,3 +44,28 @@ def mark_layers(cells: gpd.GeoDataFrame, *, lang: str) -> list[tuple[folium.Feat
         symbol = Symbol("area", style["color"], fill_opacity=float(style["fillOpacity"]), dash=style.get("dashArray"))  # type: ignore[arg-type]
         out.append((group, [(t(f"community.layer.{kind}", lang), symbol)]))
     return out
+
+
+AREA_COLOUR = "#444444"
+AREA_DASH = "2 4"
+
+
+def area_layer(areas: gpd.GeoDataFrame, *, lang: str) -> tuple[folium.FeatureGroup, list[tuple[str, Symbol]]]:
+    """The areas the answers are scored in, as thin dotted outlines named in a tooltip (names escaped)."""
+    group = folium.FeatureGroup(name=t("community.layer.areas", lang), show=True)
+    if len(areas):
+        style = {"color": AREA_COLOUR, "weight": 1.2, "dashArray": AREA_DASH, "fillOpacity": 0.0}
+        folium.GeoJson(
+            feature_collection(areas, ["area"]),
+            style_function=lambda _f: style,
+            tooltip=folium.GeoJsonTooltip(fields=["area"], labels=False, sticky=True),
+            control=False,
+        ).add_to(group)
+    return group, [(t("community.layer.areas", lang), Symbol("area", AREA_COLOUR, dash=AREA_DASH, weight=1.2))]
+
+
+def fit(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
+    """Frame ``m`` on ``frame`` (EPSG:4326) when it has anything to frame."""
+    if len(frame):
+        west, south, east, north = (float(v) for v in frame.total_bounds)
+        m.fit_bounds([[south, west], [north, east]])
