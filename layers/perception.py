@@ -2,7 +2,7 @@
 
 The cells come from :func:`geo.survey.shown.mark_cells`, which leaves out every cell with fewer than
 ``survey.min_responses`` respondents of a kind. Places avoided are drawn orange with a solid outline, places
-where residents feel safe blue-green with a dashed one (colour is never the only cue), each in its own layer with
+where residents feel safe blue with a dashed one (parks are green; colour is never the only cue), each in its own layer with
 a tooltip in words ("7 residents avoid this block").
 """
 
