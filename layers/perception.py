@@ -2,8 +2,8 @@
 
 The cells come from :func:`geo.survey.shown.mark_cells`, which leaves out every cell with fewer than
 ``survey.min_responses`` respondents of a kind. Places avoided are drawn orange with a solid outline, places
-where residents feel safe blue with a dashed one (parks are green; colour is never the only cue), each in its own layer with
-a tooltip in words ("7 residents avoid this block").
+where residents feel safe blue with a dashed one (parks are green; colour is never the only cue), each in its own
+layer with a tooltip in words ("7 residents avoid this block").
 """
 
 from __future__ import annotations
