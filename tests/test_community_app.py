@@ -67,6 +67,8 @@ def test_scores_show_intervals_and_every_area_under_the_minimum_shows_no_figure(
     assert hidden, "the demo wave has areas under the minimum: they must read 'fewer than 5'"
     shares = " ".join(str(v) for tb in scored for v in tb.to_numpy().ravel())
     assert re.search(r"\d+\s?% \(\d+\s?%–\d+\s?%\)", shares), "a share with its interval"
+    unweighted = t("community.share.unweighted", lang, share="").strip("; ")
+    assert unweighted in shares, "a weighted share says its unweighted one too"
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

@@ -123,13 +123,17 @@ def summary(
 
 
 def share_text(row: pd.Series, measure: str, lang: str) -> str:
-    """``54% (40–67%), 38 answered`` or why nothing is shown."""
+    """``54% (40–67%), 38 answered`` (with ``; unweighted 50%`` when weighted) or why nothing is shown."""
     value = row.get(measure)
     if value is None or pd.isna(value):
         return t("community.hidden", lang)
     low, high, n = row[f"{measure}_low"], row[f"{measure}_high"], row[f"{measure}_n"]
-    return t("community.share", lang, share=fmt_share(float(value), lang), low=fmt_share(float(low), lang),
+    text = t("community.share", lang, share=fmt_share(float(value), lang), low=fmt_share(float(low), lang),
              high=fmt_share(float(high), lang), n=fmt_int(int(n), lang))  # fmt: skip
+    raw = row.get(f"{measure}_unweighted")
+    if bool(row.get("weighted")) and raw is not None and pd.notna(raw):
+        text += t("community.share.unweighted", lang, share=fmt_share(float(raw), lang))
+    return text
 
 
 def change_text(row: pd.Series, measure: str, lang: str) -> str:
