@@ -502,3 +502,22 @@ def test_the_demo_beside_crime_labels_agree_with_the_ranks(demo_summary: tuple[A
             assert pd.isna(row["incidents"])
         else:
             assert row["incidents"] == 0 or row["incidents"] >= privacy.min_count
+
+
+def test_a_reviewed_topic_counts_under_concerns_only() -> None:
+    rows = [_person(0, k, concerns="lighting", services_wanted="after_school") for k in range(6)]
+    people = _people(rows)
+    people["concern_topic"] = "youth_programs"  # a topic is a concern's: never counted as a service
+    wanted = choice_counts(people, "services_wanted", RULE).set_index("choice")["respondents"]
+    assert wanted["after_school"] == 6
+    assert wanted["youth_programs"] == 0
+    people["concern_topic"] = "dumping"
+    concerns = choice_counts(people, "concerns", RULE).set_index("choice")["respondents"]
+    assert concerns["dumping"] == 6
+    assert concerns["lighting"] == 6
+
+
+def test_no_marks_hide_no_squares() -> None:
+    cells = mark_cells(frame_of([]), cell_m=150.0, rule=RULE)
+    assert len(cells) == 0
+    assert cells.attrs["hidden_cells"] == 0
