@@ -41,7 +41,7 @@ lint: setup-dev
 demo: setup
 	$(BIN)/python -m geo demo
 
-## Mutation scores of the core rules (disclosure, filters, rings, evaluation, Gi*, rates) against their tests: mutmut,
+## Mutation scores of the core rules (disclosure, filters, rings, evaluation, Gi*, rates, the survey rule and its statistics) against their tests: mutmut,
 ## not part of `make test`.
 mutation: setup-dev
 	$(BIN)/python -m pip install "mutmut>=3.3,<4"
