@@ -90,3 +90,53 @@ def test_too_few_residents_is_one_sentence_and_no_figure(lang: str) -> None:
 def test_real_incidents_never_get_the_demo_wave(tmp_path: Path) -> None:
     real = dataclasses.replace(demo_report(lang="en"), synthetic=False)
     assert with_residents(real, _demo_settings(tmp_path)).residents == ()
+
+
+FORM = "https://ee.kobotoolbox.org/x/Hq7dK2pZ"
+
+
+def _with_form(tmp_path: Path, url: str | None = FORM) -> Settings:
+    s = _demo_settings(tmp_path)
+    return s.model_copy(update={"survey": s.survey.model_copy(update={"form_url": url})})
+
+
+@pytest.mark.parametrize(("size", "lang"), list(itertools.product(["letter", "slide"], LANGS)))
+def test_the_forms_qr_code_reads_back_as_its_address(size: str, lang: str, tmp_path: Path) -> None:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    report = with_residents(demo_report(lang=lang), _with_form(tmp_path))
+    png = sheet.figure_bytes(report, size=size, fmt="png")
+    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert [c.text for c in codes] == [FORM]
+
+
+@needs_poppler
+@pytest.mark.parametrize(("size", "lang"), list(itertools.product(["letter", "slide"], LANGS)))
+def test_the_invitation_and_the_code_keep_the_page_clean(size: str, lang: str, tmp_path: Path) -> None:
+    report = with_residents(demo_report(lang=lang), _with_form(tmp_path))
+    page = assert_clean_layout(sheet.figure_bytes(report, size=size, fmt="pdf"), what=f"form {size} {lang}")
+    assert block_words(page, [" ".join(t("survey.say.invite", lang, url="").split()[:3])])[0]
+    assert all(block_words(page, [label for _, _, label in report.legend]))  # the legend keeps every row
+
+
+def test_with_no_answers_the_handout_still_invites_residents(tmp_path: Path) -> None:
+    real = dataclasses.replace(demo_report(lang="es"), synthetic=False)  # real incidents: no demo answers
+    report = with_residents(real, _with_form(tmp_path))
+    assert report.residents == ()
+    html = render_html(report)
+    assert f'href="{FORM}"' in html
+    assert t("survey.say.invite_title", "es") in html
+    assert with_residents(real, _with_form(tmp_path, None)).form_url is None
+
+
+@pytest.mark.parametrize("url", ["http://example.org/form", "javascript:alert(1)", 'https://x.org/"onmouseover=1'])
+def test_the_form_address_must_be_a_plain_https_address(url: str) -> None:
+    from pydantic import ValidationError
+
+    from geo.core.settings_sections import SurveySettings
+
+    with pytest.raises(ValidationError):
+        SurveySettings(form_url=url)

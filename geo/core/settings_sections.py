@@ -223,6 +223,9 @@ class SurveySettings(Frozen):
     """A submitter or device name containing one of these marks a test submission."""
     weighting: bool = True
     """Weight answers to the area's residents by the groups asked (raking); the unweighted share is shown too."""
+    form_url: str | None = Field(default=None, pattern=r"^https://[^\s<>\"']+$", max_length=300)
+    """The assessment's web form (Enketo, KoboToolbox, ODK Central; https): the handout and the slide carry it as a
+    QR code and an address, inviting residents to answer."""
 
     @model_validator(mode="after")
     def _waves(self) -> SurveySettings:

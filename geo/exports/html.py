@@ -309,6 +309,9 @@ def html_document(report: Report) -> str:
     caveats = "".join(f"<li>{e(c)}</li>" for c in report.caveats)
     said = "".join(f"<li>{e(c)}</li>" for c in report.residents)
     residents = f'<h3>{e(report.text("survey.say.title"))}</h3><ul class="caveats">{said}</ul>' if said else ""
+    if report.form_url:  # an https address (settings), linked and escaped
+        invite = e(report.text("survey.say.invite_title"))
+        residents += f'<p class="caveats"><a href="{e(report.form_url)}">{invite}</a>: {e(report.form_url)}</p>'
     tr = report.trend
     labelled = "label" in tr
     trend_rows = "".join(

@@ -109,6 +109,8 @@ class Report:
     residents: tuple[str, ...] = ()
     """What residents near the focus said in the community assessment (:func:`geo.survey.summary.residents_say`),
     printed under "Residents say"; empty: no block."""
+    form_url: str | None = None
+    """The assessment's web form (``survey.form_url``): printed with its QR code, inviting residents to answer."""
 
     def text(self, key: str, /, **params: object) -> str:
         """A catalog string in the report's language."""

@@ -452,11 +452,13 @@ def build_report(
 
 def with_residents(report: Report, settings: Settings) -> Report:
     """``report`` with what residents near its focus said in the community assessment (the store's survey layer,
-    else the demo's synthetic wave beside synthetic incidents only); unchanged when there is nothing to say."""
+    else the demo's synthetic wave beside synthetic incidents only) and the assessment's web form
+    (``survey.form_url``); unchanged when there is neither."""
     from geo.data.stores import store_location
     from geo.survey.layer import survey_of
     from geo.survey.summary import residents_say
 
+    report = dataclasses.replace(report, form_url=settings.survey.form_url)
     try:
         layer, _, _ = survey_of(store_location(settings.sources), settings.survey, settings.sources.survey,
                                 beside_synthetic=report.synthetic)  # fmt: skip

@@ -23,6 +23,7 @@ from geo.exports.blocks import Entry, figures_height, key_figures, legend, legen
 from geo.exports.chart import ChartType, draw_trend, words_height
 from geo.exports.draw import MapType, draw_map
 from geo.exports.model import Report
+from geo.exports.qr import MIN_SIDE_IN, draw_qr
 from geo.exports.textfit import Box, Fitted, Style, fit, fit_all, put, text_width, wrap
 
 _RC: dict[str, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans", "svg.fonttype": "none"}
@@ -31,6 +32,11 @@ LAYOUTS: dict[str, dict[str, Any]] = {
     "letter": {"inches": (8.5, 11.0), "dpi": 150, "margin": 0.5},
 }
 CHART_MIN_IN = 1.85
+QR_SIDE_IN = MIN_SIDE_IN * 1.25
+"""The printed side of the form's QR code (a phone reads it at arm's length)."""
+QR_GAP_IN = 0.2
+INVITE_W_IN = 1.7
+"""The column of the invitation to answer, between the residents' lines and the QR code."""
 """The handout's chart is at least this tall, inches; it takes what the map leaves."""
 WARN = "#B00000"
 TEXT = "#111111"
@@ -156,10 +162,14 @@ def _letter(report: Report) -> Figure:
     body = _footer(fig, body, [report.mode_note, report.attribution, report.made_text], s.foot, height=0.75)
     caveat_h = _needed(report.caveats, body.w, s.caveat, cap=1.45)
     summary_h = _needed([report.summary], body.w, s.body, cap=1.4)
-    residents_h = _needed(list(report.residents), body.w, s.caveat, cap=1.3) + 0.12 if report.residents else 0.0
-    caveat_h += residents_h
+    voice_h = _voice_height(report, _voice_texts(report), body.w, s, cap=1.3)
+    residents_h = voice_h + 0.12 if voice_h else 0.0
     strip_h = s.map.strip * 2.0 / 72
     map_w = max(2.5, min(body.h - caveat_h - summary_h - CHART_MIN_IN - 0.6 - strip_h, body.w * 0.6))
+    if body.h - map_w - strip_h - 0.2 - caveat_h - residents_h - summary_h - 0.3 < CHART_MIN_IN:
+        # "Residents say" comes out of the chart while the chart keeps its least height; then out of the map
+        map_w = max(2.5, min(body.h - caveat_h - residents_h - summary_h - CHART_MIN_IN - 0.6 - strip_h, map_w))
+    caveat_h += residents_h
     row, rest = body.take_top(map_w + strip_h, gap=0.2)
     chart_h = rest.h - caveat_h - summary_h - 0.3
     words = words_height(report, rest.w, s.chart)
@@ -168,9 +178,8 @@ def _letter(report: Report) -> Figure:
     used = _text_block(fig, rest.take_top(summary_h)[0], report.text("report.summary_heading"), [report.summary], s,
                        s.body)  # fmt: skip
     rest = rest.take_top(used, gap=0.12)[1]
-    if report.residents:
-        used = _text_block(fig, rest.take_top(residents_h - 0.12)[0], report.text("survey.say.title"),
-                           list(report.residents), s, s.caveat)  # fmt: skip
+    if voice_h:
+        used = _voice(fig, rest.take_top(voice_h)[0], report, _voice_texts(report), s)
         rest = rest.take_top(used, gap=0.12)[1]
     _text_block(fig, rest.take_top(caveat_h - residents_h)[0], report.text("report.caveats_heading"),
                 [f"• {c}" for c in report.caveats], s, s.caveat)  # fmt: skip
@@ -193,6 +202,47 @@ def _letter_side(fig: Figure, side: Box, report: Report, s: Sizes) -> None:
         figs_h = (side.h - 0.15) * figs_h / (figs_h + legend_h)
     used = key_figures(fig, side.take_top(figs_h)[0], report.figures, value=s.value, label=s.label, across=False)
     legend(fig, side.take_top(used, gap=0.15)[1], report.legend_title, _entries(report), s.legend)
+
+
+def _voice_texts(report: Report) -> list[str]:
+    """The handout's "Residents say" lines, or the invitation alone when there are none but the form has an
+    address."""
+    if report.residents:
+        return list(report.residents)
+    return [report.text("survey.say.invite", url=report.form_url)] if report.form_url else []
+
+
+def _invite(report: Report) -> list[str]:
+    """The invitation printed beside the form's QR code (when the residents' lines take the main column)."""
+    return [report.text("survey.say.invite", url=report.form_url)] if report.form_url and report.residents else []
+
+
+def _voice_height(report: Report, texts: list[str], width: float, s: Sizes, *, cap: float) -> float:
+    """The height of the residents' block (its texts, then the invitation and the form's QR code in a column of
+    their own), 0 when it has nothing to say."""
+    if not texts:
+        return 0.0
+    if not report.form_url:
+        return _needed(texts, width, s.caveat, cap=cap)
+    aside = INVITE_W_IN + QR_GAP_IN if _invite(report) else 0.0
+    main = _needed(texts, width - aside - QR_SIDE_IN - QR_GAP_IN, s.caveat, cap=cap)
+    invite = _needed(_invite(report), INVITE_W_IN, s.caveat, cap=cap) if aside else 0.0
+    return max(QR_SIDE_IN, main, invite)
+
+
+def _voice(fig: Figure, box: Box, report: Report, texts: list[str], s: Sizes) -> float:
+    """What residents say near the place (or, with none, the invitation alone), and beside it the invitation and
+    the form's QR code; the height used, inches."""
+    used = 0.0
+    if report.form_url:
+        box, code_box = box.take_left(box.w - QR_SIDE_IN - QR_GAP_IN, gap=QR_GAP_IN)
+        used = draw_qr(fig, code_box, report.form_url).h
+        if _invite(report):
+            box, aside = box.take_left(box.w - INVITE_W_IN - QR_GAP_IN, gap=QR_GAP_IN)
+            gap = s.caveat.size * 0.3 / 72
+            used = max(used, stack(fig, fit_all(_invite(report), aside.w, aside.h, s.caveat, gap=gap), aside, gap=gap))
+    heading = report.text("survey.say.title" if report.residents else "survey.say.invite_title")
+    return max(used, _text_block(fig, box, heading, texts, s, s.caveat))
 
 
 def _needed(texts: tuple[str, ...] | list[str], width: float, style: Style, *, cap: float) -> float:
@@ -223,13 +273,14 @@ def _slide(report: Report) -> Figure:
     side = side.take_top(used, gap=0.25)[1]
     words = words_height(report, side.w, s.chart)
     said = [" ".join(report.residents[:1]) + " " + "; ".join(report.residents[1:])] if report.residents else []
-    said_h = _needed(said, side.w, s.caveat, cap=side.h * 0.16) if said else 0.0
+    said = said or _voice_texts(report)
+    said_h = _voice_height(report, said, side.w, s, cap=side.h * 0.2)
     share = 0.55 - said_h / side.h  # "Residents say" takes its room from the chart, never from the caveats
     chart_box, side = side.take_top(side.h * share if words is None else min(side.h * share, words), gap=0.3)
     draw_trend(fig, chart_box, report, sizes=s.chart)
-    if report.residents:
+    if said_h:
         said_box, side = side.take_top(said_h, gap=0.25)
-        _text_block(fig, said_box, report.text("survey.say.title"), said, s, s.caveat)
+        _voice(fig, said_box, report, said, s)
     legend_box, caveat_box = side.take_left(side.w * 0.44, gap=0.35)
     legend(fig, legend_box, report.legend_title, _entries(report), s.legend)
     gap = s.caveat.size * 0.3 / 72
