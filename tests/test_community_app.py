@@ -150,6 +150,9 @@ def test_a_paper_questionnaire_is_added_to_the_survey_layer_and_recorded(store: 
     from geo.survey.layer import read_layer
 
     at = open_page("community", {"lang": "en"})
+    assert not at.exception
+    mark = {"point": (-118.30458, 33.98394), "mark_kind": "avoid", "mark_reason": "dark"}
+    at.session_state["community_paper_marks"] = [mark]  # as a click on the paper map and "Add this place" leave it
     _fill(at, GOOD)
     at.selectbox(key="paper_near").set_value("Harvard Park")
     at.button(key="FormSubmitter:community_paper-" + t("community.paper.add", "en")).click().run()
@@ -157,7 +160,12 @@ def test_a_paper_questionnaire_is_added_to_the_survey_layer_and_recorded(store: 
     assert t("community.paper.added", "en") in [s.value for s in at.success]
     layer = read_layer(store, get_settings().survey)
     assert layer is not None
-    assert len(layer) == 1
+    assert list(layer["record"]) == ["respondent", "mark"]
+    placed = layer.iloc[1]
+    assert (placed["mark_kind"], placed["mark_reason"]) == ("avoid", "dark")
+    assert placed["submission_id"] == layer.iloc[0]["submission_id"]
+    assert at.session_state["community_paper_marks"] == []  # the next questionnaire starts with no places
+    layer = layer[layer["record"] == "respondent"]
     row = layer.iloc[0]
     assert row["source"] == "paper"
     assert row["safe_night"] == "somewhat_unsafe"

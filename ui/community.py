@@ -212,6 +212,7 @@ def paper_form(settings: Settings, lang: str, areas: gpd.GeoDataFrame) -> None:
         return
     with st.expander(t("community.paper.title", lang), icon=":material/edit_note:"):
         st.caption(t("community.paper.intro", lang))
+        _paper_places(settings, lang, areas)
         with st.form(PAPER_KEY, clear_on_submit=True):
             day = st.date_input(t("survey.q.interview_date", lang), value=dt.date.today(), key="paper_day")
             near = st.selectbox(t("community.paper.near", lang), list(areas["area"]), index=None, key="paper_near",
@@ -229,11 +230,53 @@ def paper_form(settings: Settings, lang: str, areas: gpd.GeoDataFrame) -> None:
                 centre = areas.loc[areas["area"] == near].geometry.iloc[0].representative_point()
                 home = (float(centre.x), float(centre.y))
             add_paper(answers, day=day if isinstance(day, dt.date) else dt.date.today(), home=home,
+                      places=list(st.session_state.get(PAPER_MARKS, [])),
                       store_dir=store_location(settings.sources), rules=settings.survey)  # fmt: skip
         except SafetyMapError as exc:
             st.error(t("community.paper.refused", lang, error=_in_words(str(exc), lang)))
             return
+        st.session_state[PAPER_MARKS] = []
         st.success(t("community.paper.added", lang))
+
+
+PAPER_MARKS = "community_paper_marks"
+"""The places marked on the paper questionnaire being entered: each a ``point`` (lon, lat), kind and reason."""
+
+
+def _place_words(place: dict[str, object], lang: str) -> str:
+    kind, reason = place["mark_kind"], place["mark_reason"]
+    return f"{t(f'survey.c.mark_kind.{kind}', lang)} ({t(f'survey.c.reason.{reason}', lang)})"
+
+
+def _paper_places(settings: Settings, lang: str, areas: gpd.GeoDataFrame) -> None:
+    """The paper map's marked places, clicked on a map one at a time with their kind and reason; they go in with
+    the answers (and are shown, like every mark, only as squares marked by enough residents)."""
+    from layers.compose import MapComposer
+    from layers.perception import area_layer, fit
+    from ui.mapframe import clickable_map
+
+    marked: list[dict[str, object]] = st.session_state.setdefault(PAPER_MARKS, [])
+    st.markdown(f"**{t('community.paper.places', lang)}**")
+    composer = MapComposer(settings, lang=lang)
+    composer.add(*area_layer(areas, lang=lang))
+    m = composer.finish(synthetic=False)
+    fit(m, areas)
+    clicked = clickable_map(m, key="paper_map", height=360)
+    c1, c2, c3 = st.columns(3)
+    kind = c1.selectbox(t("survey.q.mark_kind", lang), list(CHOICES["mark_kind"]), key="paper_mark_kind",
+                        format_func=lambda c: t(f"survey.c.mark_kind.{c}", lang))  # fmt: skip
+    reason = c2.selectbox(t("survey.q.mark_reason", lang), list(CHOICES["reason"]), key="paper_mark_reason",
+                          format_func=lambda c: t(f"survey.c.reason.{c}", lang))  # fmt: skip
+    if clicked is None:
+        c3.caption(t("community.paper.click", lang))
+    elif c3.button(t("community.paper.add_place", lang), key="paper_add_place"):
+        marked.append({"point": (round(clicked[1], 6), round(clicked[0], 6)), "mark_kind": kind, "mark_reason": reason})
+    if marked:
+        words = [_place_words(p, lang) for p in marked]
+        st.caption(t("community.paper.marked", lang, n=len(marked), places="; ".join(words)))
+        if st.button(t("community.paper.clear_places", lang), key="paper_clear_places"):
+            st.session_state[PAPER_MARKS] = []
+            st.rerun()
 
 
 MEASURE_NAMES: tuple[str, ...] = tuple(MEASURES)
