@@ -79,10 +79,10 @@ cells = mark_cells(wave_marks, cell_m=s.analysis.grid_cell_m, rule=SurveyRule(n_
 composer.add(*area_layer(summary.areas, lang=lang))
 for group, rows in mark_layers(cells, lang=lang):
     composer.add(group, rows)
-fit(composer.map, summary.areas)
 add_places(composer, ctx.places, kinds=("park", "housing"))
-show_map(composer.finish(synthetic=summary.synthetic, note=t("community.map.note", lang, n=n_min)),
-         height=s.map.height_px, lang=lang, title=t("community.map", lang))  # fmt: skip
+marked = composer.finish(synthetic=summary.synthetic, note=t("community.map.note", lang, n=n_min))
+fit(marked, summary.areas)  # after the legend and the badge: the fit keeps the areas clear of both
+show_map(marked, height=s.map.height_px, lang=lang, title=t("community.map", lang))
 st.caption(t("community.map.hidden", lang, cells=fmt_int(int(cells.attrs.get("hidden_cells", 0)), lang), n=n_min))
 
 st.subheader(t("community.beside", lang))
@@ -111,5 +111,5 @@ with st.expander(t("community.who", lang)):
     st.caption(t("community.who.note", lang))
 with st.expander(t("community.method", lang)):
     st.markdown(t("community.method.text", lang, n=n_min))
-community.paper_form(s, lang, summary.areas)
+community.paper_form(s, lang, summary.areas, places=ctx.places, streets=ctx.streets)
 community.review_panel(s, lang, layer, from_store=where != str(s.sources.survey))

@@ -29,9 +29,10 @@ from geo.patrol.text import (
     turn_lines,
 )
 from layers.compose import MapComposer
+from layers.fit import FitToBounds
 from layers.legend import add_css
 from layers.overview import add_places, add_streets
-from layers.route import ROUTE_CSS, FitToRoute, route_bounds, route_layers
+from layers.route import ROUTE_CSS, route_bounds, route_layers
 from ui import link
 from ui import patrol as planner
 from ui.access import download_data, session_access
@@ -153,7 +154,7 @@ add_places(composer, ctx.places, kinds=("park", "housing"))
 for group, rows in route_layers(route, lang=lang):
     composer.add(group, rows)
 m = composer.finish(synthetic=ctx.synthetic)
-FitToRoute(route_bounds(route)).add_to(m)  # after the legend and the badge: the fit keeps the stops clear of both
+FitToBounds(route_bounds(route)).add_to(m)  # after the legend and the badge: the fit keeps the stops clear of both
 point = clickable_map(m, key="route_map", height=520)
 b1, b2 = st.columns(2)
 if point and b1.button(t("rp.add_button", lang), key="r_add"):

@@ -191,7 +191,8 @@ def _widget(q: Question, lang: str) -> object:
     options = list(CHOICES[q.choices])
     fmt = lambda c: t(f"survey.c.{q.choices}.{c}", lang)  # noqa: E731
     if q.kind == "select_multiple":
-        return st.multiselect(label, options, format_func=fmt, key=f"paper_{q.name}")
+        return st.multiselect(label, options, format_func=fmt, key=f"paper_{q.name}",
+                              placeholder=t("community.paper.choose_many", lang))  # fmt: skip
     return st.selectbox(label, options, index=None, format_func=fmt, key=f"paper_{q.name}",
                         placeholder=t("community.paper.choose", lang))  # fmt: skip
 
@@ -203,7 +204,9 @@ def _in_words(problem: str, lang: str) -> str:
     return problem
 
 
-def paper_form(settings: Settings, lang: str, areas: gpd.GeoDataFrame) -> None:
+def paper_form(
+    settings: Settings, lang: str, areas: gpd.GeoDataFrame, *, places: gpd.GeoDataFrame, streets: gpd.GeoDataFrame
+) -> None:
     """Staff enter a paper questionnaire at a meeting: the assessment's questions, checked, then added to the layer.
 
     ``areas`` (the Community page's) offer "lives near": the answer is placed at that area's centre, so it counts
@@ -212,7 +215,7 @@ def paper_form(settings: Settings, lang: str, areas: gpd.GeoDataFrame) -> None:
         return
     with st.expander(t("community.paper.title", lang), icon=":material/edit_note:"):
         st.caption(t("community.paper.intro", lang))
-        _paper_places(settings, lang, areas)
+        _paper_places(settings, lang, areas, places=places, streets=streets)
         with st.form(PAPER_KEY, clear_on_submit=True):
             day = st.date_input(t("survey.q.interview_date", lang), value=dt.date.today(), key="paper_day")
             near = st.selectbox(t("community.paper.near", lang), list(areas["area"]), index=None, key="paper_near",
@@ -248,16 +251,21 @@ def _place_words(place: dict[str, object], lang: str) -> str:
     return f"{t(f'survey.c.mark_kind.{kind}', lang)} ({t(f'survey.c.reason.{reason}', lang)})"
 
 
-def _paper_places(settings: Settings, lang: str, areas: gpd.GeoDataFrame) -> None:
+def _paper_places(
+    settings: Settings, lang: str, areas: gpd.GeoDataFrame, *, places: gpd.GeoDataFrame, streets: gpd.GeoDataFrame
+) -> None:
     """The paper map's marked places, clicked on a map one at a time with their kind and reason; they go in with
     the answers (and are shown, like every mark, only as squares marked by enough residents)."""
     from layers.compose import MapComposer
+    from layers.overview import add_places, add_streets
     from layers.perception import area_layer, fit
     from ui.mapframe import clickable_map
 
     marked: list[dict[str, object]] = st.session_state.setdefault(PAPER_MARKS, [])
     st.markdown(f"**{t('community.paper.places', lang)}**")
     composer = MapComposer(settings, lang=lang)
+    add_streets(composer, streets)
+    add_places(composer, places, kinds=("park", "housing"))
     composer.add(*area_layer(areas, lang=lang))
     m = composer.finish(synthetic=False)
     fit(m, areas)
