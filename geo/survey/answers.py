@@ -52,7 +52,6 @@ from geo.core.projection import WGS84
 from geo.core.settings_sections import SurveySettings
 from geo.data.sources import LA_COUNTY_BBOX, LoadResult
 from geo.survey.questions import (
-    CHOICES,
     FREE_TEXT,
     MARK_QUESTIONS,
     MARKS,
@@ -493,9 +492,3 @@ def load_answers(path: str | Path, ctx: Context) -> LoadResult:
         dict(rows.reasons),
         notes,
     ).check()
-
-
-def choices_of(question: str) -> tuple[str, ...]:
-    """The answers of a select question, in form order."""
-    q = next(q for q in (*QUESTIONS, *MARK_QUESTIONS) if q.name == question)
-    return CHOICES[q.choices] if q.choices else ()

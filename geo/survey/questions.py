@@ -144,6 +144,12 @@ def by_name() -> dict[str, Question]:
     return {q.name: q for q in (*QUESTIONS, *MARK_QUESTIONS)}
 
 
+def choices_of(question: str) -> tuple[str, ...]:
+    """The answers of a select question, in form order (none for another kind)."""
+    q = by_name()[question]
+    return CHOICES[q.choices] if q.choices else ()
+
+
 def answer_columns() -> tuple[str, ...]:
     """The answer columns a respondent row carries (geopoints are its geometry; the date becomes the wave)."""
     return tuple(q.name for q in QUESTIONS if q.kind not in ("geopoint", "date"))

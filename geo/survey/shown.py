@@ -35,7 +35,7 @@ from geo.core.disclosure import Disclosure, Shown
 from geo.core.errors import DataError
 from geo.core.projection import METRIC, WGS84
 from geo.core.validate import metric_xy
-from geo.survey.questions import CHOICES, MEASURES, NOT_ANSWERED, RAKING
+from geo.survey.questions import CHOICES, MEASURES, NOT_ANSWERED, RAKING, by_name, choices_of
 from geo.survey.scores import Share, change, rake, share
 
 AREA, WAVE = "area", "wave"
@@ -275,7 +275,6 @@ def choice_counts(people: pd.DataFrame, question: str, rule: SurveyRule) -> pd.D
     Columns ``choice``, ``respondents`` (None where under the minimum), ``status``; in form order. For concerns,
     the topic a reviewer gave a free-text answer counts as that answer (the words themselves never do).
     """
-    from geo.survey.answers import choices_of
 
     picked = people[question].astype("string").fillna("").str.split()
     if question == "concerns" and "concern_topic" in people.columns:
@@ -283,7 +282,6 @@ def choice_counts(people: pd.DataFrame, question: str, rule: SurveyRule) -> pd.D
         picked = pd.Series([sorted(set(p) | ({t} if t else set())) for p, t in zip(picked, topics, strict=True)])
     choices = choices_of(question)
     counts = [int(sum(c in p for p in picked)) for c in choices]
-    from geo.survey.questions import by_name
 
     if by_name()[question].kind == "select_one":  # the answers and "not answered" add up to the respondents
         group = rule.counts.counts([*counts, len(people) - sum(counts)])
