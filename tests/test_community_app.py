@@ -151,6 +151,9 @@ def test_a_paper_questionnaire_is_added_to_the_survey_layer_and_recorded(store: 
 
     at = open_page("community", {"lang": "en"})
     assert not at.exception
+    at.toggle(key="paper_places_on").set_value(True).run()  # the paper map, drawn only when asked for
+    assert not at.exception
+    assert at.selectbox(key="paper_mark_reason").value == "shootings"
     mark = {"point": (-118.30458, 33.98394), "mark_kind": "avoid", "mark_reason": "dark"}
     at.session_state["community_paper_marks"] = [mark]  # as a click on the paper map and "Add this place" leave it
     _fill(at, GOOD)

@@ -256,13 +256,33 @@ def _paper_places(
 ) -> None:
     """The paper map's marked places, clicked on a map one at a time with their kind and reason; they go in with
     the answers (and are shown, like every mark, only as squares marked by enough residents)."""
+    marked: list[dict[str, object]] = st.session_state.setdefault(PAPER_MARKS, [])
+    if st.toggle(t("community.paper.places", lang), key="paper_places_on"):  # the map only when it is needed
+        _pick_place(settings, lang, areas, marked, places=places, streets=streets)
+    if marked:
+        words = [_place_words(p, lang) for p in marked]
+        st.caption(t("community.paper.marked", lang, n=len(marked), places="; ".join(words)))
+        if st.button(t("community.paper.clear_places", lang), key="paper_clear_places"):
+            st.session_state[PAPER_MARKS] = []
+            st.rerun()
+
+
+def _pick_place(
+    settings: Settings,
+    lang: str,
+    areas: gpd.GeoDataFrame,
+    marked: list[dict[str, object]],
+    *,
+    places: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+) -> None:
+    """A clickable map of the areas with their streets and places; the clicked place is added with its kind and
+    reason."""
     from layers.compose import MapComposer
     from layers.overview import add_places, add_streets
     from layers.perception import area_layer, fit
     from ui.mapframe import clickable_map
 
-    marked: list[dict[str, object]] = st.session_state.setdefault(PAPER_MARKS, [])
-    st.markdown(f"**{t('community.paper.places', lang)}**")
     composer = MapComposer(settings, lang=lang)
     add_streets(composer, streets)
     add_places(composer, places, kinds=("park", "housing"))
@@ -279,12 +299,6 @@ def _paper_places(
         c3.caption(t("community.paper.click", lang))
     elif c3.button(t("community.paper.add_place", lang), key="paper_add_place"):
         marked.append({"point": (round(clicked[1], 6), round(clicked[0], 6)), "mark_kind": kind, "mark_reason": reason})
-    if marked:
-        words = [_place_words(p, lang) for p in marked]
-        st.caption(t("community.paper.marked", lang, n=len(marked), places="; ".join(words)))
-        if st.button(t("community.paper.clear_places", lang), key="paper_clear_places"):
-            st.session_state[PAPER_MARKS] = []
-            st.rerun()
 
 
 MEASURE_NAMES: tuple[str, ...] = tuple(MEASURES)
