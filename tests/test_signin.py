@@ -317,10 +317,17 @@ def test_an_admin_ingests_a_file_with_its_accounting_and_it_is_recorded(
     bad = tmp_path / "notes.csv"
     bad.write_text("this is not,an export\n1,2\n", encoding="utf-8")
     chooser.set_input_files(str(bad))
+    page.page.get_by_text("notes.csv").first.wait_for(timeout=60_000)  # uploaded and the page run again
+    page.settle()
     page.page.get_by_role("button", name=t("ingest.run", "en")).click()
     page.page.get_by_text("The file was not ingested; the store is unchanged").wait_for(timeout=60_000)
     assert "notes" not in " ".join(e["name"] for e in open_store(store).layers())
     chooser.set_input_files(str(FIXTURES / "osm_parks_harvard.geojson"))
+    # the new upload's rerun clears the refusal: only then does Run read the new file
+    page.page.get_by_text("The file was not ingested; the store is unchanged").wait_for(
+        state="detached", timeout=60_000
+    )
+    page.settle()
     page.page.get_by_role("button", name=t("ingest.run", "en")).click()
     page.page.get_by_text("Layer parks-osm_parks_harvard: 4 of 4 rows kept").wait_for(timeout=60_000)
     assert "parks-osm_parks_harvard" in [e["name"] for e in open_store(store).layers()]
