@@ -9,7 +9,7 @@ from geo.core.errors import DataError
 from geo.core.i18n import fmt_date, fmt_int, t
 from geo.survey.layer import NoAnswers
 from geo.survey.shown import SurveyRule, choice_counts, mark_cells
-from geo.survey.summary import COMPARED, beside_crime, wave_end, who_answered
+from geo.survey.summary import COMPARED, beside_crime, wave_end
 from layers.compose import MapComposer
 from layers.overview import add_places
 from layers.perception import area_layer, fit, mark_layers
@@ -106,8 +106,7 @@ c4.subheader(t("community.wanted", lang))
 c4.dataframe(community.counts_table(choice_counts(answered, "services_wanted", rule), "service", lang, n_min),
              hide_index=True, width="stretch")  # fmt: skip
 with st.expander(t("community.who", lang)):
-    profile = who_answered(answered, summary.areas, rules=s.survey, population=s.sources.population)
-    st.dataframe(community.who_table(profile, lang, n_min), hide_index=True, width="stretch")
+    st.dataframe(community.who_table(summary.profiles[wave], lang, n_min), hide_index=True, width="stretch")
     st.caption(t("community.who.note", lang))
 with st.expander(t("community.method", lang)):
     st.markdown(t("community.method.text", lang, n=n_min))

@@ -15,12 +15,13 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.core.errors import DataError, SafetyMapError
+from geo.core.errors import SafetyMapError
 from geo.core.i18n import fmt_int, fmt_share, t
 from geo.core.settings import Settings
 from geo.data.stores import store_location
 from geo.survey.layer import add_paper, survey_of
 from geo.survey.questions import CHOICES, MEASURES, QUESTIONS, Question
+from geo.survey.shown import PLACES, RINGS, area_set
 from geo.survey.summary import Community, community
 from ui.access import record_use, session_access
 from ui.data import file_key
@@ -33,9 +34,6 @@ def _stamp(path: str | Path) -> float:
         return Path(path).stat().st_mtime
     except OSError:
         return 0.0
-
-
-PLACES, RINGS = "places", "rings"
 
 
 def area_choices(settings: Settings) -> list[str]:
@@ -58,28 +56,17 @@ def area_label(choice: str, lang: str, settings: Settings) -> str:
     return zone_label(choice, lang, settings)
 
 
-def areas_for(choice: str, settings: Settings, places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The areas of ``choice`` (``area`` and polygons, EPSG:4326).
-
-    Raises
-    ------
-    DataError
-        The focus place is unknown, or the zone layer cannot be read.
-    """
+def _areas_for(choice: str, settings: Settings, places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The areas of ``choice`` (:func:`geo.survey.shown.area_set`; a zone layer read from its file)."""
     from geo.core.store import read_vector
-    from geo.survey.shown import areas_around, ring_areas, zone_areas
     from ui.rates import zone_choices
 
-    if choice == PLACES:
-        return areas_around(places, within_m=max(settings.distances.rings_m))
-    if choice == RINGS:
-        name = settings.focus.default_place
-        place = places[(places["name"] == name) & (places["kind"] != "csp_site")]
-        if not len(place):
-            raise DataError(t("community.areas.no_place", "en", place=name))
-        return ring_areas(place, rings_m=settings.distances.rings_m)
-    path, key = zone_choices(settings)[choice]
-    return zone_areas(read_vector(path), key=key)
+    zones, key = None, None
+    if choice not in (PLACES, RINGS):
+        path, key = zone_choices(settings)[choice]
+        zones = read_vector(path)
+    focus = settings.focus.default_place
+    return area_set(choice, places, rings_m=settings.distances.rings_m, focus=focus, zones=zones, key=key)
 
 
 def named(table: pd.DataFrame, choice: str, lang: str) -> pd.DataFrame:
@@ -94,13 +81,13 @@ def named(table: pd.DataFrame, choice: str, lang: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=300)
 def _summary(
-    settings: Settings, choice: str, _areas: gpd.GeoDataFrame, stamps: tuple[object, ...], beside_synthetic: bool
+    settings: Settings, choice: str, _places: gpd.GeoDataFrame, stamps: tuple[object, ...], beside_synthetic: bool
 ) -> tuple[Community, gpd.GeoDataFrame, str]:
-    del stamps, choice  # the cache key with the settings: the area set, the store's and the files' times
+    del stamps  # the cache key with the settings and the area set: the store's and the files' times
     layer, _, where = survey_of(store_location(settings.sources), settings.survey, settings.sources.survey,
                                 beside_synthetic=beside_synthetic)  # fmt: skip
     summary = community(
-        layer, _areas, rules=settings.survey, cell_m=settings.analysis.grid_cell_m,
+        layer, _areas_for(choice, settings, _places), rules=settings.survey, cell_m=settings.analysis.grid_cell_m,
         population=settings.sources.population,
     )  # fmt: skip
     return summary, layer, where
@@ -109,8 +96,8 @@ def _summary(
 def summary(
     settings: Settings, choice: str, places: gpd.GeoDataFrame, *, beside_synthetic: bool
 ) -> tuple[Community, gpd.GeoDataFrame, str]:
-    """The answers' summary over the areas of ``choice``, read again when the store, the demo wave or the files
-    change; the demo's synthetic answers only beside synthetic incidents (``beside_synthetic``).
+    """The answers' summary over the areas of ``choice``, made once per store, demo wave, places, population and
+    area set (the zone layer is read there too); the demo's synthetic answers only beside synthetic incidents.
 
     Raises
     ------
@@ -119,7 +106,7 @@ def summary(
     """
     src = settings.sources
     stamps = (_stamp(store_location(src)), _stamp(src.survey), file_key(str(src.places)), _stamp(src.population))
-    return _summary(settings, choice, areas_for(choice, settings, places), stamps, beside_synthetic)
+    return _summary(settings, choice, places, stamps, beside_synthetic)
 
 
 def share_text(row: pd.Series, measure: str, lang: str) -> str:

@@ -140,6 +140,9 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return get_settings()
 
 
+STORE_HELP = "store folder or postgresql:// URL (default: sources.store, else sources.store_dir)"
+
+
 def store_dir_of(args: argparse.Namespace) -> str | Path:
     """The store a command reads or writes: ``--store`` (a folder or a PostGIS URL), else the configured one."""
     from geo.data.stores import store_location

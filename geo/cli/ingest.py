@@ -15,11 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from geo.cli._args import settings_for, store_dir_of
+from geo.cli._args import STORE_HELP, settings_for, store_dir_of
 from geo.core.errors import DataError
 from geo.data.sources.detect import KINDS
 
-STORE_HELP = "store folder or postgresql:// URL (default: sources.store, else sources.store_dir)"
 EXIT_STORE_PROBLEM = 1
 """Exit code of ``info`` when a layer's parts disagree (the JSON is printed all the same)."""
 

@@ -16,11 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from geo.cli._args import places_table, settings_for, store_dir_of
-from geo.core.errors import DataError
+from geo.cli._args import STORE_HELP, places_table, settings_for, store_dir_of
 from geo.core.i18n import t
-
-STORE_HELP = "the store folder or postgresql:// URL (default: sources.store or sources.store_dir)"
 
 
 def _form(args: argparse.Namespace) -> int:
@@ -61,19 +58,12 @@ def ingest_survey(path: Path, args: argparse.Namespace, store: str | Path) -> in
 
 def _areas(args: argparse.Namespace, settings: Any) -> Any:
     from geo.core.store import read_vector
-    from geo.survey.shown import areas_around, ring_areas, zone_areas
+    from geo.survey.shown import PLACES, RINGS, area_set
 
-    places = places_table(settings)
-    if args.areas == "places":
-        return areas_around(places, within_m=max(settings.distances.rings_m))
-    if args.areas == "rings":
-        name = args.place or settings.focus.default_place
-        place = places[(places["name"] == name) & (places["kind"] != "csp_site")]
-        if not len(place):
-            msg = f"--place {name!r} is not in the place layer"
-            raise DataError(msg)
-        return ring_areas(place, rings_m=settings.distances.rings_m)
-    return zone_areas(read_vector(args.areas), key=args.key)
+    zones = None if args.areas in (PLACES, RINGS) else read_vector(args.areas)
+    focus = args.place or settings.focus.default_place
+    return area_set(args.areas, places_table(settings), rings_m=settings.distances.rings_m, focus=focus,
+                    zones=zones, key=args.key)  # fmt: skip
 
 
 def _scores(args: argparse.Namespace) -> int:

@@ -99,6 +99,42 @@ def zone_areas(zones: gpd.GeoDataFrame, *, key: str | None = None) -> gpd.GeoDat
     return frame.dissolve(by=AREA, as_index=False).to_crs(WGS84)
 
 
+PLACES, RINGS = "places", "rings"
+"""The area sets besides a boundary layer's zones: the parks and housing developments, a place's rings."""
+
+
+def area_set(
+    kind: str,
+    places: gpd.GeoDataFrame,
+    *,
+    rings_m: Sequence[float],
+    focus: str,
+    zones: gpd.GeoDataFrame | None = None,
+    key: str | None = None,
+) -> gpd.GeoDataFrame:
+    """The areas answers are scored in (one rule for the Community page and ``survey scores``): :data:`PLACES`
+    each park and housing development with the largest ring around it, :data:`RINGS` the bands of the place
+    ``focus``, anything else the ``zones`` of a boundary layer (named by ``key``).
+
+    Raises
+    ------
+    DataError
+        ``focus`` is not in the place layer, or no zones were given.
+    """
+    if kind == PLACES:
+        return areas_around(places, within_m=max(rings_m))
+    if kind == RINGS:
+        place = places[(places["name"] == focus) & (places["kind"] != "csp_site")]
+        if not len(place):
+            msg = f"the place {focus!r} is not in the place layer"
+            raise DataError(msg)
+        return ring_areas(place, rings_m=rings_m)
+    if zones is None:
+        msg = f"no zone layer for the areas {kind!r}"
+        raise DataError(msg)
+    return zone_areas(zones, key=key)
+
+
 def place_in_areas(people: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     """Which respondent (row position of ``people``) lives in which area: columns ``row`` and ``area``.
 

@@ -44,6 +44,8 @@ class Community:
     latest: str | None
     respondents: int
     synthetic: bool
+    profiles: dict[str, pd.DataFrame]
+    """Who answered in each wave, beside who lives in the areas (:func:`who_answered`)."""
     weighting: str
     """"" when weighted to the area's residents; otherwise why not, one of :data:`UNWEIGHTED` (the unweighted shares
     are shown)."""
@@ -116,6 +118,10 @@ def community(
         latest=latest,
         respondents=len(now),
         synthetic=synthetic,
+        profiles={
+            w: who_answered(people[people["wave"].astype(str) == w], areas, rules=rules, population=population)
+            for w in waves
+        },
         weighting=why,
     )
 
