@@ -14,6 +14,7 @@ from ui import data
 from ui.access import session_access
 from ui.admin import ingest_panel, team_default
 from ui.boot import current_lang
+from ui.services_editor import services_panel
 from ui.source import session_settings, session_workspace, use_here
 from ui.style import error_text
 
@@ -42,7 +43,8 @@ st.caption(
         limit=600,
     )
 )
-if bool(incidents["synthetic"].any()) if len(incidents) else False:
+demo_data = bool(incidents["synthetic"].any()) if len(incidents) else False
+if demo_data:
     st.warning(t("data.synthetic", lang, seed=echo(meta.get("seed", "—"))), icon=":material/science:")
 if meta.get("series_break"):
     st.info(t("data.break_note", lang, date=echo(meta["series_break"])))
@@ -92,6 +94,7 @@ access = session_access(settings)
 if access.admin:  # for anyone else these are absent: the team's data are an admin's
     team_default(settings, ws, lang)
     ingest_panel(settings, lang)
+    services_panel(settings, lang, synthetic=demo_data)
 
 st.subheader(t("data.store", lang))
 layers = data.inventory(src.store_dir)

@@ -10,8 +10,9 @@ import streamlit as st
 
 from geo.core.errors import SafetyMapError
 from geo.core.i18n import fmt_int, t
-from geo.core.text import to_csv_text
+from geo.core.text import echo, to_csv_text
 from geo.exports.gpx import route_gpx
+from geo.exports.helpnear import along_route
 from geo.exports.routecard import route_card_bytes
 from geo.patrol.candidates import HOTSPOT_METHODS
 from geo.patrol.network import NETWORKS
@@ -228,21 +229,27 @@ text_alternative(
 with st.expander(t("route.turns", lang)):
     st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(turn_lines(route, lang), start=1)))
 
+helps = along_route(route.path, s, lang=lang, synthetic=ctx.synthetic)  # the card prints them too
+if helps:
+    with st.expander(t("route.services", lang)):
+        st.markdown("\n".join(f"- {echo(line)}" for line in helps))
+
 d1, d2, d3, d4 = st.columns(4)
 stem = f"patrol-{place.lower().replace(' ', '-')}"
 made = partial(download_data, s, public=rule.public, filters=ctx.filters)  # internal files first go to the record
+card = partial(route_card_bytes, route, lang=lang, graph=graph, rule=rule, services=helps)
 d1.download_button(
     t("rp.gpx", lang), data=made(lambda: route_gpx(route, lang=lang, rule=rule), what="route:gpx"),
     file_name=f"{stem}.gpx", mime="application/gpx+xml", key="r_gpx",
 )  # fmt: skip
 d2.download_button(
     t("rp.card_pdf", lang),
-    data=made(lambda: route_card_bytes(route, fmt="pdf", lang=lang, graph=graph, rule=rule), what="route:pdf"),
+    data=made(lambda: card(fmt="pdf"), what="route:pdf"),
     file_name=f"{stem}.pdf", mime="application/pdf", key="r_pdf",
 )  # fmt: skip
 d3.download_button(
     t("rp.card_png", lang),
-    data=made(lambda: route_card_bytes(route, fmt="png", lang=lang, graph=graph, rule=rule), what="route:png"),
+    data=made(lambda: card(fmt="png"), what="route:png"),
     file_name=f"{stem}.png", mime="image/png", key="r_png",
 )  # fmt: skip
 

@@ -109,8 +109,9 @@ def test_the_latimes_route_card_is_laid_out_cleanly(latimes_route: object, place
     route = latimes_route.route  # type: ignore[attr-defined]
     if place == "longest":
         route = dataclasses.replace(route, meta={**route.meta, "place": longest_name(*CPAD)})
+    route = dataclasses.replace(route, meta={**route.meta, "unit": "victims"})
     rule = Disclosure.from_settings(get_settings().privacy, public=True)
-    pdf = route_card_bytes(route, fmt="pdf", lang=lang, graph=latimes_route.graph, rule=rule, unit="victims",  # type: ignore[attr-defined]
+    pdf = route_card_bytes(route, fmt="pdf", lang=lang, graph=latimes_route.graph, rule=rule,  # type: ignore[attr-defined]
                            printed=dt.date(2026, 12, 7))  # fmt: skip
     page = assert_clean_layout(pdf, what=f"LA Times route card {place} {lang}")
     killed = {"en": "people killed", "es": "personas muertas"}[lang]

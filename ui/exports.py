@@ -56,7 +56,8 @@ def _build_report(k: ReportKey, settings: Settings) -> Report:
     from geo.data.coverage import division_layer
     from geo.data.labels import source_line
     from geo.data.stores import store_location
-    from geo.exports.report import build_report, with_residents
+    from geo.exports.helpnear import for_meeting
+    from geo.exports.report import build_report
 
     meta = data.layer_meta(Path(k.incidents.path), "")
     cov = data.coverage_for(k.incidents, settings.sources.store_dir)
@@ -67,7 +68,7 @@ def _build_report(k: ReportKey, settings: Settings) -> Report:
         min_share=settings.workspace.coverage_min_share,
         boundaries=None if meta.get("synthetic") else division_layer(store_location(settings.sources)),
     )  # fmt: skip
-    return with_residents(report, settings)
+    return for_meeting(report, settings)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

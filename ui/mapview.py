@@ -15,12 +15,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from geo.analysis import conditions
 from geo.analysis.gi_infer import note_text
 from geo.core.disclosure import Disclosure
 from geo.core.errors import SafetyMapError
 from geo.core.filters import Filters
-from geo.core.i18n import fmt_int, t
+from geo.core.i18n import fmt_date, fmt_int, t
 from geo.core.settings import Settings
+from geo.data.services import NothingToShow, described, registry_of, requests_of, to_call
 from layers.compose import MapComposer
 from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
 from layers.incidents import incidents_layer
@@ -29,6 +31,7 @@ from layers.page import map_html
 from layers.perception import mark_layers
 from layers.places import ZONE_SYMBOL, zones_layer
 from layers.public import public_layer
+from layers.services import conditions_layer, services_layers
 from layers.style import symbols
 from ui import analysis, data
 from ui.data import FileKey, file_key
@@ -130,6 +133,10 @@ def map_document(view: MapView, _settings: Settings) -> MapDocument:
     _add_zones(composer, view, s)
     if "perception" in chosen:
         notes.extend(_add_perception(composer, view, s))
+    if "conditions" in chosen:
+        notes.extend(_add_conditions(composer, view, s))
+    if "services" in chosen:
+        notes.extend(_add_services(composer, view, s))
     if "rings" in chosen and f.place:
         rings = analysis.rings(src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
         composer.add(*rings_layer(rings, lang=lang, place=f.place))
@@ -226,6 +233,45 @@ def _add_perception(composer: MapComposer, view: MapView, s: Settings) -> list[s
         composer.add(group, rows)
     return [t("map.perception.note", view.lang, wave=waves[-1], n=s.survey.min_responses,
               hidden=fmt_int(int(cells.attrs.get("hidden_cells", 0)), view.lang))]  # fmt: skip
+
+
+def _add_services(composer: MapComposer, view: MapView, s: Settings) -> list[str]:
+    """The services registry (places, areas served, Safe Passage routes) and, in words, the lines to call."""
+    try:
+        shown = registry_of(s, beside_synthetic=view.synthetic)
+    except NothingToShow as exc:
+        return [t("services.none.demo_refused" if exc.demo_refused else "services.none", view.lang)]
+    for group, rows in services_layers(shown.frame, lang=view.lang):
+        composer.add(group, rows)
+    text = described(to_call(shown.frame), view.lang)
+    notes = [t("services.demo", view.lang)] if shown.demo else []
+    if len(text):
+        parts = zip(text["title"], text["contact"], text["hours"], strict=True)
+        listed = "; ".join(f"{a} ({b}, {c})" for a, b, c in parts)
+        notes.append(t("services.lines", view.lang, lines=listed))
+    return notes
+
+
+def _add_conditions(composer: MapComposer, view: MapView, s: Settings) -> list[str]:
+    """The City's service requests created in the period in view, counted per grid square."""
+    lang, f = view.lang, view.filters
+    try:
+        shown = requests_of(s, beside_synthetic=view.synthetic)
+    except NothingToShow as exc:
+        return [t("conditions.none.demo_refused" if exc.demo_refused else "conditions.none", lang)]
+    frame = shown.frame
+    picked = conditions.in_period(frame, f.start, f.end)
+    notes = [t("conditions.synthetic", lang)] if shown.demo else []
+    created = frame["created_at"].dt.date
+    start = fmt_date(f.start or created.min(), lang)
+    end = fmt_date(f.end or created.max(), lang)
+    if not len(picked):
+        first, last = (fmt_date(d.date(), lang) for d in (frame["created_at"].min(), frame["created_at"].max()))
+        return [*notes, t("conditions.note.empty", lang, start=start, end=end, first=first, last=last)]
+    cell = s.analysis.grid_cell_m
+    composer.add(*conditions_layer(conditions.cells(picked, cell_m=cell), lang=lang))
+    n = fmt_int(len(picked), lang)
+    return [*notes, t("conditions.note", lang, start=start, end=end, n=n, cell=fmt_int(cell, lang))]
 
 
 def _add_points(composer: MapComposer, view: MapView, s: Settings, *, n: int, n_homicides: int) -> list[str]:

@@ -7,14 +7,22 @@ import json
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+
 from geo.core.settings import PROJECT_ROOT
 from geo.data.demo import SEED, write_bundle
+from geo.data.demo_services import write_services
 from geo.survey.demo import write_survey
 
 
+def _extras(out: Path, places: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> dict[str, Any]:
+    return {**write_survey(out, places, incidents), **write_services(out, places, incidents)}
+
+
 def write_demo(out: Path, *, seed: int = SEED) -> dict[str, Any]:
-    """The whole demo bundle: incidents, places, streets, population, walking network and the survey wave."""
-    return write_bundle(out, seed=seed, extras=write_survey)
+    """The whole demo bundle: incidents, places, streets, population, walking network, the survey wave, the example
+    services and the synthetic service requests."""
+    return write_bundle(out, seed=seed, extras=_extras)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -208,9 +208,16 @@ def register(subparsers: Any) -> None:
 
     f = subparsers.add_parser("fetch", help="pull the configured live sources (Socrata, ArcGIS) into the store")
     f.add_argument(
-        "sources", nargs="*", metavar="SOURCE", help="legacy, nibrs, an arcgis_layers key (default: all), or census"
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help="legacy, nibrs, requests (MyLA311), an arcgis_layers key (default: all), or census",
     )
-    f.add_argument("--since", metavar="YYYY-MM-DD", help="earliest date (default: analysis.data_from)")
+    f.add_argument(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="earliest date (default: analysis.data_from; for requests, services.requests_days before today)",
+    )
     f.add_argument("--codes", metavar="C1,C2", help="offense codes (default: the violent-crime codes)")
     f.add_argument("--store", metavar="DIR|URL", help=STORE_HELP)
     f.add_argument("--quiet", action="store_true", help="no progress line on stderr")

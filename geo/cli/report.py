@@ -28,9 +28,10 @@ from geo.data.coverage import division_layer
 from geo.data.datasets import load_streets
 from geo.data.ingest import incidents_from_path
 from geo.data.stores import store_location
+from geo.exports.helpnear import for_meeting
 from geo.exports.model import FORMATS, SIZES
 from geo.exports.render import write_report
-from geo.exports.report import build_report, with_residents
+from geo.exports.report import build_report
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -63,7 +64,7 @@ def _run(args: argparse.Namespace) -> int:
         **layer_coverage(args, settings, rows),
         boundaries=division_layer(store_location(settings.sources)),  # the locator inset's wider area
     )
-    report = with_residents(report, settings)
+    report = for_meeting(report, settings)
     size = args.size or "slide"
     written = write_report(report, out, size=size)
     summary: dict[str, Any] = {"output": str(written), "format": fmt}

@@ -105,9 +105,12 @@ def _run(args: argparse.Namespace) -> int:
 
         summary["gpx"] = str(write_gpx(route, args.out, lang=args.lang, rule=rule))
     if args.card is not None:
+        from geo.exports.helpnear import along_route
         from geo.exports.routecard import write_route_card
 
-        summary["card"] = str(write_route_card(route, args.card, lang=args.lang, graph=graph, rule=rule))
+        helps = along_route(route.path, settings, lang=args.lang, synthetic=bool(route.meta.get("synthetic")))
+        card = write_route_card(route, args.card, lang=args.lang, graph=graph, rule=rule, services=helps)
+        summary["card"] = str(card)
     print(json.dumps(summary, ensure_ascii=False, sort_keys=False))
     return 0
 

@@ -208,3 +208,38 @@ def is_per_victim(sources: Iterable[str]) -> bool:
     """True if every source named counts people killed (one row per victim), not incidents."""
     names = [str(s) for s in sources]
     return bool(names) and all(s in PER_VICTIM_SOURCES for s in names)
+
+
+CONDITIONS: tuple[str, ...] = (
+    "streetlight",
+    "dumping",
+    "graffiti",
+    "encampment",
+    "bulky_items",
+    "dead_animal",
+    "other",
+)
+"""Conditions the partnership can act on, grouped from the City's MyLA311 request types (``condition`` of a request).
+Streetlights and dumping first: the conditions residents name as keeping families out of parks."""
+
+REQUEST_TYPE_CONDITION: Mapping[str, str] = {
+    "single streetlight issue": "streetlight",
+    "multiple streetlight issue": "streetlight",
+    "streetlight": "streetlight",
+    "illegal dumping pickup": "dumping",
+    "illegal dumping": "dumping",
+    "graffiti removal": "graffiti",
+    "graffiti": "graffiti",
+    "homeless encampment": "encampment",
+    "bulky items": "bulky_items",
+    "metal/household appliances": "bulky_items",
+    "electronic waste": "bulky_items",
+    "dead animal removal": "dead_animal",
+}
+"""MyLA311 ``RequestType`` (lower case) -> condition; every other type is ``other``."""
+
+
+def condition_of(request_types: pd.Series) -> pd.Series:
+    """The condition (:data:`CONDITIONS`) of each MyLA311 request type (any case; ``other`` when not listed)."""
+    key = request_types.astype("string").str.strip().str.lower()
+    return key.map(REQUEST_TYPE_CONDITION).fillna("other").astype("string")

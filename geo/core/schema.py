@@ -122,3 +122,52 @@ def coerce_places(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if str(out[col].dtype) != dtype:
             out[col] = out[col].astype(dtype)
     return out
+
+
+REQUEST_DTYPES: Mapping[str, str] = {
+    "request_id": "string",
+    "source": "string",
+    "created_at": f"datetime64[ns, {TZ}]",
+    "closed_at": f"datetime64[ns, {TZ}]",
+    "request_type": "string",
+    "condition": "string",
+    "status": "string",
+    "address": "string",
+    "synthetic": "bool",
+}
+"""The City's service requests (MyLA311): one row per request, stored and drawn in EPSG:4326. ``request_type`` is the
+City's own wording; ``condition`` the product's group of it (:data:`geo.core.categories.CONDITIONS`); ``status`` one of
+:data:`REQUEST_STATUSES`; ``closed_at`` is NaT while a request is open (and for a cancelled one never closed)."""
+REQUEST_COLUMNS: tuple[str, ...] = (*REQUEST_DTYPES, "geometry")
+REQUEST_STATUSES = ("open", "closed", "cancelled", "referred")
+
+
+SERVICE_DTYPES: Mapping[str, str] = {
+    "service_id": "string",
+    "kind": "string",
+    "name": "string",
+    "name_es": "string",
+    "contact": "string",
+    "hours": "string",
+    "hours_es": "string",
+    "season_from": "string",
+    "season_to": "string",
+    "url": "string",
+    "sample": "bool",
+}
+"""The partnership's services registry: one row per service, stored and drawn in EPSG:4326; ``geometry`` is a point
+(an office, a school, a park programme), a polygon (an intervention workers' area), a line (a Safe Passage route), or
+empty for a line to call. ``season_from``/``season_to`` are ``MM-DD`` (a programme that runs every summer) or empty;
+``sample`` marks the demo's example entries, which every view names as such."""
+SERVICE_COLUMNS: tuple[str, ...] = (*SERVICE_DTYPES, "geometry")
+SERVICE_KINDS = (
+    "intervention",
+    "park_programme",
+    "school",
+    "safe_passage",
+    "youth",
+    "victim_services",
+    "crisis_line",
+    "compensation",
+)
+"""Kinds of service; ``crisis_line`` and ``compensation`` may have no place (a line to call, a state office)."""

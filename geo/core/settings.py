@@ -33,6 +33,8 @@ from geo.core.settings_sections import AuthSettings as AuthSettings
 from geo.core.settings_sections import DosageSettings as DosageSettings
 from geo.core.settings_sections import PatrolSettings as PatrolSettings
 from geo.core.settings_sections import RateSettings as RateSettings
+from geo.core.settings_sections import RiskSettings as RiskSettings
+from geo.core.settings_sections import ServiceSettings as ServiceSettings
 from geo.core.settings_sections import SurveySettings as SurveySettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +101,10 @@ class SourceSettings(_Frozen):
     rate_zones: Path = Path("data/demo/rate_zones.geojson")
     survey: Path = Path("data/demo/survey.parquet")
     """Residents' answers shown when the store holds no survey layer (the demo's synthetic wave)."""
+    services: Path = Path("data/demo/services.geojson")
+    """The services shown beside the demo's incidents while the store holds no registry (example entries)."""
+    requests: Path = Path("data/demo/requests.parquet")
+    """The service requests shown beside the demo's incidents while the store holds none (synthetic)."""
     store_dir: Path = Path("data/cache")
     store: str | None = Field(default=None, pattern=r"^postgres(ql)?://")
     """A shared PostGIS store (``postgresql://user@host:5432/db``); None: the GeoParquet folder ``store_dir``."""
@@ -233,6 +239,8 @@ class Settings(_Frozen):
     rates: RateSettings = RateSettings()
     auth: AuthSettings = AuthSettings()
     survey: SurveySettings = SurveySettings()
+    services: ServiceSettings = ServiceSettings()
+    risk: RiskSettings = RiskSettings()
     config_path: Path | None = None
 
 
@@ -242,7 +250,7 @@ these, so no default is written twice."""
 
 
 _PATH_KEYS = ("incidents", "places", "streets")
-_OPTIONAL_PATH_KEYS = ("population", "rate_zones", "survey")
+_OPTIONAL_PATH_KEYS = ("population", "rate_zones", "survey", "services", "requests")
 """Resolved like the others, but may be absent (the rates page says so)."""
 
 

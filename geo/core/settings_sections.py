@@ -239,3 +239,49 @@ class SurveySettings(Frozen):
             msg = f"survey wave names must differ; got {names}"
             raise ValueError(msg)
         return self
+
+
+class ServiceSettings(Frozen):
+    """The services registry and the City's service requests (``services``).
+
+    Services (intervention workers' areas, park programmes, schools and Safe Passage routes, youth programmes, victim
+    services, lines to call) are kept in the store layer ``layer`` (ingested from the partnership's CSV or GeoJSON, or
+    edited by admins on the Data page); the demo's labelled sample stands in while the store has none. The handout lists
+    up to ``handout_max`` services within ``near_m`` of the place (lines to call always); the route card those within
+    ``route_within_m`` of the route."""
+
+    layer: str = Field(default="services", pattern=r"^[a-z0-9_][a-z0-9_-]*$")
+    near_m: Metres = 1500.0
+    handout_max: int = Field(default=4, ge=1, le=12)
+    route_within_m: Metres = 200.0
+    requests_datasets: dict[int, Annotated[str, Field(pattern=r"^[a-z0-9]{4}-[a-z0-9]{4}$")]] = {
+        2015: "ms7h-a45h",
+        2016: "ndkd-k878",
+        2017: "d4vt-q4t5",
+        2018: "h65r-yf5i",
+        2019: "pvft-t768",
+        2024: "b7dx-7gc3",
+        2025: "h73f-gn57",
+    }
+    """The Socrata id of each year's "MyLA311 Service Request Data <year>" (data.lacity.org), fetched by
+    ``python -m geo fetch requests``; add a year's id here when the City publishes it."""
+    requests_days: int = Field(default=365, ge=1, le=3660)
+    """Requests created in this many days before the fetch (or ``--since``)."""
+
+
+class RiskSettings(Frozen):
+    """Risk factors beside incidents and the risk terrain model (``risk``; Caplan and Kennedy).
+
+    Each factor layer becomes, per cell of a ``cell_m`` grid, a distance factor (within each ``bands_m``) and a density
+    factor (points within each band); the model is fitted only with ``min_events`` incidents or more in at least
+    ``min_event_cells`` cells; factors are kept by ``folds``-fold cross-validation (folds drawn with ``seed``). The near
+    versus far table counts incidents in cells within ``near_m`` of a factor point against the others."""
+
+    cell_m: Metres = 150.0
+    bands_m: tuple[Metres, ...] = (150.0, 300.0, 450.0)
+    near_m: Metres = 150.0
+    min_events: int = Field(default=30, ge=5, le=100_000)
+    min_event_cells: int = Field(default=10, ge=3, le=100_000)
+    folds: int = Field(default=5, ge=2, le=20)
+    seed: int = 0
+    max_factors: int = Field(default=8, ge=1, le=40)

@@ -17,8 +17,10 @@ from geo.core.access import Access
 from geo.core.settings import Settings
 from geo.data.stores import open_store, store_location
 
-Action = Literal["internal_view", "internal_export", "workspace", "ingest", "tracks", "survey_words"]
-ACTIONS: tuple[Action, ...] = ("internal_view", "internal_export", "workspace", "ingest", "tracks", "survey_words")
+Action = Literal["internal_view", "internal_export", "workspace", "ingest", "tracks", "survey_words", "services"]
+ACTIONS: tuple[Action, ...] = (
+    "internal_view", "internal_export", "workspace", "ingest", "tracks", "survey_words", "services",
+)  # fmt: skip
 """``tracks``: officers' GPS tracks kept in or deleted from the store."""
 FIELDS = ("at", "who", "role", "action", "what", "data", "filters")
 """The columns of the record, in the order they are printed."""

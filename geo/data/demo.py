@@ -445,9 +445,9 @@ def geojson_text(gdf: gpd.GeoDataFrame, *, name: str, note: str) -> str:
     props = [c for c in gdf.columns if c != "geometry"]
     for rec, geom in zip(gdf[props].to_dict("records"), gdf.geometry, strict=True):
         clean = {k: (None if pd.isna(v) else v) for k, v in rec.items()}
-        g = mapping(geom)
-        features.append({"type": "Feature", "properties": clean,
-                         "geometry": {"type": g["type"], "coordinates": _round(g["coordinates"])}})  # fmt: skip
+        g = mapping(geom) if geom is not None else None  # a feature with no place (a line to call) has null geometry
+        shape = {"type": g["type"], "coordinates": _round(g["coordinates"])} if g is not None else None
+        features.append({"type": "Feature", "properties": clean, "geometry": shape})
     doc = {"type": "FeatureCollection", "name": name, "note": note, "features": features}
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 

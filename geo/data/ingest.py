@@ -34,7 +34,7 @@ from geo.core.schema import SCHEMA_VERSION, coerce_incidents
 from geo.core.settings import Settings, get_settings
 from geo.core.store import source_sha256
 from geo.data.datasets import load_incidents
-from geo.data.sources import Client, LoadResult, Progress, Sleep, arcgis, make_session, socrata
+from geo.data.sources import Client, LoadResult, Progress, Sleep, arcgis, make_session, myla311, socrata
 from geo.data.sources.detect import INCIDENT_KINDS, detect_kind, load
 from geo.data.stores import LayerStore, open_store, store_location
 from geo.data.stores.parquet import LAYER_SUFFIX as LAYER_SUFFIX  # re-exported: the older home of these
@@ -61,9 +61,10 @@ def report(result: LoadResult, *, name: str, fetched_at: dt.datetime | None = No
     """The quality report (also the stored metadata) for a load result."""
     frame = result.frame
     date_from = date_to = None
-    if result.table == "incidents" and len(frame):
-        date_from = frame["occurred_at"].min().date().isoformat()
-        date_to = frame["occurred_at"].max().date().isoformat()
+    dated = {"incidents": "occurred_at", "requests": "created_at"}.get(result.table)
+    if dated is not None and len(frame):
+        date_from = frame[dated].min().date().isoformat()
+        date_to = frame[dated].max().date().isoformat()
     now = dt.datetime.now(dt.UTC)
     return {
         "layer": name,
@@ -227,7 +228,7 @@ def ingest_file(
     path = Path(path)
     digest = started(lambda: source_sha256(path))  # hashed while it is parsed (hashlib leaves the lock)
     result = load(path, kind=kind)
-    layer = name or layer_name(path, result.kind)
+    layer = name or (get_settings().services.layer if result.kind == "services" else layer_name(path, result.kind))
     sha256 = digest.result()
     if not replace:
         refuse_loss(result, store_dir, layer, path, sha256)
@@ -288,9 +289,23 @@ SOCRATA_LAYERS = {socrata.LEGACY: "lapd_legacy_api", socrata.NIBRS: "lapd_nibrs_
 """Live Socrata source name -> store layer name."""
 
 
+REQUESTS = "requests"
+REQUESTS_LAYER = "myla311_api"
+"""The City's service requests (MyLA311, one Socrata dataset per year) and their store layer."""
+
+
 def live_sources(settings: Settings) -> list[str]:
-    """Names ``python -m geo fetch`` accepts: ``legacy``, ``nibrs`` and each ``sources.arcgis_layers`` key."""
-    return [*SOCRATA_LAYERS, *settings.sources.arcgis_layers]
+    """Names ``python -m geo fetch`` accepts: ``legacy``, ``nibrs``, ``requests`` and each ``sources.arcgis_layers``
+    key."""
+    return [*SOCRATA_LAYERS, REQUESTS, *settings.sources.arcgis_layers]
+
+
+def _layer_of(source: str) -> str:
+    if source in SOCRATA_LAYERS:
+        return SOCRATA_LAYERS[source]
+    if source == REQUESTS:
+        return REQUESTS_LAYER
+    return f"arcgis-{re.sub(r'[^a-z0-9_]+', '_', source.lower())}"
 
 
 def _date(value: str | dt.date | None, default: dt.date | None) -> dt.date | None:
@@ -363,9 +378,21 @@ def fetch_sources(
     )
     fetched: list[tuple[str, LoadResult, dt.datetime]] = []
     for source in chosen:
-        layer = SOCRATA_LAYERS.get(source, f"arcgis-{re.sub(r'[^a-z0-9_]+', '_', source.lower())}")
+        layer = _layer_of(source)
         try:
-            if source in SOCRATA_LAYERS:
+            if source == REQUESTS:
+                last = end or dt.date.today()
+                result = myla311.fetch_requests(
+                    client,
+                    base_url=soc.base_url,
+                    datasets=settings.services.requests_datasets,
+                    page_size=soc.page_size,
+                    since=_date(since, last - dt.timedelta(days=settings.services.requests_days)) or last,
+                    until=last,
+                    progress=progress,
+                    strict=since is not None,  # the default period takes the years the City has published
+                )
+            elif source in SOCRATA_LAYERS:
                 result = socrata.fetch_dataset(
                     source,
                     client=client,

@@ -307,6 +307,8 @@ def html_document(report: Report) -> str:
     banner = f'<div class="synthetic">{e(report.text("report.synthetic"))}</div>' if report.synthetic else ""
     figs = "".join(_figure_html(f) for f in report.figures)
     caveats = "".join(f"<li>{e(c)}</li>" for c in report.caveats)
+    helps = "".join(f"<li>{e(c)}</li>" for c in report.services)
+    services = f'<h3>{e(report.services_title)}</h3><ul class="caveats">{helps}</ul>' if helps else ""
     said = "".join(f"<li>{e(c)}</li>" for c in report.residents)
     residents = f'<h3>{e(report.text("survey.say.title"))}</h3><ul class="caveats">{said}</ul>' if said else ""
     if report.form_url:  # an https address (settings), linked and escaped
@@ -349,7 +351,7 @@ def html_document(report: Report) -> str:
 {_legend_html(report)}
 <h3>{e(report.text("report.summary_heading"))}</h3>
 <p class="summary">{e(report.summary)}</p>
-{residents}<h3>{e(report.text("report.caveats_heading"))}</h3>
+{residents}{services}<h3>{e(report.text("report.caveats_heading"))}</h3>
 <ul class="caveats">{caveats}</ul>
 <details><summary>{e(report.trend_heading())}</summary><table class="trend">{trend_rows}</table></details>
 </aside>

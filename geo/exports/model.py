@@ -111,6 +111,11 @@ class Report:
     printed under "Residents say"; empty: no block."""
     form_url: str | None = None
     """The assessment's web form (``survey.form_url``): printed with its QR code, inviting residents to answer."""
+    services: tuple[str, ...] = ()
+    """Help and services near the focus (:func:`geo.exports.helpnear.with_services`), one line each, printed under
+    ``services_title`` on the handout (letter page and PDF) and the offline map; the slide, projected at meetings,
+    leaves them to the handout. Empty: no block."""
+    services_title: str = ""
 
     def text(self, key: str, /, **params: object) -> str:
         """A catalog string in the report's language."""

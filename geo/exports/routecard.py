@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ MARGIN_IN = 0.5
 MAX_TURN_LINES = 26
 NOTE_LINES = 3
 """Ruled lines left for the officer's notes."""
+SERVICES_MAX_IN = 1.1
+"""The most the services along the route may take of the page (their lines shrink to fit)."""
 COLUMN_GAP_IN = 0.3
 SIDE_MAP_IN = (2.6, 0.55)
 """A map beside the stops is at least this wide (inches) and at most this share of the page's width."""
@@ -67,6 +70,7 @@ def render_route_card(
     printed: dt.date | None = None,
     rule: Disclosure | None = None,
     unit: str | None = None,
+    services: Sequence[str] = (),
 ) -> Figure:
     """Draw the route card as a matplotlib Figure (US Letter, portrait).
 
@@ -87,6 +91,9 @@ def render_route_card(
     unit
         What the incident rows count (:func:`geo.data.labels.layer_unit`): ``incidents`` or ``victims``;
         None: ``route.meta["unit"]`` when the planner recorded it, else ``incidents``.
+    services
+        Lines for the services along the route (:func:`geo.exports.helpnear.along_route`), printed above the
+        officer's notes; empty: no block.
     """
     rt.check_lang(lang)
     if not isinstance(route, PatrolRoute):
@@ -102,6 +109,8 @@ def render_route_card(
         body = _footer(fig, body, _notes(route, lang, printed))
         notes_box, body = body.take_bottom(_officer_notes_height(), gap=0.16)
         _officer_notes(fig, notes_box, lang)
+        if services:
+            body = _services(fig, body, list(services), lang)
         plan = _stacked(route, lang, rule, unit, body)
         side = _side_by_side(route, lang, rule, unit, body)
         if side.scale > plan.scale * SIDE_GAIN:  # a tall route: beside the stops it is drawn larger
@@ -194,6 +203,17 @@ def _footer(fig: Figure, page: Box, lines: list[str]) -> Box:
     return rest
 
 
+def _services(fig: Figure, page: Box, lines: list[str], lang: str) -> Box:
+    """The services along the route under their heading, at the bottom of ``page``; the rest of the page."""
+    gap = NOTE.size * 0.15 / 72
+    fitted = fit_all(lines, page.w, SERVICES_MAX_IN, NOTE, gap=gap)
+    need = line_height(HEADING.size) + sum(f.height for f in fitted) + gap * (len(fitted) - 1)
+    block, rest = page.take_bottom(need, gap=0.14)
+    put(fig, fit(rt.t(lang, "services"), block.w, block.h, HEADING), block.x, block.top, block.w)
+    stack(fig, fitted, block.take_top(line_height(HEADING.size))[1], gap=gap)
+    return rest
+
+
 def _officer_notes_height() -> float:
     return line_height(HEADING.size) + NOTE_LINES * 0.3
 
@@ -253,16 +273,17 @@ def route_card_bytes(
     fmt: str = "pdf",
     lang: str = "en",
     graph: nx.MultiDiGraph | None = None,
-    printed: dt.date | None = None,
     dpi: int = 150,
+    printed: dt.date | None = None,
     rule: Disclosure | None = None,
-    unit: str | None = None,
+    services: Sequence[str] = (),
 ) -> bytes:
-    """The route card as PDF or PNG bytes (for a download button); counts as ``rule`` shows them."""
+    """The route card as PDF or PNG bytes (for a download button); counts as ``rule`` shows them, in the unit the
+    planner recorded (``route.meta["unit"]``)."""
     if fmt not in ("pdf", "png"):
         msg = f"route card format must be 'pdf' or 'png', got {fmt!r}"
         raise AnalysisError(msg)
-    fig = render_route_card(route, lang=lang, graph=graph, printed=printed, rule=rule, unit=unit)
+    fig = render_route_card(route, lang=lang, graph=graph, printed=printed, rule=rule, services=services)
     buf = io.BytesIO()
     with mpl.rc_context(_RC):  # type: ignore[arg-type]
         metadata: dict[str, Any] | None = None
@@ -278,9 +299,8 @@ def write_route_card(
     *,
     lang: str = "en",
     graph: nx.MultiDiGraph | None = None,
-    printed: dt.date | None = None,
     rule: Disclosure | None = None,
-    unit: str | None = None,
+    services: Sequence[str] = (),
 ) -> Path:
     """Write the route card to ``path``; the suffix (.pdf or .png) chooses the format."""
     path = Path(path)
@@ -288,5 +308,5 @@ def write_route_card(
     if fmt not in ("pdf", "png"):
         msg = f"route card file must end in .pdf or .png, got {path.name!r}"
         raise AnalysisError(msg)
-    card = route_card_bytes(route, fmt=fmt, lang=lang, graph=graph, printed=printed, rule=rule, unit=unit)
+    card = route_card_bytes(route, fmt=fmt, lang=lang, graph=graph, rule=rule, services=services)
     return write_bytes_atomic(path, card)

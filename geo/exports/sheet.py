@@ -163,7 +163,8 @@ def _letter(report: Report) -> Figure:
     caveat_h = _needed(report.caveats, body.w, s.caveat, cap=1.45)
     summary_h = _needed([report.summary], body.w, s.body, cap=1.4)
     voice_h = _voice_height(report, _voice_texts(report), body.w, s, cap=1.3)
-    residents_h = voice_h + 0.12 if voice_h else 0.0
+    help_h = _needed(list(report.services), body.w, s.caveat, cap=1.2) if report.services else 0.0
+    residents_h = (voice_h + 0.12 if voice_h else 0.0) + (help_h + 0.12 if help_h else 0.0)
     strip_h = s.map.strip * 2.0 / 72
     map_w = max(2.5, min(body.h - caveat_h - summary_h - CHART_MIN_IN - 0.6 - strip_h, body.w * 0.6))
     if body.h - map_w - strip_h - 0.2 - caveat_h - residents_h - summary_h - 0.3 < CHART_MIN_IN:
@@ -180,6 +181,9 @@ def _letter(report: Report) -> Figure:
     rest = rest.take_top(used, gap=0.12)[1]
     if voice_h:
         used = _voice(fig, rest.take_top(voice_h)[0], report, _voice_texts(report), s)
+        rest = rest.take_top(used, gap=0.12)[1]
+    if help_h:
+        used = _text_block(fig, rest.take_top(help_h)[0], report.services_title, list(report.services), s, s.caveat)
         rest = rest.take_top(used, gap=0.12)[1]
     _text_block(fig, rest.take_top(caveat_h - residents_h)[0], report.text("report.caveats_heading"),
                 [f"• {c}" for c in report.caveats], s, s.caveat)  # fmt: skip

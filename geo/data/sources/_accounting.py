@@ -40,7 +40,7 @@ QUARANTINE_FIRST = ("source_row", "reason")
 NAME_FIELDS = frozenset({"first_name", "middle_name", "last_name", "first", "middle", "last", "slug", "image", "name"})
 """Victim-name fields of the LA Times files: never stored, not even in the quarantine."""
 
-Table = Literal["incidents", "places", "survey"]
+Table = Literal["incidents", "places", "survey", "requests", "services"]
 
 
 @dataclass
@@ -117,6 +117,37 @@ class _Base:
         if n:
             self.notes["swapped_coordinates"] = self.notes.get("swapped_coordinates", 0) + n
 
+    def dated_points(
+        self,
+        staged: pd.DataFrame,
+        *,
+        preset: np.ndarray | None,
+        id_col: str,
+        date_col: str,
+        now: pd.Timestamp | None = None,
+    ) -> np.ndarray:
+        """The first reason to drop each row of dated points (``""`` to keep), in the order of the module docstring:
+        ``missing_id``, ``unparseable_date``, ``date_out_of_range``, ``no_coordinates``, ``zero_coordinates``,
+        ``outside_la_county`` (``lat``/``lon`` in degrees, EPSG:4326); ``preset`` reasons win."""
+        n = len(staged)
+        reason = np.full(n, "", dtype=object) if preset is None else np.asarray(preset, dtype=object).copy()
+        ids = staged[id_col]
+        _mark(reason, ids.isna().to_numpy() | (ids.fillna("").str.strip() == "").to_numpy(), "missing_id")
+        when = staged[date_col]
+        _mark(reason, when.isna().to_numpy(), "unparseable_date")
+        limit = (now or pd.Timestamp.now(tz=TZ)) + pd.Timedelta(days=1)
+        year_ok = (when.dt.year >= EARLIEST_YEAR).to_numpy(dtype=bool, na_value=False)
+        future = (when > limit).to_numpy(dtype=bool, na_value=False)
+        _mark(reason, ~year_ok | future, "date_out_of_range")
+        lat = staged["lat"].to_numpy(dtype=float, na_value=np.nan)
+        lon = staged["lon"].to_numpy(dtype=float, na_value=np.nan)
+        _mark(reason, ~np.isfinite(lat) | ~np.isfinite(lon), "no_coordinates")
+        _mark(reason, (lat == 0) | (lon == 0), "zero_coordinates")
+        with np.errstate(invalid="ignore"):
+            self._note_swapped(reason, ~in_la_county(lon, lat) & in_la_county(lat, lon))
+            _mark(reason, ~in_la_county(lon, lat), "outside_la_county")
+        return reason
+
     def malformed(self, rows: list[Any]) -> None:
         """Account for rows the CSV parser could not split (objects with ``row`` and ``text``)."""
         if not rows:
@@ -157,7 +188,7 @@ class _Base:
             q.insert(0, "source_row", pd.array(source_row[~keep], dtype="Int64"))
             self.dropped.append(q)
 
-    def _result(self, table: Literal["incidents", "places"], frame: gpd.GeoDataFrame) -> LoadResult:
+    def _result(self, table: Table, frame: gpd.GeoDataFrame) -> LoadResult:
         """The checked result: kept rows, quarantine and counts (``rows_in == kept + dropped``)."""
         return LoadResult(
             kind=self.kind,
@@ -285,24 +316,8 @@ class IncidentAccountant(_Base):
             raise DataError(msg)
         staged = staged.reset_index(drop=True)
         raw = raw.reset_index(drop=True)
-        n = len(staged)
-        reason = np.full(n, "", dtype=object) if preset is None else np.asarray(preset, dtype=object).copy()
-        ids = staged["incident_id"]
-        _mark(reason, ids.isna().to_numpy() | (ids.fillna("").str.strip() == "").to_numpy(), "missing_id")
-        when = staged["occurred_at"]
-        _mark(reason, when.isna().to_numpy(), "unparseable_date")
-        limit = (now or pd.Timestamp.now(tz=TZ)) + pd.Timedelta(days=1)
-        year_ok = (when.dt.year >= EARLIEST_YEAR).to_numpy(dtype=bool, na_value=False)
-        future = (when > limit).to_numpy(dtype=bool, na_value=False)
-        _mark(reason, ~year_ok | future, "date_out_of_range")
-        lat = staged["lat"].to_numpy(dtype=float, na_value=np.nan)
-        lon = staged["lon"].to_numpy(dtype=float, na_value=np.nan)
-        _mark(reason, ~np.isfinite(lat) | ~np.isfinite(lon), "no_coordinates")
-        _mark(reason, (lat == 0) | (lon == 0), "zero_coordinates")
-        with np.errstate(invalid="ignore"):
-            self._note_swapped(reason, ~in_la_county(lon, lat) & in_la_county(lat, lon))
-            _mark(reason, ~in_la_county(lon, lat), "outside_la_county")
-        self._split(staged, raw, reason, ids, np.asarray(source_row))
+        reason = self.dated_points(staged, preset=preset, id_col="incident_id", date_col="occurred_at", now=now)
+        self._split(staged, raw, reason, staged["incident_id"], np.asarray(source_row))
 
     def result(self) -> LoadResult:
         """The canonical incidents (EPSG:4326) and the quarantine."""

@@ -2,7 +2,8 @@
 
 Kinds (``--kind``): incidents ``lapd_csv``, ``nibrs_csv``, ``latimes_homicides``,
 ``latimes_police_killings``; places ``parks``, ``housing``, ``stations``, ``divisions``,
-``reporting_districts``, ``neighborhoods``, ``council_districts``, ``bureaus``.
+``reporting_districts``, ``neighborhoods``, ``council_districts``, ``bureaus``; the City's service requests
+``myla311``; the partnership's services ``services``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from pathlib import Path
 
 from geo.core.errors import DataError
 from geo.core.store import read_vector
-from geo.data.sources import lapd, latimes, nibrs, places
+from geo.data.sources import lapd, latimes, myla311, nibrs, places, services
 from geo.data.sources._accounting import LoadResult
 from geo.data.sources._csv import head_bytes, norm_key, read_head
 
 INCIDENT_KINDS = ("lapd_csv", "nibrs_csv", "latimes_homicides", "latimes_police_killings")
 PLACE_KINDS = tuple(places.PLACE_KIND_OF)
-KINDS = (*INCIDENT_KINDS, *PLACE_KINDS)
+REQUEST_KINDS = (myla311.KIND,)
+SERVICE_KINDS = (services.KIND,)
+KINDS = (*INCIDENT_KINDS, *PLACE_KINDS, *REQUEST_KINDS, *SERVICE_KINDS)
 _VECTOR = (".shp", ".gpkg", ".geojson", ".parquet", ".geoparquet", ".zip")
 _EXCEL = (".xlsx", ".xlsm")
 
@@ -106,6 +109,8 @@ def _vector_kind(path: Path) -> str:
     """The place kind of the vector file ``path``, guessed from its attributes and name."""
     gdf = read_vector(path)
     keys = {norm_key(str(c)) for c in gdf.columns} | {"geometry"}
+    if services.looks_like(keys):
+        return services.KIND
     guessed = places.guess_place_kind(keys, hint=path.stem)
     if guessed is None:
         msg = f"cannot tell what kind of places {path.name} holds (attributes {sorted(keys)[:12]}); pass --kind"
@@ -121,6 +126,10 @@ def _table_kind(path: Path) -> str:
         return "lapd_csv"
     if nibrs.looks_like(keys):
         return "nibrs_csv"
+    if myla311.looks_like(keys):
+        return myla311.KIND
+    if services.looks_like(keys):
+        return services.KIND
     if all(k in keys for k in latimes.POLICE_FIELDS):
         return "latimes_police_killings"
     if "neighbor" in keys:
@@ -172,6 +181,10 @@ def load(path: str | Path, *, kind: str | None = None) -> LoadResult:
         return latimes.load_homicides(path)
     if kind == "latimes_police_killings":
         return latimes.load_police_killings(path)
+    if kind == myla311.KIND:
+        return myla311.load_csv(path)
+    if kind == services.KIND:
+        return services.load_services(path)
     if suffix in _EXCEL:
         return places.load_excel(path, kind=kind)
     if suffix in (*_VECTOR, ".json"):
