@@ -22,6 +22,7 @@ from geo.core.errors import SafetyMapError
 from geo.core.filters import Filters
 from geo.core.i18n import fmt_date, fmt_int, t
 from geo.core.settings import Settings
+from geo.core.text import echo
 from geo.data.services import NothingToShow, described, registry_of, requests_of, to_call
 from layers.compose import MapComposer
 from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
@@ -247,7 +248,7 @@ def _add_services(composer: MapComposer, view: MapView, s: Settings) -> list[str
     notes = [t("services.demo", view.lang)] if shown.demo else []
     if len(text):
         parts = zip(text["title"], text["contact"], text["hours"], strict=True)
-        listed = "; ".join(f"{a} ({b}, {c})" for a, b, c in parts)
+        listed = "; ".join(echo(f"{a} ({b}, {c})") for a, b, c in parts)  # registry text, never Markdown
         notes.append(t("services.lines", view.lang, lines=listed))
     return notes
 

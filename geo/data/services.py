@@ -208,7 +208,9 @@ def edited(before: gpd.GeoDataFrame, rows: pd.DataFrame) -> tuple[gpd.GeoDataFra
             geoms.append(had.get(str(rec.get("service_id", "")).strip()))
     frame = gpd.GeoDataFrame(table.drop(columns=[c for c in ("lat", "lon") if c in table.columns]), geometry=geoms,
                              crs=WGS84)  # fmt: skip
-    result = check_services(frame, origin="editor", source="services editor")
+    marked = {str(k): bool(v) for k, v in zip(before["service_id"], before["sample"], strict=True)}
+    sample = np.array([marked.get(str(k).strip(), False) for k in frame.get("service_id", pd.Series(dtype=str))])
+    result = check_services(frame, origin="editor", source="services editor", sample=sample)
     return result.frame, result.quarantine
 
 
@@ -217,8 +219,8 @@ def editor_rows(services: gpd.GeoDataFrame) -> pd.DataFrame:
     route or a line to call, whose place is kept as it is)."""
     table = services[list(TEXT_FIELDS)].astype(str).reset_index(drop=True)
     is_point = services.geometry.geom_type.eq("Point").to_numpy(dtype=bool, na_value=False)
-    table["lat"] = [round(g.y, 6) if p else None for g, p in zip(services.geometry, is_point, strict=True)]
-    table["lon"] = [round(g.x, 6) if p else None for g, p in zip(services.geometry, is_point, strict=True)]
+    table["lat"] = [g.y if p else None for g, p in zip(services.geometry, is_point, strict=True)]
+    table["lon"] = [g.x if p else None for g, p in zip(services.geometry, is_point, strict=True)]
     return pd.DataFrame(table)
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from geo.core.errors import DataError
+from geo.core.i18n import catalog
 from geo.core.projection import WGS84, to_wgs84
 from geo.core.schema import SERVICE_DTYPES, SERVICE_KINDS
 from geo.core.store import read_vector
@@ -43,7 +44,10 @@ TEXT_FIELDS = tuple(c for c in SERVICE_DTYPES if c != "sample")
 _KEY_OF = {norm_key(c): c for c in TEXT_FIELDS} | {"id": "service_id", "type": "kind", "phone": "contact"}
 _SEASON = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 _URL = re.compile(r"^https?://[^\s<>\"']+$")
-_KIND_OF = {norm_key(k): k for k in SERVICE_KINDS}
+_KIND_OF = {norm_key(k): k for k in SERVICE_KINDS} | {
+    norm_key(catalog(lang).get(f"services.kind.{k}", k)): k for lang in ("en", "es") for k in SERVICE_KINDS
+}
+"""A kind as stored (``park_programme``) or as people read it, in English or Spanish ("Line to call")."""
 
 
 def looks_like(keys: set[str]) -> bool:
