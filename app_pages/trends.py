@@ -16,12 +16,23 @@ from geo.analysis.evaluate import (
     warning_text,
 )
 from geo.analysis.rings import shown_ranking
+from geo.core.categories import CONDITIONS
 from geo.core.i18n import LOCALES, catalog, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
 from geo.data.coverage import has_data
 from ui import analysis, link
 from ui.alt import text_alternative
 from ui.common import disclosure, focus_places, page_context, public_filters, synthetic_notice, view_mode
+from ui.risk import (
+    NothingToShow,
+    condition_label,
+    model_name,
+    model_table,
+    near_far_table,
+    near_place_table,
+    refusal_text,
+    risk_result,
+)
 from ui.style import SERIES_COLOURS, error_text
 from ui.trend_text import evaluation_table, heat_alternative, trend_alternative
 
@@ -196,6 +207,40 @@ if len(ranked):
     )
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(t("rank.note", lang, distance=fmt_int(within, lang), outer=fmt_int(outer, lang)))
+
+# --- conditions and risk factors (the City's service requests) ---------------------------------
+st.subheader(t("risk.title", lang, place=echo(place)))
+chosen = st.multiselect(
+    t("risk.factors", lang), CONDITIONS, format_func=lambda c: condition_label(c, lang),
+    placeholder=t("pick.none", lang), key=link.bind("factors", [], page="trends", choices=CONDITIONS),
+)  # fmt: skip
+try:
+    risk = risk_result(s, f, tuple(chosen), synthetic=ctx.synthetic)
+except NothingToShow as exc:
+    st.info(t("conditions.none.demo_refused" if exc.demo_refused else "conditions.none", lang))
+else:
+    if risk.demo:
+        st.caption(t("conditions.synthetic", lang))
+    st.markdown(f"**{t('risk.near_place', lang, distance=fmt_int(outer, lang), place=echo(place))}**")
+    if len(risk.near_place):
+        st.dataframe(near_place_table(risk.near_place, lang), hide_index=True, width="stretch")
+    else:
+        st.caption(t("risk.no_requests", lang, distance=fmt_int(outer, lang), place=echo(place)))
+    if not chosen:
+        st.caption(t("risk.pick", lang))
+    if len(risk.near_far):
+        st.markdown(f"**{t('risk.near_far', lang)}**")
+        st.dataframe(near_far_table(risk.near_far, rule, lang), hide_index=True, width="stretch")
+        st.caption(t("risk.near_far_note", lang, near=fmt_int(s.risk.near_m, lang), place=echo(place),
+                     area=fmt_int(s.analysis.focus_area_m, lang)))  # fmt: skip
+        st.markdown(f"**{t('risk.model', lang)}**")
+        if risk.model is not None:
+            st.dataframe(model_table(risk.model, lang), hide_index=True, width="stretch")
+            m = risk.model
+            st.caption(t("risk.model_note", lang, model=model_name(m, lang), cells=fmt_int(m.n_cells, lang),
+                         events=fmt_int(m.n_events, lang), folds=s.risk.folds))  # fmt: skip
+        else:
+            st.caption(refusal_text(risk.refused, s.risk, lang))
 
 # --- evaluation -------------------------------------------------------------------------------
 st.subheader(t("eval.title", lang, place=echo(place)))

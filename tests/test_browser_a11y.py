@@ -15,7 +15,9 @@ from tests.conftest import ARTIFACTS, MAP_IFRAME, OfflinePage
 
 pytestmark = pytest.mark.browser
 
-PAGES = ("/", "/trends", "/present", "/route", "/rates", "/community", "/data", "/methods", "/audit")
+PAGES = ("/", "/trends", "/present", "/route", "/rates", "/community", "/data", "/methods", "/audit",
+         "/?layers=services,conditions,parks", "/trends?factors=streetlight,dumping")  # fmt: skip
+"""Every page, and the Map page's services and conditions layers and the Trends page's risk factors."""
 WIDTHS = {"desktop": (1400, 1000), "phone": (390, 844)}
 BLOCKING = ("serious", "critical")
 
@@ -37,11 +39,12 @@ def test_no_serious_or_critical_axe_violation(
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
-    page = _open(browser, f"{app_server}{path}?lang={lang}", width)
+    where, _, query = path.partition("?")
+    page = _open(browser, f"{app_server}{where}?lang={lang}" + (f"&{query}" if query else ""), width)
     try:
-        if path in ("/", "/route", "/rates", "/community"):
+        if where in ("/", "/route", "/rates", "/community"):
             page.map_frame()
-        name = f"axe{path.replace('/', '-') or '-map'}-{lang}-{width}"
+        name = f"axe{where.replace('/', '-') or '-map'}{'-' + query.split('=')[0] if query else ''}-{lang}-{width}"
         page.shot(f"{name}.png")
         result = Axe().run(page.page)
         violations = result.response["violations"]

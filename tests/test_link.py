@@ -50,6 +50,7 @@ CHANGE: dict[str, Callable[[AppTest, Any], Any]] = {
     "controls": lambda at, v: list(at.multiselect(key="e_ctrl").options)[-1:],
     "since": lambda at, v: v - dt.timedelta(days=31),
     "buffer": lambda at, v: v + 50,
+    "factors": lambda at, v: ["streetlight"],
     "zones": lambda at, v: _other(list(zone_choices(get_settings())), v),
     "pop": lambda at, v: next((p for p in population_choices(get_settings()) if p != v), None),
     "per": lambda at, v: _other(list(get_settings().rates.per_choices), v),

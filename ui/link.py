@@ -150,6 +150,7 @@ STATE: dict[str, LinkState] = {
         LinkState("controls", "e_ctrl", ("trends",), _texts, _write_texts),
         LinkState("since", "e_start", ("trends",), dt.date.fromisoformat, dt.date.isoformat),
         LinkState("buffer", "e_buffer", ("trends",), _whole, str, bounds=(50, 2000)),
+        LinkState("factors", "t_factors", ("trends",), _keys, _write_keys),
         LinkState("zones", "r_zones", ("rates",)),
         LinkState("pop", "r_pop", ("rates",)),
         LinkState("per", "r_per", ("rates",), _whole),

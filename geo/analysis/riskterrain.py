@@ -9,7 +9,8 @@ every distance in EPSG:32611 metres, inputs in EPSG:4326):
     ("near") against the other study cells ("far"), their ratio and its exact 95 % interval. The interval is the
     exact conditional one: given all ``N`` incidents, those near are binomial with probability
     ``c_n RR / (c_n RR + c_f)`` (``c_n``, ``c_f`` the cells near and far), so the Clopper-Pearson interval of that
-    probability maps onto the rate ratio (Breslow & Day 1987, section 2.4). A ratio read from fewer than
+    probability maps onto the rate ratio (the exact conditional comparison of two Poisson rates; Breslow & Day,
+    *Statistical Methods in Cancer Research* II, 1987). A ratio read from fewer than
     :data:`FEW_EVENTS` incidents on either side is flagged.
 
 :func:`risk_terrain`
@@ -35,8 +36,8 @@ every distance in EPSG:32611 metres, inputs in EPSG:4326):
     ``RRV = exp(sum beta_k (x_k - x_k0))``, ``x_k0`` being the value of a cell with no point of the factor within
     the band (0 for proximity), so a cell with none of the kept factors around it has RRV 1.
 
-    Unlike RTMDx, density here is a count within the band (RTMDx marks cells 2 standard deviations above the mean
-    kernel density) and there is no stepwise BIC step after the lasso.
+    Unlike RTMDx, density here is a count within the band (RTMDx, as Caplan and Kennedy describe it, marks cells
+    two standard deviations above the mean kernel density) and there is no stepwise BIC step after the lasso.
 
 Limits, in plain words:
 
@@ -96,6 +97,10 @@ FEW_EVENTS = 5
 count of 4 runs from 1.09 to 10.24, a ninefold range, so one incident more or less moves the ratio by a quarter."""
 KEPT = "kept"
 DROPPED = "dropped"
+UNBOUNDED_SE = 10.0  # a log relative risk with a larger standard error has no finite estimate (separation)
+UNBOUNDED = (
+    "kept, but no finite estimate: incidents are (nearly) absent on one side of it; read it as none, not a ratio"
+)
 NO_GAIN = "no gain in cross-validated deviance (not in the model chosen by cross-validation)"
 NEAR_FAR_COLUMNS = [
     "factor", "points", "cells_near", "cells_far", "incidents_near", "incidents_far", "per_cell_near",
@@ -223,10 +228,11 @@ class RiskTerrain:
         ``"Poisson"`` or ``"negative binomial (NB2)"``, the unpenalised refit of the kept variables.
     factors
         One row per factor, in the order given: ``factor, status`` (``"kept"``/``"dropped"``), ``reason`` (why
-        dropped), ``points`` (of the layer), ``variable`` (column name in ``cells``), ``operation``
-        (``"proximity"``/``"density"``), ``band_m`` (metres), ``scale`` (1 for proximity; for density the standard
-        deviation of the count over the study cells, points: the coefficient is per that many points), ``coef``,
-        ``se``, ``rr`` (relative risk ``exp(coef)``), ``rr_low, rr_high`` (95 % Wald interval), ``p_value``.
+        dropped, or a caution on a kept factor whose coefficient has no finite estimate), ``points`` (of the
+        layer), ``variable`` (column name in ``cells``), ``operation`` (``"proximity"``/``"density"``), ``band_m``
+        (metres), ``scale`` (1 for proximity; for density the standard deviation of the count over the study cells,
+        points: the coefficient is per that many points, ``exp(coef / scale)`` per point), ``coef``, ``se``, ``rr``
+        (relative risk ``exp(coef)``), ``rr_low, rr_high`` (95 % Wald interval), ``p_value``.
     cells
         Study cells in EPSG:4326: ``cell_id`` (``row * nx + col`` of ``grid``), ``events``, ``rrv`` (relative risk
         value, 1 = a cell with none of the kept factors) and one column per kept variable (0/1 or the standardised
@@ -323,8 +329,10 @@ def _factor_table(
             k, c = by_factor[name]
             b, se = float(fit.params[k + 1]), float(fit.bse[k + 1])
             row.update(status=KEPT, reason="", variable=c.name, operation=c.operation, band_m=c.band_m)
-            row.update(scale=c.scale, coef=b, se=se, rr=np.exp(b), p_value=float(fit.pvalues[k + 1]))
-            row.update(rr_low=np.exp(b - z * se), rr_high=np.exp(b + z * se))
+            row.update(scale=c.scale, coef=b, se=se, p_value=float(fit.pvalues[k + 1]))
+            with np.errstate(over="ignore"):
+                row.update(rr=np.exp(b), rr_low=np.exp(b - z * se), rr_high=np.exp(b + z * se))
+            row["reason"] = "" if se < UNBOUNDED_SE else UNBOUNDED
         rows.append(row)
     return pd.DataFrame(rows, columns=FACTOR_COLUMNS)
 
@@ -433,12 +441,15 @@ def risk_terrain(
     flat = {k: _spread(cells, v) for k, v in columns.items()}
     gdf = cells.grid.to_gdf(flat, keep=cells.mask)[["cell_id", *columns, "geometry"]]
     path = _path_table(choice, names)
+    table = _factor_table(list(points), points, reasons, kept, fit)
+    cautions = [f"factor {f!r}: {r}" for f, r in zip(table["factor"], table["reason"], strict=True) if r == UNBOUNDED]
     return RiskTerrain(
-        model=fit.name, factors=_factor_table(list(points), points, reasons, kept, fit), cells=gdf,
+        model=fit.name, factors=table, cells=gdf,
         n_events=int(y.sum()), n_cells=len(y), n_event_cells=int((y > 0).sum()),
         cv_deviance=float(choice.cv[choice.chosen]), cv_deviance_null=float(choice.cv[0]),
-        alpha=float(path["alpha"].iloc[choice.chosen]), dispersion=fit.dispersion, nb_alpha=fit.nb_alpha, intercept=float(fit.params[0]),
-        cv_path=path, grid=cells.grid, settings=s, notes=(*_notes(cells, choice, block_m, s), *fit.notes),
+        alpha=float(path["alpha"].iloc[choice.chosen]), dispersion=fit.dispersion, nb_alpha=fit.nb_alpha,
+        intercept=float(fit.params[0]),
+        cv_path=path, grid=cells.grid, settings=s, notes=(*_notes(cells, choice, block_m, s), *fit.notes, *cautions),
     )  # fmt: skip
 
 
