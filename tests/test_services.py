@@ -520,3 +520,14 @@ def test_an_edit_of_the_demo_registry_keeps_its_examples_marked() -> None:
     assert before["sample"].any()
     after, _ = svc.edited(before, svc.editor_rows(before))
     assert after["sample"].tolist() == before["sample"].tolist()
+
+
+def test_requests_follow_the_incidents_span_when_no_period_is_chosen() -> None:
+    from geo.analysis.conditions import span_of
+
+    when = pd.to_datetime(["2017-03-02 23:30", "2017-06-18 01:00"]).tz_localize("America/Los_Angeles")
+    incidents = pd.DataFrame({"occurred_at": when})
+    assert span_of(None, None, incidents) == (dt.date(2017, 3, 2), dt.date(2017, 6, 18))
+    assert span_of(dt.date(2017, 1, 1), None, incidents) == (dt.date(2017, 1, 1), dt.date(2017, 6, 18))
+    assert span_of(None, dt.date(2017, 5, 1), incidents) == (dt.date(2017, 3, 2), dt.date(2017, 5, 1))
+    assert span_of(None, None, incidents.iloc[:0]) == (None, None)  # no incident, no period: every request

@@ -261,14 +261,15 @@ def _add_conditions(composer: MapComposer, view: MapView, s: Settings) -> list[s
     except NothingToShow as exc:
         return [t("conditions.none.demo_refused" if exc.demo_refused else "conditions.none", lang)]
     frame = shown.frame
-    picked = conditions.in_period(frame, f.start, f.end)
+    first, last = conditions.span_of(f.start, f.end, analysis.incidents_in_view(view.incidents, f))
+    picked = conditions.in_period(frame, first, last)
     notes = [t("conditions.synthetic", lang)] if shown.demo else []
     created = frame["created_at"].dt.date
-    start = fmt_date(f.start or created.min(), lang)
-    end = fmt_date(f.end or created.max(), lang)
+    start = fmt_date(first or created.min(), lang)
+    end = fmt_date(last or created.max(), lang)
     if not len(picked):
-        first, last = (fmt_date(d.date(), lang) for d in (frame["created_at"].min(), frame["created_at"].max()))
-        return [*notes, t("conditions.note.empty", lang, start=start, end=end, first=first, last=last)]
+        runs = {"first": fmt_date(created.min(), lang), "last": fmt_date(created.max(), lang)}
+        return [*notes, t("conditions.note.empty", lang, start=start, end=end, **runs)]
     cell = s.analysis.grid_cell_m
     composer.add(*conditions_layer(conditions.cells(picked, cell_m=cell), lang=lang))
     n = fmt_int(len(picked), lang)

@@ -52,13 +52,13 @@ def _risk(
 ) -> RiskResult:  # fmt: skip
     s = _settings
     shown = requests_of(s, beside_synthetic=synthetic)
-    requests = conditions.in_period(shown.frame, f.start, f.end)
+    incidents = analysis.incidents_in_view(key, f)
+    requests = conditions.in_period(shown.frame, *conditions.span_of(f.start, f.end, incidents))
     focus = analysis.focus_place(places, f.place or s.focus.default_place)
     ring = focus.to_crs(METRIC).buffer(max(f.rings_m or s.distances.rings_m)).to_crs(focus.crs).union_all()
     near_place = conditions.summary(conditions.within(requests, ring))
     if not factors:
         return RiskResult(near_place, pd.DataFrame(), None, "", shown.demo)
-    incidents = analysis.incidents_in_view(key, f)
     area = study_area_around(focus, buffer_m=s.analysis.focus_area_m).geometry
     layers = {c: conditions.points_of(shown.frame, c) for c in factors}
     layers = {c: p for c, p in layers.items() if len(p)}

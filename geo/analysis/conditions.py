@@ -45,6 +45,18 @@ def in_period(requests: gpd.GeoDataFrame, start: dt.date | None, end: dt.date | 
     return requests[keep]
 
 
+def span_of(
+    start: dt.date | None, end: dt.date | None, incidents: pd.DataFrame
+) -> tuple[dt.date | None, dt.date | None]:
+    """The period requests are shown for beside ``incidents``: the one chosen, each end not chosen taken from the
+    incidents' own first and last day (so requests of another period are never set beside them); open where there
+    is no incident either."""
+    if len(incidents) and (start is None or end is None):
+        days = incidents["occurred_at"].dt.tz_convert(TZ).dt.date
+        start, end = start or days.min(), end or days.max()
+    return start, end
+
+
 def within(requests: gpd.GeoDataFrame, area: BaseGeometry) -> gpd.GeoDataFrame:
     """The requests inside ``area`` (EPSG:4326)."""
     if area is None or area.is_empty:
