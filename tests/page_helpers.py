@@ -127,3 +127,34 @@ def with_controls(at: AppTest) -> AppTest:
     at.sidebar.button(key=OPEN_BUTTON).click().run()
     assert not at.exception, at.exception
     return at
+
+
+def real_store(tmp_path_factory: Any, files: dict[str, str]) -> dict[str, Any]:
+    """The extracts ``files`` (key -> path under ../shared/data) ingested into a temporary store: ``dir`` and each
+    key's layer name (skipped, with the reason, when the folder is absent)."""
+    import pytest
+
+    from tests.conftest import SHARED_DATA
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (see shared/data/SOURCES.md)")
+    from geo.data.ingest import ingest_file
+
+    folder = tmp_path_factory.mktemp("store")
+    return {"dir": folder, **{k: ingest_file(SHARED_DATA / rel, store_dir=folder)["layer"] for k, rel in files.items()}}
+
+
+def app_on_store(store: dict[str, Any], monkeypatch: Any) -> Any:
+    """A runner of the whole app (``run(page=None, **query)``) on the store of :func:`real_store`."""
+    from geo.core.settings import use_config
+
+    monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(store["dir"]))
+    use_config(None)
+
+    def run(page: str | None = None, **query: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        for k, v in query.items():
+            at.query_params[k] = v
+        return at.switch_page(page).run() if page else at.run()
+
+    return run

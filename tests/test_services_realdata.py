@@ -9,10 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, SHARED_DATA
-from tests.page_helpers import page_texts
+from tests.page_helpers import app_on_store, page_texts, real_store
 
 pytestmark = [pytest.mark.app, pytest.mark.realdata]
 FILES = {
@@ -26,30 +24,12 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real data folder {SHARED_DATA} is absent (see shared/data/SOURCES.md)")
-    from geo.data.ingest import ingest_file
-
-    folder = tmp_path_factory.mktemp("store")
-    return {"dir": folder, **{k: ingest_file(SHARED_DATA / rel, store_dir=folder)["layer"] for k, rel in FILES.items()}}
+    return real_store(tmp_path_factory, FILES)
 
 
 @pytest.fixture
 def app(store: dict[str, Any], monkeypatch: pytest.MonkeyPatch, fresh_settings: None):  # type: ignore[no-untyped-def]
-    from geo.core.settings import use_config
-
-    monkeypatch.setenv("SAFETYMAP__SOURCES__STORE_DIR", str(store["dir"]))
-    use_config(None)
-
-    def run(page: str = "app.py", **query: str) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-        for k, v in query.items():
-            at.query_params[k] = v
-        if page != "app.py":
-            return at.switch_page(page).run()
-        return at.run()
-
-    return run
+    return app_on_store(store, monkeypatch)
 
 
 @pytest.mark.parametrize(("lang", "in_view", "none_yet"), [
