@@ -551,3 +551,29 @@ def test_real_sample_ingests_into_the_store_twice(tmp_path: Path, capsys: pytest
     q = read_quarantine(store, inv2["name"])
     assert len(q) == 1_753
     assert (q["Address"] != "").all()
+
+
+def test_one_coordinate_missing_takes_both_from_location(tmp_path: Path) -> None:
+    path = export(tmp_path / "requests.csv", [{"SRNumber": sr(1), "Longitude": "", "Location": "(33.95, -118.25)"}])
+    f = myla311.load_csv(path).frame
+    assert (f.geometry.x.iloc[0], f.geometry.y.iloc[0]) == pytest.approx((-118.25, 33.95))
+
+
+def test_clock_changes_read_as_the_city_means_them(tmp_path: Path) -> None:
+    path = export(
+        tmp_path / "requests.csv",
+        [
+            {"SRNumber": sr(1), "CreatedDate": "11/05/2017 01:30:00 AM"},  # happens twice: read as daylight time
+            {"SRNumber": sr(2), "CreatedDate": "03/12/2017 02:30:00 AM"},  # never happens: moved forward
+        ],
+    )
+    created = myla311.load_csv(path).frame["created_at"]
+    assert created.iloc[0] == pd.Timestamp("2017-11-05 01:30:00-07:00")
+    assert created.iloc[1] == pd.Timestamp("2017-03-12 03:00:00-07:00")
+
+
+def test_api_times_with_a_zone_letter_are_the_local_clock() -> None:
+    rows = [{"srnumber": "1-900000001", "createddate": "2024-01-15T10:23:11.000Z", "requesttype": "Graffiti Removal",
+             "status": "Closed", "latitude": "33.98", "longitude": "-118.30"}]  # fmt: skip
+    created = myla311.load_records(rows, origin="test").frame["created_at"]
+    assert created.iloc[0] == pd.Timestamp("2024-01-15 10:23:11", tz="America/Los_Angeles")

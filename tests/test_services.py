@@ -20,11 +20,12 @@ from pyproj import Transformer
 from geo.analysis import conditions
 from geo.core.errors import AnalysisError, DataError
 from geo.core.schema import REQUEST_DTYPES, SERVICE_COLUMNS, TZ
+from geo.core.settings import Settings, SourceSettings
 from geo.data import services as svc
 from geo.data.ingest import ingest_file, write_layer
 from geo.data.sources._accounting import LoadResult
 from geo.data.sources.detect import detect_kind
-from geo.data.sources.services import check_services, load_services, looks_like
+from geo.data.sources.services import MAX_CHARS, check_services, load_services, looks_like
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_SERVICES = ROOT / "data" / "demo" / "services.geojson"
@@ -531,3 +532,63 @@ def test_requests_follow_the_incidents_span_when_no_period_is_chosen() -> None:
     assert span_of(dt.date(2017, 1, 1), None, incidents) == (dt.date(2017, 1, 1), dt.date(2017, 6, 18))
     assert span_of(None, dt.date(2017, 5, 1), incidents) == (dt.date(2017, 3, 2), dt.date(2017, 5, 1))
     assert span_of(None, None, incidents.iloc[:0]) == (None, None)  # no incident, no period: every request
+
+
+def test_a_request_closed_within_the_day_counts_its_fraction_and_one_closed_at_once_zero() -> None:
+    frame = _requests(3)
+    frame["closed_at"] = frame["created_at"] + pd.to_timedelta([0, 12, -1], unit="h")
+    days = conditions.days_to_close(frame)
+    assert days.iloc[0] == 0.0  # closed the minute it was made: 0 days, not "no time to close"
+    assert days.iloc[1] == pytest.approx(0.5)
+    assert pd.isna(days.iloc[2])  # a close before the creation has no time to close
+
+
+def test_a_season_of_one_day_and_a_registry_without_seasons() -> None:
+    frame = pd.DataFrame({"season_from": ["07-04", None, pd.NA], "season_to": ["07-04", None, pd.NA]})
+    assert svc.in_season(frame, dt.date(2026, 7, 4)).tolist() == [True, True, True]
+    assert svc.in_season(frame, dt.date(2026, 7, 5)).tolist() == [False, True, True]
+
+
+def test_nearby_takes_one_and_a_metre_and_refuses_none(placed: gpd.GeoDataFrame) -> None:
+    one = svc.nearby(placed, _east(0.0), within_m=1.0, limit=1)
+    assert one["distance_m"].notna().sum() <= 1
+    with pytest.raises(DataError, match="limit >= 1"):
+        svc.nearby(placed, _east(0.0), within_m=100.0, limit=0)
+    with pytest.raises(DataError, match="within_m must be > 0"):
+        svc.nearby(placed, _east(0.0), within_m=0.0, limit=3)
+
+
+def test_a_stored_registry_with_example_entries_says_so(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    examples = svc.registry(store, "services", DEMO_SERVICES, beside_synthetic=True).frame
+    svc.save_registry(
+        Settings(sources=SourceSettings(store_dir=store)), examples, origin="test"
+    )  # an admin saved the demo's examples as the registry: they stay examples, and are said to be
+    shown = svc.registry(store, "services", DEMO_SERVICES, beside_synthetic=False)
+    assert shown.demo is True
+    own = examples.assign(sample=False)
+    svc.save_registry(Settings(sources=SourceSettings(store_dir=store)), own, origin="test")
+    assert svc.registry(store, "services", DEMO_SERVICES, beside_synthetic=False).demo is False
+
+
+def test_the_requests_layer_is_the_newest_requests_layer_not_the_newest_layer(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    frame = _requests(3)
+    result = LoadResult(kind="myla311", table="requests", source="myla311_csv", origin="t.csv", frame=frame,
+                        quarantine=pd.DataFrame({"source_row": [], "reason": []}), rows_in=3, dropped={})  # fmt: skip
+    write_layer(result, store, name="myla311-2024", fetched_at=dt.datetime(2024, 4, 1, tzinfo=dt.UTC))
+    ingest_file(DEMO_SERVICES, store_dir=store, name="services")  # a later layer of another table
+    shown = svc.requests_layer(store, DEMO_REQUESTS, beside_synthetic=False)
+    assert "myla311-2024" in shown.origin
+    assert len(shown.frame) == 3
+
+
+def test_a_field_of_the_longest_length_is_kept_and_a_route_may_have_several_lines() -> None:
+    longest = "x" * MAX_CHARS
+    route = shapely.MultiLineString([[(LON, LAT), (LON + 0.01, LAT)], [(LON, LAT + 0.01), (LON + 0.01, LAT + 0.01)]])
+    frame = pd.DataFrame([_row("a", name=longest), _row("b", kind="safe_passage"), _row("c", name=longest + "x")])
+    geoms = [_east(0.0), route, _east(10.0)]
+    result = check_services(gpd.GeoDataFrame(frame.drop(columns=["lat", "lon"]), geometry=geoms, crs="EPSG:4326"),
+                            origin="test")  # fmt: skip
+    assert result.frame["service_id"].tolist() == ["a", "b"]
+    assert result.dropped == {"too_long": 1}
