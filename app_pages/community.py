@@ -11,8 +11,9 @@ from geo.survey.layer import NoAnswers
 from geo.survey.shown import SurveyRule, choice_counts, mark_cells
 from geo.survey.summary import COMPARED, beside_crime, wave_end
 from layers.compose import MapComposer
+from layers.fit import fit
 from layers.overview import add_places
-from layers.perception import area_layer, fit, mark_layers
+from layers.perception import area_layer, mark_layers
 from ui import community, data, link
 from ui.common import page_context
 from ui.mapframe import show_map

@@ -23,6 +23,7 @@ from geo.data.coverage import has_data
 from ui import analysis, link
 from ui.alt import text_alternative
 from ui.common import disclosure, focus_places, page_context, public_filters, synthetic_notice, view_mode
+from ui.mapframe import show_map
 from ui.risk import (
     NothingToShow,
     condition_label,
@@ -31,6 +32,7 @@ from ui.risk import (
     near_far_table,
     near_place_table,
     refusal_text,
+    risk_map,
     risk_result,
 )
 from ui.style import SERIES_COLOURS, error_text
@@ -239,6 +241,9 @@ else:
             m = risk.model
             st.caption(t("risk.model_note", lang, model=model_name(m, lang), cells=fmt_int(m.n_cells, lang),
                          events=fmt_int(m.n_events, lang), folds=s.risk.folds))  # fmt: skip
+            shaded = risk_map(s, m, ctx.places, lang)
+            if shaded is not None:  # some factor kept: its squares shaded by relative risk
+                show_map(shaded, height=s.map.height_px, lang=lang, title=t("risk.map", lang))
         else:
             st.caption(refusal_text(risk.refused, s.risk, lang))
 

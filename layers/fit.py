@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import folium
+import geopandas as gpd
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -77,3 +79,11 @@ class FitToBounds(MacroElement):
         self.bounds = bounds
         self.max_zoom = int(max_zoom)
         self.margin = int(margin_px)
+
+
+def fit(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
+    """Frame ``m`` on ``frame`` (EPSG:4326) when it has anything to frame, clear of the legend and the badge and
+    again when the map's frame is resized (a map drawn in a folded expander). Add it after the legend."""
+    if len(frame):
+        west, south, east, north = (float(v) for v in frame.total_bounds)
+        FitToBounds([[south, west], [north, east]]).add_to(m)

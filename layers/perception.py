@@ -13,7 +13,6 @@ import geopandas as gpd
 
 from geo.core.i18n import fmt_int, t
 from layers._geojson import feature_collection
-from layers.fit import FitToBounds
 from layers.style import Symbol
 
 AVOID_COLOUR = "#d95f02"
@@ -63,11 +62,3 @@ def area_layer(areas: gpd.GeoDataFrame, *, lang: str) -> tuple[folium.FeatureGro
             control=False,
         ).add_to(group)
     return group, [(t("community.layer.areas", lang), Symbol("area", AREA_COLOUR, dash=AREA_DASH, weight=1.2))]
-
-
-def fit(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
-    """Frame ``m`` on ``frame`` (EPSG:4326) when it has anything to frame, clear of the legend and the badge and
-    again when the map's frame is resized (a map drawn in a folded expander). Add it after the legend."""
-    if len(frame):
-        west, south, east, north = (float(v) for v in frame.total_bounds)
-        FitToBounds([[south, west], [north, east]]).add_to(m)

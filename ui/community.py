@@ -266,8 +266,9 @@ def _pick_place(
     """A clickable map of the areas with their streets and places; the clicked place is added with its kind and
     reason."""
     from layers.compose import MapComposer
+    from layers.fit import fit
     from layers.overview import add_places, add_streets
-    from layers.perception import area_layer, fit
+    from layers.perception import area_layer
     from ui.mapframe import clickable_map
 
     composer = MapComposer(settings, lang=lang)

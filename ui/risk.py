@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import folium
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
@@ -28,6 +30,10 @@ from geo.core.projection import METRIC
 from geo.core.settings import RiskSettings, Settings
 from geo.core.text import echo
 from geo.data.services import NothingToShow, requests_of
+from layers.compose import MapComposer
+from layers.fit import fit
+from layers.overview import add_places
+from layers.risk import rrv_layer
 from ui import analysis, data
 from ui.data import FileKey, file_key
 from ui.mapview import settings_digest
@@ -159,6 +165,20 @@ def model_table(model: RiskTerrain, lang: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def risk_map(settings: Settings, model: RiskTerrain, places: gpd.GeoDataFrame, lang: str) -> folium.Map | None:
+    """The model's relative risk per square with the parks and housing around, framed on the squares shaded; None
+    when no factor was kept (every square has relative risk 1)."""
+    group, rows = rrv_layer(model.cells, lang=lang)
+    if not rows:
+        return None
+    composer = MapComposer(settings, lang=lang, tiles=False)
+    composer.add(group, rows)
+    add_places(composer, places, kinds=("park", "housing"))
+    m = composer.finish(synthetic=False, note=t("risk.map.note", lang))
+    fit(m, model.cells[model.cells["rrv"] > 1.0])
+    return m
 
 
 def model_name(model: RiskTerrain, lang: str) -> str:
