@@ -156,7 +156,8 @@ def model_table(model: RiskTerrain, lang: str) -> pd.DataFrame:
         elif kept:
             rr = t("risk.rr", lang, rr=fmt_num(rec["rr"], lang, digits=2), low=fmt_num(rec["rr_low"], lang, digits=2),
                    high=fmt_num(rec["rr_high"], lang, digits=2),
-                   what=t(f"risk.op.{rec['operation']}", lang, band=fmt_int(rec["band_m"], lang)))  # fmt: skip
+                   what=t(f"risk.op.{rec['operation']}", lang, band=fmt_int(rec["band_m"], lang),
+                          scale=fmt_num(float(rec["scale"] or 1.0), lang, digits=1)))  # fmt: skip
         rows.append(
             {
                 t("risk.col.condition", lang): condition_label(str(rec["factor"]), lang),

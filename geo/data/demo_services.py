@@ -139,6 +139,9 @@ def build_services() -> gpd.GeoDataFrame:
     return check_services(frame, origin="demo", source="demo services", sample=sample).frame
 
 
+NEAR_INCIDENTS = {"streetlight": 0.5}
+"""Share of a condition's synthetic requests placed where the synthetic incidents are (the rest along the streets), so
+the demo's risk terrain model has an association to find: made up, as every demo figure is."""
 # condition, requests per year in the demo area, share still open, median days to close
 REQUEST_MIX: tuple[tuple[str, str, int, float, float], ...] = (
     ("streetlight", "Single Streetlight Issue", 140, 0.25, 30.0),
@@ -158,6 +161,9 @@ def build_requests(incidents: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, *, se
     lines = streets.to_crs(METRIC).geometry
     lines = lines[lines.distance(shapely.Point(float(x0[0]), float(y0[0]))) < 3000]
     total_len = np.asarray(lines.length, dtype=float)
+    ix, iy = lonlat_to_metric(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy())
+    close = np.hypot(ix - float(x0[0]), iy - float(y0[0])) < 3000
+    ix, iy = ix[close], iy[close]
     rows = []
     for condition, request_type, n, open_share, median_days in REQUEST_MIX:
         which = rng.choice(len(lines), size=n, p=total_len / total_len.sum())
@@ -166,6 +172,11 @@ def build_requests(incidents: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, *, se
         jitter = rng.normal(0, 12, size=(n, 2))
         mx = np.array([p.x for p in pts]) + jitter[:, 0]
         my = np.array([p.y for p in pts]) + jitter[:, 1]
+        if condition in NEAR_INCIDENTS:  # lights reported out where the synthetic incidents cluster
+            near = rng.random(n) < NEAR_INCIDENTS[condition]
+            at = rng.choice(len(ix), size=int(near.sum()))
+            mx[near] = ix[at] + rng.normal(0, 40, size=len(at))
+            my[near] = iy[at] + rng.normal(0, 40, size=len(at))
         lon, lat = metric_to_lonlat(mx, my)
         created = start + pd.to_timedelta(rng.random(n) * 365 * 24 * 60, unit="min").floor("min")
         days = rng.exponential(median_days / np.log(2), size=n)
