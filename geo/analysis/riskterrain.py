@@ -86,6 +86,7 @@ from geo.analysis._riskfactors import (
     wgs84_points,
 )
 from geo.analysis._riskfactors import OVERDISPERSION as OVERDISPERSION
+from geo.analysis.change import rate_ratio_interval as change_interval
 from geo.analysis.grid import SquareGrid
 from geo.core.errors import AnalysisError
 from geo.core.settings import RiskSettings, get_settings
@@ -135,20 +136,15 @@ def _inputs(
 
 
 def rate_ratio_interval(near: int, far: int, cells_near: int, cells_far: int) -> tuple[float, float, float]:
-    """Ratio of incidents per cell near to far and its exact conditional 95 % interval (Clopper-Pearson on the
-    share of incidents near, mapped to the rate ratio); NaN when there is no cell on a side or no incident."""
-    total = near + far
-    if cells_near == 0 or cells_far == 0 or total == 0:
+    """Ratio of incidents per cell near to far and its exact conditional 95 % interval (the one rule of
+    :func:`geo.analysis.change.rate_ratio_interval`, with the cells as the exposure); NaN when there is no cell on a
+    side or no incident."""
+    if cells_near == 0 or cells_far == 0 or near + far == 0:
         return float("nan"), float("nan"), float("nan")
-    tail = (1 - LEVEL) / 2
-    p_low = float(stats.beta.ppf(tail, near, far + 1)) if near > 0 else 0.0
-    p_high = float(stats.beta.ppf(1 - tail, near + 1, far)) if far > 0 else 1.0
-    odds = cells_far / cells_near
-
-    def ratio(p: float) -> float:
-        return float("inf") if p >= 1 else p / (1 - p) * odds
-
-    return ratio(near / total), ratio(p_low), ratio(p_high)
+    exposure = cells_near / cells_far
+    ratio = float("inf") if far == 0 else near / far / exposure
+    low, high = change_interval(near, far, exposure=exposure, level=LEVEL)
+    return ratio, low, high
 
 
 def _reading(row: dict[str, Any], near_m: float) -> tuple[bool, str]:
