@@ -592,3 +592,10 @@ def test_a_field_of_the_longest_length_is_kept_and_a_route_may_have_several_line
                             origin="test")  # fmt: skip
     assert result.frame["service_id"].tolist() == ["a", "b"]
     assert result.dropped == {"too_long": 1}
+
+
+def test_a_file_that_marks_its_example_entries_keeps_them_marked(tmp_path: Path) -> None:
+    rows = [_row("a", sample="true"), _row("b", sample=""), _row("c", sample="no")]
+    result = load_services(_write_csv(tmp_path / "registry.csv", rows))
+    assert result.frame.set_index("service_id")["sample"].to_dict() == {"a": True, "b": False, "c": False}
+    assert load_services(DEMO_SERVICES).frame["sample"].sum() == 5  # the demo's local entries, not its two lines

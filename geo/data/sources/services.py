@@ -127,6 +127,21 @@ def _reasons(texts: pd.DataFrame, geoms: np.ndarray, unreadable: np.ndarray) -> 
     return reason
 
 
+SAMPLE_WORDS = frozenset({"true", "1", "yes", "y", "sample", "example"})
+"""A ``sample`` column's values that mark an example entry (a registry saved from the demo's examples keeps them)."""
+
+
+def _marked(frame: pd.DataFrame) -> np.ndarray:
+    """True where the input marks a row as an example entry (a ``sample`` column; none: nowhere)."""
+    column = next((c for c in frame.columns if norm_key(str(c)) == "sample"), None)
+    if column is None:
+        return np.zeros(len(frame), dtype=bool)
+    values = frame[column]
+    if values.dtype == bool:
+        return values.to_numpy(dtype=bool)
+    return values.astype(str).str.strip().str.lower().isin(SAMPLE_WORDS).to_numpy()
+
+
 def check_services(
     frame: pd.DataFrame, *, origin: str, source: str = SOURCE, sample: bool | np.ndarray = False
 ) -> LoadResult:
@@ -141,7 +156,7 @@ def check_services(
     reason = _reasons(texts, geoms, unreadable)
     keep = reason == ""
     out = pd.DataFrame({c: texts.loc[keep, c].astype("string") for c in TEXT_FIELDS})
-    flags = np.broadcast_to(np.asarray(sample, dtype=bool), (len(frame),))
+    flags = np.broadcast_to(np.asarray(sample, dtype=bool), (len(frame),)) | _marked(frame)
     out["sample"] = flags[keep]
     gdf = gpd.GeoDataFrame(out.reset_index(drop=True), geometry=list(geoms[keep]), crs=WGS84)
     raw = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]).astype(str).loc[~keep]
