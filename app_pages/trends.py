@@ -20,7 +20,7 @@ from geo.core.categories import CONDITIONS
 from geo.core.i18n import LOCALES, catalog, fmt_date, fmt_int, fmt_num, t
 from geo.core.text import echo
 from geo.data.coverage import has_data
-from ui import analysis, link
+from ui import analysis, link, periods
 from ui.alt import text_alternative
 from ui.common import disclosure, focus_places, page_context, public_filters, synthetic_notice, view_mode
 from ui.mapframe import show_map
@@ -178,6 +178,42 @@ if len(known):
     wide = get_day_names("wide", locale=LOCALES[lang])
     sentence, alt_table = heat_alternative(table, lang=lang, rule=rule, day_names={days[d]: wide[d] for d in range(7)})
     text_alternative(sentence, alt_table, key="t_heat_alt", file_name="trends-hour-weekday", lang=lang)
+
+# --- two periods side by side ------------------------------------------------------------------
+st.subheader(t("periods.title", lang, place=echo(place)))
+span_a, span_b = periods.default_spans(f, ctx.last)
+p1, p2 = st.columns(2)
+key_a = periods.within_data(link.bind("pa", span_a, page="trends"), span_a, ctx.first, ctx.last, lang)
+key_b = periods.within_data(link.bind("pb", span_b, page="trends"), span_b, ctx.first, ctx.last, lang)
+chosen_a = p1.date_input(t("periods.a", lang), min_value=ctx.first, max_value=ctx.last, key=key_a, format="YYYY-MM-DD")
+chosen_b = p2.date_input(t("periods.b", lang), min_value=ctx.first, max_value=ctx.last, key=key_b, format="YYYY-MM-DD")
+rings_now = tuple(f.rings_m or s.distances.rings_m)
+if not (isinstance(chosen_a, tuple) and len(chosen_a) == 2 and isinstance(chosen_b, tuple) and len(chosen_b) == 2):
+    st.caption(t("periods.pick", lang))
+else:
+    fa = periods.period_filters(f, chosen_a, rule, rings_now)
+    fb = periods.period_filters(f, chosen_b, rule, rings_now)
+    if rule.public and periods.overlap(fa, fb):
+        st.info(t("periods.overlap", lang))
+    else:
+        a = periods.figures(s, fa, place, rings_now)
+        b = periods.figures(s, fb, place, rings_now)
+        cols = st.columns(2)
+        for col, fig, key in ((cols[0], a, "a"), (cols[1], b, "b")):
+            col.markdown(f"**{t(f'periods.{key}', lang)}**: {echo(periods.span_text(fig.filters, lang))}")
+            col.metric(t(f"kpi.in_view.{ctx.unit}", lang), rule.text(fig.in_view, lang))
+            col.metric(t("kpi.rings", lang, distance=fmt_int(outer, lang), place=echo(place)),
+                       t("source.no_data", lang) if fig.within is None else rule.text(fig.within, lang))  # fmt: skip
+        st.markdown(f"**{t('periods.change', lang, distance=fmt_int(outer, lang))}** "
+                    f"{echo(periods.change_between(s, a, b, rule, lang))}")  # fmt: skip
+        st.dataframe(periods.months_table(s, a, b, place, outer, rule, lang), hide_index=True, width="stretch")
+        if st.toggle(t("periods.squares", lang), key="t_periods_maps"):
+            m1, m2 = st.columns(2)
+            for col, fig, key in ((m1, a, "a"), (m2, b, "b")):
+                with col:
+                    title = t(f"periods.{key}", lang)
+                    show_map(periods.squares_map(s, fig, place, rule, lang, synthetic=ctx.synthetic),
+                             height=s.map.height_px * 3 // 4, lang=lang, title=title)  # fmt: skip
 
 # --- ranking of peers ------------------------------------------------------------------------
 within = s.distances.ranking_within_m

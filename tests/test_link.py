@@ -51,6 +51,8 @@ CHANGE: dict[str, Callable[[AppTest, Any], Any]] = {
     "since": lambda at, v: v - dt.timedelta(days=31),
     "buffer": lambda at, v: v + 50,
     "factors": lambda at, v: ["streetlight"],
+    "pa": lambda at, v: (v[0] - dt.timedelta(days=31), v[1] - dt.timedelta(days=31)),
+    "pb": lambda at, v: (v[0] - dt.timedelta(days=365), v[1] - dt.timedelta(days=365)),
     "zones": lambda at, v: _other(list(zone_choices(get_settings())), v),
     "pop": lambda at, v: next((p for p in population_choices(get_settings()) if p != v), None),
     "per": lambda at, v: _other(list(get_settings().rates.per_choices), v),

@@ -60,6 +60,20 @@ def _write_keys(values: Iterable[object]) -> str:
     return ",".join(str(v) for v in values)
 
 
+def _span(raw: str) -> tuple[dt.date, dt.date]:
+    start, _, end = raw.partition("..")
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    if last < first:
+        msg = f"a period ends before it starts: {raw!r}"
+        raise ValueError(msg)
+    return first, last
+
+
+def _write_span(value: Any) -> str:
+    first, last = value
+    return f"{first.isoformat()}..{last.isoformat()}"
+
+
 def _bool(raw: str) -> bool:
     if raw not in ("0", "1"):
         raise ValueError("expected 0 or 1")
@@ -151,6 +165,8 @@ STATE: dict[str, LinkState] = {
         LinkState("since", "e_start", ("trends",), dt.date.fromisoformat, dt.date.isoformat),
         LinkState("buffer", "e_buffer", ("trends",), _whole, str, bounds=(50, 2000)),
         LinkState("factors", "t_factors", ("trends",), _keys, _write_keys),
+        LinkState("pa", "t_pa", ("trends",), _span, _write_span),
+        LinkState("pb", "t_pb", ("trends",), _span, _write_span),
         LinkState("zones", "r_zones", ("rates",)),
         LinkState("pop", "r_pop", ("rates",)),
         LinkState("per", "r_per", ("rates",), _whole),
