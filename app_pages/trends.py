@@ -181,7 +181,7 @@ if len(known):
 
 # --- two periods side by side ------------------------------------------------------------------
 st.subheader(t("periods.title", lang, place=echo(place)))
-span_a, span_b = periods.default_spans(f, ctx.last)
+span_a, span_b = periods.default_spans(f, ctx.first, ctx.last)
 p1, p2 = st.columns(2)
 key_a = periods.within_data(link.bind("pa", span_a, page="trends"), span_a, ctx.first, ctx.last, lang)
 key_b = periods.within_data(link.bind("pb", span_b, page="trends"), span_b, ctx.first, ctx.last, lang)

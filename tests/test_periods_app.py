@@ -77,3 +77,20 @@ def test_a_hidden_month_is_never_the_only_one_beside_a_shown_total(cat: str) -> 
         if total.isdigit() and hidden:  # the total minus the shown months would give a lone hidden month back
             assert len(hidden) != 1, (cat, column, values, total)
             assert int(total) - sum(int(v) for v in values if v.isdigit()) >= 3 or len(hidden) >= 2
+
+
+def test_default_periods_lie_within_the_data() -> None:
+    import datetime as dt
+
+    from geo.core.filters import Filters
+    from ui.periods import default_spans
+
+    first, last = dt.date(2020, 1, 1), dt.date(2020, 12, 20)
+    a, b = default_spans(Filters(), first, last)
+    assert a == (first, last)  # twelve months to the last day, cut at the data's first
+    assert first <= b[0] <= b[1] <= last
+    a, b = default_spans(Filters(start=dt.date(2020, 3, 1), end=dt.date(2020, 5, 31)), first, last)
+    assert a == (dt.date(2020, 3, 1), dt.date(2020, 5, 31))
+    assert b == (first, first)  # a year earlier is before the data: the first day, never outside
+    a, b = default_spans(Filters(), dt.date(2010, 1, 1), last)
+    assert b == (dt.date(2018, 12, 22), dt.date(2019, 12, 20))

@@ -32,13 +32,15 @@ from ui import analysis, data
 Span = tuple[dt.date, dt.date]
 
 
-def default_spans(f: Filters, last: dt.date) -> tuple[Span, Span]:
+def default_spans(f: Filters, first: dt.date, last: dt.date) -> tuple[Span, Span]:
     """Period A: the filters' period, else the twelve months to the data's last day; period B: the same a year
-    earlier."""
-    end = f.end or last
-    start = f.start or (end - dt.timedelta(days=364))
+    earlier. Both within the data's days (``first`` to ``last``), which the date pickers require."""
+    end = min(f.end or last, last)
+    start = max(min(f.start or (end - dt.timedelta(days=364)), end), first)
     earlier = dataclasses.replace(f, start=start, end=end).shifted_years(-1)
-    return (start, end), (earlier.start or start, earlier.end or end)  # shifted from two dates: both there
+    b_start = max(earlier.start or start, first)
+    b_end = min(max(earlier.end or end, b_start), last)
+    return (start, end), (b_start, b_end)
 
 
 def within_data(key: str, default: Span, first: dt.date, last: dt.date, lang: str) -> str:
