@@ -23,7 +23,8 @@ from geo.core.filters import Filters
 from geo.core.i18n import fmt_date, fmt_int, t
 from geo.core.settings import Settings
 from geo.core.text import echo
-from geo.data.services import NothingToShow, described, registry_of, requests_of, to_call
+from geo.data.services import NothingToShow, registry_of, requests_of, to_call
+from geo.exports.helpnear import service_lines
 from layers.compose import MapComposer
 from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
 from layers.incidents import incidents_layer
@@ -244,11 +245,10 @@ def _add_services(composer: MapComposer, view: MapView, s: Settings) -> list[str
         return [t("services.none.demo_refused" if exc.demo_refused else "services.none", view.lang)]
     for group, rows in services_layers(shown.frame, lang=view.lang):
         composer.add(group, rows)
-    text = described(to_call(shown.frame), view.lang)
+    lines = service_lines(to_call(shown.frame), view.lang)  # worded as the handout words them
     notes = [t("services.demo", view.lang)] if shown.demo else []
-    if len(text):
-        parts = zip(text["title"], text["contact"], text["hours"], strict=True)
-        listed = "; ".join(echo(f"{a} ({b}, {c})") for a, b, c in parts)  # registry text, never Markdown
+    if lines:
+        listed = "; ".join(echo(line) for line in lines)  # registry text, never Markdown
         notes.append(t("services.lines", view.lang, lines=listed))
     return notes
 

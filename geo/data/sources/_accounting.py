@@ -31,6 +31,7 @@ from geo.core.categories import PER_VICTIM_SOURCES
 from geo.core.errors import DataError
 from geo.core.projection import WGS84
 from geo.core.schema import INCIDENT_DTYPES, PLACE_COLUMNS, PLACE_DTYPES, TZ
+from geo.data.sources._csv import norm_key
 
 LA_COUNTY_BBOX = (-118.96, 32.79, -117.64, 34.83)
 """Bounding box of Los Angeles County incl. Catalina and San Clemente (lon/lat min, max; EPSG:4326)."""
@@ -89,6 +90,20 @@ def text_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     df = df.drop(columns=[c for c in df.columns if str(c).lower() in NAME_FIELDS])
     return df.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)).astype("str")
+
+
+def api_rows(
+    records: list[dict[str, Any]], *, required: tuple[str, ...], origin: str
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """API rows as an all-text frame (:func:`text_frame`) and its normalised key -> column; rows that lack a
+    ``required`` field are refused, naming it (an empty answer is no rows, not an error)."""
+    raw = text_frame(records)
+    keys = {norm_key(str(c)): str(c) for c in raw.columns}
+    missing = [k for k in required if k not in keys]
+    if len(raw) and missing:
+        msg = f"{origin}: the API rows lack fields {missing}; got {sorted(keys)[:12]}"
+        raise DataError(msg)
+    return raw, keys
 
 
 def in_la_county(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -24,8 +24,8 @@ from geo.core.categories import LAPD_CODE_CATEGORY
 from geo.core.errors import DataError
 from geo.core.overlap import mapped_ahead
 from geo.data.sources import _parse as P
-from geo.data.sources._accounting import IncidentAccountant, LoadResult, text_frame
-from geo.data.sources._csv import BLOCK_BYTES, CsvHead, iter_csv_blocks, norm_key, note_encoding, read_head
+from geo.data.sources._accounting import IncidentAccountant, LoadResult, api_rows
+from geo.data.sources._csv import BLOCK_BYTES, CsvHead, iter_csv_blocks, note_encoding, read_head
 
 KIND = "lapd_csv"
 SOURCE_CSV = "lapd_legacy_csv"
@@ -153,13 +153,8 @@ def load_csv(path: str | Path, *, block_bytes: int = BLOCK_BYTES, head: CsvHead 
 
 def load_records(records: list[dict[str, Any]], *, origin: str, source: str = SOURCE_API) -> LoadResult:
     """Canonical incidents from Socrata JSON rows of ``2nrs-mtv8`` (``dr_no``, ``date_occ``, ``lat`` ...)."""
-    raw = text_frame(records)
-    keys = {norm_key(str(c)): str(c) for c in raw.columns}
+    raw, keys = api_rows(records, required=REQUIRED, origin=origin)
     acc = IncidentAccountant(kind="lapd_api", source=source, origin=origin)
     if len(raw):
-        missing = [k for k in REQUIRED if k not in keys]
-        if missing:
-            msg = f"{origin}: the API rows lack fields {missing}; got {sorted(keys)[:12]}"
-            raise DataError(msg)
         acc.add(stage(raw, keys, source=source), raw, source_row=np.arange(1, len(raw) + 1))
     return acc.result()

@@ -31,8 +31,8 @@ from geo.core.errors import DataError
 from geo.core.projection import WGS84
 from geo.core.schema import REQUEST_DTYPES, TZ
 from geo.data.sources import _parse as P
-from geo.data.sources._accounting import LoadResult, _Base, text_frame
-from geo.data.sources._csv import BLOCK_BYTES, CsvHead, iter_csv_blocks, norm_key, note_encoding, read_head
+from geo.data.sources._accounting import LoadResult, _Base, api_rows
+from geo.data.sources._csv import BLOCK_BYTES, CsvHead, iter_csv_blocks, note_encoding, read_head
 from geo.data.sources._http import Client, Progress
 from geo.data.sources.socrata import fetch_rows, where_clause
 
@@ -206,14 +206,9 @@ def _flat_location(record: dict[str, Any]) -> dict[str, Any]:
 
 def load_records(records: list[dict[str, Any]], *, origin: str, source: str = SOURCE_API) -> LoadResult:
     """Canonical requests from Socrata JSON rows (``srnumber``, ``createddate``, ``latitude`` ...)."""
-    raw = text_frame([_flat_location(r) for r in records])
-    keys = {norm_key(str(c)): str(c) for c in raw.columns}
+    raw, keys = api_rows([_flat_location(r) for r in records], required=REQUIRED, origin=origin)
     acc = RequestAccountant(kind="myla311_api", source=source, origin=origin)
     if len(raw):
-        missing = [k for k in REQUIRED if k not in keys]
-        if missing:
-            msg = f"{origin}: the API rows lack fields {missing}; got {sorted(keys)[:12]}"
-            raise DataError(msg)
         acc.add(stage(raw, keys, source=source), raw, source_row=np.arange(1, len(raw) + 1))
     return acc.result()
 
