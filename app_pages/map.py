@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from geo.analysis.change import change_text, count_change
+from geo.exports.playback import STEPS
 from geo.core.i18n import fmt_int, fmt_pct, t
 from geo.core.text import echo
 from geo.data.labels import layer_titles
@@ -85,6 +88,12 @@ else:  # listed until the session asks for the widgets (ui.filters.OPEN): the fi
     layers_box.markdown(f"**{t('map.layers_in_view', lang)}:** {names}")
     layers_box.button(t("map.layers_change", lang), key="m_layers_open", on_click=open_controls)
 
+STEP_CHOICES = ("", *STEPS)
+step = st.selectbox(
+    t("playback.choose", lang), STEP_CHOICES, format_func=lambda k: t(f"playback.step.{k or 'off'}", lang),
+    key=link.bind("step", "", page="map", choices=STEP_CHOICES), help=t("playback.choose_help", lang),
+)  # fmt: skip
+
 public = view_mode(ctx, page="map")
 rule = disclosure(ctx, public=public)
 f = public_filters(ctx, rule)
@@ -134,6 +143,7 @@ tiles = s.map.tiles.enabled and data.tiles_available(s.map.tiles.url, s.map.tile
 drawn_zones = tuple((k, _layer_label(k), str(zones[k]["path"])) for k in chosen if k in zones)
 view = map_view(s, f, layers=tuple(chosen), zones=drawn_zones, public=public, lang=lang, tiles=tiles,
                 synthetic=ctx.synthetic)  # fmt: skip
+view = replace(view, step=step)  # the playback's time step, if any
 doc = map_document(view, s)
 if doc.warning:
     st.warning(doc.warning)

@@ -104,13 +104,19 @@ def shade_cells(
         return
     distinct = sorted(set(texts))
     index = {text: i for i, text in enumerate(distinct)}
+    shapes = zip(klass.tolist(), texts, corner_rows(geoms), strict=True)
+    rows = [[k, index[text], *corners] for k, text, corners in shapes]
+    CellShades(rows, [esc(text) for text in distinct], fills=fills, alias=esc(alias), style=style).add_to(group)
+
+
+def corner_rows(geoms: np.ndarray) -> list[list[float]]:
+    """Each simple polygon's corners as ``[lat, lon, lat, lon, ...]`` (EPSG:4326, without the closing corner)."""
     ring = shapely.get_exterior_ring(geoms)
     coords = np.round(shapely.get_coordinates(ring)[:, ::-1], COORD_DIGITS).tolist()  # (lat, lon) corners
     ends = np.cumsum(shapely.get_num_coordinates(ring)).tolist()
     rows: list[list[float]] = []
     start = 0
-    for k, text, end in zip(klass.tolist(), texts, ends, strict=True):
-        corners = coords[start : end - 1]  # the closing corner repeats the first
-        rows.append([k, index[text], *(v for corner in corners for v in corner)])
+    for end in ends:
+        rows.append([v for corner in coords[start : end - 1] for v in corner])  # the closing corner repeats the first
         start = end
-    CellShades(rows, [esc(text) for text in distinct], fills=fills, alias=esc(alias), style=style).add_to(group)
+    return rows

@@ -44,6 +44,7 @@ def _route_stop(at: AppTest, current: Any) -> list[str]:
 CHANGE: dict[str, Callable[[AppTest, Any], Any]] = {
     "view": lambda at, v: _other(["public", "internal"], v),
     "layers": lambda at, v: ["homicides", "gistar"],
+    "step": lambda at, v: _other(["", "year"], v),
     "freq": lambda at, v: _other(["month", "year"], v),
     "compare": lambda at, v: [_other(list(at.multiselect(key="t_cmp").options), v[0] if v else None)],
     "rank": lambda at, v: _other(["park", "housing"], v),

@@ -158,6 +158,7 @@ STATE: dict[str, LinkState] = {
         *(LinkState(key, w, EVERY_PAGE, owner="ui.filters", also=also) for key, w, also in _FILTER_WIDGETS),
         LinkState("view", "{page}_view", ("map", "trends", "route")),
         LinkState("layers", "m_layers", ("map",), _keys, _write_keys),
+        LinkState("step", "m_step", ("map",)),
         LinkState("freq", "t_freq", ("trends",)),
         LinkState("compare", "t_cmp", ("trends",), _texts, _write_texts),
         LinkState("rank", "rank_kind", ("trends",)),

@@ -12,13 +12,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import streamlit as st
 
 from geo.analysis import conditions
 from geo.analysis.gi_infer import note_text
+from geo.exports.playback import Step, playback
 from geo.core.disclosure import Disclosure
-from geo.core.errors import SafetyMapError
+from geo.core.errors import AnalysisError, SafetyMapError
 from geo.core.filters import Filters
 from geo.core.i18n import fmt_date, fmt_int, t
 from geo.core.settings import Settings
@@ -32,6 +34,7 @@ from layers.overview import add_places, add_streets, approximate_note
 from layers.page import map_html
 from layers.perception import mark_layers
 from layers.places import ZONE_SYMBOL, zones_layer
+from layers.playback import playback_layer
 from layers.public import public_layer
 from layers.services import conditions_layer, services_layers
 from layers.style import symbols
@@ -60,6 +63,8 @@ class MapView:
     tiles: bool
     synthetic: bool
     settings: str
+    step: str = ""
+    """The playback's time step (``month``, ``quarter``, ``year``); empty for the whole period at once."""
 
 
 @dataclass(frozen=True)
@@ -121,9 +126,12 @@ def map_document(view: MapView, _settings: Settings) -> MapDocument:
     if "streets" in chosen:
         add_streets(composer, data.streets(src.streets, lang))
     add_places(composer, places, kinds=tuple(kind for kind, key in PLACE_KINDS if key in chosen))
-    if view.public and n:
+    stepped = bool(view.step and n)
+    if stepped:  # the squares step through the period instead of every incident layer at once
+        notes.extend(_add_playback(composer, view, s))
+    if view.public and n and not stepped:
         notes.extend(_add_public_cells(composer, view, s))
-    if n and not view.public:
+    if n and not view.public and not stepped:
         if "grid" in chosen:
             cells = analysis.grid_counts(src.incidents, f, s.analysis.grid_cell_m)
             composer.add(*count_layer(cells, lang=lang, name=t("layer.grid", lang)))
@@ -142,7 +150,8 @@ def map_document(view: MapView, _settings: Settings) -> MapDocument:
     if "rings" in chosen and f.place:
         rings = analysis.rings(src.places, f.place, tuple(f.rings_m or s.distances.rings_m))
         composer.add(*rings_layer(rings, lang=lang, place=f.place))
-    notes.extend(_add_points(composer, view, s, n=n, n_homicides=n_homicides))
+    if not stepped:
+        notes.extend(_add_points(composer, view, s, n=n, n_homicides=n_homicides))
 
     m = composer.finish(synthetic=view.synthetic, note=approximate_note(places, lang))
     return MapDocument(map_html(m, lang=lang, title=t("frame.map", lang)), tuple(notes), warning)
@@ -168,6 +177,27 @@ def _add_public_cells(composer: MapComposer, view: MapView, s: Settings) -> list
     elif cells.attrs.get("withheld"):
         withheld = fmt_int(int(cells.attrs["withheld"]), lang)
         notes.append(t("report.caveat.withheld", lang, n=withheld, min=min_count))
+    return notes
+
+
+def _add_playback(composer: MapComposer, view: MapView, s: Settings) -> list[str]:
+    """The squares' counts step by step through the period in view (never points, in either view), and the notes."""
+    lang, f, cell = view.lang, view.filters, s.analysis.grid_cell_m
+    rule = Disclosure.from_settings(s.privacy, public=view.public)
+    shown = analysis.incidents_in_view(view.incidents, f)
+    days = shown["occurred_at"].dt.date
+    start, end = f.start or days.min(), f.end or days.max()
+    try:
+        frames = playback(shown, start=start, end=end, step=cast(Step, view.step), cell_m=cell, rule=rule, lang=lang)
+    except AnalysisError as exc:
+        return [t("playback.none", lang, error=str(exc))]
+    name = t("playback.layer", lang, step=t(f"playback.step.{view.step}", lang))
+    composer.add(*playback_layer(frames, lang=lang, name=name))
+    n_frames = fmt_int(len(frames.frames), lang)
+    notes = [t("playback.note", lang, n=n_frames, cell=fmt_int(cell, lang), first=frames.labels(lang)[0],
+               last=frames.labels(lang)[-1])]  # fmt: skip
+    if view.public:
+        notes.append(t("playback.public_note", lang, n=rule.min_count))
     return notes
 
 

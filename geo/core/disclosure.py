@@ -35,6 +35,15 @@ from typing import Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from geo.core._suppress import (
+    FEWER_CODE,
+    SHOWN_CODE,
+    WITHHELD_CODE,
+    bounds_of,
+    cross_codes,
+    secondary,
+)
+from geo.core._suppress import consistent_values as consistent_values
 from geo.core.filters import Filters
 from geo.core.i18n import fmt_int, t
 
@@ -51,7 +60,7 @@ class _PrivacySettings(Protocol):
     public_period: Period
 
 
-_CODE = {SHOWN: 0, FEWER: 1, WITHHELD: 2}
+_CODE = {SHOWN: SHOWN_CODE, FEWER: FEWER_CODE, WITHHELD: WITHHELD_CODE}
 _STATUS: tuple[Status, ...] = (SHOWN, FEWER, WITHHELD)
 
 
@@ -88,17 +97,8 @@ class Shown:
             return 0, math.inf
         if self.status == SHOWN and self.value is not None:
             return self.value, float(self.value)
-        lo, hi = _bounds(np.array([_CODE[self.status]]), np.zeros(1), self.min_count)
+        lo, hi = bounds_of(np.array([_CODE[self.status]]), np.zeros(1), self.min_count)
         return int(lo[0]), float(hi[0])
-
-
-def _bounds(codes: np.ndarray, values: np.ndarray, min_count: int) -> tuple[np.ndarray, np.ndarray]:
-    """What a reader can tell of each count from its status: shown, 1..N-1, or N and more (withheld beside small
-    counts: a reader who knows the rule knows it is not small)."""
-    fewer, shown = codes == _CODE[FEWER], codes == _CODE[SHOWN]
-    lo = np.where(shown, values, np.where(fewer, 1, min_count))
-    hi = np.where(shown, values, np.where(fewer, min_count - 1, math.inf))
-    return lo, hi
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +289,7 @@ class Disclosure:
             return ShownCounts((None,) * len(values), (WITHHELD,) * len(values), own, self.min_count, True)
         codes = np.where(self.small(values), _CODE[FEWER], _CODE[SHOWN])
         lo_sum, hi_sum = shown_total.bounds()
-        codes, whole = _secondary(values, codes, lo_sum, hi_sum, self.min_count)
+        codes, whole = secondary(values, codes, lo_sum, hi_sum, self.min_count)
         out_values = tuple(int(values[i]) if codes[i] == _CODE[SHOWN] else None for i in range(len(values)))
         return ShownCounts(out_values, tuple(_STATUS[c] for c in codes), own, self.min_count, whole)
 
@@ -342,6 +342,27 @@ class Disclosure:
             shown, pd.DataFrame(status, index=frame.index, columns=frame.columns), totals, grand, self.min_count
         )
 
+    def cross(self, counts: np.ndarray) -> ShownTable:
+        """A two-way table whose row totals, column totals and grand total may all be printed elsewhere (the cells
+        of a map by period: each cell's count on the map, each period's count on the trend).
+
+        The row totals and the column totals are each protected as a group of the grand total; then every row
+        and every column is protected within what its total shows, again and again until no line withholds
+        anything more (withholding only ever grows, so this ends). ``totals`` holds the row totals.
+        """
+        raw = np.array([[_whole(v) for v in row] for row in np.asarray(counts, dtype=float)], dtype=np.int64)
+        raw = raw.reshape(np.asarray(counts).shape)
+        rows, cols = self.counts(raw.sum(axis=1)), self.counts(raw.sum(axis=0))
+        codes = np.where(self.small(raw), _CODE[FEWER], _CODE[SHOWN])
+        if self.public:
+            lines = ([r.bounds() for r in rows], [c.bounds() for c in cols])
+            codes = cross_codes(raw, codes, lines, rows.total.bounds(), self.min_count)
+        values = np.where(codes == _CODE[SHOWN], raw, 0).astype(object)
+        values[codes != _CODE[SHOWN]] = None
+        status = np.array([_STATUS[min(c, WITHHELD_CODE)] for c in codes.ravel()], dtype=object)
+        status = status.reshape(raw.shape)
+        return ShownTable(pd.DataFrame(values).astype("Int64"), pd.DataFrame(status), rows, rows.total, self.min_count)
+
 
 def plain_values(frame: pd.DataFrame, column: str = "count") -> list[int | str | None]:
     """A :meth:`Disclosure.column` result's counts for JSON: each shown count as a number, else its ``label``
@@ -356,67 +377,3 @@ def _whole(n: float) -> int:
         msg = f"a count must be a whole number >= 0, got {n!r}"
         raise ValueError(msg)
     return int(value)
-
-
-def consistent_values(lo: np.ndarray, hi: np.ndarray, lo_sum: float, hi_sum: float) -> np.ndarray:
-    """For each hidden count with bounds ``lo..hi`` in a group whose sum lies in ``lo_sum..hi_sum``,
-    the width of the range of values a reader can still give it (0 means pinned to one value).
-
-    Shown counts enter with ``lo == hi``. Infinite upper bounds are allowed.
-    """
-    lo = np.asarray(lo, dtype=float)
-    hi = np.asarray(hi, dtype=float)
-    sum_lo, sum_hi = float(lo.sum()), float(hi.sum())
-    with np.errstate(invalid="ignore"):
-        others_hi = sum_hi - hi if math.isfinite(sum_hi) else np.where(np.isinf(hi), _others_inf(hi), sum_hi - hi)
-    low = np.maximum(lo, lo_sum - others_hi)
-    high = np.minimum(hi, hi_sum - (sum_lo - lo))
-    return np.asarray(high - low, dtype=float)
-
-
-def _others_inf(hi: np.ndarray) -> np.ndarray:
-    """Sum of the other upper bounds where this one is infinite (inf when another one is too)."""
-    n_inf = int(np.isinf(hi).sum())
-    finite = float(hi[np.isfinite(hi)].sum())
-    return np.where(n_inf > 1, math.inf, finite)
-
-
-def _secondary(
-    values: np.ndarray, codes: np.ndarray, lo_sum: float, hi_sum: float, min_count: int
-) -> tuple[np.ndarray, bool]:
-    """Withhold the smallest shown count that keeps every hidden count to two possible values, else the whole
-    breakdown (``True``).
-
-    Withholding a count widens what the others may hold (its lower bound drops to ``min_count`` and its upper
-    bound to none), the more so the larger it is, so the smallest that suffices is found by bisection over
-    the counts sorted by size. With the total known, one count suffices whenever any set of them does
-    (the one with the most room above ``min_count``), so no larger set is tried.
-    """
-
-    def safe(trial: np.ndarray) -> bool:
-        hidden = trial != _CODE[SHOWN]
-        if not hidden.any():
-            return True
-        lo, hi = _bounds(trial, values, min_count)
-        width = consistent_values(lo, hi, lo_sum, hi_sum)
-        return bool((width[hidden] >= 1).all())
-
-    def only(j: int) -> np.ndarray:
-        trial = codes.copy()
-        trial[candidates[j]] = _CODE[WITHHELD]
-        return trial
-
-    if safe(codes):
-        return codes.copy(), False
-    shown = [i for i in range(len(values)) if codes[i] == _CODE[SHOWN] and values[i] > 0]
-    candidates = sorted(shown, key=lambda i: int(values[i]))  # smallest first; ties in order
-    if not candidates or not safe(only(len(candidates) - 1)):
-        return np.full(values.shape, _CODE[WITHHELD]), True
-    low, high = -1, len(candidates) - 1  # withholding candidates[low] alone is not enough, candidates[high] is
-    while high - low > 1:
-        mid = (low + high) // 2
-        if safe(only(mid)):
-            high = mid
-        else:
-            low = mid
-    return only(high), False
