@@ -7,16 +7,18 @@ from dataclasses import replace
 import streamlit as st
 
 from geo.analysis.change import change_text, count_change
-from geo.exports.playback import STEPS
 from geo.core.i18n import fmt_int, fmt_pct, t
 from geo.core.text import echo
 from geo.data.labels import layer_titles
+from geo.exports.playback import STEPS
 from ui import analysis, data, link
 from ui.alt import html_table, text_alternative
 from ui.common import disclosure, page_context, public_filters, synthetic_notice, view_mode
 from ui.filters import controls_open, open_controls
 from ui.mapframe import show_html
 from ui.mapview import map_document, map_view
+from ui.ownarea import draw_area, own_place_note
+from ui.ownplaces import session_own_places
 from ui.source import session_workspace
 from ui.trend_text import map_alternative
 
@@ -93,6 +95,11 @@ step = st.selectbox(
     t("playback.choose", lang), STEP_CHOICES, format_func=lambda k: t(f"playback.step.{k or 'off'}", lang),
     key=link.bind("step", "", page="map", choices=STEP_CHOICES), help=t("playback.choose_help", lang),
 )  # fmt: skip
+
+draw_area(s, lang, center=s.map.center, zoom=max(s.map.zoom, 14))
+own = session_own_places()
+if own:
+    own_place_note(own, lang, fallback=s.focus.default_place)
 
 public = view_mode(ctx, page="map")
 rule = disclosure(ctx, public=public)

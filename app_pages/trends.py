@@ -287,6 +287,7 @@ else:
 st.subheader(t("eval.title", lang, place=echo(place)))
 focus = analysis.place(src.places, place, lang)
 program_start = focus["program_start"].iloc[0] if "program_start" in focus.columns else None
+program_start = program_start if pd.notna(program_start) else None  # a place of a table whose others have one
 e1, e2, e3 = st.columns(3)
 buffer_m = e3.number_input(
     t("eval.buffer", lang), min_value=50, max_value=2000, step=50,

@@ -30,7 +30,7 @@ from geo.data import datasets
 from ui import data
 from ui.data import FileKey, file_key
 
-PICKER_KINDS = ("park", "housing")
+PICKER_KINDS = ("park", "housing", "own")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -25,6 +25,7 @@ from geo.core.i18n import t
 from geo.core.settings import Settings
 from geo.data import datasets
 from geo.data.coverage import Coverage
+from geo.data.ownplaces import OwnPlace
 from geo.data.stores import Window, open_store, store_location
 from geo.data.stores.api import parse_locator
 from geo.data.workspace import Workspace
@@ -288,6 +289,26 @@ def workspace_places_file(settings: Settings, workspace: Workspace) -> Path:
     when the file has gone (a temporary folder cleaned while the server runs).
     """
     return _merged_places(settings, workspace.places, _layer_keys(settings, workspace.places))
+
+
+def places_with_own(path: Path, own: tuple[OwnPlace, ...]) -> Path:
+    """The place file ``path`` with this session's own places added (:mod:`geo.data.ownplaces`), written once per
+    file version and set of places to this user's private folder, so every cached helper keys on it like on
+    any other place file."""
+    import hashlib
+
+    from geo.core.store import write_geoparquet
+    from geo.data.ownplaces import place_rows
+
+    key = file_key(path)
+    base = places_table(key)
+    rows = place_rows(own, frozenset(base["name"].astype(str)))
+    digest = hashlib.sha256(repr((key, rows.to_wkt().to_json())).encode()).hexdigest()[:16]
+    dest = _places_dir() / f"own-{digest}.parquet"
+    if not dest.exists():
+        dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_geoparquet(pd.concat([base, rows], ignore_index=True), dest)  # atomic rename
+    return dest
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -155,6 +155,8 @@ STATE: dict[str, LinkState] = {
         LinkState("lang", "lang_switch", EVERY_PAGE, owner="ui.boot", always=True),
         LinkState("data", "d_source", EVERY_PAGE, owner="ui.source"),
         LinkState("places", "d_places", EVERY_PAGE, owner="ui.source"),
+        LinkState("area", "_own_area", EVERY_PAGE, owner="ui.ownplaces"),
+        LinkState("at", "_own_at", EVERY_PAGE, owner="ui.ownplaces"),
         *(LinkState(key, w, EVERY_PAGE, owner="ui.filters", also=also) for key, w, also in _FILTER_WIDGETS),
         LinkState("view", "{page}_view", ("map", "trends", "route")),
         LinkState("layers", "m_layers", ("map",), _keys, _write_keys),
@@ -192,6 +194,7 @@ STATE: dict[str, LinkState] = {
 
 FILTER_KEYS = tuple(key for key, _, _ in _FILTER_WIDGETS)
 WORKSPACE_KEYS = ("data", "places")
+OWN_PLACE_KEYS = ("area", "at")
 
 
 def widget_keys() -> list[str]:

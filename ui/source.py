@@ -28,6 +28,7 @@ from geo.data.workspace import (
 )
 from geo.data.workspace import choose as store_choice
 from ui import data, link
+from ui.ownplaces import own_places
 
 WORKSPACE = "_workspace"
 REJECTED = "_workspace_rejected"
@@ -107,8 +108,17 @@ def _use(ws: Workspace, team: Callable[[], Workspace]) -> None:
 
 
 def session_settings() -> Settings:
-    """The settings with this session's workspace applied (incident file and merged places)."""
-    settings = get_settings()
+    """The settings with this session's workspace applied (incident file and merged places) and its own places
+    (a drawn area or route, a found point: :mod:`ui.ownplaces`) added to the place table."""
+    settings = _workspace_settings(get_settings())
+    own = own_places(st.session_state.get(link.STATE["lang"].widget, "en"))
+    if not own:
+        return settings
+    places = data.places_with_own(Path(settings.sources.places), own)
+    return settings.model_copy(update={"sources": settings.sources.model_copy(update={"places": places})})
+
+
+def _workspace_settings(settings: Settings) -> Settings:
     try:
         ws = current_workspace(settings)
     except StoreError:

@@ -62,6 +62,7 @@ PLACE_KINDS = (
     "bureau",
     "station",
     "zone",
+    "own",
 )
 
 
@@ -171,3 +172,19 @@ SERVICE_KINDS = (
     "compensation",
 )
 """Kinds of service; ``crisis_line`` and ``compensation`` may have no place (a line to call, a state office)."""
+
+
+ADDRESS_DTYPES: Mapping[str, str] = {
+    "address_id": "string",
+    "address": "string",
+    "number": "string",
+    "street": "string",
+    "zip": "string",
+    "source": "string",
+    "synthetic": "bool",
+}
+"""Address points (the City's "Addresses in the City of Los Angeles" export, or any ``address`` + lat/lon file): one
+row per address, a point in EPSG:4326. ``address`` is the label people read (``1535 W 62nd St``), ``number`` the house
+number with its fraction (``1535``, ``1535 1/2``), ``street`` the street with its direction and type (``W 62nd St``);
+``synthetic`` marks the demo's generated addresses, which every view names as such."""
+ADDRESS_COLUMNS: tuple[str, ...] = (*ADDRESS_DTYPES, "geometry")

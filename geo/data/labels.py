@@ -23,6 +23,7 @@ from geo.core.i18n import catalog, fmt_date, fmt_int, t
 from geo.core.projection import METRIC, WGS84
 from geo.data.aliases import Aliases, default_aliases, name_key
 from geo.data.coverage import Coverage, source_area
+from geo.data.ownplaces import OWN_ID
 from geo.data.sources import UNIT_INCIDENTS, UNIT_VICTIMS
 
 UNITS = (UNIT_INCIDENTS, UNIT_VICTIMS)
@@ -245,6 +246,11 @@ def place_labels(
     pandas.Series
         Text, indexed like ``places``.
     """
+    own = places["place_id"].astype(str).str.startswith(OWN_ID) if "place_id" in places.columns else None
+    if own is not None and own.any():  # a person's own place is called by the name they gave it
+        others = place_labels(places[~own], lang, areas=areas, aliases=aliases)
+        mine: pd.Series[str] = places.loc[own, "name"].astype(str)
+        return pd.Series(pd.concat([others, mine]).reindex(places.index), dtype="string").astype(str)
     names: pd.Series[str] = places["name"].astype(str)
     ids = places["place_id"].astype(str) if "place_id" in places.columns else pd.Series(places.index.astype(str))
     ids.index = places.index
