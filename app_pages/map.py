@@ -97,9 +97,7 @@ step = st.selectbox(
 )  # fmt: skip
 
 draw_area(s, lang, center=s.map.center, zoom=max(s.map.zoom, 14))
-own = session_own_places()
-if own:
-    own_place_note(own, lang, fallback=s.focus.default_place)
+own_place_note(s, session_own_places(), lang, fallback=s.focus.default_place)
 
 public = view_mode(ctx, page="map")
 rule = disclosure(ctx, public=public)

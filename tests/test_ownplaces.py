@@ -3,6 +3,8 @@ place of every page with the same figures as a named place."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, Polygon
@@ -10,7 +12,7 @@ from shapely.geometry import LineString, Point, Polygon
 from geo.core.errors import DataError
 from geo.data import datasets
 from geo.data.ownplaces import MAX_NAME, MAX_VERTICES, make_place, place_rows, read_place, shown_name, write_place
-from tests.page_helpers import open_page, page_texts
+from tests.page_helpers import app_on_store, open_page, page_texts
 
 BLOCKS = Polygon([(-118.300, 33.982), (-118.296, 33.982), (-118.296, 33.978), (-118.300, 33.978)])
 
@@ -89,3 +91,50 @@ def test_a_link_value_that_is_not_a_place_is_named_and_left_out() -> None:
     assert not at.exception
     assert any("area=" in w.value for w in at.warning)
     assert "area" not in at.query_params
+
+
+def test_saving_an_area_records_it_and_puts_it_in_every_picker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo.core.settings import get_settings
+    from geo.data import audit
+    from geo.data.ownplaces import SAVED_LAYER, saved_places
+
+    run = app_on_store({"dir": tmp_path}, monkeypatch)
+    place = make_place("Blocks by 62nd", BLOCKS)
+    at = run(area=write_place(place), place="Blocks by 62nd")
+    assert not at.exception
+    at.button(key="o_save_area").click().run()
+    assert not at.exception
+    assert any("Saved for the team" in s.value for s in at.success)
+    saved = saved_places(tmp_path)
+    assert saved["name"].tolist() == ["Blocks by 62nd"]
+    assert saved.geometry.iloc[0].equals_exact(BLOCKS, 1e-6)
+    assert any(row["action"] == "workspace" and "Blocks by 62nd" in row["what"] for row in audit.read(get_settings()))
+    assert "area" not in at.query_params  # the team's place needs no drawing in the link
+    assert at.session_state["f_place"] == "Blocks by 62nd"
+    fresh = run(place="Blocks by 62nd")  # another session: the saved place is a place like the others
+    assert not fresh.exception
+    assert any("Within 400 m of Blocks by 62nd" in m.label for m in fresh.metric)
+    assert SAVED_LAYER in {layer["name"] for layer in datasets_inventory(tmp_path)}
+
+
+def datasets_inventory(store: Path) -> list[dict[str, object]]:
+    from geo.data.ingest import store_inventory
+
+    return store_inventory(store)
+
+
+def test_typed_corners_make_the_same_area_as_clicks() -> None:
+    """The keyboard's way: corners typed one per line, a bad line named and left out."""
+    at = open_page("map", {"place": "Harvard Park"})
+    at.button(key="o_start").click().run()
+    corners = [(lat, lon) for lon, lat in list(BLOCKS.exterior.coords)[:-1]]
+    at.text_area(key="o_typed").input("\n".join(f"{lat}, {lon}" for lat, lon in corners) + "\nnot a corner").run()
+    assert any("left out: 5" in w.value for w in at.warning)
+    at.text_input(key="o_name").input("Typed blocks").run()
+    assert at.button(key="o_use_route")  # two corners or more make a route too
+    at.button(key="o_use_area").click().run()
+    assert not at.exception
+    metric = next(m for m in at.metric if "Typed blocks" in m.label)
+    from geo.core.settings import get_settings
+
+    assert metric.value == f"{_within_m(str(get_settings().sources.incidents), BLOCKS, 400):,}"

@@ -291,10 +291,25 @@ def workspace_places_file(settings: Settings, workspace: Workspace) -> Path:
     return _merged_places(settings, workspace.places, _layer_keys(settings, workspace.places))
 
 
-def places_with_own(path: Path, own: tuple[OwnPlace, ...]) -> Path:
-    """The place file ``path`` with this session's own places added (:mod:`geo.data.ownplaces`), written once per
-    file version and set of places to this user's private folder, so every cached helper keys on it like on
-    any other place file."""
+@st.cache_data(show_spinner=False, ttl=60, max_entries=4)
+def _saved_places(store: str, stamp: float) -> gpd.GeoDataFrame:
+    from geo.data.ownplaces import saved_places
+
+    return saved_places(store)
+
+
+def saved_places(settings: Settings) -> gpd.GeoDataFrame:
+    """The team's saved places (:data:`geo.data.ownplaces.SAVED_LAYER`), read again when the store changes."""
+    where = store_location(settings.sources)
+    if isinstance(where, str):  # a PostGIS server: read again at most every minute
+        return _saved_places(where, 0.0)
+    return _saved_places(str(where), mtime(Path(where)))
+
+
+def places_with_own(settings: Settings, path: Path, own: tuple[OwnPlace, ...]) -> Path:
+    """The place file ``path`` with the team's saved places and this session's own places added
+    (:mod:`geo.data.ownplaces`), written once per file version and set of places to this user's private
+    folder, so every cached helper keys on it like on any other place file."""
     import hashlib
 
     from geo.core.store import write_geoparquet
@@ -302,7 +317,11 @@ def places_with_own(path: Path, own: tuple[OwnPlace, ...]) -> Path:
 
     key = file_key(path)
     base = places_table(key)
-    rows = place_rows(own, frozenset(base["name"].astype(str)))
+    saved = saved_places(settings).copy()
+    taken = frozenset(base["name"].astype(str))
+    clash = saved["name"].astype(str).isin(taken)  # the data's own place keeps its name
+    saved.loc[clash, "name"] = saved.loc[clash, "name"].astype(str) + " (" + saved.loc[clash, "kind"].astype(str) + ")"
+    rows = pd.concat([saved, place_rows(own, taken | frozenset(saved["name"].astype(str)))], ignore_index=True)
     digest = hashlib.sha256(repr((key, rows.to_wkt().to_json())).encode()).hexdigest()[:16]
     dest = _places_dir() / f"own-{digest}.parquet"
     if not dest.exists():

@@ -27,14 +27,18 @@ def show_map(m: folium.Map, *, height: int, lang: str, title: str) -> None:
     show_html(map_html(m, lang=lang, title=title), height=height, title=title)
 
 
-def clickable_map(m: folium.Map, *, key: str, height: int) -> tuple[float, float] | None:
+def clickable_map(
+    m: folium.Map, *, key: str, height: int, changing: folium.FeatureGroup | None = None
+) -> tuple[float, float] | None:
     """Draw ``m`` with the ``streamlit_folium`` component and return the last clicked (lat, lon), if any.
 
-    For maps that answer a click (the route map). The component renders the map itself; its
-    data stays data here too (:func:`layers.page.data_as_text`).
+    For maps that answer a click (the route map, the drawing map). The component renders the map itself; its
+    data stays data here too (:func:`layers.page.data_as_text`). ``changing`` is a layer redrawn on its own
+    when it changes, the map kept as it is (where the person panned and zoomed stays).
     """
     with data_as_text():
-        clicked = st_folium(m, key=key, height=height, use_container_width=True, returned_objects=["last_clicked"])
+        clicked = st_folium(m, key=key, height=height, use_container_width=True, returned_objects=["last_clicked"],
+                            feature_group_to_add=changing)  # fmt: skip
     point = (clicked or {}).get("last_clicked")
     if not point:
         return None

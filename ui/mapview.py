@@ -18,7 +18,6 @@ import streamlit as st
 
 from geo.analysis import conditions
 from geo.analysis.gi_infer import note_text
-from geo.exports.playback import Step, playback
 from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError, SafetyMapError
 from geo.core.filters import Filters
@@ -27,6 +26,7 @@ from geo.core.settings import Settings
 from geo.core.text import echo
 from geo.data.services import NothingToShow, registry_of, requests_of, to_call
 from geo.exports.helpnear import service_lines
+from geo.exports.playback import Step, playback
 from layers.compose import MapComposer
 from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
 from layers.incidents import incidents_layer

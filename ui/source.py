@@ -112,9 +112,12 @@ def session_settings() -> Settings:
     (a drawn area or route, a found point: :mod:`ui.ownplaces`) added to the place table."""
     settings = _workspace_settings(get_settings())
     own = own_places(st.session_state.get(link.STATE["lang"].widget, "en"))
-    if not own:
+    try:
+        if not own and not len(data.saved_places(settings)):
+            return settings
+        places = data.places_with_own(settings, Path(settings.sources.places), own)
+    except (DataError, StoreError):  # the pages say what is wrong with the store or the place file
         return settings
-    places = data.places_with_own(Path(settings.sources.places), own)
     return settings.model_copy(update={"sources": settings.sources.model_copy(update={"places": places})})
 
 

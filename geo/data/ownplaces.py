@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import geopandas as gpd
 import polyline
@@ -21,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.core.errors import DataError
 from geo.core.projection import WGS84
 from geo.core.schema import coerce_places
+from geo.data.sources import LA_COUNTY_BBOX, LoadResult
 
 Kind = Literal["area", "route", "point"]
 MAX_NAME = 60
@@ -29,8 +31,6 @@ MAX_VERTICES = 300
 """Corners of a drawn area or route at most (a link stays short enough to share)."""
 MAX_AREA_KM2 = 60.0
 """A drawn area larger than this is refused (South LA's community plan area is about 40 km²)."""
-LA_COUNTY = (-118.95, 33.70, -117.64, 34.82)
-"""Bounding box of Los Angeles County (lon/lat): a place outside it is a mistake, not a place."""
 SEP = "~"
 DIGITS = 5
 """Decimals of the encoded coordinates (about a metre)."""
@@ -62,7 +62,7 @@ def clean_name(raw: str) -> str:
 
 def _inside_county(geom: BaseGeometry, what: str) -> None:
     minx, miny, maxx, maxy = geom.bounds
-    w, s, e, n = LA_COUNTY
+    w, s, e, n = LA_COUNTY_BBOX  # the sources' box: a place outside it is a mistake, not a place
     if minx < w or maxx > e or miny < s or maxy > n:
         msg = f"the {what} lies outside Los Angeles County (lon {minx:.4f}..{maxx:.4f}, lat {miny:.4f}..{maxy:.4f})"
         raise DataError(msg)
@@ -164,3 +164,36 @@ def place_rows(places: tuple[OwnPlace, ...], taken: set[str] | frozenset[str]) -
             {"place_id": [], "name": [], "kind": [], "source": [], "approximate": []}, geometry=[], crs=WGS84
         )
     return coerce_places(frame)
+
+
+SAVED_LAYER = "saved_places"
+"""The store layer of the places the team saved from the map (kind ``own``), shown in every session's pickers."""
+
+
+def saved_places(store: str | Path) -> gpd.GeoDataFrame:
+    """The team's saved places (none when nothing was saved)."""
+    from geo.data.stores import open_store
+
+    opened = open_store(store)
+    if opened.report(SAVED_LAYER) is None:
+        return place_rows((), frozenset())
+    return coerce_places(opened.read(SAVED_LAYER))
+
+
+def save_place(store: str | Path, place: OwnPlace, *, name: str) -> dict[str, Any]:
+    """Add ``place`` under ``name`` to the team's saved places (a saved place of that name is replaced), as a new
+    version of :data:`SAVED_LAYER`; the stored report. The caller records the change first."""
+    import pandas as pd
+
+    from geo.data.ingest import write_layer
+
+    label = clean_name(name)
+    before = saved_places(store)
+    row = place_rows((OwnPlace(label, place.kind, place.geometry),), frozenset())
+    row["source"] = "saved from the map"
+    frame = pd.concat([before[before["name"].astype(str) != label], row], ignore_index=True)
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
+    empty = pd.DataFrame({"source_row": pd.array([], dtype="Int64"), "reason": []})
+    result = LoadResult(kind="own", table="places", source="places saved from the map", origin="map",
+                        frame=frame, quarantine=empty, rows_in=len(frame), dropped={})  # fmt: skip
+    return write_layer(result, store, name=SAVED_LAYER)
