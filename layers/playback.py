@@ -14,8 +14,8 @@ import numpy as np
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geo.exports.playback import Playback
 from geo.core.i18n import t
+from geo.exports.playback import Playback
 from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR
 from layers._escape import esc
 from layers.cells import corner_rows

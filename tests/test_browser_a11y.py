@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = ("/", "/trends", "/present", "/route", "/rates", "/community", "/data", "/methods", "/audit",
          "/?layers=services,conditions,parks&step=year", "/trends?factors=streetlight,dumping")  # fmt: skip
-"""Every page, and the Map page's services and conditions layers with its playback, and the Trends page's risk factors."""
+"""Every page, the Map page's services and conditions layers with its playback, the Trends page's risk factors."""
 WIDTHS = {"desktop": (1400, 1000), "phone": (390, 844)}
 BLOCKING = ("serious", "critical")
 

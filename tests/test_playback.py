@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 from shapely.geometry import Point
 
-from geo.exports.playback import MAX_FRAMES, frames_of, playback
 from geo.core.disclosure import SHOWN, WITHHELD, Disclosure, ShownCounts
 from geo.core.errors import AnalysisError
+from geo.exports.playback import MAX_FRAMES, frames_of, playback
 from geo.exports.privacy import public_cells
 
 PUBLIC = Disclosure(3, public=True, period="month")
