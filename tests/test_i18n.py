@@ -90,7 +90,7 @@ def test_area_catalog_files_merge_and_refuse_a_key_defined_twice(tmp_path, monke
         i18n.catalog.cache_clear()
 
 
-CATALOG_DOMAINS = ("common", "map", "trends", "rates", "patrol", "exports", "data", "survey", "services")
+CATALOG_DOMAINS = ("common", "map", "trends", "rates", "patrol", "exports", "data", "survey", "services", "search")
 """One catalog file per domain and language: ``<lang>.json`` the common keys, ``<lang>.<domain>.json`` the rest."""
 
 

@@ -11,17 +11,18 @@ import geopandas as gpd
 
 from geo.core.settings import PROJECT_ROOT
 from geo.data.demo import SEED, write_bundle
+from geo.data.demo_addresses import write_addresses
 from geo.data.demo_services import write_services
 from geo.survey.demo import write_survey
 
 
 def _extras(out: Path, places: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> dict[str, Any]:
-    return {**write_survey(out, places, incidents), **write_services(out, places, incidents)}
+    return {**write_survey(out, places, incidents), **write_services(out, places, incidents), **write_addresses(out)}
 
 
 def write_demo(out: Path, *, seed: int = SEED) -> dict[str, Any]:
     """The whole demo bundle: incidents, places, streets, population, walking network, the survey wave, the example
-    services and the synthetic service requests."""
+    services, the synthetic service requests and the synthetic address points."""
     return write_bundle(out, seed=seed, extras=_extras)
 
 

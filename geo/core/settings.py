@@ -34,6 +34,7 @@ from geo.core.settings_sections import DosageSettings as DosageSettings
 from geo.core.settings_sections import PatrolSettings as PatrolSettings
 from geo.core.settings_sections import RateSettings as RateSettings
 from geo.core.settings_sections import RiskSettings as RiskSettings
+from geo.core.settings_sections import SearchSettings as SearchSettings
 from geo.core.settings_sections import ServiceSettings as ServiceSettings
 from geo.core.settings_sections import SurveySettings as SurveySettings
 
@@ -241,6 +242,7 @@ class Settings(_Frozen):
     survey: SurveySettings = SurveySettings()
     services: ServiceSettings = ServiceSettings()
     risk: RiskSettings = RiskSettings()
+    search: SearchSettings = SearchSettings()
     config_path: Path | None = None
 
 
@@ -411,7 +413,17 @@ def load_settings(
         raise ConfigError(_problems(missing, chosen=chosen, env_keys=env_keys))
     new_sources = sources.model_copy(update=resolved)
     patrol = settings.patrol.model_copy(update={"demo_network": _resolve(settings.patrol.demo_network, base)})
-    return settings.model_copy(update={"sources": new_sources, "patrol": patrol, "config_path": chosen})
+    search = _resolved_search(settings.search, base)
+    return settings.model_copy(
+        update={"sources": new_sources, "patrol": patrol, "search": search, "config_path": chosen}
+    )
+
+
+def _resolved_search(search: SearchSettings, base: Path) -> SearchSettings:
+    """``search`` with its address file and the geocoder's cache folder resolved against the config's folder."""
+    geocoder = search.geocoder.model_copy(update={"cache_dir": _resolve(search.geocoder.cache_dir, base)})
+    addresses = _resolve(search.addresses, base) if search.addresses is not None else None
+    return search.model_copy(update={"addresses": addresses, "geocoder": geocoder})
 
 
 _override: Path | None = None

@@ -285,3 +285,92 @@ class RiskSettings(Frozen):
     folds: int = Field(default=5, ge=2, le=20)
     seed: int = 0
     max_factors: int = Field(default=8, ge=1, le=40)
+
+
+NOMINATIM_URL = "https://nominatim.openstreetmap.org/search"
+ARCGIS_URL = "https://geocode.arcgis.com/arcgis/rest/services/World/GeocodeServer/findAddressCandidates"
+PUBLIC_NOMINATIM_HOST = "nominatim.openstreetmap.org"
+ATTRIBUTIONS = {
+    "nominatim": "Search by Nominatim; data © OpenStreetMap contributors, ODbL 1.0",
+    "arcgis": "Geocoding by Esri (ArcGIS)",
+}
+"""The attribution each geocoder's terms ask for, shown with its results when ``attribution`` is not set."""
+LIBRARY_AGENTS = ("python-requests", "python-urllib", "curl/", "wget/", "mozilla/")
+"""User-Agent starts that name a library or a browser, not the application (Nominatim's policy refuses them)."""
+
+
+class GeocoderSettings(Frozen):
+    """The online geocoder behind search (``search.geocoder``): off unless configured.
+
+    ``nominatim`` (OpenStreetMap's, or your own instance at ``url``) asks for an application's own ``user_agent`` and
+    at most one request a second (``min_interval_s``) on its public server, results cached (on disk, ``cache_dir``),
+    no search as you type, and its attribution shown with the results. ``arcgis`` (a GeocodeServer's
+    ``findAddressCandidates``, Esri's World geocoder by default) may not have its results stored: they are kept in
+    memory for the running server only. ``bounds`` (west, south, east, north; degrees, EPSG:4326) keeps results
+    local."""
+
+    kind: Literal["off", "nominatim", "arcgis"] = "off"
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s<>\"']+$", max_length=300)
+    """The search endpoint; None: the kind's public service (:data:`NOMINATIM_URL`, :data:`ARCGIS_URL`)."""
+    user_agent: str | None = Field(default=None, max_length=200)
+    """Your application's name and a contact (``south-la-safety-map/1.0 (ops@example.org)``); required when on."""
+    token: str | None = Field(default=None, max_length=2000)
+    """An ArcGIS access token, when the GeocodeServer needs one (set it in the environment, not in the file)."""
+    min_interval_s: float = Field(default=1.0, ge=0, le=60)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    cache_dir: Path = Path("data/cache/geocode")
+    bounds: tuple[float, float, float, float] = (-118.40, 33.88, -118.15, 34.10)
+    max_results: int = Field(default=5, ge=1, le=20)
+    attribution: str | None = Field(default=None, max_length=300)
+    """Shown with every online result; None: the kind's own (:data:`ATTRIBUTIONS`)."""
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: object) -> object:
+        return "off" if value is False else value  # YAML reads an unquoted off as false
+
+    @model_validator(mode="after")
+    def _usable(self) -> GeocoderSettings:
+        west, south, east, north = self.bounds
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            msg = f"bounds must be [west, south, east, north] in degrees, got {list(self.bounds)}"
+            raise ValueError(msg)
+        if self.kind == "off":
+            return self
+        agent = (self.user_agent or "").strip()
+        if not agent or agent.lower().startswith(LIBRARY_AGENTS):
+            msg = (
+                f"user_agent must name this application and a contact when the geocoder is on (kind {self.kind}), "
+                f"got {self.user_agent!r}"
+            )
+            raise ValueError(msg)
+        if self.kind == "nominatim" and PUBLIC_NOMINATIM_HOST in self.endpoint and self.min_interval_s < 1.0:
+            msg = (
+                "min_interval_s must be at least 1 on the public Nominatim server (its usage policy), "
+                f"got {self.min_interval_s}"
+            )
+            raise ValueError(msg)
+        return self
+
+    @property
+    def endpoint(self) -> str:
+        """The URL searched: ``url``, or the kind's public service."""
+        return self.url or (ARCGIS_URL if self.kind == "arcgis" else NOMINATIM_URL)
+
+    @property
+    def credit(self) -> str:
+        """The attribution shown with online results: ``attribution``, or the kind's own."""
+        return self.attribution or ATTRIBUTIONS.get(self.kind, "")
+
+
+class SearchSettings(Frozen):
+    """The search box (``search``): places, intersections and addresses found offline, and an online geocoder.
+
+    ``addresses`` are the address points searched while the store holds no address layer (the demo's synthetic ones,
+    beside the demo's synthetic incidents only); ``same_point_m`` merges meeting points of two streets closer than
+    this (a divided road); ``limit`` results are listed."""
+
+    addresses: Path | None = Path("data/demo/addresses.parquet")
+    limit: int = Field(default=8, ge=1, le=50)
+    same_point_m: float = Field(default=30.0, ge=0, le=500)
+    geocoder: GeocoderSettings = GeocoderSettings()

@@ -34,7 +34,7 @@ from geo.core.schema import SCHEMA_VERSION, coerce_incidents
 from geo.core.settings import Settings, get_settings
 from geo.core.store import source_sha256
 from geo.data.datasets import load_incidents
-from geo.data.sources import Client, LoadResult, Progress, Sleep, arcgis, make_session, myla311, socrata
+from geo.data.sources import Client, LoadResult, Progress, Sleep, addresses, arcgis, make_session, myla311, socrata
 from geo.data.sources.detect import INCIDENT_KINDS, detect_kind, load
 from geo.data.stores import LayerStore, open_store, store_location
 from geo.data.stores.parquet import LAYER_SUFFIX as LAYER_SUFFIX  # re-exported: the older home of these
@@ -227,7 +227,7 @@ def ingest_file(
     """
     path = Path(path)
     digest = started(lambda: source_sha256(path))  # hashed while it is parsed (hashlib leaves the lock)
-    result = load(path, kind=kind)
+    result = load_any(path, kind=kind)
     layer = name or (get_settings().services.layer if result.kind == "services" else layer_name(path, result.kind))
     sha256 = digest.result()
     if not replace:
@@ -237,6 +237,14 @@ def ingest_file(
         result.notes["replace_source"] = True  # the store may replace a layer of another file (checked under its lock)
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
     return write_layer(result, store_dir, name=layer, fetched_at=mtime)
+
+
+def load_any(path: Path, *, kind: str | None) -> LoadResult:
+    """:func:`geo.data.sources.detect.load`, and address points (``kind`` ``addresses``, or a file whose header is
+    that of address points: :func:`geo.data.sources.addresses.detect`)."""
+    if kind == addresses.KIND or (kind is None and addresses.detect(path)):
+        return addresses.load_addresses(path)
+    return load(path, kind=kind)
 
 
 def read_quarantine(store_dir: str | Path, name: str) -> pd.DataFrame:

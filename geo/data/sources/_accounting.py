@@ -41,7 +41,7 @@ QUARANTINE_FIRST = ("source_row", "reason")
 NAME_FIELDS = frozenset({"first_name", "middle_name", "last_name", "first", "middle", "last", "slug", "image", "name"})
 """Victim-name fields of the LA Times files: never stored, not even in the quarantine."""
 
-Table = Literal["incidents", "places", "survey", "requests", "services"]
+Table = Literal["incidents", "places", "survey", "requests", "services", "addresses"]
 
 
 @dataclass
