@@ -3,7 +3,9 @@
 Focus on a place (``--place "Harvard Park"``) or a point (``--lat/--lon``); incidents from the
 configured source or ``--incidents PATH`` (a store file or any raw file ``ingest`` reads). The
 privacy mode is ``public`` unless ``--privacy internal`` is given. The rows are chosen by the shared filter
-options (one :class:`~geo.core.filters.Filters`, as on the dashboard). Prints a JSON summary.
+options (one :class:`~geo.core.filters.Filters`, as on the dashboard). Notes for the meeting are placed on the
+map with ``--note "lat,lon:text"`` and ``--arrow "lat,lon->lat,lon:text"`` (repeatable, numbered in the order
+given, at most :data:`geo.core.notes.MAX_NOTES`). Prints a JSON summary.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from geo.cli._args import (
 )
 from geo.cli._common import layer_coverage
 from geo.core.errors import AnalysisError
+from geo.core.notes import MAX_CHARS, MAX_NOTES, Note, parse_note_option
 from geo.data.coverage import division_layer
 from geo.data.datasets import load_streets
 from geo.data.ingest import incidents_from_path
@@ -64,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
         **layer_coverage(args, settings, rows),
         boundaries=division_layer(store_location(settings.sources)),  # the locator inset's wider area
     )
-    report = for_meeting(report, settings)
+    report = for_meeting(report, settings).with_notes(args.notes or ())
     size = args.size or "slide"
     written = write_report(report, out, size=size)
     summary: dict[str, Any] = {"output": str(written), "format": fmt}
@@ -74,6 +77,23 @@ def _run(args: argparse.Namespace) -> int:
     summary.update(report.summary_dict())
     print(json.dumps(summary, ensure_ascii=False))
     return 0
+
+
+class _NoteAction(argparse.Action):
+    """Appends a ``--note`` or ``--arrow`` to ``notes`` in the order given; an unreadable one, or one too many,
+    stops with argparse's error naming the option and the reason."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option_string: Any = None
+    ) -> None:
+        try:
+            note = parse_note_option(str(values), arrow=option_string == "--arrow")
+        except ValueError as exc:
+            parser.error(f"argument {option_string}: {exc}")
+        notes: list[Note] = list(getattr(namespace, self.dest, None) or [])
+        if len(notes) >= MAX_NOTES:
+            parser.error(f"argument {option_string}: a map carries at most {MAX_NOTES} notes (--note and --arrow)")
+        setattr(namespace, self.dest, [*notes, note])
 
 
 def register(subparsers: Any) -> None:
@@ -95,4 +115,9 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--size", choices=tuple(SIZES), default=None, help="PNG size: slide 1920x1080 or letter page")
     p.add_argument("--out", required=True, metavar="FILE", help="output file: .pdf, .png or .html")
+    words = f"1 to {MAX_CHARS} characters, drawn as written"
+    p.add_argument("--note", dest="notes", action=_NoteAction, metavar="LAT,LON:TEXT",
+                   help=f"a note on the map at LAT,LON (degrees, in LA County; {words}); repeatable")  # fmt: skip
+    p.add_argument("--arrow", dest="notes", action=_NoteAction, metavar="LAT,LON->LAT,LON:TEXT",
+                   help=f"a note at the first point with an arrow to the second ({words}); repeatable")  # fmt: skip
     p.set_defaults(handler=_run)

@@ -1,11 +1,11 @@
 """The meeting report's map drawn with matplotlib, for the handout and the slide (:mod:`geo.exports.sheet`).
 
 The map is drawn in EPSG:32611 metres (north up, true scale), filling its box. Its words never cover one
-another (:class:`geo.exports.mapdraw.LabelSpace`): first the count of each grid square (set to fit its
-square), then the focus place's name (at its centre, or above or below it, wrapped to the map), then the
-street names, above the squares with a white halo, wherever along the street they fit. The scale bar and
-the north arrow sit in a strip under the map (:func:`geo.exports.mapdraw.draw_scale_strip`), where no square
-can hide them.
+another (:class:`geo.exports.mapdraw.LabelSpace`): first the notes for the meeting (:mod:`geo.exports.notemap`),
+then the count of each grid square (set to fit its square), then the focus place's name (at its centre, or above
+or below it, wrapped to the map), then the street names, above the squares with a white halo, wherever along
+the street they fit. The scale bar and the north arrow sit in a strip under the map
+(:func:`geo.exports.mapdraw.draw_scale_strip`), where no square can hide them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import shapely
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
@@ -24,6 +25,7 @@ from geo.data.coverage import NO_DATA
 from geo.exports.inset import draw_inset
 from geo.exports.mapdraw import LabelSpace, draw_scale_strip, halo, merged_streets, set_frame, street_labels
 from geo.exports.model import Report
+from geo.exports.notemap import draw_notes
 from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR
 from geo.exports.textfit import Style, fit, text_width
 
@@ -47,10 +49,16 @@ class MapType:
     """Width of the focus outline, points (the ring is 2/3 of it, streets 1/2)."""
     inset: float = 7.0
     """The locator inset's label, points."""
+    note: float = 8.0
+    """The words of a note for the meeting, points (:mod:`geo.exports.notemap`)."""
 
 
-def draw_map(ax: Axes, strip: Axes, report: Report, *, sizes: MapType) -> None:
-    """The map of the report on ``ax`` (EPSG:32611 metres, filling the axes) and its scale strip on ``strip``."""
+def draw_map(ax: Axes, strip: Axes, report: Report, *, sizes: MapType) -> list[int]:
+    """The map of the report on ``ax`` (EPSG:32611 metres, filling the axes) and its scale strip on ``strip``.
+
+    Returns the numbers of the notes on the map whose words found no free place on it (to be listed under it,
+    :func:`geo.exports.notelist.note_lines`).
+    """
     set_frame(ax, report.extent_m)
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
     space = LabelSpace(ax, renderer)
@@ -59,16 +67,13 @@ def draw_map(ax: Axes, strip: Axes, report: Report, *, sizes: MapType) -> None:
         streets.plot(ax=ax, color=STREET_COLOUR, linewidth=sizes.line * 0.5, zorder=1)
     cells = report.cells
     points = report.points
-    empty = (cells is not None and len(cells) == 0) or (points is not None and len(points) == 0)
-    draw_inset(ax, space, report, fontsize=sizes.inset, avoid_top=empty)
+    unplaced = _first_words(ax, space, report, sizes=sizes)  # the counts and names keep clear of these
     if cells is not None and len(cells):
         _draw_cells(ax, space, cells, report, sizes=sizes)
     if points is not None and len(points):
         pm = to_metric(points)
         ax.scatter(pm.geometry.x, pm.geometry.y, s=(sizes.cell * 1.1) ** 2, color=POINT_COLOUR, edgecolor="white",
                    linewidth=0.5, zorder=4)  # fmt: skip
-    if empty:
-        _message(ax, space, report, sizes=sizes)
     _draw_focus(ax, space, report, sizes=sizes)
     if streets is not None and "name" in streets.columns:
         x0, x1, y0, y1 = report.extent_m
@@ -84,6 +89,39 @@ def draw_map(ax: Axes, strip: Axes, report: Report, *, sizes: MapType) -> None:
         fontsize=sizes.strip,
         linewidth=sizes.strip * 0.45,
     )
+    return unplaced
+
+
+def _first_words(ax: Axes, space: LabelSpace, report: Report, *, sizes: MapType) -> list[int]:
+    """The locator inset, the message of an empty map and the notes for the meeting, the first things kept in
+    ``space``; the numbers of the notes whose words found no place."""
+    cells, points = report.cells, report.points
+    empty = (cells is not None and len(cells) == 0) or (points is not None and len(points) == 0)
+    draw_inset(ax, space, report, fontsize=sizes.inset, avoid_top=empty)
+    if empty:
+        _message(ax, space, report, sizes=sizes)
+    return draw_notes(ax, space, report, fontsize=sizes.note)
+
+
+def notes_left_off(
+    report: Report,
+    *,
+    figsize: tuple[float, float],
+    dpi: float,
+    rect: tuple[float, float, float, float],
+    sizes: MapType,
+) -> list[int]:
+    """The numbers of the notes whose words :func:`draw_map` would leave off a map at ``rect`` (fractions of a
+    figure of ``figsize`` inches at ``dpi``): the same placement, tried on a scratch figure holding only what the
+    notes keep clear of (fast: no squares, streets or names, which are placed after the notes)."""
+    if not report.notes:
+        return []
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)  # the renderer the words are measured with, as on the page
+    ax = fig.add_axes(rect)
+    set_frame(ax, report.extent_m)
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    return _first_words(ax, LabelSpace(ax, renderer), report, sizes=sizes)
 
 
 def _width_in(ax: Axes) -> float:

@@ -21,6 +21,7 @@ from geo.core.i18n import category_label, fmt_date
 from geo.core.projection import METRIC, WGS84, metric_to_lonlat, to_metric
 from geo.data.webassets import inline_tags
 from geo.exports.model import KeyFigure, Report
+from geo.exports.notelist import arrow_head, map_notes, note_lines
 from geo.exports.privacy import LEVEL_COLOURS, SUPPRESSED_COLOUR, round_coords
 
 POINT_COLOUR = "#D55E00"
@@ -147,6 +148,12 @@ footer { padding: 10px 28px 18px; font-size: 15px; color: #444; }
 .cell-label { background: transparent; border: none; box-shadow: none; font-weight: bold; font-size: 15px; }
 .cell-label::before { display: none; }
 .focus-label { font-weight: bold; font-size: 16px; }
+.note-marker { background: #1a1a1a; color: #fff; border: 2px solid #fff; border-radius: 50%; font-weight: bold;
+  font-size: 14px; line-height: 22px; text-align: center; box-sizing: border-box; }
+.note-label { font-size: 15px; white-space: normal; width: max-content; max-width: 260px; color: #1a1a1a;
+  border: 1px solid #1a1a1a; box-shadow: 0 0 0 3px #fff; }
+section.notes { padding: 6px 28px 0; font-size: 17px; }
+section.notes ul { margin: 0; padding-left: 22px; }
 .watermark { position: fixed; top: 40%; left: -10%; width: 120%; text-align: center; pointer-events: none;
   transform: rotate(-25deg); font-size: 90px; font-weight: bold; color: rgba(176, 0, 0, 0.15); z-index: 10000;
   text-transform: uppercase; }
@@ -275,16 +282,47 @@ _JS = """
     });
     new Locator().addTo(map);
   }
+  (D.notes || []).forEach(function (n) {
+    var side = "right";
+    if (n.to) {
+      L.polyline([n.at, n.to], {color: "#1a1a1a", weight: 3, interactive: false}).addTo(map);
+      L.polyline(n.head, {color: "#1a1a1a", weight: 3, interactive: false}).addTo(map);
+      side = n.to[1] > n.at[1] ? "left" : "right";
+    }
+    var icon = L.divIcon({className: "note-marker", html: esc(n.n), iconSize: [26, 26], iconAnchor: [13, 13]});
+    L.marker(n.at, {icon: icon, keyboard: false, zIndexOffset: 1000}).bindTooltip(esc(n.text), {
+      permanent: true, direction: side, offset: [side === "right" ? 14 : -14, 0], className: "note-label"
+    }).addTo(map);
+  });
   window.reportMap = map;
 })();
 """
 
 
-def html_document(report: Report) -> str:
-    """The report as a standalone HTML document (UTF-8 text)."""
+def _notes_data(report: Report) -> list[dict[str, Any]]:
+    """The notes on the map, numbered: their words as written (escaped in the browser), their point and an
+    arrow's target and head (``[lat, lon]`` degrees)."""
+    inside, _ = map_notes(report)
+    return [
+        {"n": m.number, "text": m.note.text, "at": [m.note.lat, m.note.lon],
+         "to": [m.note.to_lat, m.note.to_lon] if m.note.is_arrow else None,
+         "head": arrow_head(m, report.extent_m)}
+        for m in inside
+    ]  # fmt: skip
+
+
+def _notes_html(report: Report) -> str:
+    """The notes outside the map's frame, listed under the map; empty when every note is on it."""
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in note_lines(report))
+    label = html.escape(report.text("notes.title"))
+    return f'<section class="notes" aria-label="{label}"><ul>{lines}</ul></section>' if lines else ""
+
+
+def _map_data(report: Report) -> dict[str, Any]:
+    """What the map's script draws (EPSG:4326 degrees), embedded in the page as JSON."""
     x0, x1, y0, y1 = report.extent_m
     lon, lat = metric_to_lonlat(np.array([x0, x1]), np.array([y0, y1]), crs=METRIC)
-    data = {
+    return {
         "cells": _cells_fc(report),
         "points": _points_fc(report),
         "focus": _fc(report.focus.loc[:, ["geometry"]], []),
@@ -300,7 +338,13 @@ def html_document(report: Report) -> str:
         "point_colour": POINT_COLOUR,
         "area": _area_rings(report),
         "area_label": report.text("report.inset_area"),
+        "notes": _notes_data(report),
     }
+
+
+def html_document(report: Report) -> str:
+    """The report as a standalone HTML document (UTF-8 text)."""
+    data = _map_data(report)
     e = html.escape
     privacy = report.text("report.privacy", mode=report.mode_label)
     meta_cls = "meta internal" if report.privacy == "internal" else "meta"
@@ -356,6 +400,7 @@ def html_document(report: Report) -> str:
 <details><summary>{e(report.trend_heading())}</summary><table class="trend">{trend_rows}</table></details>
 </aside>
 </main>
+{_notes_html(report)}
 <footer>{foot}</footer>
 <script type="application/json" id="report-data">{_json_for_script(data)}</script>
 <script>{_JS}</script>

@@ -9,7 +9,9 @@ dates (America/Los_Angeles), inclusive.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -21,6 +23,7 @@ from geo.analysis.change import CountChange
 from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
 from geo.core.i18n import fmt_int, t
+from geo.core.notes import Note, check_notes
 from geo.core.settings import Settings
 from geo.exports.privacy import Mode, check_public_cells
 
@@ -116,6 +119,17 @@ class Report:
     ``services_title`` on the handout (letter page and PDF) and the offline map; the slide, projected at meetings,
     leaves them to the handout. Empty: no block."""
     services_title: str = ""
+    notes: tuple[Note, ...] = ()
+    """Notes for the meeting (:class:`geo.core.notes.Note`), drawn on the map of every place export in their own
+    words and numbered in their order; a note outside the map's frame is listed under it. Checked and kept in
+    their one form (:func:`geo.core.notes.check_notes`) whenever a Report is made: a bad note raises DataError."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "notes", check_notes(self.notes))
+
+    def with_notes(self, notes: Iterable[Note]) -> Report:
+        """This report with ``notes`` (replacing any it had), checked (:func:`geo.core.notes.check_notes`)."""
+        return dataclasses.replace(self, notes=tuple(notes))
 
     def text(self, key: str, /, **params: object) -> str:
         """A catalog string in the report's language."""
@@ -145,6 +159,7 @@ class Report:
             "synthetic": self.synthetic,
             "crosses_nibrs_break": self.crosses_break,
             "coverage": self.coverage,
+            "notes": len(self.notes),
         }
 
 

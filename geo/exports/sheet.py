@@ -21,8 +21,10 @@ from matplotlib.patches import Rectangle
 
 from geo.exports.blocks import Entry, figures_height, key_figures, legend, legend_height, stack, stacked_height
 from geo.exports.chart import ChartType, draw_trend, words_height
-from geo.exports.draw import MapType, draw_map
+from geo.exports.draw import MapType, draw_map, notes_left_off
 from geo.exports.model import Report
+from geo.exports.notelist import note_lines
+from geo.exports.notemap import drawable
 from geo.exports.qr import MIN_SIDE_IN, draw_qr
 from geo.exports.textfit import Box, Fitted, Style, fit, fit_all, put, text_width, wrap
 
@@ -38,6 +40,10 @@ QR_GAP_IN = 0.2
 INVITE_W_IN = 1.7
 """The column of the invitation to answer, between the residents' lines and the QR code."""
 """The handout's chart is at least this tall, inches; it takes what the map leaves."""
+NOTES_SHARE = 0.3
+"""The lines under the map that list notes not written on it take at most this share of the map's box."""
+MAP_TRIES = 3
+"""Sizes of the map tried before it is drawn with notes' words left off it (see ``_map``)."""
 WARN = "#B00000"
 TEXT = "#111111"
 SOFT = "#333333"
@@ -73,7 +79,7 @@ LETTER = Sizes(
     body=Style(9.5, 7),
     caveat=Style(7.5, 5.5, color="#222222"),
     foot=Style(6.8, 5, color=FOOT),
-    map=MapType(cell=6.5, focus=8.5, street=6.5, strip=7, message=9, line=1.8, inset=6.5),
+    map=MapType(cell=6.5, focus=8.5, street=6.5, strip=7, message=9, line=1.8, inset=6.5, note=7.5),
     chart=ChartType(title=8.5, notes=7, tick=6.5, mark=6),
 )
 SLIDE = Sizes(
@@ -87,7 +93,7 @@ SLIDE = Sizes(
     body=Style(16, 10),
     caveat=Style(12.5, 8.5, color="#222222"),
     foot=Style(11, 7.5, color=FOOT),
-    map=MapType(cell=11, focus=15, street=11.5, strip=13, message=17, line=3.0, inset=11),
+    map=MapType(cell=11, focus=15, street=11.5, strip=13, message=17, line=3.0, inset=11, note=13),
     chart=ChartType(title=15, notes=12, tick=12, mark=11),
 )
 
@@ -132,12 +138,32 @@ def _footer(fig: Figure, page: Box, texts: list[str], style: Style, *, height: f
 
 
 def _map(fig: Figure, box: Box, report: Report, sizes: Sizes) -> None:
-    """The map, square at the top of ``box``, and its scale strip under it."""
+    """The map, square at the top of ``box``, its scale strip under it, and under that the notes for the meeting
+    that are not written on the map (outside its frame, or with no free place on it).
+
+    The room those lines take is found before the map is drawn: a map that would leave a note's words off
+    (:func:`geo.exports.draw.notes_left_off`) is tried a little smaller, above the lines that list them (at most
+    :data:`MAP_TRIES` times); the lines are then set to fit the room left under the strip."""
     strip_h = sizes.map.strip * 2.0 / 72
-    side = min(box.w, box.h - strip_h)
-    map_box = Box(box.x, box.top - side, side, side)
+    gap = sizes.caveat.size * 0.3 / 72
+    listed: list[int] = []
+    for _ in range(MAP_TRIES):
+        lines = [drawable(line) for line in note_lines(report, listed)]
+        notes_h = stacked_height(fit_all(lines, box.w, box.h * NOTES_SHARE, sizes.caveat, gap=gap), gap)
+        side = min(box.w, box.h - strip_h - (notes_h + 2 * gap if lines else 0.0))
+        map_box = Box(box.x, box.top - side, side, side)
+        left_off = notes_left_off(report, figsize=(fig.get_figwidth(), fig.get_figheight()), dpi=fig.dpi,
+                                  rect=map_box.fraction(fig), sizes=sizes.map)  # fmt: skip
+        if set(left_off) <= set(listed):
+            break
+        listed = sorted({*listed, *left_off})  # only ever more room: the tries settle
     strip = Box(box.x, map_box.y - strip_h, side, strip_h)
-    draw_map(fig.add_axes(map_box.fraction(fig)), fig.add_axes(strip.fraction(fig)), report, sizes=sizes.map)
+    left_off = draw_map(fig.add_axes(map_box.fraction(fig)), fig.add_axes(strip.fraction(fig)), report,
+                        sizes=sizes.map)  # fmt: skip
+    lines = [drawable(line) for line in note_lines(report, left_off)]
+    if lines:
+        room = Box(box.x, box.y, box.w, max(0.0, strip.y - box.y - 2 * gap))
+        stack(fig, fit_all(lines, room.w, room.h, sizes.caveat, gap=gap), room, gap=gap)
 
 
 def _entries(report: Report) -> list[Entry]:
