@@ -263,3 +263,10 @@ def test_the_lapd_sample_steps_month_by_month_as_the_map_and_trend_show_it() -> 
     assert (shown <= monthly).all()
     assert (pb.levels[pb.table.hidden.to_numpy()] == 0).all()
     assert (pb.levels > 0).any()  # the busiest squares of the sample still show counts
+
+
+def test_a_legend_with_no_count_shown_still_reads_as_a_range() -> None:
+    inc = _incidents([(-118.3, 33.98, "2024-01-05 10:00"), (-118.3, 33.98, "2024-02-05 10:00")])
+    pb = playback(inc, start=dt.date(2024, 1, 1), end=dt.date(2024, 2, 29), step="month", cell_m=150, rule=PUBLIC)
+    assert (pb.levels == 0).all()
+    assert pb.class_labels == ["3 or more"]

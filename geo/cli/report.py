@@ -5,7 +5,8 @@ configured source or ``--incidents PATH`` (a store file or any raw file ``ingest
 privacy mode is ``public`` unless ``--privacy internal`` is given. The rows are chosen by the shared filter
 options (one :class:`~geo.core.filters.Filters`, as on the dashboard). Notes for the meeting are placed on the
 map with ``--note "lat,lon:text"`` and ``--arrow "lat,lon->lat,lon:text"`` (repeatable, numbered in the order
-given, at most :data:`geo.core.notes.MAX_NOTES`). Prints a JSON summary.
+given, at most :data:`geo.core.notes.MAX_NOTES`). ``--animate month|quarter|year`` with ``--out x.gif`` or ``x.mp4``
+writes the counts per square through the period instead (:mod:`geo.exports.animate`). Prints a JSON summary.
 """
 
 from __future__ import annotations
@@ -31,13 +32,38 @@ from geo.data.coverage import division_layer
 from geo.data.datasets import load_streets
 from geo.data.ingest import incidents_from_path
 from geo.data.stores import store_location
+from geo.exports.animate import Stage, animate, animation_format
 from geo.exports.helpnear import for_meeting
 from geo.exports.model import FORMATS, SIZES
+from geo.exports.playback import STEPS
 from geo.exports.render import write_report
 from geo.exports.report import build_report
 
 
+def _animate(args: argparse.Namespace) -> int:
+    """``--animate STEP``: the counts per square through the period as a GIF or an MP4 for slides."""
+    animation_format(args.out)
+    if args.notes:
+        msg = "notes are drawn on the PDF, PNG and HTML exports; an animation has none (leave out --note/--arrow)"
+        raise AnalysisError(msg)
+    focus_point(args)
+    if not Path(args.out).parent.exists():
+        msg = f"the folder of --out does not exist: {Path(args.out).parent}"
+        raise AnalysisError(msg)
+    settings = settings_for(args)
+    stage = Stage(places_table(settings), load_streets(settings.sources.streets), args.lat, args.lon)
+    written = animate(
+        incidents_from_path(incidents_path(args, settings)), settings=settings,
+        filters=filters_from_args(args).replace(place=args.place), step=args.animate,
+        public=(args.privacy or settings.privacy.default_mode) == "public", lang=args.lang, out=args.out, stage=stage,
+    )  # fmt: skip
+    print(json.dumps({"output": str(written), "format": written.suffix.lstrip("."), "step": args.animate}))
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.animate:
+        return _animate(args)
     out = Path(args.out)
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
@@ -114,7 +140,11 @@ def register(subparsers: Any) -> None:
         help="public (default: counts on grid squares, no points) or internal (points, watermarked)",
     )
     p.add_argument("--size", choices=tuple(SIZES), default=None, help="PNG size: slide 1920x1080 or letter page")
-    p.add_argument("--out", required=True, metavar="FILE", help="output file: .pdf, .png or .html")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="output file: .pdf, .png or .html (with --animate: .gif or .mp4)")  # fmt: skip
+    p.add_argument("--animate", choices=STEPS, default=None,
+                   help="an animated GIF or MP4 of the counts per square, one frame a month, quarter or year, "
+                   "the legend fixed and the privacy rule applied to every frame")  # fmt: skip
     words = f"1 to {MAX_CHARS} characters, drawn as written"
     p.add_argument("--note", dest="notes", action=_NoteAction, metavar="LAT,LON:TEXT",
                    help=f"a note on the map at LAT,LON (degrees, in LA County; {words}); repeatable")  # fmt: skip

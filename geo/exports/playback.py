@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo.analysis.grid import SquareGrid, make_grid
-from geo.core.disclosure import Disclosure, Shown, ShownTable, Status
+from geo.core.disclosure import FEWER, WITHHELD, Disclosure, Shown, ShownTable, Status
 from geo.core.errors import AnalysisError
 from geo.core.i18n import fmt_date, t
 from geo.core.projection import WGS84
@@ -98,20 +98,17 @@ class Playback:
 
     def texts(self, lang: str) -> np.ndarray:
         """Each square's count in each step, in words (``""`` where the square had none that step)."""
+        status = self.table.status.to_numpy()
+        values = self.table.values.to_numpy(dtype=float, na_value=np.nan)
         out = np.full(self.levels.shape, "", dtype=object)
-        values, status = self.table.values.to_numpy(), self.table.status.to_numpy()
-        for (i, j), level in np.ndenumerate(self.levels):
-            if level < 0:
-                continue
-            shown = values[i, j]
-            out[i, j] = _text(
-                None if pd.isna(shown) else int(shown), cast(Status, status[i, j]), self.table.min_count, lang
-            )
+        m = self.table.min_count
+        hidden: tuple[Status, ...] = (FEWER, WITHHELD)
+        for word in hidden:
+            out[status == word] = Shown(None, word, m).text(lang)
+        shown = (status == "shown") & (self.levels >= 0)
+        for value in np.unique(values[shown]):  # a few distinct counts: each worded once
+            out[shown & (values == value)] = Shown(int(value), "shown", m).text(lang)
         return out
-
-
-def _text(value: int | None, status: Status, min_count: int, lang: str) -> str:
-    return Shown(value, status, min_count).text(lang)
 
 
 def playback(
@@ -156,7 +153,8 @@ def playback(
     breaks = class_breaks(shown_values, min_count=rule.min_count if rule.public else 1)
     levels = np.where(status == "shown", np.searchsorted(breaks, matrix, side="right"), 0)
     levels = np.where((matrix == 0) & (status == "shown"), -1, levels)  # a hidden zero is drawn as hidden
-    max_count = int(shown_values.max()) if shown_values.size else rule.min_count
+    above_zero = shown_values[shown_values > 0]
+    max_count = int(above_zero.max()) if above_zero.size else rule.min_count + 1  # none shown: "3 or more"
     geoms = gpd.GeoSeries(grid.polygons_lonlat()[ids], crs=WGS84)
     cells = gpd.GeoDataFrame({"cell_id": ids.astype("int64")}, geometry=round_coords(geoms).to_numpy(), crs=WGS84)
     labels = class_labels(breaks, lang=lang, max_count=max_count)
