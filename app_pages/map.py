@@ -17,7 +17,8 @@ from ui.common import disclosure, page_context, public_filters, synthetic_notice
 from ui.filters import controls_open, open_controls
 from ui.mapframe import show_html
 from ui.mapview import map_document, map_view
-from ui.ownarea import draw_area, own_place_note
+from ui.notes import notes_editor
+from ui.ownarea import draw_area, find_place, own_place_note
 from ui.ownplaces import session_own_places
 from ui.source import session_workspace
 from ui.trend_text import map_alternative
@@ -96,8 +97,10 @@ step = st.selectbox(
     key=link.bind("step", "", page="map", choices=STEP_CHOICES), help=t("playback.choose_help", lang),
 )  # fmt: skip
 
+find_place(s, lang)
 draw_area(s, lang, center=s.map.center, zoom=max(s.map.zoom, 14))
 own_place_note(s, session_own_places(), lang, fallback=s.focus.default_place)
+notes = notes_editor(s, lang, center=s.map.center, zoom=max(s.map.zoom, 14))
 
 public = view_mode(ctx, page="map")
 rule = disclosure(ctx, public=public)
@@ -148,7 +151,7 @@ tiles = s.map.tiles.enabled and data.tiles_available(s.map.tiles.url, s.map.tile
 drawn_zones = tuple((k, _layer_label(k), str(zones[k]["path"])) for k in chosen if k in zones)
 view = map_view(s, f, layers=tuple(chosen), zones=drawn_zones, public=public, lang=lang, tiles=tiles,
                 synthetic=ctx.synthetic)  # fmt: skip
-view = replace(view, step=step)  # the playback's time step, if any
+view = replace(view, step=step, notes=notes)  # the playback's time step and the notes for the meeting, if any
 doc = map_document(view, s)
 if doc.warning:
     st.warning(doc.warning)

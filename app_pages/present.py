@@ -13,6 +13,7 @@ from geo.core.i18n import t
 from ui import exports
 from ui.access import forget_switch, record_switch, session_access
 from ui.common import page_context, synthetic_notice
+from ui.notes import notes_editor
 from ui.style import error_text
 
 ctx = page_context("present")
@@ -47,12 +48,13 @@ if c3.toggle(t("pr.fullscreen", lang), key="p_full"):
         unsafe_allow_html=True,
     )
 
+notes = notes_editor(s, lang, center=s.map.center, zoom=max(s.map.zoom, 14))  # drawn on every export below
 try:
-    slide = exports.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="png-slide")
+    slide = exports.report_bytes(s, f, lang=out_lang, privacy=privacy, fmt="png-slide", notes=notes)
 except SafetyMapError as exc:
     st.error(t("pr.error", lang, error=error_text(exc)))
     st.stop()
-title, alternative = exports.report_text(s, f, lang=out_lang, privacy=privacy)
+title, alternative = exports.report_text(s, f, lang=out_lang, privacy=privacy, notes=notes)
 st.image(slide, width="stretch", alt=f"{title}. {alternative}")
 with st.expander(t("pr.text_version", lang)):
     st.text(f"{title}\n\n{alternative}")
@@ -60,7 +62,7 @@ with st.expander(t("pr.text_version", lang)):
 slug = re.sub(r"[^a-z0-9]+", "-", (f.place or "report").lower()).strip("-") or "report"  # "Jackie Tatum/Harvard ..."
 stem = f"{slug}-{privacy}-{out_lang}"
 d1, d2, d3, d4 = st.columns(4)
-export = partial(exports.export_data, s, f, lang=out_lang, privacy=privacy)
+export = partial(exports.export_data, s, f, lang=out_lang, privacy=privacy, notes=notes)
 slide_data: bytes | Callable[[], bytes | str] = slide if privacy == "public" else export(fmt="png-slide")
 d1.download_button(t("pr.slide", lang), data=slide_data, file_name=f"{stem}-slide.png", mime="image/png",
                    key="p_slide")  # fmt: skip

@@ -9,6 +9,8 @@ from pathlib import Path
 import streamlit as st
 
 from geo.core.filters import Filters
+from geo.core.i18n import t
+from geo.core.notes import Note
 from geo.core.settings import Settings
 from geo.exports.model import Report
 from ui import data
@@ -42,13 +44,14 @@ class ReportKey:
     lang: str
     privacy: str
     store: float
+    notes: tuple[Note, ...] = ()
 
     @classmethod
-    def of(cls, settings: Settings, f: Filters, *, lang: str, privacy: str) -> ReportKey:
-        """The key of the current view's export."""
+    def of(cls, settings: Settings, f: Filters, *, lang: str, privacy: str, notes: tuple[Note, ...] = ()) -> ReportKey:
+        """The key of the current view's export (with the notes for the meeting, :mod:`ui.notes`)."""
         src = settings.sources
         return cls(file_key(src.incidents), f, file_key(src.places), file_key(src.streets), lang, privacy,
-                   data.mtime(Path(src.store_dir)))  # fmt: skip
+                   data.mtime(Path(src.store_dir)), notes)  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -68,7 +71,7 @@ def _build_report(k: ReportKey, settings: Settings) -> Report:
         min_share=settings.workspace.coverage_min_share,
         boundaries=None if meta.get("synthetic") else division_layer(store_location(settings.sources)),
     )  # fmt: skip
-    return for_meeting(report, settings)
+    return for_meeting(report, settings).with_notes(k.notes)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -88,25 +91,29 @@ def _report_text(k: ReportKey, settings: Settings) -> tuple[str, str]:
     report = _build_report(k, settings)
     figures = "; ".join(f"{fig.label}: {fig.value}" for fig in report.figures)
     said = f" {' '.join(report.residents)}" if report.residents else ""
-    return report.title, f"{report.period_text}. {figures}. {report.summary}{said}"
+    noted = "".join(f" {t('notes.listed', k.lang, n=i, text=n.text)}." for i, n in enumerate(report.notes, start=1))
+    return report.title, f"{report.period_text}. {figures}. {report.summary}{said}{noted}"
 
 
-def report_text(settings: Settings, f: Filters, *, lang: str, privacy: str) -> tuple[str, str]:
-    """The export's title and a text alternative of it (period, key figures, summary, residents), for screen
-    readers."""
-    return _report_text(ReportKey.of(settings, f, lang=lang, privacy=privacy), settings)
+def report_text(settings: Settings, f: Filters, *, lang: str, privacy: str,
+                notes: tuple[Note, ...] = ()) -> tuple[str, str]:  # fmt: skip
+    """The export's title and a text alternative of it (period, key figures, summary, residents, notes), for
+    screen readers."""
+    return _report_text(ReportKey.of(settings, f, lang=lang, privacy=privacy, notes=notes), settings)
 
 
-def report_bytes(settings: Settings, f: Filters, *, lang: str, privacy: str, fmt: str) -> bytes:
+def report_bytes(settings: Settings, f: Filters, *, lang: str, privacy: str, fmt: str,
+                 notes: tuple[Note, ...] = ()) -> bytes:  # fmt: skip
     """A rendered export (``pdf``, ``html``, ``png-slide`` or ``png-letter``) of the current view."""
-    return _report(ReportKey.of(settings, f, lang=lang, privacy=privacy), fmt, settings)
+    return _report(ReportKey.of(settings, f, lang=lang, privacy=privacy, notes=notes), fmt, settings)
 
 
-def export_data(settings: Settings, f: Filters, *, lang: str, privacy: str, fmt: str) -> Callable[[], bytes | str]:
+def export_data(settings: Settings, f: Filters, *, lang: str, privacy: str, fmt: str,
+                notes: tuple[Note, ...] = ()) -> Callable[[], bytes | str]:  # fmt: skip
     """A download button's data: the export in ``fmt``, made when the button is pressed; an internal one is
     first added to the audit record (:func:`ui.access.recorded_export`), and refused when it cannot be."""
 
     def make() -> bytes | str:
-        return report_bytes(settings, f, lang=lang, privacy=privacy, fmt=fmt)
+        return report_bytes(settings, f, lang=lang, privacy=privacy, fmt=fmt, notes=notes)
 
     return download_data(settings, make, public=privacy == "public", what=f"present:{fmt}:{lang}", filters=f)

@@ -157,6 +157,7 @@ STATE: dict[str, LinkState] = {
         LinkState("places", "d_places", EVERY_PAGE, owner="ui.source"),
         LinkState("area", "_own_area", EVERY_PAGE, owner="ui.ownplaces"),
         LinkState("at", "_own_at", EVERY_PAGE, owner="ui.ownplaces"),
+        LinkState("notes", "_notes", EVERY_PAGE, owner="ui.notes"),
         *(LinkState(key, w, EVERY_PAGE, owner="ui.filters", also=also) for key, w, also in _FILTER_WIDGETS),
         LinkState("view", "{page}_view", ("map", "trends", "route")),
         LinkState("layers", "m_layers", ("map",), _keys, _write_keys),

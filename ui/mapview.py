@@ -22,6 +22,7 @@ from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError, SafetyMapError
 from geo.core.filters import Filters
 from geo.core.i18n import fmt_date, fmt_int, t
+from geo.core.notes import Note
 from geo.core.settings import Settings
 from geo.core.text import echo
 from geo.data.services import NothingToShow, registry_of, requests_of, to_call
@@ -30,6 +31,7 @@ from geo.exports.playback import Step, playback
 from layers.compose import MapComposer
 from layers.hotspots import count_layer, gi_layer, kde_layer, rings_layer
 from layers.incidents import incidents_layer
+from layers.notes import add_notes
 from layers.overview import add_places, add_streets, approximate_note
 from layers.page import map_html
 from layers.perception import mark_layers
@@ -65,6 +67,8 @@ class MapView:
     settings: str
     step: str = ""
     """The playback's time step (``month``, ``quarter``, ``year``); empty for the whole period at once."""
+    notes: tuple[Note, ...] = ()
+    """Notes for the meeting drawn on the map (:mod:`ui.notes`)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,7 @@ def map_document(view: MapView, _settings: Settings) -> MapDocument:
     if not stepped:
         notes.extend(_add_points(composer, view, s, n=n, n_homicides=n_homicides))
 
+    add_notes(composer, view.notes, lang=lang)
     m = composer.finish(synthetic=view.synthetic, note=approximate_note(places, lang))
     return MapDocument(map_html(m, lang=lang, title=t("frame.map", lang)), tuple(notes), warning)
 

@@ -178,3 +178,33 @@ def _save(settings: Settings, place: OwnPlace, key: str, lang: str) -> None:
         return
     ownplaces.forget(key, fallback=name)  # the saved place keeps the name; the link no longer needs it
     st.session_state[SAVED] = (True, t("ownplace.saved", lang, name=echo(name)))
+
+
+def find_place(settings: Settings, lang: str) -> None:
+    """The search box (:mod:`ui.search`) in an expander, and a button that makes what it found the focus place:
+    a place of the data by its picker label, an intersection, an address or "near me" as a point of its own."""
+    from shapely.geometry import Point
+
+    from ui.analysis import place_label
+    from ui.search import search_box
+
+    box = st.expander(t("ownplace.find_title", lang))
+    with box:
+        found = search_box(settings=settings, lang=lang, key="s_find")
+    if found is None:
+        return
+    if found.kind == "place" and found.place:
+        label = place_label(settings.sources.places, found.place, lang) or found.place
+        box.button(t("ownplace.focus_on", lang, name=echo(label)), key="s_focus", type="primary",
+                   on_click=st.session_state.__setitem__, args=("f_place", label))  # fmt: skip
+        return
+    try:
+        place = make_place(found.label, Point(found.lon, found.lat))
+    except DataError as exc:
+        box.error(error_text(exc))
+        return
+    places = data.places(settings.sources.places, lang)
+    taken = frozenset(places.loc[~places["place_id"].astype(str).str.startswith(OWN_ID), "name"].astype(str))
+    label = shown_name(place, taken)
+    box.button(t("ownplace.focus_on", lang, name=echo(label)), key="s_focus", type="primary",
+               on_click=ownplaces.use, args=(place, label))  # fmt: skip
