@@ -287,3 +287,31 @@ def test_the_route_starts_at_the_focus_place_in_either_language(app, store: dict
     at.switch_page("app_pages/route.py").run()
     assert not at.exception, at.exception
     assert "Jackie Tatum" in str(at.selectbox(key="r_place").value)
+
+
+@pytest.mark.realdata
+def test_an_area_drawn_round_harvard_park_counts_as_the_raw_file_says(app, store: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Your own area on the LA Times layer: the key figure is the raw file's deaths within 400 m of the drawn square,
+    measured here in metres on the file itself; the Trends page opens on the same focus."""
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from geo.data.ownplaces import make_place, write_place
+
+    lat, lon = HARVARD_CPAD
+    square = box(lon - 0.003, lat - 0.0025, lon + 0.003, lat + 0.0025)
+    link = write_place(make_place("Blocks round the park", square))
+    at = app(data=store["latimes"], places=store["cpad"], area=link, place="Blocks round the park")
+    assert not at.exception
+    raw = pd.DataFrame(json.loads((SHARED_DATA / FILES["latimes"]).read_text(encoding="utf-8")))
+    points = gpd.GeoSeries(
+        [Point(x, y) for x, y in zip(pd.to_numeric(raw["longitude"]), pd.to_numeric(raw["latitude"]), strict=True)],
+        crs=4326,
+    ).to_crs(32611)
+    zone = gpd.GeoSeries([square], crs=4326).to_crs(32611).iloc[0].buffer(400)
+    expected = int(points.within(zone).sum())
+    assert expected >= 3  # shown as a number in the public view
+    assert metric(at, "Within 400 m of Blocks round the park") == str(expected)
+    at.switch_page("app_pages/trends.py").run()  # the session keeps the area on another page
+    assert not at.exception
+    assert any("Blocks round the park" in x for x in page_texts(at))

@@ -1,4 +1,5 @@
-"""Browser tier for the dashboard: language switch, shared links, every page at two widths, escaped data."""
+"""Browser tier for the dashboard: language switch, shared links, escaped data (every page at two widths and in both
+languages is drawn by tests/test_browser_a11y.py)."""
 
 from __future__ import annotations
 
@@ -76,28 +77,6 @@ def test_a_shared_link_opens_the_same_view(app_server: str, offline_page: Offlin
     shared = parse_qs(urlparse(offline_page.page.url).query)
     assert {k: v[0] for k, v in shared.items()} == query
     offline_page.shot("shared_link_desktop_en.png")
-
-
-PAGES = ("", "trends", "route", "present", "data", "methods")
-
-
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_every_page_draws_at_desktop_and_phone_width(
-    app_server: str, offline_page: OfflinePage, phone_page: OfflinePage, lang: str
-) -> None:
-    for page, width in ((offline_page, "desktop"), (phone_page, "phone")):
-        for path in PAGES:
-            page.page.goto(f"{app_server}/{path}?lang={lang}&from=2016-01-01&to=2017-12-31")
-            page.page.locator("h1").first.wait_for(timeout=60_000)
-            if path in ("", "route"):
-                page.map_layers(polygons=1, lines=1)  # places and streets are drawn on both maps
-            if path == "present":
-                page.page.locator('[data-testid="stImage"] img').first.wait_for(timeout=60_000)
-            page.settle()
-            assert page.page.locator(EXCEPTION).count() == 0, f"{path} raised"
-            page.shot(f"page_{path or 'map'}_{width}_{lang}.png")
-        assert not page.blocked or all(u.startswith(("http://localhost", "http://127")) for u in page.blocked)
-        assert not page.errors, page.errors
 
 
 EVIL = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'

@@ -102,7 +102,7 @@ def page_output(at: AppTest) -> str:
     for root in (at.main, at.sidebar):
         for node in _walk(root):
             value = getattr(node, "value", None)
-            if hasattr(value, "to_csv"):
+            if callable(getattr(value, "to_csv", None)):  # a table (a component's value may answer to any name)
                 parts.append(value.to_csv(sep="\t"))  # tabs: a comma before a number reads as a thousands mark
             proto = getattr(node, "proto", None)
             if proto is not None and node.type not in ("arrow_data_frame", "table", "dataframe"):
