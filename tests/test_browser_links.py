@@ -30,7 +30,13 @@ def _nav_texts(page: OfflinePage) -> list[str]:
     return [links.nth(i).inner_text().strip().split("\n")[-1] for i in range(links.count())]
 
 
-@pytest.mark.parametrize("path", ["/route?lang=es", "/map?lang=es"])
+# the Map page's link carries a drawn area as the focus, the playback's step and a note for the meeting
+AREA = "Cuadras%20de%20la%2062~oblnE~m%60qU%3F_X~W%3F%3F~W_X%3F"
+NOTE = "33.98394%2C-118.30458~Nos%2520vemos%2520aqu%25C3%25AD"
+MAP = f"/map?lang=es&step=year&area={AREA}&place=Cuadras%20de%20la%2062&notes={NOTE}"
+
+
+@pytest.mark.parametrize("path", ["/route?lang=es", MAP])
 def test_first_request_to_a_deep_link_in_spanish_shows_the_app_and_a_drawn_map(
     browser: object, fresh_server: str, path: str
 ) -> None:
@@ -49,6 +55,12 @@ def test_first_request_to_a_deep_link_in_spanish_shows_the_app_and_a_drawn_map(
         assert width > 900, width
         drawn = page.map_layers()
         assert drawn["polygons"] + drawn["markers"] + drawn["lines"] > 0, drawn
+        if path == MAP:
+            label = page.page.locator('[data-testid="stMetricLabel"]', has_text="Cuadras de la 62")
+            assert label.count() == 1  # the drawn area is the focus on the first request
+            frame = page.page.frame_locator('iframe[data-testid="stIFrame"]')
+            assert frame.locator(".playback output").inner_text() == "2010"
+            assert frame.get_by_text("Nos vemos aquí").count() >= 1
         assert not page.errors, page.errors
     finally:
         page.close()
