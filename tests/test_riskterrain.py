@@ -415,3 +415,38 @@ def test_the_penalised_fit_is_statsmodels_and_matches_the_unpenalised_at_zero() 
     some, _ = lasso_poisson(x, y, alpha=top * 0.9)
     assert np.flatnonzero(some[1:]).tolist() == [0]  # the strongest slope enters first
     assert 0 < some[1] < reference[1]  # shrunk toward 0
+
+
+def test_a_hidden_pair_takes_its_rates_and_ratio_with_it() -> None:
+    """The one rule the page and the command line print near/far by: a pair protected together, its rates and ratio
+    withheld with it (incidents per cell beside the cells would give a hidden count back)."""
+    import math
+
+    import pandas as pd
+
+    from geo.analysis.riskterrain import RATE_COLUMNS, shown_near_far
+    from geo.core.disclosure import Disclosure
+
+    table = pd.DataFrame(
+        {
+            "factor": ["streetlight", "dumping"],
+            "incidents_near": [2, 30],
+            "incidents_far": [20, 40],
+            "cells_near": [10, 12],
+            "cells_far": [50, 48],
+            "per_cell_near": [0.2, 2.5],
+            "per_cell_far": [0.4, 0.83],
+            "ratio": [0.5, 3.0],
+            "ratio_low": [0.1, 1.8],
+            "ratio_high": [2.1, 4.9],
+        }
+    )
+    public, pairs = shown_near_far(table, Disclosure(3, public=True, period="month"))
+    assert pairs[0].hidden.all()  # 2 beside 20 under their sum of 22: both hidden
+    assert all(math.isnan(public.loc[0, col]) for col in RATE_COLUMNS)
+    assert [public.loc[1, col] for col in RATE_COLUMNS] == [table.loc[1, col] for col in RATE_COLUMNS]
+    assert [p.plain() for p in pairs[1]] == [30, 40]
+    internal, shown = shown_near_far(table, Disclosure(3, public=False, period="month"))
+    assert internal[list(RATE_COLUMNS)].equals(table[list(RATE_COLUMNS)].astype(float))
+    assert [p.plain() for p in shown[0]] == [2, 20]
+    assert table.loc[0, "ratio"] == 0.5  # the caller's table is left as it was

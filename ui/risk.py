@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.analysis import conditions
-from geo.analysis.riskterrain import RiskTerrain, near_far, risk_terrain
+from geo.analysis.riskterrain import RiskTerrain, near_far, risk_terrain, shown_near_far
 from geo.analysis.study import study_area_around
 from geo.core.disclosure import Disclosure
 from geo.core.errors import AnalysisError
@@ -113,11 +113,10 @@ def near_place_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def near_far_table(frame: pd.DataFrame, rule: Disclosure, lang: str) -> pd.DataFrame:
     """Near versus far as it may be shown: each pair of counts protected together, a hidden pair's ratio withheld."""
     rows = []
-    for rec in frame.to_dict("records"):
-        pair = rule.counts([rec["incidents_near"], rec["incidents_far"]])
-        hidden = bool(pair.hidden.any())
+    shown, pairs = shown_near_far(frame, rule)  # the one rule: pairs protected together, their ratio with them
+    for rec, pair in zip(shown.to_dict("records"), pairs, strict=True):
         ratio = "—"
-        if not hidden and rec["ratio"] == rec["ratio"]:
+        if rec["ratio"] == rec["ratio"]:
             ratio, low, high = (fmt_num(rec[k], lang, digits=2) for k in ("ratio", "ratio_low", "ratio_high"))
             ratio = t("risk.ratio", lang, ratio=ratio, low=low, high=high)
         rows.append(

@@ -88,6 +88,7 @@ from geo.analysis._riskfactors import (
 from geo.analysis._riskfactors import OVERDISPERSION as OVERDISPERSION
 from geo.analysis.change import rate_ratio_interval as change_interval
 from geo.analysis.grid import SquareGrid
+from geo.core.disclosure import Disclosure, ShownCounts
 from geo.core.errors import AnalysisError
 from geo.core.settings import RiskSettings, get_settings
 from geo.core.validate import check_bands, positive
@@ -209,6 +210,24 @@ def near_far(
     out = pd.DataFrame(rows, columns=NEAR_FAR_COLUMNS)
     out.attrs.update({"near_m": near_m, "cell_m": s.cell_m, "n_cells": len(cells.ids), "outside": cells.outside})
     return out
+
+
+RATE_COLUMNS = ("per_cell_near", "per_cell_far", "ratio", "ratio_low", "ratio_high")
+
+
+def shown_near_far(table: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame, list[ShownCounts]]:
+    """:func:`near_far` as a view may show it: each factor's pair of counts protected together (their sum is the
+    incidents in the study area, printed beside them), and where either is hidden, the rates and the ratio withheld
+    too (a rate or a ratio beside a shown count would give the hidden one back). The one rule for the page and
+    the command line; returns the table with the rates withheld (NaN) and each row's pair."""
+    pairs = [
+        rule.counts([near, far]) for near, far in zip(table["incidents_near"], table["incidents_far"], strict=True)
+    ]
+    out = table.copy()
+    hidden = np.array([bool(pair.hidden.any()) for pair in pairs], dtype=bool)
+    for col in RATE_COLUMNS:
+        out[col] = out[col].astype(float).where(~hidden)
+    return out, pairs
 
 
 # --- the risk terrain model ---------------------------------------------------------------------------------

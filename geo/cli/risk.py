@@ -17,7 +17,7 @@ from typing import Any
 import geopandas as gpd
 
 from geo.analysis.conditions import points_of
-from geo.analysis.riskterrain import near_far, risk_terrain
+from geo.analysis.riskterrain import near_far, risk_terrain, shown_near_far
 from geo.analysis.study import study_area_around
 from geo.cli._args import add_filters, incidents_path, settings_for
 from geo.cli._common import add, add_privacy, disclosure, emit, incidents, place_geoms
@@ -53,15 +53,10 @@ def _run(args: argparse.Namespace) -> int:
     factors = dict(_factor(spec, settings, synthetic=synthetic) for spec in args.factor)
     place = place_geoms(settings, [args.place])
     area = study_area_around(place, buffer_m=settings.analysis.focus_area_m).geometry
-    table = near_far(rows, factors, area=area, settings=settings.risk)
-    shown = [
-        rule.counts([near, far]) for near, far in zip(table["incidents_near"], table["incidents_far"], strict=True)
-    ]
-    table["incidents_near"] = [pair[0].plain() for pair in shown]
-    table["incidents_far"] = [pair[1].plain() for pair in shown]
-    hidden = [bool(pair.hidden.any()) for pair in shown]  # a ratio of hidden counts would give them back
-    for col in ("per_cell_near", "per_cell_far", "ratio", "ratio_low", "ratio_high"):
-        table.loc[hidden, col] = None
+    table, pairs = shown_near_far(near_far(rows, factors, area=area, settings=settings.risk), rule)
+    table["incidents_near"] = [pair[0].plain() for pair in pairs]
+    table["incidents_far"] = [pair[1].plain() for pair in pairs]
+    table = table.astype(object).where(table.notna(), None)  # withheld rates as JSON null
     payload: dict[str, Any] = {"place": args.place, "privacy": "public" if rule.public else "internal",
                                "near_far": table.to_dict("records")}  # fmt: skip
     try:
