@@ -60,19 +60,3 @@ def test_an_unbalanced_quote_keeps_the_careful_mode(tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_bytes(b'a,b\n1,"open\n2,y\n')
     assert quoted_line_breaks(path)
-
-
-def test_row_numbers_leave_out_the_rows_the_parser_skipped(tmp_path: Path) -> None:
-    """Every CSV loader numbers its rows through RowNumbers: after a malformed row the next row keeps its own number,
-    in the block that met it and in the blocks after it; a skipped row whose place is unknown keeps block order."""
-    from geo.data.sources._csv import Malformed, RowNumbers, iter_csv_blocks, read_head
-
-    path = tmp_path / "rows.csv"
-    path.write_text("a,b,c\n" + "".join("bad,row\n" if i in (3, 7) else f"{i},x,y\n" for i in range(1, 10)))
-    numbers, seen = RowNumbers(), []
-    for block, bad in iter_csv_blocks(read_head(path), block_bytes=24):  # a few rows a block
-        rows = numbers.take(len(block), bad)
-        seen += [(int(r), int(a)) for r, a in zip(rows, block["a"], strict=True)]
-    assert seen == [(i, i) for i in range(1, 10) if i not in (3, 7)]  # each row's number is its own
-    unknown = RowNumbers().take(2, [Malformed(None, "bad,row", 3, 2)])
-    assert unknown.tolist() == [1, 2]

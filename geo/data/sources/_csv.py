@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -166,32 +165,12 @@ def quoted_line_breaks(path: Path) -> bool:
 
 @dataclass
 class Malformed:
-    """A row the CSV parser could not split into the header's columns (``row``: its data-row number, 1 for the
-    first row under the header; None when the parser could not tell)."""
+    """A row the CSV parser could not split into the header's columns."""
 
     row: int | None
     text: str
     expected: int
     actual: int
-
-
-@dataclass
-class RowNumbers:
-    """The data-row numbers of the blocks :func:`iter_csv_blocks` yields, taken in order: each kept row's number in
-    the file, the malformed rows the parser skipped left out (``source_row`` in every loader's accounting)."""
-
-    next: int = 1
-
-    def take(self, kept: int, bad: list[Malformed]) -> np.ndarray:
-        """The numbers of a block's ``kept`` rows, read beside the ``bad`` rows skipped while reading it."""
-        span = np.arange(self.next, self.next + kept + len(bad))
-        self.next += kept + len(bad)
-        skipped = [m.row for m in bad if m.row is not None]
-        if len(skipped) == len(bad):
-            numbers = span[~np.isin(span, skipped)]
-            if len(numbers) == kept:
-                return numbers
-        return span[:kept]  # where the skipped rows were is unknown: the block's rows in order
 
 
 def iter_csv_blocks(head: CsvHead, *, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[pd.DataFrame, list[Malformed]]]:
@@ -207,8 +186,7 @@ def iter_csv_blocks(head: CsvHead, *, block_bytes: int = BLOCK_BYTES) -> Iterato
     bad: list[Malformed] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        number = row.number - 1 if row.number is not None and row.number > 1 else None  # the header is record 1
-        bad.append(Malformed(number, row.text, row.expected_columns, row.actual_columns))
+        bad.append(Malformed(row.number, row.text, row.expected_columns, row.actual_columns))
         return "skip"
 
     read_opts = pacsv.ReadOptions(
@@ -216,7 +194,7 @@ def iter_csv_blocks(head: CsvHead, *, block_bytes: int = BLOCK_BYTES) -> Iterato
         skip_rows=1,
         block_size=block_bytes,
         encoding=head.encoding,
-        use_threads=False,  # the parser then numbers the rows it skips (and a block reads no slower)
+        use_threads=True,
     )
     parse_opts = pacsv.ParseOptions(newlines_in_values=quoted_line_breaks(head.path), invalid_row_handler=on_invalid)
     conv_opts = pacsv.ConvertOptions(

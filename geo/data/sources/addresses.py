@@ -33,15 +33,7 @@ from geo.core.schema import ADDRESS_DTYPES
 from geo.core.store import read_vector
 from geo.data.sources import lapd, latimes, myla311, nibrs, places, services
 from geo.data.sources._accounting import QUARANTINE_FIRST, LoadResult, Table, in_la_county
-from geo.data.sources._csv import (
-    CsvHead,
-    RowNumbers,
-    head_bytes,
-    iter_csv_blocks,
-    norm_key,
-    note_encoding,
-    read_head,
-)
+from geo.data.sources._csv import CsvHead, head_bytes, iter_csv_blocks, norm_key, note_encoding, read_head
 from geo.data.streetnames import number_key, split_address, street_words, tidy_street
 
 KIND = "addresses"
@@ -198,7 +190,7 @@ class _Accounts:
         self.seen: set[str] = set()
         self.notes: dict[str, object] = {}
 
-    def add(self, staged: pd.DataFrame, raw: pd.DataFrame, rows: np.ndarray) -> None:
+    def add(self, staged: pd.DataFrame, raw: pd.DataFrame, first_row: int) -> None:
         n = len(staged)
         reason = np.full(n, "", dtype=object)
 
@@ -218,6 +210,7 @@ class _Accounts:
                 reason[i] = "duplicate_address"
             else:
                 self.seen.add(keys[i])
+        rows = np.arange(first_row, first_row + n)
         keep = reason == ""
         self.rows_in += n
         self.kept.append(staged.loc[keep].drop(columns=["_key", "_number", "_street"]))
@@ -277,7 +270,7 @@ def load_addresses(path: str | Path) -> LoadResult:
         _require(keys, path, geometry=True)
         raw = pd.DataFrame(frame.drop(columns=frame.geometry.name)).reset_index(drop=True)
         raw["wkt"] = frame.geometry.to_wkt().fillna("").to_numpy()
-        acc.add(stage(raw, keys, geometry=frame.geometry.reset_index(drop=True)), raw, np.arange(1, len(raw) + 1))
+        acc.add(stage(raw, keys, geometry=frame.geometry.reset_index(drop=True)), raw, 1)
     else:
         head = read_head(path)
         _require(head.keys, path, geometry=False)
@@ -300,11 +293,11 @@ def _require(keys: dict[str, str], path: Path, *, geometry: bool) -> None:
 
 
 def _read_csv(head: CsvHead, acc: _Accounts) -> None:
-    numbers = RowNumbers()
+    row = 1
     for block, bad in iter_csv_blocks(head):
         acc.malformed([(b.row, b.text) for b in bad])
-        rows = numbers.take(len(block), bad)
         if block.empty:
             continue
         block = block.reset_index(drop=True)
-        acc.add(stage(block, head.keys), block, rows)
+        acc.add(stage(block, head.keys), block, row)
+        row += len(block) + len(bad)

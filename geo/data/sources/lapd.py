@@ -25,7 +25,7 @@ from geo.core.errors import DataError
 from geo.core.overlap import mapped_ahead
 from geo.data.sources import _parse as P
 from geo.data.sources._accounting import IncidentAccountant, LoadResult, api_rows
-from geo.data.sources._csv import BLOCK_BYTES, CsvHead, RowNumbers, iter_csv_blocks, note_encoding, read_head
+from geo.data.sources._csv import BLOCK_BYTES, CsvHead, iter_csv_blocks, note_encoding, read_head
 
 KIND = "lapd_csv"
 SOURCE_CSV = "lapd_legacy_csv"
@@ -131,7 +131,7 @@ def load_csv(path: str | Path, *, block_bytes: int = BLOCK_BYTES, head: CsvHead 
         raise DataError(msg)
     acc = IncidentAccountant(kind=KIND, source=SOURCE_CSV, origin=str(path))
     acc.notes["encoding"] = head.encoding
-    numbers = RowNumbers()
+    row0 = 1
 
     def staged(read: tuple[pd.DataFrame, list[Any]]) -> pd.DataFrame | None:
         return None if read[0].empty else stage(read[0], head.keys, source=SOURCE_CSV)
@@ -139,9 +139,10 @@ def load_csv(path: str | Path, *, block_bytes: int = BLOCK_BYTES, head: CsvHead 
     # the next blocks are staged on a worker thread while this one is accounted for (and the next read)
     for (block, bad), canonical in mapped_ahead(staged, iter_csv_blocks(head, block_bytes=block_bytes)):
         acc.malformed(bad)
-        rows = numbers.take(len(block), bad)
         if canonical is None:
             continue
+        rows = np.arange(row0, row0 + len(block))
+        row0 += len(block) + len(bad)
         acc.add(canonical, block, source_row=rows)
     if acc.rows_in == 0:
         msg = f"{path} has a header but no data rows"

@@ -20,7 +20,7 @@ import pandas as pd
 from geo.core.errors import DataError
 from geo.data.sources import _parse as P
 from geo.data.sources._accounting import IncidentAccountant, LoadResult, text_frame
-from geo.data.sources._csv import RowNumbers, head_bytes, iter_csv_blocks, note_encoding, read_head
+from geo.data.sources._csv import head_bytes, iter_csv_blocks, note_encoding, read_head
 
 KIND_HOMICIDES = "latimes_homicides"
 KIND_POLICE = "latimes_police_killings"
@@ -138,15 +138,16 @@ def load_police_killings(path: str | Path) -> LoadResult:
     wanted |= {k: k for k in ("age", "race", "gender", "cause", "address")}
     names = {head.keys[k]: v for k, v in wanted.items() if k in head.keys}
     acc = IncidentAccountant(kind=KIND_POLICE, source=SOURCE_POLICE, origin=str(path))
-    numbers = RowNumbers()
+    row0 = 1
     for block, bad in iter_csv_blocks(head):
         acc.malformed(bad)
-        rows = numbers.take(len(block), bad)
         if block.empty:
             continue
         raw = block.drop(columns=[c for c in block.columns if c.lower() in ("first", "middle", "last", "slug")])
         renamed = raw.rename(columns=names)
         staged = _stage(renamed, id_col="coroners_case_number", lat_col="y", lon_col="x", source=SOURCE_POLICE)
+        rows = np.arange(row0, row0 + len(block))
+        row0 += len(block) + len(bad)
         acc.add(staged, raw, source_row=rows)
     if acc.rows_in == 0:
         msg = f"{path} has a header but no data rows"

@@ -32,7 +32,7 @@ from geo.core.projection import WGS84
 from geo.core.schema import REQUEST_DTYPES, TZ
 from geo.data.sources import _parse as P
 from geo.data.sources._accounting import LoadResult, _Base, api_rows
-from geo.data.sources._csv import BLOCK_BYTES, CsvHead, RowNumbers, iter_csv_blocks, note_encoding, read_head
+from geo.data.sources._csv import BLOCK_BYTES, CsvHead, iter_csv_blocks, note_encoding, read_head
 from geo.data.sources._http import Client, Progress
 from geo.data.sources.socrata import fetch_rows, where_clause
 
@@ -177,12 +177,13 @@ def load_csv(path: str | Path, *, block_bytes: int = BLOCK_BYTES, head: CsvHead 
         )
         raise DataError(msg)
     acc = RequestAccountant(kind=KIND, source=SOURCE_CSV, origin=str(path))
-    numbers = RowNumbers()
+    row0 = 1
     for block, bad in iter_csv_blocks(head, block_bytes=block_bytes):
         acc.malformed(bad)
-        rows = numbers.take(len(block), bad)
         if block.empty:
             continue
+        rows = np.arange(row0, row0 + len(block))
+        row0 += len(block) + len(bad)
         acc.add(stage(block, head.keys, source=SOURCE_CSV), block, source_row=rows)
     if acc.rows_in == 0:
         msg = f"{path} has a header but no data rows"

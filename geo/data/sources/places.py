@@ -27,7 +27,7 @@ from geo.core.schema import PLACE_COLUMNS
 from geo.core.store import read_vector
 from geo.data.sources import _parse as P
 from geo.data.sources._accounting import LA_COUNTY_BBOX, LoadResult, PlaceAccountant
-from geo.data.sources._csv import CsvHead, RowNumbers, iter_csv_blocks, norm_key, note_encoding, read_head
+from geo.data.sources._csv import CsvHead, iter_csv_blocks, norm_key, note_encoding, read_head
 
 PLACE_KIND_OF = {
     "divisions": "division",
@@ -274,13 +274,13 @@ def load_points_csv(
     lat, lon = _points(head)
     source = source or _default_source(kind)
     acc = PlaceAccountant(kind=kind, source=source, origin=str(path))
-    numbers = RowNumbers()
+    row0 = 1
     for block, bad in iter_csv_blocks(head):
         acc.malformed(bad)
-        rows = numbers.take(len(block), bad)
         if block.empty:
             continue
-        _add_points(acc, block, lat=lat, lon=lon, kind=kind, source=source, origin=str(path), rows=rows)
+        _add_points(acc, block, lat=lat, lon=lon, kind=kind, source=source, origin=str(path), row0=row0)
+        row0 += len(block) + len(bad)
     if acc.rows_in == 0:
         msg = f"{path} has a header but no data rows"
         raise DataError(msg)
@@ -293,15 +293,7 @@ def _default_source(kind: str) -> str:
 
 
 def _add_points(
-    acc: PlaceAccountant,
-    block: pd.DataFrame,
-    *,
-    lat: str,
-    lon: str,
-    kind: str,
-    source: str,
-    origin: str,
-    rows: np.ndarray,
+    acc: PlaceAccountant, block: pd.DataFrame, *, lat: str, lon: str, kind: str, source: str, origin: str, row0: int
 ) -> None:
     x, y = P.numbers(block[lon]), P.numbers(block[lat])
     ok = np.isfinite(x) & np.isfinite(y) & ~((x == 0) & (y == 0))
@@ -318,7 +310,7 @@ def _add_points(
         preset[~inside.to_numpy()] = "outside_la_county"
     staged, _ = stage(gdf, kind=kind, source=source, origin=origin)
     staged = staged.drop(columns=[c for c in (lat, lon) if c in staged.columns])
-    acc.add(staged, block, source_row=rows, preset=preset)
+    acc.add(staged, block, source_row=np.arange(row0, row0 + len(block)), preset=preset)
 
 
 def load_excel(
@@ -348,5 +340,5 @@ def load_excel(
         raise DataError(msg)
     source = _default_source(kind)
     acc = PlaceAccountant(kind=kind, source=source, origin=str(path))
-    _add_points(acc, df, lat=lat, lon=lon, kind=kind, source=source, origin=str(path), rows=np.arange(1, len(df) + 1))
+    _add_points(acc, df, lat=lat, lon=lon, kind=kind, source=source, origin=str(path), row0=1)
     return acc.result()
