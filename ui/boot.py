@@ -18,7 +18,7 @@ from geo.core.settings import PROJECT_ROOT, Settings, get_settings, use_config
 from geo.core.text import echo
 from geo.data import webassets as assets
 from ui import link
-from ui.style import PAGE_CSS, error_text, uploader_css
+from ui.style import PAGE_CSS, error_text
 
 STATIC_DIR = PROJECT_ROOT / "static"
 LANG_KEY = "lang"
@@ -96,7 +96,6 @@ def sync_lang_url(settings: Settings) -> None:
     """Write the language into the URL (after ``st.navigation``, which sets the page's URL)."""
     lang = current_lang(settings)
     link.sync_query({LANG_KEY: lang}, (LANG_KEY,))  # always said: a shared link opens in the same language
-    st.html(uploader_css(t("app.upload", lang)))
     # Screen readers pick the voice from <html lang>; Streamlit leaves it at "en".
     st.sidebar.html(
         f"<script>document.documentElement.lang = {json.dumps(lang)};</script>", unsafe_allow_javascript=True

@@ -79,14 +79,3 @@ PAGE_CSS = f"""<style>
   [data-testid="stTable"] th, [data-testid="stTable"] td {{ padding: 0.2rem 0.3rem !important; }}
 }}
 </style>"""
-
-
-def uploader_css(word: str) -> str:
-    """The file uploader's button in the page's language: Streamlit writes "Upload" on it in every language, so
-    its own word is taken out of the page (and of what a screen reader reads) and ``word`` is written instead."""
-    import json
-
-    return (
-        "<style>[data-testid='stFileUploaderDropzone'] button p { display: none !important; }"
-        f"[data-testid='stFileUploaderDropzone'] button::after {{ content: {json.dumps(word)}; }}</style>"
-    )
